@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* maps.h — every map the programs share. All are pinned by name under
+ * /sys/fs/bpf/zt/ (or the loader's pin root), so each program object and
+ * every ztd run re-uses the same maps. */
+#ifndef ZT_BPF_MAPS_H
+#define ZT_BPF_MAPS_H
+
+#include "ctx.h"
+
+#define ZT_MAP(_type, _name, _key, _val, _max)          \
+	struct {                                        \
+		__uint(type, _type);                    \
+		__uint(max_entries, _max);              \
+		__type(key, _key);                      \
+		__type(value, _val);                    \
+		__uint(pinning, LIBBPF_PIN_BY_NAME);    \
+	} _name SEC(".maps")
+
+ZT_MAP(BPF_MAP_TYPE_ARRAY, zt_state, __u32, struct zt_state, 1);
+ZT_MAP(BPF_MAP_TYPE_HASH, zt_devices, struct zt_dev_key, struct zt_dev_val, ZT_MAX_DEVICES);
+ZT_MAP(BPF_MAP_TYPE_HASH, zt_iri, struct zt_iri_key, struct zt_iri_val, ZT_MAX_IRIS);
+ZT_MAP(BPF_MAP_TYPE_ARRAY, zt_rules, __u32, struct zt_rule, ZT_HALVES * ZT_MAX_RULES);
+ZT_MAP(BPF_MAP_TYPE_ARRAY, zt_sets, __u32, struct zt_bitmap, ZT_HALVES * ZT_MAX_SETS);
+ZT_MAP(BPF_MAP_TYPE_ARRAY, zt_ports, __u32, __u32, ZT_HALVES * ZT_PCLASSES * ZT_PORTS);
+ZT_MAP(BPF_MAP_TYPE_LRU_HASH, zt_flows, struct zt_flow_key, struct zt_flow, ZT_MAX_FLOWS);
+ZT_MAP(BPF_MAP_TYPE_LRU_HASH, zt_frags, struct zt_frag_key, struct zt_frag_val, ZT_MAX_FRAGS);
+ZT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, zt_stats, __u32, struct zt_stat, ZT_V_MAX * ZT_MAX_REASONS);
+ZT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, zt_counters, __u32, __u64, ZT_C_MAX);
+ZT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, zt_ratelimit, __u32, struct zt_ratelimit, 1);
+
+/* LPM tries must be created without preallocation. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, ZT_MAX_ROUTES);
+	__type(key, struct zt_route4_key);
+	__type(value, struct zt_route_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} zt_routes4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, ZT_MAX_ROUTES);
+	__type(key, struct zt_route6_key);
+	__type(value, struct zt_route_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} zt_routes6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, ZT_EVENTS_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} zt_events SEC(".maps");
+
+static __always_inline void zt_count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&zt_counters, &idx);
+
+	if (v)
+		*v += 1; /* per-CPU: no atomics needed */
+}
+
+static __always_inline void zt_stat(__u8 verdict, __u8 reason, __u32 len)
+{
+	__u32 idx = (__u32)verdict * ZT_MAX_REASONS + reason;
+	struct zt_stat *s = bpf_map_lookup_elem(&zt_stats, &idx);
+
+	if (s) {
+		s->packets += 1;
+		s->bytes += len;
+	}
+}
+
+#endif

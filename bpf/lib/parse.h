@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* parse.h — Ethernet (+ one 802.1Q/802.1ad tag), IPv4 (IHL, options,
+ * fragments), IPv6 (extension headers up to a bound), TCP, UDP, ICMP(v6).
+ * Every truncation or inconsistency is a drop reason: nothing unparseable is
+ * ever passed on as if it were fine. */
+#ifndef ZT_BPF_PARSE_H
+#define ZT_BPF_PARSE_H
+
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include "ctx.h"
+
+#define ZT_IPV6_MAX_EXT 8 /* extension headers walked before giving up */
+
+enum zt_frag_kind {
+	ZT_FRAG_NONE  = 0,
+	ZT_FRAG_FIRST = 1, /* offset 0, more fragments: carries the L4 header */
+	ZT_FRAG_LATER = 2, /* offset > 0: no L4 header, follows the first */
+};
+
+struct zt_pkt {
+	__u8   family;
+	__u8   proto;
+	__u8   pclass; /* enum zt_pclass */
+	__u8   frag;   /* enum zt_frag_kind */
+	__be16 sport;
+	__be16 dport;
+	__u32  frag_id;
+	__u8   src[16];
+	__u8   dst[16];
+};
+
+/* Header sizes the parser insists on. */
+#define ZT_ETH_HLEN  14
+#define ZT_VLAN_HLEN 4
+#define ZT_TCP_HLEN  20
+#define ZT_UDP_HLEN  8
+#define ZT_ICMP_HLEN 8
+
+#define ZT_PARSE_NON_IP (-1)
+
+static __always_inline int zt_parse_l4(struct zt_ctx *c, void *l4, struct zt_pkt *p)
+{
+	__u8 *b = l4;
+
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		if (l4 + ZT_TCP_HLEN > c->data_end)
+			return ZT_R_TRUNC_L4;
+		p->pclass = ZT_PC_TCP;
+		__builtin_memcpy(&p->sport, b, 2);
+		__builtin_memcpy(&p->dport, b + 2, 2);
+		return 0;
+	case IPPROTO_UDP:
+		if (l4 + ZT_UDP_HLEN > c->data_end)
+			return ZT_R_TRUNC_L4;
+		p->pclass = ZT_PC_UDP;
+		__builtin_memcpy(&p->sport, b, 2);
+		__builtin_memcpy(&p->dport, b + 2, 2);
+		return 0;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (l4 + ZT_ICMP_HLEN > c->data_end)
+			return ZT_R_TRUNC_L4;
+		p->pclass = ZT_PC_ICMP;
+		/* Echo request/reply: the identifier tells pings apart. */
+		if ((p->proto == IPPROTO_ICMP && (b[0] == 8 || b[0] == 0)) ||
+		    (p->proto == IPPROTO_ICMPV6 && (b[0] == 128 || b[0] == 129)))
+			__builtin_memcpy(&p->sport, b + 4, 2);
+		return 0;
+	default:
+		p->pclass = ZT_PC_OTHER;
+		return 0;
+	}
+}
+
+static __always_inline int zt_parse_ip4(struct zt_ctx *c, void *l3, struct zt_pkt *p)
+{
+	struct iphdr *ip = l3;
+	__u32 hlen, tot, avail;
+	__u16 frag;
+
+	if (l3 + sizeof(*ip) > c->data_end)
+		return ZT_R_TRUNC_IP;
+	if (ip->version != 4 || ip->ihl < 5)
+		return ZT_R_BAD_IP;
+	hlen = ip->ihl * 4;
+	if (l3 + hlen > c->data_end)
+		return ZT_R_TRUNC_IP;
+	tot = bpf_ntohs(ip->tot_len);
+	avail = c->len - (__u32)(l3 - c->data);
+	if (tot < hlen)
+		return ZT_R_BAD_IP;
+	if (tot > avail)
+		return ZT_R_TRUNC_IP;
+
+	p->family = ZT_AF_INET;
+	p->proto = ip->protocol;
+	__builtin_memcpy(p->src, &ip->saddr, 4);
+	__builtin_memcpy(p->dst, &ip->daddr, 4);
+
+	frag = bpf_ntohs(ip->frag_off);
+	if (frag & 0x1fff) {
+		p->frag = ZT_FRAG_LATER;
+		p->frag_id = bpf_ntohs(ip->id);
+		return 0;
+	}
+	if (frag & 0x2000) {
+		p->frag = ZT_FRAG_FIRST;
+		p->frag_id = bpf_ntohs(ip->id);
+	}
+	return zt_parse_l4(c, l3 + hlen, p);
+}
+
+struct zt_ip6_ext {
+	__u8 nexthdr;
+	__u8 hdrlen;
+};
+
+struct zt_ip6_frag {
+	__u8   nexthdr;
+	__u8   reserved;
+	__be16 frag_off; /* offset << 3 | M */
+	__be32 id;
+};
+
+static __always_inline int zt_parse_ip6(struct zt_ctx *c, void *l3, struct zt_pkt *p)
+{
+	struct ipv6hdr *ip6 = l3;
+	void *pos = l3 + sizeof(*ip6);
+	__u32 plen, avail;
+	__u8 nh;
+	int i;
+
+	if (pos > c->data_end)
+		return ZT_R_TRUNC_IP;
+	if (ip6->version != 6)
+		return ZT_R_BAD_IP;
+	plen = bpf_ntohs(ip6->payload_len);
+	avail = c->len - (__u32)(l3 - c->data);
+	/* payload_len 0 is only valid for jumbo/BIG TCP aggregates (> 64 KiB). */
+	if (plen == 0 ? avail <= 65535 + sizeof(*ip6) : plen + sizeof(*ip6) > avail)
+		return plen ? ZT_R_TRUNC_IP : ZT_R_BAD_IP;
+
+	p->family = ZT_AF_INET6;
+	__builtin_memcpy(p->src, &ip6->saddr, 16);
+	__builtin_memcpy(p->dst, &ip6->daddr, 16);
+	nh = ip6->nexthdr;
+
+	for (i = 0; i < ZT_IPV6_MAX_EXT; i++) {
+		struct zt_ip6_ext *ext = pos;
+		struct zt_ip6_frag *fh = pos;
+		__u16 off;
+
+		switch (nh) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			if (pos + sizeof(*ext) > c->data_end)
+				return ZT_R_IPV6_EXT;
+			nh = ext->nexthdr;
+			pos += (ext->hdrlen + 1) * 8;
+			break;
+		case IPPROTO_AH:
+			if (pos + sizeof(*ext) > c->data_end)
+				return ZT_R_IPV6_EXT;
+			nh = ext->nexthdr;
+			pos += (ext->hdrlen + 2) * 4;
+			break;
+		case IPPROTO_FRAGMENT:
+			if (pos + sizeof(*fh) > c->data_end)
+				return ZT_R_IPV6_EXT;
+			nh = fh->nexthdr;
+			off = bpf_ntohs(fh->frag_off);
+			p->frag_id = bpf_ntohl(fh->id);
+			if (off & 0xfff8) {
+				p->frag = ZT_FRAG_LATER;
+				p->proto = nh;
+				return 0;
+			}
+			if (off & 1)
+				p->frag = ZT_FRAG_FIRST;
+			pos += sizeof(*fh);
+			break;
+		default:
+			p->proto = nh;
+			if (pos > c->data_end)
+				return ZT_R_IPV6_EXT;
+			return zt_parse_l4(c, pos, p);
+		}
+	}
+	/* Still inside the extension chain after the bound. */
+	return ZT_R_IPV6_EXT;
+}
+
+/* Returns 0 for a parsed IP packet, ZT_PARSE_NON_IP for traffic zt does not
+ * police (ARP, LLDP, ...), or a ZT_R_* drop reason. */
+static __always_inline int zt_parse(struct zt_ctx *c, struct zt_pkt *p)
+{
+	void *pos = c->data;
+	__be16 proto;
+
+	if (c->l3) {
+		if (c->family_hint == ZT_AF_INET)
+			return zt_parse_ip4(c, pos, p);
+		if (c->family_hint == ZT_AF_INET6)
+			return zt_parse_ip6(c, pos, p);
+		return ZT_PARSE_NON_IP;
+	}
+
+	if (pos + ZT_ETH_HLEN > c->data_end)
+		return ZT_R_BAD_ETH;
+	__builtin_memcpy(&proto, pos + 12, 2);
+	pos += ZT_ETH_HLEN;
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		if (pos + ZT_VLAN_HLEN > c->data_end)
+			return ZT_R_BAD_ETH;
+		__builtin_memcpy(&proto, pos + 2, 2);
+		pos += ZT_VLAN_HLEN;
+		/* A second tag would be decapsulated by the stack past us. */
+		if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
+			return ZT_R_BAD_ETH;
+	}
+	if (proto == bpf_htons(ETH_P_IP))
+		return zt_parse_ip4(c, pos, p);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return zt_parse_ip6(c, pos, p);
+	return ZT_PARSE_NON_IP;
+}
+
+#endif

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* policy.h — identity, destination and rule evaluation for a new flow.
+ * ztd compiles ordered rules into one bitmap per dimension value
+ * (destination, {protocol, port}, identity); ANDing the three gives the rules
+ * that match, and the lowest set bit is the highest-precedence one. */
+#ifndef ZT_BPF_POLICY_H
+#define ZT_BPF_POLICY_H
+
+#include "maps.h"
+#include "parse.h"
+
+struct zt_decision {
+	__u8  verdict;
+	__u8  reason;
+	__u32 rule_id;
+	__u32 route_id;
+	__u32 tunnel_id;
+	__u32 vnet_id;
+	__u32 device_id;
+	__u32 user_id;
+};
+
+static __always_inline __u32 zt_ctz64(__u64 x)
+{
+	__u32 n = 0;
+
+	if (!(x & 0xffffffffULL)) { n += 32; x >>= 32; }
+	if (!(x & 0xffffULL))     { n += 16; x >>= 16; }
+	if (!(x & 0xffULL))       { n += 8;  x >>= 8; }
+	if (!(x & 0xfULL))        { n += 4;  x >>= 4; }
+	if (!(x & 0x3ULL))        { n += 2;  x >>= 2; }
+	if (!(x & 0x1ULL))        { n += 1; }
+	return n;
+}
+
+/* The identity of the source in half h: enrolled device or unenrolled. */
+static __always_inline void zt_identity(struct zt_ctx *c, const struct zt_pkt *p,
+					const struct zt_half_cfg *hc, __u32 h,
+					struct zt_ident *id)
+{
+	struct zt_dev_key k = {};
+	struct zt_dev_val *v;
+
+	k.ifindex = c->ifindex;
+	k.family = p->family;
+	__builtin_memcpy(k.addr, p->src, 16);
+	v = bpf_map_lookup_elem(&zt_devices, &k);
+	if (v && v->half[h & 1].device_id != ZT_ID_NONE) {
+		*id = v->half[h & 1];
+		return;
+	}
+	id->device_id = ZT_ID_NONE;
+	id->user_id = 0;
+	id->vnet_id = hc->default_vnet;
+	id->id_set = hc->unenrolled_set;
+	id->groups = 0;
+}
+
+static __always_inline int zt_in_iri_pool(const struct zt_pkt *p,
+					  const struct zt_half_cfg *hc)
+{
+	__u64 a[2], m[2], n[2];
+
+	if (p->family == ZT_AF_INET) {
+		__u32 a4, m4, n4;
+
+		__builtin_memcpy(&a4, p->dst, 4);
+		__builtin_memcpy(&m4, hc->iri4_mask, 4);
+		__builtin_memcpy(&n4, hc->iri4_addr, 4);
+		return m4 && (a4 & m4) == n4;
+	}
+	__builtin_memcpy(a, p->dst, 16);
+	__builtin_memcpy(m, hc->iri6_mask, 16);
+	__builtin_memcpy(n, hc->iri6_addr, 16);
+	return (m[0] | m[1]) && (a[0] & m[0]) == n[0] && (a[1] & m[1]) == n[1];
+}
+
+/* Resolves the destination in half h. Returns 0 with *dst filled, or a
+ * reason: ZT_R_NO_ROUTE (not ours) or ZT_R_IRI_UNKNOWN. */
+static __always_inline int zt_destination(const struct zt_pkt *p,
+					  const struct zt_half_cfg *hc, __u32 h,
+					  __u32 vnet, struct zt_dst *dst)
+{
+	struct zt_route_val *rv;
+
+	if (zt_in_iri_pool(p, hc)) {
+		struct zt_iri_key ik = {};
+		struct zt_iri_val *iv;
+
+		ik.vnet_id = vnet;
+		ik.family = p->family;
+		__builtin_memcpy(ik.addr, p->dst, 16);
+		iv = bpf_map_lookup_elem(&zt_iri, &ik);
+		if (!iv || !(iv->half[h & 1].flags & ZT_DST_F_ROUTED))
+			return ZT_R_IRI_UNKNOWN;
+		*dst = iv->half[h & 1];
+		return 0;
+	}
+	if (p->family == ZT_AF_INET) {
+		struct zt_route4_key k = { .prefixlen = 64, .vnet_id = vnet };
+
+		__builtin_memcpy(k.addr, p->dst, 4);
+		rv = bpf_map_lookup_elem(&zt_routes4, &k);
+	} else {
+		struct zt_route6_key k = { .prefixlen = 160, .vnet_id = vnet };
+
+		__builtin_memcpy(k.addr, p->dst, 16);
+		rv = bpf_map_lookup_elem(&zt_routes6, &k);
+	}
+	if (!rv || !(rv->half[h & 1].flags & ZT_DST_F_ROUTED))
+		return ZT_R_NO_ROUTE;
+	*dst = rv->half[h & 1];
+	return 0;
+}
+
+static __always_inline struct zt_bitmap *zt_set(__u32 h, __u32 set)
+{
+	__u32 idx = (h & 1) * ZT_MAX_SETS + set;
+
+	if (set >= ZT_MAX_SETS)
+		return 0;
+	return bpf_map_lookup_elem(&zt_sets, &idx);
+}
+
+/* First matching rule bit, or -1. */
+static __always_inline int zt_first_rule(__u32 h, const struct zt_half_cfg *hc,
+					 const struct zt_pkt *p, __u32 dst_set,
+					 __u32 id_set)
+{
+	__u32 pidx = ((h & 1) * ZT_PCLASSES + (p->pclass & 3)) * ZT_PORTS +
+		     (p->pclass == ZT_PC_TCP || p->pclass == ZT_PC_UDP ?
+		      bpf_ntohs(p->dport) : 0);
+	struct zt_bitmap *a, *b, *d;
+	__u32 *port_set;
+	__u32 nwords = hc->nwords;
+	int i;
+
+	port_set = bpf_map_lookup_elem(&zt_ports, &pidx);
+	if (!port_set)
+		return -1;
+	a = zt_set(h, dst_set);
+	b = zt_set(h, *port_set);
+	d = zt_set(h, id_set);
+	if (!a || !b || !d)
+		return -1;
+	for (i = 0; i < ZT_RULE_WORDS; i++) {
+		__u64 x;
+
+		if (i >= nwords)
+			break;
+		x = a->w[i] & b->w[i] & d->w[i];
+		if (x)
+			return i * 64 + zt_ctz64(x);
+	}
+	return -1;
+}
+
+/* Full evaluation of a new flow in half h. */
+static __always_inline void zt_evaluate(struct zt_ctx *c, const struct zt_pkt *p,
+					const struct zt_half_cfg *hc, __u32 h,
+					struct zt_decision *d)
+{
+	struct zt_ident id;
+	struct zt_dst dst;
+	struct zt_rule *rule = 0;
+	__u8 action;
+	int r, bit;
+
+	zt_identity(c, p, hc, h, &id);
+	d->vnet_id = id.vnet_id;
+	d->device_id = id.device_id;
+	d->user_id = id.user_id;
+
+	r = zt_destination(p, hc, h, id.vnet_id, &dst);
+	if (r) {
+		d->verdict = r == ZT_R_NO_ROUTE ? ZT_V_PASS : ZT_V_DROP;
+		d->reason = r;
+		return;
+	}
+	d->route_id = dst.route_id;
+	d->tunnel_id = dst.tunnel_id;
+
+	bit = zt_first_rule(h, hc, p, dst.dst_set, id.id_set);
+	if (bit >= 0) {
+		__u32 ridx = (h & 1) * ZT_MAX_RULES + (__u32)bit;
+
+		rule = bpf_map_lookup_elem(&zt_rules, &ridx);
+	}
+	if (rule) {
+		d->rule_id = rule->rule_id;
+		d->reason = ZT_R_RULE;
+		if (rule->flags & ZT_RULE_F_L7) {
+			/* Not decidable on the first packet: the proxy
+			 * finishes the evaluation from this rule on. */
+			d->verdict = ZT_V_STEER;
+			d->reason = ZT_R_L7;
+			return;
+		}
+		action = rule->action;
+	} else {
+		d->rule_id = ZT_RULE_NONE;
+		d->reason = ZT_R_DEFAULT;
+		action = hc->default_action;
+	}
+	if (action != ZT_ACT_ALLOW)
+		d->verdict = ZT_V_DROP;
+	else if (dst.flags & ZT_DST_F_LOCAL)
+		d->verdict = ZT_V_DIRECT;
+	else
+		d->verdict = ZT_V_STEER;
+}
+
+#endif

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* zt_abi.h — every map key and value, enum and size that the BPF programs and
+ * user space both compile. Defined once here; never copied by hand elsewhere. */
+#ifndef ZT_ABI_H
+#define ZT_ABI_H
+
+#include <linux/types.h>
+
+/* Bumped whenever a struct, enum value or map size below changes, so a
+ * daemon refuses to adopt pinned maps of an incompatible build. */
+#define ZT_ABI_VERSION 1
+
+/* ---- sizes (DESIGN §7) ------------------------------------------------- */
+#define ZT_MAX_ROUTES   (1u << 20) /* per family */
+#define ZT_MAX_DEVICES  65536
+#define ZT_MAX_IRIS     65536
+#define ZT_MAX_FLOWS    (1u << 20)
+#define ZT_MAX_FRAGS    65536
+#define ZT_MAX_RULES    1024
+#define ZT_RULE_WORDS   (ZT_MAX_RULES / 64)
+#define ZT_MAX_TUNNELS  1024
+#define ZT_MAX_SETS     16384      /* distinct rule bitmaps per policy half */
+#define ZT_PCLASSES     4          /* protocol classes, see enum zt_pclass */
+#define ZT_PORTS        65536
+#define ZT_EVENTS_BYTES (4u << 20)
+#define ZT_MAX_REASONS  32         /* stats are indexed verdict * 32 + reason */
+
+/* Policy state is double-buffered: everything policy-dependent exists twice
+ * and zt_state.active says which half packets read. */
+#define ZT_HALVES 2
+
+#define ZT_PIN_ROOT "/sys/fs/bpf/zt"
+
+/* Address families as the kernel numbers them (AF_INET, AF_INET6); BPF code
+ * has no <sys/socket.h>. */
+#define ZT_AF_INET  2
+#define ZT_AF_INET6 10
+
+/* ---- enums (stable: values are never renumbered, only appended) -------- */
+enum zt_verdict {
+	ZT_V_PASS   = 0, /* not ours: hand to the stack untouched */
+	ZT_V_DROP   = 1,
+	ZT_V_STEER  = 2, /* to the local proxy (L7 rule or remote tunnel) */
+	ZT_V_DIRECT = 3, /* allowed, destination reachable from this node */
+	ZT_V_MAX
+};
+
+enum zt_reason {
+	ZT_R_NON_IP      = 0,  /* PASS: ARP, LLDP, ... */
+	ZT_R_NO_ROUTE    = 1,  /* PASS: destination not routed by zt */
+	ZT_R_RULE        = 2,  /* a rule decided (any verdict) */
+	ZT_R_DEFAULT     = 3,  /* no rule matched: gateway default action */
+	ZT_R_L7          = 4,  /* STEER: the rule needs L7 (SNI, host, protocol) */
+	ZT_R_BAD_ETH     = 5,  /* DROP: truncated Ethernet/VLAN header, 2+ tags */
+	ZT_R_TRUNC_IP    = 6,  /* DROP: truncated IPv4/IPv6 header */
+	ZT_R_BAD_IP      = 7,  /* DROP: IHL < 5, bad version, bad total length */
+	ZT_R_TRUNC_L4    = 8,  /* DROP: truncated TCP/UDP/ICMP header */
+	ZT_R_IPV6_EXT    = 9,  /* DROP: too many or truncated IPv6 ext headers */
+	ZT_R_FRAG        = 10, /* DROP: later fragment with no tracked first */
+	ZT_R_IRI_UNKNOWN = 11, /* DROP: address in the IRI pool not allocated */
+	ZT_R_RESOLVE     = 12, /* DROP: origin name did not resolve */
+	ZT_R_NAT_FULL    = 13, /* DROP: no SNAT port left */
+	ZT_R_MAX
+};
+
+/* Counters other than verdicts (zt_counters, per-CPU). */
+enum zt_counter {
+	ZT_C_FLOW_HIT      = 0, /* packet decided by the flow cache */
+	ZT_C_FLOW_NEW      = 1, /* new flow classified and cached */
+	ZT_C_FLOW_STALE    = 2, /* cached flow re-evaluated: older generation */
+	ZT_C_FRAG_FIRST    = 3, /* first fragment tracked */
+	ZT_C_FRAG_LATER    = 4, /* later fragment followed its first */
+	ZT_C_EVENT_LOST    = 5, /* ring buffer full */
+	ZT_C_EVENT_LIMITED = 6, /* drop event suppressed by the rate limit */
+	ZT_C_STEER_MARKED  = 7, /* tc marked a STEER packet */
+	ZT_C_MAX
+};
+
+enum zt_action {
+	ZT_ACT_BLOCK = 0,
+	ZT_ACT_ALLOW = 1,
+};
+
+/* Protocol classes for the {protocol, port} dimension. */
+enum zt_pclass {
+	ZT_PC_OTHER = 0,
+	ZT_PC_TCP   = 1,
+	ZT_PC_UDP   = 2,
+	ZT_PC_ICMP  = 3, /* ICMP and ICMPv6; port is always 0 */
+};
+
+#define ZT_RULE_F_L7    0x1 /* rule has an L7 selector: verdict STEER */
+#define ZT_DST_F_ROUTED 0x1 /* a route covers this destination */
+#define ZT_DST_F_LOCAL  0x2 /* its tunnel is local: DIRECT, not STEER */
+#define ZT_ID_NONE      0   /* device_id 0: use the unenrolled identity */
+#define ZT_RULE_NONE    0   /* rule_id 0: no rule matched */
+#define ZT_MARK_STEER   0x7a740001u /* skb mark tc sets on STEER packets */
+
+/* ---- keys and values ---------------------------------------------------- */
+/* Addresses are 16 bytes; IPv4 uses the first 4 and leaves the rest zero. */
+
+struct zt_dev_key {
+	__u32 ifindex;
+	__u8  family; /* AF_INET or AF_INET6 */
+	__u8  pad[3];
+	__u8  addr[16];
+};
+_Static_assert(sizeof(struct zt_dev_key) == 24, "zt_dev_key size");
+
+struct zt_ident {
+	__u32 device_id; /* ZT_ID_NONE: not enrolled in this half */
+	__u32 user_id;
+	__u32 vnet_id;
+	__u32 id_set;    /* bitmap of rules this identity can match */
+	__u64 groups;    /* group bitmap (group ids 0..63) */
+};
+_Static_assert(sizeof(struct zt_ident) == 24, "zt_ident size");
+
+struct zt_dev_val {
+	struct zt_ident half[ZT_HALVES];
+};
+_Static_assert(sizeof(struct zt_dev_val) == 48, "zt_dev_val size");
+
+/* LPM keys: prefixlen counts the 32 vnet bits, so the vnet is a fixed
+ * prefix and the same address can be routed differently in two vnets. */
+struct zt_route4_key {
+	__u32 prefixlen;
+	__u32 vnet_id;
+	__u8  addr[4];
+};
+_Static_assert(sizeof(struct zt_route4_key) == 12, "zt_route4_key size");
+
+struct zt_route6_key {
+	__u32 prefixlen;
+	__u32 vnet_id;
+	__u8  addr[16];
+};
+_Static_assert(sizeof(struct zt_route6_key) == 24, "zt_route6_key size");
+
+/* What a destination resolves to in one policy half. */
+struct zt_dst {
+	__u32 route_id;  /* 0: no route covers it (entry exists for a rule) */
+	__u32 tunnel_id;
+	__u32 dst_set;   /* bitmap of rules whose destination matches */
+	__u32 flags;     /* ZT_DST_F_* */
+};
+_Static_assert(sizeof(struct zt_dst) == 16, "zt_dst size");
+
+struct zt_route_val {
+	struct zt_dst half[ZT_HALVES];
+};
+_Static_assert(sizeof(struct zt_route_val) == 32, "zt_route_val size");
+
+struct zt_iri_key {
+	__u32 vnet_id;
+	__u8  family;
+	__u8  pad[3];
+	__u8  addr[16];
+};
+_Static_assert(sizeof(struct zt_iri_key) == 24, "zt_iri_key size");
+
+struct zt_iri_val {
+	struct zt_dst half[ZT_HALVES];
+};
+_Static_assert(sizeof(struct zt_iri_val) == 32, "zt_iri_val size");
+
+struct zt_rule {
+	__u32 rule_id; /* config rule index + 1 */
+	__u8  action;  /* enum zt_action */
+	__u8  flags;   /* ZT_RULE_F_* */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct zt_rule) == 8, "zt_rule size");
+
+struct zt_bitmap {
+	__u64 w[ZT_RULE_WORDS];
+};
+_Static_assert(sizeof(struct zt_bitmap) == 128, "zt_bitmap size");
+
+struct zt_half_cfg {
+	__u32 generation;
+	__u8  default_action; /* enum zt_action */
+	__u8  nwords;         /* rule bitmap words in use, 0..ZT_RULE_WORDS */
+	__u16 pad;
+	__u32 default_vnet;   /* vnet of unenrolled sources */
+	__u32 unenrolled_set; /* id_set of unenrolled sources */
+	__u8  iri4_addr[4], iri4_mask[4];
+	__u8  iri6_addr[16], iri6_mask[16];
+};
+_Static_assert(sizeof(struct zt_half_cfg) == 56, "zt_half_cfg size");
+
+struct zt_state {
+	__u32 active;          /* which half packets read: 0 or 1 */
+	__u32 abi_version;     /* ZT_ABI_VERSION of the build that filled it */
+	__u32 drop_events_per_sec; /* per CPU; 0 disables drop events */
+	__u32 pad;
+	struct zt_half_cfg half[ZT_HALVES];
+};
+_Static_assert(sizeof(struct zt_state) == 128, "zt_state size");
+
+/* Flow cache key: the ingress ifindex stands in for the vnet of the design
+ * card: {ifindex, src} determines the device and so its vnet, and keying by
+ * it lets an established packet skip the device lookup. */
+struct zt_flow_key {
+	__u32  ifindex;
+	__u8   family;
+	__u8   proto;
+	__be16 sport; /* ICMP echo: the identifier */
+	__be16 dport;
+	__u16  pad;
+	__u8   src[16];
+	__u8   dst[16];
+};
+_Static_assert(sizeof(struct zt_flow_key) == 44, "zt_flow_key size");
+
+struct zt_flow {
+	__u8  verdict;
+	__u8  reason;
+	__u16 pad;
+	__u32 rule_id;
+	__u32 generation;
+	__u32 route_id;
+	__u32 tunnel_id;
+	__u32 vnet_id;
+	__u32 device_id;
+	__u32 user_id;
+	__u64 packets;
+	__u64 bytes;
+	__u64 created_ns;   /* bpf_ktime_get_coarse_ns() */
+	__u64 last_seen_ns;
+};
+_Static_assert(sizeof(struct zt_flow) == 64, "zt_flow size");
+
+struct zt_frag_key {
+	__u32 ifindex;
+	__u8  family;
+	__u8  proto;
+	__u16 pad;
+	__u32 id;     /* IPv4: 16-bit id; IPv6: fragment header id */
+	__u8  src[16];
+	__u8  dst[16];
+};
+_Static_assert(sizeof(struct zt_frag_key) == 44, "zt_frag_key size");
+
+struct zt_frag_val {
+	__u8  verdict;
+	__u8  reason;
+	__u16 pad;
+	__u32 rule_id;
+};
+_Static_assert(sizeof(struct zt_frag_val) == 8, "zt_frag_val size");
+
+struct zt_stat {
+	__u64 packets;
+	__u64 bytes;
+};
+_Static_assert(sizeof(struct zt_stat) == 16, "zt_stat size");
+
+struct zt_ratelimit {
+	__u64 tokens;
+	__u64 last_ns;
+};
+_Static_assert(sizeof(struct zt_ratelimit) == 16, "zt_ratelimit size");
+
+enum zt_event_type {
+	ZT_EV_FLOW = 1, /* a new flow was decided */
+	ZT_EV_DROP = 2, /* a packet dropped before it made a flow (malformed) */
+};
+
+struct zt_event {
+	__u64  ts_ns;      /* bpf_ktime_get_ns() */
+	__u8   type;
+	__u8   family;
+	__u8   proto;
+	__u8   verdict;
+	__u8   reason;
+	__u8   pad[3];
+	__u32  ifindex;
+	__u32  rule_id;
+	__u32  route_id;
+	__u32  tunnel_id;
+	__u32  vnet_id;
+	__u32  device_id;
+	__u32  user_id;
+	__u32  generation;
+	__be16 sport;
+	__be16 dport;
+	__u32  pad2;
+	__u8   src[16];
+	__u8   dst[16];
+};
+_Static_assert(sizeof(struct zt_event) == 88, "zt_event size");
+
+#endif /* ZT_ABI_H */

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# run.sh — runs every suite (unit, BPF, namespace, and the QEMU vmtest on the
+# Debian stable kernel) and ends with the line 'N passed, N failed'.
+# Suites print one 'ok - NAME', 'not ok - NAME' or 'skip - NAME: WHY' line
+# per case; a suite that exits non-zero without saying why counts as a
+# failure of its own.
+set -u
+O=${1:-build}
+cd "$(dirname "$0")/.." || exit 1
+
+pass=0 fail=0 skip=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run_suite() {
+	local name=$1 rc p f s
+	shift
+	echo "== $name"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^ok - ' "$log")
+	f=$(grep -c '^not ok - ' "$log")
+	s=$(grep -c '^skip - ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc"
+		f=$((f + 1))
+	fi
+	if [ "$rc" -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name ran no test"
+		f=$((f + 1))
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+}
+
+for t in "$O"/tests/unit/test_*; do
+	[ -x "$t" ] && run_suite "unit/$(basename "$t")" "$t"
+done
+for t in "$O"/tests/bpf/test_*; do
+	[ -x "$t" ] && run_suite "bpf/$(basename "$t")" "$t"
+done
+for t in tests/netns/*.sh; do
+	[ -f "$t" ] && run_suite "netns/$(basename "$t" .sh)" bash "$t" "$O"
+done
+if [ "${ZT_SKIP_VMTEST:-0}" = 1 ]; then
+	echo "skip - vmtest: ZT_SKIP_VMTEST=1"
+	skip=$((skip + 1))
+else
+	run_suite "vmtest (Debian stable kernel in QEMU)" vmtest/run.sh "$O"
+fi
+
+echo
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]

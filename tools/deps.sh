@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# deps.sh — checks for, or installs, the Debian packages zt builds and tests
+# with. `deps.sh check` names what is missing for a build; `deps.sh install`
+# installs whatever build or test package is missing (apt-get, as root).
+set -euo pipefail
+
+BUILD_PKGS=(gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+	    linux-libc-dev)
+TEST_PKGS=(iproute2 qemu-system-x86 busybox-static cpio kmod)
+
+missing() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' \
+			|| printf '%s ' "$p"
+	done
+}
+
+case "${1:-}" in
+check)
+	m=$(missing "${BUILD_PKGS[@]}")
+	if [ -n "$m" ]; then
+		echo "zt: missing Debian packages for the build: $m" >&2
+		echo "zt: run 'make deps' as root, or: apt-get install $m" >&2
+		exit 1
+	fi
+	;;
+install)
+	m=$(missing "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+	if [ -z "$m" ]; then
+		echo "zt: all build and test packages are installed"
+		exit 0
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		echo "zt: installing $m needs root" >&2
+		exit 1
+	fi
+	echo "zt: installing $m"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $m
+	;;
+*)
+	echo "usage: $0 check|install" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0
+/* loader.c — see loader.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "log.h"
+#include "zt_abi.h"
+#include "xdp_ingress.skel.h"
+#include "tc_ingress.skel.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+#define ZT_TC_HANDLE 0x7a74
+#define ZT_TC_PRIO   1
+#define ARPHRD_ETHER_ 1
+
+const char *zt_attach_mode_name(enum zt_attach_mode m)
+{
+	switch (m) {
+	case ZT_ATTACH_NATIVE:  return "xdp-native";
+	case ZT_ATTACH_GENERIC: return "xdp-generic";
+	case ZT_ATTACH_TC_L3:   return "tc-l3";
+	default:                return "auto";
+	}
+}
+
+static int ensure_bpffs(const char *pin_root)
+{
+	struct statfs sfs;
+	char parent[PATH_MAX];
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", pin_root);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	if (statfs(parent, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC)
+		goto mkroot;
+	if (strcmp(parent, "/sys/fs/bpf")) {
+		pr_warn("%s is not on a BPF filesystem; mount one there first\n", parent);
+		return -ENOTDIR;
+	}
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+		int err = -errno;
+
+		pr_warn("mounting bpffs on /sys/fs/bpf: %s\n", strerror(errno));
+		return err;
+	}
+	pr_info("mounted bpffs on /sys/fs/bpf\n");
+mkroot:
+	if (mkdir(pin_root, 0700) && errno != EEXIST) {
+		int err = -errno;
+
+		pr_warn("creating %s: %s\n", pin_root, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+#define FILL_FDS(m, o)                                              \
+	do {                                                        \
+		(m)->state = bpf_map__fd((o)->maps.zt_state);       \
+		(m)->devices = bpf_map__fd((o)->maps.zt_devices);   \
+		(m)->iri = bpf_map__fd((o)->maps.zt_iri);           \
+		(m)->rules = bpf_map__fd((o)->maps.zt_rules);       \
+		(m)->sets = bpf_map__fd((o)->maps.zt_sets);         \
+		(m)->ports = bpf_map__fd((o)->maps.zt_ports);       \
+		(m)->flows = bpf_map__fd((o)->maps.zt_flows);       \
+		(m)->frags = bpf_map__fd((o)->maps.zt_frags);       \
+		(m)->stats = bpf_map__fd((o)->maps.zt_stats);       \
+		(m)->counters = bpf_map__fd((o)->maps.zt_counters); \
+		(m)->ratelimit = bpf_map__fd((o)->maps.zt_ratelimit); \
+		(m)->routes4 = bpf_map__fd((o)->maps.zt_routes4);   \
+		(m)->routes6 = bpf_map__fd((o)->maps.zt_routes6);   \
+		(m)->events = bpf_map__fd((o)->maps.zt_events);     \
+	} while (0)
+
+/* A fresh state map is stamped with our ABI; an old one must carry it. */
+static int check_state(int fd, const char *pin_root)
+{
+	struct zt_state st;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &st))
+		return -errno;
+	if (st.abi_version == 0) {
+		memset(&st, 0, sizeof(st));
+		st.abi_version = ZT_ABI_VERSION;
+		st.drop_events_per_sec = 100;
+		st.half[0].default_action = ZT_ACT_BLOCK;
+		st.half[1].default_action = ZT_ACT_BLOCK;
+		if (bpf_map_update_elem(fd, &zero, &st, BPF_ANY))
+			return -errno;
+		return 0;
+	}
+	if (st.abi_version != ZT_ABI_VERSION) {
+		pr_warn("maps pinned under %s belong to an incompatible zt build "
+			"(ABI %u, this build %u); remove them with 'ztd --detach' first\n",
+			pin_root, st.abi_version, ZT_ABI_VERSION);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int zt_bpf_open(struct zt_bpf *b, const char *pin_root)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
+	int err;
+
+	memset(b, 0, sizeof(*b));
+	if (strlen(pin_root) >= sizeof(b->pin_root)) {
+		pr_warn("pin root %s is too long\n", pin_root);
+		return -ENAMETOOLONG;
+	}
+	snprintf(b->pin_root, sizeof(b->pin_root), "%s", pin_root);
+	zt_log_route_libbpf();
+	err = ensure_bpffs(pin_root);
+	if (err)
+		return err;
+
+	b->xdp = xdp_ingress_bpf__open_opts(&opts);
+	if (!b->xdp) {
+		err = -errno;
+		goto fail;
+	}
+	err = xdp_ingress_bpf__load(b->xdp);
+	if (err) {
+		if (err == -EINVAL)
+			pr_warn("cannot load or re-use the maps pinned under %s: they belong to "
+				"another zt build; remove them with 'ztd --detach' first\n",
+				pin_root);
+		err = err == -EINVAL ? -EPROTO : err;
+		goto fail;
+	}
+	b->tc = tc_ingress_bpf__open_opts(&opts);
+	if (!b->tc) {
+		err = -errno;
+		goto fail;
+	}
+	err = tc_ingress_bpf__load(b->tc);
+	if (err)
+		goto fail;
+	FILL_FDS(&b->m, b->xdp);
+	err = check_state(b->m.state, pin_root);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	zt_bpf_close(b);
+	return err;
+}
+
+void zt_bpf_close(struct zt_bpf *b)
+{
+	tc_ingress_bpf__destroy(b->tc);
+	xdp_ingress_bpf__destroy(b->xdp);
+	b->tc = NULL;
+	b->xdp = NULL;
+}
+
+static void link_path(char *buf, size_t n, const char *pin_root, int ifindex)
+{
+	snprintf(buf, n, "%s/links/xdp_%d", pin_root, ifindex);
+}
+
+static bool is_ethernet(int ifindex)
+{
+	char name[IF_NAMESIZE], path[128], buf[16] = "";
+	FILE *f;
+
+	if (!if_indextoname((unsigned)ifindex, name))
+		return true;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/type", name);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return atoi(buf) == ARPHRD_ETHER_;
+}
+
+static int attach_xdp(struct zt_bpf *b, int ifindex, enum zt_attach_mode mode,
+		      enum zt_attach_mode *got)
+{
+	int prog = bpf_program__fd(b->xdp->progs.zt_xdp_ingress);
+	char path[PATH_MAX], dir[PATH_MAX];
+	int link, err;
+
+	link_path(path, sizeof(path), b->pin_root, ifindex);
+	link = bpf_obj_get(path);
+	if (link >= 0) {
+		struct bpf_link_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		/* A link whose device went away is defunct: replace it. */
+		if (!bpf_obj_get_info_by_fd(link, &info, &len) && info.xdp.ifindex == (__u32)ifindex &&
+		    !bpf_link_update(link, prog, NULL)) {
+			close(link);
+			*got = mode == ZT_ATTACH_AUTO ? ZT_ATTACH_NATIVE : mode;
+			pr_info("replaced XDP program on ifindex %d in place\n", ifindex);
+			return 0;
+		}
+		close(link);
+		unlink(path);
+	}
+
+	snprintf(dir, sizeof(dir), "%s/links", b->pin_root);
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	if (mode != ZT_ATTACH_GENERIC) {
+		LIBBPF_OPTS(bpf_link_create_opts, o, .flags = XDP_FLAGS_DRV_MODE);
+
+		link = bpf_link_create(prog, ifindex, BPF_XDP, &o);
+		if (link >= 0) {
+			*got = ZT_ATTACH_NATIVE;
+			goto pin;
+		}
+		err = -errno;
+		if (mode == ZT_ATTACH_NATIVE || err == -EBUSY || err == -EEXIST) {
+			pr_warn("attaching native XDP to ifindex %d: %s%s\n", ifindex, strerror(-err),
+				err == -EBUSY ? " (another XDP program is attached)" : "");
+			return err;
+		}
+		pr_warn("ifindex %d has no native XDP (%s); using generic XDP, which is slower\n",
+			ifindex, strerror(-err));
+	}
+	{
+		LIBBPF_OPTS(bpf_link_create_opts, o, .flags = XDP_FLAGS_SKB_MODE);
+
+		link = bpf_link_create(prog, ifindex, BPF_XDP, &o);
+		if (link < 0) {
+			err = -errno;
+			pr_warn("attaching generic XDP to ifindex %d: %s\n", ifindex, strerror(-err));
+			return err;
+		}
+		*got = ZT_ATTACH_GENERIC;
+	}
+pin:
+	if (bpf_obj_pin(link, path)) {
+		err = -errno;
+		pr_warn("pinning XDP link at %s: %s\n", path, strerror(-err));
+		close(link);
+		return err;
+	}
+	close(link);
+	return 0;
+}
+
+static int attach_tc(struct zt_bpf *b, int ifindex, bool l3)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = ZT_TC_HANDLE, .priority = ZT_TC_PRIO,
+			    .flags = BPF_TC_F_REPLACE);
+	int err;
+
+	o.prog_fd = bpf_program__fd(l3 ? b->tc->progs.zt_tc_ingress_l3
+				       : b->tc->progs.zt_tc_ingress);
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		pr_warn("creating clsact on ifindex %d: %s\n", ifindex, strerror(-err));
+		return err;
+	}
+	/* BPF_TC_F_REPLACE swaps the filter's program atomically. */
+	err = bpf_tc_attach(&hook, &o);
+	if (err)
+		pr_warn("attaching tc ingress to ifindex %d: %s\n", ifindex, strerror(-err));
+	return err;
+}
+
+int zt_bpf_attach(struct zt_bpf *b, int ifindex, enum zt_attach_mode mode,
+		  enum zt_attach_mode *got)
+{
+	bool l3 = mode == ZT_ATTACH_TC_L3 || (mode == ZT_ATTACH_AUTO && !is_ethernet(ifindex));
+	enum zt_attach_mode dummy;
+	int err;
+
+	if (!got)
+		got = &dummy;
+	if (l3) {
+		*got = ZT_ATTACH_TC_L3;
+		return attach_tc(b, ifindex, true);
+	}
+	/* tc first: it only acts on verdicts XDP cached, so it is harmless
+	 * before XDP is there. */
+	err = attach_tc(b, ifindex, false);
+	if (err)
+		return err;
+	return attach_xdp(b, ifindex, mode, got);
+}
+
+int zt_bpf_detach(const char *pin_root, int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = ZT_TC_HANDLE, .priority = ZT_TC_PRIO);
+	char path[PATH_MAX];
+	int err, ret = 0;
+
+	link_path(path, sizeof(path), pin_root, ifindex);
+	if (unlink(path) && errno != ENOENT)
+		ret = -errno;
+	err = bpf_tc_detach(&hook, &o);
+	if (err && err != -ENOENT && err != -EINVAL && !ret)
+		ret = err;
+	return ret;
+}
+
+static int unpin_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int ret = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR) {
+			int err = unpin_dir(path);
+
+			if (err && !ret)
+				ret = err;
+		} else if (unlink(path) && !ret) {
+			ret = -errno;
+		}
+	}
+	closedir(d);
+	if (rmdir(dir) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+int zt_bpf_unpin_all(const char *pin_root)
+{
+	return unpin_dir(pin_root);
+}
+
+int zt_maps_open_pinned(const char *pin_root, struct zt_map_fds *m)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} tab[] = {
+#define E(n) { "zt_" #n, offsetof(struct zt_map_fds, n) }
+		E(state), E(devices), E(iri), E(rules), E(sets), E(ports), E(flows),
+		E(frags), E(stats), E(counters), E(ratelimit), E(routes4), E(routes6),
+		E(events),
+#undef E
+	};
+	char path[PATH_MAX];
+	size_t i;
+	int err;
+
+	memset(m, -1, sizeof(*m));
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", pin_root, tab[i].name);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			err = -errno;
+			zt_maps_close(m);
+			return err;
+		}
+		*(int *)((char *)m + tab[i].off) = fd;
+	}
+	return check_state(m->state, pin_root);
+}
+
+void zt_maps_close(struct zt_map_fds *m)
+{
+	int *fds = (int *)m;
+	size_t i;
+
+	for (i = 0; i < sizeof(*m) / sizeof(int); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	memset(m, -1, sizeof(*m));
+}

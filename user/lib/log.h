@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* log.h — leveled logging to stderr; libbpf's output is routed through it
+ * one level lower. */
+#ifndef ZT_LOG_H
+#define ZT_LOG_H
+
+enum zt_log_level { ZT_LOG_WARN = 0, ZT_LOG_INFO = 1, ZT_LOG_DEBUG = 2 };
+
+extern int zt_log_level;
+void zt_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void zt_log_route_libbpf(void);
+
+#define pr_warn(...)  zt_log(ZT_LOG_WARN, __VA_ARGS__)
+#define pr_info(...)  zt_log(ZT_LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) zt_log(ZT_LOG_DEBUG, __VA_ARGS__)
+
+#endif

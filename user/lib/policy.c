@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: GPL-2.0
+/* policy.c — the policy compiler and its reference evaluator (policy.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "policy.h"
+
+#define SLOTS (2 * ZT_MAX_SETS) /* open addressing, load <= 1/2 */
+
+struct setpool {
+	struct zt_bitmap *sets;
+	__u32 n;
+	__u32 *slots; /* set id + 1, 0 = empty */
+};
+
+static __u64 bitmap_hash(const struct zt_bitmap *b)
+{
+	__u64 h = 1469598103934665603ULL;
+	int i;
+
+	for (i = 0; i < ZT_RULE_WORDS; i++) {
+		h ^= b->w[i];
+		h *= 1099511628211ULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static int set_intern(struct setpool *sp, const struct zt_bitmap *b, __u32 *id)
+{
+	__u64 i = bitmap_hash(b) % SLOTS;
+
+	for (;; i = (i + 1) % SLOTS) {
+		__u32 s = sp->slots[i];
+
+		if (!s)
+			break;
+		if (!memcmp(&sp->sets[s - 1], b, sizeof(*b))) {
+			*id = s - 1;
+			return 0;
+		}
+	}
+	if (sp->n >= ZT_MAX_SETS)
+		return -E2BIG;
+	sp->sets[sp->n] = *b;
+	sp->slots[i] = sp->n + 1;
+	*id = sp->n++;
+	return 0;
+}
+
+static void bit_set(struct zt_bitmap *b, __u32 bit)
+{
+	b->w[bit / 64] |= 1ULL << (bit % 64);
+}
+
+static bool has_u32(const __u32 *v, size_t n, __u32 x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+struct order {
+	const struct zt_rule_in *r;
+	__u32 idx;
+};
+
+static int order_cmp(const void *a, const void *b)
+{
+	const struct order *x = a, *y = b;
+
+	if (x->r->precedence != y->r->precedence)
+		return x->r->precedence < y->r->precedence ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* ---- identity dimension ------------------------------------------------ */
+
+static void ident_bitmap(const struct zt_compiled *c, const struct zt_policy_in *in,
+			 __u32 user, __u64 groups, __u32 vnet, struct zt_bitmap *b)
+{
+	__u32 bit;
+
+	memset(b, 0, sizeof(*b));
+	for (bit = 0; bit < c->n_rules; bit++) {
+		const struct zt_rule_in *r = &in->rules[c->rule_index[bit]];
+
+		if (r->n_users && !has_u32(r->users, r->n_users, user))
+			continue;
+		if (r->groups && !(r->groups & groups))
+			continue;
+		if (r->n_vnets && !has_u32(r->vnets, r->n_vnets, vnet))
+			continue;
+		bit_set(b, bit);
+	}
+}
+
+static int dev_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct zt_dev_entry *)a)->key,
+		      &((const struct zt_dev_entry *)b)->key, sizeof(struct zt_dev_key));
+}
+
+static int compile_identities(const struct zt_policy_in *in, struct zt_compiled *c,
+			      struct setpool *sp)
+{
+	struct zt_bitmap b;
+	size_t i;
+	int err;
+
+	ident_bitmap(c, in, 0, 0, in->default_vnet, &b);
+	err = set_intern(sp, &b, &c->cfg.unenrolled_set);
+	if (err)
+		return err;
+	c->devs = calloc(in->n_devices ? in->n_devices : 1, sizeof(*c->devs));
+	if (!c->devs)
+		return -ENOMEM;
+	for (i = 0; i < in->n_devices; i++) {
+		const struct zt_device_in *d = &in->devices[i];
+		struct zt_dev_entry *e = &c->devs[i];
+
+		if (!d->device_id || !d->user_id || d->addr.len != zt_addr_bits(&d->addr))
+			return -EINVAL;
+		e->key.ifindex = d->ifindex;
+		e->key.family = d->addr.family;
+		memcpy(e->key.addr, d->addr.addr, 16);
+		e->id.device_id = d->device_id;
+		e->id.user_id = d->user_id;
+		e->id.vnet_id = d->vnet;
+		e->id.groups = d->groups;
+		ident_bitmap(c, in, d->user_id, d->groups, d->vnet, &b);
+		err = set_intern(sp, &b, &e->id.id_set);
+		if (err)
+			return err;
+	}
+	c->n_devs = in->n_devices;
+	qsort(c->devs, c->n_devs, sizeof(*c->devs), dev_cmp);
+	return 0;
+}
+
+/* ---- {protocol, port} dimension ------------------------------------------ */
+
+static bool rule_port_match(const struct zt_rule_in *r, int pclass, __u32 port)
+{
+	size_t i;
+
+	if (r->protos && !(r->protos & (1u << pclass)))
+		return false;
+	if (!r->n_ports)
+		return true;
+	if (pclass != ZT_PC_TCP && pclass != ZT_PC_UDP)
+		return false; /* a port selector only ever matches TCP/UDP */
+	for (i = 0; i < r->n_ports; i++)
+		if (port >= r->ports[i].lo && port <= r->ports[i].hi)
+			return true;
+	return false;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int compile_ports(const struct zt_policy_in *in, struct zt_compiled *c,
+			 struct setpool *sp)
+{
+	__u32 *cuts = NULL, n_cuts = 0, cap = 2, bit, set;
+	struct zt_bitmap b;
+	size_t i, j;
+	int pc, err = 0;
+
+	c->ports = calloc((size_t)ZT_PCLASSES * ZT_PORTS, sizeof(__u32));
+	for (i = 0; i < in->n_rules; i++)
+		cap += 2 * in->rules[i].n_ports;
+	cuts = malloc(cap * sizeof(*cuts));
+	if (!c->ports || !cuts) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* Elementary intervals: every range start and end + 1 is a cut. */
+	cuts[n_cuts++] = 0;
+	cuts[n_cuts++] = ZT_PORTS;
+	for (i = 0; i < in->n_rules; i++)
+		for (j = 0; j < in->rules[i].n_ports; j++) {
+			cuts[n_cuts++] = in->rules[i].ports[j].lo;
+			cuts[n_cuts++] = (__u32)in->rules[i].ports[j].hi + 1;
+		}
+	qsort(cuts, n_cuts, sizeof(*cuts), u32_cmp);
+
+	for (pc = 0; pc < ZT_PCLASSES; pc++) {
+		bool ported = pc == ZT_PC_TCP || pc == ZT_PC_UDP;
+
+		for (i = 0; i + 1 < n_cuts; i++) {
+			__u32 lo = cuts[i], hi = cuts[i + 1], p;
+
+			if (lo == hi || lo >= ZT_PORTS)
+				continue;
+			if (!ported && lo > 0)
+				break; /* only port 0 is ever looked up */
+			memset(&b, 0, sizeof(b));
+			for (bit = 0; bit < c->n_rules; bit++)
+				if (rule_port_match(&in->rules[c->rule_index[bit]], pc, lo))
+					bit_set(&b, bit);
+			err = set_intern(sp, &b, &set);
+			if (err)
+				goto out;
+			for (p = lo; p < hi && p < ZT_PORTS; p++)
+				c->ports[(size_t)pc * ZT_PORTS + p] = set;
+		}
+	}
+out:
+	free(cuts);
+	return err;
+}
+
+/* ---- destination dimension --------------------------------------------- */
+
+struct dnode {
+	struct zt_prefix pfx;
+	__s32 route;   /* index into in->routes, -1: none at this prefix */
+	__s32 rule;    /* rule bit, -1: none at this prefix */
+};
+
+static int dnode_cmp(const void *a, const void *b)
+{
+	const struct dnode *x = a, *y = b;
+	int c = zt_prefix_cmp(&x->pfx, &y->pfx);
+
+	if (c)
+		return c;
+	return x->route != y->route ? (x->route > y->route ? -1 : 1) : x->rule - y->rule;
+}
+
+int zt_dst_entry_cmp(const void *a, const void *b)
+{
+	const struct zt_dst_entry *x = a, *y = b;
+
+	if (x->pfx.family != y->pfx.family)
+		return x->pfx.family < y->pfx.family ? -1 : 1;
+	if (x->vnet != y->vnet)
+		return x->vnet < y->vnet ? -1 : 1;
+	return zt_prefix_cmp(&x->pfx, &y->pfx);
+}
+
+struct frame {
+	struct zt_prefix pfx;
+	__s32 route;   /* longest route containing this prefix */
+	__u32 set;     /* its destination rule set */
+	struct zt_bitmap bits;
+};
+
+static int compile_vnet_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
+			     struct setpool *sp, __u32 vnet, __u32 anydst_set,
+			     const struct zt_bitmap *anydst, struct dnode *nodes)
+{
+	struct frame *stack = NULL;
+	size_t n = 0, i, j, depth = 0;
+	__u32 bit;
+	int err = 0;
+
+	for (i = 0; i < in->n_routes; i++)
+		if (in->routes[i].vnet == vnet)
+			nodes[n++] = (struct dnode){ in->routes[i].pfx, (__s32)i, -1 };
+	for (bit = 0; bit < c->n_rules; bit++) {
+		const struct zt_rule_in *r = &in->rules[c->rule_index[bit]];
+
+		for (j = 0; j < r->n_dst; j++)
+			nodes[n++] = (struct dnode){ r->dst[j], -1, (__s32)bit };
+	}
+	if (!n)
+		return 0;
+	qsort(nodes, n, sizeof(*nodes), dnode_cmp);
+	stack = calloc(130, sizeof(*stack)); /* nesting depth <= 129 */
+	if (!stack)
+		return -ENOMEM;
+
+	for (i = 0; i < n; ) {
+		struct frame *top, f;
+		struct zt_dst_entry *e;
+		bool own_rule = false, own_route = false;
+
+		/* All nodes for one prefix fold into one entry. */
+		f.pfx = nodes[i].pfx;
+		while (depth && !zt_prefix_contains(&stack[depth - 1].pfx, &f.pfx))
+			depth--;
+		top = depth ? &stack[depth - 1] : NULL;
+		f.route = top ? top->route : -1;
+		f.bits = top ? top->bits : *anydst;
+		f.set = top ? top->set : anydst_set;
+		for (; i < n && !zt_prefix_cmp(&nodes[i].pfx, &f.pfx); i++) {
+			/* Duplicate routes (config validation refuses them):
+			 * the first one given wins. */
+			if (nodes[i].route >= 0 && (!own_route || nodes[i].route < f.route)) {
+				f.route = nodes[i].route;
+				own_route = true;
+			}
+			if (nodes[i].rule >= 0) {
+				bit_set(&f.bits, (__u32)nodes[i].rule);
+				own_rule = true;
+			}
+		}
+		if (own_rule) {
+			err = set_intern(sp, &f.bits, &f.set);
+			if (err)
+				goto out;
+		}
+		stack[depth++] = f;
+
+		e = &c->dsts[c->n_dsts++];
+		memset(e, 0, sizeof(*e));
+		e->pfx = f.pfx;
+		e->vnet = vnet;
+		e->dst.dst_set = f.set;
+		if (f.route >= 0) {
+			const struct zt_route_in *rt = &in->routes[f.route];
+
+			e->dst.route_id = rt->route_id;
+			e->dst.tunnel_id = rt->tunnel_id;
+			e->dst.flags = ZT_DST_F_ROUTED | (rt->local ? ZT_DST_F_LOCAL : 0);
+		}
+	}
+out:
+	free(stack);
+	return err;
+}
+
+static int compile_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
+			struct setpool *sp)
+{
+	struct zt_bitmap anydst = { 0 };
+	struct dnode *nodes = NULL;
+	__u32 *vnets = NULL, n_vnets = 0, anydst_set, bit;
+	size_t n_rule_pfx = 0, i;
+	int err;
+
+	for (bit = 0; bit < c->n_rules; bit++) {
+		const struct zt_rule_in *r = &in->rules[c->rule_index[bit]];
+
+		if (!r->n_dst)
+			bit_set(&anydst, bit);
+		n_rule_pfx += r->n_dst;
+	}
+	err = set_intern(sp, &anydst, &anydst_set);
+	if (err)
+		return err;
+
+	/* Every vnet that has a route or a device, plus the listed ones. */
+	vnets = malloc((in->n_vnets + in->n_routes + 1) * sizeof(*vnets));
+	if (!vnets)
+		return -ENOMEM;
+	vnets[n_vnets++] = in->default_vnet;
+	for (i = 0; i < in->n_vnets; i++)
+		vnets[n_vnets++] = in->vnets[i];
+	for (i = 0; i < in->n_routes; i++)
+		vnets[n_vnets++] = in->routes[i].vnet;
+	qsort(vnets, n_vnets, sizeof(*vnets), u32_cmp);
+
+	c->dsts = calloc(in->n_routes + n_rule_pfx * n_vnets + 1, sizeof(*c->dsts));
+	nodes = calloc(in->n_routes + n_rule_pfx + 1, sizeof(*nodes));
+	if (!c->dsts || !nodes) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n_vnets; i++) {
+		if (i && vnets[i] == vnets[i - 1])
+			continue;
+		err = compile_vnet_dsts(in, c, sp, vnets[i], anydst_set, &anydst, nodes);
+		if (err)
+			goto out;
+	}
+	qsort(c->dsts, c->n_dsts, sizeof(*c->dsts), zt_dst_entry_cmp);
+out:
+	free(nodes);
+	free(vnets);
+	return err;
+}
+
+/* ---- driver ------------------------------------------------------------- */
+
+static void pool_mask(const struct zt_prefix *p, __u8 *addr, __u8 *mask, int bytes)
+{
+	int i;
+
+	memset(addr, 0, bytes);
+	memset(mask, 0, bytes);
+	if (!p->len && !p->family)
+		return;
+	for (i = 0; i < p->len && i < bytes * 8; i++)
+		mask[i / 8] |= 0x80 >> (i % 8);
+	for (i = 0; i < bytes; i++)
+		addr[i] = p->addr[i] & mask[i];
+	if (!p->len) /* a /0 pool would swallow everything: treat as none */
+		memset(mask, 0, bytes);
+}
+
+int zt_policy_compile(const struct zt_policy_in *in, struct zt_compiled *out)
+{
+	struct setpool sp = { 0 };
+	struct order *ord = NULL;
+	size_t i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (in->n_rules > ZT_MAX_RULES)
+		return -E2BIG;
+	for (i = 0; i < in->n_routes; i++)
+		if (!in->routes[i].route_id)
+			return -EINVAL;
+	sp.sets = calloc(ZT_MAX_SETS, sizeof(*sp.sets));
+	sp.slots = calloc(SLOTS, sizeof(*sp.slots));
+	ord = calloc(in->n_rules + 1, sizeof(*ord));
+	if (!sp.sets || !sp.slots || !ord) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < in->n_rules; i++)
+		ord[i] = (struct order){ &in->rules[i], (__u32)i };
+	qsort(ord, in->n_rules, sizeof(*ord), order_cmp);
+	for (i = 0; i < in->n_rules; i++) {
+		out->rule_index[i] = ord[i].idx;
+		out->rules[i].rule_id = ord[i].idx + 1;
+		out->rules[i].action = ord[i].r->action;
+		out->rules[i].flags = ord[i].r->l7 ? ZT_RULE_F_L7 : 0;
+	}
+	out->n_rules = (__u32)in->n_rules;
+
+	out->cfg.default_action = in->default_action;
+	out->cfg.nwords = (__u8)((in->n_rules + 63) / 64);
+	out->cfg.default_vnet = in->default_vnet;
+	pool_mask(&in->iri4, out->cfg.iri4_addr, out->cfg.iri4_mask, 4);
+	pool_mask(&in->iri6, out->cfg.iri6_addr, out->cfg.iri6_mask, 16);
+
+	err = compile_identities(in, out, &sp);
+	if (!err)
+		err = compile_ports(in, out, &sp);
+	if (!err)
+		err = compile_dsts(in, out, &sp);
+out:
+	free(ord);
+	free(sp.slots);
+	if (err) {
+		free(sp.sets);
+		zt_compiled_free(out);
+		return err;
+	}
+	out->sets = sp.sets;
+	out->n_sets = sp.n;
+	return 0;
+}
+
+void zt_compiled_free(struct zt_compiled *c)
+{
+	free(c->sets);
+	free(c->ports);
+	free(c->dsts);
+	free(c->devs);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- reference evaluator ------------------------------------------------ */
+
+const struct zt_dst_entry *zt_compiled_lookup(const struct zt_compiled *c, __u32 vnet,
+					      const struct zt_prefix *pfx)
+{
+	struct zt_dst_entry key;
+	int len, i;
+
+	for (len = pfx->len; len >= 0; len--) {
+		const struct zt_dst_entry *e;
+
+		memset(&key, 0, sizeof(key));
+		key.pfx.family = pfx->family;
+		key.pfx.len = (__u8)len;
+		key.vnet = vnet;
+		for (i = 0; i < len; i++)
+			if (zt_prefix_bit(pfx, i))
+				key.pfx.addr[i / 8] |= 0x80 >> (i % 8);
+		e = bsearch(&key, c->dsts, c->n_dsts, sizeof(*c->dsts), zt_dst_entry_cmp);
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
+static bool in_pool(const __u8 *a, const __u8 *addr, const __u8 *mask, int bytes)
+{
+	bool any = false;
+	int i;
+
+	for (i = 0; i < bytes; i++) {
+		any |= mask[i] != 0;
+		if ((a[i] & mask[i]) != addr[i])
+			return false;
+	}
+	return any;
+}
+
+void zt_policy_eval(const struct zt_compiled *c, const struct zt_eval_pkt *p,
+		    struct zt_eval_result *r)
+{
+	const struct zt_dev_entry *dev;
+	const struct zt_dst_entry *e;
+	struct zt_dev_entry key = { 0 };
+	struct zt_prefix host = { 0 };
+	__u32 id_set, port, pset, w;
+	int bit = -1;
+	__u8 action;
+
+	memset(r, 0, sizeof(*r));
+	key.key.ifindex = p->ifindex;
+	key.key.family = p->family;
+	memcpy(key.key.addr, p->src, 16);
+	dev = bsearch(&key, c->devs, c->n_devs, sizeof(*c->devs), dev_cmp);
+	r->vnet_id = dev ? dev->id.vnet_id : c->cfg.default_vnet;
+	r->device_id = dev ? dev->id.device_id : ZT_ID_NONE;
+	id_set = dev ? dev->id.id_set : c->cfg.unenrolled_set;
+
+	if (p->family == ZT_AF_INET ? in_pool(p->dst, c->cfg.iri4_addr, c->cfg.iri4_mask, 4)
+				    : in_pool(p->dst, c->cfg.iri6_addr, c->cfg.iri6_mask, 16)) {
+		/* IRIs are allocated by the DNS server, not compiled. */
+		r->verdict = ZT_V_DROP;
+		r->reason = ZT_R_IRI_UNKNOWN;
+		return;
+	}
+	host.family = p->family;
+	host.len = (__u8)(p->family == ZT_AF_INET ? 32 : 128);
+	memcpy(host.addr, p->dst, 16);
+	e = zt_compiled_lookup(c, r->vnet_id, &host);
+	if (!e || !(e->dst.flags & ZT_DST_F_ROUTED)) {
+		r->verdict = ZT_V_PASS;
+		r->reason = ZT_R_NO_ROUTE;
+		return;
+	}
+	r->route_id = e->dst.route_id;
+
+	port = (p->pclass == ZT_PC_TCP || p->pclass == ZT_PC_UDP) ? p->dport : 0;
+	pset = c->ports[(size_t)(p->pclass & 3) * ZT_PORTS + port];
+	for (w = 0; w < c->cfg.nwords; w++) {
+		__u64 x = c->sets[e->dst.dst_set].w[w] & c->sets[pset].w[w] &
+			  c->sets[id_set].w[w];
+
+		if (x) {
+			bit = (int)(w * 64 + (__u32)__builtin_ctzll(x));
+			break;
+		}
+	}
+	if (bit >= 0) {
+		const struct zt_rule *rule = &c->rules[bit];
+
+		r->rule_id = rule->rule_id;
+		r->reason = ZT_R_RULE;
+		if (rule->flags & ZT_RULE_F_L7) {
+			r->verdict = ZT_V_STEER;
+			r->reason = ZT_R_L7;
+			return;
+		}
+		action = rule->action;
+	} else {
+		r->reason = ZT_R_DEFAULT;
+		action = c->cfg.default_action;
+	}
+	if (action != ZT_ACT_ALLOW)
+		r->verdict = ZT_V_DROP;
+	else if (e->dst.flags & ZT_DST_F_LOCAL)
+		r->verdict = ZT_V_DIRECT;
+	else
+		r->verdict = ZT_V_STEER;
+}

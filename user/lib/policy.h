@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* policy.h — the policy compiler: ordered rules, routes and devices in, one
+ * policy half out (rule bitmaps per dimension, destination entries for the
+ * LPM tries, identities, port table). Pure C: no maps, no syscalls. The
+ * reference evaluator zt_policy_eval() answers exactly what the kernel
+ * answers for the same compiled half. */
+#ifndef ZT_POLICY_H
+#define ZT_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "addr.h"
+#include "zt_abi.h"
+
+struct zt_port_range {
+	__u16 lo, hi; /* inclusive */
+};
+
+struct zt_rule_in {
+	const char *name;
+	__u32 precedence;        /* lower decides first */
+	__u8  action;            /* enum zt_action */
+	bool  l7;                /* has an L7 selector: STEER */
+	const struct zt_prefix *dst;  size_t n_dst;    /* none: any */
+	__u8  protos;            /* bit (1 << ZT_PC_*); 0: any */
+	const struct zt_port_range *ports; size_t n_ports; /* none: any */
+	const __u32 *users;      size_t n_users;  /* user ids; none: any */
+	__u64 groups;            /* group bitmap; 0: any */
+	const __u32 *vnets;      size_t n_vnets;  /* none: every vnet */
+};
+
+struct zt_route_in {
+	struct zt_prefix pfx;
+	__u32 vnet;
+	__u32 route_id;  /* >= 1 */
+	__u32 tunnel_id;
+	bool  local;     /* tunnel is local: DIRECT */
+};
+
+struct zt_device_in {
+	__u32 ifindex;
+	struct zt_prefix addr;   /* a host prefix */
+	__u32 device_id;         /* >= 1 */
+	__u32 user_id;           /* >= 1 */
+	__u32 vnet;
+	__u64 groups;
+};
+
+struct zt_policy_in {
+	const struct zt_rule_in   *rules;   size_t n_rules;
+	const struct zt_route_in  *routes;  size_t n_routes;
+	const struct zt_device_in *devices; size_t n_devices;
+	const __u32 *vnets; size_t n_vnets; /* every vnet id in use */
+	__u32 default_vnet;
+	__u8  default_action;
+	struct zt_prefix iri4, iri6;        /* len 0: no pool */
+};
+
+/* One LPM entry: a prefix in a vnet and what it resolves to. */
+struct zt_dst_entry {
+	struct zt_prefix pfx;
+	__u32 vnet;
+	struct zt_dst dst;
+};
+
+struct zt_dev_entry {
+	struct zt_dev_key key;
+	struct zt_ident id;
+};
+
+struct zt_compiled {
+	struct zt_half_cfg cfg;       /* generation left 0: the applier sets it */
+	struct zt_rule rules[ZT_MAX_RULES];
+	__u32 rule_index[ZT_MAX_RULES]; /* bit -> index into zt_policy_in.rules */
+	__u32 n_rules;
+	struct zt_bitmap *sets;  __u32 n_sets;
+	__u32 *ports;                 /* ZT_PCLASSES * ZT_PORTS set ids */
+	struct zt_dst_entry *dsts; size_t n_dsts;  /* sorted: family, vnet, prefix */
+	struct zt_dev_entry *devs; size_t n_devs;
+};
+
+/* Compiles in into out. Returns 0 or -errno: -E2BIG (too many rules or
+ * distinct bitmaps), -EINVAL (bad input: a device address that is not a
+ * host prefix, an id of 0), -ENOMEM. On error out holds nothing. */
+int zt_policy_compile(const struct zt_policy_in *in, struct zt_compiled *out);
+void zt_compiled_free(struct zt_compiled *c);
+
+/* What the kernel would decide for a new flow, evaluated on a compiled half
+ * with the same steps as bpf/lib/policy.h. */
+struct zt_eval_pkt {
+	__u32 ifindex;
+	__u8  family;
+	__u8  pclass;
+	__u16 dport;
+	__u8  src[16];
+	__u8  dst[16];
+};
+
+struct zt_eval_result {
+	__u8  verdict;
+	__u8  reason;
+	__u32 rule_id;
+	__u32 route_id;
+	__u32 vnet_id;
+	__u32 device_id;
+};
+
+void zt_policy_eval(const struct zt_compiled *c, const struct zt_eval_pkt *p,
+		    struct zt_eval_result *r);
+
+/* Orders zt_dst_entry by family, vnet, prefix (qsort/bsearch). */
+int zt_dst_entry_cmp(const void *a, const void *b);
+
+/* Longest entry containing pfx in vnet, or NULL. */
+const struct zt_dst_entry *zt_compiled_lookup(const struct zt_compiled *c, __u32 vnet,
+					      const struct zt_prefix *pfx);
+
+#endif
