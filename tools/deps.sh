@@ -6,7 +6,7 @@ set -euo pipefail
 
 BUILD_PKGS=(gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	    linux-libc-dev)
-TEST_PKGS=(iproute2 qemu-system-x86 busybox-static cpio kmod)
+TEST_PKGS=(iproute2 qemu-system-x86 busybox-static cpio binutils)
 
 missing() {
 	local p

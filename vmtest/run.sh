@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# run.sh — the proof that zt works on the Debian stable kernel: fetches the
+# cloud kernel package with apt (cached), builds an initramfs with busybox,
+# the built tests, the tools and libraries they run with and the modules
+# they need, boots it in QEMU (TCG), runs the BPF and namespace suites
+# inside, and fails on any test failure and on any kernel WARNING, BUG or
+# splat in the kernel log. Usage: vmtest/run.sh [BUILD_DIR]
+set -euo pipefail
+O=${1:-build}
+cd "$(dirname "$0")/.."
+
+META=${ZT_VMTEST_KERNEL_PKG:-linux-image-cloud-amd64}
+CACHE=${ZT_VMTEST_CACHE:-/var/cache/zt/vmtest}
+TIMEOUT=${ZT_VMTEST_TIMEOUT:-2400}
+MEM=${ZT_VMTEST_MEM:-3072}
+W=$O/vmtest
+# Modules the suites load; their dependencies are added from .modinfo.
+MODULES=(veth sch_ingress cls_bpf dummy ipip)
+# Programs the suites run (besides busybox), copied with their libraries.
+TOOLS=(bash ip tc)
+
+die() { echo "vmtest: $*" >&2; exit 1; }
+
+kernel_pkg() {
+	apt-cache depends "$META" 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+}
+
+pkg=$(kernel_pkg)
+if [ -z "$pkg" ]; then
+	apt-get update -q >&2 || true
+	pkg=$(kernel_pkg)
+fi
+mkdir -p "$CACHE"
+if [ -n "$pkg" ]; then
+	deb=$(ls "$CACHE/${pkg}_"*.deb 2>/dev/null | sort -V | tail -1 || true)
+	if [ -z "$deb" ]; then
+		echo "vmtest: downloading $pkg (cached in $CACHE)"
+		(cd "$CACHE" && apt-get download -q "$pkg") >&2 ||
+			die "apt-get download $pkg failed; check apt sources and the network"
+		deb=$(ls "$CACHE/${pkg}_"*.deb | sort -V | tail -1)
+	fi
+else
+	# apt cannot say which kernel is current (no lists, no network): use
+	# the newest cached package rather than fail.
+	deb=$(ls "$CACHE"/linux-image-*.deb 2>/dev/null | sort -V | tail -1 || true)
+	[ -n "$deb" ] || die "apt-cache knows no $META and nothing is cached in $CACHE; run apt-get update"
+	echo "vmtest: apt-cache cannot resolve $META; using cached $(basename "$deb")"
+fi
+
+kdir=$W/kernel/$(basename "$deb" .deb)
+if [ ! -e "$kdir/.extracted" ]; then
+	rm -rf "$kdir" && mkdir -p "$kdir"
+	dpkg-deb -x "$deb" "$kdir"
+	touch "$kdir/.extracted"
+fi
+vmlinuz=$(ls "$kdir"/boot/vmlinuz-* | head -1)
+kver=${vmlinuz##*/vmlinuz-}
+moddir=$kdir/lib/modules/$kver
+
+# ---- initramfs ----------------------------------------------------------------
+root=$W/root
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,zt}
+cp /bin/busybox "$root/bin/busybox"
+
+copy_with_libs() { # copies an ELF file and the shared libraries it loads
+	local f=$1 dst=$2 lib
+	mkdir -p "$root$(dirname "$dst")"
+	cp -L "$f" "$root$dst"
+	for lib in $(ldd "$f" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+for t in "${TOOLS[@]}"; do
+	p=$(command -v "$t") || die "$t is not installed"
+	copy_with_libs "$p" "/usr/bin/$t"
+done
+for t in "$O"/tests/bpf/test_*; do
+	[ -x "$t" ] && [ -f "$t" ] && copy_with_libs "$t" "/zt/$t"
+done
+mkdir -p "$root/zt/tests"
+cp tests/run.sh "$root/zt/tests/"
+[ -d tests/netns ] && cp -r tests/netns "$root/zt/tests/"
+
+modinfo_depends() { # the depends= line of a module's .modinfo, comma-separated
+	strings -n 3 "$1" | sed -n 's/^depends=//p' | head -1
+}
+declare -A have=()
+add_module() {
+	local name=$1 f d
+	[ -n "${have[$name]:-}" ] && return 0
+	have[$name]=1
+	grep -q "/${name}.ko$" "$moddir/modules.builtin" 2>/dev/null && return 0
+	f=$(find "$moddir/kernel" -name "${name}.ko" -o -name "${name//_/-}.ko" | head -1)
+	[ -n "$f" ] || die "module $name not found in $pkg"
+	for d in $(modinfo_depends "$f" | tr ',' ' '); do
+		add_module "$d"
+	done
+	mkdir -p "$root/lib/modules/$kver/$(dirname "${f#"$moddir"/}")"
+	cp "$f" "$root/lib/modules/$kver/${f#"$moddir"/}"
+}
+for m in "${MODULES[@]}"; do add_module "$m"; done
+cp "$moddir"/modules.builtin "$moddir"/modules.order "$root/lib/modules/$kver/"
+printf '%s\n' "${MODULES[@]}" > "$root/zt/modules"
+install -m 0755 vmtest/init "$root/init"
+
+initrd=$W/initramfs.cpio.gz
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$initrd"
+
+# ---- boot -----------------------------------------------------------------------
+log=$W/console.log
+label="vm $kver"
+echo "vmtest: booting $kver in QEMU (TCG), $(du -h "$initrd" | cut -f1) initramfs"
+set +e
+timeout --foreground "$TIMEOUT" qemu-system-x86_64 \
+	-machine accel=tcg -cpu max -smp 2 -m "$MEM" \
+	-kernel "$vmlinuz" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 loglevel=4 quiet" \
+	-display none -monitor none -serial stdio -no-reboot < /dev/null |
+	tr -d '\r' | tee "$log" |
+	awk -v label="$label" '
+		/^ZT-VMTEST-BEGIN/ { on = 1; next }
+		/^ZT-VMTEST-RC=/ { on = 0 }
+		!on { next }
+		{ sub(/^ok - /, "ok - [" label "] ");
+		  sub(/^not ok - /, "not ok - [" label "] ");
+		  sub(/^skip - /, "skip - [" label "] ");
+		  sub(/^[0-9]+ passed, [0-9]+ failed.*/, "(inside the VM: &)");
+		  print; fflush() }'
+qrc=${PIPESTATUS[0]}
+set -e
+
+if ! grep -q '^ZT-VMTEST-DONE' "$log"; then
+	tail -n 40 "$log" | sed 's/^/  | /'
+	if [ "$qrc" = 124 ]; then
+		echo "not ok - [$label] the VM did not finish within ${TIMEOUT}s (console log: $log)"
+	else
+		echo "not ok - [$label] the VM stopped before the suites finished (qemu status $qrc, console log: $log)"
+	fi
+	exit 1
+fi
+vmrc=$(sed -n 's/^ZT-VMTEST-RC=//p' "$log" | head -1)
+splat=$(sed -n '/^ZT-VMTEST-DMESG-BEGIN/,/^ZT-VMTEST-DMESG-END/p' "$log" |
+	grep -E 'WARNING:|BUG:|Oops|Call Trace|general protection|soft lockup|hung_task|rcu.*stall|UBSAN|KASAN|kernel panic|refcount_t:' || true)
+if [ -n "$splat" ]; then
+	echo "$splat" | head -n 40 | sed 's/^/  | /'
+	echo "not ok - [$label] kernel log free of WARNING, BUG and splats (console log: $log)"
+	exit 1
+fi
+echo "ok - [$label] kernel log free of WARNING, BUG and splats"
+[ "$vmrc" = 0 ] || exit 1
