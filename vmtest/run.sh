@@ -15,7 +15,7 @@ TIMEOUT=${ZT_VMTEST_TIMEOUT:-2400}
 MEM=${ZT_VMTEST_MEM:-3072}
 W=$O/vmtest
 # Modules the suites load; their dependencies are added from .modinfo.
-MODULES=(veth sch_ingress cls_bpf dummy ipip)
+MODULES=(veth sch_ingress cls_bpf bridge tun)
 # Programs the suites run (besides busybox), copied with their libraries.
 TOOLS=(bash ip tc)
 
@@ -61,7 +61,8 @@ moddir=$kdir/lib/modules/$kver
 # ---- initramfs ----------------------------------------------------------------
 root=$W/root
 rm -rf "$root"
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,zt}
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,var,zt}
+ln -s /run "$root/var/run"
 cp /bin/busybox "$root/bin/busybox"
 
 copy_with_libs() { # copies an ELF file and the shared libraries it loads

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* pkt.c — see pkt.h. Checksums are left zero: the classifier never reads
- * them, and the kernel path is exercised by the namespace tests. */
+/* pkt.c — see pkt.h. The IPv4 header checksum is right (the kernel checks
+ * it when a fixture is injected into a real device); L4 checksums are left
+ * zero, which the classifier never reads and UDP over IPv4 allows. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -9,6 +10,18 @@
 
 static void put16(__u8 *p, __u16 v) { p[0] = v >> 8; p[1] = v & 0xff; }
 static void put32(__u8 *p, __u32 v) { put16(p, v >> 16); put16(p + 2, v & 0xffff); }
+
+static __u16 ip_csum(const __u8 *p, size_t len)
+{
+	__u32 sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (__u32)(p[i] << 8 | p[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
 
 size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap, size_t *l3_off,
 		 size_t *l4_off)
@@ -61,6 +74,7 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap, size_t *l3_off
 		memcpy(buf + off + 16, a4, 4);
 		for (i = 0; i < s->ip_opts; i++)
 			buf[off + 20 + i] = 1; /* NOP options */
+		put16(buf + off + 10, ip_csum(buf + off, hl));
 		off += hl;
 	} else {
 		size_t ext = (size_t)s->ext_hdrs * 8 + (s->frag ? 8 : 0);

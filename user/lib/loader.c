@@ -7,11 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
@@ -26,7 +29,6 @@
 
 #define ZT_TC_HANDLE 0x7a74
 #define ZT_TC_PRIO   1
-#define ARPHRD_ETHER_ 1
 
 const char *zt_attach_mode_name(enum zt_attach_mode m)
 {
@@ -177,21 +179,23 @@ static void link_path(char *buf, size_t n, const char *pin_root, int ifindex)
 	snprintf(buf, n, "%s/links/xdp_%d", pin_root, ifindex);
 }
 
+/* The link type through an ioctl, not /sys/class/net: sysfs shows the
+ * namespace it was mounted in, which need not be ours. */
 static bool is_ethernet(int ifindex)
 {
-	char name[IF_NAMESIZE], path[128], buf[16] = "";
-	FILE *f;
+	struct ifreq ifr = { 0 };
+	bool eth = true;
+	int fd;
 
-	if (!if_indextoname((unsigned)ifindex, name))
+	if (!if_indextoname((unsigned)ifindex, ifr.ifr_name))
 		return true;
-	snprintf(path, sizeof(path), "/sys/class/net/%s/type", name);
-	f = fopen(path, "r");
-	if (!f)
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return true;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return atoi(buf) == ARPHRD_ETHER_;
+	if (!ioctl(fd, SIOCGIFHWADDR, &ifr))
+		eth = ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+	close(fd);
+	return eth;
 }
 
 static int attach_xdp(struct zt_bpf *b, int ifindex, enum zt_attach_mode mode,
@@ -211,9 +215,13 @@ static int attach_xdp(struct zt_bpf *b, int ifindex, enum zt_attach_mode mode,
 		/* A link whose device went away is defunct: replace it. */
 		if (!bpf_obj_get_info_by_fd(link, &info, &len) && info.xdp.ifindex == (__u32)ifindex &&
 		    !bpf_link_update(link, prog, NULL)) {
+			LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
 			close(link);
-			*got = mode == ZT_ATTACH_AUTO ? ZT_ATTACH_NATIVE : mode;
-			pr_info("replaced XDP program on ifindex %d in place\n", ifindex);
+			*got = !bpf_xdp_query(ifindex, 0, &q) && q.attach_mode == XDP_ATTACHED_SKB
+				? ZT_ATTACH_GENERIC : ZT_ATTACH_NATIVE;
+			pr_info("replaced XDP program on ifindex %d in place (%s)\n", ifindex,
+				zt_attach_mode_name(*got));
 			return 0;
 		}
 		close(link);
@@ -311,10 +319,18 @@ int zt_bpf_detach(const char *pin_root, int ifindex)
 			    .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = ZT_TC_HANDLE, .priority = ZT_TC_PRIO);
 	char path[PATH_MAX];
-	int err, ret = 0;
+	int fd, err, ret = 0;
 
 	link_path(path, sizeof(path), pin_root, ifindex);
-	if (unlink(path) && errno != ENOENT)
+	/* Unlinking the pin alone frees the link only after an RCU grace
+	 * period and a work item; BPF_LINK_DETACH takes the program off now. */
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		if (bpf_link_detach(fd) && errno != ENOLINK)
+			ret = -errno;
+		close(fd);
+	}
+	if (unlink(path) && errno != ENOENT && !ret)
 		ret = -errno;
 	err = bpf_tc_detach(&hook, &o);
 	if (err && err != -ENOENT && err != -EINVAL && !ret)
