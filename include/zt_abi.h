@@ -23,6 +23,11 @@
 #define ZT_PCLASSES     4          /* protocol classes, see enum zt_pclass */
 #define ZT_PORTS        65536
 #define ZT_EVENTS_BYTES (4u << 20)
+/* Events are submitted without waking the reader until this much is
+ * queued (a wakeup per event cost ~2 us, more than the whole decision);
+ * readers poll with a short timeout to pick up a trickle. */
+#define ZT_EVENTS_WAKEUP_BYTES (ZT_EVENTS_BYTES / 8)
+#define ZT_EVENTS_POLL_MS 100
 #define ZT_MAX_REASONS  32         /* stats are indexed verdict * 32 + reason */
 
 /* Policy state is double-buffered: everything policy-dependent exists twice

@@ -76,7 +76,8 @@ static __always_inline void zt_emit(struct zt_ctx *c, const struct zt_state *st,
 	e->pad2 = 0;
 	__builtin_memcpy(e->src, p->src, 16);
 	__builtin_memcpy(e->dst, p->dst, 16);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&zt_events, BPF_RB_AVAIL_DATA) >=
+			      ZT_EVENTS_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void zt_flow_key(struct zt_ctx *c, const struct zt_pkt *p,

@@ -126,6 +126,24 @@ static int dump_trie(int fd, __u8 family, struct existing **out, size_t *n, size
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/* A failed update takes back the prefixes it inserted, so the tries hold
+ * no more than before it. */
+static void unwind_new_dsts(const struct zt_map_fds *m, const struct zt_compiled *c,
+			    size_t upto, const struct existing *ex, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < upto; i++) {
+		const struct zt_dst_entry *e = &c->dsts[i];
+		union route_key k;
+
+		if (bsearch(e, ex, n, sizeof(*ex), zt_dst_entry_cmp))
+			continue;
+		route_key(&e->pfx, e->vnet, &k);
+		bpf_map_delete_elem(e->pfx.family == ZT_AF_INET ? m->routes4 : m->routes6, &k);
+	}
+}
+
 static int apply_dsts(const struct zt_map_fds *m, const struct zt_compiled *c, __u32 t,
 		      struct existing **ex_out, size_t *n_ex,
 		      struct zt_apply_stats *st)
@@ -166,6 +184,11 @@ static int apply_dsts(const struct zt_map_fds *m, const struct zt_compiled *c, _
 		val.half[t] = e->dst;
 		if (bpf_map_update_elem(fd, &k, &val, BPF_ANY)) {
 			err = -errno;
+			if (err == -ENOSPC)
+				pr_warn("route table full: while an update is applied the old and "
+					"the new prefixes must fit together (%u per family)\n",
+					ZT_MAX_ROUTES);
+			unwind_new_dsts(m, c, i, ex, n);
 			goto out;
 		}
 		st->dst_written++;
