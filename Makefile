@@ -46,8 +46,8 @@ MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 CFLAGS  ?= -O2 -g
 ZT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	     -MMD -MP -Iinclude -Iuser/lib -I$(O)/skel \
-	     $(shell pkg-config --cflags libbpf libelf zlib 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs libbpf libelf zlib 2>/dev/null)
+	     $(shell pkg-config --cflags libbpf libelf zlib yaml-0.1 libmnl 2>/dev/null)
+LDLIBS  := $(shell pkg-config --libs libbpf libelf zlib yaml-0.1 libmnl 2>/dev/null)
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined

@@ -4,7 +4,7 @@
 # installs whatever build or test package is missing (apt-get, as root).
 set -euo pipefail
 
-BUILD_PKGS=(gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+BUILD_PKGS=(gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev libmnl-dev
 	    linux-libc-dev)
 TEST_PKGS=(iproute2 qemu-system-x86 busybox-static cpio binutils)
 

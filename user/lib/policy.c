@@ -335,7 +335,7 @@ static int compile_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
 	struct zt_bitmap anydst = { 0 };
 	struct dnode *nodes = NULL;
 	__u32 *vnets = NULL, n_vnets = 0, anydst_set, bit;
-	size_t n_rule_pfx = 0, i;
+	size_t n_rule_pfx = 0, i, j;
 	int err;
 
 	for (bit = 0; bit < c->n_rules; bit++) {
@@ -359,6 +359,10 @@ static int compile_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
 	for (i = 0; i < in->n_routes; i++)
 		vnets[n_vnets++] = in->routes[i].vnet;
 	qsort(vnets, n_vnets, sizeof(*vnets), u32_cmp);
+	for (i = 0, j = 0; i < n_vnets; i++)
+		if (!j || vnets[i] != vnets[j - 1])
+			vnets[j++] = vnets[i];
+	n_vnets = j; /* distinct: rule prefixes are placed once per vnet */
 
 	c->dsts = calloc(in->n_routes + n_rule_pfx * n_vnets + 1, sizeof(*c->dsts));
 	nodes = calloc(in->n_routes + n_rule_pfx + 1, sizeof(*nodes));
@@ -367,8 +371,6 @@ static int compile_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
 		goto out;
 	}
 	for (i = 0; i < n_vnets; i++) {
-		if (i && vnets[i] == vnets[i - 1])
-			continue;
 		err = compile_vnet_dsts(in, c, sp, vnets[i], anydst_set, &anydst, nodes);
 		if (err)
 			goto out;

@@ -1,0 +1,1137 @@
+// SPDX-License-Identifier: GPL-2.0
+/* config.c — see config.h. libyaml loads the document with the position of
+ * every node; each section is then checked against a fixed table of keys,
+ * and every problem is recorded rather than stopping at the first. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+#include "config.h"
+
+struct cx {
+	const char *file;
+	yaml_document_t *doc;
+	struct zt_cfg_errors *e;
+	struct zt_config *c;
+	int *vnet_line;     /* where each vnet, tunnel, policy was defined */
+	int *tunnel_line;
+	int *policy_line;
+};
+
+static void add_err(struct zt_cfg_errors *e, char *msg)
+{
+	if (!msg)
+		return;
+	if (e->n >= ZT_CFG_MAX_ERRORS) {
+		e->dropped++;
+		free(msg);
+		return;
+	}
+	e->msg[e->n++] = msg;
+}
+
+static void errf(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void errf(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
+{
+	char body[512], *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	if (asprintf(&msg, "%s:%zu:%zu: %s", x->file, n ? n->start_mark.line + 1 : 1,
+		     n ? n->start_mark.column + 1 : 1, body) < 0)
+		msg = NULL;
+	add_err(x->e, msg);
+}
+
+static yaml_node_t *nd(struct cx *x, int i)
+{
+	return yaml_document_get_node(x->doc, i);
+}
+
+static int line_of(const yaml_node_t *n)
+{
+	return (int)n->start_mark.line + 1;
+}
+
+static const char *scalar(struct cx *x, yaml_node_t *n, const char *what)
+{
+	if (!n || n->type != YAML_SCALAR_NODE) {
+		errf(x, n, "%s must be a single value", what);
+		return NULL;
+	}
+	return (const char *)n->data.scalar.value;
+}
+
+static bool is_map(struct cx *x, yaml_node_t *n, const char *what)
+{
+	if (n && n->type == YAML_MAPPING_NODE)
+		return true;
+	errf(x, n, "%s must be a mapping (key: value)", what);
+	return false;
+}
+
+/* Checks a mapping's keys against allowed[] (NULL-terminated): unknown and
+ * repeated keys are errors. */
+static void check_keys(struct cx *x, yaml_node_t *map, const char *what,
+		       const char *const *allowed)
+{
+	yaml_node_pair_t *p, *q;
+
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = nd(x, p->key);
+		const char *ks = k && k->type == YAML_SCALAR_NODE ?
+				 (const char *)k->data.scalar.value : NULL;
+		const char *const *a;
+
+		if (!ks) {
+			errf(x, k, "%s: keys must be plain words", what);
+			continue;
+		}
+		for (a = allowed; *a && strcmp(*a, ks); a++)
+			;
+		if (!*a) {
+			char list[256] = "";
+
+			for (a = allowed; *a; a++) {
+				strncat(list, *a, sizeof(list) - strlen(list) - 3);
+				if (a[1])
+					strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+			}
+			errf(x, k, "unknown key '%s' in %s (known: %s)", ks, what, list);
+			continue;
+		}
+		for (q = map->data.mapping.pairs.start; q < p; q++) {
+			yaml_node_t *k2 = nd(x, q->key);
+
+			if (k2 && k2->type == YAML_SCALAR_NODE &&
+			    !strcmp((const char *)k2->data.scalar.value, ks)) {
+				errf(x, k, "key '%s' repeated in %s (first at line %d)", ks, what,
+				     line_of(k2));
+				break;
+			}
+		}
+	}
+}
+
+static yaml_node_t *get(struct cx *x, yaml_node_t *map, const char *key)
+{
+	yaml_node_pair_t *p;
+
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = nd(x, p->key);
+
+		if (k && k->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)k->data.scalar.value, key))
+			return nd(x, p->value);
+	}
+	return NULL;
+}
+
+/* A value that may be one scalar or a list of them: calls fn for each. */
+typedef void (*item_fn)(struct cx *x, yaml_node_t *item, void *arg);
+static void each(struct cx *x, yaml_node_t *n, const char *what, item_fn fn, void *arg)
+{
+	yaml_node_item_t *i;
+
+	if (!n)
+		return;
+	if (n->type == YAML_SCALAR_NODE) {
+		fn(x, n, arg);
+		return;
+	}
+	if (n->type != YAML_SEQUENCE_NODE) {
+		errf(x, n, "%s must be a value or a list of values", what);
+		return;
+	}
+	for (i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++)
+		fn(x, nd(x, *i), arg);
+}
+
+static bool parse_bool(struct cx *x, yaml_node_t *n, const char *what, bool *out)
+{
+	const char *s = scalar(x, n, what);
+
+	if (!s)
+		return false;
+	if (!strcmp(s, "true") || !strcmp(s, "yes")) {
+		*out = true;
+	} else if (!strcmp(s, "false") || !strcmp(s, "no")) {
+		*out = false;
+	} else {
+		errf(x, n, "%s must be true or false, not '%s'", what, s);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_uint(struct cx *x, yaml_node_t *n, const char *what, unsigned long lo,
+		       unsigned long hi, unsigned long *out)
+{
+	const char *s = scalar(x, n, what);
+	char *end;
+	unsigned long v;
+
+	if (!s)
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || s[0] == '-' || v < lo || v > hi) {
+		errf(x, n, "%s must be a whole number from %lu to %lu, not '%s'", what, lo, hi, s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_prefix(struct cx *x, yaml_node_t *n, const char *what, bool host_only,
+			 struct zt_prefix *p)
+{
+	const char *s = scalar(x, n, what);
+	int err;
+
+	if (!s)
+		return false;
+	err = zt_prefix_parse(s, p);
+	if (err == -EBADMSG) {
+		struct zt_prefix q;
+		char want[ZT_PREFIX_STRLEN];
+		char tmp[ZT_PREFIX_STRLEN + 8];
+		const char *slash = strchr(s, '/');
+
+		snprintf(tmp, sizeof(tmp), "%.*s", (int)(slash ? slash - s : 0), s);
+		/* Suggest the network the operator probably meant. */
+		if (slash && !zt_prefix_parse(tmp, &q)) {
+			int i, bits = zt_addr_bits(&q);
+
+			q.len = (__u8)atoi(slash + 1);
+			for (i = q.len; i < bits; i++)
+				q.addr[i / 8] &= (__u8)~(0x80 >> (i % 8));
+			errf(x, n, "%s '%s' has host bits set; did you mean %s?", what, s,
+			     zt_prefix_str(&q, want, sizeof(want)));
+		} else {
+			errf(x, n, "%s '%s' has host bits set", what, s);
+		}
+		return false;
+	}
+	if (err) {
+		errf(x, n, "%s '%s' is not a valid %s", what, s,
+		     host_only ? "IP address" : "IP address or CIDR prefix");
+		return false;
+	}
+	if (host_only && p->len != zt_addr_bits(p)) {
+		errf(x, n, "%s '%s' must be a single address, not a prefix", what, s);
+		return false;
+	}
+	return true;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d)
+		abort(); /* a config is small; out of memory here is fatal */
+	return d;
+}
+
+static void *grow(void *p, size_t n, size_t size)
+{
+	void *q = realloc(p, (n + 1) * size);
+
+	if (!q)
+		abort();
+	memset((char *)q + n * size, 0, size);
+	return q;
+}
+
+static __u32 intern_user(struct zt_config *c, const char *email)
+{
+	char *low = xstrdup(email);
+	size_t i;
+
+	for (i = 0; low[i]; i++)
+		low[i] = (char)tolower((unsigned char)low[i]);
+	for (i = 0; i < c->n_users; i++)
+		if (!strcmp(c->users[i], low)) {
+			free(low);
+			return (__u32)i + 1;
+		}
+	c->users = grow(c->users, c->n_users, sizeof(*c->users));
+	c->users[c->n_users++] = low;
+	return (__u32)c->n_users;
+}
+
+static bool intern_group(struct cx *x, yaml_node_t *n, const char *g, __u64 *bits)
+{
+	struct zt_config *c = x->c;
+	size_t i;
+
+	for (i = 0; i < c->n_groups; i++)
+		if (!strcmp(c->groups[i], g))
+			break;
+	if (i == c->n_groups) {
+		if (c->n_groups == ZT_MAX_GROUPS) {
+			errf(x, n, "group '%s': at most %d distinct groups", g, ZT_MAX_GROUPS);
+			return false;
+		}
+		c->groups[c->n_groups++] = xstrdup(g);
+	}
+	*bits |= 1ULL << i;
+	return true;
+}
+
+static bool valid_email(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t\"\\");
+}
+
+static __u32 find_vnet(struct cx *x, yaml_node_t *n)
+{
+	const char *s = scalar(x, n, "vnet");
+	size_t i;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < x->c->n_vnets; i++)
+		if (!strcmp(x->c->vnets[i].name, s))
+			return (__u32)i + 1;
+	errf(x, n, "unknown virtual network '%s' (define it under virtual_networks)", s);
+	return 0;
+}
+
+/* ---- sections ------------------------------------------------------------ */
+
+static void iface_item(struct cx *x, yaml_node_t *n, void *arg)
+{
+	const char *s = scalar(x, n, "gateway.interface");
+
+	(void)arg;
+	if (!s)
+		return;
+	if (!*s || strlen(s) >= 16 || strpbrk(s, "/ \t:")) {
+		errf(x, n, "'%s' is not a valid interface name", s);
+		return;
+	}
+	if (x->c->n_ifaces == ZT_MAX_IFACES) {
+		errf(x, n, "at most %d gateway interfaces", ZT_MAX_IFACES);
+		return;
+	}
+	x->c->ifaces[x->c->n_ifaces++] = xstrdup(s);
+}
+
+static void parse_action(struct cx *x, yaml_node_t *n, const char *what, __u8 *out)
+{
+	const char *s = scalar(x, n, what);
+
+	if (!s)
+		return;
+	if (!strcmp(s, "allow"))
+		*out = ZT_ACT_ALLOW;
+	else if (!strcmp(s, "block"))
+		*out = ZT_ACT_BLOCK;
+	else
+		errf(x, n, "%s must be allow or block, not '%s'", what, s);
+}
+
+static void gateway(struct cx *x, yaml_node_t *g)
+{
+	static const char *const keys[] = { "interface", "default_action", "log",
+					    "drop_events_per_sec", NULL };
+	yaml_node_t *n;
+	unsigned long v;
+
+	if (!g) {
+		errf(x, NULL, "missing section 'gateway' (at least gateway.interface)");
+		return;
+	}
+	if (!is_map(x, g, "gateway"))
+		return;
+	check_keys(x, g, "gateway", keys);
+	n = get(x, g, "interface");
+	if (!n)
+		errf(x, g, "gateway.interface is required: the interface client devices arrive on");
+	each(x, n, "gateway.interface", iface_item, NULL);
+	if ((n = get(x, g, "default_action")))
+		parse_action(x, n, "gateway.default_action", &x->c->default_action);
+	if ((n = get(x, g, "drop_events_per_sec")) &&
+	    parse_uint(x, n, "gateway.drop_events_per_sec", 0, 1000000, &v))
+		x->c->drop_events_per_sec = (__u32)v;
+	if ((n = get(x, g, "log")) && is_map(x, n, "gateway.log")) {
+		static const char *const lk[] = { "network", NULL };
+		yaml_node_t *p;
+		const char *s;
+
+		check_keys(x, n, "gateway.log", lk);
+		if ((p = get(x, n, "network")) && (s = scalar(x, p, "gateway.log.network"))) {
+			if (s[0] != '/')
+				errf(x, p, "gateway.log.network must be an absolute path");
+			else
+				x->c->network_log = xstrdup(s);
+		}
+	}
+}
+
+static void vnets(struct cx *x, yaml_node_t *l)
+{
+	static const char *const keys[] = { "name", "default", "comment", NULL };
+	yaml_node_item_t *i;
+	size_t j, n_default = 0;
+
+	if (!l) {
+		x->c->vnets = grow(NULL, 0, sizeof(*x->c->vnets));
+		x->c->vnets[0].name = xstrdup("default");
+		x->c->vnets[0].is_default = true;
+		x->c->n_vnets = 1;
+		x->c->default_vnet = 1;
+		x->vnet_line = calloc(1, sizeof(int));
+		return;
+	}
+	if (l->type != YAML_SEQUENCE_NODE) {
+		errf(x, l, "virtual_networks must be a list");
+		return;
+	}
+	for (i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++) {
+		yaml_node_t *v = nd(x, *i), *n;
+		struct zt_cfg_vnet vn = { 0 };
+		const char *name;
+
+		if (!is_map(x, v, "a virtual network"))
+			continue;
+		check_keys(x, v, "virtual network", keys);
+		name = (n = get(x, v, "name")) ? scalar(x, n, "name") : NULL;
+		if (!n)
+			errf(x, v, "virtual network without a name");
+		if (!name)
+			continue;
+		for (j = 0; j < x->c->n_vnets; j++)
+			if (!strcmp(x->c->vnets[j].name, name))
+				errf(x, n, "virtual network '%s' defined twice (first at line %d)",
+				     name, x->vnet_line[j]);
+		if ((n = get(x, v, "default")))
+			parse_bool(x, n, "default", &vn.is_default);
+		vn.name = xstrdup(name);
+		n_default += vn.is_default;
+		x->c->vnets = grow(x->c->vnets, x->c->n_vnets, sizeof(vn));
+		x->vnet_line = grow(x->vnet_line, x->c->n_vnets, sizeof(int));
+		x->vnet_line[x->c->n_vnets] = line_of(v);
+		x->c->vnets[x->c->n_vnets++] = vn;
+		if (vn.is_default)
+			x->c->default_vnet = (__u32)x->c->n_vnets;
+	}
+	if (!x->c->n_vnets)
+		errf(x, l, "virtual_networks is empty: define at least one, or leave the key out");
+	else if (n_default > 1)
+		errf(x, l, "more than one virtual network is marked default: true");
+	else if (!n_default && x->c->n_vnets == 1)
+		x->c->default_vnet = 1;
+	else if (!n_default)
+		errf(x, l, "mark one virtual network default: true (devices and routes "
+		     "without a vnet use it)");
+}
+
+static void tunnels(struct cx *x, yaml_node_t *l)
+{
+	static const char *const keys[] = { "name", "vnet", "local", "private_interface",
+					    "comment", NULL };
+	yaml_node_item_t *i;
+	size_t j;
+
+	if (!l)
+		return;
+	if (l->type != YAML_SEQUENCE_NODE) {
+		errf(x, l, "tunnels must be a list");
+		return;
+	}
+	for (i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++) {
+		yaml_node_t *v = nd(x, *i), *n;
+		struct zt_cfg_tunnel t = { 0 };
+		const char *name, *s;
+
+		if (!is_map(x, v, "a tunnel"))
+			continue;
+		check_keys(x, v, "tunnel", keys);
+		name = (n = get(x, v, "name")) ? scalar(x, n, "name") : NULL;
+		if (!n)
+			errf(x, v, "tunnel without a name");
+		if (!name)
+			continue;
+		for (j = 0; j < x->c->n_tunnels; j++)
+			if (!strcmp(x->c->tunnels[j].name, name))
+				errf(x, n, "tunnel '%s' defined twice (first at line %d)", name,
+				     x->tunnel_line[j]);
+		t.vnet = (n = get(x, v, "vnet")) ? find_vnet(x, n) : x->c->default_vnet;
+		if ((n = get(x, v, "local")))
+			parse_bool(x, n, "local", &t.local);
+		if ((n = get(x, v, "private_interface")) &&
+		    (s = scalar(x, n, "private_interface")))
+			t.private_interface = xstrdup(s);
+		t.name = xstrdup(name);
+		x->c->tunnels = grow(x->c->tunnels, x->c->n_tunnels, sizeof(t));
+		x->tunnel_line = grow(x->tunnel_line, x->c->n_tunnels, sizeof(int));
+		x->tunnel_line[x->c->n_tunnels] = line_of(v);
+		x->c->tunnels[x->c->n_tunnels++] = t;
+	}
+}
+
+static __u32 find_tunnel(struct cx *x, yaml_node_t *n)
+{
+	const char *s = scalar(x, n, "tunnel");
+	size_t i;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < x->c->n_tunnels; i++)
+		if (!strcmp(x->c->tunnels[i].name, s))
+			return (__u32)i + 1;
+	errf(x, n, "unknown tunnel '%s' (define it under tunnels)", s);
+	return 0;
+}
+
+static void routes(struct cx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "cidr", NULL };
+	static const char *const rkeys[] = { "network", "tunnel", "vnet", "comment", NULL };
+	yaml_node_item_t *i;
+	yaml_node_t *l;
+	size_t j;
+
+	if (!m || !is_map(x, m, "routes"))
+		return;
+	check_keys(x, m, "routes", keys);
+	l = get(x, m, "cidr");
+	if (!l)
+		return;
+	if (l->type != YAML_SEQUENCE_NODE) {
+		errf(x, l, "routes.cidr must be a list");
+		return;
+	}
+	for (i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++) {
+		yaml_node_t *v = nd(x, *i), *n;
+		struct zt_cfg_route r = { 0 };
+		bool ok = true;
+		const char *s;
+
+		if (!is_map(x, v, "a route"))
+			continue;
+		check_keys(x, v, "route", rkeys);
+		if (!(n = get(x, v, "network"))) {
+			errf(x, v, "route without a network");
+			ok = false;
+		} else {
+			ok = parse_prefix(x, n, "network", false, &r.pfx);
+		}
+		if (!(n = get(x, v, "tunnel"))) {
+			errf(x, v, "route without a tunnel");
+			ok = false;
+		} else if (!(r.tunnel = find_tunnel(x, n))) {
+			ok = false;
+		}
+		if ((n = get(x, v, "vnet"))) {
+			if (!(r.vnet = find_vnet(x, n)))
+				ok = false;
+		} else if (r.tunnel) {
+			r.vnet = x->c->tunnels[r.tunnel - 1].vnet;
+		}
+		if ((n = get(x, v, "comment")) && (s = scalar(x, n, "comment")))
+			r.comment = xstrdup(s);
+		if (!ok) {
+			free(r.comment);
+			continue;
+		}
+		for (j = 0; j < x->c->n_routes; j++)
+			if (x->c->routes[j].vnet == r.vnet &&
+			    !zt_prefix_cmp(&x->c->routes[j].pfx, &r.pfx))
+				errf(x, v, "route %s in vnet '%s' is defined twice",
+				     (const char *)get(x, v, "network")->data.scalar.value,
+				     x->c->vnets[r.vnet - 1].name);
+		x->c->routes = grow(x->c->routes, x->c->n_routes, sizeof(r));
+		x->c->routes[x->c->n_routes++] = r;
+	}
+}
+
+struct dev_acc {
+	struct zt_cfg_device *d;
+};
+
+static void dev_ip(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_device *d = arg;
+	struct zt_prefix p;
+
+	if (!parse_prefix(x, n, "device ip", true, &p))
+		return;
+	if (d->n_addr == 4) {
+		errf(x, n, "at most 4 addresses per device");
+		return;
+	}
+	d->addr[d->n_addr++] = p;
+}
+
+static void dev_group(struct cx *x, yaml_node_t *n, void *arg)
+{
+	const char *s = scalar(x, n, "group");
+
+	if (s)
+		intern_group(x, n, s, arg);
+}
+
+static void devices(struct cx *x, yaml_node_t *l)
+{
+	static const char *const keys[] = { "ip", "email", "groups", "vnet", "name", NULL };
+	yaml_node_item_t *i;
+	size_t j, k, a;
+
+	if (!l)
+		return;
+	if (l->type != YAML_SEQUENCE_NODE) {
+		errf(x, l, "devices must be a list");
+		return;
+	}
+	for (i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++) {
+		yaml_node_t *v = nd(x, *i), *n;
+		struct zt_cfg_device d = { 0 };
+		const char *s;
+		bool ok = true;
+
+		if (!is_map(x, v, "a device"))
+			continue;
+		check_keys(x, v, "device", keys);
+		if (!(n = get(x, v, "ip"))) {
+			errf(x, v, "device without an ip");
+			ok = false;
+		}
+		each(x, n, "ip", dev_ip, &d);
+		if (!(n = get(x, v, "email"))) {
+			errf(x, v, "device without an email (the user it belongs to)");
+			ok = false;
+		} else if ((s = scalar(x, n, "email"))) {
+			if (!valid_email(s)) {
+				errf(x, n, "'%s' is not an email address", s);
+				ok = false;
+			} else {
+				d.user = intern_user(x->c, s);
+			}
+		}
+		each(x, get(x, v, "groups"), "groups", dev_group, &d.groups);
+		d.vnet = (n = get(x, v, "vnet")) ? find_vnet(x, n) : x->c->default_vnet;
+		if ((n = get(x, v, "name")) && (s = scalar(x, n, "name")))
+			d.name = xstrdup(s);
+		if (!ok || !d.n_addr || !d.vnet) {
+			free(d.name);
+			continue;
+		}
+		/* Identity is keyed by {interface, address}: one address is one
+		 * device, whatever its vnet. */
+		for (a = 0; a < d.n_addr; a++)
+			for (j = 0; j < x->c->n_devices; j++)
+				for (k = 0; k < x->c->devices[j].n_addr; k++)
+					if (!zt_prefix_cmp(&x->c->devices[j].addr[k], &d.addr[a])) {
+						char b[ZT_PREFIX_STRLEN];
+
+						errf(x, v, "address %s belongs to another device "
+						     "already", zt_addr_str(d.addr[a].family,
+									    d.addr[a].addr, b,
+									    sizeof(b)));
+						ok = false;
+					}
+		if (!ok) {
+			free(d.name);
+			continue;
+		}
+		x->c->devices = grow(x->c->devices, x->c->n_devices, sizeof(d));
+		x->c->devices[x->c->n_devices++] = d;
+	}
+}
+
+/* ---- network policies ------------------------------------------------------ */
+
+static void m_dst(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_policy *p = arg;
+	struct zt_prefix pf;
+
+	if (!parse_prefix(x, n, "dst_ip", false, &pf))
+		return;
+	p->dst = grow(p->dst, p->n_dst, sizeof(pf));
+	p->dst[p->n_dst++] = pf;
+}
+
+static void m_port(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_policy *p = arg;
+	const char *s = scalar(x, n, "dst_port");
+	unsigned long lo, hi;
+	char *end;
+
+	if (!s)
+		return;
+	errno = 0;
+	lo = strtoul(s, &end, 10);
+	hi = lo;
+	if (end != s && *end == '-') {
+		const char *h = end + 1;
+
+		hi = strtoul(h, &end, 10);
+		if (end == h)
+			end = (char *)h - 1; /* force the error below */
+	}
+	if (end == s || *end || errno || s[0] == '-' || lo < 1 || hi > 65535 || lo > hi) {
+		errf(x, n, "dst_port '%s' must be a port (1-65535) or a range LOW-HIGH", s);
+		return;
+	}
+	p->ports = grow(p->ports, p->n_ports, sizeof(*p->ports));
+	p->ports[p->n_ports++] = (struct zt_port_range){ (__u16)lo, (__u16)hi };
+}
+
+static void m_proto(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_policy *p = arg;
+	const char *s = scalar(x, n, "protocol");
+
+	if (!s)
+		return;
+	if (!strcasecmp(s, "tcp"))
+		p->protos |= 1u << ZT_PC_TCP;
+	else if (!strcasecmp(s, "udp"))
+		p->protos |= 1u << ZT_PC_UDP;
+	else if (!strcasecmp(s, "icmp"))
+		p->protos |= 1u << ZT_PC_ICMP;
+	else
+		errf(x, n, "protocol must be tcp, udp or icmp, not '%s'", s);
+}
+
+static void m_email(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_policy *p = arg;
+	const char *s = scalar(x, n, "user_email");
+
+	if (!s)
+		return;
+	if (!valid_email(s)) {
+		errf(x, n, "'%s' is not an email address", s);
+		return;
+	}
+	p->users = grow(p->users, p->n_users, sizeof(*p->users));
+	p->users[p->n_users++] = intern_user(x->c, s);
+}
+
+static void m_group(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_policy *p = arg;
+	const char *s = scalar(x, n, "user_group");
+
+	if (s)
+		intern_group(x, n, s, &p->groups);
+}
+
+static void m_vnet(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_policy *p = arg;
+	__u32 v = find_vnet(x, n);
+
+	if (!v)
+		return;
+	p->vnets = grow(p->vnets, p->n_vnets, sizeof(*p->vnets));
+	p->vnets[p->n_vnets++] = v;
+}
+
+static void m_sni(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_policy *p = arg;
+	const char *s = scalar(x, n, "sni");
+
+	if (!s)
+		return;
+	if (!*s || strlen(s) > 253 || strpbrk(s, " \t/:")) {
+		errf(x, n, "sni '%s' is not a host name", s);
+		return;
+	}
+	p->sni = grow(p->sni, p->n_sni, sizeof(*p->sni));
+	p->sni[p->n_sni++] = xstrdup(s);
+}
+
+static void policies(struct cx *x, yaml_node_t *l)
+{
+	static const char *const keys[] = { "name", "precedence", "action", "match",
+					    "comment", NULL };
+	static const char *const mkeys[] = { "dst_ip", "dst_port", "protocol", "user_email",
+					     "user_group", "vnet", "sni", NULL };
+	static const item_fn fns[] = { m_dst, m_port, m_proto, m_email, m_group, m_vnet,
+				       m_sni };
+	yaml_node_item_t *i;
+	size_t j, k;
+
+	if (!l)
+		return;
+	if (l->type != YAML_SEQUENCE_NODE) {
+		errf(x, l, "network_policies must be a list");
+		return;
+	}
+	for (i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++) {
+		yaml_node_t *v = nd(x, *i), *n, *m;
+		struct zt_cfg_policy p = { 0 };
+		const char *name = NULL;
+		unsigned long prec = 0;
+		bool ok = true;
+
+		if (!is_map(x, v, "a network policy"))
+			continue;
+		check_keys(x, v, "network policy", keys);
+		if (!(n = get(x, v, "name")) || !(name = scalar(x, n, "name"))) {
+			if (!n)
+				errf(x, v, "network policy without a name");
+			ok = false;
+		} else {
+			for (j = 0; j < x->c->n_policies; j++)
+				if (!strcmp(x->c->policies[j].name, name)) {
+					errf(x, n, "policy name '%s' used twice (first at line %d)",
+					     name, x->policy_line[j]);
+					ok = false;
+				}
+		}
+		if (!(n = get(x, v, "precedence"))) {
+			errf(x, v, "network policy without a precedence (lower decides first)");
+			ok = false;
+		} else if (!parse_uint(x, n, "precedence", 0, INT_MAX, &prec)) {
+			ok = false;
+		} else {
+			for (j = 0; j < x->c->n_policies; j++)
+				if (x->c->policies[j].precedence == prec) {
+					errf(x, n, "precedence %lu is already used by policy '%s' "
+					     "(line %d)", prec, x->c->policies[j].name,
+					     x->policy_line[j]);
+					ok = false;
+				}
+		}
+		if (!(n = get(x, v, "action"))) {
+			errf(x, v, "network policy without an action (allow or block)");
+			ok = false;
+		} else {
+			size_t before = x->e->n + x->e->dropped;
+
+			parse_action(x, n, "action", &p.action);
+			ok &= x->e->n + x->e->dropped == before;
+		}
+		m = get(x, v, "match");
+		if (!m) {
+			errf(x, v, "network policy without a match");
+			ok = false;
+		} else if (is_map(x, m, "match")) {
+			size_t before = x->e->n + x->e->dropped;
+
+			check_keys(x, m, "match", mkeys);
+			if (!m->data.mapping.pairs.top || m->data.mapping.pairs.top ==
+			    m->data.mapping.pairs.start) {
+				errf(x, m, "match is empty: a rule without selectors would match "
+				     "everything; say dst_ip: [0.0.0.0/0, ::/0] if that is meant");
+			}
+			for (k = 0; mkeys[k]; k++)
+				each(x, get(x, m, mkeys[k]), mkeys[k], fns[k], &p);
+			ok &= x->e->n + x->e->dropped == before;
+		} else {
+			ok = false;
+		}
+		if (x->c->n_policies == ZT_MAX_RULES) {
+			errf(x, v, "too many network policies: at most %d", ZT_MAX_RULES);
+			ok = false;
+		}
+		if (!ok) {
+			free(p.dst);
+			free(p.ports);
+			free(p.users);
+			free(p.vnets);
+			for (k = 0; k < p.n_sni; k++)
+				free(p.sni[k]);
+			free(p.sni);
+			continue;
+		}
+		p.name = xstrdup(name);
+		p.precedence = (__u32)prec;
+		x->c->policies = grow(x->c->policies, x->c->n_policies, sizeof(p));
+		x->policy_line = grow(x->policy_line, x->c->n_policies, sizeof(int));
+		x->policy_line[x->c->n_policies] = line_of(v);
+		x->c->policies[x->c->n_policies++] = p;
+	}
+}
+
+static void split_item(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_prefix p;
+
+	(void)arg;
+	if (n && n->type == YAML_MAPPING_NODE) {
+		static const char *const keys[] = { "address", "description", NULL };
+
+		check_keys(x, n, "split tunnel entry", keys);
+		if (!(n = get(x, n, "address"))) {
+			errf(x, n, "split tunnel entry without an address");
+			return;
+		}
+	}
+	if (!parse_prefix(x, n, "split tunnel entry", false, &p))
+		return;
+	x->c->split = grow(x->c->split, x->c->n_split, sizeof(p));
+	x->c->split[x->c->n_split++] = p;
+}
+
+static void split_tunnels(struct cx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "mode", "entries", NULL };
+	yaml_node_t *n, *l;
+	yaml_node_item_t *i;
+	const char *s;
+
+	if (!m || !is_map(x, m, "split_tunnels"))
+		return;
+	check_keys(x, m, "split_tunnels", keys);
+	if ((n = get(x, m, "mode")) && (s = scalar(x, n, "split_tunnels.mode"))) {
+		if (!strcmp(s, "include"))
+			x->c->split_include = true;
+		else if (strcmp(s, "exclude"))
+			errf(x, n, "split_tunnels.mode must be include or exclude, not '%s'", s);
+	}
+	l = get(x, m, "entries");
+	if (!l)
+		return;
+	if (l->type != YAML_SEQUENCE_NODE) {
+		errf(x, l, "split_tunnels.entries must be a list");
+		return;
+	}
+	for (i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++)
+		split_item(x, nd(x, *i), NULL);
+}
+
+/* ---- entry points ------------------------------------------------------------ */
+
+int zt_config_parse(const char *name, const char *buf, size_t len, struct zt_config *out,
+		    struct zt_cfg_errors *errs)
+{
+	static const char *const top[] = { "gateway", "virtual_networks", "tunnels", "routes",
+					   "devices", "network_policies", "split_tunnels",
+					   NULL };
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct cx x = { .file = name, .doc = &doc, .e = errs, .c = out };
+	yaml_node_t *root;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(errs, 0, sizeof(*errs));
+	out->path = xstrdup(name);
+	out->default_action = ZT_ACT_BLOCK;
+	out->drop_events_per_sec = 100;
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		char *msg = NULL;
+
+		if (asprintf(&msg, "%s:%zu:%zu: YAML syntax: %s%s%s", name,
+			     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			     parser.problem ? parser.problem : "error",
+			     parser.context ? " " : "", parser.context ? parser.context : "") < 0)
+			msg = NULL;
+		add_err(errs, msg);
+		yaml_parser_delete(&parser);
+		ret = -EINVAL;
+		goto out;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (!root) {
+		errf(&x, NULL, "the file is empty");
+	} else if (is_map(&x, root, "the top level")) {
+		check_keys(&x, root, "the top level", top);
+		vnets(&x, get(&x, root, "virtual_networks"));
+		gateway(&x, get(&x, root, "gateway"));
+		tunnels(&x, get(&x, root, "tunnels"));
+		routes(&x, get(&x, root, "routes"));
+		devices(&x, get(&x, root, "devices"));
+		policies(&x, get(&x, root, "network_policies"));
+		split_tunnels(&x, get(&x, root, "split_tunnels"));
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (errs->n)
+		ret = -EINVAL;
+out:
+	free(x.vnet_line);
+	free(x.tunnel_line);
+	free(x.policy_line);
+	if (ret)
+		zt_config_free(out);
+	return ret;
+}
+
+int zt_config_load(const char *path, struct zt_config *out, struct zt_cfg_errors *errs)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	memset(errs, 0, sizeof(*errs));
+	if (!f)
+		return -errno;
+	for (;;) {
+		size_t got;
+
+		if (len + 4096 > cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 65536;
+			if (cap > (64u << 20)) {
+				fclose(f);
+				free(buf);
+				return -EFBIG;
+			}
+			nb = realloc(buf, cap);
+			if (!nb) {
+				fclose(f);
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (!got)
+			break;
+	}
+	ret = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (!ret)
+		ret = zt_config_parse(path, buf ? buf : "", len, out, errs);
+	free(buf);
+	return ret;
+}
+
+void zt_config_free(struct zt_config *c)
+{
+	size_t i, j;
+
+	free(c->path);
+	for (i = 0; i < c->n_ifaces; i++)
+		free(c->ifaces[i]);
+	free(c->network_log);
+	for (i = 0; i < c->n_vnets; i++)
+		free(c->vnets[i].name);
+	free(c->vnets);
+	for (i = 0; i < c->n_tunnels; i++) {
+		free(c->tunnels[i].name);
+		free(c->tunnels[i].private_interface);
+	}
+	free(c->tunnels);
+	for (i = 0; i < c->n_routes; i++)
+		free(c->routes[i].comment);
+	free(c->routes);
+	for (i = 0; i < c->n_devices; i++)
+		free(c->devices[i].name);
+	free(c->devices);
+	for (i = 0; i < c->n_policies; i++) {
+		struct zt_cfg_policy *p = &c->policies[i];
+
+		free(p->name);
+		free(p->dst);
+		free(p->ports);
+		free(p->users);
+		free(p->vnets);
+		for (j = 0; j < p->n_sni; j++)
+			free(p->sni[j]);
+		free(p->sni);
+	}
+	free(c->policies);
+	for (i = 0; i < c->n_users; i++)
+		free(c->users[i]);
+	free(c->users);
+	for (i = 0; i < c->n_groups; i++)
+		free(c->groups[i]);
+	free(c->split);
+	memset(c, 0, sizeof(*c));
+}
+
+void zt_cfg_errors_free(struct zt_cfg_errors *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->msg[i]);
+	memset(e, 0, sizeof(*e));
+}
+
+/* ---- compiler input ------------------------------------------------------------ */
+
+int zt_config_policy(const struct zt_config *c, const __u32 *ifindex, size_t n_if,
+		     struct zt_policy_build *b)
+{
+	size_t i, j, k, nd = 0;
+
+	memset(b, 0, sizeof(*b));
+	b->rules = calloc(c->n_policies + 1, sizeof(*b->rules));
+	b->routes = calloc(c->n_routes + 1, sizeof(*b->routes));
+	for (i = 0; i < c->n_devices; i++)
+		nd += c->devices[i].n_addr;
+	b->devices = calloc(nd * n_if + 1, sizeof(*b->devices));
+	b->vnets = calloc(c->n_vnets + 1, sizeof(*b->vnets));
+	if (!b->rules || !b->routes || !b->devices || !b->vnets) {
+		zt_policy_build_free(b);
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->n_policies; i++) {
+		const struct zt_cfg_policy *p = &c->policies[i];
+
+		b->rules[i] = (struct zt_rule_in){
+			.name = p->name, .precedence = p->precedence, .action = p->action,
+			.l7 = p->n_sni > 0, .dst = p->dst, .n_dst = p->n_dst,
+			.protos = p->protos, .ports = p->ports, .n_ports = p->n_ports,
+			.users = p->users, .n_users = p->n_users, .groups = p->groups,
+			.vnets = p->vnets, .n_vnets = p->n_vnets,
+		};
+	}
+	for (i = 0; i < c->n_routes; i++) {
+		const struct zt_cfg_route *r = &c->routes[i];
+
+		b->routes[i] = (struct zt_route_in){
+			.pfx = r->pfx, .vnet = r->vnet, .route_id = (__u32)i + 1,
+			.tunnel_id = r->tunnel, .local = c->tunnels[r->tunnel - 1].local,
+		};
+	}
+	nd = 0;
+	for (k = 0; k < n_if; k++)
+		for (i = 0; i < c->n_devices; i++)
+			for (j = 0; j < c->devices[i].n_addr; j++)
+				b->devices[nd++] = (struct zt_device_in){
+					.ifindex = ifindex[k], .addr = c->devices[i].addr[j],
+					.device_id = (__u32)i + 1, .user_id = c->devices[i].user,
+					.vnet = c->devices[i].vnet, .groups = c->devices[i].groups,
+				};
+	for (i = 0; i < c->n_vnets; i++)
+		b->vnets[i] = (__u32)i + 1;
+	b->in = (struct zt_policy_in){
+		.rules = b->rules, .n_rules = c->n_policies,
+		.routes = b->routes, .n_routes = c->n_routes,
+		.devices = b->devices, .n_devices = nd,
+		.vnets = b->vnets, .n_vnets = c->n_vnets,
+		.default_vnet = c->default_vnet, .default_action = c->default_action,
+	};
+	return 0;
+}
+
+void zt_policy_build_free(struct zt_policy_build *b)
+{
+	free(b->rules);
+	free(b->routes);
+	free(b->devices);
+	free(b->vnets);
+	memset(b, 0, sizeof(*b));
+}

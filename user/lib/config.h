@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* config.h — ztd's YAML configuration (libyaml): parsed and validated whole,
+ * every error reported as file:line:column and a reason, then turned into
+ * the policy compiler's input. Nothing here touches the kernel. */
+#ifndef ZT_CONFIG_H
+#define ZT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "addr.h"
+#include "policy.h"
+
+#define ZT_MAX_IFACES   16
+#define ZT_MAX_GROUPS   64
+#define ZT_CFG_MAX_ERRORS 200
+
+struct zt_cfg_errors {
+	char *msg[ZT_CFG_MAX_ERRORS];
+	size_t n;
+	size_t dropped; /* errors beyond ZT_CFG_MAX_ERRORS */
+};
+
+struct zt_cfg_vnet {
+	char *name;
+	bool is_default;
+};
+
+struct zt_cfg_tunnel {
+	char *name;
+	__u32 vnet;               /* index + 1 into vnets */
+	bool local;
+	char *private_interface;
+};
+
+struct zt_cfg_route {
+	struct zt_prefix pfx;
+	__u32 tunnel;             /* index + 1 into tunnels */
+	__u32 vnet;
+	char *comment;
+};
+
+struct zt_cfg_device {
+	struct zt_prefix addr[4];
+	size_t n_addr;
+	char *name;
+	__u32 user;               /* index + 1 into users */
+	__u64 groups;
+	__u32 vnet;
+};
+
+struct zt_cfg_policy {
+	char *name;
+	__u32 precedence;
+	__u8 action;              /* enum zt_action */
+	struct zt_prefix *dst;    size_t n_dst;
+	struct zt_port_range *ports; size_t n_ports;
+	__u8 protos;              /* 1 << ZT_PC_*; 0 any */
+	__u32 *users;             size_t n_users;
+	__u64 groups;
+	__u32 *vnets;             size_t n_vnets;
+	char **sni;               size_t n_sni;
+};
+
+struct zt_config {
+	char *path;
+	char *ifaces[ZT_MAX_IFACES]; size_t n_ifaces;
+	__u8 default_action;
+	char *network_log;        /* NULL: no network log */
+	__u32 drop_events_per_sec;
+	struct zt_cfg_vnet *vnets;      size_t n_vnets;
+	__u32 default_vnet;
+	struct zt_cfg_tunnel *tunnels;  size_t n_tunnels;
+	struct zt_cfg_route *routes;    size_t n_routes;
+	struct zt_cfg_device *devices;  size_t n_devices;
+	struct zt_cfg_policy *policies; size_t n_policies;
+	char **users;  size_t n_users;  /* emails, user id = index + 1 */
+	char *groups[ZT_MAX_GROUPS]; size_t n_groups; /* group bit = index */
+	bool split_include;             /* split_tunnels.mode */
+	struct zt_prefix *split;        size_t n_split;
+};
+
+/* Parses and validates path. Returns 0 with *out filled, or -EINVAL with
+ * every error in errs (or -errno when the file cannot be read). */
+int zt_config_load(const char *path, struct zt_config *out, struct zt_cfg_errors *errs);
+/* The same from a buffer; name is used in the messages. */
+int zt_config_parse(const char *name, const char *buf, size_t len, struct zt_config *out,
+		    struct zt_cfg_errors *errs);
+void zt_config_free(struct zt_config *c);
+void zt_cfg_errors_free(struct zt_cfg_errors *e);
+
+/* Storage for the compiler input built from a config. */
+struct zt_policy_build {
+	struct zt_policy_in in;
+	struct zt_rule_in *rules;
+	struct zt_route_in *routes;
+	struct zt_device_in *devices;
+	__u32 *vnets;
+};
+
+/* Builds the compiler input: devices are bound to every ifindex given
+ * (one per gateway interface). Rule i of the config gets rule id i + 1. */
+int zt_config_policy(const struct zt_config *c, const __u32 *ifindex, size_t n_if,
+		     struct zt_policy_build *b);
+void zt_policy_build_free(struct zt_policy_build *b);
+
+#endif
