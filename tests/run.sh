@@ -43,7 +43,14 @@ for t in "$O"/tests/bpf/test_*; do
 	[ -x "$t" ] && run_suite "bpf/$(basename "$t")" "$t"
 done
 for t in tests/netns/*.sh; do
-	[ -f "$t" ] && run_suite "netns/$(basename "$t" .sh)" bash "$t" "$O"
+	[ -f "$t" ] || continue
+	if [ "$in_vm" = 1 ]; then
+		# The initramfs does not carry ztd's test peers (curl, python3) yet.
+		echo "skip - netns/$(basename "$t" .sh) in the VM: curl and python3 are not in the initramfs yet"
+		skip=$((skip + 1))
+		continue
+	fi
+	run_suite "netns/$(basename "$t" .sh)" bash "$t" "$O"
 done
 if [ "$in_vm" = 1 ]; then
 	:

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# gateway.sh — ztd end to end in network namespaces made for the run: a
+# client namespace with two enrolled devices, the gateway namespace running
+# ztd on its client-facing veth, a private namespace with real servers
+# (busybox httpd). Driven by curl and ping; checks verdicts, the counters and
+# log lines that say why, reload and revocation, SIGKILL, restart, refusal of
+# invalid configs, ztctl JSON, detach. Usage: gateway.sh BUILD_DIR
+set -u
+O=$(cd "${1:-build}" && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ID=zt$$
+CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv
+W=$(mktemp -d /tmp/zt-netns.XXXXXX)
+PIN=/sys/fs/bpf/$ID
+export ZT_NAMES_PATH=$W/names
+ZTD_PID=
+pass=0 fail=0
+
+ok()   { echo "ok - $1"; }
+bad()  { echo "not ok - $1"; fail=$((fail + 1)); }
+check() { # check NAME CMD... : ok when CMD succeeds
+	local name=$1; shift
+	if "$@"; then ok "$name"; else bad "$name"; fi
+}
+
+cleanup() {
+	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null
+	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
+	for n in "$CLI" "$GW" "$PRIV"; do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+		ip netns del "$n" 2>/dev/null
+	done
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+# nsenter, not 'ip netns exec': that one also makes a private mount
+# namespace, where ztd's pins would vanish with the process.
+in_cli()  { nsenter --net=/run/netns/"$CLI" "$@"; }
+in_gw()   { nsenter --net=/run/netns/"$GW" "$@"; }
+in_priv() { nsenter --net=/run/netns/"$PRIV" "$@"; }
+
+# ---- topology ----------------------------------------------------------------
+for n in "$CLI" "$GW" "$PRIV"; do ip netns add "$n" || exit 1; ip -n "$n" link set lo up; done
+ip -n "$CLI" link add cli0 type veth peer name gw0 netns "$GW"
+ip -n "$GW" link add priv0 type veth peer name srv0 netns "$PRIV"
+ip -n "$CLI" addr add 10.10.0.2/24 dev cli0
+ip -n "$CLI" addr add 10.10.0.3/24 dev cli0
+ip -n "$CLI" link set cli0 up
+ip -n "$CLI" route add 10.2.0.0/24 via 10.10.0.1
+ip -n "$GW" addr add 10.10.0.1/24 dev gw0
+ip -n "$GW" addr add 10.2.0.1/24 dev priv0
+ip -n "$GW" link set gw0 up
+ip -n "$GW" link set priv0 up
+in_gw sysctl -qw net.ipv4.ip_forward=1
+ip -n "$PRIV" addr add 10.2.0.5/24 dev srv0
+ip -n "$PRIV" addr add 10.2.0.6/24 dev srv0
+ip -n "$PRIV" link set srv0 up
+ip -n "$PRIV" route add default via 10.2.0.1
+mkdir -p "$W/www" && echo "hello from the private network" > "$W/www/index.html"
+for p in 80 8080; do in_priv busybox httpd -p "$p" -h "$W/www"; done
+sleep 0.3
+
+write_config() { # write_config FILE EXTRA_POLICY_YAML
+	cat > "$1" <<YAML
+gateway:
+  interface: gw0
+  default_action: block
+  log: {network: $W/network.jsonl}
+tunnels:
+  - {name: dc-local, local: true}
+routes:
+  cidr:
+    - {network: 10.2.0.0/24, tunnel: dc-local}
+devices:
+  - {ip: 10.10.0.2, email: admin@example.com, groups: [devops], name: admin-laptop}
+  - {ip: 10.10.0.3, email: bob@example.com, name: bob-laptop}
+network_policies:
+  - {name: Block bob to .6, precedence: 5, action: block,
+     match: {dst_ip: 10.2.0.6/32, user_email: bob@example.com}}
+  - {name: Allow web, precedence: 10, action: allow, match: {protocol: tcp, dst_port: 80}}
+$2
+  - {name: Catch-all block, precedence: 1000, action: block, match: {dst_ip: 10.0.0.0/8}}
+YAML
+}
+PING_RULE='  - {name: Allow ping, precedence: 20, action: allow, match: {protocol: icmp}}'
+write_config "$W/ztd.yaml" "$PING_RULE"
+
+start_ztd() {
+	# Not through a function: $! must be ztd itself (nsenter execs it).
+	nsenter --net=/run/netns/"$GW" "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" \
+		>"$W/ztd.log" 2>&1 &
+	ZTD_PID=$!
+	for _ in $(seq 50); do
+		grep -q 'running;' "$W/ztd.log" 2>/dev/null && return 0
+		kill -0 "$ZTD_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+# curl from SRC to URL: prints the HTTP code, 000 when nothing came back.
+fetch() { in_cli curl -s -o /dev/null -w '%{http_code}' --interface "$1" \
+	  --connect-timeout 2 -m 3 "$2" 2>/dev/null; }
+stat_of() { # packets for VERDICT REASON from ztctl -j
+	"$O/ztctl" -j --pin-root "$PIN" maps dump stats | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+print(sum(s["packets"] for s in d["stats"] if s["verdict"]==sys.argv[1] and s["reason"]==sys.argv[2]))' "$1" "$2"
+}
+
+# ---- invalid config at start --------------------------------------------------
+cat > "$W/bad.yaml" <<'YAML'
+gateway: {interface: gw0, colour: red}
+routes:
+  cidr: [{network: 10.2.0.1/24, tunnel: nowhere}]
+YAML
+out=$(in_gw "$O/ztd" --config "$W/bad.yaml" --pin-root "$PIN" 2>&1); rc=$?
+check "invalid config refused at start with line numbers" \
+	test "$rc" -ne 0 -a -n "$(echo "$out" | grep "bad.yaml:1:27: unknown key 'colour'")" \
+	     -a -n "$(echo "$out" | grep 'bad.yaml:3:20: network .10.2.0.1/24. has host bits')" \
+	     -a -n "$(echo "$out" | grep "bad.yaml:3:41: unknown tunnel 'nowhere'")"
+check "nothing applied by a refused start" test ! -e "$PIN"
+
+# ---- allowed and blocked --------------------------------------------------------
+check "ztd starts" start_ztd
+check "admin reaches the web server (allow rule)" test "$(fetch 10.10.0.2 http://10.2.0.5/)" = 200
+drop0=$(stat_of drop rule)
+check "port 8080 blocked by the catch-all" test "$(fetch 10.10.0.2 http://10.2.0.5:8080/)" = 000
+check "the drop is counted as drop/rule" test "$(stat_of drop rule)" -gt "$drop0"
+check "bob reaches .5 (allow web)" test "$(fetch 10.10.0.3 http://10.2.0.5/)" = 200
+check "bob is blocked from .6 by a higher precedence block" \
+	test "$(fetch 10.10.0.3 http://10.2.0.6/)" = 000
+check "admin reaches .6 (the block is bob's only)" test "$(fetch 10.10.0.2 http://10.2.0.6/)" = 200
+sleep 0.3 # the log is written within ZT_EVENTS_POLL_MS
+check "log line for the blocked flow names user, rule and action" \
+	grep -q '"user_email":"bob@example.com".*"dst":"10.2.0.6".*"dst_port":80,"rule":"Block bob to .6".*"action":"drop","reason":"rule"' "$W/network.jsonl"
+check "log line for the allowed flow" \
+	grep -q '"device":"admin-laptop".*"dst":"10.2.0.5".*"rule":"Allow web".*"action":"direct"' "$W/network.jsonl"
+check "every log line is JSON" python3 -c '
+import json,sys
+for l in open(sys.argv[1]): json.loads(l)' "$W/network.jsonl"
+check "ztctl -j maps dump parses as JSON with every section" python3 -c '
+import json,subprocess,sys
+d=json.loads(subprocess.check_output([sys.argv[1],"-j","--pin-root",sys.argv[2],"maps","dump"]))
+assert set(d)=={"policy","routes","devices","flows","stats","counters"}, d.keys()
+assert any(r["rule"]=="Allow web" for r in d["policy"]["rules"])
+assert any(r["prefix"]=="10.2.0.0/24" and r["path"]=="direct" for r in d["routes"])
+assert any(x["user_email"]=="bob@example.com" for x in d["devices"])
+assert any(f["rule"]=="Allow web" and f["verdict"]=="direct" for f in d["flows"])' "$O/ztctl" "$PIN"
+check "ztctl human maps dump names the rule" \
+	sh -c "'$O/ztctl' --pin-root '$PIN' maps dump policy | grep -q 'Catch-all block'"
+
+# ---- reload: revocation within 1 s, allowed flow undisturbed ----------------------
+in_cli busybox ping -c 25 -i 0.2 -W 1 10.2.0.5 > "$W/ping_revoked" 2>&1 &
+p1=$!
+in_cli busybox ping -c 25 -i 0.2 -W 1 -I 10.10.0.2 10.2.0.6 > /dev/null 2>&1 &
+sleep 2
+# The new config drops the ping rule but allows ICMP to .6.
+write_config "$W/ztd.yaml" '  - {name: Allow ping to .6, precedence: 20, action: allow, match: {protocol: icmp, dst_ip: 10.2.0.6/32}}'
+kill -HUP "$ZTD_PID"
+wait "$p1"
+got=$(grep -c 'bytes from' "$W/ping_revoked")
+# 2 s of replies before the reload is ~10; within 1 s after it they stop.
+check "reload cuts a revoked flow within 1 s ($got of 25 replies)" test "$got" -ge 5 -a "$got" -le 15
+in_cli busybox ping -c 10 -i 0.2 -W 1 -I 10.10.0.2 10.2.0.6 > "$W/ping_kept" 2>&1
+check "a flow the new policy allows continues" test "$(grep -c 'bytes from' "$W/ping_kept")" -ge 9
+
+# ---- invalid config at reload ------------------------------------------------------
+cp "$W/ztd.yaml" "$W/good.yaml"
+printf 'network_policies:\n  - {name: x, precedence: 1, action: allow, match: {}}\n' >> "$W/ztd.yaml"
+kill -HUP "$ZTD_PID"
+sleep 0.5
+check "invalid config at reload is refused with its line" \
+	grep -q "ztd.yaml:.*key 'network_policies' repeated" "$W/ztd.log"
+check "the running policy is kept after a refused reload" \
+	test "$(fetch 10.10.0.2 http://10.2.0.5/)" = 200
+cp "$W/good.yaml" "$W/ztd.yaml"
+
+# ---- SIGKILL, then restart adopting ----------------------------------------------------
+kill -KILL "$ZTD_PID"; wait "$ZTD_PID" 2>/dev/null; ZTD_PID=
+check "after SIGKILL the block is still enforced" test "$(fetch 10.10.0.2 http://10.2.0.5:8080/)" = 000
+check "after SIGKILL the allow still works" test "$(fetch 10.10.0.2 http://10.2.0.5/)" = 200
+prog_before=$(ip -n "$GW" -d link show gw0 | grep -o 'prog/xdp id [0-9]*')
+check "a new ztd adopts the running programs" start_ztd
+prog_after=$(ip -n "$GW" -d link show gw0 | grep -o 'prog/xdp id [0-9]*')
+check "the XDP program was replaced in place ($prog_before -> $prog_after)" \
+	test -n "$prog_after" -a "$prog_before" != "$prog_after"
+check "after the restart traffic is still decided" \
+	test "$(fetch 10.10.0.2 http://10.2.0.5/)" = 200 -a "$(fetch 10.10.0.2 http://10.2.0.5:8080/)" = 000
+kill -TERM "$ZTD_PID"; wait "$ZTD_PID" 2>/dev/null; ZTD_PID=
+check "after SIGTERM the block is still enforced" test "$(fetch 10.10.0.2 http://10.2.0.5:8080/)" = 000
+
+# ---- detach ------------------------------------------------------------------------------
+in_gw "$O/ztd" --detach --config "$W/ztd.yaml" --pin-root "$PIN" >/dev/null 2>&1
+check "ztd --detach removes programs and maps" \
+	test -z "$(ip -n "$GW" -d link show gw0 | grep prog/xdp)" -a ! -e "$PIN"
+check "with zt detached the kernel alone routes" test "$(fetch 10.10.0.2 http://10.2.0.5:8080/)" = 200
+if [ "$fail" -gt 0 ]; then
+	echo "# ztd's log:"
+	sed 's/^/#   /' "$W/ztd.log"
+fi
+exit 0

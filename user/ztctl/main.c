@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ztctl — the operator's CLI: a table of subcommands (as wireguard-tools'
+ * wg.c), each in a file of its own, each with --help. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "log.h"
+#include "names.h"
+#include "out.h"
+#include "zt_abi.h"
+#include "ztctl.h"
+
+const char *ztctl_pin_root = ZT_PIN_ROOT;
+const char *ztctl_names_path = ZT_NAMES_PATH;
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} subcommands[] = {
+	{ "maps", maps_main, "maps dump [routes|devices|flows|policy|stats]: what the kernel holds" },
+	{ "cidr", cidr_main, "cidr subtract BASE SUB...: the prefixes of BASE outside every SUB" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: ztctl [-j|-p] [--pin-root DIR] COMMAND [ARGS]\n\n"
+		"  -j            JSON output\n"
+		"  -p            pretty JSON output\n"
+		"  --pin-root    where ztd pinned its maps (default %s)\n\n"
+		"commands:\n", ZT_PIN_ROOT);
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].help);
+	fprintf(f, "\n'ztctl COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	size_t k;
+
+	zt_log_level = ZT_LOG_WARN;
+	if (getenv("ZT_NAMES_PATH"))
+		ztctl_names_path = getenv("ZT_NAMES_PATH");
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-j")) {
+			zt_out_mode = ZT_OUT_JSON;
+		} else if (!strcmp(argv[i], "-p")) {
+			zt_out_mode = ZT_OUT_PRETTY;
+		} else if (!strcmp(argv[i], "--pin-root") && i + 1 < argc) {
+			ztctl_pin_root = argv[++i];
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			out_error("unknown option '%s'; see ztctl --help", argv[i]);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (k = 0; k < sizeof(subcommands) / sizeof(subcommands[0]); k++)
+		if (!strcmp(argv[i], subcommands[k].name))
+			return subcommands[k].fn(argc - i, argv + i);
+	out_error("unknown command '%s'; see ztctl --help", argv[i]);
+	return 2;
+}

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/* maps.c — `ztctl maps dump [WHAT]`: what the kernel holds, read from the
+ * pinned maps (so it works while ztd is down), ids resolved to the names
+ * ztd recorded, per-CPU values summed unless --per-cpu. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "names.h"
+#include "out.h"
+#include "zt_abi.h"
+#include "ztctl.h"
+
+static struct zt_names N;
+static struct zt_map_fds M;
+static struct zt_state S;
+static bool per_cpu;
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ztctl [-j|-p] maps dump [routes|devices|flows|policy|stats]... "
+		"[--per-cpu]\n\n"
+		"Prints what the kernel holds (all sections when none is named):\n"
+		"  routes   destination prefixes per vnet: route, tunnel, rule set\n"
+		"  devices  enrolled source addresses per interface: device, user, vnet\n"
+		"  flows    the flow cache: 5-tuple, verdict, rule, packets, bytes, age\n"
+		"  policy   generation, default action, the rules in precedence order\n"
+		"  stats    packets and bytes by verdict and reason, and other counters\n"
+		"  --per-cpu  stats per CPU instead of summed\n"
+		"Reads the maps pinned under the pin root; works while ztd is down.\n");
+}
+
+static const char *nm(enum zt_name_kind k, __u32 id, char *buf, size_t n)
+{
+	const char *s = zt_name(&N, k, id);
+
+	if (s)
+		return s;
+	snprintf(buf, n, "%u", id);
+	return buf;
+}
+
+static __u32 active(void)
+{
+	return S.active & 1;
+}
+
+static void dump_routes(void)
+{
+	union { struct zt_route4_key k4; struct zt_route6_key k6; } k, next;
+	int fam;
+
+	out_text("%-28s %-10s %-18s %-12s %-8s\n", "PREFIX", "VNET", "ROUTE", "TUNNEL",
+		 "PATH");
+	out_arr_start("routes");
+	for (fam = 0; fam < 2; fam++) {
+		int fd = fam ? M.routes6 : M.routes4;
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			struct zt_route_val v;
+			const struct zt_dst *d;
+			char a[64], pfx[80], b1[16], b2[16], b3[16];
+			__u32 plen = next.k4.prefixlen - 32, vnet = next.k4.vnet_id;
+
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(fd, &k, &v))
+				continue;
+			d = &v.half[active()];
+			if (!(d->flags & ZT_DST_F_ROUTED))
+				continue; /* an entry only a rule needs */
+			inet_ntop(fam ? AF_INET6 : AF_INET, fam ? (void *)k.k6.addr : (void *)k.k4.addr,
+				  a, sizeof(a));
+			snprintf(pfx, sizeof(pfx), "%s/%u", a, plen);
+			out_obj_start(NULL);
+			out_str("prefix", "%-28s ", pfx);
+			out_str("vnet", "%-10s ", nm(ZT_N_VNET, vnet, b1, sizeof(b1)));
+			out_u64("route_id", NULL, d->route_id);
+			out_str("route", "%-18s ", nm(ZT_N_ROUTE, d->route_id, b2, sizeof(b2)));
+			out_str("tunnel", "%-12s ", nm(ZT_N_TUNNEL, d->tunnel_id, b3, sizeof(b3)));
+			out_str("path", "%-8s\n", d->flags & ZT_DST_F_LOCAL ? "direct" : "steer");
+			out_obj_end();
+		}
+	}
+	out_arr_end();
+}
+
+static void dump_devices(void)
+{
+	struct zt_dev_key k, next;
+	void *prev = NULL;
+
+	out_text("%-10s %-40s %-16s %-26s %-10s\n", "INTERFACE", "ADDRESS", "DEVICE", "USER",
+		 "VNET");
+	out_arr_start("devices");
+	while (!bpf_map_get_next_key(M.devices, prev, &next)) {
+		struct zt_dev_val v;
+		const struct zt_ident *id;
+		char a[64], ifn[IF_NAMESIZE], b1[16], b2[16], b3[16];
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(M.devices, &k, &v))
+			continue;
+		id = &v.half[active()];
+		if (id->device_id == ZT_ID_NONE)
+			continue;
+		inet_ntop(k.family == ZT_AF_INET6 ? AF_INET6 : AF_INET, k.addr, a, sizeof(a));
+		if (!if_indextoname(k.ifindex, ifn))
+			snprintf(ifn, sizeof(ifn), "#%u", k.ifindex);
+		out_obj_start(NULL);
+		out_str("interface", "%-10s ", ifn);
+		out_str("address", "%-40s ", a);
+		out_str("device", "%-16s ", nm(ZT_N_DEVICE, id->device_id, b1, sizeof(b1)));
+		out_str("user_email", "%-26s ", nm(ZT_N_USER, id->user_id, b2, sizeof(b2)));
+		out_str("vnet", "%-10s\n", nm(ZT_N_VNET, id->vnet_id, b3, sizeof(b3)));
+		out_u64("device_id", NULL, id->device_id);
+		out_u64("user_id", NULL, id->user_id);
+		out_obj_end();
+	}
+	out_arr_end();
+}
+
+static void dump_flows(void)
+{
+	struct zt_flow_key k, next;
+	void *prev = NULL;
+	struct timespec now;
+	__u64 now_ns;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	now_ns = (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec;
+	out_text("%-42s %-42s %-6s %-7s %-9s %-24s %10s %12s %8s\n", "SOURCE", "DESTINATION",
+		 "PROTO", "VERDICT", "REASON", "RULE", "PACKETS", "BYTES", "IDLE");
+	out_arr_start("flows");
+	while (!bpf_map_get_next_key(M.flows, prev, &next)) {
+		struct zt_flow f;
+		char s[80], d[80], a[64], pb[8], rb[16], idle[32];
+		int af;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(M.flows, &k, &f))
+			continue;
+		af = k.family == ZT_AF_INET6 ? AF_INET6 : AF_INET;
+		inet_ntop(af, k.src, a, sizeof(a));
+		snprintf(s, sizeof(s), af == AF_INET6 ? "[%s]:%u" : "%s:%u", a, ntohs(k.sport));
+		inet_ntop(af, k.dst, a, sizeof(a));
+		snprintf(d, sizeof(d), af == AF_INET6 ? "[%s]:%u" : "%s:%u", a, ntohs(k.dport));
+		snprintf(idle, sizeof(idle), "%.1fs",
+			 now_ns > f.last_seen_ns ? (double)(now_ns - f.last_seen_ns) / 1e9 : 0.0);
+		out_obj_start(NULL);
+		out_str("src", "%-42s ", s);
+		out_str("dst", "%-42s ", d);
+		out_str("protocol", "%-6s ", zt_proto_name(k.proto, pb, sizeof(pb)));
+		out_str("verdict", "%-7s ", zt_verdict_name(f.verdict));
+		out_str("reason", "%-9s ", zt_reason_name(f.reason));
+		out_str("rule", "%-24.24s ", f.rule_id ? nm(ZT_N_RULE, f.rule_id, rb, sizeof(rb)) : "-");
+		out_u64("packets", "%10llu ", f.packets);
+		out_u64("bytes", "%12llu ", f.bytes);
+		out_str("idle", "%8s\n", idle);
+		out_u64("rule_id", NULL, f.rule_id);
+		out_u64("generation", NULL, f.generation);
+		out_bool("current", NULL,
+			 f.generation == S.half[active()].generation);
+		out_obj_end();
+	}
+	out_arr_end();
+}
+
+static void dump_policy(void)
+{
+	const struct zt_half_cfg *h = &S.half[active()];
+	__u32 bit, base = active() * ZT_MAX_RULES;
+	char b[16];
+
+	out_obj_start("policy");
+	out_u64("generation", "generation %llu, ", h->generation);
+	out_str("default_action", "default action %s, ",
+		h->default_action == ZT_ACT_ALLOW ? "allow" : "block");
+	out_str("config", "config %s\n", N.config);
+	out_text("%-5s %-6s %-40s %-6s %s\n", "ORDER", "ID", "RULE", "ACTION", "L7");
+	out_arr_start("rules");
+	for (bit = 0; bit < (__u32)h->nwords * 64; bit++) {
+		__u32 idx = base + bit;
+		struct zt_rule r;
+
+		if (bpf_map_lookup_elem(M.rules, &idx, &r) || !r.rule_id)
+			continue;
+		out_obj_start(NULL);
+		out_u64("order", "%-5llu ", bit);
+		out_u64("rule_id", "%-6llu ", r.rule_id);
+		out_str("rule", "%-40s ", nm(ZT_N_RULE, r.rule_id, b, sizeof(b)));
+		out_str("action", "%-6s ", r.action == ZT_ACT_ALLOW ? "allow" : "block");
+		out_bool("l7", "%s\n", r.flags & ZT_RULE_F_L7);
+		out_obj_end();
+	}
+	out_arr_end();
+	out_obj_end();
+}
+
+static void dump_stats(void)
+{
+	static const char *const cnames[] = { "flow_hit", "flow_new", "flow_stale",
+		"frag_first", "frag_later", "event_lost", "event_limited", "steer_marked" };
+	int ncpus = libbpf_num_possible_cpus(), cpu;
+	struct zt_stat *v = calloc((size_t)ncpus, sizeof(*v));
+	__u64 *c = calloc((size_t)ncpus, sizeof(*c));
+	__u32 i;
+
+	_Static_assert(sizeof(cnames) / sizeof(cnames[0]) == ZT_C_MAX, "counter names");
+	if (!v || !c)
+		goto out;
+	out_text("%-8s %-12s %-5s %14s %16s\n", "VERDICT", "REASON", "CPU", "PACKETS", "BYTES");
+	out_arr_start("stats");
+	for (i = 0; i < ZT_V_MAX * ZT_MAX_REASONS; i++) {
+		__u64 p = 0, by = 0;
+
+		if (bpf_map_lookup_elem(M.stats, &i, v))
+			continue;
+		for (cpu = 0; cpu < ncpus; cpu++) {
+			p += v[cpu].packets;
+			by += v[cpu].bytes;
+		}
+		if (!p)
+			continue;
+		for (cpu = per_cpu ? 0 : -1; cpu < (per_cpu ? ncpus : 0); cpu++) {
+			char cb[16];
+
+			if (cpu >= 0 && !v[cpu].packets)
+				continue;
+			snprintf(cb, sizeof(cb), cpu < 0 ? "all" : "%d", cpu);
+			out_obj_start(NULL);
+			out_str("verdict", "%-8s ", zt_verdict_name((__u8)(i / ZT_MAX_REASONS)));
+			out_str("reason", "%-12s ", zt_reason_name((__u8)(i % ZT_MAX_REASONS)));
+			if (cpu >= 0)
+				out_u64("cpu", "%-5llu ", (unsigned long long)cpu);
+			else
+				out_text("%-5s ", cb);
+			out_u64("packets", "%14llu ", cpu < 0 ? p : v[cpu].packets);
+			out_u64("bytes", "%16llu\n", cpu < 0 ? by : v[cpu].bytes);
+			out_obj_end();
+		}
+	}
+	out_arr_end();
+	out_text("\n");
+	out_obj_start("counters");
+	for (i = 0; i < ZT_C_MAX; i++) {
+		__u64 sum = 0;
+
+		if (bpf_map_lookup_elem(M.counters, &i, c))
+			continue;
+		for (cpu = 0; cpu < ncpus; cpu++)
+			sum += c[cpu];
+		out_text("%-14s ", cnames[i]);
+		out_u64(cnames[i], "%llu\n", sum);
+	}
+	out_obj_end();
+out:
+	free(v);
+	free(c);
+}
+
+int maps_main(int argc, char **argv)
+{
+	static const struct { const char *name; void (*fn)(void); } what[] = {
+		{ "policy", dump_policy }, { "routes", dump_routes }, { "devices", dump_devices },
+		{ "flows", dump_flows }, { "stats", dump_stats },
+	};
+	bool want[5] = { 0 }, any = false;
+	__u32 zero = 0;
+	size_t k;
+	int i, err;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "dump")) {
+		out_error("unknown maps command '%s'; see ztctl maps --help", argv[1]);
+		return 2;
+	}
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--per-cpu")) {
+			per_cpu = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		for (k = 0; k < 5 && strcmp(argv[i], what[k].name); k++)
+			;
+		if (k == 5) {
+			out_error("unknown section '%s' (routes, devices, flows, policy, stats)",
+				  argv[i]);
+			return 2;
+		}
+		want[k] = any = true;
+	}
+	err = zt_maps_open_pinned(ztctl_pin_root, &M);
+	if (err) {
+		if (err == -ENOENT)
+			out_error("no zt maps are pinned under %s: ztd has not run on this node "
+				  "(or was removed with ztd --detach)", ztctl_pin_root);
+		else if (err == -EPROTO)
+			out_error("the maps under %s belong to an incompatible zt build",
+				  ztctl_pin_root);
+		else
+			out_error("opening the maps under %s: %s", ztctl_pin_root, strerror(-err));
+		return 1;
+	}
+	if (bpf_map_lookup_elem(M.state, &zero, &S)) {
+		out_error("reading zt_state: %s", strerror(errno));
+		return 1;
+	}
+	zt_names_read(ztctl_names_path, &N);
+	out_obj_start(NULL);
+	for (k = 0; k < 5; k++) {
+		if (any && !want[k])
+			continue;
+		if (!any && !zt_out_json())
+			printf("== %s\n", what[k].name);
+		what[k].fn();
+		if (!any && !zt_out_json() && k < 4)
+			printf("\n");
+	}
+	out_obj_end();
+	zt_names_free(&N);
+	zt_maps_close(&M);
+	return 0;
+}

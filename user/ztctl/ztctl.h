@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ztctl.h — what the subcommands share: global options and one entry point
+ * per subcommand file. */
+#ifndef ZT_ZTCTL_H
+#define ZT_ZTCTL_H
+
+extern const char *ztctl_pin_root;
+extern const char *ztctl_names_path;
+
+int maps_main(int argc, char **argv);
+int cidr_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ztd — the gateway daemon: loads the config, applies it to the pinned
+ * maps, attaches the programs (replacing running ones in place), writes the
+ * network log from the event ring, reloads on SIGHUP, and on SIGTERM exits
+ * leaving the programs attached so the last policy stays enforced. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "apply.h"
+#include "config.h"
+#include "loader.h"
+#include "log.h"
+#include "names.h"
+#include "policy.h"
+#include "zt_abi.h"
+
+struct ztd {
+	const char *config_path;
+	const char *pin_root;
+	const char *names_path;
+	struct zt_bpf b;
+	struct zt_config cfg;
+	__u32 ifindex[ZT_MAX_IFACES];
+	struct zt_names names;
+	FILE *netlog;
+	__s64 mono_to_real_ns;
+	__u32 generation;
+};
+
+static void print_errors(const struct zt_cfg_errors *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		fprintf(stderr, "%s\n", e->msg[i]);
+	if (e->dropped)
+		fprintf(stderr, "(%zu more errors not shown)\n", e->dropped);
+}
+
+/* Interfaces of cfg -> ifindex; a missing one is an error naming it. */
+static int resolve_ifaces(const struct zt_config *cfg, __u32 *ifindex)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < cfg->n_ifaces; i++) {
+		ifindex[i] = if_nametoindex(cfg->ifaces[i]);
+		if (!ifindex[i]) {
+			pr_warn("%s: gateway interface '%s' does not exist\n", cfg->path,
+				cfg->ifaces[i]);
+			err = -ENODEV;
+		}
+	}
+	return err;
+}
+
+static int set_event_rate(struct ztd *d, __u32 rate)
+{
+	struct zt_state st;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(d->b.m.state, &zero, &st))
+		return -errno;
+	st.drop_events_per_sec = rate;
+	return bpf_map_update_elem(d->b.m.state, &zero, &st, BPF_ANY) ? -errno : 0;
+}
+
+/* Compiles cfg and applies it; on success cfg becomes the running config. */
+static int apply_config(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
+{
+	struct zt_policy_build pb;
+	struct zt_compiled c;
+	struct zt_apply_stats st;
+	int err;
+
+	err = zt_config_policy(cfg, ifindex, cfg->n_ifaces, &pb);
+	if (err)
+		return err;
+	err = zt_policy_compile(&pb.in, &c);
+	if (err) {
+		pr_warn("%s: compiling the policy: %s\n", cfg->path,
+			err == -E2BIG ? "too many rules or distinct rule combinations" :
+			strerror(-err));
+		zt_policy_build_free(&pb);
+		return err;
+	}
+	err = zt_apply(&d->b.m, &c, &st);
+	zt_compiled_free(&c);
+	zt_policy_build_free(&pb);
+	if (err) {
+		pr_warn("applying the policy: %s; packets still see the previous policy\n",
+			strerror(-err));
+		return err;
+	}
+	set_event_rate(d, cfg->drop_events_per_sec);
+	d->generation = st.generation;
+	pr_info("policy generation %u in force: %zu rules, %zu routes, %zu devices "
+		"(%zu prefixes written, %zu removed)\n", st.generation, cfg->n_policies,
+		cfg->n_routes, cfg->n_devices, st.dst_written, st.dst_deleted);
+	err = zt_names_write(d->names_path, cfg, ifindex, st.generation);
+	if (err)
+		pr_warn("writing %s: %s (ztctl will print ids)\n", d->names_path, strerror(-err));
+	zt_names_free(&d->names);
+	zt_names_read(d->names_path, &d->names);
+	return 0;
+}
+
+static int attach_all(struct ztd *d)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < d->cfg.n_ifaces; i++) {
+		enum zt_attach_mode got;
+
+		err = zt_bpf_attach(&d->b, (int)d->ifindex[i], ZT_ATTACH_AUTO, &got);
+		if (err) {
+			pr_warn("attaching to %s: %s\n", d->cfg.ifaces[i], strerror(-err));
+			return err;
+		}
+		pr_info("%s: attached (%s)\n", d->cfg.ifaces[i], zt_attach_mode_name(got));
+	}
+	return 0;
+}
+
+static int open_log(struct ztd *d)
+{
+	FILE *f;
+
+	if (d->netlog)
+		fclose(d->netlog);
+	d->netlog = NULL;
+	if (!d->cfg.network_log)
+		return 0;
+	f = fopen(d->cfg.network_log, "ae");
+	if (!f) {
+		int err = -errno;
+
+		pr_warn("opening network log %s: %s\n", d->cfg.network_log, strerror(errno));
+		return err;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	d->netlog = f;
+	return 0;
+}
+
+static void reload(struct ztd *d)
+{
+	struct zt_config cfg;
+	struct zt_cfg_errors e;
+	__u32 ifindex[ZT_MAX_IFACES];
+	int err;
+
+	pr_info("reloading %s\n", d->config_path);
+	err = zt_config_load(d->config_path, &cfg, &e);
+	if (err) {
+		if (e.n)
+			print_errors(&e);
+		else
+			pr_warn("%s: %s\n", d->config_path, strerror(-err));
+		pr_warn("reload refused; still running the previous config\n");
+		zt_cfg_errors_free(&e);
+		return;
+	}
+	if (resolve_ifaces(&cfg, ifindex) || apply_config(d, &cfg, ifindex)) {
+		pr_warn("reload refused; still running the previous config\n");
+		zt_config_free(&cfg);
+		return;
+	}
+	zt_config_free(&d->cfg);
+	d->cfg = cfg;
+	memcpy(d->ifindex, ifindex, sizeof(ifindex));
+	attach_all(d);
+	open_log(d);
+}
+
+/* ---- network log -------------------------------------------------------- */
+
+/* A JSON string value; names come from our own config, but are escaped. */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct ztd *d = ctx;
+	const struct zt_event *e = data;
+	char src[64], dst[64], tbuf[64], pbuf[8], ifn[IF_NAMESIZE] = "";
+	__s64 real = 0;
+	struct tm tm;
+	time_t secs;
+	FILE *f = d->netlog;
+
+	if (!f || size < sizeof(*e))
+		return 0;
+	real = (__s64)e->ts_ns + d->mono_to_real_ns;
+	secs = (time_t)(real / 1000000000);
+	gmtime_r(&secs, &tm);
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+	inet_ntop(e->family == ZT_AF_INET6 ? AF_INET6 : AF_INET, e->src, src, sizeof(src));
+	inet_ntop(e->family == ZT_AF_INET6 ? AF_INET6 : AF_INET, e->dst, dst, sizeof(dst));
+	if_indextoname(e->ifindex, ifn);
+	fprintf(f, "{\"time\":\"%s.%03dZ\",\"interface\":", tbuf,
+		(int)((real / 1000000) % 1000));
+	json_str(f, ifn);
+	fprintf(f, ",\"device\":");
+	json_str(f, zt_name(&d->names, ZT_N_DEVICE, e->device_id));
+	fprintf(f, ",\"user_email\":");
+	json_str(f, zt_name(&d->names, ZT_N_USER, e->user_id));
+	fprintf(f, ",\"vnet\":");
+	json_str(f, zt_name(&d->names, ZT_N_VNET, e->vnet_id));
+	fprintf(f, ",\"src\":\"%s\",\"dst\":\"%s\",\"protocol\":\"%s\",\"src_port\":%u,"
+		"\"dst_port\":%u,\"rule\":", src, dst, zt_proto_name(e->proto, pbuf, sizeof(pbuf)),
+		ntohs(e->sport), ntohs(e->dport));
+	json_str(f, e->rule_id ? zt_name(&d->names, ZT_N_RULE, e->rule_id) : "");
+	fprintf(f, ",\"rule_id\":%u,\"action\":\"%s\",\"reason\":\"%s\",\"generation\":%u}\n",
+		e->rule_id, zt_verdict_name(e->verdict), zt_reason_name(e->reason), e->generation);
+	return 0;
+}
+
+static __s64 mono_to_real(void)
+{
+	struct timespec m, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r);
+	return ((__s64)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ztd --config FILE [--pin-root DIR] [-v]\n"
+		"       ztd --detach [--config FILE] [--pin-root DIR]\n"
+		"       ztd --check --config FILE\n\n"
+		"Runs the zt gateway in the foreground, logging to stderr.\n"
+		"  -c, --config FILE   the YAML configuration (e.g. /etc/zt/ztd.yaml)\n"
+		"      --check         validate the configuration and exit\n"
+		"      --detach        remove zt's programs from the configured interfaces\n"
+		"                      and every pinned map and link, then exit\n"
+		"      --pin-root DIR  where maps and links are pinned (default %s)\n"
+		"  -v, --verbose       more log output (twice: debug)\n"
+		"  -h, --help          this text\n\n"
+		"Signals: SIGHUP reloads the configuration (an invalid file is refused and\n"
+		"the running policy kept); SIGTERM and SIGINT exit leaving the programs\n"
+		"attached and the last policy enforced.\n", ZT_PIN_ROOT);
+}
+
+static int detach(struct ztd *d)
+{
+	struct zt_cfg_errors e;
+	size_t i;
+	int err = 0;
+
+	if (d->config_path) {
+		if (zt_config_load(d->config_path, &d->cfg, &e) == 0) {
+			for (i = 0; i < d->cfg.n_ifaces; i++) {
+				int ifx = (int)if_nametoindex(d->cfg.ifaces[i]);
+
+				if (ifx && zt_bpf_detach(d->pin_root, ifx))
+					err = -EIO;
+			}
+		} else {
+			print_errors(&e);
+			pr_warn("cannot read the interfaces from the config; detaching by the "
+				"pinned links only\n");
+		}
+		zt_cfg_errors_free(&e);
+	}
+	/* Every interface with a pinned link, whatever the config says. */
+	{
+		char dir[300];
+		int ifx;
+
+		for (ifx = 1; ifx < 65536; ifx++) {
+			snprintf(dir, sizeof(dir), "%s/links/xdp_%d", d->pin_root, ifx);
+			if (!access(dir, F_OK) && zt_bpf_detach(d->pin_root, ifx))
+				err = -EIO;
+		}
+	}
+	if (zt_bpf_unpin_all(d->pin_root))
+		err = -EIO;
+	unlink(d->names_path);
+	if (!err)
+		pr_warn("detached: zt's programs and pinned maps under %s are removed\n",
+			d->pin_root);
+	return err ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, 0, 'c' }, { "pin-root", required_argument, 0, 'P' },
+		{ "detach", no_argument, 0, 'D' },       { "check", no_argument, 0, 'C' },
+		{ "verbose", no_argument, 0, 'v' },      { "help", no_argument, 0, 'h' },
+		{ 0 }
+	};
+	struct ztd d = { .pin_root = ZT_PIN_ROOT, .names_path = ZT_NAMES_PATH };
+	struct zt_cfg_errors e;
+	struct ring_buffer *rb;
+	bool do_detach = false, check = false;
+	sigset_t mask;
+	int sfd, opt, err;
+
+	zt_log_level = ZT_LOG_INFO;
+	while ((opt = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': d.config_path = optarg; break;
+		case 'P': d.pin_root = optarg; break;
+		case 'D': do_detach = true; break;
+		case 'C': check = true; break;
+		case 'v': zt_log_level++; break;
+		case 'h': usage(stdout); return 0;
+		default:  usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ztd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (getenv("ZT_NAMES_PATH"))
+		d.names_path = getenv("ZT_NAMES_PATH");
+	if (do_detach)
+		return detach(&d);
+	if (!d.config_path) {
+		fprintf(stderr, "ztd: --config FILE is required\n");
+		usage(stderr);
+		return 2;
+	}
+	err = zt_config_load(d.config_path, &d.cfg, &e);
+	if (err) {
+		if (e.n)
+			print_errors(&e);
+		else
+			fprintf(stderr, "ztd: %s: %s\n", d.config_path, strerror(-err));
+		fprintf(stderr, "ztd: the configuration is invalid; nothing was applied\n");
+		zt_cfg_errors_free(&e);
+		return 1;
+	}
+	if (check) {
+		printf("%s: valid (%zu policies, %zu routes, %zu devices)\n", d.config_path,
+		       d.cfg.n_policies, d.cfg.n_routes, d.cfg.n_devices);
+		return 0;
+	}
+	if (resolve_ifaces(&d.cfg, d.ifindex))
+		return 1;
+	mkdir(ZT_RUN_DIR, 0700);
+	err = zt_bpf_open(&d.b, d.pin_root);
+	if (err) {
+		if (err != -EPROTO)
+			pr_warn("loading the BPF programs: %s\n", strerror(-err));
+		return 1;
+	}
+	/* Policy first, then the programs: a first start never runs an
+	 * interface with an empty policy, a restart swaps programs in place. */
+	if (apply_config(&d, &d.cfg, d.ifindex) || attach_all(&d))
+		return 1;
+	open_log(&d);
+	d.mono_to_real_ns = mono_to_real();
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	rb = ring_buffer__new(d.b.m.events, on_event, &d, NULL);
+	if (sfd < 0 || !rb) {
+		pr_warn("setting up the event loop failed\n");
+		return 1;
+	}
+	pr_info("running; SIGHUP reloads, SIGTERM leaves the policy enforced and exits\n");
+	for (;;) {
+		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
+				       { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN } };
+		struct signalfd_siginfo si;
+
+		/* Events arrive without a wakeup until the ring fills up:
+		 * the timeout is what picks up a trickle. */
+		if (poll(p, 2, ZT_EVENTS_POLL_MS) < 0 && errno != EINTR)
+			break;
+		ring_buffer__consume(rb);
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGHUP) {
+			reload(&d);
+			continue;
+		}
+		pr_info("signal %u: exiting; the programs stay attached and the policy of "
+			"generation %u stays enforced\n", si.ssi_signo, d.generation);
+		break;
+	}
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	if (d.netlog)
+		fclose(d.netlog);
+	zt_bpf_close(&d.b);
+	zt_config_free(&d.cfg);
+	zt_names_free(&d.names);
+	return 0;
+}
