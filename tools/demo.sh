@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# demo.sh — `make demo`: a client, a gateway running ztd with
+# examples/ztd.yaml, and a private network with web servers, in network
+# namespaces; shows traffic allowed and blocked, `ztctl maps dump` and the
+# log, then cleans up (at the end, on Ctrl-C, or with --clean).
+# Usage: demo.sh BUILD_DIR [--clean]
+set -u
+O=$(cd "${1:-build}" && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CLI=zt-demo-cli GW=zt-demo-gw PRIV=zt-demo-priv
+W=/tmp/zt-demo
+PIN=/sys/fs/bpf/zt-demo
+export ZT_NAMES_PATH=$W/names
+
+cleanup() {
+	[ -f "$W/ztd.pid" ] && kill -TERM "$(cat "$W/ztd.pid")" 2>/dev/null
+	if ip netns list 2>/dev/null | grep -q "^$GW"; then
+		nsenter --net=/run/netns/$GW "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
+	fi
+	rm -rf "$PIN" 2>/dev/null
+	for n in $CLI $GW $PRIV; do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+		ip netns del "$n" 2>/dev/null
+	done
+	rm -rf "$W"
+}
+if [ "${2:-}" = --clean ]; then
+	cleanup
+	echo "zt demo: namespaces, pins and files removed"
+	exit 0
+fi
+cleanup
+trap 'echo; echo "zt demo: cleaning up"; cleanup' EXIT
+trap 'exit 130' INT TERM
+
+say()  { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run()  { printf '$ %s\n' "$*"; "$@"; }
+in_cli() { nsenter --net=/run/netns/$CLI "$@"; }
+in_gw()  { nsenter --net=/run/netns/$GW "$@"; }
+
+say "building the topology: $CLI (10.10.0.2 admin, 10.10.0.3 bob) -> $GW (ztd on zt0) -> $PIN"
+mkdir -p "$W/www"
+echo "hello from the private network" > "$W/www/index.html"
+for n in $CLI $GW $PRIV; do ip netns add $n && ip -n $n link set lo up || exit 1; done
+ip -n $CLI link add cli0 type veth peer name zt0 netns $GW
+ip -n $GW link add priv0 type veth peer name srv0 netns $PRIV
+ip -n $CLI addr add 10.10.0.2/24 dev cli0
+ip -n $CLI addr add 10.10.0.3/24 dev cli0
+ip -n $CLI link set cli0 up
+ip -n $CLI route add 10.2.0.0/24 via 10.10.0.1
+ip -n $GW addr add 10.10.0.1/24 dev zt0
+ip -n $GW addr add 10.2.0.1/24 dev priv0
+ip -n $GW link set zt0 up
+ip -n $GW link set priv0 up
+in_gw sysctl -qw net.ipv4.ip_forward=1
+ip -n $PRIV addr add 10.2.0.5/24 dev srv0
+ip -n $PRIV addr add 10.2.0.6/24 dev srv0
+ip -n $PRIV link set srv0 up
+ip -n $PRIV route add default via 10.2.0.1
+for p in 80 9090; do nsenter --net=/run/netns/$PRIV busybox httpd -p $p -h "$W/www"; done
+
+say "starting ztd with examples/ztd.yaml (log path moved to $W)"
+sed "s#/var/log/zt/network.jsonl#$W/network.jsonl#" "$ROOT/examples/ztd.yaml" > "$W/ztd.yaml"
+in_gw "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" > "$W/ztd.log" 2>&1 &
+echo $! > "$W/ztd.pid"
+for _ in $(seq 50); do grep -q 'running;' "$W/ztd.log" && break; sleep 0.1; done
+sed 's/^/  ztd: /' "$W/ztd.log"
+
+fetch() {
+	local code
+	code=$(in_cli curl -s -o /dev/null -w '%{http_code}' --interface "$1" --connect-timeout 2 \
+	       -m 3 "$2")
+	if [ "$code" = 200 ]; then echo "  $3: $2 from $1 -> allowed (HTTP 200)"
+	else echo "  $3: $2 from $1 -> blocked (no answer)"; fi
+}
+say "traffic"
+fetch 10.10.0.2 http://10.2.0.5/ "admin, web"
+fetch 10.10.0.2 http://10.2.0.5:9090/ "admin, port 9090 (catch-all block)"
+fetch 10.10.0.3 http://10.2.0.5/ "bob, web"
+fetch 10.10.0.3 http://10.2.0.6/ "bob, the database host (blocked for bob)"
+sleep 0.3
+
+say "what the kernel holds"
+run in_gw "$O/ztctl" --pin-root "$PIN" maps dump policy devices flows stats
+
+say "the network log ($W/network.jsonl)"
+cat "$W/network.jsonl"
+
+say "the split-tunnel calculator"
+run "$O/ztctl" cidr subtract 172.16.0.0/12 172.31.0.0/16
+
+cat <<TXT
+
+To try it by hand (while this demo waits):
+  nsenter --net=/run/netns/$CLI curl -s --interface 10.10.0.3 http://10.2.0.6/
+  ZT_NAMES_PATH=$ZT_NAMES_PATH $O/ztctl --pin-root $PIN maps dump flows
+  edit $W/ztd.yaml, then: kill -HUP \$(cat $W/ztd.pid)
+TXT
+if [ -t 0 ]; then
+	read -r -p "Press Enter to clean up... " _
+fi
