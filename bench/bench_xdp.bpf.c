@@ -16,12 +16,7 @@ int zt_bench_noop(struct xdp_md *ctx)
 SEC("xdp")
 int zt_bench_new_flow(struct xdp_md *ctx)
 {
-	struct zt_decision d;
-	struct zt_ctx c;
-
-	zt_ctx_from_xdp(&c, ctx);
-	zt_classify(&c, &d);
-	return d.verdict == ZT_V_DROP ? XDP_DROP : XDP_PASS;
+	return zt_xdp_entry(ctx);
 }
 
 /* Stage: parsing only. */

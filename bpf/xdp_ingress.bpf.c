@@ -7,12 +7,7 @@
 SEC("xdp")
 int zt_xdp_ingress(struct xdp_md *ctx)
 {
-	struct zt_decision d;
-	struct zt_ctx c;
-
-	zt_ctx_from_xdp(&c, ctx);
-	zt_classify(&c, &d);
-	return d.verdict == ZT_V_DROP ? XDP_DROP : XDP_PASS;
+	return zt_xdp_entry(ctx);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -216,4 +216,16 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d)
 		zt_emit(c, st, &p, d, ZT_EV_FLOW, hc->generation);
 }
 
+/* The XDP entry: only DROP is final at XDP; the stack (and tc) takes the
+ * rest. Shared by xdp_ingress and the benchmark's new-flow build. */
+static __always_inline int zt_xdp_entry(struct xdp_md *ctx)
+{
+	struct zt_decision d;
+	struct zt_ctx c;
+
+	zt_ctx_from_xdp(&c, ctx);
+	zt_classify(&c, &d);
+	return d.verdict == ZT_V_DROP ? XDP_DROP : XDP_PASS;
+}
+
 #endif
