@@ -129,9 +129,6 @@ $(O)/tests/%: $(O)/tests/%.o $(O)/tests/lib/t.o $(O)/tests/lib/pkt.o $(LIBZT)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(O)/bench/bench_dataplane.o: $(BENCH_SKEL)
-	$(msg) CC $@
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(ZT_CFLAGS) $(CFLAGS) -c bench/bench_dataplane.c -o $@
 $(BENCH_BIN): $(O)/bench/bench_dataplane.o $(O)/tests/lib/pkt.o $(LIBZT)
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread

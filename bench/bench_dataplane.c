@@ -23,6 +23,7 @@
 #include "loader.h"
 #include "log.h"
 #include "policy.h"
+#include "stats.h"
 #include "zt_abi.h"
 #include "xdp_ingress.skel.h"
 #include "bench_xdp.skel.h"
@@ -34,7 +35,6 @@
 static struct zt_bpf B;
 static struct bench_xdp_bpf *bench;
 static char pin_root[64];
-static int ncpus;
 static __u32 repeat = 200000;
 
 /* ---- workload ------------------------------------------------------------ */
@@ -216,18 +216,6 @@ static double ns_per_packet(int prog, const __u8 *pkt, size_t len)
 	return t[TRIALS / 2];
 }
 
-static __u64 counter(__u32 idx)
-{
-	__u64 v[ncpus], sum = 0;
-	int i;
-
-	if (bpf_map_lookup_elem(B.m.counters, &idx, v))
-		return 0;
-	for (i = 0; i < ncpus; i++)
-		sum += v[i];
-	return sum;
-}
-
 /* ztd drains the event ring; so does the bench, on the other CPU, so that
  * new flows pay for a real reservation rather than a full ring. */
 static atomic_int stop_consumer;
@@ -332,7 +320,6 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	zt_log_level = ZT_LOG_WARN;
-	ncpus = libbpf_num_possible_cpus();
 	pin_cpu(0);
 	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/zt-bench-%d", (int)getpid());
 	atexit(cleanup);
@@ -402,8 +389,8 @@ int main(int argc, char **argv)
 	printf("\nzt XDP classifier, BPF_PROG_TEST_RUN, kernel %s, ns per packet "
 	       "(median of %d runs x %u)\n", u.release, TRIALS, repeat);
 	printf("%-40s %8s %8s %7s %8s %7s\n", "case", "no-op", "IPv4", "ratio", "IPv6", "ratio");
-	lost0 = counter(ZT_C_EVENT_LOST);
-	limited0 = counter(ZT_C_EVENT_LIMITED);
+	lost0 = zt_counter_sum(B.m.counters, ZT_C_EVENT_LOST);
+	limited0 = zt_counter_sum(B.m.counters, ZT_C_EVENT_LIMITED);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && sizes[i] <= max_routes; i++) {
 		size_t n = sizes[i];
 
@@ -455,8 +442,8 @@ int main(int argc, char **argv)
 	pthread_join(thr, NULL);
 	ring_buffer__free(rb);
 	printf("\nnew-flow events lost to a full ring: %llu, suppressed by the rate limit: %llu\n",
-	       (unsigned long long)(counter(ZT_C_EVENT_LOST) - lost0),
-	       (unsigned long long)(counter(ZT_C_EVENT_LIMITED) - limited0));
+	       (unsigned long long)(zt_counter_sum(B.m.counters, ZT_C_EVENT_LOST) - lost0),
+	       (unsigned long long)(zt_counter_sum(B.m.counters, ZT_C_EVENT_LIMITED) - limited0));
 	printf("targets: established flow <= 2x no-op; new flow at 100k routes and 1024 "
 	       "rules <= 10x no-op\n");
 	if (json) {

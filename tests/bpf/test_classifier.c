@@ -19,6 +19,7 @@
 #include "loader.h"
 #include "log.h"
 #include "policy.h"
+#include "stats.h"
 #include "zt_abi.h"
 #include "xdp_ingress.skel.h"
 #include "tc_ingress.skel.h"
@@ -27,7 +28,6 @@
 
 static struct zt_bpf B;
 static char pin_root[64];
-static int ncpus;
 static __u16 next_sport = 20000;
 static struct zt_compiled cur; /* what is applied now, for the evaluator */
 
@@ -122,28 +122,12 @@ static int apply_policy(size_t n_rules, size_t n_routes)
 
 static __u64 stat_packets(__u8 verdict, __u8 reason)
 {
-	struct zt_stat v[ncpus];
-	__u32 idx = verdict * ZT_MAX_REASONS + reason;
-	__u64 sum = 0;
-	int i;
-
-	if (bpf_map_lookup_elem(B.m.stats, &idx, v))
-		return ~0ULL;
-	for (i = 0; i < ncpus; i++)
-		sum += v[i].packets;
-	return sum;
+	return zt_stat_packets(B.m.stats, verdict, reason);
 }
 
 static __u64 counter(__u32 idx)
 {
-	__u64 v[ncpus], sum = 0;
-	int i;
-
-	if (bpf_map_lookup_elem(B.m.counters, &idx, v))
-		return ~0ULL;
-	for (i = 0; i < ncpus; i++)
-		sum += v[i];
-	return sum;
+	return zt_counter_sum(B.m.counters, idx);
 }
 
 static int run_xdp(const __u8 *pkt, size_t len)
@@ -714,7 +698,6 @@ int main(void)
 	CPU_SET(0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
 	zt_log_level = ZT_LOG_WARN;
-	ncpus = libbpf_num_possible_cpus();
 	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/zt-test-%d", (int)getpid());
 	err = zt_bpf_open(&B, pin_root);
 	if (err) {

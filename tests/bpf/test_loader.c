@@ -29,6 +29,7 @@
 #include "loader.h"
 #include "log.h"
 #include "policy.h"
+#include "stats.h"
 #include "zt_abi.h"
 #include "xdp_ingress.skel.h"
 #include "tc_ingress.skel.h"
@@ -40,7 +41,7 @@
 #define PORT_OTHER 5003
 
 static char pin_root[64], cli_ns[32];
-static int self_ns = -1, cli_fd = -1, ncpus;
+static int self_ns = -1, cli_fd = -1;
 static int if_gw, if_bridge, if_tun, tun_fd = -1;
 static struct zt_bpf B;
 static bool have_b;
@@ -222,20 +223,6 @@ static bool udp_reaches_via_tun(const char *dst, __u16 port)
 	return got;
 }
 
-static __u64 stat_packets(int fd, __u8 verdict, __u8 reason)
-{
-	struct zt_stat v[ncpus];
-	__u32 idx = verdict * ZT_MAX_REASONS + reason;
-	__u64 sum = 0;
-	int i;
-
-	if (bpf_map_lookup_elem(fd, &idx, v))
-		return ~0ULL;
-	for (i = 0; i < ncpus; i++)
-		sum += v[i].packets;
-	return sum;
-}
-
 static __u32 prog_id(int fd)
 {
 	struct bpf_prog_info info;
@@ -311,16 +298,16 @@ static void native_xdp_and_tc_on_veth(void)
 
 static void policy_enforced_on_real_traffic(void)
 {
-	__u64 allow = stat_packets(B.m.stats, ZT_V_DIRECT, ZT_R_RULE);
-	__u64 block = stat_packets(B.m.stats, ZT_V_DROP, ZT_R_RULE);
-	__u64 dflt = stat_packets(B.m.stats, ZT_V_DROP, ZT_R_DEFAULT);
+	__u64 allow = zt_stat_packets(B.m.stats, ZT_V_DIRECT, ZT_R_RULE);
+	__u64 block = zt_stat_packets(B.m.stats, ZT_V_DROP, ZT_R_RULE);
+	__u64 dflt = zt_stat_packets(B.m.stats, ZT_V_DROP, ZT_R_DEFAULT);
 
 	T_ASSERT(udp_reaches("10.2.0.1", PORT_ALLOW), "allowed datagram did not arrive");
 	T_ASSERT(!udp_reaches("10.2.0.1", PORT_BLOCK), "blocked datagram arrived");
 	T_ASSERT(!udp_reaches("10.2.0.1", PORT_OTHER), "datagram no rule allows arrived");
-	T_EQ(stat_packets(B.m.stats, ZT_V_DIRECT, ZT_R_RULE) - allow, 1);
-	T_EQ(stat_packets(B.m.stats, ZT_V_DROP, ZT_R_RULE) - block, 1);
-	T_EQ(stat_packets(B.m.stats, ZT_V_DROP, ZT_R_DEFAULT) - dflt, 1);
+	T_EQ(zt_stat_packets(B.m.stats, ZT_V_DIRECT, ZT_R_RULE) - allow, 1);
+	T_EQ(zt_stat_packets(B.m.stats, ZT_V_DROP, ZT_R_RULE) - block, 1);
+	T_EQ(zt_stat_packets(B.m.stats, ZT_V_DROP, ZT_R_DEFAULT) - dflt, 1);
 }
 
 static void replaced_in_place_and_outlives_process(void)
@@ -402,8 +389,8 @@ static void generic_fallback_on_bridge(void)
 static void l3_device_classified_at_tc(void)
 {
 	enum zt_attach_mode got = ZT_ATTACH_AUTO;
-	__u64 allow = stat_packets(B.m.stats, ZT_V_DIRECT, ZT_R_RULE);
-	__u64 block = stat_packets(B.m.stats, ZT_V_DROP, ZT_R_RULE);
+	__u64 allow = zt_stat_packets(B.m.stats, ZT_V_DIRECT, ZT_R_RULE);
+	__u64 block = zt_stat_packets(B.m.stats, ZT_V_DROP, ZT_R_RULE);
 	__u32 id;
 	__u8 mode;
 
@@ -414,8 +401,8 @@ static void l3_device_classified_at_tc(void)
 	T_EQ(tc_query(if_tun), prog_id(bpf_program__fd(B.tc->progs.zt_tc_ingress_l3)));
 	T_ASSERT(udp_reaches_via_tun("10.3.0.1", PORT_ALLOW), "allowed datagram via tun lost");
 	T_ASSERT(!udp_reaches_via_tun("10.3.0.1", PORT_BLOCK), "blocked datagram via tun arrived");
-	T_EQ(stat_packets(B.m.stats, ZT_V_DIRECT, ZT_R_RULE) - allow, 1);
-	T_EQ(stat_packets(B.m.stats, ZT_V_DROP, ZT_R_RULE) - block, 1);
+	T_EQ(zt_stat_packets(B.m.stats, ZT_V_DIRECT, ZT_R_RULE) - allow, 1);
+	T_EQ(zt_stat_packets(B.m.stats, ZT_V_DROP, ZT_R_RULE) - block, 1);
 }
 
 static void detach_removes_everything(void)
@@ -443,7 +430,6 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	zt_log_level = ZT_LOG_WARN;
-	ncpus = libbpf_num_possible_cpus();
 	atexit(cleanup);
 	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/zt-lt-%d", (int)getpid());
 	if (topology()) {

@@ -69,14 +69,6 @@ static bool has_err(const struct zt_cfg_errors *e, const char *needle)
 	return false;
 }
 
-static void dump_errs(const struct zt_cfg_errors *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		fprintf(stderr, "#   %s\n", e->msg[i]);
-}
-
 static void example_parses_and_compiles(void)
 {
 	struct zt_config c;
@@ -87,7 +79,7 @@ static void example_parses_and_compiles(void)
 	int err = parse(good, &c, &e);
 
 	if (err)
-		dump_errs(&e);
+		zt_cfg_errors_print(&e, stderr);
 	T_EQ(err, 0);
 	if (err)
 		return;
@@ -208,7 +200,7 @@ static void each_mistake_reported_with_position(void)
 		T_ASSERT(has_err(&e, where) && has_err(&e, cases[i].what),
 			 "case %zu: no error at %s saying \"%s\"", i, where, cases[i].what);
 		if (!has_err(&e, where) || !has_err(&e, cases[i].what))
-			dump_errs(&e);
+			zt_cfg_errors_print(&e, stderr);
 		zt_cfg_errors_free(&e);
 	}
 }
@@ -234,7 +226,7 @@ static void all_errors_reported_together(void)
 	T_ASSERT(has_err(&e, "t.yaml:5:53: match is empty"), "empty match");
 	T_ASSERT(has_err(&e, "t.yaml:6:39: action must be allow or block"), "action");
 	if (e.n != 6)
-		dump_errs(&e);
+		zt_cfg_errors_print(&e, stderr);
 	zt_cfg_errors_free(&e);
 }
 

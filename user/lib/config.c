@@ -559,10 +559,6 @@ static void routes(struct cx *x, yaml_node_t *m)
 	}
 }
 
-struct dev_acc {
-	struct zt_cfg_device *d;
-};
-
 static void dev_ip(struct cx *x, yaml_node_t *n, void *arg)
 {
 	struct zt_cfg_device *d = arg;
@@ -830,11 +826,9 @@ static void policies(struct cx *x, yaml_node_t *l)
 			size_t before = x->e->n + x->e->dropped;
 
 			check_keys(x, m, "match", mkeys);
-			if (!m->data.mapping.pairs.top || m->data.mapping.pairs.top ==
-			    m->data.mapping.pairs.start) {
+			if (m->data.mapping.pairs.top == m->data.mapping.pairs.start)
 				errf(x, m, "match is empty: a rule without selectors would match "
 				     "everything; say dst_ip: [0.0.0.0/0, ::/0] if that is meant");
-			}
 			for (k = 0; mkeys[k]; k++)
 				each(x, get(x, m, mkeys[k]), mkeys[k], fns[k], &p);
 			ok &= x->e->n + x->e->dropped == before;
@@ -1058,6 +1052,16 @@ void zt_config_free(struct zt_config *c)
 		free(c->groups[i]);
 	free(c->split);
 	memset(c, 0, sizeof(*c));
+}
+
+void zt_cfg_errors_print(const struct zt_cfg_errors *e, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		fprintf(f, "%s\n", e->msg[i]);
+	if (e->dropped)
+		fprintf(f, "(%zu more errors not shown)\n", e->dropped);
 }
 
 void zt_cfg_errors_free(struct zt_cfg_errors *e)

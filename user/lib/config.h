@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "addr.h"
 #include "policy.h"
 
@@ -87,6 +88,8 @@ int zt_config_parse(const char *name, const char *buf, size_t len, struct zt_con
 		    struct zt_cfg_errors *errs);
 void zt_config_free(struct zt_config *c);
 void zt_cfg_errors_free(struct zt_cfg_errors *e);
+/* Writes every error, one per line, to f (with a count of those dropped). */
+void zt_cfg_errors_print(const struct zt_cfg_errors *e, FILE *f);
 
 /* Storage for the compiler input built from a config. */
 struct zt_policy_build {

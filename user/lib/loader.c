@@ -333,8 +333,33 @@ int zt_bpf_detach(const char *pin_root, int ifindex)
 	if (unlink(path) && errno != ENOENT && !ret)
 		ret = -errno;
 	err = bpf_tc_detach(&hook, &o);
-	if (err && err != -ENOENT && err != -EINVAL && !ret)
+	if (err && err != -ENOENT && err != -EINVAL && err != -ENODEV && !ret)
 		ret = err;
+	return ret;
+}
+
+int zt_bpf_detach_pinned(const char *pin_root)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	snprintf(dir, sizeof(dir), "%s/links", pin_root);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		int ifindex, n = 0, err;
+
+		if (sscanf(de->d_name, "xdp_%d%n", &ifindex, &n) != 1 || de->d_name[n] ||
+		    ifindex <= 0)
+			continue;
+		err = zt_bpf_detach(pin_root, ifindex);
+		if (err && !ret)
+			ret = err;
+	}
+	closedir(d);
 	return ret;
 }
 

@@ -45,6 +45,9 @@ int zt_bpf_attach(struct zt_bpf *b, int ifindex, enum zt_attach_mode mode,
 		  enum zt_attach_mode *got);
 /* Removes zt's XDP and tc programs from ifindex. */
 int zt_bpf_detach(const char *pin_root, int ifindex);
+/* Detaches every interface with an XDP link pinned under pin_root (and its
+ * tc filter). Returns 0 or the first -errno. */
+int zt_bpf_detach_pinned(const char *pin_root);
 /* Removes every pin under pin_root (maps, links). */
 int zt_bpf_unpin_all(const char *pin_root);
 

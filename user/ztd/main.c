@@ -41,16 +41,6 @@ struct ztd {
 	__u32 generation;
 };
 
-static void print_errors(const struct zt_cfg_errors *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		fprintf(stderr, "%s\n", e->msg[i]);
-	if (e->dropped)
-		fprintf(stderr, "(%zu more errors not shown)\n", e->dropped);
-}
-
 /* Interfaces of cfg -> ifindex; a missing one is an error naming it. */
 static int resolve_ifaces(const struct zt_config *cfg, __u32 *ifindex)
 {
@@ -119,7 +109,19 @@ static int apply_config(struct ztd *d, struct zt_config *cfg, const __u32 *ifind
 	return 0;
 }
 
-static int attach_all(struct ztd *d)
+static bool has_ifindex(const __u32 *v, size_t n, __u32 x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+/* Attaches to the configured interfaces, skipping those in already[] (this
+ * process attached them: nothing to replace). */
+static int attach_all(struct ztd *d, const __u32 *already, size_t n_already)
 {
 	size_t i;
 	int err;
@@ -127,6 +129,8 @@ static int attach_all(struct ztd *d)
 	for (i = 0; i < d->cfg.n_ifaces; i++) {
 		enum zt_attach_mode got;
 
+		if (has_ifindex(already, n_already, d->ifindex[i]))
+			continue;
 		err = zt_bpf_attach(&d->b, (int)d->ifindex[i], ZT_ATTACH_AUTO, &got);
 		if (err) {
 			pr_warn("attaching to %s: %s\n", d->cfg.ifaces[i], strerror(-err));
@@ -169,7 +173,7 @@ static void reload(struct ztd *d)
 	err = zt_config_load(d->config_path, &cfg, &e);
 	if (err) {
 		if (e.n)
-			print_errors(&e);
+			zt_cfg_errors_print(&e, stderr);
 		else
 			pr_warn("%s: %s\n", d->config_path, strerror(-err));
 		pr_warn("reload refused; still running the previous config\n");
@@ -181,10 +185,22 @@ static void reload(struct ztd *d)
 		zt_config_free(&cfg);
 		return;
 	}
-	zt_config_free(&d->cfg);
-	d->cfg = cfg;
-	memcpy(d->ifindex, ifindex, sizeof(ifindex));
-	attach_all(d);
+	{
+		__u32 old[ZT_MAX_IFACES];
+		size_t n_old = d->cfg.n_ifaces, i;
+
+		memcpy(old, d->ifindex, sizeof(old));
+		zt_config_free(&d->cfg);
+		d->cfg = cfg;
+		memcpy(d->ifindex, ifindex, sizeof(ifindex));
+		attach_all(d, old, n_old);
+		/* An interface the config no longer names is zt's no more. */
+		for (i = 0; i < n_old; i++)
+			if (!has_ifindex(d->ifindex, d->cfg.n_ifaces, old[i])) {
+				pr_info("ifindex %u left the config: detaching\n", old[i]);
+				zt_bpf_detach(d->pin_root, (int)old[i]);
+			}
+	}
 	open_log(d);
 }
 
@@ -211,7 +227,7 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct ztd *d = ctx;
 	const struct zt_event *e = data;
-	char src[64], dst[64], tbuf[64], pbuf[8], ifn[IF_NAMESIZE] = "";
+	char src[64], dst[64], tbuf[64], pbuf[8];
 	__s64 real = 0;
 	struct tm tm;
 	time_t secs;
@@ -225,10 +241,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
 	inet_ntop(e->family == ZT_AF_INET6 ? AF_INET6 : AF_INET, e->src, src, sizeof(src));
 	inet_ntop(e->family == ZT_AF_INET6 ? AF_INET6 : AF_INET, e->dst, dst, sizeof(dst));
-	if_indextoname(e->ifindex, ifn);
 	fprintf(f, "{\"time\":\"%s.%03dZ\",\"interface\":", tbuf,
 		(int)((real / 1000000) % 1000));
-	json_str(f, ifn);
+	/* The names ztd recorded at its last apply: no syscall per event. */
+	json_str(f, zt_name(&d->names, ZT_N_IFACE, e->ifindex));
 	fprintf(f, ",\"device\":");
 	json_str(f, zt_name(&d->names, ZT_N_DEVICE, e->device_id));
 	fprintf(f, ",\"user_email\":");
@@ -289,22 +305,23 @@ static int detach(struct ztd *d)
 					err = -EIO;
 			}
 		} else {
-			print_errors(&e);
+			zt_cfg_errors_print(&e, stderr);
 			pr_warn("cannot read the interfaces from the config; detaching by the "
 				"pinned links only\n");
 		}
 		zt_cfg_errors_free(&e);
 	}
-	/* Every interface with a pinned link, whatever the config says. */
-	{
-		char dir[300];
-		int ifx;
+	/* Every interface with a pinned XDP link, and every interface ztd last
+	 * recorded (tc-only L3 interfaces have no link), whatever the config
+	 * says now. */
+	if (zt_bpf_detach_pinned(d->pin_root))
+		err = -EIO;
+	if (!zt_names_read(d->names_path, &d->names)) {
+		__u32 ifx;
 
-		for (ifx = 1; ifx < 65536; ifx++) {
-			snprintf(dir, sizeof(dir), "%s/links/xdp_%d", d->pin_root, ifx);
-			if (!access(dir, F_OK) && zt_bpf_detach(d->pin_root, ifx))
+		for (ifx = 1; ifx < d->names.n[ZT_N_IFACE]; ifx++)
+			if (zt_name(&d->names, ZT_N_IFACE, ifx) && zt_bpf_detach(d->pin_root, (int)ifx))
 				err = -EIO;
-		}
 	}
 	if (zt_bpf_unpin_all(d->pin_root))
 		err = -EIO;
@@ -359,7 +376,7 @@ int main(int argc, char **argv)
 	err = zt_config_load(d.config_path, &d.cfg, &e);
 	if (err) {
 		if (e.n)
-			print_errors(&e);
+			zt_cfg_errors_print(&e, stderr);
 		else
 			fprintf(stderr, "ztd: %s: %s\n", d.config_path, strerror(-err));
 		fprintf(stderr, "ztd: the configuration is invalid; nothing was applied\n");
@@ -382,7 +399,7 @@ int main(int argc, char **argv)
 	}
 	/* Policy first, then the programs: a first start never runs an
 	 * interface with an empty policy, a restart swaps programs in place. */
-	if (apply_config(&d, &d.cfg, d.ifindex) || attach_all(&d))
+	if (apply_config(&d, &d.cfg, d.ifindex) || attach_all(&d, NULL, 0))
 		return 1;
 	open_log(&d);
 	d.mono_to_real_ns = mono_to_real();
