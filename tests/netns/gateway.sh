@@ -12,6 +12,7 @@ ID=zt$$
 CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv
 W=$(mktemp -d /tmp/zt-netns.XXXXXX)
 PIN=/sys/fs/bpf/$ID
+SOCK=$W/ztd.sock
 export ZT_NAMES_PATH=$W/names
 ZTD_PID=
 pass=0 fail=0
@@ -89,7 +90,7 @@ write_config "$W/ztd.yaml" "$PING_RULE"
 start_ztd() {
 	# Not through a function: $! must be ztd itself (nsenter execs it).
 	nsenter --net=/run/netns/"$GW" "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" \
-		>"$W/ztd.log" 2>&1 &
+		--socket "$SOCK" >"$W/ztd.log" 2>&1 &
 	ZTD_PID=$!
 	for _ in $(seq 50); do
 		grep -q 'running;' "$W/ztd.log" 2>/dev/null && return 0
@@ -98,11 +99,12 @@ start_ztd() {
 	done
 	return 1
 }
+ztctl() { "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" "$@"; }
 # curl from SRC to URL: prints the HTTP code, 000 when nothing came back.
 fetch() { in_cli curl -s -o /dev/null -w '%{http_code}' --interface "$1" \
 	  --connect-timeout 2 -m 3 "$2" 2>/dev/null; }
 stat_of() { # packets for VERDICT REASON from ztctl -j
-	"$O/ztctl" -j --pin-root "$PIN" maps dump stats | python3 -c '
+	ztctl -j maps dump stats | python3 -c '
 import json,sys
 d=json.load(sys.stdin)
 print(sum(s["packets"] for s in d["stats"] if s["verdict"]==sys.argv[1] and s["reason"]==sys.argv[2]))' "$1" "$2"
@@ -123,6 +125,46 @@ check "nothing applied by a refused start" test ! -e "$PIN"
 
 # ---- allowed and blocked --------------------------------------------------------
 check "ztd starts" start_ztd
+
+# ---- control socket: status, refusal of a second daemon, garbage ---------------
+check "the control socket is mode 0600" test "$(stat -c %a "$SOCK")" = 600
+check "ztctl status: running, gw0 in native XDP, generation as in the kernel" python3 -c '
+import json,subprocess,sys
+d=json.loads(subprocess.check_output(sys.argv[1:]+["-j","status"]))
+assert d["daemon"]["running"] and d["kernel"]["pinned"], d
+assert [(i["name"],i["mode"]) for i in d["daemon"]["interfaces"]]==[("gw0","xdp-native")], d
+assert d["daemon"]["generation"]==d["kernel"]["generation"]>0, d
+assert (d["daemon"]["rules"],d["daemon"]["routes"],d["daemon"]["devices"])==(4,1,2), d' \
+	"$O/ztctl" --pin-root "$PIN" --socket "$SOCK"
+check "ztctl status (human) says running" sh -c "'$O/ztctl' --socket '$SOCK' --pin-root '$PIN' status | grep -q '^ztd: running'"
+out=$(in_gw "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" --socket "$SOCK" 2>&1); rc=$?
+check "a second ztd is refused and says why" \
+	test "$rc" -ne 0 -a -n "$(echo "$out" | grep 'another ztd is running')"
+check "garbage on the control socket gets error replies, never harms ztd" python3 -c '
+import os,socket,struct,sys,time
+path=sys.argv[1]
+def ask(data, want=True):
+    s=socket.socket(socket.AF_UNIX,socket.SOCK_SEQPACKET); s.settimeout(3); s.connect(path)
+    s.send(data); r=s.recv(70000); s.close()
+    if not want: return r
+    magic,ver,typ,st=struct.unpack(">IHHi",r[:12]); n=struct.unpack(">H",r[12:14])[0]
+    return st, r[14:14+n].decode()
+hdr=lambda v,t: struct.pack(">IHH",0x7a74634c,v,t)
+assert ask(b"x")[0]<0                        # too short
+assert ask(b"GET / HTTP/1.0\r\n\r\n")[0]<0  # not ours
+st,why=ask(hdr(9,1)); assert st<0 and "version" in why, why
+st,why=ask(hdr(1,77)); assert st<0 and "unknown request" in why, why
+st,why=ask(hdr(1,1)+b"junk"); assert st<0 and "unexpected bytes" in why, why
+st,why=ask(b"\0"*100000); assert st<0 and "longer than" in why, why
+for i in range(300): ask(os.urandom(1+i%600))
+idle=[socket.socket(socket.AF_UNIX,socket.SOCK_SEQPACKET) for _ in range(40)]
+for c in idle:
+    try: c.connect(path)
+    except OSError: pass
+s=socket.socket(socket.AF_UNIX,socket.SOCK_SEQPACKET); s.connect(path); s.close()  # hang up at once
+time.sleep(2.5)                               # idle ones are dropped after 2 s
+st,why=ask(hdr(1,1)); assert st==0, why' "$SOCK"
+check "ztd is alive and answers after the garbage" sh -c "'$O/ztctl' --socket '$SOCK' --pin-root '$PIN' status >/dev/null"
 check "admin reaches the web server (allow rule)" test "$(fetch 10.10.0.2 http://10.2.0.5/)" = 200
 drop0=$(stat_of drop rule)
 check "port 8080 blocked by the catch-all" test "$(fetch 10.10.0.2 http://10.2.0.5:8080/)" = 000
@@ -157,7 +199,10 @@ in_cli busybox ping -c 25 -i 0.2 -W 1 -I 10.10.0.2 10.2.0.6 > /dev/null 2>&1 &
 sleep 2
 # The new config drops the ping rule but allows ICMP to .6.
 write_config "$W/ztd.yaml" '  - {name: Allow ping to .6, precedence: 20, action: allow, match: {protocol: icmp, dst_ip: 10.2.0.6/32}}'
-kill -HUP "$ZTD_PID"
+gen0=$(ztctl -j status | python3 -c 'import json,sys; print(json.load(sys.stdin)["kernel"]["generation"])')
+out=$(ztctl reload); rc=$?
+check "ztctl reload applies and names the new generation ($out)" \
+	test "$rc" = 0 -a "$out" = "reloaded: policy generation $((gen0 + 1)) in force"
 wait "$p1"
 got=$(grep -c 'bytes from' "$W/ping_revoked")
 # 2 s of replies before the reload is ~10; within 1 s after it they stop.
@@ -167,6 +212,14 @@ check "a flow the new policy allows continues" test "$(grep -c 'bytes from' "$W/
 
 # ---- invalid config at reload ------------------------------------------------------
 cp "$W/ztd.yaml" "$W/good.yaml"
+write_config "$W/ztd.yaml" '  - {name: Allow web, precedence: 30, action: allow, match: {}}'
+bad_line=$(grep -n 'precedence: 30' "$W/ztd.yaml" | cut -d: -f1)
+out=$(ztctl reload 2>&1); rc=$?
+check "ztctl reload of an invalid file fails with every error and its line" \
+	test "$rc" = 1 -a -n "$(echo "$out" | grep "ztd.yaml:$bad_line:.*name .Allow web. used twice")" \
+	     -a -n "$(echo "$out" | grep "ztd.yaml:$bad_line:.*match is empty")" \
+	     -a -n "$(echo "$out" | grep 'reload refused; ztd keeps running policy generation')" ||
+	echo "$out" | sed 's/^/#   /'
 printf 'network_policies:\n  - {name: x, precedence: 1, action: allow, match: {}}\n' >> "$W/ztd.yaml"
 kill -HUP "$ZTD_PID"
 sleep 0.5
@@ -178,6 +231,10 @@ cp "$W/good.yaml" "$W/ztd.yaml"
 
 # ---- SIGKILL, then restart adopting ----------------------------------------------------
 kill -KILL "$ZTD_PID"; wait "$ZTD_PID" 2>/dev/null; ZTD_PID=
+ztctl status > "$W/status_down"; rc=$?
+check "after SIGKILL ztctl status says not running (exit 3) and what the kernel enforces" \
+	test "$rc" = 3 -a -n "$(grep '^ztd: not running' "$W/status_down")" \
+	     -a -n "$(grep 'enforcing policy generation' "$W/status_down")"
 check "after SIGKILL the block is still enforced" test "$(fetch 10.10.0.2 http://10.2.0.5:8080/)" = 000
 check "after SIGKILL the allow still works" test "$(fetch 10.10.0.2 http://10.2.0.5/)" = 200
 prog_before=$(ip -n "$GW" -d link show gw0 | grep -o 'prog/xdp id [0-9]*')

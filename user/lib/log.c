@@ -6,6 +6,7 @@
 #include "log.h"
 
 int zt_log_level = ZT_LOG_INFO;
+FILE *zt_log_tee;
 
 static const char *const level_names[] = { "warning", "info", "debug" };
 
@@ -19,6 +20,11 @@ void zt_log(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	if (level == ZT_LOG_WARN && zt_log_tee) {
+		va_start(ap, fmt);
+		vfprintf(zt_log_tee, fmt, ap);
+		va_end(ap);
+	}
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)

@@ -6,7 +6,12 @@
 
 enum zt_log_level { ZT_LOG_WARN = 0, ZT_LOG_INFO = 1, ZT_LOG_DEBUG = 2 };
 
+#include <stdio.h>
+
 extern int zt_log_level;
+/* When set, warnings are also written here, without the prefix (ztd hands
+ * a reload's warnings back to the ztctl that asked for it). */
+extern FILE *zt_log_tee;
 void zt_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void zt_log_route_libbpf(void);
 

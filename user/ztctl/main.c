@@ -8,16 +8,20 @@
 #include "names.h"
 #include "out.h"
 #include "zt_abi.h"
+#include "zt_ctl.h"
 #include "ztctl.h"
 
 const char *ztctl_pin_root = ZT_PIN_ROOT;
 const char *ztctl_names_path = ZT_NAMES_PATH;
+const char *ztctl_socket = ZT_CTL_SOCKET;
 
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } subcommands[] = {
+	{ "status", status_main, "status: is ztd running, on which interfaces, which policy" },
+	{ "reload", reload_main, "reload: re-read the config; prints its errors if refused" },
 	{ "maps", maps_main, "maps dump [routes|devices|flows|policy|stats]: what the kernel holds" },
 	{ "cidr", cidr_main, "cidr subtract BASE SUB...: the prefixes of BASE outside every SUB" },
 };
@@ -26,13 +30,14 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: ztctl [-j|-p] [--pin-root DIR] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: ztctl [-j|-p] [--pin-root DIR] [--socket PATH] COMMAND [ARGS]\n\n"
 		"  -j            JSON output\n"
 		"  -p            pretty JSON output\n"
-		"  --pin-root    where ztd pinned its maps (default %s)\n\n"
-		"commands:\n", ZT_PIN_ROOT);
+		"  --pin-root    where ztd pinned its maps (default %s)\n"
+		"  --socket      ztd's control socket (default %s)\n\n"
+		"commands:\n", ZT_PIN_ROOT, ZT_CTL_SOCKET);
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].help);
+		fprintf(f, "  %-12s %s\n", subcommands[i].name, subcommands[i].help);
 	fprintf(f, "\n'ztctl COMMAND --help' describes each command.\n");
 }
 
@@ -51,6 +56,8 @@ int main(int argc, char **argv)
 			zt_out_mode = ZT_OUT_PRETTY;
 		} else if (!strcmp(argv[i], "--pin-root") && i + 1 < argc) {
 			ztctl_pin_root = argv[++i];
+		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
+			ztctl_socket = argv[++i];
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;

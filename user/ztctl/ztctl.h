@@ -6,8 +6,11 @@
 
 extern const char *ztctl_pin_root;
 extern const char *ztctl_names_path;
+extern const char *ztctl_socket;
 
 int maps_main(int argc, char **argv);
 int cidr_main(int argc, char **argv);
+int status_main(int argc, char **argv);
+int reload_main(int argc, char **argv);
 
 #endif

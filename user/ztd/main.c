@@ -27,19 +27,8 @@
 #include "names.h"
 #include "policy.h"
 #include "zt_abi.h"
+#include "ztd.h"
 
-struct ztd {
-	const char *config_path;
-	const char *pin_root;
-	const char *names_path;
-	struct zt_bpf b;
-	struct zt_config cfg;
-	__u32 ifindex[ZT_MAX_IFACES];
-	struct zt_names names;
-	FILE *netlog;
-	__s64 mono_to_real_ns;
-	__u32 generation;
-};
 
 /* Interfaces of cfg -> ifindex; a missing one is an error naming it. */
 static int resolve_ifaces(const struct zt_config *cfg, __u32 *ifindex)
@@ -127,16 +116,14 @@ static int attach_all(struct ztd *d, const __u32 *already, size_t n_already)
 	int err;
 
 	for (i = 0; i < d->cfg.n_ifaces; i++) {
-		enum zt_attach_mode got;
-
 		if (has_ifindex(already, n_already, d->ifindex[i]))
 			continue;
-		err = zt_bpf_attach(&d->b, (int)d->ifindex[i], ZT_ATTACH_AUTO, &got);
+		err = zt_bpf_attach(&d->b, (int)d->ifindex[i], ZT_ATTACH_AUTO, &d->mode[i]);
 		if (err) {
 			pr_warn("attaching to %s: %s\n", d->cfg.ifaces[i], strerror(-err));
 			return err;
 		}
-		pr_info("%s: attached (%s)\n", d->cfg.ifaces[i], zt_attach_mode_name(got));
+		pr_info("%s: attached (%s)\n", d->cfg.ifaces[i], zt_attach_mode_name(d->mode[i]));
 	}
 	return 0;
 }
@@ -162,46 +149,68 @@ static int open_log(struct ztd *d)
 	return 0;
 }
 
-static void reload(struct ztd *d)
+static void report_cfg_errors(const struct zt_cfg_errors *e)
+{
+	zt_cfg_errors_print(e, stderr);
+	if (zt_log_tee)
+		zt_cfg_errors_print(e, zt_log_tee);
+}
+
+int ztd_reload(struct ztd *d)
 {
 	struct zt_config cfg;
 	struct zt_cfg_errors e;
-	__u32 ifindex[ZT_MAX_IFACES];
+	__u32 ifindex[ZT_MAX_IFACES], old[ZT_MAX_IFACES];
+	enum zt_attach_mode old_mode[ZT_MAX_IFACES];
+	size_t n_old = d->cfg.n_ifaces, i, j;
 	int err;
 
 	pr_info("reloading %s\n", d->config_path);
+	d->reloads++;
 	err = zt_config_load(d->config_path, &cfg, &e);
 	if (err) {
 		if (e.n)
-			zt_cfg_errors_print(&e, stderr);
+			report_cfg_errors(&e);
 		else
 			pr_warn("%s: %s\n", d->config_path, strerror(-err));
-		pr_warn("reload refused; still running the previous config\n");
 		zt_cfg_errors_free(&e);
-		return;
+		goto refused;
 	}
-	if (resolve_ifaces(&cfg, ifindex) || apply_config(d, &cfg, ifindex)) {
-		pr_warn("reload refused; still running the previous config\n");
+	err = resolve_ifaces(&cfg, ifindex);
+	if (!err)
+		err = apply_config(d, &cfg, ifindex);
+	if (err) {
 		zt_config_free(&cfg);
-		return;
+		goto refused;
 	}
-	{
-		__u32 old[ZT_MAX_IFACES];
-		size_t n_old = d->cfg.n_ifaces, i;
-
-		memcpy(old, d->ifindex, sizeof(old));
-		zt_config_free(&d->cfg);
-		d->cfg = cfg;
-		memcpy(d->ifindex, ifindex, sizeof(ifindex));
-		attach_all(d, old, n_old);
-		/* An interface the config no longer names is zt's no more. */
-		for (i = 0; i < n_old; i++)
-			if (!has_ifindex(d->ifindex, d->cfg.n_ifaces, old[i])) {
-				pr_info("ifindex %u left the config: detaching\n", old[i]);
-				zt_bpf_detach(d->pin_root, (int)old[i]);
-			}
-	}
+	memcpy(old, d->ifindex, sizeof(old));
+	memcpy(old_mode, d->mode, sizeof(old_mode));
+	zt_config_free(&d->cfg);
+	d->cfg = cfg;
+	memcpy(d->ifindex, ifindex, sizeof(ifindex));
+	for (i = 0; i < d->cfg.n_ifaces; i++)
+		for (j = 0; j < n_old; j++)
+			if (old[j] == d->ifindex[i])
+				d->mode[i] = old_mode[j];
+	err = attach_all(d, old, n_old);
+	/* An interface the config no longer names is zt's no more. */
+	for (i = 0; i < n_old; i++)
+		if (!has_ifindex(d->ifindex, d->cfg.n_ifaces, old[i])) {
+			pr_info("ifindex %u left the config: detaching\n", old[i]);
+			zt_bpf_detach(d->pin_root, (int)old[i]);
+		}
 	open_log(d);
+	return err;
+refused: {
+	FILE *tee = zt_log_tee; /* ztctl says this line itself */
+
+	d->reloads_refused++;
+	zt_log_tee = NULL;
+	pr_warn("reload refused; still running the previous config (generation %u)\n",
+		d->generation);
+	zt_log_tee = tee;
+	return err;
+}
 }
 
 /* ---- network log -------------------------------------------------------- */
@@ -269,12 +278,84 @@ static __s64 mono_to_real(void)
 	return ((__s64)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
 }
 
+/* Applies, attaches and serves until a signal says stop; 0 or -errno. */
+static int run(struct ztd *d)
+{
+	struct ring_buffer *rb = NULL;
+	sigset_t mask;
+	int sfd = -1, err;
+
+	d->started = time(NULL);
+	err = zt_bpf_open(&d->b, d->pin_root);
+	if (err) {
+		if (err != -EPROTO)
+			pr_warn("loading the BPF programs: %s\n", strerror(-err));
+		return err;
+	}
+	/* Policy first, then the programs: a first start never runs an
+	 * interface with an empty policy, a restart swaps programs in place. */
+	err = apply_config(d, &d->cfg, d->ifindex);
+	if (!err)
+		err = attach_all(d, NULL, 0);
+	if (err)
+		return err;
+	open_log(d);
+	d->mono_to_real_ns = mono_to_real();
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	rb = ring_buffer__new(d->b.m.events, on_event, d, NULL);
+	if (sfd < 0 || !rb) {
+		err = -errno;
+		pr_warn("setting up the event loop failed: %s\n", strerror(errno));
+		goto out;
+	}
+	pr_info("running; control socket %s; SIGHUP reloads, SIGTERM leaves the policy "
+		"enforced and exits\n", d->ctl_path);
+	for (;;) {
+		struct pollfd p[2 + 1 + ZT_CTL_MAX_CLIENTS] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN } };
+		size_t np = 2;
+		struct signalfd_siginfo si;
+
+		np += ztd_ctl_pollfds(d, p + np, sizeof(p) / sizeof(p[0]) - np);
+		/* Events arrive without a wakeup until the ring fills up:
+		 * the timeout is what picks up a trickle. */
+		if (poll(p, np, ZT_EVENTS_POLL_MS) < 0 && errno != EINTR) {
+			err = -errno;
+			break;
+		}
+		ring_buffer__consume(rb);
+		ztd_ctl_serve(d, p + 2, np - 2);
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGHUP) {
+			ztd_reload(d);
+			continue;
+		}
+		pr_info("signal %u: exiting; the programs stay attached and the policy of "
+			"generation %u stays enforced\n", si.ssi_signo, d->generation);
+		break;
+	}
+	ring_buffer__consume(rb);
+out:
+	ring_buffer__free(rb);
+	if (sfd >= 0)
+		close(sfd);
+	return err;
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ztd --config FILE [--pin-root DIR] [-v]\n"
+		"usage: ztd --config FILE [--pin-root DIR] [--socket PATH] [-v]\n"
 		"       ztd --detach [--config FILE] [--pin-root DIR]\n"
 		"       ztd --check --config FILE\n\n"
 		"Runs the zt gateway in the foreground, logging to stderr.\n"
@@ -283,11 +364,12 @@ static void usage(FILE *f)
 		"      --detach        remove zt's programs from the configured interfaces\n"
 		"                      and every pinned map and link, then exit\n"
 		"      --pin-root DIR  where maps and links are pinned (default %s)\n"
+		"      --socket PATH   the control socket ztctl talks to (default %s)\n"
 		"  -v, --verbose       more log output (twice: debug)\n"
 		"  -h, --help          this text\n\n"
 		"Signals: SIGHUP reloads the configuration (an invalid file is refused and\n"
 		"the running policy kept); SIGTERM and SIGINT exit leaving the programs\n"
-		"attached and the last policy enforced.\n", ZT_PIN_ROOT);
+		"attached and the last policy enforced.\n", ZT_PIN_ROOT, ZT_CTL_SOCKET);
 }
 
 static int detach(struct ztd *d)
@@ -338,20 +420,21 @@ int main(int argc, char **argv)
 		{ "config", required_argument, 0, 'c' }, { "pin-root", required_argument, 0, 'P' },
 		{ "detach", no_argument, 0, 'D' },       { "check", no_argument, 0, 'C' },
 		{ "verbose", no_argument, 0, 'v' },      { "help", no_argument, 0, 'h' },
+		{ "socket", required_argument, 0, 'S' },
 		{ 0 }
 	};
-	struct ztd d = { .pin_root = ZT_PIN_ROOT, .names_path = ZT_NAMES_PATH };
+	struct ztd d = { .pin_root = ZT_PIN_ROOT, .names_path = ZT_NAMES_PATH,
+			 .ctl_path = ZT_CTL_SOCKET, .ctl_fd = -1 };
 	struct zt_cfg_errors e;
-	struct ring_buffer *rb;
 	bool do_detach = false, check = false;
-	sigset_t mask;
-	int sfd, opt, err;
+	int opt, err;
 
 	zt_log_level = ZT_LOG_INFO;
 	while ((opt = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': d.config_path = optarg; break;
 		case 'P': d.pin_root = optarg; break;
+		case 'S': d.ctl_path = optarg; break;
 		case 'D': do_detach = true; break;
 		case 'C': check = true; break;
 		case 'v': zt_log_level++; break;
@@ -366,6 +449,7 @@ int main(int argc, char **argv)
 	}
 	if (getenv("ZT_NAMES_PATH"))
 		d.names_path = getenv("ZT_NAMES_PATH");
+	zt_log_route_libbpf();
 	if (do_detach)
 		return detach(&d);
 	if (!d.config_path) {
@@ -391,57 +475,15 @@ int main(int argc, char **argv)
 	if (resolve_ifaces(&d.cfg, d.ifindex))
 		return 1;
 	mkdir(ZT_RUN_DIR, 0700);
-	err = zt_bpf_open(&d.b, d.pin_root);
-	if (err) {
-		if (err != -EPROTO)
-			pr_warn("loading the BPF programs: %s\n", strerror(-err));
+	/* Before touching the kernel: a second ztd must not fight the first. */
+	if (ztd_ctl_open(&d))
 		return 1;
-	}
-	/* Policy first, then the programs: a first start never runs an
-	 * interface with an empty policy, a restart swaps programs in place. */
-	if (apply_config(&d, &d.cfg, d.ifindex) || attach_all(&d, NULL, 0))
-		return 1;
-	open_log(&d);
-	d.mono_to_real_ns = mono_to_real();
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	rb = ring_buffer__new(d.b.m.events, on_event, &d, NULL);
-	if (sfd < 0 || !rb) {
-		pr_warn("setting up the event loop failed\n");
-		return 1;
-	}
-	pr_info("running; SIGHUP reloads, SIGTERM leaves the policy enforced and exits\n");
-	for (;;) {
-		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
-				       { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN } };
-		struct signalfd_siginfo si;
-
-		/* Events arrive without a wakeup until the ring fills up:
-		 * the timeout is what picks up a trickle. */
-		if (poll(p, 2, ZT_EVENTS_POLL_MS) < 0 && errno != EINTR)
-			break;
-		ring_buffer__consume(rb);
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGHUP) {
-			reload(&d);
-			continue;
-		}
-		pr_info("signal %u: exiting; the programs stay attached and the policy of "
-			"generation %u stays enforced\n", si.ssi_signo, d.generation);
-		break;
-	}
-	ring_buffer__consume(rb);
-	ring_buffer__free(rb);
+	err = run(&d);
+	ztd_ctl_close(&d);
 	if (d.netlog)
 		fclose(d.netlog);
 	zt_bpf_close(&d.b);
 	zt_config_free(&d.cfg);
 	zt_names_free(&d.names);
-	return 0;
+	return err ? 1 : 0;
 }

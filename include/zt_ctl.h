@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* zt_ctl.h — ztd's control socket protocol, shared by ztd and ztctl.
+ *
+ * A SOCK_SEQPACKET Unix socket (ZT_CTL_SOCKET, mode 0600): one request
+ * message, one reply message, then the daemon closes the connection.
+ * Every field is big-endian and read through the bounds-checked reader
+ * (user/lib/buf.h); strings are u16-length-prefixed.
+ *
+ *   request: u32 magic, u16 version, u16 type, then the body of the type
+ *   reply:   u32 magic, u16 version, u16 type, i32 status (0 or -errno),
+ *            str message (why, when status < 0), then the body of the type
+ *
+ * Bodies:
+ *   STATUS request: empty. Reply: u32 pid, u64 started (unix seconds),
+ *     u32 generation, str config, u32 rules, u32 routes, u32 devices,
+ *     u32 reloads, u32 reloads_refused, u8 n, n x { u32 ifindex, str name,
+ *     u8 mode (enum zt_attach_mode) }.
+ *   RELOAD request: empty. Reply: u32 generation in force; when the new
+ *     config is refused status is -EINVAL and message holds every error.
+ */
+#ifndef ZT_CTL_H
+#define ZT_CTL_H
+
+#define ZT_CTL_SOCKET    "/run/zt/ztd.sock"
+#define ZT_CTL_MAGIC     0x7a74634cu  /* "ztcL" */
+#define ZT_CTL_VERSION   1
+#define ZT_CTL_MAX_REQ   512          /* longer requests are refused */
+#define ZT_CTL_MAX_REPLY 65536
+#define ZT_CTL_MAX_CLIENTS 16
+#define ZT_CTL_IDLE_MS   2000         /* a silent client is closed after this */
+
+enum zt_ctl_type {
+	ZT_CTL_STATUS = 1,
+	ZT_CTL_RELOAD = 2,
+};
+
+#endif

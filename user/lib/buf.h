@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* buf.h — the one bounds-checked reader (and its writer) for untrusted
+ * bytes, after OpenSSH's sshbuf: every get either has all the bytes it
+ * needs or returns -EBADMSG without consuming anything. Integers are
+ * big-endian on the wire. */
+#ifndef ZT_BUF_H
+#define ZT_BUF_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <linux/types.h>
+
+struct zt_buf {
+	__u8 *p;
+	size_t len;   /* bytes valid (reader) or capacity (writer) */
+	size_t off;   /* read or write position */
+	int err;      /* writer: first error, sticky */
+};
+
+static inline void zt_buf_init(struct zt_buf *b, void *p, size_t len)
+{
+	b->p = p;
+	b->len = len;
+	b->off = 0;
+	b->err = 0;
+}
+
+static inline size_t zt_buf_left(const struct zt_buf *b)
+{
+	return b->len - b->off;
+}
+
+static inline int zt_buf_get_bytes(struct zt_buf *b, void *out, size_t n)
+{
+	if (zt_buf_left(b) < n)
+		return -EBADMSG;
+	if (out)
+		memcpy(out, b->p + b->off, n);
+	b->off += n;
+	return 0;
+}
+
+static inline int zt_buf_get_u8(struct zt_buf *b, __u8 *v)
+{
+	return zt_buf_get_bytes(b, v, 1);
+}
+
+static inline int zt_buf_get_u16(struct zt_buf *b, __u16 *v)
+{
+	__u8 x[2];
+
+	if (zt_buf_get_bytes(b, x, 2))
+		return -EBADMSG;
+	*v = (__u16)(x[0] << 8 | x[1]);
+	return 0;
+}
+
+static inline int zt_buf_get_u32(struct zt_buf *b, __u32 *v)
+{
+	__u8 x[4];
+
+	if (zt_buf_get_bytes(b, x, 4))
+		return -EBADMSG;
+	*v = (__u32)x[0] << 24 | (__u32)x[1] << 16 | (__u32)x[2] << 8 | x[3];
+	return 0;
+}
+
+static inline int zt_buf_get_u64(struct zt_buf *b, __u64 *v)
+{
+	__u32 hi, lo;
+	size_t off = b->off;
+
+	if (zt_buf_get_u32(b, &hi) || zt_buf_get_u32(b, &lo)) {
+		b->off = off;
+		return -EBADMSG;
+	}
+	*v = (__u64)hi << 32 | lo;
+	return 0;
+}
+
+/* A u16-length-prefixed string into out (NUL-terminated): -EBADMSG when the
+ * bytes are not all there, or it does not fit, or it holds a NUL. */
+static inline int zt_buf_get_str(struct zt_buf *b, char *out, size_t outsz)
+{
+	size_t off = b->off;
+	__u16 n;
+
+	if (zt_buf_get_u16(b, &n))
+		return -EBADMSG;
+	if (n >= outsz || zt_buf_left(b) < n || memchr(b->p + b->off, 0, n)) {
+		b->off = off;
+		return -EBADMSG;
+	}
+	zt_buf_get_bytes(b, out, n);
+	out[n] = 0;
+	return 0;
+}
+
+/* Writer: a put that does not fit sets err (-EMSGSIZE) and writes nothing
+ * more; check b->err once at the end. */
+static inline void zt_buf_put_bytes(struct zt_buf *b, const void *v, size_t n)
+{
+	if (b->err || zt_buf_left(b) < n) {
+		b->err = -EMSGSIZE;
+		return;
+	}
+	memcpy(b->p + b->off, v, n);
+	b->off += n;
+}
+
+static inline void zt_buf_put_u8(struct zt_buf *b, __u8 v)
+{
+	zt_buf_put_bytes(b, &v, 1);
+}
+
+static inline void zt_buf_put_u16(struct zt_buf *b, __u16 v)
+{
+	__u8 x[2] = { (__u8)(v >> 8), (__u8)v };
+
+	zt_buf_put_bytes(b, x, 2);
+}
+
+static inline void zt_buf_put_u32(struct zt_buf *b, __u32 v)
+{
+	__u8 x[4] = { (__u8)(v >> 24), (__u8)(v >> 16), (__u8)(v >> 8), (__u8)v };
+
+	zt_buf_put_bytes(b, x, 4);
+}
+
+static inline void zt_buf_put_u64(struct zt_buf *b, __u64 v)
+{
+	zt_buf_put_u32(b, (__u32)(v >> 32));
+	zt_buf_put_u32(b, (__u32)v);
+}
+
+/* A string, u16-length-prefixed; longer than 65535 bytes is cut there. */
+static inline void zt_buf_put_str(struct zt_buf *b, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n > 0xffff)
+		n = 0xffff;
+	zt_buf_put_u16(b, (__u16)n);
+	zt_buf_put_bytes(b, s, n);
+}
+
+#endif

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ctl.c — ztd's control socket: a fixed table of requests (as OpenSSH's
+ * monitor.c), each with its permission, each body read through the
+ * bounds-checked reader. A client gets one reply and is closed; garbage gets
+ * an error reply; a silent client is dropped after ZT_CTL_IDLE_MS. Nothing
+ * here blocks the daemon's loop. Protocol: include/zt_ctl.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include "buf.h"
+#include "log.h"
+#include "ztd.h"
+
+static __u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
+}
+
+/* ---- requests --------------------------------------------------------------- */
+
+/* A handler reads its body from req and writes its reply body to out;
+ * returns 0 or -errno with why filled. */
+typedef int (*ctl_fn)(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
+		      char *why, size_t whysz);
+
+static int do_status(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
+		     char *why, size_t whysz)
+{
+	size_t i;
+
+	(void)req; (void)why; (void)whysz;
+	zt_buf_put_u32(out, (__u32)getpid());
+	zt_buf_put_u64(out, (__u64)d->started);
+	zt_buf_put_u32(out, d->generation);
+	zt_buf_put_str(out, d->config_path);
+	zt_buf_put_u32(out, (__u32)d->cfg.n_policies);
+	zt_buf_put_u32(out, (__u32)d->cfg.n_routes);
+	zt_buf_put_u32(out, (__u32)d->cfg.n_devices);
+	zt_buf_put_u32(out, d->reloads);
+	zt_buf_put_u32(out, d->reloads_refused);
+	zt_buf_put_u8(out, (__u8)d->cfg.n_ifaces);
+	for (i = 0; i < d->cfg.n_ifaces; i++) {
+		zt_buf_put_u32(out, d->ifindex[i]);
+		zt_buf_put_str(out, d->cfg.ifaces[i]);
+		zt_buf_put_u8(out, (__u8)d->mode[i]);
+	}
+	return 0;
+}
+
+static int do_reload(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
+		     char *why, size_t whysz)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	(void)req;
+	f = open_memstream(&text, &len);
+	zt_log_tee = f;
+	err = ztd_reload(d);
+	zt_log_tee = NULL;
+	if (f)
+		fclose(f);
+	if (err)
+		snprintf(why, whysz, "%s", text && *text ? text : strerror(-err));
+	free(text);
+	zt_buf_put_u32(out, d->generation);
+	return err;
+}
+
+static const struct {
+	__u16 type;
+	const char *name;
+	bool admin;      /* changes state: root or ztd's own user only */
+	ctl_fn fn;
+} requests[] = {
+	{ ZT_CTL_STATUS, "status", false, do_status },
+	{ ZT_CTL_RELOAD, "reload", true,  do_reload },
+};
+
+/* Parses one request and writes the whole reply message into out. */
+static void handle(struct ztd *d, const struct ucred *peer, __u8 *msg, size_t len,
+		   bool truncated, struct zt_buf *out)
+{
+	static __u8 body[ZT_CTL_MAX_REPLY];
+	static char why[ZT_CTL_MAX_REPLY / 2];
+	struct zt_buf req, rb;
+	__u32 magic = 0;
+	__u16 version = 0, type = 0;
+	size_t i = sizeof(requests) / sizeof(requests[0]); /* none yet */
+	int err = -EBADMSG;
+
+	why[0] = 0;
+	zt_buf_init(&req, msg, len);
+	zt_buf_init(&rb, body, sizeof(body));
+	if (truncated) {
+		snprintf(why, sizeof(why), "request longer than %d bytes", ZT_CTL_MAX_REQ);
+		goto reply;
+	}
+	if (zt_buf_get_u32(&req, &magic) || magic != ZT_CTL_MAGIC ||
+	    zt_buf_get_u16(&req, &version) || zt_buf_get_u16(&req, &type)) {
+		snprintf(why, sizeof(why), "not a zt control request");
+		goto reply;
+	}
+	if (version != ZT_CTL_VERSION) {
+		err = -EPROTONOSUPPORT;
+		snprintf(why, sizeof(why), "protocol version %u; this ztd speaks %u: use the "
+			 "ztctl of the same build", version, ZT_CTL_VERSION);
+		goto reply;
+	}
+	for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
+		if (requests[i].type == type)
+			break;
+	if (i == sizeof(requests) / sizeof(requests[0])) {
+		err = -EOPNOTSUPP;
+		snprintf(why, sizeof(why), "unknown request type %u", type);
+		goto reply;
+	}
+	if (requests[i].admin && peer->uid != 0 && peer->uid != geteuid()) {
+		err = -EPERM;
+		snprintf(why, sizeof(why), "%s needs root", requests[i].name);
+		pr_info("control: %s refused to uid %u\n", requests[i].name, peer->uid);
+		goto reply;
+	}
+	pr_debug("control: %s from pid %d\n", requests[i].name, peer->pid);
+	err = requests[i].fn(d, &req, &rb, why, sizeof(why));
+	if (!err && zt_buf_left(&req)) {
+		/* No request here takes a body: trailing bytes are garbage. */
+		err = -EBADMSG;
+		snprintf(why, sizeof(why), "%zu unexpected bytes after the %s request",
+			 zt_buf_left(&req), requests[i].name);
+	}
+	if (!err && rb.err) {
+		err = rb.err;
+		snprintf(why, sizeof(why), "reply too long");
+	}
+reply:
+	if (err && !why[0])
+		snprintf(why, sizeof(why), "%s", strerror(-err));
+	if (err && i == sizeof(requests) / sizeof(requests[0]))
+		pr_info("control: request refused: %s\n", why);
+	zt_buf_put_u32(out, ZT_CTL_MAGIC);
+	zt_buf_put_u16(out, ZT_CTL_VERSION);
+	zt_buf_put_u16(out, type);
+	zt_buf_put_u32(out, (__u32)err);
+	zt_buf_put_str(out, why);
+	zt_buf_put_bytes(out, body, rb.err ? 0 : rb.off);
+}
+
+/* ---- the socket ------------------------------------------------------------- */
+
+int ztd_ctl_open(struct ztd *d)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, err;
+
+	if (strlen(d->ctl_path) >= sizeof(sa.sun_path)) {
+		pr_warn("control socket path %s is too long\n", d->ctl_path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, d->ctl_path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* Someone answering there is a running ztd; a refused connection is
+	 * the socket of one that died (SIGKILL), which we replace. */
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)) || errno == EAGAIN) {
+		pr_warn("another ztd is running with control socket %s; stop it first "
+			"(systemctl stop ztd, or kill the process)\n", d->ctl_path);
+		close(fd);
+		return -EADDRINUSE;
+	}
+	close(fd);
+	unlink(d->ctl_path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	old = umask(0177); /* the socket is born 0600: no window at 0755 */
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	umask(old);
+	if (!err && listen(fd, ZT_CTL_MAX_CLIENTS))
+		err = -errno;
+	if (err) {
+		pr_warn("control socket %s: %s\n", d->ctl_path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	d->ctl_fd = fd;
+	return 0;
+}
+
+void ztd_ctl_close(struct ztd *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_clients; i++)
+		close(d->clients[i].fd);
+	d->n_clients = 0;
+	if (d->ctl_fd >= 0) {
+		close(d->ctl_fd);
+		unlink(d->ctl_path);
+	}
+	d->ctl_fd = -1;
+}
+
+size_t ztd_ctl_pollfds(struct ztd *d, struct pollfd *p, size_t max)
+{
+	size_t n = 0, i;
+
+	if (d->ctl_fd < 0 || max == 0)
+		return 0;
+	p[n++] = (struct pollfd){ .fd = d->ctl_fd, .events = POLLIN };
+	for (i = 0; i < d->n_clients && n < max; i++)
+		p[n++] = (struct pollfd){ .fd = d->clients[i].fd, .events = POLLIN };
+	return n;
+}
+
+static void drop_client(struct ztd *d, size_t i)
+{
+	close(d->clients[i].fd);
+	d->clients[i] = d->clients[--d->n_clients];
+}
+
+static void serve_client(struct ztd *d, size_t i)
+{
+	static __u8 reply[ZT_CTL_MAX_REPLY];
+	__u8 msg[ZT_CTL_MAX_REQ];
+	struct ucred peer = { 0 };
+	socklen_t sl = sizeof(peer);
+	struct zt_buf out;
+	ssize_t n;
+	int fd = d->clients[i].fd;
+
+	n = recv(fd, msg, sizeof(msg), MSG_DONTWAIT | MSG_TRUNC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) { /* hung up, or an error: nothing to answer */
+		drop_client(d, i);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &sl))
+		peer.uid = (uid_t)-1;
+	zt_buf_init(&out, reply, sizeof(reply));
+	handle(d, &peer, msg, (size_t)n > sizeof(msg) ? sizeof(msg) : (size_t)n,
+	       (size_t)n > sizeof(msg), &out);
+	/* Non-blocking: a client that does not read its reply loses it. */
+	if (!out.err)
+		send(fd, reply, out.off, MSG_DONTWAIT | MSG_NOSIGNAL);
+	drop_client(d, i);
+}
+
+void ztd_ctl_serve(struct ztd *d, const struct pollfd *p, size_t n)
+{
+	__u64 now = now_ms();
+	size_t i, k;
+
+	if (n == 0)
+		return;
+	/* Clients first (p[1..] are clients[0..] as they were when polled). */
+	for (k = n - 1; k >= 1; k--) {
+		if (p[k].revents & (POLLIN | POLLHUP | POLLERR)) {
+			for (i = 0; i < d->n_clients; i++)
+				if (d->clients[i].fd == p[k].fd) {
+					serve_client(d, i);
+					break;
+				}
+		}
+	}
+	for (i = 0; i < d->n_clients;) {
+		if (now - d->clients[i].since_ms > ZT_CTL_IDLE_MS) {
+			pr_info("control: dropping a client silent for %d ms\n", ZT_CTL_IDLE_MS);
+			drop_client(d, i);
+		} else {
+			i++;
+		}
+	}
+	if (p[0].revents & POLLIN) {
+		int fd;
+
+		while ((fd = accept4(d->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+			if (d->n_clients == ZT_CTL_MAX_CLIENTS) {
+				pr_info("control: %d clients already; refusing one\n",
+					ZT_CTL_MAX_CLIENTS);
+				close(fd);
+				continue;
+			}
+			d->clients[d->n_clients++] = (struct ztd_client){ .fd = fd, .since_ms = now };
+		}
+	}
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ztd.h — the daemon's state, shared by its files (main: config, apply,
+ * log; ctl: the control socket; link: netlink). */
+#ifndef ZT_ZTD_H
+#define ZT_ZTD_H
+
+#include <poll.h>
+#include <stdio.h>
+#include <time.h>
+#include "config.h"
+#include "loader.h"
+#include "names.h"
+#include "zt_ctl.h"
+
+struct ztd_client {
+	int fd;
+	__u64 since_ms;
+};
+
+struct ztd {
+	const char *config_path;
+	const char *pin_root;
+	const char *names_path;
+	const char *ctl_path;
+	struct zt_bpf b;
+	struct zt_config cfg;
+	__u32 ifindex[ZT_MAX_IFACES];
+	enum zt_attach_mode mode[ZT_MAX_IFACES];
+	struct zt_names names;
+	FILE *netlog;
+	__s64 mono_to_real_ns;
+	__u32 generation;
+	time_t started;
+	__u32 reloads, reloads_refused;
+	/* control socket */
+	int ctl_fd;
+	struct ztd_client clients[ZT_CTL_MAX_CLIENTS];
+	size_t n_clients;
+};
+
+/* Reloads the config file; 0, or -errno with the reasons logged (and
+ * teed to zt_log_tee). The running policy is kept on any failure. */
+int ztd_reload(struct ztd *d);
+
+/* Control socket: open (refusing when another ztd answers there), the
+ * fds to poll, serve what is ready, close (unlinking the path). */
+int ztd_ctl_open(struct ztd *d);
+size_t ztd_ctl_pollfds(struct ztd *d, struct pollfd *p, size_t max);
+void ztd_ctl_serve(struct ztd *d, const struct pollfd *p, size_t n);
+void ztd_ctl_close(struct ztd *d);
+
+#endif
