@@ -17,7 +17,7 @@ W=$O/vmtest
 # Modules the suites load; their dependencies are added from .modinfo.
 MODULES=(veth sch_ingress cls_bpf bridge tun)
 # Programs the suites run (besides busybox), copied with their libraries.
-TOOLS=(bash ip tc)
+TOOLS=(bash ip tc curl nsenter)
 
 die() { echo "vmtest: $*" >&2; exit 1; }
 
@@ -80,12 +80,24 @@ for t in "${TOOLS[@]}"; do
 	p=$(command -v "$t") || die "$t is not installed"
 	copy_with_libs "$p" "/usr/bin/$t"
 done
-for t in "$O"/tests/bpf/test_*; do
+# Debian's python3 (not whatever python3 PATH finds first) and its standard
+# library, without what no test imports: the netns suite checks JSON with it.
+py=$(readlink -f /usr/bin/python3) || die "python3 is not installed (make deps)"
+pylib=/usr/lib/$(basename "$py")
+copy_with_libs "$py" /usr/bin/python3
+mkdir -p "$root$pylib"
+(cd "$pylib" && tar -c --exclude='./config-*' --exclude=./test --exclude=./idlelib \
+	--exclude=./tkinter --exclude=./lib2to3 --exclude=./pydoc_data --exclude=./ensurepip \
+	--exclude=./turtledemo --exclude=./distutils --exclude=./site-packages .) |
+	tar -x -C "$root$pylib"
+for so in "$pylib"/lib-dynload/*.so; do copy_with_libs "$so" "$so"; done
+for t in "$O"/tests/bpf/test_* "$O"/ztd "$O"/ztctl; do
 	[ -x "$t" ] && [ -f "$t" ] && copy_with_libs "$t" "/zt/$t"
 done
-mkdir -p "$root/zt/tests"
+mkdir -p "$root/zt/tests/bpf"
 cp tests/run.sh "$root/zt/tests/"
-[ -d tests/netns ] && cp -r tests/netns "$root/zt/tests/"
+cp tests/bpf/*.sh tests/bpf/*.yaml "$root/zt/tests/bpf/"
+cp -r tests/netns "$root/zt/tests/"
 
 modinfo_depends() { # the depends= line of a module's .modinfo, comma-separated
 	strings -n 3 "$1" | sed -n 's/^depends=//p' | head -1

@@ -18,6 +18,7 @@
 #include "apply.h"
 #include "loader.h"
 #include "log.h"
+#include "names.h"
 #include "policy.h"
 #include "stats.h"
 #include "zt_abi.h"
@@ -49,7 +50,10 @@ static struct zt_rule_in rules[N_RULES];
 static struct zt_route_in routes[6];
 static struct zt_device_in devices[4];
 static __u32 vnets[] = { VNET_DEFAULT, VNET_B1 };
-static size_t n_rules_in_use = N_RULES;
+static size_t n_rules_in_use = N_RULES, n_routes_in_use = 6;
+/* ZT_CASES_OUT: every policy case the kernel decided under the full policy,
+ * for tests/bpf/policy_test_agrees.sh to put to `ztctl policy test`. */
+static FILE *cases_out;
 
 static void build_policy(void)
 {
@@ -115,6 +119,7 @@ static int apply_policy(size_t n_rules, size_t n_routes)
 	if (err)
 		return err;
 	n_rules_in_use = n_rules;
+	n_routes_in_use = n_routes;
 	return zt_apply(&B.m, &cur, &st);
 }
 
@@ -176,6 +181,15 @@ static void evaluator_agrees(const struct pkt_spec *s, __u8 verdict, __u8 reason
 		    ZT_PC_OTHER;
 	ep.dport = s->dport;
 	zt_policy_eval(&cur, &ep, &r);
+	if (cases_out && n_rules_in_use == N_RULES && n_routes_in_use == 6 &&
+	    ep.pclass != ZT_PC_OTHER) {
+		const char *pc = ep.pclass == ZT_PC_TCP ? "tcp" : ep.pclass == ZT_PC_UDP ? "udp" :
+				 "icmp";
+
+		fprintf(cases_out, "%s %s %s %u %s %s %s\n", s->src, s->dst, pc,
+			ep.pclass == ZT_PC_ICMP ? 0 : s->dport, zt_verdict_name(verdict),
+			zt_reason_name(reason), rule ? rules[rule - 1].name : "-");
+	}
 	T_ASSERT(r.verdict == verdict && r.reason == reason && r.rule_id == rule,
 		 "policy evaluator says verdict %u reason %u rule %u; kernel %u %u %u",
 		 r.verdict, r.reason, r.rule_id, verdict, reason, rule);
@@ -699,6 +713,8 @@ int main(void)
 	sched_setaffinity(0, sizeof(cpus), &cpus);
 	zt_log_level = ZT_LOG_WARN;
 	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/zt-test-%d", (int)getpid());
+	if (getenv("ZT_CASES_OUT"))
+		cases_out = fopen(getenv("ZT_CASES_OUT"), "w");
 	err = zt_bpf_open(&B, pin_root);
 	if (err) {
 		printf("not ok - load programs and maps (default sizes): %s\n", strerror(-err));
@@ -737,6 +753,8 @@ int main(void)
 	T_RUN(tc_marks_steered_flows);
 	T_RUN(full_flow_map_lru);
 
+	if (cases_out)
+		fclose(cases_out);
 	zt_bpf_close(&B);
 	zt_compiled_free(&cur);
 	zt_bpf_unpin_all(pin_root);

@@ -109,3 +109,31 @@ int zt_prefix_cmp(const struct zt_prefix *a, const struct zt_prefix *b)
 		return c;
 	return (int)a->len - (int)b->len;
 }
+
+void zt_prefix_subtract(const struct zt_prefix *p, const struct zt_prefix *subs, size_t n,
+			void (*emit)(void *arg, const struct zt_prefix *q), void *arg)
+{
+	struct zt_prefix lo, hi;
+	bool inside = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (subs[i].family != p->family)
+			continue;
+		if (zt_prefix_contains(&subs[i], p))
+			return; /* all of p is removed */
+		if (zt_prefix_contains(p, &subs[i]))
+			inside = true;
+	}
+	if (!inside) {
+		emit(arg, p);
+		return;
+	}
+	/* A sub lies strictly inside p: split p in halves. */
+	lo = *p;
+	lo.len++;
+	hi = lo;
+	hi.addr[p->len / 8] |= (__u8)(0x80 >> (p->len % 8));
+	zt_prefix_subtract(&lo, subs, n, emit, arg);
+	zt_prefix_subtract(&hi, subs, n, emit, arg);
+}

@@ -25,5 +25,9 @@ int zt_addr_bits(const struct zt_prefix *p);
 bool zt_prefix_contains(const struct zt_prefix *outer, const struct zt_prefix *inner);
 int zt_prefix_cmp(const struct zt_prefix *a, const struct zt_prefix *b);
 bool zt_prefix_bit(const struct zt_prefix *p, int i);
+/* Calls emit(arg, q) for each prefix of the fewest that cover p but none of
+ * subs[] (of p's family; others are ignored), in address order. */
+void zt_prefix_subtract(const struct zt_prefix *p, const struct zt_prefix *subs, size_t n,
+			void (*emit)(void *arg, const struct zt_prefix *q), void *arg);
 
 #endif

@@ -1128,6 +1128,11 @@ int zt_config_policy(const struct zt_config *c, const __u32 *ifindex, size_t n_i
 		.vnets = b->vnets, .n_vnets = c->n_vnets,
 		.default_vnet = c->default_vnet, .default_action = c->default_action,
 	};
+	/* The design's default IRI pools: the kernel drops what is sent to an
+	 * address in them that DNS has not allocated (the initial_resolved_ips
+	 * key will make them configurable). */
+	zt_prefix_parse(ZT_IRI4_DEFAULT, &b->in.iri4);
+	zt_prefix_parse(ZT_IRI6_DEFAULT, &b->in.iri6);
 	return 0;
 }
 

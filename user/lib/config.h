@@ -14,6 +14,8 @@
 #define ZT_MAX_IFACES   16
 #define ZT_MAX_GROUPS   64
 #define ZT_CFG_MAX_ERRORS 200
+#define ZT_IRI4_DEFAULT "100.80.0.0/16"   /* initial resolved IPs (DESIGN §3) */
+#define ZT_IRI6_DEFAULT "fd7a:5a7e::/64"
 
 struct zt_cfg_errors {
 	char *msg[ZT_CFG_MAX_ERRORS];

@@ -505,6 +505,13 @@ static bool in_pool(const __u8 *a, const __u8 *addr, const __u8 *mask, int bytes
 void zt_policy_eval(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 		    struct zt_eval_result *r)
 {
+	zt_policy_eval_l7(c, p, NULL, NULL, r);
+}
+
+void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
+		       bool (*l7_match)(void *arg, __u32 rule_index), void *arg,
+		       struct zt_eval_result *r)
+{
 	const struct zt_dev_entry *dev;
 	const struct zt_dst_entry *e;
 	struct zt_dev_entry key = { 0 };
@@ -542,12 +549,21 @@ void zt_policy_eval(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 
 	port = (p->pclass == ZT_PC_TCP || p->pclass == ZT_PC_UDP) ? p->dport : 0;
 	pset = c->ports[(size_t)(p->pclass & 3) * ZT_PORTS + port];
-	for (w = 0; w < c->cfg.nwords; w++) {
+	for (w = 0; w < c->cfg.nwords && bit < 0; w++) {
 		__u64 x = c->sets[e->dst.dst_set].w[w] & c->sets[pset].w[w] &
 			  c->sets[id_set].w[w];
 
-		if (x) {
-			bit = (int)(w * 64 + (__u32)__builtin_ctzll(x));
+		for (; x; x &= x - 1) {
+			int b = (int)(w * 64 + (__u32)__builtin_ctzll(x));
+
+			/* Where the kernel steers, the proxy goes on down the
+			 * list past rules whose L7 selectors do not match. */
+			if ((c->rules[b].flags & ZT_RULE_F_L7) && l7_match) {
+				r->l7_checked = true;
+				if (!l7_match(arg, c->rule_index[b]))
+					continue;
+			}
+			bit = b;
 			break;
 		}
 	}
@@ -556,7 +572,7 @@ void zt_policy_eval(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 
 		r->rule_id = rule->rule_id;
 		r->reason = ZT_R_RULE;
-		if (rule->flags & ZT_RULE_F_L7) {
+		if ((rule->flags & ZT_RULE_F_L7) && !l7_match) {
 			r->verdict = ZT_V_STEER;
 			r->reason = ZT_R_L7;
 			return;

@@ -103,10 +103,20 @@ struct zt_eval_result {
 	__u32 route_id;
 	__u32 vnet_id;
 	__u32 device_id;
+	bool  l7_checked;  /* zt_policy_eval_l7 looked at an L7 rule */
 };
 
 void zt_policy_eval(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 		    struct zt_eval_result *r);
+
+/* zt_policy_eval, then what the proxy finishes for a steered flow: an L7
+ * rule (say, with SNI selectors) decides only when l7_match(arg, index into
+ * zt_policy_in.rules) says its L7 selectors match; otherwise the next
+ * matching rule, then the default. The verdict is then DROP, DIRECT or
+ * STEER (to a remote tunnel), never the "steered to the proxy" of L7. */
+void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
+		       bool (*l7_match)(void *arg, __u32 rule_index), void *arg,
+		       struct zt_eval_result *r);
 
 /* Orders zt_dst_entry by family, vnet, prefix (qsort/bsearch). */
 int zt_dst_entry_cmp(const void *a, const void *b);

@@ -17,30 +17,12 @@ static void usage(FILE *f)
 		"example: ztctl cidr subtract 172.16.0.0/12 172.31.0.0/16\n");
 }
 
-/* Emits p minus subs, splitting p in halves where a sub lies inside it. */
-static void subtract(const struct zt_prefix *p, const struct zt_prefix *subs, size_t n)
+static void emit(void *arg, const struct zt_prefix *q)
 {
-	struct zt_prefix lo, hi;
 	char buf[ZT_PREFIX_STRLEN];
-	bool inside = false;
-	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (zt_prefix_contains(&subs[i], p))
-			return; /* all of p is removed */
-		if (zt_prefix_contains(p, &subs[i]))
-			inside = true;
-	}
-	if (!inside) {
-		out_str(NULL, "%s\n", zt_prefix_str(p, buf, sizeof(buf)));
-		return;
-	}
-	lo = *p;
-	lo.len++;
-	hi = lo;
-	hi.addr[p->len / 8] |= (__u8)(0x80 >> (p->len % 8));
-	subtract(&lo, subs, n);
-	subtract(&hi, subs, n);
+	(void)arg;
+	out_str(NULL, "%s\n", zt_prefix_str(q, buf, sizeof(buf)));
 }
 
 int cidr_main(int argc, char **argv)
@@ -76,7 +58,7 @@ int cidr_main(int argc, char **argv)
 		}
 	}
 	out_arr_start(NULL);
-	subtract(&base, subs, (size_t)argc - 3);
+	zt_prefix_subtract(&base, subs, (size_t)argc - 3, emit, NULL);
 	out_arr_end();
 	free(subs);
 	return 0;

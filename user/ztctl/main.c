@@ -23,6 +23,10 @@ static const struct {
 	{ "status", status_main, "status: is ztd running, on which interfaces, which policy" },
 	{ "reload", reload_main, "reload: re-read the config; prints its errors if refused" },
 	{ "maps", maps_main, "maps dump [routes|devices|flows|policy|stats]: what the kernel holds" },
+	{ "policy", policy_main, "policy test --src IP --dst IP --proto P [--dport N] [--sni NAME]: "
+				 "which rule decides" },
+	{ "split-tunnel", split_tunnel_main, "split-tunnel [--format routes|wireguard]: what a "
+					     "device routes to the gateway" },
 	{ "cidr", cidr_main, "cidr subtract BASE SUB...: the prefixes of BASE outside every SUB" },
 };
 

@@ -12,5 +12,7 @@ int maps_main(int argc, char **argv);
 int cidr_main(int argc, char **argv);
 int status_main(int argc, char **argv);
 int reload_main(int argc, char **argv);
+int policy_main(int argc, char **argv);
+int split_tunnel_main(int argc, char **argv);
 
 #endif

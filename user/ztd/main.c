@@ -59,7 +59,7 @@ static int set_event_rate(struct ztd *d, __u32 rate)
 }
 
 /* Compiles cfg and applies it; on success cfg becomes the running config. */
-static int apply_config(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
+int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 {
 	struct zt_policy_build pb;
 	struct zt_compiled c;
@@ -178,7 +178,7 @@ int ztd_reload(struct ztd *d)
 	}
 	err = resolve_ifaces(&cfg, ifindex);
 	if (!err)
-		err = apply_config(d, &cfg, ifindex);
+		err = ztd_apply(d, &cfg, ifindex);
 	if (err) {
 		zt_config_free(&cfg);
 		goto refused;
@@ -294,11 +294,20 @@ static int run(struct ztd *d)
 	}
 	/* Policy first, then the programs: a first start never runs an
 	 * interface with an empty policy, a restart swaps programs in place. */
-	err = apply_config(d, &d->cfg, d->ifindex);
+	err = zt_nl_watch_open(&d->links);
+	if (err) {
+		pr_warn("watching links (netlink): %s\n", strerror(-err));
+		return err;
+	}
+	/* The steering route and rule before any packet can be marked: a
+	 * steered flow must reach the proxy, never be forwarded unchecked. */
+	err = zt_nl_steering(true);
+	if (!err)
+		err = ztd_apply(d, &d->cfg, d->ifindex);
 	if (!err)
 		err = attach_all(d, NULL, 0);
 	if (err)
-		return err;
+		goto out;
 	open_log(d);
 	d->mono_to_real_ns = mono_to_real();
 
@@ -309,6 +318,8 @@ static int run(struct ztd *d)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	rb = ring_buffer__new(d->b.m.events, on_event, d, NULL);
+	/* A link may have come and gone between resolving and watching. */
+	ztd_relink(d);
 	if (sfd < 0 || !rb) {
 		err = -errno;
 		pr_warn("setting up the event loop failed: %s\n", strerror(errno));
@@ -317,10 +328,11 @@ static int run(struct ztd *d)
 	pr_info("running; control socket %s; SIGHUP reloads, SIGTERM leaves the policy "
 		"enforced and exits\n", d->ctl_path);
 	for (;;) {
-		struct pollfd p[2 + 1 + ZT_CTL_MAX_CLIENTS] = {
+		struct pollfd p[3 + 1 + ZT_CTL_MAX_CLIENTS] = {
 			{ .fd = sfd, .events = POLLIN },
-			{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN } };
-		size_t np = 2;
+			{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
+			{ .fd = zt_nl_watch_fd(d->links), .events = POLLIN } };
+		size_t np = 3;
 		struct signalfd_siginfo si;
 
 		np += ztd_ctl_pollfds(d, p + np, sizeof(p) / sizeof(p[0]) - np);
@@ -331,7 +343,9 @@ static int run(struct ztd *d)
 			break;
 		}
 		ring_buffer__consume(rb);
-		ztd_ctl_serve(d, p + 2, np - 2);
+		if (p[2].revents & POLLIN)
+			ztd_links_read(d);
+		ztd_ctl_serve(d, p + 3, np - 3);
 		if (read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGHUP) {
@@ -347,6 +361,8 @@ out:
 	ring_buffer__free(rb);
 	if (sfd >= 0)
 		close(sfd);
+	zt_nl_watch_close(d->links);
+	d->links = NULL;
 	return err;
 }
 
@@ -361,8 +377,9 @@ static void usage(FILE *f)
 		"Runs the zt gateway in the foreground, logging to stderr.\n"
 		"  -c, --config FILE   the YAML configuration (e.g. /etc/zt/ztd.yaml)\n"
 		"      --check         validate the configuration and exit\n"
-		"      --detach        remove zt's programs from the configured interfaces\n"
-		"                      and every pinned map and link, then exit\n"
+		"      --detach        remove zt's programs from the configured interfaces,\n"
+		"                      every pinned map and link, and the steering rule\n"
+		"                      and route table, then exit\n"
 		"      --pin-root DIR  where maps and links are pinned (default %s)\n"
 		"      --socket PATH   the control socket ztctl talks to (default %s)\n"
 		"  -v, --verbose       more log output (twice: debug)\n"
@@ -406,6 +423,8 @@ static int detach(struct ztd *d)
 				err = -EIO;
 	}
 	if (zt_bpf_unpin_all(d->pin_root))
+		err = -EIO;
+	if (zt_nl_steering(false))
 		err = -EIO;
 	unlink(d->names_path);
 	if (!err)

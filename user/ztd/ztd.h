@@ -10,6 +10,7 @@
 #include "config.h"
 #include "loader.h"
 #include "names.h"
+#include "nl.h"
 #include "zt_ctl.h"
 
 struct ztd_client {
@@ -36,7 +37,19 @@ struct ztd {
 	int ctl_fd;
 	struct ztd_client clients[ZT_CTL_MAX_CLIENTS];
 	size_t n_clients;
+	/* link watch */
+	struct zt_nl_watch *links;
+	bool links_changed;
 };
+
+/* Compiles cfg with the interfaces at ifindex[] and applies it; on success
+ * cfg's names are recorded and the new generation is in force. */
+int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex);
+
+/* Link watch: reads link changes; a configured interface that came back
+ * gets the policy re-bound and its programs again. */
+int ztd_links_read(struct ztd *d);
+int ztd_relink(struct ztd *d);
 
 /* Reloads the config file; 0, or -errno with the reasons logged (and
  * teed to zt_log_tee). The running policy is kept on any failure. */

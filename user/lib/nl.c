@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nl.c — see nl.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/fib_rules.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+#include "log.h"
+#include "nl.h"
+#include "zt_abi.h"
+
+struct zt_nl_watch {
+	struct mnl_socket *nl;
+};
+
+/* Sends one request and waits for its ACK; the kernel's error as -errno. */
+static int nl_request(struct nlmsghdr *nlh)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	unsigned int portid, seq = (unsigned int)time(NULL);
+	ssize_t n;
+	int err;
+
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		err = -errno;
+		goto out;
+	}
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) < 0 ? -errno : 0;
+out:
+	mnl_socket_close(nl);
+	return err;
+}
+
+static int steer_rule(bool add, int family)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct fib_rule_hdr *r;
+
+	nlh->nlmsg_type = add ? RTM_NEWRULE : RTM_DELRULE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+	r->family = (__u8)family;
+	r->action = FR_ACT_TO_TBL;
+	r->table = RT_TABLE_UNSPEC; /* FRA_TABLE says it */
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, ZT_STEER_RULE_PREF);
+	mnl_attr_put_u32(nlh, FRA_FWMARK, ZT_MARK_STEER);
+	mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffffu);
+	mnl_attr_put_u32(nlh, FRA_TABLE, ZT_STEER_TABLE);
+	return nl_request(nlh);
+}
+
+static int steer_route(bool add, int family)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rt;
+
+	nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
+	rt->rtm_family = (__u8)family;
+	rt->rtm_dst_len = 0;
+	rt->rtm_table = RT_TABLE_UNSPEC;
+	rt->rtm_protocol = RTPROT_STATIC;
+	rt->rtm_scope = RT_SCOPE_HOST;
+	rt->rtm_type = RTN_LOCAL;
+	mnl_attr_put_u32(nlh, RTA_TABLE, ZT_STEER_TABLE);
+	mnl_attr_put_u32(nlh, RTA_OIF, 1); /* lo is ifindex 1 in every netns */
+	return nl_request(nlh);
+}
+
+int zt_nl_steering(bool add)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	int first = 0, err;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		/* The route before the rule on add, after it on removal: the
+		 * rule never points at an empty table. */
+		err = add ? steer_route(true, fams[i]) : steer_rule(false, fams[i]);
+		if (err == (add ? -EEXIST : -ENOENT))
+			err = 0;
+		if (err && !first)
+			first = err;
+		if (err)
+			pr_warn("%s the zt steering %s (%s): %s\n", add ? "adding" : "removing",
+				add ? "route" : "rule", fams[i] == AF_INET ? "IPv4" : "IPv6",
+				strerror(-err));
+		err = add ? steer_rule(true, fams[i]) : steer_route(false, fams[i]);
+		if (err == (add ? -EEXIST : -ESRCH) || (!add && err == -ENOENT))
+			err = 0;
+		if (err && !first)
+			first = err;
+		if (err)
+			pr_warn("%s the zt steering %s (%s): %s\n", add ? "adding" : "removing",
+				add ? "rule" : "route", fams[i] == AF_INET ? "IPv4" : "IPv6",
+				strerror(-err));
+	}
+	return first;
+}
+
+/* ---- link watch ------------------------------------------------------------ */
+
+int zt_nl_watch_open(struct zt_nl_watch **out)
+{
+	struct zt_nl_watch *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	w->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!w->nl) {
+		err = -errno;
+		free(w);
+		return err;
+	}
+	if (mnl_socket_bind(w->nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		mnl_socket_close(w->nl);
+		free(w);
+		return err;
+	}
+	*out = w;
+	return 0;
+}
+
+int zt_nl_watch_fd(const struct zt_nl_watch *w)
+{
+	return mnl_socket_get_fd(w->nl);
+}
+
+struct link_cb {
+	void (*cb)(void *arg, int ifindex, const char *name, bool exists);
+	void *arg;
+};
+
+static int link_attr(const struct nlattr *a, void *data)
+{
+	const char **name = data;
+
+	if (mnl_attr_get_type(a) == IFLA_IFNAME && !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+		*name = mnl_attr_get_str(a);
+	return MNL_CB_OK;
+}
+
+static int link_msg(const struct nlmsghdr *nlh, void *data)
+{
+	const struct link_cb *c = data;
+	const struct ifinfomsg *ifi;
+	const char *name = NULL;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
+		return MNL_CB_OK;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
+		return MNL_CB_OK;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	mnl_attr_parse(nlh, sizeof(*ifi), link_attr, &name);
+	if (name)
+		c->cb(c->arg, ifi->ifi_index, name, nlh->nlmsg_type == RTM_NEWLINK);
+	return MNL_CB_OK;
+}
+
+int zt_nl_watch_read(struct zt_nl_watch *w,
+		     void (*cb)(void *arg, int ifindex, const char *name, bool exists),
+		     void *arg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct link_cb c = { cb, arg };
+	ssize_t n;
+
+	for (;;) {
+		n = mnl_socket_recvfrom(w->nl, buf, sizeof(buf));
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+		/* Notifications: sequence 0, port 0. */
+		if (mnl_cb_run(buf, (size_t)n, 0, 0, link_msg, &c) < 0 && errno != ESRCH)
+			pr_debug("link watch: %s\n", strerror(errno));
+	}
+}
+
+void zt_nl_watch_close(struct zt_nl_watch *w)
+{
+	if (!w)
+		return;
+	mnl_socket_close(w->nl);
+	free(w);
+}

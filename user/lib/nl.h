@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* nl.h — rtnetlink through libmnl: the policy-routing rule and local route
+ * table that deliver steered packets (tc marks them ZT_MARK_STEER) to the
+ * gateway's own proxy, and a link watch so interfaces that come back get
+ * their programs again. (clsact qdiscs and XDP are libbpf's.) */
+#ifndef ZT_NL_H
+#define ZT_NL_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#define ZT_STEER_TABLE     31348  /* 0x7a74: "zt" */
+#define ZT_STEER_RULE_PREF 10000
+
+/* Adds (or removes) for IPv4 and IPv6 the rule "fwmark ZT_MARK_STEER
+ * lookup ZT_STEER_TABLE" and the route "local default dev lo" in that
+ * table. Adding what exists and removing what is gone are not errors.
+ * Returns 0 or the first -errno. */
+int zt_nl_steering(bool add);
+
+struct zt_nl_watch;
+
+/* A netlink socket subscribed to link changes; its fd is for poll. */
+int zt_nl_watch_open(struct zt_nl_watch **w);
+int zt_nl_watch_fd(const struct zt_nl_watch *w);
+/* Reads what is queued (never blocks) and calls cb for each link message:
+ * up = the link exists (RTM_NEWLINK), not = it was deleted. */
+int zt_nl_watch_read(struct zt_nl_watch *w,
+		     void (*cb)(void *arg, int ifindex, const char *name, bool exists),
+		     void *arg);
+void zt_nl_watch_close(struct zt_nl_watch *w);
+
+#endif

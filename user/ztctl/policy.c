@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/* policy.c — `ztctl policy test`: which rule decides a flow and what the
+ * kernel does with it, computed from a config file by the same compiler
+ * and evaluation order as the kernel (zt_policy_eval); with --sni, also
+ * what the proxy finishes for rules with SNI selectors. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include "addr.h"
+#include "config.h"
+#include "hostname.h"
+#include "names.h"
+#include "out.h"
+#include "policy.h"
+#include "ztctl.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ztctl [-j|-p] policy test --src IP --dst IP --proto tcp|udp|icmp\n"
+		"                   [--dport N] [--sni NAME] [--config FILE]\n\n"
+		"Says which rule decides a new flow from device address --src to --dst,\n"
+		"and the verdict the kernel gives it (direct, steer, drop, pass), using\n"
+		"the same compiler and evaluation order as the kernel.\n"
+		"  --config FILE  the config to test (default: the file ztd last applied)\n"
+		"  --dport N      destination port (tcp and udp; required for them)\n"
+		"  --sni NAME     the TLS server name: rules with sni selectors decide\n"
+		"                 as the proxy will; without it such a rule shows 'steer'\n"
+		"                 with reason l7 (the proxy decides on the server name)\n"
+		"example: ztctl policy test --src 10.10.0.2 --dst 10.2.0.5 --proto tcp --dport 22\n");
+}
+
+struct sni_arg {
+	const struct zt_config *cfg;
+	const char *sni;
+};
+
+static bool sni_matches(void *arg, __u32 idx)
+{
+	const struct sni_arg *a = arg;
+	const struct zt_cfg_policy *p = &a->cfg->policies[idx];
+	size_t i;
+
+	for (i = 0; i < p->n_sni; i++)
+		if (zt_hostname_match(p->sni[i], a->sni))
+			return true;
+	return false;
+}
+
+static const char *opt_name(char **v, size_t n, __u32 id)
+{
+	return id && id <= n ? v[id - 1] : NULL;
+}
+
+static void print_result(const struct zt_config *cfg, const struct zt_eval_result *r,
+			 const char *src, const char *dst, const char *proto, long dport,
+			 const char *sni)
+{
+	const struct zt_cfg_device *dev = r->device_id ? &cfg->devices[r->device_id - 1] : NULL;
+	const struct zt_cfg_route *rt = r->route_id ? &cfg->routes[r->route_id - 1] : NULL;
+	const struct zt_cfg_policy *rule = r->rule_id ? &cfg->policies[r->rule_id - 1] : NULL;
+	char pfx[ZT_PREFIX_STRLEN];
+
+	out_obj_start(NULL);
+	out_str("src", "%s", src);
+	if (dev) {
+		out_str("device", " (device %s", dev->name ? dev->name : src);
+		out_str("user_email", ", user %s",
+			opt_name(cfg->users, cfg->n_users, dev->user));
+	} else {
+		out_str("device", " (not an enrolled device", NULL);
+		out_str("user_email", NULL, NULL);
+	}
+	out_str("vnet", ", vnet %s)", r->vnet_id ? cfg->vnets[r->vnet_id - 1].name : NULL);
+	out_str("dst", " -> %s", dst);
+	out_str("protocol", " %s", proto);
+	if (dport >= 0)
+		out_u64("dport", "/%llu", (unsigned long long)dport);
+	if (sni)
+		out_str("sni", " sni %s", sni);
+	out_text("\n");
+	if (rt) {
+		out_str("route", "route:   %s", zt_prefix_str(&rt->pfx, pfx, sizeof(pfx)));
+		out_str("tunnel", " via tunnel %s\n", cfg->tunnels[rt->tunnel - 1].name);
+	} else {
+		out_str("route", "route:   none\n", NULL);
+		out_str("tunnel", NULL, NULL);
+	}
+	if (rule) {
+		out_str("rule", "rule:    %s", rule->name);
+		out_u64("rule_id", " (id %llu", r->rule_id);
+		out_u64("precedence", ", precedence %llu", rule->precedence);
+		out_str("action", ", action %s)\n", rule->action == ZT_ACT_ALLOW ? "allow" : "block");
+	} else if (r->reason == ZT_R_DEFAULT) {
+		out_str("rule", NULL, NULL);
+		out_str("action", "rule:    none matches: the default action, %s\n",
+			cfg->default_action == ZT_ACT_ALLOW ? "allow" : "block");
+	} else {
+		out_str("rule", "rule:    none applies\n", NULL);
+		out_str("action", NULL, NULL);
+	}
+	out_str("verdict", "verdict: %s", zt_verdict_name(r->verdict));
+	out_str("reason", " (reason %s)\n", zt_reason_name(r->reason));
+	if (r->verdict == ZT_V_STEER && r->reason == ZT_R_L7)
+		out_text("         the proxy decides on the server name; try --sni NAME\n");
+	out_obj_end();
+}
+
+/* A flag value or a clear error. */
+static int test_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "src", required_argument, 0, 's' },    { "dst", required_argument, 0, 'd' },
+		{ "proto", required_argument, 0, 'p' },  { "dport", required_argument, 0, 'P' },
+		{ "sni", required_argument, 0, 'n' },    { "config", required_argument, 0, 'c' },
+		{ "help", no_argument, 0, 'h' },         { 0 }
+	};
+	const char *src = NULL, *dst = NULL, *proto = NULL, *sni = NULL, *path = NULL;
+	struct zt_prefix ps, pd;
+	struct zt_config cfg = { 0 };
+	struct zt_cfg_errors e = { 0 };
+	struct zt_policy_build pb;
+	struct zt_compiled c;
+	struct zt_eval_pkt pkt = { .ifindex = 1 };
+	struct zt_eval_result r;
+	struct zt_names names = { 0 };
+	struct sni_arg sa;
+	__u32 ifindex[ZT_MAX_IFACES];
+	long dport = -1;
+	char *end;
+	size_t i;
+	int opt, err, rc = 1;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': src = optarg; break;
+		case 'd': dst = optarg; break;
+		case 'p': proto = optarg; break;
+		case 'n': sni = optarg; break;
+		case 'c': path = optarg; break;
+		case 'P':
+			dport = strtol(optarg, &end, 10);
+			if (*end || !*optarg || dport < 1 || dport > 65535) {
+				out_error("--dport '%s' is not a port number (1-65535)", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default:
+			out_error("unknown or incomplete option '%s'; see ztctl policy --help",
+				  argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		out_error("unexpected argument '%s'; see ztctl policy --help", argv[optind]);
+		return 2;
+	}
+	if (!src || !dst || !proto) {
+		out_error("--src, --dst and --proto are required; see ztctl policy --help");
+		return 2;
+	}
+	if (zt_prefix_parse(src, &ps) || ps.len != (ps.family == ZT_AF_INET ? 32 : 128) ||
+	    zt_prefix_parse(dst, &pd) || pd.len != (pd.family == ZT_AF_INET ? 32 : 128) ||
+	    ps.family != pd.family) {
+		out_error("--src '%s' and --dst '%s' must be addresses of one family", src, dst);
+		return 2;
+	}
+	if (!strcmp(proto, "tcp")) {
+		pkt.pclass = ZT_PC_TCP;
+	} else if (!strcmp(proto, "udp")) {
+		pkt.pclass = ZT_PC_UDP;
+	} else if (!strcmp(proto, "icmp")) {
+		pkt.pclass = ZT_PC_ICMP;
+	} else {
+		out_error("--proto '%s': say tcp, udp or icmp", proto);
+		return 2;
+	}
+	if (pkt.pclass != ZT_PC_ICMP && dport < 0) {
+		out_error("--dport is required with --proto %s", proto);
+		return 2;
+	}
+	if (pkt.pclass == ZT_PC_ICMP && dport >= 0) {
+		out_error("--dport has no meaning with --proto icmp");
+		return 2;
+	}
+	if (sni && pkt.pclass != ZT_PC_TCP) {
+		out_error("--sni needs --proto tcp (TLS)");
+		return 2;
+	}
+	if (!path) {
+		if (zt_names_read(ztctl_names_path, &names) || !names.config) {
+			out_error("no --config given, and ztd has recorded no config in %s; "
+				  "pass --config FILE", ztctl_names_path);
+			goto out;
+		}
+		path = names.config;
+	}
+	err = zt_config_load(path, &cfg, &e);
+	if (err) {
+		if (e.n) {
+			zt_cfg_errors_print(&e, stderr);
+			out_error("%s is invalid (errors above)", path);
+		} else {
+			out_error("%s: %s", path, strerror(-err));
+		}
+		goto out;
+	}
+	/* Devices are bound alike on every gateway interface: any one will do. */
+	for (i = 0; i < ZT_MAX_IFACES; i++)
+		ifindex[i] = (__u32)i + 1;
+	err = zt_config_policy(&cfg, ifindex, cfg.n_ifaces ? cfg.n_ifaces : 1, &pb);
+	if (!err) {
+		err = zt_policy_compile(&pb.in, &c);
+		zt_policy_build_free(&pb);
+	}
+	if (err) {
+		out_error("%s: compiling the policy: %s", path, strerror(-err));
+		goto out;
+	}
+	pkt.family = ps.family;
+	memcpy(pkt.src, ps.addr, 16);
+	memcpy(pkt.dst, pd.addr, 16);
+	pkt.dport = dport < 0 ? 0 : (__u16)dport;
+	sa = (struct sni_arg){ .cfg = &cfg, .sni = sni };
+	zt_policy_eval_l7(&c, &pkt, sni ? sni_matches : NULL, &sa, &r);
+	print_result(&cfg, &r, src, dst, proto, dport, sni);
+	zt_compiled_free(&c);
+	rc = 0;
+out:
+	zt_cfg_errors_free(&e);
+	zt_config_free(&cfg);
+	zt_names_free(&names);
+	return rc;
+}
+
+int policy_main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "test")) {
+		out_error("unknown policy command '%s'; see ztctl policy --help", argv[1]);
+		return 2;
+	}
+	return test_main(argc - 1, argv + 1);
+}
