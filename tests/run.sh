@@ -43,6 +43,9 @@ if [ "$in_vm" != 1 ]; then
 	for t in "$O"/tests/unit/test_*; do
 		[ -x "$t" ] && run_suite "unit/$(basename "$t")" "$t"
 	done
+	for t in tests/unit/test_*.sh; do
+		[ -f "$t" ] && run_suite "unit/$(basename "$t" .sh)" bash "$t" "$O"
+	done
 fi
 for t in "$O"/tests/bpf/test_*; do
 	[ -x "$t" ] && run_suite "bpf/$(basename "$t")" "$t"

@@ -7,6 +7,7 @@
 set -u
 O=$(cd "${1:-build}" && pwd)
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/tests/lib/netns.sh"
 CLI=zt-demo-cli GW=zt-demo-gw PRIV=zt-demo-priv
 W=/tmp/zt-demo
 PIN=/sys/fs/bpf/zt-demo
@@ -18,10 +19,7 @@ cleanup() {
 		nsenter --net=/run/netns/$GW "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
 	fi
 	rm -rf "$PIN" 2>/dev/null
-	for n in $CLI $GW $PRIV; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
+	netns_remove "$CLI" "$GW" "$PRIV"
 	rm -rf "$W"
 }
 if [ "${2:-}" = --clean ]; then
@@ -61,7 +59,7 @@ for p in 80 9090; do nsenter --net=/run/netns/$PRIV busybox httpd -p $p -h "$W/w
 
 say "starting ztd with examples/ztd.yaml (log path moved to $W)"
 sed "s#/var/log/zt/network.jsonl#$W/network.jsonl#" "$ROOT/examples/ztd.yaml" > "$W/ztd.yaml"
-in_gw "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" > "$W/ztd.log" 2>&1 &
+in_gw "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" --socket "$W/ztd.sock" > "$W/ztd.log" 2>&1 &
 echo $! > "$W/ztd.pid"
 for _ in $(seq 50); do grep -q 'running;' "$W/ztd.log" && break; sleep 0.1; done
 sed 's/^/  ztd: /' "$W/ztd.log"
@@ -80,13 +78,21 @@ fetch 10.10.0.3 http://10.2.0.5/ "bob, web"
 fetch 10.10.0.3 http://10.2.0.6/ "bob, the database host (blocked for bob)"
 sleep 0.3
 
+say "ztd's status (asked on its control socket)"
+run in_gw "$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" status
+
 say "what the kernel holds"
 run in_gw "$O/ztctl" --pin-root "$PIN" maps dump policy devices flows stats
+
+say "policy test: which rule decides, by the kernel's own evaluation order"
+run "$O/ztctl" policy test --config "$W/ztd.yaml" --src 10.10.0.3 --dst 10.2.0.6 --proto tcp --dport 80
+run "$O/ztctl" policy test --config "$W/ztd.yaml" --src 10.10.0.2 --dst 10.2.0.5 --proto tcp --dport 9090
 
 say "the network log ($W/network.jsonl)"
 cat "$W/network.jsonl"
 
-say "the split-tunnel calculator"
+say "the split-tunnel calculator: what a device routes to the gateway"
+run "$O/ztctl" split-tunnel --config "$W/ztd.yaml" --format wireguard
 run "$O/ztctl" cidr subtract 172.16.0.0/12 172.31.0.0/16
 
 cat <<TXT
@@ -94,7 +100,8 @@ cat <<TXT
 To try it by hand (while this demo waits):
   nsenter --net=/run/netns/$CLI curl -s --interface 10.10.0.3 http://10.2.0.6/
   ZT_NAMES_PATH=$ZT_NAMES_PATH $O/ztctl --pin-root $PIN maps dump flows
-  edit $W/ztd.yaml, then: kill -HUP \$(cat $W/ztd.pid)
+  ZT_NAMES_PATH=$ZT_NAMES_PATH $O/ztctl policy test --src 10.10.0.3 --dst 10.2.0.5 --proto tcp --dport 80
+  edit $W/ztd.yaml, then: $O/ztctl --socket $W/ztd.sock reload
 TXT
 if [ -t 0 ]; then
 	read -r -p "Press Enter to clean up... " _

@@ -98,6 +98,7 @@ mkdir -p "$root/zt/tests/bpf"
 cp tests/run.sh "$root/zt/tests/"
 cp tests/bpf/*.sh tests/bpf/*.yaml "$root/zt/tests/bpf/"
 cp -r tests/netns "$root/zt/tests/"
+mkdir -p "$root/zt/tests/lib" && cp tests/lib/netns.sh "$root/zt/tests/lib/"
 
 modinfo_depends() { # the depends= line of a module's .modinfo, comma-separated
 	strings -n 3 "$1" | sed -n 's/^depends=//p' | head -1

@@ -8,6 +8,7 @@
 set -u
 O=$(cd "${1:-build}" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib/netns.sh"
 ID=zt$$
 CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv
 W=$(mktemp -d /tmp/zt-netns.XXXXXX)
@@ -27,16 +28,11 @@ check() { # check NAME CMD... : ok when CMD succeeds
 cleanup() {
 	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null
 	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
-	for n in "$CLI" "$GW" "$PRIV"; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
+	netns_remove "$CLI" "$GW" "$PRIV"
 	rm -rf "$W"
 }
 trap cleanup EXIT
 
-# nsenter, not 'ip netns exec': that one also makes a private mount
-# namespace, where ztd's pins would vanish with the process.
 in_cli()  { nsenter --net=/run/netns/"$CLI" "$@"; }
 in_gw()   { nsenter --net=/run/netns/"$GW" "$@"; }
 in_priv() { nsenter --net=/run/netns/"$PRIV" "$@"; }
@@ -184,7 +180,8 @@ for l in open(sys.argv[1]): json.loads(l)' "$W/network.jsonl"
 check "ztctl -j maps dump parses as JSON with every section" python3 -c '
 import json,subprocess,sys
 d=json.loads(subprocess.check_output([sys.argv[1],"-j","--pin-root",sys.argv[2],"maps","dump"]))
-assert set(d)=={"policy","routes","devices","flows","stats","counters"}, d.keys()
+assert set(d)=={"policy","routes","devices","pools","iri","flows","stats","counters"}, d.keys()
+assert d["pools"]["ipv4"]=="100.80.0.0" and d["pools"]["ipv4_mask"]=="255.255.0.0", d["pools"]
 assert any(r["rule"]=="Allow web" for r in d["policy"]["rules"])
 assert any(r["prefix"]=="10.2.0.0/24" and r["path"]=="direct" for r in d["routes"])
 assert any(x["user_email"]=="bob@example.com" for x in d["devices"])

@@ -154,6 +154,10 @@ static void each_mistake_reported_with_position(void)
 		{ "gateway: {interface: zt0}\nnetwork_policies:\n"
 		  "  - {name: a, precedence: 10, action: allow, match: {}}\n", "3:53",
 		  "match is empty" },
+		{ "gateway: {interface: zt0}\ntunnels: [{name: t}]\nroutes:\n  cidr:\n"
+		  "    - {network: 10.2.0.0/24, tunnel: t}\n    - {network: 10.3.0.0/24, tunnel: t}\n"
+		  "    - {network: 10.2.0.0/24, tunnel: t}\n", "7:7",
+		  "route 10.2.0.0/24 in vnet 'default' is defined twice (first at line 5)" },
 		{ "gateway: {interface: zt0}\nnetwork_policies:\n"
 		  "  - {name: a, precedence: 10, action: permit, match: {protocol: tcp}}\n",
 		  "3:39", "must be allow or block" },

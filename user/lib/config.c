@@ -242,10 +242,15 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
+/* Room for element n of an array grown only through here: capacity
+ * doubles at each power of two, so a million routes are not a million
+ * reallocs. */
 static void *grow(void *p, size_t n, size_t size)
 {
-	void *q = realloc(p, (n + 1) * size);
+	void *q = p;
 
+	if (n == 0 || !(n & (n - 1)))
+		q = realloc(p, (n ? 2 * n : 1) * size);
 	if (!q)
 		abort();
 	memset((char *)q + n * size, 0, size);
@@ -497,13 +502,57 @@ static __u32 find_tunnel(struct cx *x, yaml_node_t *n)
 	return 0;
 }
 
+static const struct zt_cfg_route *sort_routes;
+
+static int route_order(const void *a, const void *b)
+{
+	const struct zt_cfg_route *x = &sort_routes[*(const size_t *)a];
+	const struct zt_cfg_route *y = &sort_routes[*(const size_t *)b];
+	int c;
+
+	if (x->vnet != y->vnet)
+		return x->vnet < y->vnet ? -1 : 1;
+	c = zt_prefix_cmp(&x->pfx, &y->pfx);
+	if (c)
+		return c;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/* A prefix routed twice in one vnet, found by sorting (a million routes
+ * are checked in a second, not compared pairwise). */
+static void dup_routes(struct cx *x, yaml_node_t **nodes)
+{
+	size_t n = x->c->n_routes, i, *ord;
+	const struct zt_cfg_route *r = x->c->routes;
+
+	if (n < 2)
+		return;
+	ord = malloc(n * sizeof(*ord));
+	if (!ord)
+		abort();
+	for (i = 0; i < n; i++)
+		ord[i] = i;
+	sort_routes = r;
+	qsort(ord, n, sizeof(*ord), route_order);
+	for (i = 1; i < n; i++) {
+		const struct zt_cfg_route *a = &r[ord[i - 1]], *b = &r[ord[i]];
+		char buf[ZT_PREFIX_STRLEN];
+
+		if (a->vnet == b->vnet && !zt_prefix_cmp(&a->pfx, &b->pfx))
+			errf(x, nodes[ord[i]], "route %s in vnet '%s' is defined twice (first at "
+			     "line %d)", zt_prefix_str(&b->pfx, buf, sizeof(buf)),
+			     x->c->vnets[b->vnet - 1].name, line_of(nodes[ord[i - 1]]));
+	}
+	free(ord);
+}
+
 static void routes(struct cx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "cidr", NULL };
 	static const char *const rkeys[] = { "network", "tunnel", "vnet", "comment", NULL };
+	yaml_node_t **nodes = NULL; /* of each route kept, for its position */
 	yaml_node_item_t *i;
 	yaml_node_t *l;
-	size_t j;
 
 	if (!m || !is_map(x, m, "routes"))
 		return;
@@ -548,15 +597,13 @@ static void routes(struct cx *x, yaml_node_t *m)
 			free(r.comment);
 			continue;
 		}
-		for (j = 0; j < x->c->n_routes; j++)
-			if (x->c->routes[j].vnet == r.vnet &&
-			    !zt_prefix_cmp(&x->c->routes[j].pfx, &r.pfx))
-				errf(x, v, "route %s in vnet '%s' is defined twice",
-				     (const char *)get(x, v, "network")->data.scalar.value,
-				     x->c->vnets[r.vnet - 1].name);
+		nodes = grow(nodes, x->c->n_routes, sizeof(*nodes));
+		nodes[x->c->n_routes] = v;
 		x->c->routes = grow(x->c->routes, x->c->n_routes, sizeof(r));
 		x->c->routes[x->c->n_routes++] = r;
 	}
+	dup_routes(x, nodes);
+	free(nodes);
 }
 
 static void dev_ip(struct cx *x, yaml_node_t *n, void *arg)

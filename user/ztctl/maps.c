@@ -25,11 +25,12 @@ static bool per_cpu;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ztctl [-j|-p] maps dump [routes|devices|flows|policy|stats]... "
+	fprintf(f, "usage: ztctl [-j|-p] maps dump [routes|devices|iri|flows|policy|stats]... "
 		"[--per-cpu]\n\n"
 		"Prints what the kernel holds (all sections when none is named):\n"
 		"  routes   destination prefixes per vnet: route, tunnel, rule set\n"
 		"  devices  enrolled source addresses per interface: device, user, vnet\n"
+		"  iri      the IRI pools and the initial resolved IPs DNS allocated\n"
 		"  flows    the flow cache: 5-tuple, verdict, rule, packets, bytes, age\n"
 		"  policy   generation, default action, the rules in precedence order\n"
 		"  stats    packets and bytes by verdict and reason, and other counters\n"
@@ -124,6 +125,50 @@ static void dump_devices(void)
 		out_str("vnet", "%-10s\n", nm(ZT_N_VNET, id->vnet_id, b3, sizeof(b3)));
 		out_u64("device_id", NULL, id->device_id);
 		out_u64("user_id", NULL, id->user_id);
+		out_obj_end();
+	}
+	out_arr_end();
+}
+
+/* Initial resolved IPs the DNS server allocated, and the pools. */
+static void dump_iri(void)
+{
+	const struct zt_half_cfg *h = &S.half[active()];
+	struct zt_iri_key k, next;
+	void *prev = NULL;
+	char a[64], m[64];
+
+	inet_ntop(AF_INET, h->iri4_addr, a, sizeof(a));
+	inet_ntop(AF_INET, h->iri4_mask, m, sizeof(m));
+	out_obj_start("pools");
+	out_str("ipv4", "pools: %s", a);
+	out_str("ipv4_mask", " mask %s", m);
+	inet_ntop(AF_INET6, h->iri6_addr, a, sizeof(a));
+	inet_ntop(AF_INET6, h->iri6_mask, m, sizeof(m));
+	out_str("ipv6", ", %s", a);
+	out_str("ipv6_mask", " mask %s\n", m);
+	out_obj_end();
+	out_text("%-40s %-10s %-18s %-12s %-8s\n", "ADDRESS", "VNET", "ROUTE", "TUNNEL", "PATH");
+	out_arr_start("iri");
+	while (!bpf_map_get_next_key(M.iri, prev, &next)) {
+		struct zt_iri_val v;
+		const struct zt_dst *d;
+		char b1[16], b2[16], b3[16];
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(M.iri, &k, &v))
+			continue;
+		d = &v.half[active()];
+		if (!(d->flags & ZT_DST_F_ROUTED))
+			continue;
+		inet_ntop(k.family == ZT_AF_INET6 ? AF_INET6 : AF_INET, k.addr, a, sizeof(a));
+		out_obj_start(NULL);
+		out_str("address", "%-40s ", a);
+		out_str("vnet", "%-10s ", nm(ZT_N_VNET, k.vnet_id, b1, sizeof(b1)));
+		out_str("route", "%-18s ", nm(ZT_N_ROUTE, d->route_id, b2, sizeof(b2)));
+		out_str("tunnel", "%-12s ", nm(ZT_N_TUNNEL, d->tunnel_id, b3, sizeof(b3)));
+		out_str("path", "%-8s\n", d->flags & ZT_DST_F_LOCAL ? "direct" : "steer");
 		out_obj_end();
 	}
 	out_arr_end();
@@ -273,9 +318,10 @@ int maps_main(int argc, char **argv)
 {
 	static const struct { const char *name; void (*fn)(void); } what[] = {
 		{ "policy", dump_policy }, { "routes", dump_routes }, { "devices", dump_devices },
-		{ "flows", dump_flows }, { "stats", dump_stats },
+		{ "iri", dump_iri }, { "flows", dump_flows }, { "stats", dump_stats },
 	};
-	bool want[5] = { 0 }, any = false;
+	const size_t nw = sizeof(what) / sizeof(what[0]);
+	bool want[sizeof(what) / sizeof(what[0])] = { 0 }, any = false;
 	__u32 zero = 0;
 	size_t k;
 	int i, err;
@@ -297,10 +343,10 @@ int maps_main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
-		for (k = 0; k < 5 && strcmp(argv[i], what[k].name); k++)
+		for (k = 0; k < nw && strcmp(argv[i], what[k].name); k++)
 			;
-		if (k == 5) {
-			out_error("unknown section '%s' (routes, devices, flows, policy, stats)",
+		if (k == nw) {
+			out_error("unknown section '%s' (routes, devices, iri, flows, policy, stats)",
 				  argv[i]);
 			return 2;
 		}
@@ -324,13 +370,13 @@ int maps_main(int argc, char **argv)
 	}
 	zt_names_read(ztctl_names_path, &N);
 	out_obj_start(NULL);
-	for (k = 0; k < 5; k++) {
+	for (k = 0; k < nw; k++) {
 		if (any && !want[k])
 			continue;
 		if (!any && !zt_out_json())
 			printf("== %s\n", what[k].name);
 		what[k].fn();
-		if (!any && !zt_out_json() && k < 4)
+		if (!any && !zt_out_json() && k + 1 < nw)
 			printf("\n");
 	}
 	out_obj_end();

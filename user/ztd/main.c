@@ -58,12 +58,21 @@ static int set_event_rate(struct ztd *d, __u32 rate)
 	return bpf_map_update_elem(d->b.m.state, &zero, &st, BPF_ANY) ? -errno : 0;
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 /* Compiles cfg and applies it; on success cfg becomes the running config. */
 int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 {
 	struct zt_policy_build pb;
 	struct zt_compiled c;
 	struct zt_apply_stats st;
+	double t0 = now_ms(), t1;
 	int err;
 
 	err = zt_config_policy(cfg, ifindex, cfg->n_ifaces, &pb);
@@ -77,6 +86,7 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 		zt_policy_build_free(&pb);
 		return err;
 	}
+	t1 = now_ms();
 	err = zt_apply(&d->b.m, &c, &st);
 	zt_compiled_free(&c);
 	zt_policy_build_free(&pb);
@@ -88,8 +98,9 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 	set_event_rate(d, cfg->drop_events_per_sec);
 	d->generation = st.generation;
 	pr_info("policy generation %u in force: %zu rules, %zu routes, %zu devices "
-		"(%zu prefixes written, %zu removed)\n", st.generation, cfg->n_policies,
-		cfg->n_routes, cfg->n_devices, st.dst_written, st.dst_deleted);
+		"(%zu prefixes written, %zu removed; compile %.0f ms, apply %.0f ms)\n",
+		st.generation, cfg->n_policies, cfg->n_routes, cfg->n_devices, st.dst_written,
+		st.dst_deleted, t1 - t0, now_ms() - t1);
 	err = zt_names_write(d->names_path, cfg, ifindex, st.generation);
 	if (err)
 		pr_warn("writing %s: %s (ztctl will print ids)\n", d->names_path, strerror(-err));
@@ -165,9 +176,12 @@ int ztd_reload(struct ztd *d)
 	size_t n_old = d->cfg.n_ifaces, i, j;
 	int err;
 
+	double t0 = now_ms();
+
 	pr_info("reloading %s\n", d->config_path);
 	d->reloads++;
 	err = zt_config_load(d->config_path, &cfg, &e);
+	pr_info("%s read and validated in %.0f ms\n", d->config_path, now_ms() - t0);
 	if (err) {
 		if (e.n)
 			report_cfg_errors(&e);

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# test_cli.sh — ztctl's offline commands as an operator runs them: cidr
+# subtract, split-tunnel in both modes and formats, and the errors bad
+# arguments get (exit 2 and a message that says what to do), status and
+# reload with no daemon (exit 3). Usage: test_cli.sh BUILD_DIR
+set -u
+O=$(cd "${1:-build}" && pwd)
+W=$(mktemp -d /tmp/zt-cli.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+export ZT_NAMES_PATH=$W/names
+ztctl() { "$O/ztctl" --socket "$W/none.sock" --pin-root "$W/nopin" "$@"; }
+check() { local n=$1; shift; if "$@"; then echo "ok - $n"; else echo "not ok - $n"; fi; }
+
+check "cidr subtract: the minimal cover, one per line" \
+	test "$(ztctl cidr subtract 172.16.0.0/12 172.31.0.0/16 | tr '\n' ' ')" = \
+	     "172.16.0.0/13 172.24.0.0/14 172.28.0.0/15 172.30.0.0/16 "
+check "cidr subtract: IPv6" \
+	test "$(ztctl cidr subtract fd00::/8 fd80::/9 fd00::/10 | tr '\n' ' ')" = "fd40::/10 "
+check "cidr subtract: a sub covering the base leaves nothing" \
+	test -z "$(ztctl cidr subtract 10.1.0.0/16 10.0.0.0/8)"
+out=$(ztctl cidr subtract 10.0.0.0/8 10.1.2.3/16 2>&1); rc=$?
+check "cidr subtract: host bits are an error (exit 2)" \
+	test "$rc" = 2 -a -n "$(echo "$out" | grep "not a CIDR prefix")"
+out=$(ztctl cidr subtract 10.0.0.0/8 fd00::/8 2>&1); rc=$?
+check "cidr subtract: mixed families are an error" test "$rc" = 2 -a -n "$(echo "$out" | grep "same family")"
+
+cat > "$W/ex.yaml" <<'YAML'
+gateway: {interface: lo}
+split_tunnels: {mode: exclude, entries: [192.168.0.0/16, {address: 172.16.0.0/12, description: home}, "fc00::/7"]}
+YAML
+cat > "$W/in.yaml" <<'YAML'
+gateway: {interface: lo}
+split_tunnels: {mode: include, entries: [10.2.0.0/24, "fd00:2::/64"]}
+YAML
+# Exclude: everything but the entries; check coverage with python's ipaddress.
+check "split-tunnel exclude: exactly 0.0.0.0/0 and ::/0 minus the entries" python3 -c '
+import ipaddress,json,subprocess,sys
+d=json.loads(subprocess.check_output(sys.argv[1:]))
+assert d["mode"]=="exclude"
+got=[ipaddress.ip_network(p) for p in d["prefixes"]]
+ex=[ipaddress.ip_network(p) for p in ("192.168.0.0/16","172.16.0.0/12","fc00::/7")]
+for fam,allnet in ((4,"0.0.0.0/0"),(6,"::/0")):
+    want=[ipaddress.ip_network(allnet)]
+    for e in ex:
+        if e.version!=fam: continue
+        want=[x for w in want for x in (w.address_exclude(e) if e.subnet_of(w) else [w])]
+    assert sorted(g for g in got if g.version==fam)==sorted(want), (fam, got, want)' \
+	"$O/ztctl" -j split-tunnel --config "$W/ex.yaml"
+check "split-tunnel include, ip route lines" \
+	test "$(ztctl split-tunnel --config "$W/in.yaml" --dev wg0)" = "ip route add 10.2.0.0/24 dev wg0
+ip route add fd00:2::/64 dev wg0"
+check "split-tunnel include, WireGuard AllowedIPs" \
+	test "$(ztctl split-tunnel --config "$W/in.yaml" --format wireguard)" = "AllowedIPs = 10.2.0.0/24, fd00:2::/64"
+out=$(ztctl split-tunnel --config "$W/in.yaml" --format yaml 2>&1); rc=$?
+check "split-tunnel: an unknown format is an error naming the choices" \
+	test "$rc" = 2 -a -n "$(echo "$out" | grep "say routes or wireguard")"
+out=$(ztctl split-tunnel 2>&1); rc=$?
+check "split-tunnel: no config and no ztd record says to pass --config" \
+	test "$rc" = 1 -a -n "$(echo "$out" | grep "pass --config FILE")"
+
+C=$(cd "$(dirname "$0")/../bpf" && pwd)/classifier.yaml
+for bad in "--src 10.10.0.2 --dst ::1 --proto tcp --dport 1|one family" \
+	   "--src 10.10.0.2 --dst 10.2.0.5 --proto tcp|--dport is required" \
+	   "--src 10.10.0.2 --dst 10.2.0.5 --proto icmp --dport 3|no meaning" \
+	   "--src 10.10.0.2 --dst 10.2.0.5 --proto sctp --dport 3|say tcp, udp or icmp" \
+	   "--src 10.10.0.2 --dst 10.2.0.5 --proto tcp --dport 70000|not a port number" \
+	   "--src 10.10.0.2 --dst 10.2.0.5 --proto udp --dport 53 --sni x|needs --proto tcp" \
+	   "--src 10.10.0.2 --proto tcp --dport 22|are required"; do
+	args=${bad%%|*} want=${bad#*|}
+	# shellcheck disable=SC2086
+	out=$(ztctl policy test --config "$C" $args 2>&1); rc=$?
+	check "policy test $args: exit 2, '$want'" test "$rc" = 2 -a -n "$(echo "$out" | grep -F -- "$want")"
+done
+out=$(ztctl -j policy test --config "$C" --src 10.10.0.2 --dst 10.3.0.1 --proto tcp --dport 443 --sni app.internal.local)
+check "policy test --sni: the L7 rule decides as the proxy will" \
+	test -n "$(echo "$out" | grep '"rule":"sni".*"verdict":"steer","reason":"rule"')"
+out=$(ztctl -j policy test --config "$C" --src 10.10.0.2 --dst 10.3.0.1 --proto tcp --dport 443 --sni x.other)
+check "policy test --sni not matching: the next rule decides" \
+	test -n "$(echo "$out" | grep '"rule":"catch-all".*"verdict":"drop"')"
+printf 'gateway: {interface: lo, colour: red}\n' > "$W/bad.yaml"
+out=$(ztctl policy test --config "$W/bad.yaml" --src 10.10.0.2 --dst 10.2.0.5 --proto icmp 2>&1); rc=$?
+check "policy test on an invalid config prints its errors" \
+	test "$rc" = 1 -a -n "$(echo "$out" | grep "bad.yaml:1:[0-9]*: unknown key 'colour'")"
+
+out=$(ztctl status 2>&1); rc=$?
+check "status with no daemon and no maps: exit 3, says so" \
+	test "$rc" = 3 -a -n "$(echo "$out" | grep '^ztd: not running')" \
+	     -a -n "$(echo "$out" | grep 'nothing is enforced')"
+out=$(ztctl reload 2>&1); rc=$?
+check "reload with no daemon: exit 3, asks whether ztd runs" \
+	test "$rc" = 3 -a -n "$(echo "$out" | grep 'is ztd running')"
+out=$(ztctl bogus 2>&1); rc=$?
+check "an unknown command: exit 2, points to --help" test "$rc" = 2 -a -n "$(echo "$out" | grep -- '--help')"
+for c in status reload maps policy split-tunnel cidr; do
+	check "ztctl $c --help exits 0 and shows usage" sh -c "'$O/ztctl' $c --help | grep -q '^usage: ztctl'"
+done
+exit 0
