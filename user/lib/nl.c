@@ -91,33 +91,38 @@ static int steer_route(bool add, int family)
 	return nl_request(nlh);
 }
 
+/* One add or removal; adding what exists and removing what is gone are
+ * not errors. */
+static int steer_step(int (*fn)(bool, int), bool add, int family, const char *what)
+{
+	int err = fn(add, family);
+
+	if (err == (add ? -EEXIST : -ENOENT) || (!add && err == -ESRCH))
+		return 0;
+	if (err)
+		pr_warn("%s the zt steering %s (%s): %s\n", add ? "adding" : "removing", what,
+			family == AF_INET ? "IPv4" : "IPv6", strerror(-err));
+	return err;
+}
+
 int zt_nl_steering(bool add)
 {
 	static const int fams[] = { AF_INET, AF_INET6 };
-	int first = 0, err;
+	int first = 0, e1, e2;
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
 		/* The route before the rule on add, after it on removal: the
 		 * rule never points at an empty table. */
-		err = add ? steer_route(true, fams[i]) : steer_rule(false, fams[i]);
-		if (err == (add ? -EEXIST : -ENOENT))
-			err = 0;
-		if (err && !first)
-			first = err;
-		if (err)
-			pr_warn("%s the zt steering %s (%s): %s\n", add ? "adding" : "removing",
-				add ? "route" : "rule", fams[i] == AF_INET ? "IPv4" : "IPv6",
-				strerror(-err));
-		err = add ? steer_rule(true, fams[i]) : steer_route(false, fams[i]);
-		if (err == (add ? -EEXIST : -ESRCH) || (!add && err == -ENOENT))
-			err = 0;
-		if (err && !first)
-			first = err;
-		if (err)
-			pr_warn("%s the zt steering %s (%s): %s\n", add ? "adding" : "removing",
-				add ? "rule" : "route", fams[i] == AF_INET ? "IPv4" : "IPv6",
-				strerror(-err));
+		if (add) {
+			e1 = steer_step(steer_route, true, fams[i], "route");
+			e2 = steer_step(steer_rule, true, fams[i], "rule");
+		} else {
+			e1 = steer_step(steer_rule, false, fams[i], "rule");
+			e2 = steer_step(steer_route, false, fams[i], "route");
+		}
+		if (!first)
+			first = e1 ? e1 : e2;
 	}
 	return first;
 }

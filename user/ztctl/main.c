@@ -3,7 +3,9 @@
  * wg.c), each in a file of its own, each with --help. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include "config.h"
 #include "log.h"
 #include "names.h"
 #include "out.h"
@@ -29,6 +31,34 @@ static const struct {
 					     "device routes to the gateway" },
 	{ "cidr", cidr_main, "cidr subtract BASE SUB...: the prefixes of BASE outside every SUB" },
 };
+
+int ztctl_config_load(const char *path, struct zt_config *cfg)
+{
+	struct zt_cfg_errors e;
+	struct zt_names names = { 0 };
+	int err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!path) {
+		if (zt_names_read(ztctl_names_path, &names) || !names.config) {
+			out_error("no --config given, and ztd has recorded no config in %s; "
+				  "pass --config FILE", ztctl_names_path);
+			zt_names_free(&names);
+			return -ENOENT;
+		}
+		path = names.config;
+	}
+	err = zt_config_load(path, cfg, &e);
+	if (err && e.n) {
+		zt_cfg_errors_print(&e, stderr);
+		out_error("%s is invalid (errors above)", path);
+	} else if (err) {
+		out_error("%s: %s", path, strerror(-err));
+	}
+	zt_cfg_errors_free(&e);
+	zt_names_free(&names);
+	return err;
+}
 
 static void usage(FILE *f)
 {

@@ -120,12 +120,10 @@ static int test_main(int argc, char **argv)
 	const char *src = NULL, *dst = NULL, *proto = NULL, *sni = NULL, *path = NULL;
 	struct zt_prefix ps, pd;
 	struct zt_config cfg = { 0 };
-	struct zt_cfg_errors e = { 0 };
 	struct zt_policy_build pb;
 	struct zt_compiled c;
 	struct zt_eval_pkt pkt = { .ifindex = 1 };
 	struct zt_eval_result r;
-	struct zt_names names = { 0 };
 	struct sni_arg sa;
 	__u32 ifindex[ZT_MAX_IFACES];
 	long dport = -1;
@@ -192,24 +190,8 @@ static int test_main(int argc, char **argv)
 		out_error("--sni needs --proto tcp (TLS)");
 		return 2;
 	}
-	if (!path) {
-		if (zt_names_read(ztctl_names_path, &names) || !names.config) {
-			out_error("no --config given, and ztd has recorded no config in %s; "
-				  "pass --config FILE", ztctl_names_path);
-			goto out;
-		}
-		path = names.config;
-	}
-	err = zt_config_load(path, &cfg, &e);
-	if (err) {
-		if (e.n) {
-			zt_cfg_errors_print(&e, stderr);
-			out_error("%s is invalid (errors above)", path);
-		} else {
-			out_error("%s: %s", path, strerror(-err));
-		}
+	if (ztctl_config_load(path, &cfg))
 		goto out;
-	}
 	/* Devices are bound alike on every gateway interface: any one will do. */
 	for (i = 0; i < ZT_MAX_IFACES; i++)
 		ifindex[i] = (__u32)i + 1;
@@ -232,9 +214,7 @@ static int test_main(int argc, char **argv)
 	zt_compiled_free(&c);
 	rc = 0;
 out:
-	zt_cfg_errors_free(&e);
 	zt_config_free(&cfg);
-	zt_names_free(&names);
 	return rc;
 }
 

@@ -9,7 +9,6 @@
 #include <string.h>
 #include "addr.h"
 #include "config.h"
-#include "names.h"
 #include "out.h"
 #include "ztctl.h"
 
@@ -56,12 +55,10 @@ int split_tunnel_main(int argc, char **argv)
 	};
 	struct emit_ctx x = { .dev = "zt0" };
 	struct zt_config cfg = { 0 };
-	struct zt_cfg_errors e = { 0 };
-	struct zt_names names = { 0 };
 	struct zt_prefix all[2];
 	const char *path = NULL;
 	size_t i;
-	int opt, err, rc = 1;
+	int opt, rc = 1;
 
 	optind = 1;
 	opterr = 0;
@@ -88,24 +85,8 @@ int split_tunnel_main(int argc, char **argv)
 		out_error("unexpected argument '%s'; see ztctl split-tunnel --help", argv[optind]);
 		return 2;
 	}
-	if (!path) {
-		if (zt_names_read(ztctl_names_path, &names) || !names.config) {
-			out_error("no --config given, and ztd has recorded no config in %s; "
-				  "pass --config FILE", ztctl_names_path);
-			goto out;
-		}
-		path = names.config;
-	}
-	err = zt_config_load(path, &cfg, &e);
-	if (err) {
-		if (e.n) {
-			zt_cfg_errors_print(&e, stderr);
-			out_error("%s is invalid (errors above)", path);
-		} else {
-			out_error("%s: %s", path, strerror(-err));
-		}
+	if (ztctl_config_load(path, &cfg))
 		goto out;
-	}
 	zt_prefix_parse("0.0.0.0/0", &all[0]);
 	zt_prefix_parse("::/0", &all[1]);
 	out_obj_start(NULL);
@@ -124,8 +105,6 @@ int split_tunnel_main(int argc, char **argv)
 		printf("%s\n", x.n ? "" : "# nothing is routed to the gateway");
 	rc = 0;
 out:
-	zt_cfg_errors_free(&e);
 	zt_config_free(&cfg);
-	zt_names_free(&names);
 	return rc;
 }

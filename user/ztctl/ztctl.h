@@ -8,6 +8,11 @@ extern const char *ztctl_pin_root;
 extern const char *ztctl_names_path;
 extern const char *ztctl_socket;
 
+struct zt_config;
+/* The config at path, or the one ztd last applied when path is NULL; on
+ * error it has said why (errors with their positions) and returns -errno. */
+int ztctl_config_load(const char *path, struct zt_config *cfg);
+
 int maps_main(int argc, char **argv);
 int cidr_main(int argc, char **argv);
 int status_main(int argc, char **argv);
