@@ -90,6 +90,16 @@ start_ztd() {
 		sleep 0.01
 	done
 }
+# After a start ztd copies each entry's active half into the other one in
+# the background (double buffering: a fresh table differs in its halves),
+# so that a reload writes only what it changes; the reload measured is the
+# steady state after that.
+wait_settled() {
+	while ! grep -q 'route tries settled' "$W/ztd.log"; do
+		kill -0 "$ZTD_PID" 2>/dev/null || { cat "$W/ztd.log"; exit 1; }
+		sleep 0.05
+	done
+}
 stop_ztd() {
 	kill -TERM "$ZTD_PID"; wait "$ZTD_PID" 2>/dev/null; ZTD_PID=
 	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
@@ -139,9 +149,7 @@ grep -o 'compile [0-9]* ms, apply [0-9]* ms' "$W/ztd.log" | head -1 | sed 's/^/ 
 gen "$BIG" block 0 "$W/ztd.yaml" "$W/big.nft"
 gen "$BIG" allow 1 "$W/big2.yaml" "$W/big2.nft"
 start_ztd
-# The first reload after a start fills the other half of every entry once
-# (double buffering); the one measured is the steady state after it.
-"$O/ztctl" --socket "$SOCK" reload >/dev/null
+wait_settled
 cp "$W/big2.yaml" "$W/ztd.yaml"
 t0=$(now); "$O/ztctl" --socket "$SOCK" reload >/dev/null; t1=$(now)
 zt_ms=$(ms "$t0" "$t1")
@@ -159,7 +167,7 @@ nft_ms=$(first_packet nft_load "$W/big2.nft")
 in_gw nft delete table inet ztbench
 gen "$BIG" block 0 "$W/ztd.yaml" "$W/big.nft"
 start_ztd
-"$O/ztctl" --socket "$SOCK" reload >/dev/null
+wait_settled
 cp "$W/big2.yaml" "$W/ztd.yaml"
 zt_ms=$(first_packet "$O/ztctl" --socket "$SOCK" reload)
 printf '%-58s %10s %10s %8s\n' "reload -> first packet allowed, $BIG routes" "$zt_ms" "$nft_ms" "$(ratio "$zt_ms" "$nft_ms")"

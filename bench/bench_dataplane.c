@@ -178,7 +178,7 @@ static int load(struct workload *w, double *compile_s, double *apply_s)
 	if (err)
 		return err;
 	t1 = now_s();
-	err = zt_apply(&B.m, &c, &st);
+	err = zt_apply(&B.m, &c, NULL, &st);
 	zt_compiled_free(&c);
 	if (compile_s)
 		*compile_s = t1 - t0;

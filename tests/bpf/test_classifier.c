@@ -120,7 +120,7 @@ static int apply_policy(size_t n_rules, size_t n_routes)
 		return err;
 	n_rules_in_use = n_rules;
 	n_routes_in_use = n_routes;
-	return zt_apply(&B.m, &cur, &st);
+	return zt_apply(&B.m, &cur, NULL, &st);
 }
 
 /* ---- running packets ---------------------------------------------------- */

@@ -149,7 +149,7 @@ static int apply_policy(const struct zt_map_fds *m)
 	err = zt_policy_compile(&in, &c);
 	if (err)
 		return err;
-	err = zt_apply(m, &c, &st);
+	err = zt_apply(m, &c, NULL, &st);
 	zt_compiled_free(&c);
 	return err;
 }

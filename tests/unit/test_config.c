@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "config.h"
 #include "policy.h"
 #include "../lib/t.h"
@@ -299,6 +300,141 @@ static void missing_file_is_an_errno(void)
 	T_EQ(e.n, 0);
 }
 
+
+/* ---- the route-list cache ztd reloads through ------------------------------- */
+
+/* A config of n routes (route i is 10.(i>>8).(i&255).0/24, some with a
+ * comment, some in vnet b), with `edit` applied: -1 none, else route edit
+ * moved to 11.x; extra text appended to the rules when given. */
+static char *big_config(int n, int edit, const char *tunnel, const char *extra)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int i;
+
+	fprintf(f, "gateway: {interface: zt0}\n"
+		   "virtual_networks: [{name: a, default: true}, {name: b}]\n"
+		   "tunnels:\n  - {name: %s}\n  - {name: tb, vnet: b}\nroutes:\n  cidr:\n", tunnel);
+	for (i = 0; i < n; i++) {
+		int o = i == edit ? 11 : 10;
+
+		if (i % 97 == 5)
+			fprintf(f, "    # a comment line\n\n");
+		if (i % 50 == 3)
+			fprintf(f, "    - network: %d.%d.%d.0/24\n      tunnel: %s\n      comment: r%d\n",
+				o, i >> 8, i & 255, tunnel, i);
+		else
+			fprintf(f, "    - {network: %d.%d.%d.0/24, tunnel: %s}\n", o, i >> 8, i & 255,
+				i % 7 ? tunnel : "tb");
+	}
+	fprintf(f, "network_policies:\n"
+		   "  - {name: p, precedence: 1, action: allow, match: {protocol: tcp}}\n%s",
+		extra ? extra : "");
+	fclose(f);
+	return buf;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Loads path both ways; the results (routes, positions in errors) agree. */
+static void load_agrees(const char *path, struct zt_cfg_cache *cache, int want_err)
+{
+	struct zt_config a, b;
+	struct zt_cfg_errors ea, eb;
+	int ra = zt_config_load(path, &a, &ea), rb = zt_config_load_cached(path, cache, &b, &eb);
+	size_t i;
+
+	T_EQ(ra, rb);
+	T_EQ(ra != 0, want_err);
+	T_EQ(ea.n, eb.n);
+	for (i = 0; i < ea.n && i < eb.n; i++)
+		T_ASSERT(!strcmp(ea.msg[i], eb.msg[i]), "plain '%s' cached '%s'", ea.msg[i],
+			 eb.msg[i]);
+	T_EQ(a.n_routes, b.n_routes);
+	for (i = 0; i < a.n_routes && i < b.n_routes; i++) {
+		const struct zt_cfg_route *x = &a.routes[i], *y = &b.routes[i];
+
+		T_ASSERT(!zt_prefix_cmp(&x->pfx, &y->pfx) && x->vnet == y->vnet &&
+			 x->tunnel == y->tunnel &&
+			 !strcmp(x->comment ? x->comment : "", y->comment ? y->comment : ""),
+			 "route %zu differs", i);
+	}
+	T_EQ(a.n_policies, b.n_policies);
+	zt_config_free(&a);
+	zt_config_free(&b);
+	zt_cfg_errors_free(&ea);
+	zt_cfg_errors_free(&eb);
+}
+
+static void route_cache_agrees_with_plain_parse(void)
+{
+	char path[] = "/tmp/zt-cfgcache.XXXXXX";
+	struct zt_cfg_cache *cache = zt_cfg_cache_new();
+	size_t reused, parsed, first;
+	int fd = mkstemp(path);
+	char *t;
+
+	T_ASSERT(fd >= 0 && cache, "setup");
+	close(fd);
+	t = big_config(20000, -1, "dc", NULL);
+	write_file(path, t);
+	free(t);
+	load_agrees(path, cache, 0);
+	zt_cfg_cache_stats(cache, &reused, &first);
+	T_ASSERT(first > 10 && reused == 0, "first load parses every chunk (%zu)", first);
+
+	/* One route changed: one chunk parsed again, the rest reused. */
+	t = big_config(20000, 12345, "dc", NULL);
+	write_file(path, t);
+	free(t);
+	load_agrees(path, cache, 0);
+	zt_cfg_cache_stats(cache, &reused, &parsed);
+	T_ASSERT(parsed >= 1 && parsed <= 2 && reused + parsed >= first - 1,
+		 "one edit: %zu parsed, %zu reused", parsed, reused);
+
+	/* Errors inside and after the list: the same messages and lines. */
+	t = big_config(20000, -1, "dc", "  - {name: q, precedence: 2, action: allow, bogus: 1}\n");
+	write_file(path, t);
+	free(t);
+	load_agrees(path, cache, 1);
+	t = big_config(20000, -1, "dc", NULL);
+	memcpy(strstr(t, "10.30.57.0/24"), "10.30.57.1/24", 13); /* host bits */
+	write_file(path, t);
+	free(t);
+	load_agrees(path, cache, 1);
+	t = big_config(20000, 4, "dc", NULL); /* 11.0.4.0/24 ... */
+	memcpy(strstr(t, "10.0.9.0/24"), "11.0.4.0/24", 11); /* ... twice */
+	write_file(path, t);
+	free(t);
+	load_agrees(path, cache, 1);
+
+	/* A renamed tunnel: cached routes resolved with the old names go. */
+	t = big_config(20000, -1, "dc2", NULL);
+	write_file(path, t);
+	free(t);
+	load_agrees(path, cache, 0);
+	zt_cfg_cache_stats(cache, &reused, &parsed);
+	T_EQ(reused, 0);
+
+	/* An anchor sign in the list (here in a comment): the plain parse. */
+	t = big_config(300, -1, "dc", NULL);
+	memcpy(strstr(t, "# a comment line"), "# a comment & ln", 16);
+	write_file(path, t);
+	free(t);
+	load_agrees(path, cache, 0);
+	zt_cfg_cache_stats(cache, &reused, &parsed);
+	T_EQ(reused + parsed, 0);
+	unlink(path);
+	zt_cfg_cache_free(cache);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -308,5 +444,6 @@ int main(void)
 	T_RUN(too_many_rules_refused);
 	T_RUN(truncated_and_corrupted_files_never_crash);
 	T_RUN(missing_file_is_an_errno);
+	T_RUN(route_cache_agrees_with_plain_parse);
 	return t_done();
 }

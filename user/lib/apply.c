@@ -35,30 +35,101 @@ int zt_sync_rcu(void)
 	return 0;
 }
 
-static int array_write(int fd, __u32 first, const void *vals, __u32 n, size_t vsz)
+/* Writes vals[0..n) to keys first.., skipping the elements equal to old[]
+ * (what that half already holds; NULL: unknown, write all). A reload
+ * that changes one rule writes a handful of the 196k port entries. */
+static int array_write(int fd, __u32 first, const void *vals, __u32 n, size_t vsz,
+		       const void *old)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, o);
-	__u32 *keys, i, count = n;
+	__u32 *keys, i, count = 0;
+	char *v;
 	int err = 0;
 
 	if (!n)
 		return 0;
 	keys = malloc((size_t)n * sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		keys[i] = first + i;
-	if (bpf_map_update_batch(fd, keys, vals, &count, &o)) {
+	v = malloc((size_t)n * vsz);
+	if (!keys || !v) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *e = (const char *)vals + i * vsz;
+
+		if (old && !memcmp(e, (const char *)old + i * vsz, vsz))
+			continue;
+		keys[count] = first + i;
+		memcpy(v + (size_t)count * vsz, e, vsz);
+		count++;
+	}
+	n = count;
+	if (n && bpf_map_update_batch(fd, keys, v, &count, &o)) {
 		/* Kernels without batch support for this map type. */
 		for (i = 0; i < n; i++)
-			if (bpf_map_update_elem(fd, &keys[i], (const char *)vals + i * vsz,
-						BPF_ANY)) {
+			if (bpf_map_update_elem(fd, &keys[i], v + (size_t)i * vsz, BPF_ANY)) {
 				err = -errno;
 				break;
 			}
 	}
+out:
 	free(keys);
+	free(v);
 	return err;
+}
+
+/* Keeps what was written to half t of an array (for array_write's old). */
+static int keep_copy(void **slot, const void *vals, size_t bytes)
+{
+	void *p = realloc(*slot, bytes ? bytes : 1);
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, vals, bytes);
+	*slot = p;
+	return 0;
+}
+
+static void arrays_forget(struct zt_mirror *mir)
+{
+	int h;
+
+	for (h = 0; h < 2; h++) {
+		free(mir->sets[h]);
+		free(mir->rules[h]);
+		free(mir->ports[h]);
+		mir->sets[h] = NULL;
+		mir->rules[h] = NULL;
+		mir->ports[h] = NULL;
+		mir->n_sets[h] = 0;
+	}
+}
+
+static int write_arrays(const struct zt_map_fds *m, const struct zt_compiled *c, __u32 t,
+			struct zt_mirror *mir)
+{
+	const void *old_sets = mir->sets[t] && mir->n_sets[t] >= c->n_sets ? mir->sets[t] : NULL;
+	int err;
+
+	err = array_write(m->sets, t * ZT_MAX_SETS, c->sets, c->n_sets, sizeof(*c->sets),
+			  old_sets);
+	if (!err)
+		err = array_write(m->rules, t * ZT_MAX_RULES, c->rules, ZT_MAX_RULES,
+				  sizeof(c->rules[0]), mir->rules[t]);
+	if (!err)
+		err = array_write(m->ports, t * ZT_PCLASSES * ZT_PORTS, c->ports,
+				  ZT_PCLASSES * ZT_PORTS, sizeof(__u32), mir->ports[t]);
+	if (err)
+		return err;
+	if (keep_copy((void **)&mir->sets[t], c->sets, c->n_sets * sizeof(*c->sets)) ||
+	    keep_copy((void **)&mir->rules[t], c->rules, sizeof(c->rules)) ||
+	    keep_copy((void **)&mir->ports[t], c->ports,
+		      (size_t)ZT_PCLASSES * ZT_PORTS * sizeof(__u32))) {
+		arrays_forget(mir);
+		return 0; /* written; the next apply writes all again */
+	}
+	mir->n_sets[t] = c->n_sets;
+	return 0;
 }
 
 /* ---- LPM tries ---------------------------------------------------------- */
@@ -82,30 +153,42 @@ static void route_key(const struct zt_prefix *p, __u32 vnet, union route_key *k)
 	}
 }
 
-struct existing {
-	struct zt_dst_entry e; /* prefix and vnet; e.dst unused */
-	struct zt_route_val val;
-	bool keep;
-};
+static int trie_fd(const struct zt_map_fds *m, const struct zt_prefix *p)
+{
+	return p->family == ZT_AF_INET ? m->routes4 : m->routes6;
+}
 
-static int dump_trie(int fd, __u8 family, struct existing **out, size_t *n, size_t *cap)
+static int mirror_grow(struct zt_mirror *mir, size_t need)
+{
+	struct zt_mirror_dst *nd;
+	size_t nc;
+
+	if (need <= mir->cap)
+		return 0;
+	nc = mir->cap ? mir->cap : 1024;
+	while (nc < need)
+		nc *= 2;
+	nd = realloc(mir->dsts, nc * sizeof(*nd));
+	if (!nd)
+		return -ENOMEM;
+	mir->dsts = nd;
+	mir->cap = nc;
+	return 0;
+}
+
+static int dump_trie(int fd, __u8 family, struct zt_mirror *mir)
 {
 	union route_key k, next;
 	void *prev = NULL;
+	int err;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct existing *x;
+		struct zt_mirror_dst *x;
 
-		if (*n == *cap) {
-			size_t nc = *cap ? *cap * 2 : 1024;
-			struct existing *nx = realloc(*out, nc * sizeof(**out));
-
-			if (!nx)
-				return -ENOMEM;
-			*out = nx;
-			*cap = nc;
-		}
-		x = &(*out)[*n];
+		err = mirror_grow(mir, mir->n + 1);
+		if (err)
+			return err;
+		x = &mir->dsts[mir->n];
 		memset(x, 0, sizeof(*x));
 		x->e.pfx.family = family;
 		if (family == ZT_AF_INET) {
@@ -119,110 +202,223 @@ static int dump_trie(int fd, __u8 family, struct existing **out, size_t *n, size
 		}
 		if (bpf_map_lookup_elem(fd, &next, &x->val))
 			return -errno;
-		(*n)++;
+		mir->n++;
 		k = next;
 		prev = &k;
 	}
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/* Reads what the tries hold: once after a start (adopting), or after a
+ * failed update left the mirror unsure. */
+static int mirror_load(const struct zt_map_fds *m, struct zt_mirror *mir)
+{
+	int err;
+
+	mir->n = 0;
+	mir->settle = 0;
+	arrays_forget(mir); /* unknown: written in full once */
+	err = dump_trie(m->routes4, ZT_AF_INET, mir);
+	if (!err)
+		err = dump_trie(m->routes6, ZT_AF_INET6, mir);
+	if (err)
+		return err;
+	qsort(mir->dsts, mir->n, sizeof(*mir->dsts), zt_dst_entry_cmp);
+	mir->valid = true;
+	return 0;
+}
+
+/* What apply_dsts changed, for the flip's aftermath or the unwind. */
+struct dst_diff {
+	struct zt_mirror_dst *adds; size_t n_adds;  /* sorted, as c->dsts */
+	size_t *drops; size_t n_drops;               /* indices into the mirror */
+};
+
+static void diff_free(struct dst_diff *d)
+{
+	free(d->adds);
+	free(d->drops);
+	memset(d, 0, sizeof(*d));
+}
+
 /* A failed update takes back the prefixes it inserted, so the tries hold
  * no more than before it. */
-static void unwind_new_dsts(const struct zt_map_fds *m, const struct zt_compiled *c,
-			    size_t upto, const struct existing *ex, size_t n)
+static void unwind_adds(const struct zt_map_fds *m, const struct dst_diff *d)
 {
 	size_t i;
 
-	for (i = 0; i < upto; i++) {
-		const struct zt_dst_entry *e = &c->dsts[i];
+	for (i = 0; i < d->n_adds; i++) {
 		union route_key k;
 
-		if (bsearch(e, ex, n, sizeof(*ex), zt_dst_entry_cmp))
-			continue;
-		route_key(&e->pfx, e->vnet, &k);
-		bpf_map_delete_elem(e->pfx.family == ZT_AF_INET ? m->routes4 : m->routes6, &k);
+		route_key(&d->adds[i].e.pfx, d->adds[i].e.vnet, &k);
+		bpf_map_delete_elem(trie_fd(m, &d->adds[i].e.pfx), &k);
 	}
 }
 
-static int apply_dsts(const struct zt_map_fds *m, const struct zt_compiled *c, __u32 t,
-		      struct existing **ex_out, size_t *n_ex,
-		      struct zt_apply_stats *st)
+static int write_dst(const struct zt_map_fds *m, const struct zt_dst_entry *e,
+		     const struct zt_route_val *val, __u64 flags)
 {
-	struct existing *ex = NULL;
-	size_t cap = 0, n = 0, i;
+	union route_key k;
+
+	route_key(&e->pfx, e->vnet, &k);
+	if (bpf_map_update_elem(trie_fd(m, &e->pfx), &k, val, flags)) {
+		if (errno == ENOSPC)
+			pr_warn("route table full: while an update is applied the old and the "
+				"new prefixes must fit together (%u per family)\n", ZT_MAX_ROUTES);
+		return -errno;
+	}
+	return 0;
+}
+
+/* One merge walk of the compiled entries against the mirror (both sorted):
+ * only entries whose inactive half differs are written, so a one-prefix
+ * change costs one or two syscalls whatever the table size. */
+static int apply_dsts(const struct zt_map_fds *m, const struct zt_compiled *c, __u32 t,
+		      struct zt_mirror *mir, struct dst_diff *d, struct zt_apply_stats *st)
+{
+	size_t i = 0, j = 0, cap_adds = 0, cap_drops = 0;
+	int err = 0;
+
+	while (i < c->n_dsts || j < mir->n) {
+		const struct zt_dst_entry *e = i < c->n_dsts ? &c->dsts[i] : NULL;
+		struct zt_mirror_dst *x = j < mir->n ? &mir->dsts[j] : NULL;
+		int cmp = !e ? 1 : !x ? -1 : zt_dst_entry_cmp(e, &x->e);
+
+		if (cmp > 0) { /* the new policy drops x: its new parent until the flip */
+			const struct zt_dst_entry *p = zt_compiled_lookup(c, x->e.vnet, &x->e.pfx);
+
+			if (p)
+				x->val.half[t] = p->dst;
+			else
+				memset(&x->val.half[t], 0, sizeof(x->val.half[t]));
+			err = write_dst(m, &x->e, &x->val, BPF_EXIST);
+			if (err)
+				break;
+			if (d->n_drops == cap_drops) {
+				size_t *nd;
+
+				cap_drops = cap_drops ? cap_drops * 2 : 64;
+				nd = realloc(d->drops, cap_drops * sizeof(*nd));
+				if (!nd) {
+					err = -ENOMEM;
+					break;
+				}
+				d->drops = nd;
+			}
+			d->drops[d->n_drops++] = j++;
+		} else if (cmp == 0) {
+			if (memcmp(&x->val.half[t], &e->dst, sizeof(e->dst))) {
+				struct zt_route_val val = x->val;
+
+				val.half[t] = e->dst;
+				err = write_dst(m, e, &val, BPF_EXIST);
+				if (err)
+					break;
+				x->val = val;
+				st->dst_written++;
+			}
+			i++;
+			j++;
+		} else { /* new prefix: the active half resolves as the old tries did */
+			struct zt_mirror_dst a = { .e = *e };
+			union route_key k;
+
+			route_key(&e->pfx, e->vnet, &k);
+			if (!bpf_map_lookup_elem(trie_fd(m, &e->pfx), &k, &a.val))
+				memset(&a.val.half[t], 0, sizeof(a.val.half[t]));
+			else
+				memset(&a.val, 0, sizeof(a.val));
+			a.val.half[t] = e->dst;
+			if (d->n_adds == cap_adds) {
+				struct zt_mirror_dst *na;
+
+				cap_adds = cap_adds ? cap_adds * 2 : 64;
+				na = realloc(d->adds, cap_adds * sizeof(*na));
+				if (!na) {
+					err = -ENOMEM;
+					break;
+				}
+				d->adds = na;
+			}
+			err = write_dst(m, e, &a.val, BPF_NOEXIST);
+			if (err)
+				break;
+			d->adds[d->n_adds++] = a;
+			st->dst_written++;
+			i++;
+		}
+	}
+	return err;
+}
+
+/* After the flip: the mirror loses the dropped entries and gains the added
+ * ones, in order, in place (a reload touches what it changed, not the
+ * whole array). */
+static int mirror_commit(struct zt_mirror *mir, const struct dst_diff *d)
+{
+	size_t i, k, o, j;
 	int err;
 
-	err = dump_trie(m->routes4, ZT_AF_INET, &ex, &n, &cap);
-	if (!err)
-		err = dump_trie(m->routes6, ZT_AF_INET6, &ex, &n, &cap);
-	if (err)
-		goto out;
-	qsort(ex, n, sizeof(*ex), zt_dst_entry_cmp);
-
-	for (i = 0; i < c->n_dsts; i++) {
-		const struct zt_dst_entry *e = &c->dsts[i];
-		int fd = e->pfx.family == ZT_AF_INET ? m->routes4 : m->routes6;
-		struct existing *x = bsearch(e, ex, n, sizeof(*ex), zt_dst_entry_cmp);
-		struct zt_route_val val;
-		union route_key k;
-
-		route_key(&e->pfx, e->vnet, &k);
-		if (x) {
-			x->keep = true;
-			if (!memcmp(&x->val.half[t], &e->dst, sizeof(e->dst)))
+	if (d->n_drops) {
+		o = d->drops[0];
+		for (i = o, k = 0; i < mir->n; i++) {
+			if (k < d->n_drops && d->drops[k] == i) {
+				k++;
 				continue;
-			val = x->val;
-		} else {
-			/* New prefix: in the active half it must resolve as the
-			 * old tries resolved it, through its longest parent. */
-			memset(&val, 0, sizeof(val));
-			if (!bpf_map_lookup_elem(fd, &k, &val))
-				memset(&val.half[t], 0, sizeof(val.half[t]));
-			else
-				memset(&val, 0, sizeof(val));
+			}
+			mir->dsts[o++] = mir->dsts[i];
 		}
-		val.half[t] = e->dst;
-		if (bpf_map_update_elem(fd, &k, &val, BPF_ANY)) {
-			err = -errno;
-			if (err == -ENOSPC)
-				pr_warn("route table full: while an update is applied the old and "
-					"the new prefixes must fit together (%u per family)\n",
-					ZT_MAX_ROUTES);
-			unwind_new_dsts(m, c, i, ex, n);
-			goto out;
-		}
-		st->dst_written++;
+		mir->n = o;
 	}
-	/* Prefixes the new policy drops: resolve through their new parent
-	 * until the flip, deleted after it. */
-	for (i = 0; i < n; i++) {
-		struct existing *x = &ex[i];
-		const struct zt_dst_entry *p;
-		int fd = x->e.pfx.family == ZT_AF_INET ? m->routes4 : m->routes6;
-		union route_key k;
-
-		if (x->keep)
-			continue;
-		p = zt_compiled_lookup(c, x->e.vnet, &x->e.pfx);
-		if (p)
-			x->val.half[t] = p->dst;
+	if (!d->n_adds)
+		return 0;
+	err = mirror_grow(mir, mir->n + d->n_adds);
+	if (err)
+		return err;
+	/* Merge from the back: only entries after an insertion move. */
+	i = mir->n;
+	j = d->n_adds;
+	o = mir->n + d->n_adds;
+	while (j) {
+		if (i && zt_dst_entry_cmp(&mir->dsts[i - 1].e, &d->adds[j - 1].e) > 0)
+			mir->dsts[--o] = mir->dsts[--i];
 		else
-			memset(&x->val.half[t], 0, sizeof(x->val.half[t]));
-		route_key(&x->e.pfx, x->e.vnet, &k);
-		if (bpf_map_update_elem(fd, &k, &x->val, BPF_EXIST)) {
-			err = -errno;
-			goto out;
+			mir->dsts[--o] = d->adds[--j];
+	}
+	mir->n += d->n_adds;
+	return 0;
+}
+
+int zt_apply_settle(const struct zt_map_fds *m, struct zt_mirror *mir, size_t budget)
+{
+	__u32 a = mir->active, t = !a;
+
+	if (!mir->valid)
+		return 0;
+	while (mir->settle < mir->n && budget--) {
+		struct zt_mirror_dst *x = &mir->dsts[mir->settle];
+
+		if (memcmp(&x->val.half[t], &x->val.half[a], sizeof(x->val.half[a]))) {
+			struct zt_route_val val = x->val;
+
+			val.half[t] = val.half[a];
+			if (write_dst(m, &x->e, &val, BPF_EXIST)) {
+				mir->valid = false; /* read back at the next apply */
+				return 0;
+			}
+			x->val = val;
+			mir->settle_written++;
 		}
+		mir->settle++;
 	}
-out:
-	if (err) {
-		free(ex);
-		ex = NULL;
-		n = 0;
-	}
-	*ex_out = ex;
-	*n_ex = n;
-	return err;
+	return mir->settle < mir->n;
+}
+
+void zt_mirror_free(struct zt_mirror *mir)
+{
+	arrays_forget(mir);
+	free(mir->dsts);
+	memset(mir, 0, sizeof(*mir));
 }
 
 /* ---- devices ------------------------------------------------------------ */
@@ -314,33 +510,38 @@ out:
 /* ---- driver ------------------------------------------------------------- */
 
 int zt_apply(const struct zt_map_fds *m, const struct zt_compiled *c,
-	     struct zt_apply_stats *st)
+	     struct zt_mirror *mir, struct zt_apply_stats *st)
 {
+	struct zt_mirror tmp = { 0 };
+	struct dst_diff diff = { 0 };
 	struct dev_existing *dex = NULL;
-	struct existing *ex = NULL;
-	size_t n_ex = 0, n_dex = 0, i;
+	size_t n_dex = 0, i;
 	struct zt_state s;
 	__u32 zero = 0, a, t, gen;
 	int err;
 
 	memset(st, 0, sizeof(*st));
+	if (!mir)
+		mir = &tmp;
 	if (bpf_map_lookup_elem(m->state, &zero, &s))
 		return -errno;
 	a = s.active & 1;
 	t = !a;
 	gen = (s.half[0].generation > s.half[1].generation ? s.half[0].generation
 							     : s.half[1].generation) + 1;
+	if (!mir->valid) {
+		err = mirror_load(m, mir);
+		if (err)
+			goto out;
+	}
 
 	/* Everything the inactive half holds; packets do not read it yet. */
-	err = array_write(m->sets, t * ZT_MAX_SETS, c->sets, c->n_sets, sizeof(*c->sets));
-	if (!err)
-		err = array_write(m->rules, t * ZT_MAX_RULES, c->rules, ZT_MAX_RULES,
-				  sizeof(c->rules[0]));
-	if (!err)
-		err = array_write(m->ports, t * ZT_PCLASSES * ZT_PORTS, c->ports,
-				  ZT_PCLASSES * ZT_PORTS, sizeof(__u32));
-	if (!err)
-		err = apply_dsts(m, c, t, &ex, &n_ex, st);
+	err = write_arrays(m, c, t, mir);
+	if (!err) {
+		err = apply_dsts(m, c, t, mir, &diff, st);
+		if (err)
+			unwind_adds(m, &diff);
+	}
 	if (!err)
 		err = apply_devs(m, c, t, &dex, &n_dex, st);
 	if (err)
@@ -359,26 +560,31 @@ int zt_apply(const struct zt_map_fds *m, const struct zt_compiled *c,
 		goto out;
 	}
 	st->generation = gen;
+	mir->active = t;
+	mir->settle = 0;
+	mir->settle_written = 0;
 	err = zt_sync_rcu();
 	if (err) {
 		pr_warn("waiting for in-flight packets: %s; stale entries kept\n", strerror(-err));
 		goto out;
 	}
-	for (i = 0; i < n_ex; i++) {
+	for (i = 0; i < diff.n_drops; i++) {
+		const struct zt_mirror_dst *x = &mir->dsts[diff.drops[i]];
 		union route_key k;
 
-		if (ex[i].keep)
-			continue;
-		route_key(&ex[i].e.pfx, ex[i].e.vnet, &k);
-		if (!bpf_map_delete_elem(ex[i].e.pfx.family == ZT_AF_INET ? m->routes4
-									    : m->routes6, &k))
+		route_key(&x->e.pfx, x->e.vnet, &k);
+		if (!bpf_map_delete_elem(trie_fd(m, &x->e.pfx), &k))
 			st->dst_deleted++;
 	}
+	err = mirror_commit(mir, &diff);
 	for (i = 0; i < n_dex; i++)
 		if (!dex[i].keep && !bpf_map_delete_elem(m->devices, &dex[i].key))
 			st->dev_deleted++;
 out:
-	free(ex);
+	if (err)
+		mir->valid = false; /* the tries are read back next time */
+	diff_free(&diff);
+	zt_mirror_free(&tmp);
 	free(dex);
 	return err;
 }

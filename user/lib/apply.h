@@ -7,6 +7,7 @@
 #define ZT_APPLY_H
 
 #include "loader.h"
+#include <stdbool.h>
 #include "policy.h"
 
 struct zt_apply_stats {
@@ -14,8 +15,40 @@ struct zt_apply_stats {
 	size_t dst_written, dst_deleted, dev_written, dev_deleted;
 };
 
+/* What the route tries hold, both halves, sorted as zt_compiled.dsts: kept
+ * by ztd between reloads so that a reload is one merge walk in memory and
+ * writes only the entries that change. Zeroed (valid false) it is read
+ * from the maps at the next zt_apply. */
+struct zt_mirror_dst {
+	struct zt_dst_entry e; /* prefix and vnet; e.dst unused */
+	struct zt_route_val val;
+};
+
+struct zt_mirror {
+	struct zt_mirror_dst *dsts; size_t n, cap;
+	__u32 active;          /* the half packets read since the last apply */
+	size_t settle;         /* zt_apply_settle's position */
+	size_t settle_written; /* entries it wrote since the last apply */
+	/* What each half of the rule, set and port arrays was last given
+	 * (NULL: unknown), so that only the elements that differ are written. */
+	struct zt_bitmap *sets[2]; __u32 n_sets[2];
+	struct zt_rule *rules[2];
+	__u32 *ports[2];
+	bool valid;
+};
+
+/* mir may be NULL: the tries are read for this call only. On error mir is
+ * marked invalid (read back next time) and packets keep the old half. */
 int zt_apply(const struct zt_map_fds *m, const struct zt_compiled *c,
-	     struct zt_apply_stats *st);
+	     struct zt_mirror *mir, struct zt_apply_stats *st);
+
+/* Copies the active half into the inactive one for up to budget entries,
+ * so that the next reload writes only what it changes (a fresh table, or
+ * a prefix a reload added, differs in its halves until settled). Only the
+ * inactive half is written: packets never see it. Returns 1 while work
+ * remains, 0 when done (or when the mirror went invalid). */
+int zt_apply_settle(const struct zt_map_fds *m, struct zt_mirror *mir, size_t budget);
+void zt_mirror_free(struct zt_mirror *mir);
 
 /* Waits until no BPF program still runs with values read before the call. */
 int zt_sync_rcu(void);

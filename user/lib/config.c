@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 #include "config.h"
+#include "sort.h"
 
 struct cx {
 	const char *file;
@@ -21,7 +23,27 @@ struct cx {
 	int *vnet_line;     /* where each vnet, tunnel, policy was defined */
 	int *tunnel_line;
 	int *policy_line;
+	struct zt_cfg_cache *cache; /* routes.cidr parsed apart, in chunks */
+	struct rpos *rpos;          /* where each route is, for dup_routes */
+	/* Lines as libyaml saw them -> lines of the file (0-based): a chunk
+	 * starts at chunk_line; in the rest of the document the routes list
+	 * is one placeholder line at ph_line standing for ph_lines lines. */
+	bool in_chunk;
+	size_t chunk_line, ph_line, ph_lines;
 };
+
+struct rpos {
+	size_t line, col; /* 1-based */
+};
+
+static size_t file_line(const struct cx *x, size_t line)
+{
+	if (x->in_chunk)
+		return line + x->chunk_line;
+	if (x->ph_lines && line > x->ph_line)
+		return line + x->ph_lines - 1;
+	return line;
+}
 
 static void add_err(struct zt_cfg_errors *e, char *msg)
 {
@@ -35,20 +57,37 @@ static void add_err(struct zt_cfg_errors *e, char *msg)
 	e->msg[e->n++] = msg;
 }
 
+static void verrf_at(struct cx *x, size_t line, size_t col, const char *fmt, va_list ap)
+{
+	char body[512], *msg = NULL;
+
+	vsnprintf(body, sizeof(body), fmt, ap);
+	if (asprintf(&msg, "%s:%zu:%zu: %s", x->file, line, col, body) < 0)
+		msg = NULL;
+	add_err(x->e, msg);
+}
+
+static void errf_at(struct cx *x, size_t line, size_t col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void errf_at(struct cx *x, size_t line, size_t col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrf_at(x, line, col, fmt, ap);
+	va_end(ap);
+}
+
 static void errf(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void errf(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
 {
-	char body[512], *msg = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(body, sizeof(body), fmt, ap);
+	verrf_at(x, n ? file_line(x, n->start_mark.line) + 1 : 1,
+		 n ? n->start_mark.column + 1 : 1, fmt, ap);
 	va_end(ap);
-	if (asprintf(&msg, "%s:%zu:%zu: %s", x->file, n ? n->start_mark.line + 1 : 1,
-		     n ? n->start_mark.column + 1 : 1, body) < 0)
-		msg = NULL;
-	add_err(x->e, msg);
 }
 
 static yaml_node_t *nd(struct cx *x, int i)
@@ -56,9 +95,9 @@ static yaml_node_t *nd(struct cx *x, int i)
 	return yaml_document_get_node(x->doc, i);
 }
 
-static int line_of(const yaml_node_t *n)
+static int line_of(const struct cx *x, const yaml_node_t *n)
 {
-	return (int)n->start_mark.line + 1;
+	return (int)file_line(x, n->start_mark.line) + 1;
 }
 
 static const char *scalar(struct cx *x, yaml_node_t *n, const char *what)
@@ -114,7 +153,7 @@ static void check_keys(struct cx *x, yaml_node_t *map, const char *what,
 			if (k2 && k2->type == YAML_SCALAR_NODE &&
 			    !strcmp((const char *)k2->data.scalar.value, ks)) {
 				errf(x, k, "key '%s' repeated in %s (first at line %d)", ks, what,
-				     line_of(k2));
+				     line_of(x, k2));
 				break;
 			}
 		}
@@ -428,7 +467,7 @@ static void vnets(struct cx *x, yaml_node_t *l)
 		n_default += vn.is_default;
 		x->c->vnets = grow(x->c->vnets, x->c->n_vnets, sizeof(vn));
 		x->vnet_line = grow(x->vnet_line, x->c->n_vnets, sizeof(int));
-		x->vnet_line[x->c->n_vnets] = line_of(v);
+		x->vnet_line[x->c->n_vnets] = line_of(x, v);
 		x->c->vnets[x->c->n_vnets++] = vn;
 		if (vn.is_default)
 			x->c->default_vnet = (__u32)x->c->n_vnets;
@@ -483,7 +522,7 @@ static void tunnels(struct cx *x, yaml_node_t *l)
 		t.name = xstrdup(name);
 		x->c->tunnels = grow(x->c->tunnels, x->c->n_tunnels, sizeof(t));
 		x->tunnel_line = grow(x->tunnel_line, x->c->n_tunnels, sizeof(int));
-		x->tunnel_line[x->c->n_tunnels] = line_of(v);
+		x->tunnel_line[x->c->n_tunnels] = line_of(x, v);
 		x->c->tunnels[x->c->n_tunnels++] = t;
 	}
 }
@@ -519,8 +558,9 @@ static int route_order(const void *a, const void *b)
 }
 
 /* A prefix routed twice in one vnet, found by sorting (a million routes
- * are checked in a second, not compared pairwise). */
-static void dup_routes(struct cx *x, yaml_node_t **nodes)
+ * are checked in a second, not compared pairwise; in milliseconds when
+ * they come sorted). */
+static void dup_routes(struct cx *x)
 {
 	size_t n = x->c->n_routes, i, *ord;
 	const struct zt_cfg_route *r = x->c->routes;
@@ -533,24 +573,69 @@ static void dup_routes(struct cx *x, yaml_node_t **nodes)
 	for (i = 0; i < n; i++)
 		ord[i] = i;
 	sort_routes = r;
-	qsort(ord, n, sizeof(*ord), route_order);
+	if (zt_sort(ord, n, sizeof(*ord), route_order))
+		abort();
 	for (i = 1; i < n; i++) {
 		const struct zt_cfg_route *a = &r[ord[i - 1]], *b = &r[ord[i]];
 		char buf[ZT_PREFIX_STRLEN];
 
 		if (a->vnet == b->vnet && !zt_prefix_cmp(&a->pfx, &b->pfx))
-			errf(x, nodes[ord[i]], "route %s in vnet '%s' is defined twice (first at "
-			     "line %d)", zt_prefix_str(&b->pfx, buf, sizeof(buf)),
-			     x->c->vnets[b->vnet - 1].name, line_of(nodes[ord[i - 1]]));
+			errf_at(x, x->rpos[ord[i]].line, x->rpos[ord[i]].col,
+				"route %s in vnet '%s' is defined twice (first at line %zu)",
+				zt_prefix_str(&b->pfx, buf, sizeof(buf)),
+				x->c->vnets[b->vnet - 1].name, x->rpos[ord[i - 1]].line);
 	}
 	free(ord);
 }
 
+/* One item of routes.cidr: appended to the config's routes when valid. */
+static void route_item(struct cx *x, yaml_node_t *v)
+{
+	static const char *const rkeys[] = { "network", "tunnel", "vnet", "comment", NULL };
+	struct zt_cfg_route r = { 0 };
+	yaml_node_t *n;
+	bool ok = true;
+	const char *s;
+
+	if (!is_map(x, v, "a route"))
+		return;
+	check_keys(x, v, "route", rkeys);
+	if (!(n = get(x, v, "network"))) {
+		errf(x, v, "route without a network");
+		ok = false;
+	} else {
+		ok = parse_prefix(x, n, "network", false, &r.pfx);
+	}
+	if (!(n = get(x, v, "tunnel"))) {
+		errf(x, v, "route without a tunnel");
+		ok = false;
+	} else if (!(r.tunnel = find_tunnel(x, n))) {
+		ok = false;
+	}
+	if ((n = get(x, v, "vnet"))) {
+		if (!(r.vnet = find_vnet(x, n)))
+			ok = false;
+	} else if (r.tunnel) {
+		r.vnet = x->c->tunnels[r.tunnel - 1].vnet;
+	}
+	if ((n = get(x, v, "comment")) && (s = scalar(x, n, "comment")))
+		r.comment = xstrdup(s);
+	if (!ok) {
+		free(r.comment);
+		return;
+	}
+	x->rpos = grow(x->rpos, x->c->n_routes, sizeof(*x->rpos));
+	x->rpos[x->c->n_routes] = (struct rpos){ file_line(x, v->start_mark.line) + 1,
+						 v->start_mark.column + 1 };
+	x->c->routes = grow(x->c->routes, x->c->n_routes, sizeof(r));
+	x->c->routes[x->c->n_routes++] = r;
+}
+
+static void cidr_chunks(struct cx *x);
+
 static void routes(struct cx *x, yaml_node_t *m)
 {
 	static const char *const keys[] = { "cidr", NULL };
-	static const char *const rkeys[] = { "network", "tunnel", "vnet", "comment", NULL };
-	yaml_node_t **nodes = NULL; /* of each route kept, for its position */
 	yaml_node_item_t *i;
 	yaml_node_t *l;
 
@@ -564,46 +649,11 @@ static void routes(struct cx *x, yaml_node_t *m)
 		errf(x, l, "routes.cidr must be a list");
 		return;
 	}
-	for (i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++) {
-		yaml_node_t *v = nd(x, *i), *n;
-		struct zt_cfg_route r = { 0 };
-		bool ok = true;
-		const char *s;
-
-		if (!is_map(x, v, "a route"))
-			continue;
-		check_keys(x, v, "route", rkeys);
-		if (!(n = get(x, v, "network"))) {
-			errf(x, v, "route without a network");
-			ok = false;
-		} else {
-			ok = parse_prefix(x, n, "network", false, &r.pfx);
-		}
-		if (!(n = get(x, v, "tunnel"))) {
-			errf(x, v, "route without a tunnel");
-			ok = false;
-		} else if (!(r.tunnel = find_tunnel(x, n))) {
-			ok = false;
-		}
-		if ((n = get(x, v, "vnet"))) {
-			if (!(r.vnet = find_vnet(x, n)))
-				ok = false;
-		} else if (r.tunnel) {
-			r.vnet = x->c->tunnels[r.tunnel - 1].vnet;
-		}
-		if ((n = get(x, v, "comment")) && (s = scalar(x, n, "comment")))
-			r.comment = xstrdup(s);
-		if (!ok) {
-			free(r.comment);
-			continue;
-		}
-		nodes = grow(nodes, x->c->n_routes, sizeof(*nodes));
-		nodes[x->c->n_routes] = v;
-		x->c->routes = grow(x->c->routes, x->c->n_routes, sizeof(r));
-		x->c->routes[x->c->n_routes++] = r;
-	}
-	dup_routes(x, nodes);
-	free(nodes);
+	for (i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++)
+		route_item(x, nd(x, *i));
+	if (x->ph_lines)
+		cidr_chunks(x); /* the list's items, parsed apart */
+	dup_routes(x);
 }
 
 static void dev_ip(struct cx *x, yaml_node_t *n, void *arg)
@@ -900,7 +950,7 @@ static void policies(struct cx *x, yaml_node_t *l)
 		p.precedence = (__u32)prec;
 		x->c->policies = grow(x->c->policies, x->c->n_policies, sizeof(p));
 		x->policy_line = grow(x->policy_line, x->c->n_policies, sizeof(int));
-		x->policy_line[x->c->n_policies] = line_of(v);
+		x->policy_line[x->c->n_policies] = line_of(x, v);
 		x->c->policies[x->c->n_policies++] = p;
 	}
 }
@@ -952,10 +1002,399 @@ static void split_tunnels(struct cx *x, yaml_node_t *m)
 		split_item(x, nd(x, *i), NULL);
 }
 
+/* ---- routes.cidr in chunks ------------------------------------------------------
+ *
+ * A million routes are ~45 MB of YAML that libyaml reads in seconds; a
+ * reload that changes one of them must not. When routes.cidr is a block
+ * list in a block mapping (how a generated route table is written), its
+ * items are cut out of the document, the rest is parsed as usual with one
+ * placeholder line, and the items are split into chunks at content-defined
+ * boundaries (an item whose hash ends in 9 zero bits closes a chunk), so an
+ * edit changes one chunk and an insertion shifts no boundary. Each chunk is
+ * parsed alone with the same route_item(); its routes are kept in the cache
+ * with its text and reused while the text, and the vnet and tunnel names
+ * they were resolved with, are unchanged. Anything unusual in the list
+ * (anchors, aliases, tabs, CRs) and any error fall back to the plain
+ * parse of the whole file, so results and messages never differ. */
+
+#define CHUNK_MASK  511u   /* ~512 items per chunk */
+#define CHUNK_MAX   4096u
+
+struct cchunk {
+	__u64 hash;
+	const char *text; size_t len;    /* into the cache's buffer */
+	size_t line;                     /* of its first line, 0-based */
+	struct zt_cfg_route *routes; struct rpos *pos; size_t n; /* pos: from line */
+	bool taken;
+};
+
+struct zt_cfg_cache {
+	char *buf;                       /* the text the chunks point into */
+	__u64 ctx;                       /* names the routes were resolved with */
+	struct cchunk *ch; size_t n;
+	const char *cur;                 /* during a parse: the file's text */
+	size_t start, end, line;         /* the list's items in cur */
+	size_t ind;                      /* their indentation */
+	struct cchunk *nw; size_t n_nw;  /* during a parse: its chunks */
+	size_t reused, parsed;           /* chunks, in the last parse */
+};
+
+static __u64 hash_bytes(const char *p, size_t n, __u64 h)
+{
+	__u64 w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	w = 0;
+	memcpy(&w, p, n);
+	h = (h ^ w ^ ((__u64)n << 56)) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 32);
+}
+
+struct zt_cfg_cache *zt_cfg_cache_new(void)
+{
+	return calloc(1, sizeof(struct zt_cfg_cache));
+}
+
+static void chunk_free(struct cchunk *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->routes[i].comment);
+	free(c->routes);
+	free(c->pos);
+	c->routes = NULL;
+	c->pos = NULL;
+	c->n = 0;
+}
+
+static void cache_drop(struct zt_cfg_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		chunk_free(&c->ch[i]);
+	free(c->ch);
+	c->ch = NULL;
+	c->n = 0;
+}
+
+void zt_cfg_cache_free(struct zt_cfg_cache *c)
+{
+	if (!c)
+		return;
+	cache_drop(c);
+	free(c->buf);
+	free(c);
+}
+
+void zt_cfg_cache_stats(const struct zt_cfg_cache *c, size_t *reused, size_t *parsed)
+{
+	*reused = c ? c->reused : 0;
+	*parsed = c ? c->parsed : 0;
+}
+
+static size_t indent_of(const char *l, const char *end)
+{
+	const char *p = l;
+
+	while (p < end && *p == ' ')
+		p++;
+	return (size_t)(p - l);
+}
+
+/* A line with nothing but spaces or a comment. */
+static bool blank_line(const char *l, const char *end)
+{
+	l += indent_of(l, end);
+	return l >= end || *l == '\n' || *l == '#';
+}
+
+static const char *next_line(const char *l, const char *end)
+{
+	const char *nl = memchr(l, '\n', (size_t)(end - l));
+
+	return nl ? nl + 1 : end;
+}
+
+/* key: at l (after its indentation), then only spaces or a comment. */
+static bool key_line(const char *l, const char *end, const char *key)
+{
+	size_t k = strlen(key);
+
+	if ((size_t)(end - l) < k || memcmp(l, key, k))
+		return false;
+	l += k;
+	while (l < end && *l == ' ')
+		l++;
+	return l >= end || *l == '\n' || *l == '#';
+}
+
+static bool item_line(const char *l, const char *end, size_t ind)
+{
+	return indent_of(l, end) == ind && l + ind < end && l[ind] == '-' &&
+	       (l + ind + 1 >= end || l[ind + 1] == ' ' || l[ind + 1] == '\n');
+}
+
+/* From the first item at c->start: each item is its line and what is
+ * indented under it (or blank); the list ends at the first other line.
+ * Chunks close after an item whose hash ends in CHUNK_MASK zero bits. */
+static bool split_chunks(struct zt_cfg_cache *c, const char *b, size_t len)
+{
+	const char *end = b + len, *l = b + c->start, *cs = l;
+	size_t line = c->line, cline = line, items = 0, n = 0;
+	__u64 h = 0;
+
+	c->nw = NULL;
+	while (l < end && item_line(l, end, c->ind)) {
+		const char *it = l;
+		__u64 hi;
+
+		l = next_line(l, end);
+		line++;
+		while (l < end && !item_line(l, end, c->ind) &&
+		       (blank_line(l, end) || indent_of(l, end) > c->ind)) {
+			l = next_line(l, end);
+			line++;
+		}
+		hi = hash_bytes(it, (size_t)(l - it), 0x2a);
+		h = hash_bytes((const char *)&hi, sizeof(hi), h);
+		if ((hi & CHUNK_MASK) && ++items < CHUNK_MAX && l < end &&
+		    item_line(l, end, c->ind))
+			continue;
+		c->nw = grow(c->nw, n, sizeof(*c->nw));
+		c->nw[n++] = (struct cchunk){ .hash = h, .text = cs, .len = (size_t)(l - cs),
+					      .line = cline };
+		cs = l;
+		cline = line;
+		items = 0;
+		h = 0;
+	}
+	c->n_nw = n;
+	c->end = (size_t)(l - b);
+	return n > 0;
+}
+
+/* Finds routes.cidr's items in the block layout; false for anything else. */
+static bool find_cidr_items(struct zt_cfg_cache *c, const char *b, size_t len)
+{
+	const char *end = b + len, *l, *r = NULL, *s;
+	size_t line = 0, i1 = 0, ind;
+	bool in_cidr = false;
+
+	/* "routes:" once, at the top level. */
+	for (l = b; l < end; ) {
+		if (key_line(l, end, "routes:")) {
+			if (r)
+				return false;
+			r = l;
+		}
+		s = memmem(l, (size_t)(end - l), "\nroutes:", 8);
+		l = s ? s + 1 : end;
+	}
+	if (!r)
+		return false;
+	for (l = b; l < r; l = next_line(l, end))
+		line++;
+	for (l = next_line(r, end), line++; l < end; l = next_line(l, end), line++) {
+		size_t in;
+
+		if (blank_line(l, end))
+			continue;
+		in = indent_of(l, end);
+		if (in_cidr)
+			break;
+		if (!in)
+			return false; /* routes ended without cidr */
+		if (!i1)
+			i1 = in;
+		if (in == i1 && key_line(l + in, end, "cidr:"))
+			in_cidr = true;
+	}
+	if (!in_cidr || l >= end)
+		return false;
+	ind = indent_of(l, end);
+	if (ind < i1 || !item_line(l, end, ind))
+		return false;
+	c->start = (size_t)(l - b);
+	c->line = line;
+	c->ind = ind;
+	if (!split_chunks(c, b, len))
+		return false;
+	if (memchr(b + c->start, '&', c->end - c->start) ||
+	    memchr(b + c->start, '*', c->end - c->start) ||
+	    memchr(b + c->start, '\t', c->end - c->start) ||
+	    memchr(b + c->start, '\r', c->end - c->start)) {
+		free(c->nw);
+		c->nw = NULL;
+		return false;
+	}
+	c->cur = b;
+	return true;
+}
+
+static __u64 names_hash(const struct zt_config *c)
+{
+	__u64 h = 0x5a7e;
+	size_t i;
+
+	for (i = 0; i < c->n_vnets; i++)
+		h = hash_bytes(c->vnets[i].name, strlen(c->vnets[i].name) + 1, h);
+	for (i = 0; i < c->n_tunnels; i++) {
+		h = hash_bytes(c->tunnels[i].name, strlen(c->tunnels[i].name) + 1, h);
+		h = hash_bytes((const char *)&c->tunnels[i].vnet, sizeof(c->tunnels[i].vnet), h);
+	}
+	return h;
+}
+
+/* Appends k routes with their positions (lines from `line`). */
+static void add_routes(struct cx *x, const struct zt_cfg_route *r, const struct rpos *pos,
+		       size_t k, size_t line)
+{
+	size_t n = x->c->n_routes, cap = 1, i;
+
+	if (!k)
+		return;
+	while (cap < n + k)
+		cap *= 2; /* grow()'s invariant: capacity is n's power of two */
+	x->c->routes = realloc(x->c->routes, cap * sizeof(*r));
+	x->rpos = realloc(x->rpos, cap * sizeof(*pos));
+	if (!x->c->routes || !x->rpos)
+		abort();
+	memcpy(x->c->routes + n, r, k * sizeof(*r));
+	for (i = 0; i < k; i++) {
+		if (r[i].comment)
+			x->c->routes[n + i].comment = xstrdup(r[i].comment);
+		x->rpos[n + i] = (struct rpos){ pos[i].line + line, pos[i].col };
+	}
+	x->c->n_routes = n + k;
+}
+
+/* Parses one chunk's items into the config; keeps a copy in ch when it
+ * had no error. */
+static void chunk_parse(struct cx *x, struct cchunk *ch)
+{
+	yaml_document_t *outer = x->doc, doc;
+	size_t n0 = x->c->n_routes, e0 = x->e->n + x->e->dropped, i;
+	yaml_parser_t parser;
+	yaml_node_t *root;
+
+	if (!yaml_parser_initialize(&parser))
+		abort();
+	yaml_parser_set_input_string(&parser, (const unsigned char *)ch->text, ch->len);
+	x->in_chunk = true;
+	x->chunk_line = ch->line;
+	if (!yaml_parser_load(&parser, &doc)) {
+		errf_at(x, ch->line + parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			"YAML syntax: %s", parser.problem ? parser.problem : "error");
+		goto out;
+	}
+	x->doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (root && root->type == YAML_SEQUENCE_NODE) {
+		yaml_node_item_t *it;
+
+		for (it = root->data.sequence.items.start; it < root->data.sequence.items.top; it++)
+			route_item(x, nd(x, *it));
+	} else {
+		errf(x, root, "routes.cidr must be a list");
+	}
+	yaml_document_delete(&doc);
+	x->doc = outer;
+	if (x->e->n + x->e->dropped != e0)
+		goto out;
+	ch->n = x->c->n_routes - n0;
+	ch->routes = malloc((ch->n + 1) * sizeof(*ch->routes));
+	ch->pos = malloc((ch->n + 1) * sizeof(*ch->pos));
+	if (!ch->routes || !ch->pos)
+		abort();
+	for (i = 0; i < ch->n; i++) {
+		ch->routes[i] = x->c->routes[n0 + i];
+		if (ch->routes[i].comment)
+			ch->routes[i].comment = xstrdup(ch->routes[i].comment);
+		ch->pos[i] = x->rpos[n0 + i];
+		ch->pos[i].line -= ch->line;
+	}
+out:
+	x->in_chunk = false;
+	yaml_parser_delete(&parser);
+}
+
+static struct cchunk *cache_find(struct zt_cfg_cache *c, size_t *slot, size_t n_slot,
+				 const char *text, size_t len, __u64 h)
+{
+	size_t i;
+
+	for (i = h & (n_slot - 1); slot[i]; i = (i + 1) & (n_slot - 1)) {
+		struct cchunk *o = &c->ch[slot[i] - 1];
+
+		if (o->hash == h && o->len == len && !o->taken && !memcmp(o->text, text, len))
+			return o;
+	}
+	return NULL;
+}
+
+static void cidr_chunks(struct cx *x)
+{
+	struct zt_cfg_cache *c = x->cache;
+	struct cchunk *nw = c->nw;
+	size_t n_slot = 16, *slot, i;
+	__u64 ctx = names_hash(x->c);
+
+	if (ctx != c->ctx)
+		cache_drop(c);
+	c->ctx = ctx;
+	while (n_slot < 2 * c->n)
+		n_slot *= 2;
+	slot = calloc(n_slot, sizeof(*slot));
+	if (!slot)
+		abort();
+	for (i = 0; i < c->n; i++) {
+		size_t j = c->ch[i].hash & (n_slot - 1);
+
+		while (slot[j])
+			j = (j + 1) & (n_slot - 1);
+		slot[j] = i + 1;
+	}
+	c->reused = c->parsed = 0;
+	for (i = 0; i < c->n_nw; i++) {
+		struct cchunk *o = cache_find(c, slot, n_slot, nw[i].text, nw[i].len, nw[i].hash);
+
+		if (o) {
+			o->taken = true;
+			nw[i].routes = o->routes;
+			nw[i].pos = o->pos;
+			nw[i].n = o->n;
+			o->routes = NULL;
+			o->pos = NULL;
+			o->n = 0;
+			c->reused++;
+			add_routes(x, nw[i].routes, nw[i].pos, nw[i].n, nw[i].line);
+		} else {
+			chunk_parse(x, &nw[i]); /* appends the routes itself */
+			c->parsed++;
+		}
+	}
+	free(slot);
+	cache_drop(c);
+	c->ch = nw;
+	c->n = c->n_nw;
+	c->nw = NULL;
+	c->n_nw = 0;
+	if (c->buf != c->cur) {
+		free(c->buf);
+		c->buf = (char *)c->cur; /* the chunks point into it; the caller lets go */
+	}
+}
+
 /* ---- entry points ------------------------------------------------------------ */
 
-int zt_config_parse(const char *name, const char *buf, size_t len, struct zt_config *out,
-		    struct zt_cfg_errors *errs)
+static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_cache *cache,
+		 struct zt_config *out, struct zt_cfg_errors *errs)
 {
 	static const char *const top[] = { "gateway", "virtual_networks", "tunnels", "routes",
 					   "devices", "network_policies", "split_tunnels",
@@ -964,6 +1403,7 @@ int zt_config_parse(const char *name, const char *buf, size_t len, struct zt_con
 	yaml_document_t doc;
 	struct cx x = { .file = name, .doc = &doc, .e = errs, .c = out };
 	yaml_node_t *root;
+	char *rest = NULL;
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -971,14 +1411,45 @@ int zt_config_parse(const char *name, const char *buf, size_t len, struct zt_con
 	out->path = xstrdup(name);
 	out->default_action = ZT_ACT_BLOCK;
 	out->drop_events_per_sec = 100;
-	if (!yaml_parser_initialize(&parser))
+	if (cache)
+		cache->reused = cache->parsed = 0;
+	if (cache && find_cidr_items(cache, buf, len)) {
+		/* The document without the list's items: one placeholder line. */
+		size_t ph = cache->ind > 0 ? cache->ind : 1, k, nl = 0;
+		const char *p;
+
+		for (p = buf + cache->start; p < buf + cache->end; p++)
+			nl += *p == '\n';
+		if (cache->end > cache->start && buf[cache->end - 1] != '\n')
+			nl++;
+		rest = malloc(cache->start + ph + 3 + (len - cache->end) + 1);
+		if (!rest)
+			return -ENOMEM;
+		memcpy(rest, buf, cache->start);
+		k = cache->start;
+		memset(rest + k, ' ', ph);
+		k += ph;
+		memcpy(rest + k, "[]\n", 3);
+		k += 3;
+		memcpy(rest + k, buf + cache->end, len - cache->end);
+		k += len - cache->end;
+		x.cache = cache;
+		x.ph_line = cache->line;
+		x.ph_lines = nl;
+		buf = rest;
+		len = k;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		free(rest);
 		return -ENOMEM;
+	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		char *msg = NULL;
 
 		if (asprintf(&msg, "%s:%zu:%zu: YAML syntax: %s%s%s", name,
-			     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			     file_line(&x, parser.problem_mark.line) + 1,
+			     parser.problem_mark.column + 1,
 			     parser.problem ? parser.problem : "error",
 			     parser.context ? " " : "", parser.context ? parser.context : "") < 0)
 			msg = NULL;
@@ -1005,56 +1476,114 @@ int zt_config_parse(const char *name, const char *buf, size_t len, struct zt_con
 	if (errs->n)
 		ret = -EINVAL;
 out:
+	if (cache && cache->nw) { /* the list was never reached */
+		free(cache->nw);
+		cache->nw = NULL;
+	}
+	free(rest);
 	free(x.vnet_line);
 	free(x.tunnel_line);
 	free(x.policy_line);
+	free(x.rpos);
 	if (ret)
 		zt_config_free(out);
 	return ret;
 }
 
-int zt_config_load(const char *path, struct zt_config *out, struct zt_cfg_errors *errs)
+int zt_config_parse(const char *name, const char *buf, size_t len, struct zt_config *out,
+		    struct zt_cfg_errors *errs)
+{
+	return parse(name, buf, len, NULL, out, errs);
+}
+
+/* The whole file in one allocation of its size (a 45 MB route table read
+ * through a doubling buffer would be copied a dozen times). */
+static int read_file(const char *path, char **out, size_t *out_len)
 {
 	FILE *f = fopen(path, "r");
+	size_t len = 0, cap;
+	struct stat st;
+	char *buf;
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (fstat(fileno(f), &st)) {
+		ret = -errno;
+		fclose(f);
+		return ret;
+	}
+	cap = (size_t)st.st_size + 1; /* + 1: the end is seen in one read */
+	if (cap < 4096)
+		cap = 4096; /* pipes and /proc files say 0 */
+	buf = malloc(cap);
+	for (;;) {
+		size_t got;
+
+		if (!buf) {
+			ret = -ENOMEM;
+			break;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (ferror(f)) {
+			ret = -EIO;
+			break;
+		}
+		if (len < cap) {
+			if (!got)
+				break;
+			continue;
+		}
+		if (cap >= (128u << 20)) {
+			ret = -EFBIG;
+			break;
+		}
+		cap *= 2;
+		{
+			char *nb = realloc(buf, cap);
+
+			if (!nb)
+				free(buf);
+			buf = nb;
+		}
+	}
+	fclose(f);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+int zt_config_load_cached(const char *path, struct zt_cfg_cache *cache, struct zt_config *out,
+			  struct zt_cfg_errors *errs)
+{
 	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	memset(errs, 0, sizeof(*errs));
-	if (!f)
-		return -errno;
-	for (;;) {
-		size_t got;
-
-		if (len + 4096 > cap) {
-			char *nb;
-
-			cap = cap ? cap * 2 : 65536;
-			if (cap > (64u << 20)) {
-				fclose(f);
-				free(buf);
-				return -EFBIG;
-			}
-			nb = realloc(buf, cap);
-			if (!nb) {
-				fclose(f);
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (!got)
-			break;
+	ret = read_file(path, &buf, &len);
+	if (ret)
+		return ret;
+	ret = parse(path, buf ? buf : "", len, cache, out, errs);
+	if (ret == -EINVAL && cache) {
+		/* Messages exactly as the plain parse words and places them. */
+		zt_cfg_errors_free(errs);
+		ret = parse(path, buf ? buf : "", len, NULL, out, errs);
 	}
-	ret = ferror(f) ? -EIO : 0;
-	fclose(f);
-	if (!ret)
-		ret = zt_config_parse(path, buf ? buf : "", len, out, errs);
-	free(buf);
+	if (!cache || cache->buf != buf)
+		free(buf);
 	return ret;
+}
+
+int zt_config_load(const char *path, struct zt_config *out, struct zt_cfg_errors *errs)
+{
+	return zt_config_load_cached(path, NULL, out, errs);
 }
 
 void zt_config_free(struct zt_config *c)

@@ -89,6 +89,17 @@ int zt_config_load(const char *path, struct zt_config *out, struct zt_cfg_errors
 int zt_config_parse(const char *name, const char *buf, size_t len, struct zt_config *out,
 		    struct zt_cfg_errors *errs);
 void zt_config_free(struct zt_config *c);
+
+/* routes.cidr parsed in chunks and kept between loads (see config.c):
+ * zt_config_load_cached gives what zt_config_load gives, but a reload
+ * re-reads only the chunks of the route list whose text changed. */
+struct zt_cfg_cache;
+struct zt_cfg_cache *zt_cfg_cache_new(void);
+void zt_cfg_cache_free(struct zt_cfg_cache *c);
+int zt_config_load_cached(const char *path, struct zt_cfg_cache *cache, struct zt_config *out,
+			  struct zt_cfg_errors *errs);
+/* Chunks of routes.cidr reused and parsed by the last load. */
+void zt_cfg_cache_stats(const struct zt_cfg_cache *c, size_t *reused, size_t *parsed);
 void zt_cfg_errors_free(struct zt_cfg_errors *e);
 /* Writes every error, one per line, to f (with a count of those dropped). */
 void zt_cfg_errors_print(const struct zt_cfg_errors *e, FILE *f);

@@ -39,8 +39,8 @@ int zt_names_write(const char *path, const struct zt_config *c, const __u32 *ifi
 	for (i = 0; i < c->n_devices; i++)
 		fprintf(f, "device\t%zu\t%s\n", i + 1, c->devices[i].name ? c->devices[i].name :
 			zt_prefix_str(&c->devices[i].addr[0], b, sizeof(b)));
-	for (i = 0; i < c->n_routes; i++)
-		fprintf(f, "route\t%zu\t%s\n", i + 1, zt_prefix_str(&c->routes[i].pfx, b, sizeof(b)));
+	/* Routes are not listed: a million lines on every reload would cost
+	 * more than the reload. ztctl names a route by its prefix in the tries. */
 	for (i = 0; i < c->n_tunnels; i++)
 		fprintf(f, "tunnel\t%zu\t%s\n", i + 1, c->tunnels[i].name);
 	for (i = 0; i < c->n_ifaces; i++)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "policy.h"
+#include "sort.h"
 
 #define SLOTS (2 * ZT_MAX_SETS) /* open addressing, load <= 1/2 */
 
@@ -274,7 +275,9 @@ static int compile_vnet_dsts(const struct zt_policy_in *in, struct zt_compiled *
 	}
 	if (!n)
 		return 0;
-	qsort(nodes, n, sizeof(*nodes), dnode_cmp);
+	err = zt_sort(nodes, n, sizeof(*nodes), dnode_cmp); /* routes usually come sorted */
+	if (err)
+		return err;
 	stack = calloc(130, sizeof(*stack)); /* nesting depth <= 129 */
 	if (!stack)
 		return -ENOMEM;
@@ -357,7 +360,8 @@ static int compile_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
 	for (i = 0; i < in->n_vnets; i++)
 		vnets[n_vnets++] = in->vnets[i];
 	for (i = 0; i < in->n_routes; i++)
-		vnets[n_vnets++] = in->routes[i].vnet;
+		if (!i || in->routes[i].vnet != in->routes[i - 1].vnet)
+			vnets[n_vnets++] = in->routes[i].vnet;
 	qsort(vnets, n_vnets, sizeof(*vnets), u32_cmp);
 	for (i = 0, j = 0; i < n_vnets; i++)
 		if (!j || vnets[i] != vnets[j - 1])
@@ -375,7 +379,7 @@ static int compile_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
 		if (err)
 			goto out;
 	}
-	qsort(c->dsts, c->n_dsts, sizeof(*c->dsts), zt_dst_entry_cmp);
+	err = zt_sort(c->dsts, c->n_dsts, sizeof(*c->dsts), zt_dst_entry_cmp);
 out:
 	free(nodes);
 	free(vnets);

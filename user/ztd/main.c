@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -87,7 +88,8 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 		return err;
 	}
 	t1 = now_ms();
-	err = zt_apply(&d->b.m, &c, &st);
+	err = zt_apply(&d->b.m, &c, &d->mirror, &st);
+	d->settling = !err;
 	zt_compiled_free(&c);
 	zt_policy_build_free(&pb);
 	if (err) {
@@ -173,15 +175,17 @@ int ztd_reload(struct ztd *d)
 	struct zt_cfg_errors e;
 	__u32 ifindex[ZT_MAX_IFACES], old[ZT_MAX_IFACES];
 	enum zt_attach_mode old_mode[ZT_MAX_IFACES];
-	size_t n_old = d->cfg.n_ifaces, i, j;
+	size_t n_old = d->cfg.n_ifaces, i, j, reused, parsed;
+	double t0 = now_ms();
 	int err;
 
-	double t0 = now_ms();
 
 	pr_info("reloading %s\n", d->config_path);
 	d->reloads++;
-	err = zt_config_load(d->config_path, &cfg, &e);
-	pr_info("%s read and validated in %.0f ms\n", d->config_path, now_ms() - t0);
+	err = zt_config_load_cached(d->config_path, d->cfg_cache, &cfg, &e);
+	zt_cfg_cache_stats(d->cfg_cache, &reused, &parsed);
+	pr_info("%s read and validated in %.0f ms (route list: %zu chunks reused, %zu parsed)\n",
+		d->config_path, now_ms() - t0, reused, parsed);
 	if (err) {
 		if (e.n)
 			report_cfg_errors(&e);
@@ -352,7 +356,7 @@ static int run(struct ztd *d)
 		np += ztd_ctl_pollfds(d, p + np, sizeof(p) / sizeof(p[0]) - np);
 		/* Events arrive without a wakeup until the ring fills up:
 		 * the timeout is what picks up a trickle. */
-		if (poll(p, np, ZT_EVENTS_POLL_MS) < 0 && errno != EINTR) {
+		if (poll(p, np, d->settling ? 0 : ZT_EVENTS_POLL_MS) < 0 && errno != EINTR) {
 			err = -errno;
 			break;
 		}
@@ -360,6 +364,11 @@ static int run(struct ztd *d)
 		if (p[2].revents & POLLIN)
 			ztd_links_read(d);
 		ztd_ctl_serve(d, p + 3, np - 3);
+		if (d->settling && !(d->settling = zt_apply_settle(&d->b.m, &d->mirror,
+								     ZTD_SETTLE_BATCH)) &&
+		    d->mirror.settle_written)
+			pr_info("route tries settled: %zu entries copied to the inactive half\n",
+				d->mirror.settle_written);
 		if (read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGHUP) {
@@ -490,7 +499,17 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	err = zt_config_load(d.config_path, &d.cfg, &e);
+	/* A reload of a million routes frees and allocates the same hundreds
+	 * of megabytes again: keep them in the heap instead of giving them
+	 * back and having the kernel clear fresh pages every time. */
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_TRIM_THRESHOLD, 1024 << 20);
+	d.cfg_cache = zt_cfg_cache_new();
+	if (!d.cfg_cache) {
+		fprintf(stderr, "ztd: out of memory\n");
+		return 1;
+	}
+	err = zt_config_load_cached(d.config_path, d.cfg_cache, &d.cfg, &e);
 	if (err) {
 		if (e.n)
 			zt_cfg_errors_print(&e, stderr);
@@ -516,6 +535,8 @@ int main(int argc, char **argv)
 	if (d.netlog)
 		fclose(d.netlog);
 	zt_bpf_close(&d.b);
+	zt_mirror_free(&d.mirror);
+	zt_cfg_cache_free(d.cfg_cache);
 	zt_config_free(&d.cfg);
 	zt_names_free(&d.names);
 	return err ? 1 : 0;

@@ -7,11 +7,16 @@
 #include <poll.h>
 #include <stdio.h>
 #include <time.h>
+#include "apply.h"
 #include "config.h"
 #include "loader.h"
 #include "names.h"
 #include "nl.h"
 #include "zt_ctl.h"
+
+/* Entries zt_apply_settle looks at per turn of the event loop (~3 us per
+ * write: a turn stays in the tens of milliseconds). */
+#define ZTD_SETTLE_BATCH 4096
 
 struct ztd_client {
 	int fd;
@@ -25,12 +30,15 @@ struct ztd {
 	const char *ctl_path;
 	struct zt_bpf b;
 	struct zt_config cfg;
+	struct zt_cfg_cache *cfg_cache; /* the route list, parsed in chunks */
 	__u32 ifindex[ZT_MAX_IFACES];
 	enum zt_attach_mode mode[ZT_MAX_IFACES];
 	struct zt_names names;
 	FILE *netlog;
 	__s64 mono_to_real_ns;
 	__u32 generation;
+	struct zt_mirror mirror;  /* what the route tries hold */
+	bool settling;            /* zt_apply_settle has work left */
 	time_t started;
 	__u32 reloads, reloads_refused;
 	/* control socket */
