@@ -395,6 +395,21 @@ int zt_apply_settle(const struct zt_map_fds *m, struct zt_mirror *mir, size_t bu
 
 	if (!mir->valid)
 		return 0;
+	if (!mir->settle) {
+		/* The arrays first: what the active half holds, the inactive
+		 * one gets (written only where it differs). */
+		struct zt_compiled c = { .n_sets = mir->n_sets[a] };
+
+		if (mir->sets[a] && mir->rules[a] && mir->ports[a]) {
+			c.sets = mir->sets[a];
+			c.ports = mir->ports[a];
+			memcpy(c.rules, mir->rules[a], sizeof(c.rules));
+			if (write_arrays(m, &c, t, mir)) {
+				mir->valid = false;
+				return 0;
+			}
+		}
+	}
 	while (mir->settle < mir->n && budget--) {
 		struct zt_mirror_dst *x = &mir->dsts[mir->settle];
 
