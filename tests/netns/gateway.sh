@@ -183,7 +183,7 @@ d=json.loads(subprocess.check_output([sys.argv[1],"-j","--pin-root",sys.argv[2],
 assert set(d)=={"policy","routes","devices","pools","iri","flows","stats","counters"}, d.keys()
 assert d["pools"]["ipv4"]=="100.80.0.0" and d["pools"]["ipv4_mask"]=="255.255.0.0", d["pools"]
 assert any(r["rule"]=="Allow web" for r in d["policy"]["rules"])
-assert any(r["prefix"]=="10.2.0.0/24" and r["path"]=="direct" for r in d["routes"])
+assert any(r["prefix"]=="10.2.0.0/24" and r["route"]=="10.2.0.0/24" and r["path"]=="direct" for r in d["routes"]), d["routes"]
 assert any(x["user_email"]=="bob@example.com" for x in d["devices"])
 assert any(f["rule"]=="Allow web" and f["verdict"]=="direct" for f in d["flows"])' "$O/ztctl" "$PIN"
 check "ztctl human maps dump names the rule" \

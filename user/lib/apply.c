@@ -270,6 +270,21 @@ static int write_dst(const struct zt_map_fds *m, const struct zt_dst_entry *e,
 	return 0;
 }
 
+/* Room for element n of *p (capacity *cap, doubled when full). */
+static int room(void **p, size_t *cap, size_t n, size_t size)
+{
+	void *q;
+
+	if (n < *cap)
+		return 0;
+	q = realloc(*p, (*cap ? *cap * 2 : 64) * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = *cap ? *cap * 2 : 64;
+	return 0;
+}
+
 /* One merge walk of the compiled entries against the mirror (both sorted):
  * only entries whose inactive half differs are written, so a one-prefix
  * change costs one or two syscalls whatever the table size. */
@@ -294,17 +309,9 @@ static int apply_dsts(const struct zt_map_fds *m, const struct zt_compiled *c, _
 			err = write_dst(m, &x->e, &x->val, BPF_EXIST);
 			if (err)
 				break;
-			if (d->n_drops == cap_drops) {
-				size_t *nd;
-
-				cap_drops = cap_drops ? cap_drops * 2 : 64;
-				nd = realloc(d->drops, cap_drops * sizeof(*nd));
-				if (!nd) {
-					err = -ENOMEM;
-					break;
-				}
-				d->drops = nd;
-			}
+			err = room((void **)&d->drops, &cap_drops, d->n_drops, sizeof(*d->drops));
+			if (err)
+				break;
 			d->drops[d->n_drops++] = j++;
 		} else if (cmp == 0) {
 			if (memcmp(&x->val.half[t], &e->dst, sizeof(e->dst))) {
@@ -329,18 +336,9 @@ static int apply_dsts(const struct zt_map_fds *m, const struct zt_compiled *c, _
 			else
 				memset(&a.val, 0, sizeof(a.val));
 			a.val.half[t] = e->dst;
-			if (d->n_adds == cap_adds) {
-				struct zt_mirror_dst *na;
-
-				cap_adds = cap_adds ? cap_adds * 2 : 64;
-				na = realloc(d->adds, cap_adds * sizeof(*na));
-				if (!na) {
-					err = -ENOMEM;
-					break;
-				}
-				d->adds = na;
-			}
-			err = write_dst(m, e, &a.val, BPF_NOEXIST);
+			err = room((void **)&d->adds, &cap_adds, d->n_adds, sizeof(*d->adds));
+			if (!err)
+				err = write_dst(m, e, &a.val, BPF_NOEXIST);
 			if (err)
 				break;
 			d->adds[d->n_adds++] = a;

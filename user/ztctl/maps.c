@@ -60,77 +60,22 @@ static __u32 active(void)
 static struct zt_prefix *route_pfx;
 static size_t n_route_pfx;
 
-static void route_names_load(void)
+/* Calls fn for each trie entry that a route covers, in the active half. */
+typedef void (*route_fn)(const struct zt_prefix *p, __u32 vnet, const struct zt_dst *d);
+
+static void walk_routes(route_fn fn)
 {
 	union { struct zt_route4_key k4; struct zt_route6_key k6; } k, next;
 	int fam;
 
-	n_route_pfx = 1; /* loaded, even if empty */
 	for (fam = 0; fam < 2; fam++) {
 		int fd = fam ? M.routes6 : M.routes4;
 		void *prev = NULL;
 
 		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			struct zt_prefix p = { .family = fam ? ZT_AF_INET6 : ZT_AF_INET };
 			struct zt_route_val v;
 			const struct zt_dst *d;
-			struct zt_prefix *p;
-			__u32 plen = next.k4.prefixlen - 32;
-
-			k = next;
-			prev = &k;
-			if (bpf_map_lookup_elem(fd, &k, &v))
-				continue;
-			d = &v.half[active()];
-			if (!(d->flags & ZT_DST_F_ROUTED) || !d->route_id)
-				continue;
-			if (d->route_id >= n_route_pfx) {
-				size_t nn = (size_t)d->route_id * 2;
-				struct zt_prefix *np = realloc(route_pfx, nn * sizeof(*np));
-
-				if (!np)
-					return;
-				memset(np + n_route_pfx, 0, (nn - n_route_pfx) * sizeof(*np));
-				route_pfx = np;
-				n_route_pfx = nn;
-			}
-			p = &route_pfx[d->route_id];
-			if (p->family && p->len <= plen)
-				continue;
-			p->family = fam ? ZT_AF_INET6 : ZT_AF_INET;
-			p->len = (__u8)plen;
-			memset(p->addr, 0, sizeof(p->addr));
-			memcpy(p->addr, fam ? (void *)k.k6.addr : (void *)k.k4.addr, fam ? 16 : 4);
-		}
-	}
-}
-
-static const char *route_nm(__u32 id, char *buf, size_t n)
-{
-	if (!n_route_pfx)
-		route_names_load();
-	if (id < n_route_pfx && route_pfx[id].family)
-		return zt_prefix_str(&route_pfx[id], buf, n);
-	snprintf(buf, n, "%u", id);
-	return buf;
-}
-
-static void dump_routes(void)
-{
-	union { struct zt_route4_key k4; struct zt_route6_key k6; } k, next;
-	int fam;
-
-	out_text("%-28s %-10s %-18s %-12s %-8s\n", "PREFIX", "VNET", "ROUTE", "TUNNEL",
-		 "PATH");
-	out_arr_start("routes");
-	for (fam = 0; fam < 2; fam++) {
-		int fd = fam ? M.routes6 : M.routes4;
-		void *prev = NULL;
-
-		while (!bpf_map_get_next_key(fd, prev, &next)) {
-			struct zt_route_val v;
-			const struct zt_dst *d;
-			char a[64], pfx[80], b1[16], b2[ZT_PREFIX_STRLEN], b3[16];
-			__u32 plen = next.k4.prefixlen - 32, vnet = next.k4.vnet_id;
 
 			k = next;
 			prev = &k;
@@ -139,19 +84,64 @@ static void dump_routes(void)
 			d = &v.half[active()];
 			if (!(d->flags & ZT_DST_F_ROUTED))
 				continue; /* an entry only a rule needs */
-			inet_ntop(fam ? AF_INET6 : AF_INET, fam ? (void *)k.k6.addr : (void *)k.k4.addr,
-				  a, sizeof(a));
-			snprintf(pfx, sizeof(pfx), "%s/%u", a, plen);
-			out_obj_start(NULL);
-			out_str("prefix", "%-28s ", pfx);
-			out_str("vnet", "%-10s ", nm(ZT_N_VNET, vnet, b1, sizeof(b1)));
-			out_u64("route_id", NULL, d->route_id);
-			out_str("route", "%-18s ", route_nm(d->route_id, b2, sizeof(b2)));
-			out_str("tunnel", "%-12s ", nm(ZT_N_TUNNEL, d->tunnel_id, b3, sizeof(b3)));
-			out_str("path", "%-8s\n", d->flags & ZT_DST_F_LOCAL ? "direct" : "steer");
-			out_obj_end();
+			p.len = (__u8)(k.k4.prefixlen - 32);
+			memcpy(p.addr, fam ? (void *)k.k6.addr : (void *)k.k4.addr, fam ? 16 : 4);
+			fn(&p, k.k4.vnet_id, d);
 		}
 	}
+}
+
+static void route_name_add(const struct zt_prefix *p, __u32 vnet, const struct zt_dst *d)
+{
+	(void)vnet;
+	if (!d->route_id)
+		return;
+	if (d->route_id >= n_route_pfx) {
+		size_t nn = (size_t)d->route_id * 2;
+		struct zt_prefix *np = realloc(route_pfx, nn * sizeof(*np));
+
+		if (!np)
+			return;
+		memset(np + n_route_pfx, 0, (nn - n_route_pfx) * sizeof(*np));
+		route_pfx = np;
+		n_route_pfx = nn;
+	}
+	if (!route_pfx[d->route_id].family || route_pfx[d->route_id].len > p->len)
+		route_pfx[d->route_id] = *p;
+}
+
+static const char *route_nm(__u32 id, char *buf, size_t n)
+{
+	if (!n_route_pfx) {
+		n_route_pfx = 1; /* loaded, even if empty */
+		walk_routes(route_name_add);
+	}
+	if (id < n_route_pfx && route_pfx[id].family)
+		return zt_prefix_str(&route_pfx[id], buf, n);
+	snprintf(buf, n, "%u", id);
+	return buf;
+}
+
+static void route_row(const struct zt_prefix *p, __u32 vnet, const struct zt_dst *d)
+{
+	char pfx[ZT_PREFIX_STRLEN], b1[16], b2[ZT_PREFIX_STRLEN], b3[16];
+
+	out_obj_start(NULL);
+	out_str("prefix", "%-28s ", zt_prefix_str(p, pfx, sizeof(pfx)));
+	out_str("vnet", "%-10s ", nm(ZT_N_VNET, vnet, b1, sizeof(b1)));
+	out_u64("route_id", NULL, d->route_id);
+	out_str("route", "%-18s ", route_nm(d->route_id, b2, sizeof(b2)));
+	out_str("tunnel", "%-12s ", nm(ZT_N_TUNNEL, d->tunnel_id, b3, sizeof(b3)));
+	out_str("path", "%-8s\n", d->flags & ZT_DST_F_LOCAL ? "direct" : "steer");
+	out_obj_end();
+}
+
+static void dump_routes(void)
+{
+	out_text("%-28s %-10s %-18s %-12s %-8s\n", "PREFIX", "VNET", "ROUTE", "TUNNEL",
+		 "PATH");
+	out_arr_start("routes");
+	walk_routes(route_row);
 	out_arr_end();
 }
 
