@@ -158,21 +158,21 @@ static int trie_fd(const struct zt_map_fds *m, const struct zt_prefix *p)
 	return p->family == ZT_AF_INET ? m->routes4 : m->routes6;
 }
 
-static int mirror_grow(struct zt_mirror *mir, size_t need)
+/* Room for need elements in *p (capacity *cap, doubled until it fits). */
+static int room(void **p, size_t *cap, size_t need, size_t size)
 {
-	struct zt_mirror_dst *nd;
-	size_t nc;
+	size_t nc = *cap ? *cap : 64;
+	void *q;
 
-	if (need <= mir->cap)
+	if (need <= *cap)
 		return 0;
-	nc = mir->cap ? mir->cap : 1024;
 	while (nc < need)
 		nc *= 2;
-	nd = realloc(mir->dsts, nc * sizeof(*nd));
-	if (!nd)
+	q = realloc(*p, nc * size);
+	if (!q)
 		return -ENOMEM;
-	mir->dsts = nd;
-	mir->cap = nc;
+	*p = q;
+	*cap = nc;
 	return 0;
 }
 
@@ -185,7 +185,7 @@ static int dump_trie(int fd, __u8 family, struct zt_mirror *mir)
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		struct zt_mirror_dst *x;
 
-		err = mirror_grow(mir, mir->n + 1);
+		err = room((void **)&mir->dsts, &mir->cap, mir->n + 1, sizeof(*mir->dsts));
 		if (err)
 			return err;
 		x = &mir->dsts[mir->n];
@@ -270,21 +270,6 @@ static int write_dst(const struct zt_map_fds *m, const struct zt_dst_entry *e,
 	return 0;
 }
 
-/* Room for element n of *p (capacity *cap, doubled when full). */
-static int room(void **p, size_t *cap, size_t n, size_t size)
-{
-	void *q;
-
-	if (n < *cap)
-		return 0;
-	q = realloc(*p, (*cap ? *cap * 2 : 64) * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = *cap ? *cap * 2 : 64;
-	return 0;
-}
-
 /* One merge walk of the compiled entries against the mirror (both sorted):
  * only entries whose inactive half differs are written, so a one-prefix
  * change costs one or two syscalls whatever the table size. */
@@ -309,7 +294,7 @@ static int apply_dsts(const struct zt_map_fds *m, const struct zt_compiled *c, _
 			err = write_dst(m, &x->e, &x->val, BPF_EXIST);
 			if (err)
 				break;
-			err = room((void **)&d->drops, &cap_drops, d->n_drops, sizeof(*d->drops));
+			err = room((void **)&d->drops, &cap_drops, d->n_drops + 1, sizeof(*d->drops));
 			if (err)
 				break;
 			d->drops[d->n_drops++] = j++;
@@ -336,7 +321,7 @@ static int apply_dsts(const struct zt_map_fds *m, const struct zt_compiled *c, _
 			else
 				memset(&a.val, 0, sizeof(a.val));
 			a.val.half[t] = e->dst;
-			err = room((void **)&d->adds, &cap_adds, d->n_adds, sizeof(*d->adds));
+			err = room((void **)&d->adds, &cap_adds, d->n_adds + 1, sizeof(*d->adds));
 			if (!err)
 				err = write_dst(m, e, &a.val, BPF_NOEXIST);
 			if (err)
@@ -370,7 +355,7 @@ static int mirror_commit(struct zt_mirror *mir, const struct dst_diff *d)
 	}
 	if (!d->n_adds)
 		return 0;
-	err = mirror_grow(mir, mir->n + d->n_adds);
+	err = room((void **)&mir->dsts, &mir->cap, mir->n + d->n_adds, sizeof(*mir->dsts));
 	if (err)
 		return err;
 	/* Merge from the back: only entries after an insertion move. */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 #include "config.h"
+#include "hash.h"
 #include "sort.h"
 
 struct cx {
@@ -1039,21 +1040,6 @@ struct zt_cfg_cache {
 	size_t reused, parsed;           /* chunks, in the last parse */
 };
 
-static __u64 hash_bytes(const char *p, size_t n, __u64 h)
-{
-	__u64 w;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 29;
-	}
-	w = 0;
-	memcpy(&w, p, n);
-	h = (h ^ w ^ ((__u64)n << 56)) * 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 32);
-}
-
 struct zt_cfg_cache *zt_cfg_cache_new(void)
 {
 	return calloc(1, sizeof(struct zt_cfg_cache));
@@ -1161,8 +1147,8 @@ static bool split_chunks(struct zt_cfg_cache *c, const char *b, size_t len)
 			l = next_line(l, end);
 			line++;
 		}
-		hi = hash_bytes(it, (size_t)(l - it), 0x2a);
-		h = hash_bytes((const char *)&hi, sizeof(hi), h);
+		hi = zt_hash64(it, (size_t)(l - it), 0x2a);
+		h = zt_hash64((const char *)&hi, sizeof(hi), h);
 		if ((hi & CHUNK_MASK) && ++items < CHUNK_MAX && l < end &&
 		    item_line(l, end, c->ind))
 			continue;
@@ -1243,10 +1229,10 @@ static __u64 names_hash(const struct zt_config *c)
 	size_t i;
 
 	for (i = 0; i < c->n_vnets; i++)
-		h = hash_bytes(c->vnets[i].name, strlen(c->vnets[i].name) + 1, h);
+		h = zt_hash64(c->vnets[i].name, strlen(c->vnets[i].name) + 1, h);
 	for (i = 0; i < c->n_tunnels; i++) {
-		h = hash_bytes(c->tunnels[i].name, strlen(c->tunnels[i].name) + 1, h);
-		h = hash_bytes((const char *)&c->tunnels[i].vnet, sizeof(c->tunnels[i].vnet), h);
+		h = zt_hash64(c->tunnels[i].name, strlen(c->tunnels[i].name) + 1, h);
+		h = zt_hash64((const char *)&c->tunnels[i].vnet, sizeof(c->tunnels[i].vnet), h);
 	}
 	return h;
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hash.h"
 #include "policy.h"
 #include "sort.h"
 
@@ -16,15 +17,7 @@ struct setpool {
 
 static __u64 bitmap_hash(const struct zt_bitmap *b)
 {
-	__u64 h = 1469598103934665603ULL;
-	int i;
-
-	for (i = 0; i < ZT_RULE_WORDS; i++) {
-		h ^= b->w[i];
-		h *= 1099511628211ULL;
-		h ^= h >> 29;
-	}
-	return h;
+	return zt_hash64(b->w, sizeof(b->w), 1469598103934665603ULL);
 }
 
 static int set_intern(struct setpool *sp, const struct zt_bitmap *b, __u32 *id)

@@ -32,6 +32,19 @@ static const struct {
 	{ "cidr", cidr_main, "cidr subtract BASE SUB...: the prefixes of BASE outside every SUB" },
 };
 
+int ztctl_no_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *f))
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 1) {
+		out_error("%s takes no arguments; see ztctl %s --help", cmd, cmd);
+		return 2;
+	}
+	return -1;
+}
+
 int ztctl_config_load(const char *path, struct zt_config *cfg)
 {
 	struct zt_cfg_errors e;

@@ -54,50 +54,46 @@ static __u32 active(void)
 	return S.active & 1;
 }
 
+/* The routed trie entries of the active half, read once (two syscalls an
+ * entry: at a million routes the walk is the cost of a dump) and shared
+ * by the routes section and the route names of the others. */
+struct route_row {
+	struct zt_prefix pfx;
+	__u32 vnet;
+	struct zt_dst d;
+};
+static struct route_row *rows;
+static size_t n_rows;
+static bool rows_loaded;
 /* A route is named by its prefix: of the entries that carry its id, the
- * shortest is the route's own (the others are rule prefixes inside it).
- * Read from the tries once, when first asked. */
+ * shortest is the route's own (the others are rule prefixes inside it). */
 static struct zt_prefix *route_pfx;
 static size_t n_route_pfx;
 
-/* Calls fn for each trie entry that a route covers, in the active half. */
-typedef void (*route_fn)(const struct zt_prefix *p, __u32 vnet, const struct zt_dst *d);
-
-static void walk_routes(route_fn fn)
+static void rows_add(const struct route_row *r)
 {
-	union { struct zt_route4_key k4; struct zt_route6_key k6; } k, next;
-	int fam;
+	static size_t cap;
 
-	for (fam = 0; fam < 2; fam++) {
-		int fd = fam ? M.routes6 : M.routes4;
-		void *prev = NULL;
+	if (n_rows == cap) {
+		size_t nc = cap ? cap * 2 : 1024;
+		struct route_row *nr = realloc(rows, nc * sizeof(*nr));
 
-		while (!bpf_map_get_next_key(fd, prev, &next)) {
-			struct zt_prefix p = { .family = fam ? ZT_AF_INET6 : ZT_AF_INET };
-			struct zt_route_val v;
-			const struct zt_dst *d;
-
-			k = next;
-			prev = &k;
-			if (bpf_map_lookup_elem(fd, &k, &v))
-				continue;
-			d = &v.half[active()];
-			if (!(d->flags & ZT_DST_F_ROUTED))
-				continue; /* an entry only a rule needs */
-			p.len = (__u8)(k.k4.prefixlen - 32);
-			memcpy(p.addr, fam ? (void *)k.k6.addr : (void *)k.k4.addr, fam ? 16 : 4);
-			fn(&p, k.k4.vnet_id, d);
-		}
+		if (!nr)
+			return; /* shown as far as memory allowed */
+		rows = nr;
+		cap = nc;
 	}
+	rows[n_rows++] = *r;
 }
 
-static void route_name_add(const struct zt_prefix *p, __u32 vnet, const struct zt_dst *d)
+static void name_route(const struct route_row *r)
 {
-	(void)vnet;
-	if (!d->route_id)
+	__u32 id = r->d.route_id;
+
+	if (!id)
 		return;
-	if (d->route_id >= n_route_pfx) {
-		size_t nn = (size_t)d->route_id * 2;
+	if (id >= n_route_pfx) {
+		size_t nn = (size_t)id * 2;
 		struct zt_prefix *np = realloc(route_pfx, nn * sizeof(*np));
 
 		if (!np)
@@ -106,42 +102,74 @@ static void route_name_add(const struct zt_prefix *p, __u32 vnet, const struct z
 		route_pfx = np;
 		n_route_pfx = nn;
 	}
-	if (!route_pfx[d->route_id].family || route_pfx[d->route_id].len > p->len)
-		route_pfx[d->route_id] = *p;
+	if (!route_pfx[id].family || route_pfx[id].len > r->pfx.len)
+		route_pfx[id] = r->pfx;
+}
+
+static void rows_load(void)
+{
+	union { struct zt_route4_key k4; struct zt_route6_key k6; } k, next;
+	size_t i;
+	int fam;
+
+	if (rows_loaded)
+		return;
+	rows_loaded = true;
+	for (fam = 0; fam < 2; fam++) {
+		int fd = fam ? M.routes6 : M.routes4;
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			struct route_row r = { .pfx.family = fam ? ZT_AF_INET6 : ZT_AF_INET };
+			struct zt_route_val v;
+
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(fd, &k, &v))
+				continue;
+			r.d = v.half[active()];
+			if (!(r.d.flags & ZT_DST_F_ROUTED))
+				continue; /* an entry only a rule needs */
+			r.pfx.len = (__u8)(k.k4.prefixlen - 32);
+			memcpy(r.pfx.addr, fam ? (void *)k.k6.addr : (void *)k.k4.addr, fam ? 16 : 4);
+			r.vnet = k.k4.vnet_id;
+			rows_add(&r);
+		}
+	}
+	for (i = 0; i < n_rows; i++)
+		name_route(&rows[i]);
 }
 
 static const char *route_nm(__u32 id, char *buf, size_t n)
 {
-	if (!n_route_pfx) {
-		n_route_pfx = 1; /* loaded, even if empty */
-		walk_routes(route_name_add);
-	}
+	rows_load();
 	if (id < n_route_pfx && route_pfx[id].family)
 		return zt_prefix_str(&route_pfx[id], buf, n);
 	snprintf(buf, n, "%u", id);
 	return buf;
 }
 
-static void route_row(const struct zt_prefix *p, __u32 vnet, const struct zt_dst *d)
-{
-	char pfx[ZT_PREFIX_STRLEN], b1[16], b2[ZT_PREFIX_STRLEN], b3[16];
-
-	out_obj_start(NULL);
-	out_str("prefix", "%-28s ", zt_prefix_str(p, pfx, sizeof(pfx)));
-	out_str("vnet", "%-10s ", nm(ZT_N_VNET, vnet, b1, sizeof(b1)));
-	out_u64("route_id", NULL, d->route_id);
-	out_str("route", "%-18s ", route_nm(d->route_id, b2, sizeof(b2)));
-	out_str("tunnel", "%-12s ", nm(ZT_N_TUNNEL, d->tunnel_id, b3, sizeof(b3)));
-	out_str("path", "%-8s\n", d->flags & ZT_DST_F_LOCAL ? "direct" : "steer");
-	out_obj_end();
-}
-
 static void dump_routes(void)
 {
+	size_t i;
+
 	out_text("%-28s %-10s %-18s %-12s %-8s\n", "PREFIX", "VNET", "ROUTE", "TUNNEL",
 		 "PATH");
 	out_arr_start("routes");
-	walk_routes(route_row);
+	rows_load();
+	for (i = 0; i < n_rows; i++) {
+		const struct route_row *r = &rows[i];
+		char pfx[ZT_PREFIX_STRLEN], b1[16], b2[ZT_PREFIX_STRLEN], b3[16];
+
+		out_obj_start(NULL);
+		out_str("prefix", "%-28s ", zt_prefix_str(&r->pfx, pfx, sizeof(pfx)));
+		out_str("vnet", "%-10s ", nm(ZT_N_VNET, r->vnet, b1, sizeof(b1)));
+		out_u64("route_id", NULL, r->d.route_id);
+		out_str("route", "%-18s ", route_nm(r->d.route_id, b2, sizeof(b2)));
+		out_str("tunnel", "%-12s ", nm(ZT_N_TUNNEL, r->d.tunnel_id, b3, sizeof(b3)));
+		out_str("path", "%-8s\n", r->d.flags & ZT_DST_F_LOCAL ? "direct" : "steer");
+		out_obj_end();
+	}
 	out_arr_end();
 }
 

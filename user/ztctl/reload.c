@@ -23,17 +23,12 @@ int reload_main(int argc, char **argv)
 {
 	static struct zt_ctl_reply r;
 	__u32 gen = 0;
-	int err;
+	int err, rc;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
-		return 0;
-	}
-	if (argc > 1) {
-		out_error("reload takes no arguments; see ztctl reload --help");
-		return 2;
-	}
-	/* A reload of a million routes takes seconds: wait long. */
+	if ((rc = ztctl_no_args(argc, argv, "reload", usage)) >= 0)
+		return rc;
+	/* A reload that parses a million routes anew (a renamed tunnel, a
+	 * list not in block layout) takes seconds: wait long. */
 	err = zt_ctl_call(ztctl_socket, ZT_CTL_RELOAD, NULL, 0, 300000, &r);
 	if (err) {
 		out_error("cannot reach ztd at %s: %s%s", ztctl_socket, strerror(-err),

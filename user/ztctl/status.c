@@ -96,14 +96,8 @@ int status_main(int argc, char **argv)
 	__u32 zero = 0;
 	int err, rc;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
-		return 0;
-	}
-	if (argc > 1) {
-		out_error("status takes no arguments; see ztctl status --help");
-		return 2;
-	}
+	if ((rc = ztctl_no_args(argc, argv, "status", usage)) >= 0)
+		return rc;
 	out_obj_start(NULL);
 	err = zt_ctl_call(ztctl_socket, ZT_CTL_STATUS, NULL, 0, 5000, &r);
 	if (!err && r.status)

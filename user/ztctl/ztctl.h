@@ -13,6 +13,11 @@ struct zt_config;
  * error it has said why (errors with their positions) and returns -errno. */
 int ztctl_config_load(const char *path, struct zt_config *cfg);
 
+#include <stdio.h>
+/* For a subcommand without arguments: --help prints usage (0), anything
+ * else is an error (2); -1 when there is nothing to say (go on). */
+int ztctl_no_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *f));
+
 int maps_main(int argc, char **argv);
 int cidr_main(int argc, char **argv);
 int status_main(int argc, char **argv);
