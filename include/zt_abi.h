@@ -99,6 +99,8 @@ enum zt_pclass {
 #define ZT_DST_F_LOCAL  0x2 /* its tunnel is local: DIRECT, not STEER */
 #define ZT_ID_NONE      0   /* device_id 0: use the unenrolled identity */
 #define ZT_RULE_NONE    0   /* rule_id 0: no rule matched */
+#define ZT_ROUTE_ID_HOST 0x80000000u /* hostname route i has route_id this | (i + 1);
+				      * CIDR route i has i + 1 */
 #define ZT_MARK_STEER   0x7a740001u /* skb mark tc sets on STEER packets */
 
 /* ---- keys and values ---------------------------------------------------- */

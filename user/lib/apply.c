@@ -505,6 +505,47 @@ out:
 	return err;
 }
 
+/* ---- IRIs ------------------------------------------------------------------ */
+
+/* The inactive half of every IRI the caller attached; an IRI new to the
+ * map resolves to nothing in the active half until the flip. */
+static int apply_iris(const struct zt_map_fds *m, const struct zt_compiled *c, __u32 t)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_iris; i++) {
+		struct zt_iri_val v;
+
+		if (bpf_map_lookup_elem(m->iri, &c->iris[i].key, &v))
+			memset(&v, 0, sizeof(v));
+		v.half[t] = c->iris[i].dst;
+		if (bpf_map_update_elem(m->iri, &c->iris[i].key, &v, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* After the flip: IRIs the caller no longer holds are released. */
+static void drop_stale_iris(const struct zt_map_fds *m, const struct zt_compiled *c)
+{
+	struct zt_iri_key k, next, *stale = NULL;
+	size_t n = 0, cap = 0, i;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(m->iri, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (bsearch(&k, c->iris, c->n_iris, sizeof(*c->iris), zt_iri_key_cmp))
+			continue;
+		if (room((void **)&stale, &cap, n + 1, sizeof(*stale)))
+			break;
+		stale[n++] = k;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(m->iri, &stale[i]);
+	free(stale);
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 int zt_apply(const struct zt_map_fds *m, const struct zt_compiled *c,
@@ -542,6 +583,8 @@ int zt_apply(const struct zt_map_fds *m, const struct zt_compiled *c,
 	}
 	if (!err)
 		err = apply_devs(m, c, t, &dex, &n_dex, st);
+	if (!err)
+		err = apply_iris(m, c, t);
 	if (err)
 		goto out;
 
@@ -578,6 +621,7 @@ int zt_apply(const struct zt_map_fds *m, const struct zt_compiled *c,
 	for (i = 0; i < n_dex; i++)
 		if (!dex[i].keep && !bpf_map_delete_elem(m->devices, &dex[i].key))
 			st->dev_deleted++;
+	drop_stale_iris(m, c);
 out:
 	if (err)
 		mir->valid = false; /* the tries are read back next time */

@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 #include <yaml.h>
 #include "config.h"
 #include "hash.h"
+#include "hostname.h"
 #include "sort.h"
 
 struct cx {
@@ -24,6 +26,8 @@ struct cx {
 	int *vnet_line;     /* where each vnet, tunnel, policy was defined */
 	int *tunnel_line;
 	int *policy_line;
+	int *dns_policy_line;
+	int *host_line;
 	struct zt_cfg_cache *cache; /* routes.cidr parsed apart, in chunks */
 	struct rpos *rpos;          /* where each route is, for dup_routes */
 	/* Lines as libyaml saw them -> lines of the file (0-based): a chunk
@@ -388,10 +392,93 @@ static void parse_action(struct cx *x, yaml_node_t *n, const char *what, __u8 *o
 		errf(x, n, "%s must be allow or block, not '%s'", what, s);
 }
 
+/* "10.0.0.1:53", "[fd00::1]:53", or an address alone (port dflt). */
+static bool parse_endpoint(struct cx *x, yaml_node_t *n, const char *what, __u16 dflt,
+			   struct zt_cfg_endpoint *ep)
+{
+	const char *s = scalar(x, n, what), *port = NULL;
+	char host[INET6_ADDRSTRLEN + 2];
+	size_t hl;
+
+	if (!s)
+		return false;
+	memset(ep, 0, sizeof(*ep));
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		hl = end ? (size_t)(end - s - 1) : 0;
+		if (end && end[1] == ':')
+			port = end + 2;
+		else if (!end || end[1])
+			hl = 0;
+		s++;
+	} else {
+		const char *colon = strchr(s, ':');
+
+		/* One colon: IPv4 with a port; more: a bare IPv6 address. */
+		hl = colon && !strchr(colon + 1, ':') ? (size_t)(colon - s) : strlen(s);
+		if (colon && !strchr(colon + 1, ':'))
+			port = colon + 1;
+	}
+	if (hl && hl < sizeof(host)) {
+		memcpy(host, s, hl);
+		host[hl] = 0;
+		if (inet_pton(AF_INET, host, ep->addr) == 1)
+			ep->family = ZT_AF_INET;
+		else if (inet_pton(AF_INET6, host, ep->addr) == 1)
+			ep->family = ZT_AF_INET6;
+	}
+	ep->port = dflt;
+	if (port) {
+		char *end;
+		unsigned long v = strtoul(port, &end, 10);
+
+		if (!*port || *end || v < 1 || v > 65535)
+			ep->family = 0;
+		ep->port = (__u16)v;
+	}
+	if (!ep->family) {
+		errf(x, n, "%s '%s' must be ADDRESS, ADDRESS:PORT or [IPv6]:PORT",
+		     what, (const char *)n->data.scalar.value);
+		return false;
+	}
+	return true;
+}
+
+static void listen_item(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_endpoint ep;
+
+	(void)arg;
+	if (!parse_endpoint(x, n, "gateway.dns_listen", 53, &ep))
+		return;
+	if (x->c->n_dns_listen == ZT_MAX_DNS_LISTEN) {
+		errf(x, n, "at most %d DNS listen addresses", ZT_MAX_DNS_LISTEN);
+		return;
+	}
+	x->c->dns_listen[x->c->n_dns_listen++] = ep;
+}
+
+/* An absolute path under key in map n into *out. */
+static void abs_path(struct cx *x, yaml_node_t *m, const char *key, const char *what,
+		     char **out)
+{
+	yaml_node_t *p = get(x, m, key);
+	const char *s;
+
+	if (!p || !(s = scalar(x, p, what)))
+		return;
+	if (s[0] != '/')
+		errf(x, p, "%s must be an absolute path", what);
+	else
+		*out = xstrdup(s);
+}
+
 static void gateway(struct cx *x, yaml_node_t *g)
 {
 	static const char *const keys[] = { "interface", "default_action", "log",
-					    "drop_events_per_sec", NULL };
+					    "drop_events_per_sec", "dns_listen", "state_dir",
+					    NULL };
 	yaml_node_t *n;
 	unsigned long v;
 
@@ -411,18 +498,107 @@ static void gateway(struct cx *x, yaml_node_t *g)
 	if ((n = get(x, g, "drop_events_per_sec")) &&
 	    parse_uint(x, n, "gateway.drop_events_per_sec", 0, 1000000, &v))
 		x->c->drop_events_per_sec = (__u32)v;
+	each(x, get(x, g, "dns_listen"), "gateway.dns_listen", listen_item, NULL);
+	abs_path(x, g, "state_dir", "gateway.state_dir", &x->c->state_dir);
 	if ((n = get(x, g, "log")) && is_map(x, n, "gateway.log")) {
-		static const char *const lk[] = { "network", NULL };
-		yaml_node_t *p;
-		const char *s;
+		static const char *const lk[] = { "network", "dns", NULL };
 
 		check_keys(x, n, "gateway.log", lk);
-		if ((p = get(x, n, "network")) && (s = scalar(x, p, "gateway.log.network"))) {
-			if (s[0] != '/')
-				errf(x, p, "gateway.log.network must be an absolute path");
-			else
-				x->c->network_log = xstrdup(s);
+		abs_path(x, n, "network", "gateway.log.network", &x->c->network_log);
+		abs_path(x, n, "dns", "gateway.log.dns", &x->c->dns_log);
+	}
+}
+
+static void upstream_item(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_endpoint ep;
+
+	(void)arg;
+	if (!parse_endpoint(x, n, "dns.upstreams", 53, &ep))
+		return;
+	if (x->c->n_upstreams == ZT_MAX_UPSTREAMS) {
+		errf(x, n, "at most %d DNS upstreams", ZT_MAX_UPSTREAMS);
+		return;
+	}
+	x->c->upstreams[x->c->n_upstreams++] = ep;
+}
+
+static void dns(struct cx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "upstreams", "ttl", "upstream_timeout_ms", NULL };
+	yaml_node_t *n;
+	unsigned long v;
+
+	if (!m || !is_map(x, m, "dns"))
+		return;
+	check_keys(x, m, "dns", keys);
+	each(x, get(x, m, "upstreams"), "dns.upstreams", upstream_item, NULL);
+	if ((n = get(x, m, "ttl")) && parse_uint(x, n, "dns.ttl", 1, 86400, &v))
+		x->c->dns_ttl = (__u32)v;
+	if ((n = get(x, m, "upstream_timeout_ms")) &&
+	    parse_uint(x, n, "dns.upstream_timeout_ms", 10, 60000, &v))
+		x->c->dns_timeout_ms = (__u32)v;
+}
+
+/* initial_resolved_ips: the pools DNS answers hostname routes from. */
+static void iri_pools(struct cx *x, yaml_node_t *m)
+{
+	static const char *const keys[] = { "ipv4", "ipv6", NULL };
+	yaml_node_t *n;
+	struct zt_prefix p;
+
+	if (!m || !is_map(x, m, "initial_resolved_ips"))
+		return;
+	check_keys(x, m, "initial_resolved_ips", keys);
+	if ((n = get(x, m, "ipv4")) && parse_prefix(x, n, "initial_resolved_ips.ipv4", false, &p)) {
+		if (p.family != ZT_AF_INET || p.len < 8 || p.len > 30)
+			errf(x, n, "initial_resolved_ips.ipv4 must be an IPv4 prefix from /8 to /30");
+		else
+			x->c->iri4 = p;
+	}
+	if ((n = get(x, m, "ipv6")) && parse_prefix(x, n, "initial_resolved_ips.ipv6", false, &p)) {
+		if (p.family != ZT_AF_INET6 || p.len < 32 || p.len > 120)
+			errf(x, n, "initial_resolved_ips.ipv6 must be an IPv6 prefix from /32 to /120");
+		else
+			x->c->iri6 = p;
+	}
+}
+
+/* A pool that overlaps a route or a device would turn their traffic into
+ * IRI lookups: refused, naming what it overlaps. */
+static void iri_overlaps(struct cx *x, yaml_node_t *root)
+{
+	const struct zt_prefix *pools[2] = { &x->c->iri4, &x->c->iri6 };
+	yaml_node_t *m = get(x, root, "initial_resolved_ips");
+	size_t i, j, k;
+
+	for (k = 0; k < 2; k++) {
+		const struct zt_prefix *pl = pools[k];
+		char a[ZT_PREFIX_STRLEN], b[ZT_PREFIX_STRLEN];
+
+		for (i = 0; i < x->c->n_routes; i++) {
+			const struct zt_cfg_route *r = &x->c->routes[i];
+
+			if (r->pfx.family == pl->family && (zt_prefix_contains(pl, &r->pfx) ||
+							    zt_prefix_contains(&r->pfx, pl))) {
+				errf_at(x, x->rpos[i].line, x->rpos[i].col,
+					"route %s overlaps the initial resolved IP pool %s; "
+					"choose another initial_resolved_ips range%s",
+					zt_prefix_str(&r->pfx, a, sizeof(a)),
+					zt_prefix_str(pl, b, sizeof(b)),
+					m ? "" : " (the default is used: set initial_resolved_ips)");
+				return;
+			}
 		}
+		for (i = 0; i < x->c->n_devices; i++)
+			for (j = 0; j < x->c->devices[i].n_addr; j++)
+				if (zt_prefix_contains(pl, &x->c->devices[i].addr[j])) {
+					errf(x, m, "device address %s is inside the initial resolved "
+					     "IP pool %s", zt_prefix_str(&x->c->devices[i].addr[j], a,
+									 sizeof(a)),
+					     zt_prefix_str(pl, b, sizeof(b)));
+					return;
+				}
 	}
 }
 
@@ -634,15 +810,85 @@ static void route_item(struct cx *x, yaml_node_t *v)
 
 static void cidr_chunks(struct cx *x);
 
+/* A hostname pattern (route, policy selector) into its stored form. */
+static bool parse_host(struct cx *x, yaml_node_t *n, const char *what, char *out)
+{
+	const char *s = scalar(x, n, what), *why;
+
+	if (!s)
+		return false;
+	if (zt_hostname_norm(s, true, out, &why)) {
+		errf(x, n, "%s '%s' %s", what, s, why);
+		return false;
+	}
+	return true;
+}
+
+/* One item of routes.hostname. */
+static void host_route_item(struct cx *x, yaml_node_t *v)
+{
+	static const char *const keys[] = { "hostname", "tunnel", "vnet", "comment", NULL };
+	struct zt_cfg_host_route r = { 0 };
+	char host[ZT_HOSTNAME_MAX + 1];
+	yaml_node_t *n, *hn;
+	bool ok = true;
+	const char *s;
+	size_t j;
+
+	if (!is_map(x, v, "a hostname route"))
+		return;
+	check_keys(x, v, "hostname route", keys);
+	if (!(hn = get(x, v, "hostname"))) {
+		errf(x, v, "hostname route without a hostname");
+		ok = false;
+	} else {
+		ok = parse_host(x, hn, "hostname", host);
+	}
+	if (!(n = get(x, v, "tunnel"))) {
+		errf(x, v, "hostname route without a tunnel");
+		ok = false;
+	} else if (!(r.tunnel = find_tunnel(x, n))) {
+		ok = false;
+	}
+	if ((n = get(x, v, "vnet"))) {
+		if (!(r.vnet = find_vnet(x, n)))
+			ok = false;
+	} else if (r.tunnel) {
+		r.vnet = x->c->tunnels[r.tunnel - 1].vnet;
+	}
+	if (!ok)
+		return;
+	for (j = 0; j < x->c->n_host_routes; j++)
+		if (x->c->host_routes[j].vnet == r.vnet && !strcmp(x->c->host_routes[j].host, host)) {
+			errf(x, hn, "hostname route '%s' in vnet '%s' is defined twice (first at "
+			     "line %d)", host, x->c->vnets[r.vnet - 1].name, x->host_line[j]);
+			return;
+		}
+	if ((n = get(x, v, "comment")) && (s = scalar(x, n, "comment")))
+		r.comment = xstrdup(s);
+	r.host = xstrdup(host);
+	x->host_line = grow(x->host_line, x->c->n_host_routes, sizeof(int));
+	x->host_line[x->c->n_host_routes] = line_of(x, v);
+	x->c->host_routes = grow(x->c->host_routes, x->c->n_host_routes, sizeof(r));
+	x->c->host_routes[x->c->n_host_routes++] = r;
+}
+
 static void routes(struct cx *x, yaml_node_t *m)
 {
-	static const char *const keys[] = { "cidr", NULL };
+	static const char *const keys[] = { "cidr", "hostname", NULL };
 	yaml_node_item_t *i;
 	yaml_node_t *l;
 
 	if (!m || !is_map(x, m, "routes"))
 		return;
 	check_keys(x, m, "routes", keys);
+	if ((l = get(x, m, "hostname"))) {
+		if (l->type != YAML_SEQUENCE_NODE)
+			errf(x, l, "routes.hostname must be a list");
+		else
+			for (i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++)
+				host_route_item(x, nd(x, *i));
+	}
 	l = get(x, m, "cidr");
 	if (!l)
 		return;
@@ -854,21 +1100,56 @@ static void m_sni(struct cx *x, yaml_node_t *n, void *arg)
 	p->sni[p->n_sni++] = xstrdup(s);
 }
 
-static void policies(struct cx *x, yaml_node_t *l)
+static void m_host(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_policy *p = arg;
+	char host[ZT_HOSTNAME_MAX + 1];
+
+	if (!parse_host(x, n, "host", host))
+		return;
+	p->hosts = grow(p->hosts, p->n_hosts, sizeof(*p->hosts));
+	p->hosts[p->n_hosts++] = xstrdup(host);
+}
+
+static void policy_free(struct zt_cfg_policy *p)
+{
+	size_t k;
+
+	free(p->name);
+	free(p->dst);
+	free(p->ports);
+	free(p->users);
+	free(p->vnets);
+	for (k = 0; k < p->n_sni; k++)
+		free(p->sni[k]);
+	free(p->sni);
+	for (k = 0; k < p->n_hosts; k++)
+		free(p->hosts[k]);
+	free(p->hosts);
+}
+
+/* What differs between the network and the DNS policy lists. */
+struct plist {
+	const char *section, *kind, *plural;
+	const char *const *mkeys;
+	const item_fn *fns;
+	const char *empty_hint;
+	struct zt_cfg_policy **arr;
+	size_t *n;
+	int **lines;
+};
+
+static void policy_list(struct cx *x, yaml_node_t *l, const struct plist *pl)
 {
 	static const char *const keys[] = { "name", "precedence", "action", "match",
 					    "comment", NULL };
-	static const char *const mkeys[] = { "dst_ip", "dst_port", "protocol", "user_email",
-					     "user_group", "vnet", "sni", NULL };
-	static const item_fn fns[] = { m_dst, m_port, m_proto, m_email, m_group, m_vnet,
-				       m_sni };
 	yaml_node_item_t *i;
 	size_t j, k;
 
 	if (!l)
 		return;
 	if (l->type != YAML_SEQUENCE_NODE) {
-		errf(x, l, "network_policies must be a list");
+		errf(x, l, "%s must be a list", pl->section);
 		return;
 	}
 	for (i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++) {
@@ -878,37 +1159,36 @@ static void policies(struct cx *x, yaml_node_t *l)
 		unsigned long prec = 0;
 		bool ok = true;
 
-		if (!is_map(x, v, "a network policy"))
+		if (!is_map(x, v, pl->kind))
 			continue;
-		check_keys(x, v, "network policy", keys);
+		check_keys(x, v, pl->kind, keys);
 		if (!(n = get(x, v, "name")) || !(name = scalar(x, n, "name"))) {
 			if (!n)
-				errf(x, v, "network policy without a name");
+				errf(x, v, "%s without a name", pl->kind);
 			ok = false;
 		} else {
-			for (j = 0; j < x->c->n_policies; j++)
-				if (!strcmp(x->c->policies[j].name, name)) {
+			for (j = 0; j < *pl->n; j++)
+				if (!strcmp((*pl->arr)[j].name, name)) {
 					errf(x, n, "policy name '%s' used twice (first at line %d)",
-					     name, x->policy_line[j]);
+					     name, (*pl->lines)[j]);
 					ok = false;
 				}
 		}
 		if (!(n = get(x, v, "precedence"))) {
-			errf(x, v, "network policy without a precedence (lower decides first)");
+			errf(x, v, "%s without a precedence (lower decides first)", pl->kind);
 			ok = false;
 		} else if (!parse_uint(x, n, "precedence", 0, INT_MAX, &prec)) {
 			ok = false;
 		} else {
-			for (j = 0; j < x->c->n_policies; j++)
-				if (x->c->policies[j].precedence == prec) {
+			for (j = 0; j < *pl->n; j++)
+				if ((*pl->arr)[j].precedence == prec) {
 					errf(x, n, "precedence %lu is already used by policy '%s' "
-					     "(line %d)", prec, x->c->policies[j].name,
-					     x->policy_line[j]);
+					     "(line %d)", prec, (*pl->arr)[j].name, (*pl->lines)[j]);
 					ok = false;
 				}
 		}
 		if (!(n = get(x, v, "action"))) {
-			errf(x, v, "network policy without an action (allow or block)");
+			errf(x, v, "%s without an action (allow or block)", pl->kind);
 			ok = false;
 		} else {
 			size_t before = x->e->n + x->e->dropped;
@@ -918,42 +1198,68 @@ static void policies(struct cx *x, yaml_node_t *l)
 		}
 		m = get(x, v, "match");
 		if (!m) {
-			errf(x, v, "network policy without a match");
+			errf(x, v, "%s without a match", pl->kind);
 			ok = false;
 		} else if (is_map(x, m, "match")) {
 			size_t before = x->e->n + x->e->dropped;
 
-			check_keys(x, m, "match", mkeys);
+			check_keys(x, m, "match", pl->mkeys);
 			if (m->data.mapping.pairs.top == m->data.mapping.pairs.start)
 				errf(x, m, "match is empty: a rule without selectors would match "
-				     "everything; say dst_ip: [0.0.0.0/0, ::/0] if that is meant");
-			for (k = 0; mkeys[k]; k++)
-				each(x, get(x, m, mkeys[k]), mkeys[k], fns[k], &p);
+				     "everything; %s", pl->empty_hint);
+			for (k = 0; pl->mkeys[k]; k++)
+				each(x, get(x, m, pl->mkeys[k]), pl->mkeys[k], pl->fns[k], &p);
+			if (p.n_dst && p.n_hosts)
+				errf(x, m, "dst_ip and host cannot be combined in one rule: a "
+				     "hostname route's traffic is selected by host, a CIDR "
+				     "route's by dst_ip");
 			ok &= x->e->n + x->e->dropped == before;
 		} else {
 			ok = false;
 		}
-		if (x->c->n_policies == ZT_MAX_RULES) {
-			errf(x, v, "too many network policies: at most %d", ZT_MAX_RULES);
+		if (*pl->n == ZT_MAX_RULES) {
+			errf(x, v, "too many %s: at most %d", pl->plural, ZT_MAX_RULES);
 			ok = false;
 		}
 		if (!ok) {
-			free(p.dst);
-			free(p.ports);
-			free(p.users);
-			free(p.vnets);
-			for (k = 0; k < p.n_sni; k++)
-				free(p.sni[k]);
-			free(p.sni);
+			policy_free(&p);
 			continue;
 		}
 		p.name = xstrdup(name);
 		p.precedence = (__u32)prec;
-		x->c->policies = grow(x->c->policies, x->c->n_policies, sizeof(p));
-		x->policy_line = grow(x->policy_line, x->c->n_policies, sizeof(int));
-		x->policy_line[x->c->n_policies] = line_of(x, v);
-		x->c->policies[x->c->n_policies++] = p;
+		*pl->arr = grow(*pl->arr, *pl->n, sizeof(p));
+		*pl->lines = grow(*pl->lines, *pl->n, sizeof(int));
+		(*pl->lines)[*pl->n] = line_of(x, v);
+		(*pl->arr)[(*pl->n)++] = p;
 	}
+}
+
+static void policies(struct cx *x, yaml_node_t *l)
+{
+	static const char *const mkeys[] = { "dst_ip", "dst_port", "protocol", "user_email",
+					     "user_group", "vnet", "sni", "host", NULL };
+	static const item_fn fns[] = { m_dst, m_port, m_proto, m_email, m_group, m_vnet,
+				       m_sni, m_host };
+	const struct plist pl = {
+		"network_policies", "network policy", "network policies", mkeys, fns,
+		"say dst_ip: [0.0.0.0/0, ::/0] if that is meant",
+		&x->c->policies, &x->c->n_policies, &x->policy_line,
+	};
+
+	policy_list(x, l, &pl);
+}
+
+static void dns_policies(struct cx *x, yaml_node_t *l)
+{
+	static const char *const mkeys[] = { "host", "user_email", "user_group", NULL };
+	static const item_fn fns[] = { m_host, m_email, m_group };
+	const struct plist pl = {
+		"dns_policies", "DNS policy", "DNS policies", mkeys, fns,
+		"name the hosts it is for",
+		&x->c->dns_policies, &x->c->n_dns_policies, &x->dns_policy_line,
+	};
+
+	policy_list(x, l, &pl);
 }
 
 static void split_item(struct cx *x, yaml_node_t *n, void *arg)
@@ -1383,8 +1689,8 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 		 struct zt_config *out, struct zt_cfg_errors *errs)
 {
 	static const char *const top[] = { "gateway", "virtual_networks", "tunnels", "routes",
-					   "devices", "network_policies", "split_tunnels",
-					   NULL };
+					   "devices", "network_policies", "split_tunnels", "dns",
+					   "initial_resolved_ips", "dns_policies", NULL };
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct cx x = { .file = name, .doc = &doc, .e = errs, .c = out };
@@ -1397,6 +1703,10 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 	out->path = xstrdup(name);
 	out->default_action = ZT_ACT_BLOCK;
 	out->drop_events_per_sec = 100;
+	out->dns_ttl = ZT_DNS_TTL_DEFAULT;
+	out->dns_timeout_ms = ZT_DNS_TIMEOUT_DEFAULT_MS;
+	zt_prefix_parse(ZT_IRI4_DEFAULT, &out->iri4);
+	zt_prefix_parse(ZT_IRI6_DEFAULT, &out->iri6);
 	if (cache)
 		cache->reused = cache->parsed = 0;
 	if (cache && find_cidr_items(cache, buf, len)) {
@@ -1456,6 +1766,12 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 		devices(&x, get(&x, root, "devices"));
 		policies(&x, get(&x, root, "network_policies"));
 		split_tunnels(&x, get(&x, root, "split_tunnels"));
+		dns(&x, get(&x, root, "dns"));
+		iri_pools(&x, get(&x, root, "initial_resolved_ips"));
+		dns_policies(&x, get(&x, root, "dns_policies"));
+		iri_overlaps(&x, root);
+		if (!out->state_dir)
+			out->state_dir = xstrdup(ZT_STATE_DIR_DEFAULT);
 	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
@@ -1470,6 +1786,8 @@ out:
 	free(x.vnet_line);
 	free(x.tunnel_line);
 	free(x.policy_line);
+	free(x.dns_policy_line);
+	free(x.host_line);
 	free(x.rpos);
 	if (ret)
 		zt_config_free(out);
@@ -1574,7 +1892,7 @@ int zt_config_load(const char *path, struct zt_config *out, struct zt_cfg_errors
 
 void zt_config_free(struct zt_config *c)
 {
-	size_t i, j;
+	size_t i;
 
 	free(c->path);
 	for (i = 0; i < c->n_ifaces; i++)
@@ -1594,19 +1912,19 @@ void zt_config_free(struct zt_config *c)
 	for (i = 0; i < c->n_devices; i++)
 		free(c->devices[i].name);
 	free(c->devices);
-	for (i = 0; i < c->n_policies; i++) {
-		struct zt_cfg_policy *p = &c->policies[i];
-
-		free(p->name);
-		free(p->dst);
-		free(p->ports);
-		free(p->users);
-		free(p->vnets);
-		for (j = 0; j < p->n_sni; j++)
-			free(p->sni[j]);
-		free(p->sni);
-	}
+	for (i = 0; i < c->n_policies; i++)
+		policy_free(&c->policies[i]);
 	free(c->policies);
+	for (i = 0; i < c->n_dns_policies; i++)
+		policy_free(&c->dns_policies[i]);
+	free(c->dns_policies);
+	for (i = 0; i < c->n_host_routes; i++) {
+		free(c->host_routes[i].host);
+		free(c->host_routes[i].comment);
+	}
+	free(c->host_routes);
+	free(c->dns_log);
+	free(c->state_dir);
 	for (i = 0; i < c->n_users; i++)
 		free(c->users[i]);
 	free(c->users);
@@ -1662,6 +1980,7 @@ int zt_config_policy(const struct zt_config *c, const __u32 *ifindex, size_t n_i
 			.protos = p->protos, .ports = p->ports, .n_ports = p->n_ports,
 			.users = p->users, .n_users = p->n_users, .groups = p->groups,
 			.vnets = p->vnets, .n_vnets = p->n_vnets,
+			.hosts = p->hosts, .n_hosts = p->n_hosts,
 		};
 	}
 	for (i = 0; i < c->n_routes; i++) {
@@ -1690,11 +2009,8 @@ int zt_config_policy(const struct zt_config *c, const __u32 *ifindex, size_t n_i
 		.vnets = b->vnets, .n_vnets = c->n_vnets,
 		.default_vnet = c->default_vnet, .default_action = c->default_action,
 	};
-	/* The design's default IRI pools: the kernel drops what is sent to an
-	 * address in them that DNS has not allocated (the initial_resolved_ips
-	 * key will make them configurable). */
-	zt_prefix_parse(ZT_IRI4_DEFAULT, &b->in.iri4);
-	zt_prefix_parse(ZT_IRI6_DEFAULT, &b->in.iri6);
+	b->in.iri4 = c->iri4;
+	b->in.iri6 = c->iri6;
 	return 0;
 }
 

@@ -16,6 +16,11 @@
 #define ZT_CFG_MAX_ERRORS 200
 #define ZT_IRI4_DEFAULT "100.80.0.0/16"   /* initial resolved IPs (DESIGN §3) */
 #define ZT_IRI6_DEFAULT "fd7a:5a7e::/64"
+#define ZT_MAX_DNS_LISTEN 8
+#define ZT_MAX_UPSTREAMS  8
+#define ZT_DNS_TTL_DEFAULT 30
+#define ZT_DNS_TIMEOUT_DEFAULT_MS 2000
+#define ZT_STATE_DIR_DEFAULT "/var/lib/zt"
 
 struct zt_cfg_errors {
 	char *msg[ZT_CFG_MAX_ERRORS];
@@ -42,6 +47,20 @@ struct zt_cfg_route {
 	char *comment;
 };
 
+/* A hostname route: DNS answers names it covers with an IRI. */
+struct zt_cfg_host_route {
+	char *host;               /* stored form (hostname.h): "a.b" or "*.a.b" */
+	__u32 tunnel;             /* index + 1 into tunnels */
+	__u32 vnet;
+	char *comment;
+};
+
+struct zt_cfg_endpoint {
+	__u8  family;             /* ZT_AF_INET or ZT_AF_INET6 */
+	__u8  addr[16];
+	__u16 port;
+};
+
 struct zt_cfg_device {
 	struct zt_prefix addr[4];
 	size_t n_addr;
@@ -62,6 +81,7 @@ struct zt_cfg_policy {
 	__u64 groups;
 	__u32 *vnets;             size_t n_vnets;
 	char **sni;               size_t n_sni;
+	char **hosts;             size_t n_hosts; /* hostname patterns, stored form */
 };
 
 struct zt_config {
@@ -69,13 +89,22 @@ struct zt_config {
 	char *ifaces[ZT_MAX_IFACES]; size_t n_ifaces;
 	__u8 default_action;
 	char *network_log;        /* NULL: no network log */
+	char *dns_log;            /* NULL: no DNS log */
+	char *state_dir;          /* IRI allocations survive restarts here */
+	struct zt_cfg_endpoint dns_listen[ZT_MAX_DNS_LISTEN]; size_t n_dns_listen;
+	struct zt_cfg_endpoint upstreams[ZT_MAX_UPSTREAMS];   size_t n_upstreams;
+	__u32 dns_ttl;            /* seconds */
+	__u32 dns_timeout_ms;     /* an upstream that has not answered by then: SERVFAIL */
+	struct zt_prefix iri4, iri6; /* initial_resolved_ips pools */
 	__u32 drop_events_per_sec;
 	struct zt_cfg_vnet *vnets;      size_t n_vnets;
 	__u32 default_vnet;
 	struct zt_cfg_tunnel *tunnels;  size_t n_tunnels;
 	struct zt_cfg_route *routes;    size_t n_routes;
+	struct zt_cfg_host_route *host_routes; size_t n_host_routes;
 	struct zt_cfg_device *devices;  size_t n_devices;
 	struct zt_cfg_policy *policies; size_t n_policies;
+	struct zt_cfg_policy *dns_policies; size_t n_dns_policies; /* host, user, group */
 	char **users;  size_t n_users;  /* emails, user id = index + 1 */
 	char *groups[ZT_MAX_GROUPS]; size_t n_groups; /* group bit = index */
 	bool split_include;             /* split_tunnels.mode */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* policy.c — the policy compiler and its reference evaluator (policy.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hash.h"
@@ -325,6 +326,56 @@ out:
 	return err;
 }
 
+static int host_set_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct zt_host_set *)a)->pattern,
+		      ((const struct zt_host_set *)b)->pattern);
+}
+
+/* One destination set per distinct host pattern: names under a pattern
+ * match its rules; an exact name also matches the wildcard rules that
+ * cover it. */
+static int compile_hosts(const struct zt_policy_in *in, struct zt_compiled *c,
+			 struct setpool *sp, const struct zt_bitmap *anydst)
+{
+	size_t n = 0, i, j, k;
+	__u32 bit;
+	int err;
+
+	for (i = 0; i < in->n_rules; i++)
+		n += in->rules[i].n_hosts;
+	c->hosts = calloc(n ? n : 1, sizeof(*c->hosts));
+	if (!c->hosts)
+		return -ENOMEM;
+	for (i = 0; i < in->n_rules; i++)
+		for (j = 0; j < in->rules[i].n_hosts; j++)
+			snprintf(c->hosts[c->n_hosts++].pattern, sizeof(c->hosts->pattern), "%s",
+				 in->rules[i].hosts[j]);
+	qsort(c->hosts, c->n_hosts, sizeof(*c->hosts), host_set_cmp);
+	for (i = 0, k = 0; i < c->n_hosts; i++)
+		if (!k || strcmp(c->hosts[i].pattern, c->hosts[k - 1].pattern))
+			c->hosts[k++] = c->hosts[i];
+	c->n_hosts = k;
+	for (i = 0; i < c->n_hosts; i++) {
+		struct zt_host_set *h = &c->hosts[i];
+		struct zt_bitmap b = *anydst;
+		bool wild = h->pattern[0] == '*';
+
+		for (bit = 0; bit < c->n_rules; bit++) {
+			const struct zt_rule_in *r = &in->rules[c->rule_index[bit]];
+
+			for (j = 0; j < r->n_hosts; j++)
+				if (!strcmp(r->hosts[j], h->pattern) ||
+				    (!wild && zt_hostname_match(r->hosts[j], h->pattern)))
+					bit_set(&b, bit);
+		}
+		err = set_intern(sp, &b, &h->set);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int compile_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
 			struct setpool *sp)
 {
@@ -337,11 +388,15 @@ static int compile_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
 	for (bit = 0; bit < c->n_rules; bit++) {
 		const struct zt_rule_in *r = &in->rules[c->rule_index[bit]];
 
-		if (!r->n_dst)
+		if (!r->n_dst && !r->n_hosts)
 			bit_set(&anydst, bit);
 		n_rule_pfx += r->n_dst;
 	}
 	err = set_intern(sp, &anydst, &anydst_set);
+	if (err)
+		return err;
+	c->anydst_set = anydst_set;
+	err = compile_hosts(in, c, sp, &anydst);
 	if (err)
 		return err;
 
@@ -458,7 +513,43 @@ void zt_compiled_free(struct zt_compiled *c)
 	free(c->ports);
 	free(c->dsts);
 	free(c->devs);
+	free(c->hosts);
+	free(c->iris);
 	memset(c, 0, sizeof(*c));
+}
+
+/* ---- IRIs ----------------------------------------------------------------- */
+
+static const struct zt_host_set *host_find(const struct zt_compiled *c, const char *pattern)
+{
+	struct zt_host_set key;
+
+	if (snprintf(key.pattern, sizeof(key.pattern), "%s", pattern) >= (int)sizeof(key.pattern))
+		return NULL;
+	return bsearch(&key, c->hosts, c->n_hosts, sizeof(*c->hosts), host_set_cmp);
+}
+
+void zt_compiled_iri_dst(const struct zt_compiled *c, const char *name, __u32 route_id,
+			 __u32 tunnel_id, bool local, struct zt_dst *d)
+{
+	const struct zt_host_set *h = host_find(c, name);
+	const char *dot = strchr(name, '.');
+
+	if (!h && dot && dot != name) {
+		char w[ZT_HOSTNAME_MAX + 3];
+
+		snprintf(w, sizeof(w), "*.%s", dot + 1);
+		h = host_find(c, w);
+	}
+	d->route_id = route_id;
+	d->tunnel_id = tunnel_id;
+	d->dst_set = h ? h->set : c->anydst_set;
+	d->flags = ZT_DST_F_ROUTED | (local ? ZT_DST_F_LOCAL : 0);
+}
+
+int zt_iri_key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct zt_iri_key));
 }
 
 /* ---- reference evaluator ------------------------------------------------ */
@@ -511,6 +602,8 @@ void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 {
 	const struct zt_dev_entry *dev;
 	const struct zt_dst_entry *e;
+	const struct zt_iri_entry *ie;
+	const struct zt_dst *dst;
 	struct zt_dev_entry key = { 0 };
 	struct zt_prefix host = { 0 };
 	__u32 id_set, port, pset, w;
@@ -528,26 +621,38 @@ void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 
 	if (p->family == ZT_AF_INET ? in_pool(p->dst, c->cfg.iri4_addr, c->cfg.iri4_mask, 4)
 				    : in_pool(p->dst, c->cfg.iri6_addr, c->cfg.iri6_mask, 16)) {
-		/* IRIs are allocated by the DNS server, not compiled. */
-		r->verdict = ZT_V_DROP;
-		r->reason = ZT_R_IRI_UNKNOWN;
-		return;
+		/* IRIs are allocated by the DNS server: known only when the
+		 * caller attached them. */
+		struct zt_iri_entry k = { 0 };
+
+		k.key.vnet_id = r->vnet_id;
+		k.key.family = p->family;
+		memcpy(k.key.addr, p->dst, 16);
+		ie = bsearch(&k, c->iris, c->n_iris, sizeof(*c->iris), zt_iri_key_cmp);
+		if (!ie || !(ie->dst.flags & ZT_DST_F_ROUTED)) {
+			r->verdict = ZT_V_DROP;
+			r->reason = ZT_R_IRI_UNKNOWN;
+			return;
+		}
+		dst = &ie->dst;
+	} else {
+		host.family = p->family;
+		host.len = (__u8)(p->family == ZT_AF_INET ? 32 : 128);
+		memcpy(host.addr, p->dst, 16);
+		e = zt_compiled_lookup(c, r->vnet_id, &host);
+		if (!e || !(e->dst.flags & ZT_DST_F_ROUTED)) {
+			r->verdict = ZT_V_PASS;
+			r->reason = ZT_R_NO_ROUTE;
+			return;
+		}
+		dst = &e->dst;
 	}
-	host.family = p->family;
-	host.len = (__u8)(p->family == ZT_AF_INET ? 32 : 128);
-	memcpy(host.addr, p->dst, 16);
-	e = zt_compiled_lookup(c, r->vnet_id, &host);
-	if (!e || !(e->dst.flags & ZT_DST_F_ROUTED)) {
-		r->verdict = ZT_V_PASS;
-		r->reason = ZT_R_NO_ROUTE;
-		return;
-	}
-	r->route_id = e->dst.route_id;
+	r->route_id = dst->route_id;
 
 	port = (p->pclass == ZT_PC_TCP || p->pclass == ZT_PC_UDP) ? p->dport : 0;
 	pset = c->ports[(size_t)(p->pclass & 3) * ZT_PORTS + port];
 	for (w = 0; w < c->cfg.nwords && bit < 0; w++) {
-		__u64 x = c->sets[e->dst.dst_set].w[w] & c->sets[pset].w[w] &
+		__u64 x = c->sets[dst->dst_set].w[w] & c->sets[pset].w[w] &
 			  c->sets[id_set].w[w];
 
 		for (; x; x &= x - 1) {
@@ -581,7 +686,7 @@ void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 	}
 	if (action != ZT_ACT_ALLOW)
 		r->verdict = ZT_V_DROP;
-	else if (e->dst.flags & ZT_DST_F_LOCAL)
+	else if (dst->flags & ZT_DST_F_LOCAL)
 		r->verdict = ZT_V_DIRECT;
 	else
 		r->verdict = ZT_V_STEER;

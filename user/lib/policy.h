@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "addr.h"
+#include "hostname.h"
 #include "zt_abi.h"
 
 struct zt_port_range {
@@ -27,6 +28,9 @@ struct zt_rule_in {
 	const __u32 *users;      size_t n_users;  /* user ids; none: any */
 	__u64 groups;            /* group bitmap; 0: any */
 	const __u32 *vnets;      size_t n_vnets;  /* none: every vnet */
+	/* Hostname patterns (stored form): the rule matches only traffic to
+	 * IRIs of names they cover, never a CIDR destination. */
+	char *const *hosts;      size_t n_hosts;
 };
 
 struct zt_route_in {
@@ -68,6 +72,19 @@ struct zt_dev_entry {
 	struct zt_ident id;
 };
 
+/* The destination set for names a host pattern covers (exact patterns
+ * include the wildcard rules that cover them too). */
+struct zt_host_set {
+	char pattern[ZT_HOSTNAME_MAX + 1];
+	__u32 set;
+};
+
+/* One allocated IRI and what it resolves to in this half. */
+struct zt_iri_entry {
+	struct zt_iri_key key;
+	struct zt_dst dst;
+};
+
 struct zt_compiled {
 	struct zt_half_cfg cfg;       /* generation left 0: the applier sets it */
 	struct zt_rule rules[ZT_MAX_RULES];
@@ -77,7 +94,19 @@ struct zt_compiled {
 	__u32 *ports;                 /* ZT_PCLASSES * ZT_PORTS set ids */
 	struct zt_dst_entry *dsts; size_t n_dsts;  /* sorted: family, vnet, prefix */
 	struct zt_dev_entry *devs; size_t n_devs;
+	struct zt_host_set *hosts; size_t n_hosts; /* sorted by pattern */
+	__u32 anydst_set;             /* rules with no destination selector */
+	/* IRIs DNS allocated: not compiled from the rules; the caller fills
+	 * them (zt_compiled_iri_dst, sorted by key) before zt_apply. */
+	struct zt_iri_entry *iris; size_t n_iris;
 };
+
+/* What an IRI allocated for name (lower case) under a hostname route
+ * resolves to in this half: the route, its tunnel, and the rules whose
+ * host patterns cover name, plus those with no destination selector. */
+void zt_compiled_iri_dst(const struct zt_compiled *c, const char *name, __u32 route_id,
+			 __u32 tunnel_id, bool local, struct zt_dst *d);
+int zt_iri_key_cmp(const void *a, const void *b);
 
 /* Compiles in into out. Returns 0 or -errno: -E2BIG (too many rules or
  * distinct bitmaps), -EINVAL (bad input: a device address that is not a

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* iri.h — initial resolved IP allocation: one address from the pool per
+ * {name, vnet, family}, sticky for as long as the allocation lives; when
+ * the pool is full, the allocation idle longest (no answer for idle_s and
+ * no flow, by the caller's in_use check) is reused; none idle -> -ENOSPC.
+ * Allocations are saved to and loaded from a state file so that answers
+ * clients cached stay valid across restarts. Pure: no maps, no sockets. */
+#ifndef ZT_IRI_H
+#define ZT_IRI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "addr.h"
+#include "hostname.h"
+
+struct zt_iri {
+	char  name[ZT_HOSTNAME_MAX + 1]; /* lower case */
+	__u32 vnet;
+	__u8  family;
+	__u8  addr[16];
+	__u64 last_answer;               /* seconds (CLOCK_REALTIME) */
+};
+
+struct zt_iri_pool {
+	struct zt_prefix pfx[2];         /* [0] IPv4, [1] IPv6 */
+	struct zt_iri *a; size_t n, cap;
+	size_t max;                      /* allocations at most (both families) */
+	__u64 idle_s;                    /* reclaimable after this long unanswered */
+	__u32 *by_name, *by_addr;        /* open addressing: index + 1, 0 empty */
+	size_t slots;
+	__u64 next[2];                   /* next offset to try in each pool */
+	bool dirty;                      /* changed since the last save */
+};
+
+/* max allocations; idle_s: how long unanswered before reuse. */
+int zt_iri_pool_init(struct zt_iri_pool *p, const struct zt_prefix *v4,
+		     const struct zt_prefix *v6, size_t max, __u64 idle_s);
+void zt_iri_pool_free(struct zt_iri_pool *p);
+
+/* New pool prefixes (a reload): allocations outside them are dropped.
+ * Returns how many were dropped. */
+size_t zt_iri_pool_reprefix(struct zt_iri_pool *p, const struct zt_prefix *v4,
+			    const struct zt_prefix *v6);
+
+/* The allocation for {name, vnet, family}, made when there is none.
+ * in_use(arg, iri) says whether a flow still uses an allocation (only
+ * asked when the pool is full). Returns the index, -ENOSPC (exhausted:
+ * nothing idle), or -EAFNOSUPPORT (no pool for family). *fresh says it
+ * was made now. */
+long zt_iri_get(struct zt_iri_pool *p, const char *name, __u32 vnet, __u8 family, __u64 now,
+		bool (*in_use)(void *arg, const struct zt_iri *iri), void *arg, bool *fresh);
+/* The allocation holding addr, or -1. */
+long zt_iri_find_addr(const struct zt_iri_pool *p, __u8 family, const __u8 *addr);
+
+/* State file: one line per allocation, "FAMILY ADDRESS VNET_NAME NAME
+ * LAST_ANSWER", written to a temporary file and renamed into place.
+ * vnet_name(arg, id) and vnet_id(arg, name) (0: unknown) map vnets, whose
+ * ids may change between configs. Load skips lines it cannot use (counted
+ * in *skipped) and allocations outside the pools. */
+int zt_iri_save(const struct zt_iri_pool *p, const char *path,
+		const char *(*vnet_name)(void *arg, __u32 id), void *arg);
+int zt_iri_load(struct zt_iri_pool *p, const char *path,
+		__u32 (*vnet_id)(void *arg, const char *name), void *arg, size_t *skipped);
+
+#endif
