@@ -2,6 +2,7 @@
 /* log.c — see log.h. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 
@@ -41,4 +42,32 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 void zt_log_route_libbpf(void)
 {
 	libbpf_set_print(libbpf_print);
+}
+
+void zt_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+const char *zt_log_time(char *buf, size_t len, long long real_ns)
+{
+	time_t secs = (time_t)(real_ns / 1000000000);
+	char t[32];
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", t, (int)((real_ns / 1000000) % 1000));
+	return buf;
 }

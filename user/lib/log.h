@@ -15,6 +15,11 @@ extern FILE *zt_log_tee;
 void zt_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void zt_log_route_libbpf(void);
 
+/* A JSON string value, escaped, for the JSON-lines logs. */
+void zt_json_str(FILE *f, const char *s);
+/* Real time now as "2026-01-02T03:04:05.678Z" into buf (>= 32 bytes). */
+const char *zt_log_time(char *buf, size_t len, long long real_ns);
+
 #define pr_warn(...)  zt_log(ZT_LOG_WARN, __VA_ARGS__)
 #define pr_info(...)  zt_log(ZT_LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) zt_log(ZT_LOG_DEBUG, __VA_ARGS__)

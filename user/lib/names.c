@@ -12,7 +12,7 @@
 #include "names.h"
 
 static const char *const kinds[ZT_N_KINDS] = {
-	"rule", "user", "vnet", "device", "route", "tunnel", "iface",
+	"rule", "user", "vnet", "device", "route", "tunnel", "iface", "hostroute",
 };
 
 #define MAX_ID 4000000u
@@ -29,7 +29,8 @@ int zt_names_write(const char *path, const struct zt_config *c, const __u32 *ifi
 	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "config\t0\t%s\ngeneration\t%u\t-\n", c->path, generation);
+	fprintf(f, "config\t0\t%s\ngeneration\t%u\t-\niri_state\t0\t%s/iri.state\n", c->path,
+		generation, c->state_dir ? c->state_dir : ZT_STATE_DIR_DEFAULT);
 	for (i = 0; i < c->n_policies; i++)
 		fprintf(f, "rule\t%zu\t%s\n", i + 1, c->policies[i].name);
 	for (i = 0; i < c->n_users; i++)
@@ -41,6 +42,8 @@ int zt_names_write(const char *path, const struct zt_config *c, const __u32 *ifi
 			zt_prefix_str(&c->devices[i].addr[0], b, sizeof(b)));
 	/* Routes are not listed: a million lines on every reload would cost
 	 * more than the reload. ztctl names a route by its prefix in the tries. */
+	for (i = 0; i < c->n_host_routes; i++)
+		fprintf(f, "hostroute\t%zu\t%s\n", i + 1, c->host_routes[i].host);
 	for (i = 0; i < c->n_tunnels; i++)
 		fprintf(f, "tunnel\t%zu\t%s\n", i + 1, c->tunnels[i].name);
 	for (i = 0; i < c->n_ifaces; i++)
@@ -113,6 +116,11 @@ int zt_names_read(const char *path, struct zt_names *n)
 			n->config = strdup(name);
 			continue;
 		}
+		if (!strcmp(kind, "iri_state")) {
+			free(n->iri_state);
+			n->iri_state = strdup(name);
+			continue;
+		}
 		if (!strcmp(kind, "generation")) {
 			n->generation = (__u32)v;
 			continue;
@@ -144,6 +152,7 @@ void zt_names_free(struct zt_names *n)
 		free(n->v[k]);
 	}
 	free(n->config);
+	free(n->iri_state);
 	memset(n, 0, sizeof(*n));
 }
 

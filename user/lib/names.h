@@ -12,12 +12,13 @@
 #define ZT_NAMES_PATH ZT_RUN_DIR "/names"
 
 enum zt_name_kind { ZT_N_RULE, ZT_N_USER, ZT_N_VNET, ZT_N_DEVICE, ZT_N_ROUTE,
-		    ZT_N_TUNNEL, ZT_N_IFACE, ZT_N_KINDS };
+		    ZT_N_TUNNEL, ZT_N_IFACE, ZT_N_HOSTROUTE, ZT_N_KINDS };
 
 struct zt_names {
 	char **v[ZT_N_KINDS];   /* v[kind][id] or NULL */
 	__u32 n[ZT_N_KINDS];    /* ids < n */
 	char *config;           /* the config file these came from */
+	char *iri_state;        /* the IRI allocations file (names of IRIs) */
 	__u32 generation;
 };
 

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "addr.h"
 #include "loader.h"
+#include "iri.h"
 #include "names.h"
 #include "out.h"
 #include "zt_abi.h"
@@ -31,7 +32,8 @@ static void usage(FILE *f)
 		"Prints what the kernel holds (all sections when none is named):\n"
 		"  routes   destination prefixes per vnet: route, tunnel, rule set\n"
 		"  devices  enrolled source addresses per interface: device, user, vnet\n"
-		"  iri      the IRI pools and the initial resolved IPs DNS allocated\n"
+		"  iri      the IRI pools and the initial resolved IPs DNS allocated: hostname,\n"
+		"           route, tunnel, seconds since last answered, flows using it\n"
 		"  flows    the flow cache: 5-tuple, verdict, rule, packets, bytes, age\n"
 		"  policy   generation, default action, the rules in precedence order\n"
 		"  stats    packets and bytes by verdict and reason, and other counters\n"
@@ -142,6 +144,8 @@ static void rows_load(void)
 
 static const char *route_nm(__u32 id, char *buf, size_t n)
 {
+	if (id & ZT_ROUTE_ID_HOST)
+		return nm(ZT_N_HOSTROUTE, id & ~ZT_ROUTE_ID_HOST, buf, n);
 	rows_load();
 	if (id < n_route_pfx && route_pfx[id].family)
 		return zt_prefix_str(&route_pfx[id], buf, n);
@@ -209,13 +213,42 @@ static void dump_devices(void)
 	out_arr_end();
 }
 
-/* Initial resolved IPs the DNS server allocated, and the pools. */
+static __u32 vnet_by_name(void *arg, const char *name)
+{
+	__u32 i;
+
+	(void)arg;
+	for (i = 0; i < N.n[ZT_N_VNET]; i++)
+		if (N.v[ZT_N_VNET][i] && !strcmp(N.v[ZT_N_VNET][i], name))
+			return i;
+	return 0;
+}
+
+struct iri_row {
+	struct zt_iri_key k;
+	struct zt_dst d;
+	__u64 flows;
+};
+
+static int iri_row_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct zt_iri_key));
+}
+
+/* Initial resolved IPs the DNS server allocated, and the pools: the name
+ * and age from ztd's state file, the flows from the flow cache. */
 static void dump_iri(void)
 {
 	const struct zt_half_cfg *h = &S.half[active()];
 	struct zt_iri_key k, next;
+	struct zt_flow_key fk, fnext;
+	struct zt_iri_pool pool = { 0 };
+	struct zt_prefix p4 = { .family = ZT_AF_INET }, p6 = { .family = ZT_AF_INET6 };
+	struct iri_row *rows_ = NULL;
+	size_t n = 0, cap = 0, i, skipped;
 	void *prev = NULL;
 	char a[64], m[64];
+	__u64 now = (__u64)time(NULL);
 
 	inet_ntop(AF_INET, h->iri4_addr, a, sizeof(a));
 	inet_ntop(AF_INET, h->iri4_mask, m, sizeof(m));
@@ -227,30 +260,73 @@ static void dump_iri(void)
 	out_str("ipv6", ", %s", a);
 	out_str("ipv6_mask", " mask %s\n", m);
 	out_obj_end();
-	out_text("%-40s %-10s %-18s %-12s %-8s\n", "ADDRESS", "VNET", "ROUTE", "TUNNEL", "PATH");
-	out_arr_start("iri");
 	while (!bpf_map_get_next_key(M.iri, prev, &next)) {
 		struct zt_iri_val v;
-		const struct zt_dst *d;
-		char b1[16], b2[ZT_PREFIX_STRLEN], b3[16];
 
 		k = next;
 		prev = &k;
-		if (bpf_map_lookup_elem(M.iri, &k, &v))
+		if (bpf_map_lookup_elem(M.iri, &k, &v) ||
+		    !(v.half[active()].flags & ZT_DST_F_ROUTED))
 			continue;
-		d = &v.half[active()];
-		if (!(d->flags & ZT_DST_F_ROUTED))
+		if (n == cap) {
+			struct iri_row *q = realloc(rows_, (cap = cap ? 2 * cap : 64) * sizeof(*q));
+
+			if (!q)
+				break;
+			rows_ = q;
+		}
+		rows_[n++] = (struct iri_row){ k, v.half[active()], 0 };
+	}
+	qsort(rows_, n, sizeof(*rows_), iri_row_cmp);
+	prev = NULL;
+	while (n && !bpf_map_get_next_key(M.flows, prev, &fnext)) {
+		struct zt_flow fv;
+		struct iri_row key = { 0 }, *r;
+
+		fk = fnext;
+		prev = &fk;
+		if (bpf_map_lookup_elem(M.flows, &fk, &fv))
 			continue;
-		inet_ntop(k.family == ZT_AF_INET6 ? AF_INET6 : AF_INET, k.addr, a, sizeof(a));
+		key.k.vnet_id = fv.vnet_id;
+		key.k.family = fk.family;
+		memcpy(key.k.addr, fk.dst, 16);
+		r = bsearch(&key, rows_, n, sizeof(*rows_), iri_row_cmp);
+		if (r)
+			r->flows++;
+	}
+	/* Every address can be in the file: the pools are for the lookups. */
+	zt_iri_pool_init(&pool, &p4, &p6, ZT_MAX_IRIS, 0);
+	if (N.iri_state)
+		zt_iri_load(&pool, N.iri_state, vnet_by_name, NULL, &skipped);
+	out_text("%-28s %-32s %-10s %-18s %-12s %-7s %8s %6s\n", "ADDRESS", "HOSTNAME", "VNET",
+		 "ROUTE", "TUNNEL", "PATH", "ANSWERED", "FLOWS");
+	out_arr_start("iri");
+	for (i = 0; i < n; i++) {
+		const struct iri_row *r = &rows_[i];
+		long j = zt_iri_find_addr(&pool, r->k.family, r->k.addr);
+		const struct zt_iri *ia = j >= 0 && pool.a[j].vnet == r->k.vnet_id ? &pool.a[j] : NULL;
+		char b1[16], b2[ZT_PREFIX_STRLEN], b3[16], age[32] = "-";
+
+		inet_ntop(r->k.family == ZT_AF_INET6 ? AF_INET6 : AF_INET, r->k.addr, a, sizeof(a));
+		if (ia)
+			snprintf(age, sizeof(age), "%llus",
+				 (unsigned long long)(now > ia->last_answer ? now - ia->last_answer : 0));
 		out_obj_start(NULL);
-		out_str("address", "%-40s ", a);
-		out_str("vnet", "%-10s ", nm(ZT_N_VNET, k.vnet_id, b1, sizeof(b1)));
-		out_str("route", "%-18s ", route_nm(d->route_id, b2, sizeof(b2)));
-		out_str("tunnel", "%-12s ", nm(ZT_N_TUNNEL, d->tunnel_id, b3, sizeof(b3)));
-		out_str("path", "%-8s\n", d->flags & ZT_DST_F_LOCAL ? "direct" : "steer");
+		out_str("address", "%-28s ", a);
+		out_str("hostname", "%-32s ", ia ? ia->name : "?");
+		out_str("vnet", "%-10s ", nm(ZT_N_VNET, r->k.vnet_id, b1, sizeof(b1)));
+		out_str("route", "%-18s ", route_nm(r->d.route_id, b2, sizeof(b2)));
+		out_str("tunnel", "%-12s ", nm(ZT_N_TUNNEL, r->d.tunnel_id, b3, sizeof(b3)));
+		out_str("path", "%-7s ", r->d.flags & ZT_DST_F_LOCAL ? "direct" : "steer");
+		out_str("answered_ago", "%8s ", age);
+		if (ia)
+			out_u64("last_answer", NULL, ia->last_answer);
+		out_u64("flows", "%6llu\n", r->flows);
 		out_obj_end();
 	}
 	out_arr_end();
+	zt_iri_pool_free(&pool);
+	free(rows_);
 }
 
 static void dump_flows(void)

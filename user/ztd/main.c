@@ -87,9 +87,18 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 		zt_policy_build_free(&pb);
 		return err;
 	}
+	err = d->dns ? ztd_dns_iris(d, cfg, &c) : 0;
+	if (err) {
+		pr_warn("%s: the IRI table: %s\n", cfg->path, strerror(-err));
+		zt_compiled_free(&c);
+		zt_policy_build_free(&pb);
+		return err;
+	}
 	t1 = now_ms();
 	err = zt_apply(&d->b.m, &c, &d->mirror, &st);
 	d->settling = !err;
+	if (!err && d->dns)
+		ztd_dns_applied(d, &c);
 	zt_compiled_free(&c);
 	zt_policy_build_free(&pb);
 	if (err) {
@@ -206,6 +215,8 @@ int ztd_reload(struct ztd *d)
 	zt_config_free(&d->cfg);
 	d->cfg = cfg;
 	memcpy(d->ifindex, ifindex, sizeof(ifindex));
+	if (ztd_dns_reload(d))
+		pr_warn("DNS: still answering on the previous addresses\n");
 	for (i = 0; i < d->cfg.n_ifaces; i++)
 		for (j = 0; j < n_old; j++)
 			if (old[j] == d->ifindex[i])
@@ -233,55 +244,32 @@ refused: {
 
 /* ---- network log -------------------------------------------------------- */
 
-/* A JSON string value; names come from our own config, but are escaped. */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct ztd *d = ctx;
 	const struct zt_event *e = data;
 	char src[64], dst[64], tbuf[64], pbuf[8];
 	__s64 real = 0;
-	struct tm tm;
-	time_t secs;
 	FILE *f = d->netlog;
 
 	if (!f || size < sizeof(*e))
 		return 0;
 	real = (__s64)e->ts_ns + d->mono_to_real_ns;
-	secs = (time_t)(real / 1000000000);
-	gmtime_r(&secs, &tm);
-	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
 	inet_ntop(e->family == ZT_AF_INET6 ? AF_INET6 : AF_INET, e->src, src, sizeof(src));
 	inet_ntop(e->family == ZT_AF_INET6 ? AF_INET6 : AF_INET, e->dst, dst, sizeof(dst));
-	fprintf(f, "{\"time\":\"%s.%03dZ\",\"interface\":", tbuf,
-		(int)((real / 1000000) % 1000));
+	fprintf(f, "{\"time\":\"%s\",\"interface\":", zt_log_time(tbuf, sizeof(tbuf), real));
 	/* The names ztd recorded at its last apply: no syscall per event. */
-	json_str(f, zt_name(&d->names, ZT_N_IFACE, e->ifindex));
+	zt_json_str(f, zt_name(&d->names, ZT_N_IFACE, e->ifindex));
 	fprintf(f, ",\"device\":");
-	json_str(f, zt_name(&d->names, ZT_N_DEVICE, e->device_id));
+	zt_json_str(f, zt_name(&d->names, ZT_N_DEVICE, e->device_id));
 	fprintf(f, ",\"user_email\":");
-	json_str(f, zt_name(&d->names, ZT_N_USER, e->user_id));
+	zt_json_str(f, zt_name(&d->names, ZT_N_USER, e->user_id));
 	fprintf(f, ",\"vnet\":");
-	json_str(f, zt_name(&d->names, ZT_N_VNET, e->vnet_id));
+	zt_json_str(f, zt_name(&d->names, ZT_N_VNET, e->vnet_id));
 	fprintf(f, ",\"src\":\"%s\",\"dst\":\"%s\",\"protocol\":\"%s\",\"src_port\":%u,"
 		"\"dst_port\":%u,\"rule\":", src, dst, zt_proto_name(e->proto, pbuf, sizeof(pbuf)),
 		ntohs(e->sport), ntohs(e->dport));
-	json_str(f, e->rule_id ? zt_name(&d->names, ZT_N_RULE, e->rule_id) : "");
+	zt_json_str(f, e->rule_id ? zt_name(&d->names, ZT_N_RULE, e->rule_id) : "");
 	fprintf(f, ",\"rule_id\":%u,\"action\":\"%s\",\"reason\":\"%s\",\"generation\":%u}\n",
 		e->rule_id, zt_verdict_name(e->verdict), zt_reason_name(e->reason), e->generation);
 	return 0;
@@ -320,6 +308,10 @@ static int run(struct ztd *d)
 	/* The steering route and rule before any packet can be marked: a
 	 * steered flow must reach the proxy, never be forwarded unchecked. */
 	err = zt_nl_steering(true);
+	/* The IRI allocations before the first apply, so that it keeps the
+	 * pinned ones clients may have cached. */
+	if (!err)
+		err = ztd_dns_open(d);
 	if (!err)
 		err = ztd_apply(d, &d->cfg, d->ifindex);
 	if (!err)
@@ -346,14 +338,18 @@ static int run(struct ztd *d)
 	pr_info("running; control socket %s; SIGHUP reloads, SIGTERM leaves the policy "
 		"enforced and exits\n", d->ctl_path);
 	for (;;) {
-		struct pollfd p[3 + 1 + ZT_CTL_MAX_CLIENTS] = {
+		struct pollfd p[3 + 1 + ZT_CTL_MAX_CLIENTS + 2 * ZT_MAX_DNS_LISTEN + 2 +
+				ZTD_DNS_TCP_MAX] = {
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
 			{ .fd = zt_nl_watch_fd(d->links), .events = POLLIN } };
-		size_t np = 3;
+		size_t np = 3, nctl, ndns;
 		struct signalfd_siginfo si;
 
-		np += ztd_ctl_pollfds(d, p + np, sizeof(p) / sizeof(p[0]) - np);
+		nctl = ztd_ctl_pollfds(d, p + np, sizeof(p) / sizeof(p[0]) - np);
+		np += nctl;
+		ndns = ztd_dns_pollfds(d, p + np, sizeof(p) / sizeof(p[0]) - np);
+		np += ndns;
 		/* Events arrive without a wakeup until the ring fills up:
 		 * the timeout is what picks up a trickle. */
 		if (poll(p, np, d->settling ? 0 : ZT_EVENTS_POLL_MS) < 0 && errno != EINTR) {
@@ -363,7 +359,9 @@ static int run(struct ztd *d)
 		ring_buffer__consume(rb);
 		if (p[2].revents & POLLIN)
 			ztd_links_read(d);
-		ztd_ctl_serve(d, p + 3, np - 3);
+		ztd_ctl_serve(d, p + 3, nctl);
+		ztd_dns_serve(d, p + 3 + nctl, ndns);
+		ztd_dns_tick(d);
 		if (d->settling && !(d->settling = zt_apply_settle(&d->b.m, &d->mirror,
 								     ZTD_SETTLE_BATCH)) &&
 		    d->mirror.settle_written)
@@ -381,6 +379,7 @@ static int run(struct ztd *d)
 	}
 	ring_buffer__consume(rb);
 out:
+	ztd_dns_close(d);
 	ring_buffer__free(rb);
 	if (sfd >= 0)
 		close(sfd);

@@ -17,6 +17,14 @@
 /* Entries zt_apply_settle looks at per turn of the event loop (~3 us per
  * write: a turn stays in the tens of milliseconds). */
 #define ZTD_SETTLE_BATCH 4096
+#define ZTD_DNS_TCP_MAX  64    /* DNS TCP clients at once; more are closed */
+#define ZTD_DNS_PENDING  1024  /* forwarded queries waiting for upstream */
+
+struct ztd_dns;
+struct ztd_dns_stats {
+	__u64 queries, answered, blocked, refused, forwarded, formerr, dropped;
+	__u64 exhausted, upstream_timeout, upstream_bad, send_failed, tcp, tcp_dropped;
+};
 
 struct ztd_client {
 	int fd;
@@ -48,6 +56,8 @@ struct ztd {
 	/* link watch */
 	struct zt_nl_watch *links;
 	bool links_changed;
+	/* DNS server and IRI allocations (dns.c) */
+	struct ztd_dns *dns;
 };
 
 /* Compiles cfg with the interfaces at ifindex[] and applies it; on success
@@ -69,5 +79,20 @@ int ztd_ctl_open(struct ztd *d);
 size_t ztd_ctl_pollfds(struct ztd *d, struct pollfd *p, size_t max);
 void ztd_ctl_serve(struct ztd *d, const struct pollfd *p, size_t n);
 void ztd_ctl_close(struct ztd *d);
+
+/* DNS (dns.c): open restores the IRI allocations from the state file and
+ * binds gateway.dns_listen; reload follows a new running config. */
+int ztd_dns_open(struct ztd *d);
+int ztd_dns_reload(struct ztd *d);
+void ztd_dns_close(struct ztd *d);
+size_t ztd_dns_pollfds(struct ztd *d, struct pollfd *p, size_t max);
+void ztd_dns_serve(struct ztd *d, const struct pollfd *p, size_t n);
+/* Timeouts and the state file; called every loop turn. */
+void ztd_dns_tick(struct ztd *d);
+/* Before an apply: the IRIs cfg routes, resolved by c, into c->iris. */
+int ztd_dns_iris(struct ztd *d, const struct zt_config *cfg, struct zt_compiled *c);
+/* After it: new IRIs are resolved with c's rule sets. */
+void ztd_dns_applied(struct ztd *d, const struct zt_compiled *c);
+const struct ztd_dns_stats *ztd_dns_stats(const struct ztd *d);
 
 #endif

@@ -1,0 +1,985 @@
+// SPDX-License-Identifier: GPL-2.0
+/* dns.c — ztd's DNS server: UDP and TCP on gateway.dns_listen. A query is
+ * read with the bounds-checked codec, decided by dnspolicy (policy, then
+ * hostname routes, then upstreams), and answered at once — or, when
+ * forwarded, when the upstream answers or its timeout passes. Nothing
+ * blocks: sockets are non-blocking, TCP clients are buffered and dropped
+ * when idle, so a bad or slow client never delays the others. Hostname
+ * answers come from the IRI pool; a fresh IRI is in the kernel's iri map
+ * before its answer leaves. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include "dns.h"
+#include "dnspolicy.h"
+#include "iri.h"
+#include "log.h"
+#include "ztd.h"
+
+#define TCP_IDLE_MS   10000   /* a TCP client silent this long is closed */
+#define TCP_OUT_MAX   (256 * 1024) /* a client not reading its answers is closed */
+#define UDP_BATCH     64      /* datagrams per socket per loop turn */
+#define FLOW_BUSY_S   300     /* a flow seen this recently holds its IRI */
+
+struct tcp_client {
+	int fd;
+	__u32 gen;                /* forwarded answers find the client by this */
+	__u64 last_ms;
+	struct src { __u8 family, addr[16]; __u16 port; } from;
+	__u8 in[2 + ZT_DNS_TCP_MAX];
+	size_t in_len;
+	__u8 *out;
+	size_t out_len, out_cap;
+};
+
+struct pending {
+	bool used;
+	__u16 id;                 /* the id sent upstream */
+	size_t up;                /* index into upstreams */
+	bool retried;
+	__u64 deadline_ms;
+	struct zt_dns_query q;
+	struct src from;
+	int ufd;                  /* UDP: the socket the query came on; -1: TCP */
+	int slot;                 /* TCP: the client's slot, -1: UDP */
+	__u32 tcp_gen;            /* and its generation (the slot may be reused) */
+	long device;
+};
+
+struct ztd_dns {
+	int udp[ZT_MAX_DNS_LISTEN], tcp[ZT_MAX_DNS_LISTEN];
+	struct zt_cfg_endpoint ep[ZT_MAX_DNS_LISTEN];
+	size_t n;
+	int up[2];                /* upstream sockets, IPv4 and IPv6 */
+	struct tcp_client *clients[ZTD_DNS_TCP_MAX];
+	__u32 tcp_gen;
+	struct pending pend[ZTD_DNS_PENDING];
+	struct zt_dns_table table;
+	struct zt_iri_pool pool;
+	bool pool_ready;
+	/* What an IRI resolves to in the policy in force (from the last
+	 * apply): its rules by host pattern. */
+	struct zt_host_set *hosts; size_t n_hosts;
+	__u32 anydst_set;
+	char state_path[512];
+	__u64 saved_ms;
+	FILE *log;
+	struct ztd_dns_stats st;
+	/* IRIs flows use, gathered once per exhausted allocation */
+	struct zt_iri_key *busy; size_t n_busy; bool busy_valid;
+};
+
+static __u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
+}
+
+static __u64 real_s(void)
+{
+	return (__u64)time(NULL);
+}
+
+static socklen_t to_sockaddr(__u8 family, const __u8 *addr, __u16 port,
+			     struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == ZT_AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)ss;
+
+		s->sin_family = AF_INET;
+		s->sin_port = htons(port);
+		memcpy(&s->sin_addr, addr, 4);
+		return sizeof(*s);
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	memcpy(&s6->sin6_addr, addr, 16);
+	return sizeof(*s6);
+}
+
+static void from_sockaddr(const struct sockaddr_storage *ss, struct src *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+
+		s->family = ZT_AF_INET;
+		memcpy(s->addr, &a->sin_addr, 4);
+		s->port = ntohs(a->sin_port);
+	} else {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+
+		s->family = ZT_AF_INET6;
+		memcpy(s->addr, &a->sin6_addr, 16);
+		s->port = ntohs(a->sin6_port);
+	}
+}
+
+/* ---- IRIs ------------------------------------------------------------------ */
+
+static const char *vnet_name(void *arg, __u32 id)
+{
+	struct ztd *d = arg;
+
+	return id && id <= d->cfg.n_vnets ? d->cfg.vnets[id - 1].name : NULL;
+}
+
+static __u32 vnet_id(void *arg, const char *name)
+{
+	struct ztd *d = arg;
+	size_t i;
+
+	for (i = 0; i < d->cfg.n_vnets; i++)
+		if (!strcmp(d->cfg.vnets[i].name, name))
+			return (__u32)i + 1;
+	return 0;
+}
+
+static void iri_key(const struct zt_iri *a, struct zt_iri_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->vnet_id = a->vnet;
+	k->family = a->family;
+	memcpy(k->addr, a->addr, 16);
+}
+
+static void iri_dst(struct ztd *d, const struct zt_compiled *c, const struct zt_iri *a,
+		    long r, struct zt_dst *dst)
+{
+	const struct zt_cfg_host_route *hr = &d->cfg.host_routes[r];
+
+	zt_compiled_iri_dst(c, a->name, ZT_ROUTE_ID_HOST | (__u32)(r + 1), hr->tunnel,
+			    d->cfg.tunnels[hr->tunnel - 1].local, dst);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct zt_iri_key));
+}
+
+/* Flows the kernel saw lately, to IRIs: those allocations are not reused. */
+static void gather_busy(struct ztd *d)
+{
+	struct ztd_dns *s = d->dns;
+	struct zt_flow_key k, next;
+	struct zt_flow v;
+	struct timespec ts;
+	size_t cap = 0;
+	__u64 now;
+	void *prev = NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	s->n_busy = 0;
+	while (!bpf_map_get_next_key(d->b.m.flows, prev, &next)) {
+		struct zt_iri_key ik = { 0 };
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(d->b.m.flows, &k, &v) ||
+		    v.last_seen_ns + FLOW_BUSY_S * 1000000000ULL < now)
+			continue;
+		ik.vnet_id = v.vnet_id;
+		ik.family = k.family;
+		memcpy(ik.addr, k.dst, 16);
+		if (s->n_busy == cap) {
+			size_t nc = cap ? 2 * cap : 256;
+			struct zt_iri_key *q = realloc(s->busy, nc * sizeof(*q));
+
+			if (!q)
+				break;
+			s->busy = q;
+			cap = nc;
+		}
+		s->busy[s->n_busy++] = ik;
+	}
+	qsort(s->busy, s->n_busy, sizeof(*s->busy), key_cmp);
+	s->busy_valid = true;
+}
+
+static bool iri_in_use(void *arg, const struct zt_iri *a)
+{
+	struct ztd *d = arg;
+	struct zt_iri_key k;
+
+	if (!d->dns->busy_valid)
+		gather_busy(d);
+	iri_key(a, &k);
+	return bsearch(&k, d->dns->busy, d->dns->n_busy, sizeof(k), key_cmp) != NULL;
+}
+
+/* A fresh allocation goes into the map, both halves alike, before its
+ * answer is sent (the next apply rewrites the inactive one anyway). */
+static int iri_publish(struct ztd *d, const struct zt_iri *a, long r)
+{
+	struct ztd_dns *s = d->dns;
+	struct zt_compiled c = { 0 };
+	struct zt_iri_key k;
+	struct zt_iri_val v;
+
+	c.hosts = s->hosts;
+	c.n_hosts = s->n_hosts;
+	c.anydst_set = s->anydst_set;
+	iri_dst(d, &c, a, r, &v.half[0]);
+	v.half[1] = v.half[0];
+	iri_key(a, &k);
+	return bpf_map_update_elem(d->b.m.iri, &k, &v, BPF_ANY) ? -errno : 0;
+}
+
+int ztd_dns_iris(struct ztd *d, const struct zt_config *cfg, struct zt_compiled *c)
+{
+	struct ztd_dns *s = d->dns;
+	struct zt_dns_table t;
+	size_t i;
+	int err;
+
+	/* The allocations are checked against the new config's routes. */
+	err = zt_dns_table_build(cfg, &t);
+	if (err)
+		return err;
+	c->iris = calloc(s->pool.n + 1, sizeof(*c->iris));
+	if (!c->iris) {
+		zt_dns_table_free(&t);
+		return -ENOMEM;
+	}
+	for (i = 0; i < s->pool.n; i++) {
+		const struct zt_iri *a = &s->pool.a[i];
+		long r = zt_host_index_find(&t.routes, a->name, a->vnet);
+		const struct zt_cfg_host_route *hr;
+		struct zt_iri_entry *e;
+
+		struct zt_prefix h = { .family = a->family,
+				       .len = a->family == ZT_AF_INET ? 32 : 128 };
+
+		memcpy(h.addr, a->addr, 16);
+		if (r < 0 || !zt_prefix_contains(a->family == ZT_AF_INET ? &cfg->iri4 : &cfg->iri6, &h))
+			continue; /* not routed now (kept for when its route returns),
+				   * or outside the new pool (released at the swap) */
+		hr = &cfg->host_routes[r];
+		e = &c->iris[c->n_iris++];
+		iri_key(a, &e->key);
+		zt_compiled_iri_dst(c, a->name, ZT_ROUTE_ID_HOST | (__u32)(r + 1), hr->tunnel,
+				    cfg->tunnels[hr->tunnel - 1].local, &e->dst);
+	}
+	qsort(c->iris, c->n_iris, sizeof(*c->iris), zt_iri_key_cmp);
+	zt_dns_table_free(&t);
+	return 0;
+}
+
+void ztd_dns_applied(struct ztd *d, const struct zt_compiled *c)
+{
+	struct ztd_dns *s = d->dns;
+	struct zt_host_set *h = malloc((c->n_hosts + 1) * sizeof(*h));
+
+	if (!h)
+		return; /* keep the previous sets: new IRIs get older rule sets */
+	memcpy(h, c->hosts, c->n_hosts * sizeof(*h));
+	free(s->hosts);
+	s->hosts = h;
+	s->n_hosts = c->n_hosts;
+	s->anydst_set = c->anydst_set;
+}
+
+/* ---- the log ----------------------------------------------------------------- */
+
+static void dns_log(struct ztd *d, const struct zt_dns_query *q, const struct src *from,
+		    long device, const char *action, int rcode, const char *answer, long route,
+		    long policy)
+{
+	FILE *f = d->dns->log;
+	const struct zt_cfg_device *dev = device >= 0 ? &d->cfg.devices[device] : NULL;
+	char t[40], a[64], tb[16];
+	struct timespec ts;
+
+	if (!f)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	inet_ntop(from->family == ZT_AF_INET ? AF_INET : AF_INET6, from->addr, a, sizeof(a));
+	fprintf(f, "{\"time\":\"%s\",\"src\":\"%s\",\"device\":",
+		zt_log_time(t, sizeof(t), (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec), a);
+	zt_json_str(f, dev ? (dev->name ? dev->name : "") : "");
+	fprintf(f, ",\"user_email\":");
+	zt_json_str(f, dev ? d->cfg.users[dev->user - 1] : "");
+	fprintf(f, ",\"vnet\":");
+	zt_json_str(f, d->cfg.vnets[(dev ? dev->vnet : d->cfg.default_vnet) - 1].name);
+	fprintf(f, ",\"name\":");
+	zt_json_str(f, q->name);
+	fprintf(f, ",\"type\":\"%s\",\"action\":\"%s\",\"rcode\":\"%s\",\"answer\":",
+		zt_dns_type_name(q->qtype, tb, sizeof(tb)), action, zt_dns_rcode_name(rcode));
+	zt_json_str(f, answer ? answer : "");
+	fprintf(f, ",\"route\":");
+	zt_json_str(f, route >= 0 ? d->cfg.host_routes[route].host : "");
+	fprintf(f, ",\"policy\":");
+	zt_json_str(f, policy >= 0 ? d->cfg.dns_policies[policy].name : "");
+	fprintf(f, "}\n");
+}
+
+/* ---- answering ------------------------------------------------------------------ */
+
+/* Sends a forwarded query to upstream p->up. */
+static int forward(struct ztd *d, struct pending *p)
+{
+	struct ztd_dns *s = d->dns;
+	const struct zt_cfg_endpoint *u = &d->cfg.upstreams[p->up];
+	struct sockaddr_storage ss;
+	socklen_t sl = to_sockaddr(u->family, u->addr, u->port, &ss);
+	__u8 buf[ZT_DNS_NAME_MAX + 64];
+	int len, fd = s->up[u->family == ZT_AF_INET6];
+
+	if (getrandom(&p->id, sizeof(p->id), GRND_NONBLOCK) != sizeof(p->id))
+		p->id = (__u16)(now_ms() * 2654435761u);
+	len = zt_dns_write_query(&p->q, p->id, buf, sizeof(buf));
+	if (len < 0 || fd < 0)
+		return len < 0 ? len : -EAFNOSUPPORT;
+	if (sendto(fd, buf, (size_t)len, MSG_DONTWAIT, (struct sockaddr *)&ss, sl) < 0)
+		return -errno;
+	p->deadline_ms = now_ms() + d->cfg.dns_timeout_ms;
+	return 0;
+}
+
+static void tcp_queue(struct ztd *d, struct tcp_client *c, const __u8 *msg, size_t len);
+
+/* A forwarded query's TCP client, if it is still connected. */
+static struct tcp_client *pending_client(struct ztd_dns *s, const struct pending *p)
+{
+	struct tcp_client *c = p->slot >= 0 ? s->clients[p->slot] : NULL;
+
+	return c && c->gen == p->tcp_gen ? c : NULL;
+}
+
+/* The reply to a forwarded query, to the client that asked. */
+static void deliver_pending(struct ztd *d, const struct pending *p, const __u8 *msg,
+			    size_t len);
+
+static void deliver_pending(struct ztd *d, const struct pending *p, const __u8 *msg,
+			    size_t len)
+{
+	struct tcp_client *c = pending_client(d->dns, p);
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (p->slot >= 0) {
+		if (c)
+			tcp_queue(d, c, msg, len);
+		return;
+	}
+	sl = to_sockaddr(p->from.family, p->from.addr, p->from.port, &ss);
+	if (sendto(p->ufd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&ss, sl) < 0)
+		d->dns->st.send_failed++;
+}
+
+static void udp_send(struct ztd *d, int fd, const struct src *to, const __u8 *msg, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = to_sockaddr(to->family, to->addr, to->port, &ss);
+
+	if (sendto(fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&ss, sl) < 0)
+		d->dns->st.send_failed++;
+}
+
+/* Answers (or forwards) one query. Returns the reply length in out, 0 for
+ * no reply now (dropped, or forwarded). */
+static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int slot,
+		     const struct src *from, __u8 *out, size_t outsz)
+{
+	struct tcp_client *tcp = slot >= 0 ? d->dns->clients[slot] : NULL;
+	struct ztd_dns *s = d->dns;
+	struct zt_dns_query q;
+	struct zt_dns_reply r = { .rcode = ZT_DNS_NOERROR, .ede = -1 };
+	struct zt_dns_rr rr;
+	struct zt_dns_decision dd = { .route = -1, .policy = -1 };
+	const struct zt_cfg_device *dev;
+	const char *action = "answer";
+	char ans[64] = "", ede[300];
+	long device;
+	size_t limit;
+	int err, n;
+
+	s->st.queries++;
+	err = zt_dns_parse_query(msg, len, &q);
+	if (err == -ENOMSG) {
+		s->st.dropped++;
+		return 0;
+	}
+	limit = tcp ? ZT_DNS_TCP_MAX : zt_dns_udp_limit(&q);
+	if (limit > outsz)
+		limit = outsz;
+	device = zt_dns_device(&s->table, from->family, from->addr);
+	dev = device >= 0 ? &d->cfg.devices[device] : NULL;
+	if (err) {
+		r.rcode = err == -EOPNOTSUPP ? ZT_DNS_NOTIMP :
+			  err == -EPROTONOSUPPORT ? ZT_DNS_BADVERS : ZT_DNS_FORMERR;
+		s->st.formerr += r.rcode == ZT_DNS_FORMERR;
+		action = "malformed";
+		goto reply;
+	}
+	if (q.qclass != ZT_DNS_C_IN) {
+		r.rcode = ZT_DNS_REFUSED;
+		action = "refuse";
+		goto reply;
+	}
+	zt_dns_decide(&d->cfg, &s->table, q.name, q.qtype, dev ? dev->user : 0,
+		      dev ? dev->groups : 0, dev ? dev->vnet : d->cfg.default_vnet, &dd);
+	action = zt_dns_action_name(dd.action);
+	switch (dd.action) {
+	case ZT_DNSA_BLOCK:
+		r.rcode = ZT_DNS_NXDOMAIN;
+		r.ede = ZT_DNS_EDE_BLOCKED;
+		snprintf(ede, sizeof(ede), "blocked by DNS policy '%s'",
+			 d->cfg.dns_policies[dd.policy].name);
+		r.ede_text = ede;
+		s->st.blocked++;
+		break;
+	case ZT_DNSA_NODATA:
+		r.aa = true;
+		break;
+	case ZT_DNSA_REFUSE:
+		r.rcode = ZT_DNS_REFUSED;
+		s->st.refused++;
+		break;
+	case ZT_DNSA_FORWARD: {
+		struct pending *p = NULL;
+		size_t i;
+
+		for (i = 0; i < ZTD_DNS_PENDING && !p; i++)
+			if (!s->pend[i].used)
+				p = &s->pend[i];
+		if (!p) {
+			r.rcode = ZT_DNS_SERVFAIL;
+			action = "forward-busy";
+			break;
+		}
+		*p = (struct pending){ .used = true, .q = q, .from = *from, .ufd = ufd,
+				       .slot = slot, .tcp_gen = tcp ? tcp->gen : 0,
+				       .device = device };
+		if (forward(d, p)) {
+			p->used = false;
+			r.rcode = ZT_DNS_SERVFAIL;
+			action = "forward-failed";
+			break;
+		}
+		s->st.forwarded++;
+		return 0; /* answered when upstream answers */
+	}
+	case ZT_DNSA_IRI: {
+		__u8 fam = q.qtype == ZT_DNS_T_A ? ZT_AF_INET : ZT_AF_INET6;
+		__u32 vnet = dev ? dev->vnet : d->cfg.default_vnet;
+		bool fresh;
+		long i;
+
+		r.aa = true;
+		s->busy_valid = false;
+		i = zt_iri_get(&s->pool, q.name, vnet, fam, real_s(), iri_in_use, d, &fresh);
+		if (i == -EAFNOSUPPORT) {
+			action = "nodata";
+			break; /* no pool for this family: NODATA */
+		}
+		if (i < 0) {
+			r.rcode = ZT_DNS_SERVFAIL;
+			action = "pool-exhausted";
+			s->st.exhausted++;
+			pr_warn("DNS: no initial resolved IP left for %s (%s pool %s full, none "
+				"idle): answering SERVFAIL\n", q.name, fam == ZT_AF_INET ? "IPv4" : "IPv6",
+				fam == ZT_AF_INET ? "ipv4" : "ipv6");
+			break;
+		}
+		if (fresh && iri_publish(d, &s->pool.a[i], dd.route)) {
+			r.rcode = ZT_DNS_SERVFAIL;
+			action = "iri-map-full";
+			pr_warn("DNS: writing the IRI for %s to the iri map: %s\n", q.name,
+				strerror(errno));
+			break;
+		}
+		rr.type = q.qtype;
+		rr.ttl = d->cfg.dns_ttl;
+		rr.rdlen = fam == ZT_AF_INET ? 4 : 16;
+		memcpy(rr.rdata, s->pool.a[i].addr, 16);
+		r.an = &rr;
+		r.n_an = 1;
+		inet_ntop(fam == ZT_AF_INET ? AF_INET : AF_INET6, rr.rdata, ans, sizeof(ans));
+		s->st.answered++;
+		break;
+	}
+	}
+reply:
+	n = zt_dns_write_reply(&q, &r, out, limit);
+	if (n < 0) {
+		s->st.dropped++;
+		return 0;
+	}
+	dns_log(d, &q, from, device, action, r.rcode, ans, dd.route, dd.policy);
+	return (size_t)n;
+}
+
+/* An upstream's answer: relayed to the client that asked. */
+static void upstream_read(struct ztd *d, int fd)
+{
+	struct ztd_dns *s = d->dns;
+	__u8 in[ZT_DNS_UDP_MAX + 1], out[ZT_DNS_TCP_MAX];
+	int k;
+
+	for (k = 0; k < UDP_BATCH; k++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct src from;
+		ssize_t n = recvfrom(fd, in, sizeof(in), MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
+		size_t i;
+
+		if (n < 0)
+			return;
+		from_sockaddr(&ss, &from);
+		for (i = 0; i < ZTD_DNS_PENDING; i++) {
+			struct pending *p = &s->pend[i];
+			const struct zt_cfg_endpoint *u;
+			int len;
+
+			if (!p->used || n < 2 || (__u16)(in[0] << 8 | in[1]) != p->id)
+				continue;
+			u = &d->cfg.upstreams[p->up];
+			if (u->family != from.family || u->port != from.port ||
+			    memcmp(u->addr, from.addr, 16))
+				continue; /* not from where it went: not the answer */
+			len = zt_dns_relay(in, (size_t)n, &p->q, p->id, out,
+					   p->slot >= 0 ? ZT_DNS_TCP_MAX : zt_dns_udp_limit(&p->q));
+			if (len < 0) {
+				s->st.upstream_bad++;
+				continue;
+			}
+			deliver_pending(d, p, out, (size_t)len);
+			dns_log(d, &p->q, &p->from, p->device, "forward", out[3] & 0xf, NULL, -1, -1);
+			p->used = false;
+			break;
+		}
+	}
+}
+
+static void udp_read(struct ztd *d, int fd)
+{
+	__u8 in[ZT_DNS_TCP_MAX], out[ZT_DNS_UDP_MAX];
+	int k;
+
+	for (k = 0; k < UDP_BATCH; k++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct src from;
+		ssize_t n = recvfrom(fd, in, sizeof(in), MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
+		size_t len;
+
+		if (n < 0)
+			return;
+		from_sockaddr(&ss, &from);
+		len = answer(d, in, (size_t)n, fd, -1, &from, out, sizeof(out));
+		if (len)
+			udp_send(d, fd, &from, out, len);
+	}
+}
+
+/* ---- TCP --------------------------------------------------------------------------- */
+
+static void tcp_close(struct ztd *d, size_t i)
+{
+	struct tcp_client *c = d->dns->clients[i];
+
+	close(c->fd);
+	free(c->out);
+	free(c);
+	d->dns->clients[i] = NULL;
+}
+
+static void tcp_queue(struct ztd *d, struct tcp_client *c, const __u8 *msg, size_t len)
+{
+	if (c->out_len + 2 + len > TCP_OUT_MAX) {
+		d->dns->st.tcp_dropped++;
+		c->in_len = 0;
+		shutdown(c->fd, SHUT_RDWR); /* not reading: closed at the next turn */
+		return;
+	}
+	if (c->out_len + 2 + len > c->out_cap) {
+		size_t nc = c->out_cap ? c->out_cap : 4096;
+		__u8 *q;
+
+		while (nc < c->out_len + 2 + len)
+			nc *= 2;
+		q = realloc(c->out, nc);
+		if (!q)
+			return;
+		c->out = q;
+		c->out_cap = nc;
+	}
+	c->out[c->out_len] = (__u8)(len >> 8);
+	c->out[c->out_len + 1] = (__u8)len;
+	memcpy(c->out + c->out_len + 2, msg, len);
+	c->out_len += 2 + len;
+}
+
+static void tcp_accept(struct ztd *d, int lfd)
+{
+	struct ztd_dns *s = d->dns;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct tcp_client *c;
+	size_t i;
+	int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (i = 0; i < ZTD_DNS_TCP_MAX && s->clients[i]; i++)
+		;
+	if (i == ZTD_DNS_TCP_MAX || !(c = calloc(1, sizeof(*c)))) {
+		s->st.tcp_dropped++;
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->gen = ++s->tcp_gen;
+	c->last_ms = now_ms();
+	from_sockaddr(&ss, &c->from);
+	s->clients[i] = c;
+	s->st.tcp++;
+}
+
+/* Reads what a client sent and answers each whole message in it. */
+static void tcp_read(struct ztd *d, size_t i)
+{
+	struct tcp_client *c = d->dns->clients[i];
+	__u8 out[ZT_DNS_TCP_MAX];
+	ssize_t n = read(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
+	size_t off = 0;
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			tcp_close(d, i);
+		return;
+	}
+	c->in_len += (size_t)n;
+	c->last_ms = now_ms();
+	while (c->in_len - off >= 2) {
+		size_t mlen = (size_t)(c->in[off] << 8 | c->in[off + 1]), len;
+
+		if (c->in_len - off < 2 + mlen)
+			break;
+		len = answer(d, c->in + off + 2, mlen, -1, (int)i, &c->from, out, sizeof(out));
+		if (len)
+			tcp_queue(d, c, out, len);
+		off += 2 + mlen;
+	}
+	memmove(c->in, c->in + off, c->in_len - off);
+	c->in_len -= off;
+}
+
+static void tcp_write(struct ztd *d, size_t i)
+{
+	struct tcp_client *c = d->dns->clients[i];
+	ssize_t n = write(c->fd, c->out, c->out_len);
+
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			tcp_close(d, i);
+		return;
+	}
+	memmove(c->out, c->out + n, c->out_len - (size_t)n);
+	c->out_len -= (size_t)n;
+}
+
+/* ---- sockets and the loop ----------------------------------------------------------- */
+
+static int bind_one(const struct zt_cfg_endpoint *ep, int type)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = to_sockaddr(ep->family, ep->addr, ep->port, &ss);
+	int fd = socket(ep->family == ZT_AF_INET ? AF_INET : AF_INET6,
+			type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1, err;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ep->family == ZT_AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sl) || (type == SOCK_STREAM && listen(fd, 64))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static const char *ep_str(const struct zt_cfg_endpoint *ep, char *buf, size_t len)
+{
+	char a[64];
+
+	inet_ntop(ep->family == ZT_AF_INET ? AF_INET : AF_INET6, ep->addr, a, sizeof(a));
+	snprintf(buf, len, ep->family == ZT_AF_INET ? "%s:%u" : "[%s]:%u", a, ep->port);
+	return buf;
+}
+
+static void close_listeners(struct ztd_dns *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		close(s->udp[i]);
+		close(s->tcp[i]);
+	}
+	s->n = 0;
+}
+
+/* (Re)binds the listeners when cfg names other addresses; on failure the
+ * old ones stay. */
+static int listen_all(struct ztd_dns *s, const struct zt_config *cfg)
+{
+	int udp[ZT_MAX_DNS_LISTEN], tcp[ZT_MAX_DNS_LISTEN];
+	char b[80];
+	size_t i, j;
+	int err = 0;
+
+	if (s->n == cfg->n_dns_listen && !memcmp(s->ep, cfg->dns_listen, s->n * sizeof(*s->ep)))
+		return 0;
+	close_listeners(s); /* a port cannot be bound twice */
+	for (i = 0; i < cfg->n_dns_listen; i++) {
+		udp[i] = bind_one(&cfg->dns_listen[i], SOCK_DGRAM);
+		tcp[i] = udp[i] < 0 ? udp[i] : bind_one(&cfg->dns_listen[i], SOCK_STREAM);
+		if (udp[i] < 0 || tcp[i] < 0) {
+			err = udp[i] < 0 ? udp[i] : tcp[i];
+			pr_warn("DNS: listening on %s: %s\n", ep_str(&cfg->dns_listen[i], b, sizeof(b)),
+				strerror(-err));
+			if (udp[i] >= 0)
+				close(udp[i]);
+			for (j = 0; j < i; j++) {
+				close(udp[j]);
+				close(tcp[j]);
+			}
+			return err;
+		}
+	}
+	for (i = 0; i < cfg->n_dns_listen; i++) {
+		s->udp[i] = udp[i];
+		s->tcp[i] = tcp[i];
+		s->ep[i] = cfg->dns_listen[i];
+		pr_info("DNS: answering on %s (UDP and TCP)\n", ep_str(&s->ep[i], b, sizeof(b)));
+	}
+	s->n = cfg->n_dns_listen;
+	return 0;
+}
+
+static int open_dns_log(struct ztd_dns *s, const struct zt_config *cfg)
+{
+	FILE *f = NULL;
+
+	if (cfg->dns_log) {
+		f = fopen(cfg->dns_log, "ae");
+		if (!f) {
+			int err = -errno;
+
+			pr_warn("opening DNS log %s: %s\n", cfg->dns_log, strerror(errno));
+			return err;
+		}
+		setvbuf(f, NULL, _IOLBF, 0);
+	}
+	if (s->log)
+		fclose(s->log);
+	s->log = f;
+	return 0;
+}
+
+int ztd_dns_open(struct ztd *d)
+{
+	struct ztd_dns *s = calloc(1, sizeof(*s));
+	size_t skipped = 0;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	d->dns = s;
+	s->up[0] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	s->up[1] = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	err = zt_iri_pool_init(&s->pool, &d->cfg.iri4, &d->cfg.iri6, ZT_MAX_IRIS,
+			       2ULL * d->cfg.dns_ttl > 120 ? 2ULL * d->cfg.dns_ttl : 120);
+	if (err)
+		return err;
+	snprintf(s->state_path, sizeof(s->state_path), "%s/iri.state", d->cfg.state_dir);
+	err = zt_iri_load(&s->pool, s->state_path, vnet_id, d, &skipped);
+	if (err && err != -ENOENT)
+		pr_warn("DNS: reading %s: %s; starting with no IRI allocations\n", s->state_path,
+			strerror(-err));
+	else if (!err)
+		pr_info("DNS: %zu IRI allocations restored from %s%s\n", s->pool.n, s->state_path,
+			skipped ? " (some lines skipped: outside the pools or unknown vnets)" : "");
+	err = zt_dns_table_build(&d->cfg, &s->table);
+	if (!err)
+		err = listen_all(s, &d->cfg);
+	if (!err)
+		err = open_dns_log(s, &d->cfg);
+	return err;
+}
+
+int ztd_dns_reload(struct ztd *d)
+{
+	struct ztd_dns *s = d->dns;
+	struct zt_dns_table t;
+	size_t dropped;
+	int err;
+
+	err = zt_dns_table_build(&d->cfg, &t);
+	if (err)
+		return err;
+	zt_dns_table_free(&s->table);
+	s->table = t;
+	dropped = zt_iri_pool_reprefix(&s->pool, &d->cfg.iri4, &d->cfg.iri6);
+	if (dropped)
+		pr_info("DNS: %zu IRI allocations outside the new pools released\n", dropped);
+	snprintf(s->state_path, sizeof(s->state_path), "%s/iri.state", d->cfg.state_dir);
+	err = listen_all(s, &d->cfg);
+	open_dns_log(s, &d->cfg);
+	return err;
+}
+
+static void save_state(struct ztd *d)
+{
+	struct ztd_dns *s = d->dns;
+	int err;
+
+	if (!s->pool.dirty)
+		return;
+	mkdir(d->cfg.state_dir, 0700);
+	err = zt_iri_save(&s->pool, s->state_path, vnet_name, d);
+	if (err)
+		pr_warn("DNS: saving IRI allocations to %s: %s\n", s->state_path, strerror(-err));
+	else
+		s->pool.dirty = false;
+	s->saved_ms = now_ms();
+}
+
+void ztd_dns_close(struct ztd *d)
+{
+	struct ztd_dns *s = d->dns;
+	size_t i;
+
+	if (!s)
+		return;
+	save_state(d);
+	close_listeners(s);
+	for (i = 0; i < ZTD_DNS_TCP_MAX; i++)
+		if (s->clients[i])
+			tcp_close(d, i);
+	for (i = 0; i < 2; i++)
+		if (s->up[i] >= 0)
+			close(s->up[i]);
+	if (s->log)
+		fclose(s->log);
+	zt_dns_table_free(&s->table);
+	zt_iri_pool_free(&s->pool);
+	free(s->hosts);
+	free(s->busy);
+	free(s);
+	d->dns = NULL;
+}
+
+size_t ztd_dns_pollfds(struct ztd *d, struct pollfd *p, size_t max)
+{
+	struct ztd_dns *s = d->dns;
+	size_t n = 0, i;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < s->n && n + 2 <= max; i++) {
+		p[n++] = (struct pollfd){ .fd = s->udp[i], .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = s->tcp[i], .events = POLLIN };
+	}
+	for (i = 0; i < 2 && n < max; i++)
+		p[n++] = (struct pollfd){ .fd = s->up[i], .events = POLLIN };
+	for (i = 0; i < ZTD_DNS_TCP_MAX && n < max; i++)
+		if (s->clients[i])
+			p[n++] = (struct pollfd){ .fd = s->clients[i]->fd,
+						  .events = POLLIN | (s->clients[i]->out_len ?
+								      POLLOUT : 0) };
+	return n;
+}
+
+void ztd_dns_serve(struct ztd *d, const struct pollfd *p, size_t n)
+{
+	struct ztd_dns *s = d->dns;
+	size_t i, j;
+
+	if (!s)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!p[i].revents)
+			continue;
+		for (j = 0; j < s->n; j++) {
+			if (p[i].fd == s->udp[j])
+				udp_read(d, p[i].fd);
+			else if (p[i].fd == s->tcp[j])
+				tcp_accept(d, p[i].fd);
+		}
+		if (p[i].fd == s->up[0] || p[i].fd == s->up[1])
+			upstream_read(d, p[i].fd);
+		for (j = 0; j < ZTD_DNS_TCP_MAX; j++) {
+			struct tcp_client *c = s->clients[j];
+
+			if (!c || c->fd != p[i].fd)
+				continue;
+			if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
+				tcp_read(d, j);
+			if (s->clients[j] && (p[i].revents & POLLOUT))
+				tcp_write(d, j);
+			break;
+		}
+	}
+}
+
+void ztd_dns_tick(struct ztd *d)
+{
+	struct ztd_dns *s = d->dns;
+	__u64 now = now_ms();
+	__u8 out[ZT_DNS_UDP_MAX];
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < ZTD_DNS_PENDING; i++) {
+		struct pending *p = &s->pend[i];
+		struct zt_dns_reply r = { .rcode = ZT_DNS_SERVFAIL, .ede = -1 };
+		int len;
+
+		if (!p->used || p->deadline_ms > now)
+			continue;
+		/* One more try at the next upstream, then SERVFAIL. */
+		if (!p->retried && d->cfg.n_upstreams > 1) {
+			p->retried = true;
+			p->up = (p->up + 1) % d->cfg.n_upstreams;
+			if (!forward(d, p))
+				continue;
+		}
+		s->st.upstream_timeout++;
+		len = zt_dns_write_reply(&p->q, &r, out, zt_dns_udp_limit(&p->q));
+		if (len > 0)
+			deliver_pending(d, p, out, (size_t)len);
+		dns_log(d, &p->q, &p->from, p->device, "forward-timeout", ZT_DNS_SERVFAIL, NULL,
+			-1, -1);
+		p->used = false;
+	}
+	for (i = 0; i < ZTD_DNS_TCP_MAX; i++)
+		if (s->clients[i] && s->clients[i]->last_ms + TCP_IDLE_MS < now)
+			tcp_close(d, i);
+	if (s->pool.dirty && s->saved_ms + 200 < now)
+		save_state(d);
+}
+
+const struct ztd_dns_stats *ztd_dns_stats(const struct ztd *d)
+{
+	return d->dns ? &d->dns->st : NULL;
+}
