@@ -17,7 +17,7 @@ W=$O/vmtest
 # Modules the suites load; their dependencies are added from .modinfo.
 MODULES=(veth sch_ingress cls_bpf bridge tun)
 # Programs the suites run (besides busybox), copied with their libraries.
-TOOLS=(bash ip tc curl nsenter)
+TOOLS=(bash ip tc curl nsenter dig dnsmasq timeout)
 
 die() { echo "vmtest: $*" >&2; exit 1; }
 
@@ -63,6 +63,10 @@ root=$W/root
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,var,zt}
 ln -s /run "$root/var/run"
+# dnsmasq looks its user up; dig reads a resolv.conf (it is always given @server).
+echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
+echo 'root:x:0:' > "$root/etc/group"
+echo 'nameserver 127.0.0.1' > "$root/etc/resolv.conf"
 cp /bin/busybox "$root/bin/busybox"
 
 copy_with_libs() { # copies an ELF file and the shared libraries it loads

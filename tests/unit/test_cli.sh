@@ -91,7 +91,44 @@ check "reload with no daemon: exit 3, asks whether ztd runs" \
 	test "$rc" = 3 -a -n "$(echo "$out" | grep 'is ztd running')"
 out=$(ztctl bogus 2>&1); rc=$?
 check "an unknown command: exit 2, points to --help" test "$rc" = 2 -a -n "$(echo "$out" | grep -- '--help')"
-for c in status reload maps policy split-tunnel cidr; do
+# dns test: decided on the config, as ztd's server decides.
+cat > "$W/dns.yaml" <<YAML
+gateway: {interface: lo, state_dir: $W/state}
+tunnels: [{name: vpc}]
+routes: {hostname: [{hostname: '*.internal.local', tunnel: vpc}, {hostname: ssh.internal.local, tunnel: vpc}]}
+devices: [{ip: 10.10.0.3, email: bob@example.com}, {ip: 10.10.0.2, email: ann@example.com}]
+dns_policies:
+  - {name: Hide secret, precedence: 5, action: block, match: {host: secret.internal.local, user_email: bob@example.com}}
+YAML
+mkdir -p "$W/state"
+echo "ipv4 100.80.0.7 default ssh.internal.local 1" > "$W/state/iri.state"
+out=$(ztctl -j dns test secret.internal.local --user bob@example.com --config "$W/dns.yaml")
+check "dns test: a DNS policy block, NXDOMAIN with EDE 15" python3 -c '
+import json,sys; d=json.loads(sys.argv[1])
+assert d["action"]=="block" and d["rcode"]=="NXDOMAIN" and d["ede"]==15 and d["policy"]=="Hide secret", d' "$out"
+out=$(ztctl -j dns test Secret.Internal.Local. --src 10.10.0.2 --config "$W/dns.yaml")
+check "dns test: another user gets an IRI from the wildcard route" python3 -c '
+import json,sys; d=json.loads(sys.argv[1])
+assert d["action"]=="answer" and d["route"]=="*.internal.local" and d["answer"].startswith("a new IRI from 100.80.0.0/16"), d' "$out"
+out=$(ztctl -j dns test ssh.internal.local --config "$W/dns.yaml")
+check "dns test: the exact route wins, with the IRI ztd gave out" python3 -c '
+import json,sys; d=json.loads(sys.argv[1])
+assert d["route"]=="ssh.internal.local" and d["answer"]=="100.80.0.7", d' "$out"
+out=$(ztctl dns test ssh.internal.local --type TXT --config "$W/dns.yaml")
+check "dns test --type TXT on a routed name: nodata" grep -q "action:  nodata (NOERROR)" <<<"$out"
+out=$(ztctl dns test a.b.internal.local --config "$W/dns.yaml")
+check "dns test: two labels under a wildcard are not routed; no upstream: refuse" \
+	grep -q "action:  refuse (REFUSED)" <<<"$out"
+for bad in "|which name?" "a!b|holds a character" "x --type BOGUS|--type 'BOGUS'" \
+	   "x --user a@b --src 1.2.3.4|give one" "x --user nobody@x|no device of user" \
+	   "x y|one NAME only" "x --src nope|not an address"; do
+	args=${bad%%|*} want=${bad#*|}
+	# shellcheck disable=SC2086
+	out=$(ztctl dns test --config "$W/dns.yaml" $args 2>&1); rc=$?
+	check "dns test $args: fails, '$want'" test "$rc" != 0 -a -n "$(echo "$out" | grep -F -- "$want")"
+done
+
+for c in status reload maps policy split-tunnel cidr dns; do
 	check "ztctl $c --help exits 0 and shows usage" sh -c "'$O/ztctl' $c --help | grep -q '^usage: ztctl'"
 done
 exit 0

@@ -29,6 +29,8 @@ static const struct {
 				 "which rule decides" },
 	{ "split-tunnel", split_tunnel_main, "split-tunnel [--format routes|wireguard]: what a "
 					     "device routes to the gateway" },
+	{ "dns", dns_main, "dns test NAME [--user EMAIL] [--type A|AAAA]: what the gateway answers, "
+			   "and why" },
 	{ "cidr", cidr_main, "cidr subtract BASE SUB...: the prefixes of BASE outside every SUB" },
 };
 

@@ -20,6 +20,7 @@ int ztctl_no_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *f)
 
 int maps_main(int argc, char **argv);
 int cidr_main(int argc, char **argv);
+int dns_main(int argc, char **argv);
 int status_main(int argc, char **argv);
 int reload_main(int argc, char **argv);
 int policy_main(int argc, char **argv);

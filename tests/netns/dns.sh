@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# dns.sh — ztd's DNS server end to end in namespaces made for the run, asked
+# by dig from a client namespace: A and AAAA answered from the IRI pools,
+# wildcard depth, exact over wildcard, NODATA, REFUSED, forwarding to an
+# upstream (dnsmasq) with TC then TCP, a DNS policy block with its EDE, the
+# kernel deciding IRI flows by host rules, IRIs stable across a restart,
+# pool exhaustion, and a flood of malformed queries and a stalled TCP
+# client while dig keeps getting answers. Usage: dns.sh BUILD_DIR
+set -u
+O=$(cd "${1:-build}" && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib/netns.sh"
+ID=ztd$$
+CLI=$ID-cli GW=$ID-gw UP=$ID-up
+W=$(mktemp -d /tmp/zt-dns.XXXXXX)
+PIN=/sys/fs/bpf/$ID
+export ZT_NAMES_PATH=$W/names
+ZTD_PID=
+fail=0
+
+ok()   { echo "ok - $1"; }
+bad()  { echo "not ok - $1"; fail=$((fail + 1)); }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+
+in_cli() { nsenter --net=/run/netns/"$CLI" "$@"; }
+in_gw()  { nsenter --net=/run/netns/"$GW" "$@"; }
+in_up()  { nsenter --net=/run/netns/"$UP" "$@"; }
+
+cleanup() {
+	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-dns-keep
+	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null
+	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
+	netns_remove "$CLI" "$GW" "$UP"
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+for t in dig dnsmasq; do
+	command -v $t >/dev/null || { echo "not ok - $t is not installed (make deps)"; exit 1; }
+done
+
+# ---- topology: client 10.10.0.2/.3 -- gw 10.10.0.1 | 10.3.0.1 -- upstream 10.3.0.53
+for n in "$CLI" "$GW" "$UP"; do ip netns add "$n" || exit 1; ip -n "$n" link set lo up; done
+ip -n "$CLI" link add cli0 type veth peer name gw0 netns "$GW"
+ip -n "$GW" link add up0 type veth peer name dns0 netns "$UP"
+ip -n "$CLI" addr add 10.10.0.2/24 dev cli0
+ip -n "$CLI" addr add 10.10.0.3/24 dev cli0
+ip -n "$CLI" addr add fd00:10::2/64 dev cli0 nodad
+ip -n "$CLI" link set cli0 up
+ip -n "$CLI" route add 100.80.0.0/16 via 10.10.0.1
+ip -n "$GW" addr add 10.10.0.1/24 dev gw0
+ip -n "$GW" addr add fd00:10::1/64 dev gw0 nodad
+ip -n "$GW" addr add 10.3.0.1/24 dev up0
+ip -n "$GW" link set gw0 up
+ip -n "$GW" link set up0 up
+ip -n "$UP" addr add 10.3.0.53/24 dev dns0
+ip -n "$UP" link set dns0 up
+
+# The upstream: dnsmasq with one name of 80 addresses (too big for 1232).
+for i in $(seq 1 80); do echo "192.0.2.$i big.example.com"; done > "$W/hosts"
+echo "198.51.100.7 www.example.com" >> "$W/hosts"
+in_up dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$W/hosts" \
+	--listen-address=10.3.0.53 --bind-interfaces --user=root --edns-packet-max=4096 \
+	--pid-file="$W/dnsmasq.pid" >/dev/null 2>&1 &
+
+write_config() { # write_config FILE [POOL4]
+	cat > "$1" <<YAML
+gateway:
+  interface: gw0
+  default_action: block
+  dns_listen: [10.10.0.1:53, '[fd00:10::1]:53']
+  state_dir: $W/state
+  log: {network: $W/network.jsonl, dns: $W/dns.jsonl}
+dns: {upstreams: [10.3.0.53:53], ttl: 45, upstream_timeout_ms: 1500}
+initial_resolved_ips: {ipv4: ${2:-100.80.0.0/16}, ipv6: 'fd7a:5a7e::/64'}
+tunnels:
+  - {name: vpc}
+routes:
+  hostname:
+    - {hostname: '*.internal.local', tunnel: vpc}
+    - {hostname: ssh.internal.local., tunnel: vpc, comment: exact beats the wildcard}
+devices:
+  - {ip: 10.10.0.2, email: admin@example.com, groups: [devops], name: admin-laptop}
+  - {ip: 10.10.0.3, email: bob@example.com, name: bob-laptop}
+network_policies:
+  - {name: SSH host for devops, precedence: 10, action: allow,
+     match: {host: ssh.internal.local, protocol: tcp, dst_port: 22, user_group: devops}}
+dns_policies:
+  - {name: Hide secret from bob, precedence: 5, action: block,
+     match: {host: secret.internal.local, user_email: bob@example.com}}
+YAML
+}
+
+start_ztd() {
+	local before
+	before=$(grep -c "running; control socket" "$W/ztd.log" 2>/dev/null)
+	# Not through a function: $! must be ztd itself (nsenter execs it).
+	nsenter --net=/run/netns/"$GW" "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" \
+		--socket "$W/ztd.sock" >>"$W/ztd.log" 2>&1 &
+	ZTD_PID=$!
+	local i
+	for i in $(seq 50); do
+		[ "$(grep -c "running; control socket" "$W/ztd.log")" -gt "${before:-0}" ] && return 0
+		kill -0 "$ZTD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$W/ztd.log"
+	return 1
+}
+
+q() { in_cli dig +time=2 +tries=1 "$@"; }     # full output
+a() { q +short "$@" | head -1; }               # first answer
+
+write_config "$W/ztd.yaml"
+start_ztd || { echo "not ok - ztd did not start"; exit 1; }
+
+# ---- answers -----------------------------------------------------------------
+SSH4=$(a @10.10.0.1 ssh.internal.local A)
+FOO4=$(a @10.10.0.1 Foo.Internal.Local. A)
+SSH6=$(a @10.10.0.1 ssh.internal.local AAAA)
+check "A for an exact hostname route comes from the IPv4 pool ($SSH4)" \
+	bash -c "[[ '$SSH4' == 100.80.* ]]"
+check "a wildcard route answers one label below, case-insensitively ($FOO4)" \
+	bash -c "[[ '$FOO4' == 100.80.* && '$FOO4' != '$SSH4' ]]"
+check "AAAA comes from the IPv6 pool ($SSH6)" bash -c "[[ '$SSH6' == fd7a:5a7e::* ]]"
+check "the answer is sticky: asked again, the same IRI" \
+	test "$(a @10.10.0.1 ssh.internal.local A)" = "$SSH4"
+check "the TTL is dns.ttl" bash -c "dig_out=\$(nsenter --net=/run/netns/$CLI dig +noall +answer @10.10.0.1 ssh.internal.local A); [[ \$dig_out == *'	45	IN	A	'* ]]"
+check "the answer is authoritative (aa)" bash -c "nsenter --net=/run/netns/$CLI dig +time=2 @10.10.0.1 ssh.internal.local | grep -q 'flags: qr aa'"
+q @10.10.0.1 a.b.internal.local A >/dev/null
+q @10.10.0.1 internal.local A >/dev/null
+sleep 0.3
+check "the wildcard matches one label only: a.b.internal.local is not routed (forwarded)" \
+	grep -q '"name":"a.b.internal.local","type":"A","action":"forward"' "$W/dns.jsonl"
+check "the wildcard does not cover its own domain (forwarded)" \
+	grep -q '"name":"internal.local","type":"A","action":"forward"' "$W/dns.jsonl"
+check "another type for a routed name: NOERROR with no records (NODATA)" \
+	bash -c "nsenter --net=/run/netns/$CLI dig +time=2 @10.10.0.1 ssh.internal.local MX | grep -q 'status: NOERROR.*' && nsenter --net=/run/netns/$CLI dig +time=2 @10.10.0.1 ssh.internal.local MX | grep -q 'ANSWER: 0'"
+check "over IPv6 transport too" test "$(a @fd00:10::1 ssh.internal.local A)" = "$SSH4"
+check "over TCP too" test "$(a +tcp @10.10.0.1 ssh.internal.local A)" = "$SSH4"
+
+# ---- policy --------------------------------------------------------------------
+OUT=$(q -b 10.10.0.3 @10.10.0.1 secret.internal.local A)
+check "a DNS policy block is NXDOMAIN" grep -q 'status: NXDOMAIN' <<<"$OUT"
+check "with EDE 15 (Blocked) naming the policy" \
+	grep -q "EDE: 15 (Blocked): (blocked by DNS policy 'Hide secret from bob')" <<<"$OUT"
+check "the same name for another user is answered" \
+	bash -c "[[ \$(nsenter --net=/run/netns/$CLI dig +short -b 10.10.0.2 @10.10.0.1 secret.internal.local A) == 100.80.* ]]"
+sleep 0.3
+check "the DNS log names the device, the user, the policy and the action" \
+	grep -q '"device":"bob-laptop","user_email":"bob@example.com","vnet":"default","name":"secret.internal.local","type":"A","action":"block","rcode":"NXDOMAIN","answer":"","route":"","policy":"Hide secret from bob"' "$W/dns.jsonl"
+check "the DNS log records answers with the IRI and the route" \
+	grep -q "\"name\":\"ssh.internal.local\",\"type\":\"A\",\"action\":\"answer\",\"rcode\":\"NOERROR\",\"answer\":\"$SSH4\",\"route\":\"ssh.internal.local\"" "$W/dns.jsonl"
+
+check "ztctl dns test agrees: the IRI ztd gave out for ssh.internal.local" \
+	bash -c "'$O/ztctl' -j dns test ssh.internal.local --user admin@example.com --config '$W/ztd.yaml' | grep -q '\"answer\":\"$SSH4\"'"
+check "ztctl dns test agrees: bob is blocked from secret.internal.local" \
+	bash -c "'$O/ztctl' dns test secret.internal.local --src 10.10.0.3 --config '$W/ztd.yaml' | grep -q 'action:  block (NXDOMAIN)'"
+
+# ---- forwarding ------------------------------------------------------------------
+check "a name not routed goes to the upstream" test "$(a @10.10.0.1 www.example.com A)" = 198.51.100.7
+OUT=$(q +ignore +bufsize=1232 @10.10.0.1 big.example.com A)
+check "an upstream answer too big for the client's UDP size comes back with TC" \
+	bash -c "grep -q 'flags: qr.* tc' <<<\"\$1\" && grep -q 'ANSWER: 0' <<<\"\$1\"" _ "$OUT"
+grep -q 'flags: qr.* tc' <<<"$OUT" || echo "$OUT" | sed 's/^/# /' 
+check "dig retries over TCP and gets all 80 addresses" \
+	test "$(q +short +bufsize=1232 @10.10.0.1 big.example.com A | wc -l)" -eq 80
+
+# ---- the kernel decides IRI flows by host rules --------------------------------------
+# Connection attempts only: the decision is logged on the first packet.
+in_cli timeout 1 bash -c "exec 3<>/dev/tcp/$SSH4/22" 2>/dev/null &
+in_cli timeout 1 bash -c "exec 3<>/dev/tcp/$FOO4/22" 2>/dev/null &
+sleep 1.2
+check "a flow to the ssh IRI matches the host rule (steered to the proxy)" \
+	grep -q "\"dst\":\"$SSH4\",\"protocol\":\"tcp\",\"src_port\":[0-9]*,\"dst_port\":22,\"rule\":\"SSH host for devops\",\"rule_id\":1,\"action\":\"steer\"" "$W/network.jsonl"
+check "a flow to another name's IRI falls to the default block" \
+	grep -q "\"dst\":\"$FOO4\",\"protocol\":\"tcp\",\"src_port\":[0-9]*,\"dst_port\":22,\"rule\":\"\",\"rule_id\":0,\"action\":\"drop\",\"reason\":\"default\"" "$W/network.jsonl"
+in_cli timeout 1 bash -c "exec 3<>/dev/tcp/100.80.200.200/22" 2>/dev/null &
+sleep 1.2
+check "an address in the pool that DNS never gave out is dropped (iri_unknown)" \
+	grep -q '"dst":"100.80.200.200".*"reason":"iri_unknown"' "$W/network.jsonl"
+JSON=$("$O/ztctl" -j --pin-root "$PIN" maps dump iri)
+check "ztctl -j maps dump iri names the IRI's host, route and tunnel" \
+	python3 -c "
+import json, sys
+d = json.loads(sys.argv[1])
+r = [x for x in d['iri'] if x['address'] == sys.argv[2]]
+assert r and r[0]['hostname'] == 'ssh.internal.local' and r[0]['route'] == 'ssh.internal.local' and r[0]['tunnel'] == 'vpc', r
+" "$JSON" "$SSH4"
+
+# ---- bad input -------------------------------------------------------------------------
+# A flood of malformed queries (truncations, pointer loops, random bytes,
+# responses, huge labels) and a TCP client that sends half a length and
+# stalls, while dig goes on asking.
+in_cli python3 - <<'PY' &
+import os, socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+q = bytes.fromhex("123401000001000000000000") + b"\x03ssh\x08internal\x05local\x00\x00\x01\x00\x01"
+bad = [q[:n] for n in range(len(q))]
+bad.append(bytes.fromhex("123401000001000000000000c00c00010001"))       # pointer to itself
+bad.append(bytes.fromhex("123481000001000000000000") + q[12:])          # a response
+bad.append(bytes.fromhex("123401000001000000000000") + b"\x40" + b"a" * 64 + b"\x00\x00\x01\x00\x01")
+deadline = time.time() + 3
+n = 0
+while time.time() < deadline and n < 60000:
+    s.sendto(bad[n % len(bad)] if n % 3 else os.urandom(n % 300 + 1), ("10.10.0.1", 53))
+    n += 1
+PY
+FLOOD=$!
+in_cli python3 -c "
+import socket, time
+t = socket.create_connection(('10.10.0.1', 53)); t.send(b'\x00'); time.sleep(4)" &
+STALL=$!
+sleep 0.3
+good=0
+for i in $(seq 20); do
+	[ "$(a +time=1 @10.10.0.1 ssh.internal.local A)" = "$SSH4" ] && good=$((good + 1))
+	[ "$(a +tcp +time=1 @10.10.0.1 ssh.internal.local A)" = "$SSH4" ] && good=$((good + 1))
+done
+wait $FLOOD
+kill $STALL 2>/dev/null; wait $STALL 2>/dev/null
+check "dig keeps getting answers through a malformed-query flood and a stalled TCP client ($good/40)" \
+	test "$good" -ge 38
+check "ztd is still running after the flood" kill -0 "$ZTD_PID"
+OUT=$(q @10.10.0.1 +noedns ssh.internal.local A)
+check "still answers a plain query after it" grep -q "$SSH4" <<<"$OUT"
+check "an unknown opcode gets NOTIMP" \
+	bash -c "nsenter --net=/run/netns/$CLI dig +time=2 +opcode=2 @10.10.0.1 ssh.internal.local | grep -q 'status: NOTIMP'"
+check "EDNS version 1 gets BADVERS" \
+	bash -c "nsenter --net=/run/netns/$CLI dig +time=2 +edns=1 +noednsnegotiation @10.10.0.1 ssh.internal.local | grep -q 'status: BADVERS'"
+
+# ---- restart keeps the IRIs -------------------------------------------------------------
+kill -TERM "$ZTD_PID"; wait "$ZTD_PID" 2>/dev/null; ZTD_PID=
+check "the allocations are in the state file after SIGTERM" grep -q "ssh.internal.local" "$W/state/iri.state"
+check "while ztd is down, the IRI stays in the pinned map" \
+	bash -c "'$O/ztctl' -j --pin-root '$PIN' maps dump iri | grep -q '\"address\": *\"$FOO4\"'"
+start_ztd || bad "ztd restarted"
+# Asked in another order than first time: a fresh pool would swap them.
+check "after a restart the wildcard name gets the same IRI" \
+	test "$(a @10.10.0.1 foo.internal.local A)" = "$FOO4"
+check "and the exact name too" test "$(a @10.10.0.1 ssh.internal.local A)" = "$SSH4"
+check "ztd said it restored the allocations" grep -q "IRI allocations restored from $W/state/iri.state" "$W/ztd.log"
+
+# ---- exhaustion -------------------------------------------------------------------------
+write_config "$W/ztd.yaml" 100.90.0.0/30
+"$O/ztctl" --socket "$W/ztd.sock" reload >/dev/null 2>&1
+X1=$(a @10.10.0.1 one.internal.local A); X2=$(a @10.10.0.1 two.internal.local A)
+check "a /30 pool gives its two addresses ($X1, $X2)" \
+	bash -c "[[ '$X1' == 100.90.0.1 && '$X2' == 100.90.0.2 ]]"
+check "a third name, none idle: SERVFAIL" \
+	bash -c "nsenter --net=/run/netns/$CLI dig +time=2 @10.10.0.1 three.internal.local | grep -q 'status: SERVFAIL'"
+check "and a log line that says the pool is full" grep -q "no initial resolved IP left for three.internal.local" "$W/ztd.log"
+check "the names that have one keep it" test "$(a @10.10.0.1 one.internal.local A)" = "$X1"
+
+[ "$fail" -eq 0 ]
