@@ -57,8 +57,8 @@ ip -n $PRIV link set srv0 up
 ip -n $PRIV route add default via 10.2.0.1
 for p in 80 9090; do nsenter --net=/run/netns/$PRIV busybox httpd -p $p -h "$W/www"; done
 
-say "starting ztd with examples/ztd.yaml (log path moved to $W)"
-sed "s#/var/log/zt/network.jsonl#$W/network.jsonl#" "$ROOT/examples/ztd.yaml" > "$W/ztd.yaml"
+say "starting ztd with examples/ztd.yaml (log and state paths moved to $W)"
+sed -e "s#/var/log/zt/#$W/#" -e "s#/var/lib/zt#$W/state#" "$ROOT/examples/ztd.yaml" > "$W/ztd.yaml"
 in_gw "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" --socket "$W/ztd.sock" > "$W/ztd.log" 2>&1 &
 echo $! > "$W/ztd.pid"
 for _ in $(seq 50); do grep -q 'running;' "$W/ztd.log" && break; sleep 0.1; done
@@ -77,6 +77,20 @@ fetch 10.10.0.2 http://10.2.0.5:9090/ "admin, port 9090 (catch-all block)"
 fetch 10.10.0.3 http://10.2.0.5/ "bob, web"
 fetch 10.10.0.3 http://10.2.0.6/ "bob, the database host (blocked for bob)"
 sleep 0.3
+
+say "DNS: hostname routes answered with initial resolved IPs (dig @10.10.0.1)"
+for q in "10.10.0.2 ssh.internal.local A" "10.10.0.2 ssh.internal.local AAAA" \
+	 "10.10.0.2 web.internal.local A" "10.10.0.3 db.internal.local A" \
+	 "10.10.0.2 a.b.internal.local A"; do
+	set -- $q
+	echo "  from $1: $2 $3 -> $(in_cli dig +time=2 +tries=1 -b "$1" @10.10.0.1 "$2" "$3" |
+		awk '/status:/ { sub(/,$/, "", $6); st = $6 } /^; EDE/ { ede = " " $0 }
+		     !/^;/ && $4 ~ /^(A|AAAA)$/ { ans = " " $5 } END { print st ans ede }')"
+done
+run "$O/ztctl" dns test db.internal.local --user bob@example.com --config "$W/ztd.yaml"
+run in_gw "$O/ztctl" --pin-root "$PIN" maps dump iri
+say "the DNS log ($W/dns.jsonl)"
+cat "$W/dns.jsonl"
 
 say "ztd's status (asked on its control socket)"
 run in_gw "$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" status
@@ -99,6 +113,7 @@ cat <<TXT
 
 To try it by hand (while this demo waits):
   nsenter --net=/run/netns/$CLI curl -s --interface 10.10.0.3 http://10.2.0.6/
+  nsenter --net=/run/netns/$CLI dig @10.10.0.1 anything.internal.local
   ZT_NAMES_PATH=$ZT_NAMES_PATH $O/ztctl --pin-root $PIN maps dump flows
   ZT_NAMES_PATH=$ZT_NAMES_PATH $O/ztctl policy test --src 10.10.0.3 --dst 10.2.0.5 --proto tcp --dport 80
   edit $W/ztd.yaml, then: $O/ztctl --socket $W/ztd.sock reload

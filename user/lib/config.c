@@ -445,18 +445,25 @@ static bool parse_endpoint(struct cx *x, yaml_node_t *n, const char *what, __u16
 	return true;
 }
 
-static void listen_item(struct cx *x, yaml_node_t *n, void *arg)
+/* Where a list of endpoints goes, and its name in messages. */
+struct eplist {
+	const char *what;
+	struct zt_cfg_endpoint *v;
+	size_t *n, max;
+};
+
+static void endpoint_item(struct cx *x, yaml_node_t *n, void *arg)
 {
+	const struct eplist *l = arg;
 	struct zt_cfg_endpoint ep;
 
-	(void)arg;
-	if (!parse_endpoint(x, n, "gateway.dns_listen", 53, &ep))
+	if (!parse_endpoint(x, n, l->what, 53, &ep))
 		return;
-	if (x->c->n_dns_listen == ZT_MAX_DNS_LISTEN) {
-		errf(x, n, "at most %d DNS listen addresses", ZT_MAX_DNS_LISTEN);
+	if (*l->n == l->max) {
+		errf(x, n, "%s: at most %zu addresses", l->what, l->max);
 		return;
 	}
-	x->c->dns_listen[x->c->n_dns_listen++] = ep;
+	l->v[(*l->n)++] = ep;
 }
 
 /* An absolute path under key in map n into *out. */
@@ -498,7 +505,9 @@ static void gateway(struct cx *x, yaml_node_t *g)
 	if ((n = get(x, g, "drop_events_per_sec")) &&
 	    parse_uint(x, n, "gateway.drop_events_per_sec", 0, 1000000, &v))
 		x->c->drop_events_per_sec = (__u32)v;
-	each(x, get(x, g, "dns_listen"), "gateway.dns_listen", listen_item, NULL);
+	each(x, get(x, g, "dns_listen"), "gateway.dns_listen", endpoint_item,
+	     &(struct eplist){ "gateway.dns_listen", x->c->dns_listen, &x->c->n_dns_listen,
+			       ZT_MAX_DNS_LISTEN });
 	abs_path(x, g, "state_dir", "gateway.state_dir", &x->c->state_dir);
 	if ((n = get(x, g, "log")) && is_map(x, n, "gateway.log")) {
 		static const char *const lk[] = { "network", "dns", NULL };
@@ -507,20 +516,6 @@ static void gateway(struct cx *x, yaml_node_t *g)
 		abs_path(x, n, "network", "gateway.log.network", &x->c->network_log);
 		abs_path(x, n, "dns", "gateway.log.dns", &x->c->dns_log);
 	}
-}
-
-static void upstream_item(struct cx *x, yaml_node_t *n, void *arg)
-{
-	struct zt_cfg_endpoint ep;
-
-	(void)arg;
-	if (!parse_endpoint(x, n, "dns.upstreams", 53, &ep))
-		return;
-	if (x->c->n_upstreams == ZT_MAX_UPSTREAMS) {
-		errf(x, n, "at most %d DNS upstreams", ZT_MAX_UPSTREAMS);
-		return;
-	}
-	x->c->upstreams[x->c->n_upstreams++] = ep;
 }
 
 static void dns(struct cx *x, yaml_node_t *m)
@@ -532,7 +527,9 @@ static void dns(struct cx *x, yaml_node_t *m)
 	if (!m || !is_map(x, m, "dns"))
 		return;
 	check_keys(x, m, "dns", keys);
-	each(x, get(x, m, "upstreams"), "dns.upstreams", upstream_item, NULL);
+	each(x, get(x, m, "upstreams"), "dns.upstreams", endpoint_item,
+	     &(struct eplist){ "dns.upstreams", x->c->upstreams, &x->c->n_upstreams,
+			       ZT_MAX_UPSTREAMS });
 	if ((n = get(x, m, "ttl")) && parse_uint(x, n, "dns.ttl", 1, 86400, &v))
 		x->c->dns_ttl = (__u32)v;
 	if ((n = get(x, m, "upstream_timeout_ms")) &&
@@ -765,6 +762,28 @@ static void dup_routes(struct cx *x)
 	free(ord);
 }
 
+/* A route's tunnel and vnet (the tunnel's unless named); false when wrong. */
+static bool route_target(struct cx *x, yaml_node_t *v, const char *what, __u32 *tunnel,
+			 __u32 *vnet)
+{
+	yaml_node_t *n;
+	bool ok = true;
+
+	if (!(n = get(x, v, "tunnel"))) {
+		errf(x, v, "%s without a tunnel", what);
+		ok = false;
+	} else if (!(*tunnel = find_tunnel(x, n))) {
+		ok = false;
+	}
+	if ((n = get(x, v, "vnet"))) {
+		if (!(*vnet = find_vnet(x, n)))
+			ok = false;
+	} else if (*tunnel) {
+		*vnet = x->c->tunnels[*tunnel - 1].vnet;
+	}
+	return ok;
+}
+
 /* One item of routes.cidr: appended to the config's routes when valid. */
 static void route_item(struct cx *x, yaml_node_t *v)
 {
@@ -783,18 +802,7 @@ static void route_item(struct cx *x, yaml_node_t *v)
 	} else {
 		ok = parse_prefix(x, n, "network", false, &r.pfx);
 	}
-	if (!(n = get(x, v, "tunnel"))) {
-		errf(x, v, "route without a tunnel");
-		ok = false;
-	} else if (!(r.tunnel = find_tunnel(x, n))) {
-		ok = false;
-	}
-	if ((n = get(x, v, "vnet"))) {
-		if (!(r.vnet = find_vnet(x, n)))
-			ok = false;
-	} else if (r.tunnel) {
-		r.vnet = x->c->tunnels[r.tunnel - 1].vnet;
-	}
+	ok &= route_target(x, v, "route", &r.tunnel, &r.vnet);
 	if ((n = get(x, v, "comment")) && (s = scalar(x, n, "comment")))
 		r.comment = xstrdup(s);
 	if (!ok) {
@@ -844,18 +852,7 @@ static void host_route_item(struct cx *x, yaml_node_t *v)
 	} else {
 		ok = parse_host(x, hn, "hostname", host);
 	}
-	if (!(n = get(x, v, "tunnel"))) {
-		errf(x, v, "hostname route without a tunnel");
-		ok = false;
-	} else if (!(r.tunnel = find_tunnel(x, n))) {
-		ok = false;
-	}
-	if ((n = get(x, v, "vnet"))) {
-		if (!(r.vnet = find_vnet(x, n)))
-			ok = false;
-	} else if (r.tunnel) {
-		r.vnet = x->c->tunnels[r.tunnel - 1].vnet;
-	}
+	ok &= route_target(x, v, "hostname route", &r.tunnel, &r.vnet);
 	if (!ok)
 		return;
 	for (j = 0; j < x->c->n_host_routes; j++)

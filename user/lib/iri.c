@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include "file.h"
 #include "hash.h"
 #include "iri.h"
 #include "zt_abi.h"
@@ -40,6 +41,22 @@ static void index_add(struct zt_iri_pool *p, size_t i)
 	for (s = addr_hash(a->family, a->addr) % p->slots; p->by_addr[s]; s = (s + 1) % p->slots)
 		;
 	p->by_addr[s] = (__u32)i + 1;
+}
+
+/* Room for one more allocation: index p->n is then usable. */
+static int room(struct zt_iri_pool *p)
+{
+	size_t nc = p->cap ? 2 * p->cap : 64;
+	struct zt_iri *q;
+
+	if (p->n < p->cap)
+		return 0;
+	q = realloc(p->a, nc * sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	p->a = q;
+	p->cap = nc;
+	return 0;
 }
 
 static void reindex(struct zt_iri_pool *p)
@@ -191,15 +208,8 @@ long zt_iri_get(struct zt_iri_pool *p, const char *name, __u32 vnet, __u8 family
 	if (p->pfx[fam_idx(family)].family != family || strlen(name) > ZT_HOSTNAME_MAX)
 		return -EAFNOSUPPORT;
 	if (p->n < p->max && free_addr(p, family, addr)) {
-		if (p->n == p->cap) {
-			size_t nc = p->cap ? 2 * p->cap : 64;
-			struct zt_iri *q = realloc(p->a, nc * sizeof(*q));
-
-			if (!q)
-				return -ENOMEM;
-			p->a = q;
-			p->cap = nc;
-		}
+		if (room(p))
+			return -ENOMEM;
 		i = (long)p->n++;
 		a = &p->a[i];
 		memset(a, 0, sizeof(*a));
@@ -262,14 +272,7 @@ int zt_iri_save(const struct zt_iri_pool *p, const char *path,
 		fprintf(f, "%s %s %s %s %llu\n", x->family == ZT_AF_INET ? "ipv4" : "ipv6", a, vn,
 			x->name, (unsigned long long)x->last_answer);
 	}
-	if (fflush(f) || ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
+	err = zt_file_commit(f, tmp, path);
 out:
 	free(tmp);
 	return err;
@@ -309,15 +312,8 @@ int zt_iri_load(struct zt_iri_pool *p, const char *path,
 			(*skipped)++;
 			continue;
 		}
-		if (p->n == p->cap) {
-			size_t nc = p->cap ? 2 * p->cap : 64;
-			struct zt_iri *q = realloc(p->a, nc * sizeof(*q));
-
-			if (!q)
-				break;
-			p->a = q;
-			p->cap = nc;
-		}
+		if (room(p))
+			break;
 		x = &p->a[p->n];
 		memset(x, 0, sizeof(*x));
 		snprintf(x->name, sizeof(x->name), "%s", norm);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "file.h"
 #include "names.h"
 
 static const char *const kinds[ZT_N_KINDS] = {
@@ -23,7 +24,6 @@ int zt_names_write(const char *path, const struct zt_config *c, const __u32 *ifi
 	char tmp[4096], b[ZT_PREFIX_STRLEN];
 	size_t i;
 	FILE *f;
-	int err = 0;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
@@ -48,15 +48,7 @@ int zt_names_write(const char *path, const struct zt_config *c, const __u32 *ifi
 		fprintf(f, "tunnel\t%zu\t%s\n", i + 1, c->tunnels[i].name);
 	for (i = 0; i < c->n_ifaces; i++)
 		fprintf(f, "iface\t%u\t%s\n", ifindex[i], c->ifaces[i]);
-	if (fflush(f) || ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return zt_file_commit(f, tmp, path);
 }
 
 static int put(struct zt_names *n, int k, unsigned long id, const char *name)

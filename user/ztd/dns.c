@@ -525,11 +525,13 @@ reply:
 	return (size_t)n;
 }
 
-/* An upstream's answer: relayed to the client that asked. */
-static void upstream_read(struct ztd *d, int fd)
+typedef void (*datagram_fn)(struct ztd *d, int fd, const __u8 *msg, size_t len,
+			    const struct src *from);
+
+/* Up to UDP_BATCH datagrams waiting on fd, each to fn. */
+static void each_datagram(struct ztd *d, int fd, datagram_fn fn)
 {
-	struct ztd_dns *s = d->dns;
-	__u8 in[ZT_DNS_UDP_MAX + 1], out[ZT_DNS_TCP_MAX];
+	__u8 in[ZT_DNS_TCP_MAX];
 	int k;
 
 	for (k = 0; k < UDP_BATCH; k++) {
@@ -537,55 +539,55 @@ static void upstream_read(struct ztd *d, int fd)
 		socklen_t sl = sizeof(ss);
 		struct src from;
 		ssize_t n = recvfrom(fd, in, sizeof(in), MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
-		size_t i;
 
 		if (n < 0)
 			return;
 		from_sockaddr(&ss, &from);
-		for (i = 0; i < ZTD_DNS_PENDING; i++) {
-			struct pending *p = &s->pend[i];
-			const struct zt_cfg_endpoint *u;
-			int len;
-
-			if (!p->used || n < 2 || (__u16)(in[0] << 8 | in[1]) != p->id)
-				continue;
-			u = &d->cfg.upstreams[p->up];
-			if (u->family != from.family || u->port != from.port ||
-			    memcmp(u->addr, from.addr, 16))
-				continue; /* not from where it went: not the answer */
-			len = zt_dns_relay(in, (size_t)n, &p->q, p->id, out,
-					   p->slot >= 0 ? ZT_DNS_TCP_MAX : zt_dns_udp_limit(&p->q));
-			if (len < 0) {
-				s->st.upstream_bad++;
-				continue;
-			}
-			deliver_pending(d, p, out, (size_t)len);
-			dns_log(d, &p->q, &p->from, p->device, "forward", out[3] & 0xf, NULL, -1, -1);
-			p->used = false;
-			break;
-		}
+		fn(d, fd, in, (size_t)n, &from);
 	}
 }
 
-static void udp_read(struct ztd *d, int fd)
+/* An upstream's answer: relayed to the client that asked. */
+static void upstream_answer(struct ztd *d, int fd, const __u8 *in, size_t n,
+			    const struct src *from)
 {
-	__u8 in[ZT_DNS_TCP_MAX], out[ZT_DNS_UDP_MAX];
-	int k;
+	struct ztd_dns *s = d->dns;
+	__u8 out[ZT_DNS_TCP_MAX];
+	size_t i;
 
-	for (k = 0; k < UDP_BATCH; k++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		struct src from;
-		ssize_t n = recvfrom(fd, in, sizeof(in), MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
-		size_t len;
+	(void)fd;
+	for (i = 0; i < ZTD_DNS_PENDING; i++) {
+		struct pending *p = &s->pend[i];
+		const struct zt_cfg_endpoint *u;
+		int len;
 
-		if (n < 0)
-			return;
-		from_sockaddr(&ss, &from);
-		len = answer(d, in, (size_t)n, fd, -1, &from, out, sizeof(out));
-		if (len)
-			udp_send(d, fd, &from, out, len);
+		if (!p->used || n < 2 || (__u16)(in[0] << 8 | in[1]) != p->id)
+			continue;
+		u = &d->cfg.upstreams[p->up];
+		if (u->family != from->family || u->port != from->port ||
+		    memcmp(u->addr, from->addr, 16))
+			continue; /* not from where it went: not the answer */
+		len = zt_dns_relay(in, n, &p->q, p->id, out,
+				   p->slot >= 0 ? ZT_DNS_TCP_MAX : zt_dns_udp_limit(&p->q));
+		if (len < 0) {
+			s->st.upstream_bad++;
+			continue;
+		}
+		deliver_pending(d, p, out, (size_t)len);
+		dns_log(d, &p->q, &p->from, p->device, "forward", out[3] & 0xf, NULL, -1, -1);
+		p->used = false;
+		return;
 	}
+}
+
+static void client_query(struct ztd *d, int fd, const __u8 *in, size_t n,
+			 const struct src *from)
+{
+	__u8 out[ZT_DNS_UDP_MAX];
+	size_t len = answer(d, in, n, fd, -1, from, out, sizeof(out));
+
+	if (len)
+		udp_send(d, fd, from, out, len);
 }
 
 /* ---- TCP --------------------------------------------------------------------------- */
@@ -921,12 +923,12 @@ void ztd_dns_serve(struct ztd *d, const struct pollfd *p, size_t n)
 			continue;
 		for (j = 0; j < s->n; j++) {
 			if (p[i].fd == s->udp[j])
-				udp_read(d, p[i].fd);
+				each_datagram(d, p[i].fd, client_query);
 			else if (p[i].fd == s->tcp[j])
 				tcp_accept(d, p[i].fd);
 		}
 		if (p[i].fd == s->up[0] || p[i].fd == s->up[1])
-			upstream_read(d, p[i].fd);
+			each_datagram(d, p[i].fd, upstream_answer);
 		for (j = 0; j < ZTD_DNS_TCP_MAX; j++) {
 			struct tcp_client *c = s->clients[j];
 
