@@ -222,6 +222,12 @@ kill $STALL 2>/dev/null; wait $STALL 2>/dev/null
 check "dig keeps getting answers through a malformed-query flood and a stalled TCP client ($good/40)" \
 	test "$good" -ge 38
 check "ztd is still running after the flood" kill -0 "$ZTD_PID"
+check "ztctl status counts the flood: FORMERRs, drops, blocks, forwards" python3 -c '
+import json, subprocess, sys
+d = json.loads(subprocess.check_output(sys.argv[1:]))["daemon"]["dns"]
+assert d["listeners"] == 2 and d["iris"] >= 3, d
+assert d["formerr"] > 100 and d["dropped"] > 0 and d["blocked"] >= 1 and d["forwarded"] >= 3, d
+assert d["queries"] > d["formerr"], d' "$O/ztctl" -j --socket "$W/ztd.sock" status
 OUT=$(q @10.10.0.1 +noedns ssh.internal.local A)
 check "still answers a plain query after it" grep -q "$SSH4" <<<"$OUT"
 check "an unknown opcode gets NOTIMP" \

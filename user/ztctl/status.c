@@ -83,6 +83,27 @@ static int print_daemon(struct zt_buf *b)
 		out_obj_end();
 	}
 	out_arr_end();
+	{
+		static const char *const k[] = { "queries", "answered", "blocked", "refused",
+						 "forwarded", "formerr", "dropped",
+						 "pool_exhausted", "upstream_timeouts" };
+		__u32 nl, niri;
+		__u64 v;
+
+		if (zt_buf_get_u32(b, &nl) || zt_buf_get_u32(b, &niri))
+			return -EBADMSG;
+		out_obj_start("dns");
+		out_u64("listeners", "  dns: %llu listen addresses", nl);
+		out_u64("iris", ", %llu IRIs allocated\n ", niri);
+		for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+			if (zt_buf_get_u64(b, &v))
+				return -EBADMSG;
+			out_text(" %s", k[i]);
+			out_u64(k[i], " %llu", v);
+		}
+		out_text("\n");
+		out_obj_end();
+	}
 	out_obj_end();
 	return 0;
 }

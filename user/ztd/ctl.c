@@ -52,6 +52,25 @@ static int do_status(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
 		zt_buf_put_str(out, d->cfg.ifaces[i]);
 		zt_buf_put_u8(out, (__u8)d->mode[i]);
 	}
+	/* DNS: listeners, IRIs, counters (zeros when there is no server). */
+	{
+		const struct ztd_dns_stats *ds = ztd_dns_stats(d);
+		static const struct ztd_dns_stats none;
+
+		if (!ds)
+			ds = &none;
+		zt_buf_put_u32(out, (__u32)d->cfg.n_dns_listen);
+		zt_buf_put_u32(out, (__u32)ztd_dns_iri_count(d));
+		zt_buf_put_u64(out, ds->queries);
+		zt_buf_put_u64(out, ds->answered);
+		zt_buf_put_u64(out, ds->blocked);
+		zt_buf_put_u64(out, ds->refused);
+		zt_buf_put_u64(out, ds->forwarded);
+		zt_buf_put_u64(out, ds->formerr);
+		zt_buf_put_u64(out, ds->dropped);
+		zt_buf_put_u64(out, ds->exhausted);
+		zt_buf_put_u64(out, ds->upstream_timeout);
+	}
 	return 0;
 }
 

@@ -63,6 +63,7 @@ struct ztd_dns {
 	struct tcp_client *clients[ZTD_DNS_TCP_MAX];
 	__u32 tcp_gen;
 	struct pending pend[ZTD_DNS_PENDING];
+	size_t n_pending;         /* used entries: the timeout scan is skipped at 0 */
 	struct zt_dns_table table;
 	struct zt_iri_pool pool;
 	bool pool_ready;
@@ -466,8 +467,10 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 		*p = (struct pending){ .used = true, .q = q, .from = *from, .ufd = ufd,
 				       .slot = slot, .tcp_gen = tcp ? tcp->gen : 0,
 				       .device = device };
+		s->n_pending++;
 		if (forward(d, p)) {
 			p->used = false;
+			s->n_pending--;
 			r.rcode = ZT_DNS_SERVFAIL;
 			action = "forward-failed";
 			break;
@@ -556,7 +559,7 @@ static void upstream_answer(struct ztd *d, int fd, const __u8 *in, size_t n,
 	size_t i;
 
 	(void)fd;
-	for (i = 0; i < ZTD_DNS_PENDING; i++) {
+	for (i = 0; i < ZTD_DNS_PENDING && s->n_pending; i++) {
 		struct pending *p = &s->pend[i];
 		const struct zt_cfg_endpoint *u;
 		int len;
@@ -576,6 +579,7 @@ static void upstream_answer(struct ztd *d, int fd, const __u8 *in, size_t n,
 		deliver_pending(d, p, out, (size_t)len);
 		dns_log(d, &p->q, &p->from, p->device, "forward", out[3] & 0xf, NULL, -1, -1);
 		p->used = false;
+		s->n_pending--;
 		return;
 	}
 }
@@ -952,7 +956,7 @@ void ztd_dns_tick(struct ztd *d)
 
 	if (!s)
 		return;
-	for (i = 0; i < ZTD_DNS_PENDING; i++) {
+	for (i = 0; i < ZTD_DNS_PENDING && s->n_pending; i++) {
 		struct pending *p = &s->pend[i];
 		struct zt_dns_reply r = { .rcode = ZT_DNS_SERVFAIL, .ede = -1 };
 		int len;
@@ -973,6 +977,7 @@ void ztd_dns_tick(struct ztd *d)
 		dns_log(d, &p->q, &p->from, p->device, "forward-timeout", ZT_DNS_SERVFAIL, NULL,
 			-1, -1);
 		p->used = false;
+		s->n_pending--;
 	}
 	for (i = 0; i < ZTD_DNS_TCP_MAX; i++)
 		if (s->clients[i] && s->clients[i]->last_ms + TCP_IDLE_MS < now)
@@ -984,4 +989,9 @@ void ztd_dns_tick(struct ztd *d)
 const struct ztd_dns_stats *ztd_dns_stats(const struct ztd *d)
 {
 	return d->dns ? &d->dns->st : NULL;
+}
+
+size_t ztd_dns_iri_count(const struct ztd *d)
+{
+	return d->dns ? d->dns->pool.n : 0;
 }

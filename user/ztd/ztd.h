@@ -94,5 +94,6 @@ int ztd_dns_iris(struct ztd *d, const struct zt_config *cfg, struct zt_compiled 
 /* After it: new IRIs are resolved with c's rule sets. */
 void ztd_dns_applied(struct ztd *d, const struct zt_compiled *c);
 const struct ztd_dns_stats *ztd_dns_stats(const struct ztd *d);
+size_t ztd_dns_iri_count(const struct ztd *d);
 
 #endif

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# bench_dns.sh — ztd's DNS server against dnsmasq and NSD serving the same
+# names, in the same run, driven by dnsperf: the server pinned to CPU 1,
+# dnsperf to CPU 0 (a 2-core machine: dnsperf itself tops out near 100k
+# qps, so the CPU time each server spends per query, at the same offered
+# load, is the figure that says which is cheaper). ztd answers hostname
+# routes with IRIs (allocated on a warm-up pass, then sticky); dnsmasq from
+# a hosts file; NSD from a zone. No server logs queries.
+# Not a test: prints figures and ratios. Usage: bench_dns.sh BUILD_DIR [--quick]
+set -u
+O=$(cd "${1:-build}" && pwd)
+. "$(dirname "$0")/../tests/lib/netns.sh"
+NAMES=1000 SECS=10 LOAD=20000
+[ "${2:-}" = --quick ] && SECS=3
+ID=ztq$$
+CLI=$ID-cli GW=$ID-gw
+W=$(mktemp -d /tmp/zt-bench-dns.XXXXXX)
+PIN=/sys/fs/bpf/$ID
+export ZT_NAMES_PATH=$W/names
+
+# dnsperf and nsd are only needed here; install them without letting the
+# package start a system nsd on port 53.
+missing=()
+for p in dnsperf nsd dnsmasq-base; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "bench: installing ${missing[*]}"
+	prc=/usr/sbin/policy-rc.d made=
+	[ -e $prc ] || { printf '#!/bin/sh\nexit 101\n' > $prc; chmod +x $prc; made=1; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+	rc=$?
+	[ -n "$made" ] && rm -f $prc
+	[ $rc = 0 ] || { echo "bench: apt-get install ${missing[*]} failed" >&2; exit 1; }
+fi
+
+cleanup() {
+	nsenter --net=/run/netns/"$GW" "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
+	netns_remove "$CLI" "$GW"
+	rm -rf "$W"
+}
+trap cleanup EXIT
+in_cli() { nsenter --net=/run/netns/"$CLI" "$@"; }
+
+for n in "$CLI" "$GW"; do ip netns add "$n" || exit 1; ip -n "$n" link set lo up; done
+ip -n "$CLI" link add cli0 type veth peer name gw0 netns "$GW"
+ip -n "$CLI" addr add 10.10.0.2/24 dev cli0 && ip -n "$CLI" link set cli0 up
+ip -n "$GW" addr add 10.10.0.1/24 dev gw0
+ip -n "$GW" addr add 10.10.0.11/24 dev gw0
+ip -n "$GW" addr add 10.10.0.12/24 dev gw0
+ip -n "$GW" link set gw0 up
+
+# The same names for all three.
+: > "$W/queries"; : > "$W/hosts"
+cat > "$W/internal.local.zone" <<'ZONE'
+$TTL 30
+@ IN SOA ns.internal.local. admin.internal.local. 1 3600 600 86400 30
+@ IN NS ns.internal.local.
+ns IN A 10.10.0.12
+ZONE
+for i in $(seq 1 $NAMES); do
+	a="100.80.$((i / 250)).$((i % 250 + 1))"
+	echo "host$i.internal.local A" >> "$W/queries"
+	echo "$a host$i.internal.local" >> "$W/hosts"
+	echo "host$i IN A $a" >> "$W/internal.local.zone"
+done
+cat > "$W/ztd.yaml" <<YAML
+gateway: {interface: gw0, dns_listen: [10.10.0.1:53], state_dir: $W/state}
+dns: {ttl: 30}
+tunnels: [{name: vpc}]
+routes: {hostname: [{hostname: '*.internal.local', tunnel: vpc}]}
+YAML
+cat > "$W/nsd.conf" <<CONF
+server:
+  ip-address: 10.10.0.12
+  port: 53
+  server-count: 1
+  username: ""
+  database: ""
+  zonelistfile: "$W/zone.list"
+  xfrdfile: "$W/xfrd.state"
+  pidfile: "$W/nsd.pid"
+  logfile: "$W/nsd.log"
+  verbosity: 0
+remote-control:
+  control-enable: no
+zone:
+  name: internal.local
+  zonefile: "$W/internal.local.zone"
+CONF
+
+# Servers, each pinned to CPU 1.
+nsenter --net=/run/netns/"$GW" taskset -c 1 "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" \
+	--socket "$W/ztd.sock" > "$W/ztd.log" 2>&1 &
+nsenter --net=/run/netns/"$GW" taskset -c 1 dnsmasq --no-daemon --no-resolv --no-hosts \
+	--addn-hosts="$W/hosts" --listen-address=10.10.0.11 --bind-interfaces --user=root \
+	--local-ttl=30 --pid-file="$W/dnsmasq.pid" > "$W/dnsmasq.log" 2>&1 &
+nsenter --net=/run/netns/"$GW" taskset -c 1 nsd -d -c "$W/nsd.conf" > "$W/nsd.out" 2>&1 &
+for _ in $(seq 100); do
+	grep -q 'running;' "$W/ztd.log" 2>/dev/null &&
+		in_cli dig +short +time=1 +tries=1 @10.10.0.11 host1.internal.local >/dev/null &&
+		[ -n "$(in_cli dig +short +time=1 +tries=1 @10.10.0.12 host1.internal.local)" ] && break
+	sleep 0.2
+done
+for s in 10.10.0.1 10.10.0.11 10.10.0.12; do
+	[ -n "$(in_cli dig +short +time=1 +tries=1 @$s host7.internal.local)" ] ||
+		{ echo "bench: the server at $s does not answer"; cat "$W"/*.log "$W/nsd.out"; exit 1; }
+done
+
+# CPU seconds used so far by the processes called $1 in the gateway namespace.
+cpu() {
+	local t=0 p
+	for p in $(ip netns pids "$GW"); do
+		[ "$(cat /proc/$p/comm 2>/dev/null)" = "$1" ] || continue
+		t=$((t + $(awk '{ print $14 + $15 }' /proc/$p/stat)))
+	done
+	awk -v t=$t -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
+}
+
+# perf SERVER COMM [dnsperf args]: prints "qps completed cpu_seconds".
+perf() {
+	local s=$1 comm=$2 c0 c1 out
+	shift 2
+	c0=$(cpu "$comm")
+	out=$(in_cli taskset -c 0 dnsperf -s "$s" -d "$W/queries" -l "$SECS" "$@" 2>&1)
+	c1=$(cpu "$comm")
+	awk -v c0="$c0" -v c1="$c1" '
+		/Queries completed:/ { done = $3 }
+		/Queries per second:/ { qps = $4 }
+		END { printf "%.0f %d %.3f\n", qps, done, c1 - c0 }' <<<"$out"
+}
+
+# Warm-up: ztd allocates each name's IRI on its first query.
+in_cli taskset -c 0 dnsperf -s 10.10.0.1 -d "$W/queries" -n 1 >/dev/null 2>&1
+
+declare -A QPS CPUQ LQPS
+for srv in "ztd 10.10.0.1" "dnsmasq 10.10.0.11" "nsd 10.10.0.12"; do
+	set -- $srv
+	read -r q _ _ < <(perf "$2" "$1" -c 4 -q 500)
+	QPS[$1]=$q
+	read -r q done c < <(perf "$2" "$1" -c 4 -q 500 -Q "$LOAD")
+	LQPS[$1]=$q
+	CPUQ[$1]=$(awk -v c="$c" -v n="$done" 'BEGIN { printf "%.2f", n ? c * 1e6 / n : 0 }')
+done
+
+echo
+echo "zt DNS server vs dnsmasq and NSD, kernel $(uname -r), $(nproc) CPUs, $NAMES names, ${SECS}s per run"
+echo "server on CPU 1, dnsperf on CPU 0"
+printf "%-40s %10s %10s %10s %12s %10s\n" case ztd dnsmasq nsd "dnsmasq/ztd" "nsd/ztd"
+printf "%-40s %10s %10s %10s %12s %10s\n" "queries per second (max)" "${QPS[ztd]}" "${QPS[dnsmasq]}" \
+	"${QPS[nsd]}" "$(awk -v a="${QPS[dnsmasq]}" -v z="${QPS[ztd]}" 'BEGIN { printf "%.2fx", a / z }')" \
+	"$(awk -v a="${QPS[nsd]}" -v z="${QPS[ztd]}" 'BEGIN { printf "%.2fx", a / z }')"
+printf "%-40s %10s %10s %10s %12s %10s\n" "server CPU us per query at $LOAD qps" "${CPUQ[ztd]}" \
+	"${CPUQ[dnsmasq]}" "${CPUQ[nsd]}" \
+	"$(awk -v a="${CPUQ[dnsmasq]}" -v z="${CPUQ[ztd]}" 'BEGIN { printf "%.2fx", a / z }')" \
+	"$(awk -v a="${CPUQ[nsd]}" -v z="${CPUQ[ztd]}" 'BEGIN { printf "%.2fx", a / z }')"
+printf "%-40s %10s %10s %10s\n" "  (qps achieved at that load)" "${LQPS[ztd]}" "${LQPS[dnsmasq]}" "${LQPS[nsd]}"
+echo "targets: ztd CPU per query <= 0.5x dnsmasq's and <= 0.67x NSD's (ratios >= 2.00x and >= 1.50x above); max qps no lower than either"
