@@ -80,7 +80,8 @@ help:
 	@echo "make deps       install missing Debian packages (root)"
 	@echo "make check      deps, build, run every test (host and QEMU 6.1); ends 'N passed, N failed'"
 	@echo "make vmtest     the BPF suite inside QEMU on the Debian stable kernel"
-	@echo "make bench      data-plane cost per packet vs a no-op program; control-plane times vs nftables"
+	@echo "make bench      data-plane cost per packet vs a no-op program; control-plane times vs nftables;"
+	@echo "                DNS server vs dnsmasq and NSD (dnsperf)"
 	@echo "make demo       what zt shows today"
 	@echo "make SAN=1      build with ASan/UBSan"
 
@@ -149,6 +150,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@$(BENCH_BIN) --json $(O)/bench/dataplane.json
 	@bench/bench_control.sh $(O)
+	@bench/bench_dns.sh $(O)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -27,7 +27,8 @@
 
 #define TCP_IDLE_MS   10000   /* a TCP client silent this long is closed */
 #define TCP_OUT_MAX   (256 * 1024) /* a client not reading its answers is closed */
-#define UDP_BATCH     64      /* datagrams per socket per loop turn */
+#define UDP_BATCH     32      /* datagrams per recvmmsg/sendmmsg */
+#define UDP_ROUNDS    4       /* batches per socket per loop turn */
 #define FLOW_BUSY_S   300     /* a flow seen this recently holds its IRI */
 
 struct tcp_client {
@@ -75,6 +76,15 @@ struct ztd_dns {
 	__u64 saved_ms;
 	FILE *log;
 	struct ztd_dns_stats st;
+	/* Answers to one batch of datagrams, sent with one sendmmsg. */
+	struct {
+		size_t n;
+		__u8 buf[UDP_BATCH][ZT_DNS_UDP_MAX];
+		size_t len[UDP_BATCH];
+		struct sockaddr_storage to[UDP_BATCH];
+		socklen_t tolen[UDP_BATCH];
+	} out;
+	__u8 in[UDP_BATCH][ZT_DNS_UDP_MAX];
 	/* IRIs flows use, gathered once per exhausted allocation */
 	struct zt_iri_key *busy; size_t n_busy; bool busy_valid;
 };
@@ -383,15 +393,6 @@ static void deliver_pending(struct ztd *d, const struct pending *p, const __u8 *
 		d->dns->st.send_failed++;
 }
 
-static void udp_send(struct ztd *d, int fd, const struct src *to, const __u8 *msg, size_t len)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = to_sockaddr(to->family, to->addr, to->port, &ss);
-
-	if (sendto(fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&ss, sl) < 0)
-		d->dns->st.send_failed++;
-}
-
 /* Answers (or forwards) one query. Returns the reply length in out, 0 for
  * no reply now (dropped, or forwarded). */
 static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int slot,
@@ -531,22 +532,57 @@ reply:
 typedef void (*datagram_fn)(struct ztd *d, int fd, const __u8 *msg, size_t len,
 			    const struct src *from);
 
-/* Up to UDP_BATCH datagrams waiting on fd, each to fn. */
+/* The answers queued by a batch, in one syscall. */
+static void udp_flush(struct ztd *d, int fd)
+{
+	struct ztd_dns *s = d->dns;
+	struct mmsghdr mm[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	size_t i;
+	int n;
+
+	for (i = 0; i < s->out.n; i++) {
+		iov[i] = (struct iovec){ s->out.buf[i], s->out.len[i] };
+		mm[i].msg_hdr = (struct msghdr){ .msg_name = &s->out.to[i],
+						 .msg_namelen = s->out.tolen[i],
+						 .msg_iov = &iov[i], .msg_iovlen = 1 };
+	}
+	n = s->out.n ? sendmmsg(fd, mm, (unsigned)s->out.n, MSG_DONTWAIT) : 0;
+	if (n < (int)s->out.n)
+		s->st.send_failed += s->out.n - (size_t)(n > 0 ? n : 0);
+	s->out.n = 0;
+}
+
+/* Datagrams waiting on fd, UDP_BATCH per recvmmsg, each to fn; a short
+ * batch means the queue is empty (no extra call to find EAGAIN). */
 static void each_datagram(struct ztd *d, int fd, datagram_fn fn)
 {
-	__u8 in[ZT_DNS_TCP_MAX];
-	int k;
+	struct ztd_dns *s = d->dns;
+	struct mmsghdr mm[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct sockaddr_storage ss[UDP_BATCH];
+	int r, i, n;
 
-	for (k = 0; k < UDP_BATCH; k++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		struct src from;
-		ssize_t n = recvfrom(fd, in, sizeof(in), MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
-
-		if (n < 0)
+	for (r = 0; r < UDP_ROUNDS; r++) {
+		for (i = 0; i < UDP_BATCH; i++) {
+			iov[i] = (struct iovec){ s->in[i], sizeof(s->in[i]) };
+			mm[i].msg_hdr = (struct msghdr){ .msg_name = &ss[i],
+							 .msg_namelen = sizeof(ss[i]),
+							 .msg_iov = &iov[i], .msg_iovlen = 1 };
+		}
+		n = recvmmsg(fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
 			return;
-		from_sockaddr(&ss, &from);
-		fn(d, fd, in, (size_t)n, &from);
+		for (i = 0; i < n; i++) {
+			struct src from;
+
+			from_sockaddr(&ss[i], &from);
+			/* Longer than 4096 octets: cut, so it reads as malformed. */
+			fn(d, fd, s->in[i], mm[i].msg_len, &from);
+		}
+		udp_flush(d, fd);
+		if (n < UDP_BATCH)
+			return;
 	}
 }
 
@@ -587,11 +623,15 @@ static void upstream_answer(struct ztd *d, int fd, const __u8 *in, size_t n,
 static void client_query(struct ztd *d, int fd, const __u8 *in, size_t n,
 			 const struct src *from)
 {
-	__u8 out[ZT_DNS_UDP_MAX];
-	size_t len = answer(d, in, n, fd, -1, from, out, sizeof(out));
+	struct ztd_dns *s = d->dns;
+	size_t k = s->out.n;
+	size_t len = answer(d, in, n, fd, -1, from, s->out.buf[k], sizeof(s->out.buf[k]));
 
-	if (len)
-		udp_send(d, fd, from, out, len);
+	if (!len)
+		return;
+	s->out.len[k] = len;
+	s->out.tolen[k] = to_sockaddr(from->family, from->addr, from->port, &s->out.to[k]);
+	s->out.n++;
 }
 
 /* ---- TCP --------------------------------------------------------------------------- */

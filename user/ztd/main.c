@@ -367,7 +367,7 @@ static int run(struct ztd *d)
 		    d->mirror.settle_written)
 			pr_info("route tries settled: %zu entries copied to the inactive half\n",
 				d->mirror.settle_written);
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGHUP) {
 			ztd_reload(d);
