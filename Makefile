@@ -70,10 +70,14 @@ TEST_UNIT := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(wildcard tests/unit/t
 TEST_BPF  := $(patsubst tests/bpf/%.c,$(O)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 BENCH_BIN := $(if $(wildcard bench/bench_dataplane.c),$(O)/bench/bench_dataplane)
 TESTS     := $(TEST_UNIT) $(TEST_BPF)
+# libFuzzer harnesses: clang with ASan and UBSan, the parsers compiled in.
+FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude -Iuser/lib \
+	       $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
+FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config
 BINS      := $(O)/ztd $(O)/ztctl
 
-.PHONY: all deps depcheck check test vmtest bench demo demo-clean clean help
-all: $(SKELS) $(LIBZT) $(BINS) $(TESTS) $(BENCH_BIN)
+.PHONY: all deps depcheck check test vmtest bench fuzz demo demo-clean clean help
+all: $(SKELS) $(LIBZT) $(BINS) $(TESTS) $(BENCH_BIN) $(FUZZ)
 
 help:
 	@echo "make            build BPF objects, skeletons, libraries, tests into $(O)/"
@@ -84,6 +88,7 @@ help:
 	@echo "                DNS server vs dnsmasq and NSD (dnsperf)"
 	@echo "make demo       what zt shows today"
 	@echo "make SAN=1      build with ASan/UBSan"
+	@echo "make fuzz       run each libFuzzer harness for FUZZ_SECS (default 300) seconds"
 
 depcheck:
 	@tools/deps.sh check
@@ -134,6 +139,19 @@ $(BENCH_BIN): $(O)/bench/bench_dataplane.o $(O)/tests/lib/pkt.o $(LIBZT)
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
+# ---- fuzz harnesses ------------------------------------------------------------
+$(O)/fuzz/fuzz_dns: fuzz/fuzz_dns.c user/lib/dns.c user/lib/dns.h user/lib/buf.h | depcheck
+	$(msg) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_dns.c user/lib/dns.c -o $@
+
+FUZZ_CONFIG_SRCS := user/lib/config.c user/lib/addr.c user/lib/hostname.c user/lib/sort.c
+$(O)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) $(wildcard user/lib/*.h) | depcheck
+	$(msg) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) \
+		$(shell pkg-config --libs yaml-0.1 2>/dev/null) -o $@
+
 # ---- tests, vmtest, bench ---------------------------------------------------
 check: deps
 	@$(MAKE) --no-print-directory all
@@ -151,6 +169,10 @@ bench: deps
 	@$(BENCH_BIN) --json $(O)/bench/dataplane.json
 	@bench/bench_control.sh $(O)
 	@bench/bench_dns.sh $(O)
+
+FUZZ_SECS ?= 300
+fuzz: all
+	@ZT_FUZZ_SECS=$(FUZZ_SECS) fuzz/run.sh $(O)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

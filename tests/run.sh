@@ -54,6 +54,7 @@ if [ "$in_vm" != 1 ]; then
 	for t in tests/unit/test_*.sh; do
 		[ -f "$t" ] && run_suite "unit/$(basename "$t" .sh)" bash "$t" "$O"
 	done
+	run_suite "fuzz (libFuzzer, ${ZT_FUZZ_SECS:-10}s per harness)" fuzz/run.sh "$O"
 fi
 for t in "$O"/tests/bpf/test_*; do
 	[ -x "$t" ] && run_suite "bpf/$(basename "$t")" "$t"

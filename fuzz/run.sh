@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# run.sh — runs each libFuzzer harness (built by make into BUILD/fuzz) for
+# ZT_FUZZ_SECS seconds (default 10) from its seeds, under ASan and UBSan;
+# one 'ok' line per harness that found nothing, 'not ok' with the crash
+# otherwise (the input is kept in BUILD/fuzz/crashes). Usage: run.sh BUILD_DIR
+set -u
+O=$(cd "${1:-build}" && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SECS=${ZT_FUZZ_SECS:-10}
+W=$(mktemp -d /tmp/zt-fuzz.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$O/fuzz/crashes" "$W/dns" "$W/config"
+
+# Seeds: a query with EDNS, one with a compression pointer in an extra
+# record, a response; the example config and a small one.
+printf '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x01\x03ssh\x08internal\x05local\x00\x00\x01\x00\x01\x00\x00\x29\x10\x00\x00\x00\x80\x00\x00\x00' > "$W/dns/q1"
+printf '\x00\x07\x01\x00\x00\x01\x00\x00\x00\x00\x00\x01\x01a\x01b\x00\x00\x1c\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x00\x00\x00' > "$W/dns/q2"
+printf '\x00\x07\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x03www\x07example\x03com\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\x00\x00\x01' > "$W/dns/r1"
+cp "$ROOT/examples/ztd.yaml" "$W/config/example.yaml"
+printf 'gateway: {interface: zt0}\nroutes: {hostname: [{hostname: "*.a.b", tunnel: t}]}\n' > "$W/config/small.yaml"
+
+fail=0
+for h in dns config; do
+	bin=$O/fuzz/fuzz_$h
+	if [ ! -x "$bin" ]; then
+		echo "not ok - fuzz_$h is not built (make)"
+		fail=1
+		continue
+	fi
+	if "$bin" -max_total_time="$SECS" -timeout=5 -rss_limit_mb=2048 \
+		-artifact_prefix="$O/fuzz/crashes/$h-" "$W/$h" > "$W/$h.log" 2>&1; then
+		echo "ok - fuzz_$h: $(grep -o 'Done [0-9]* runs' "$W/$h.log" | cut -d' ' -f2) inputs in ${SECS}s, no crash, leak or UB"
+	else
+		sed -n '/ERROR\|runtime error\|SUMMARY/p' "$W/$h.log" | head -20 | sed 's/^/# /'
+		echo "not ok - fuzz_$h found a failing input (kept in $O/fuzz/crashes/)"
+		fail=1
+	fi
+done
+exit $fail
