@@ -35,5 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	base.qclass = ZT_DNS_C_IN;
 	zt_dns_relay(data, size, &base, size >= 2 ? (uint16_t)(data[0] << 8 | data[1]) : 0, out,
 		     512);
+	{
+		uint8_t addrs[4][16];
+		uint32_t ttl;
+
+		zt_dns_addrs(data, size, &base, size >= 2 ? (uint16_t)(data[0] << 8 | data[1]) : 0,
+			     addrs, 4, &ttl);
+	}
 	return 0;
 }

@@ -8,7 +8,7 @@
 
 /* Bumped whenever a struct, enum value or map size below changes, so a
  * daemon refuses to adopt pinned maps of an incompatible build. */
-#define ZT_ABI_VERSION 1
+#define ZT_ABI_VERSION 2
 
 /* ---- sizes (DESIGN §7) ------------------------------------------------- */
 #define ZT_MAX_ROUTES   (1u << 20) /* per family */
@@ -168,8 +168,15 @@ _Static_assert(sizeof(struct zt_iri_key) == 24, "zt_iri_key size");
 
 struct zt_iri_val {
 	struct zt_dst half[ZT_HALVES];
+	/* The server's real address (the DIRECT path's DNAT target), resolved
+	 * by ztd; not part of the policy, so not per half. An IRI of a local
+	 * tunnel without one is dropped (ZT_R_RESOLVE). */
+	__u8  real_ok;
+	__u8  pad[3];
+	__u32 real_ttl;   /* seconds the resolver gave, for ztctl */
+	__u8  real[16];
 };
-_Static_assert(sizeof(struct zt_iri_val) == 32, "zt_iri_val size");
+_Static_assert(sizeof(struct zt_iri_val) == 56, "zt_iri_val size");
 
 struct zt_rule {
 	__u32 rule_id; /* config rule index + 1 */

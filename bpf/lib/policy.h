@@ -79,7 +79,7 @@ static __always_inline int zt_in_iri_pool(const struct zt_pkt *p,
  * reason: ZT_R_NO_ROUTE (not ours) or ZT_R_IRI_UNKNOWN. */
 static __always_inline int zt_destination(const struct zt_pkt *p,
 					  const struct zt_half_cfg *hc, __u32 h,
-					  __u32 vnet, struct zt_dst *dst)
+					  __u32 vnet, struct zt_dst *dst, __u8 *unresolved)
 {
 	struct zt_route_val *rv;
 
@@ -94,6 +94,7 @@ static __always_inline int zt_destination(const struct zt_pkt *p,
 		if (!iv || !(iv->half[h & 1].flags & ZT_DST_F_ROUTED))
 			return ZT_R_IRI_UNKNOWN;
 		*dst = iv->half[h & 1];
+		*unresolved = !iv->real_ok;
 		return 0;
 	}
 	if (p->family == ZT_AF_INET) {
@@ -163,7 +164,7 @@ static __always_inline void zt_evaluate(struct zt_ctx *c, const struct zt_pkt *p
 	struct zt_ident id;
 	struct zt_dst dst;
 	struct zt_rule *rule = 0;
-	__u8 action;
+	__u8 action, unresolved = 0;
 	int r, bit;
 
 	zt_identity(c, p, hc, h, &id);
@@ -171,7 +172,7 @@ static __always_inline void zt_evaluate(struct zt_ctx *c, const struct zt_pkt *p
 	d->device_id = id.device_id;
 	d->user_id = id.user_id;
 
-	r = zt_destination(p, hc, h, id.vnet_id, &dst);
+	r = zt_destination(p, hc, h, id.vnet_id, &dst, &unresolved);
 	if (r) {
 		d->verdict = r == ZT_R_NO_ROUTE ? ZT_V_PASS : ZT_V_DROP;
 		d->reason = r;
@@ -202,12 +203,17 @@ static __always_inline void zt_evaluate(struct zt_ctx *c, const struct zt_pkt *p
 		d->reason = ZT_R_DEFAULT;
 		action = hc->default_action;
 	}
-	if (action != ZT_ACT_ALLOW)
+	if (action != ZT_ACT_ALLOW) {
 		d->verdict = ZT_V_DROP;
-	else if (dst.flags & ZT_DST_F_LOCAL)
-		d->verdict = ZT_V_DIRECT;
-	else
+	} else if (dst.flags & ZT_DST_F_LOCAL) {
+		/* This node forwards it: to the server's real address,
+		 * which an IRI must have. */
+		d->verdict = unresolved ? ZT_V_DROP : ZT_V_DIRECT;
+		if (unresolved)
+			d->reason = ZT_R_RESOLVE;
+	} else {
 		d->verdict = ZT_V_STEER;
+	}
 }
 
 #endif

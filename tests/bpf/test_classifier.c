@@ -482,7 +482,12 @@ static void iri_destinations(void)
 	inet_pton(AF_INET, "100.80.0.7", k.addr);
 	v.half[0] = v.half[1] = (struct zt_dst){ .route_id = 9, .tunnel_id = 1,
 		.dst_set = e->dst.dst_set, .flags = ZT_DST_F_ROUTED | ZT_DST_F_LOCAL };
+	/* A local tunnel's IRI whose server has no address yet: RESOLVE. */
 	T_ASSERT(!bpf_map_update_elem(B.m.iri, &k, &v, BPF_ANY), "iri insert");
+	expect(TCP4(BOB, "100.80.0.7", 8081), ZT_V_DROP, ZT_R_RESOLVE, -1);
+	v.real_ok = 1;
+	inet_pton(AF_INET, "10.2.0.9", v.real);
+	T_ASSERT(!bpf_map_update_elem(B.m.iri, &k, &v, BPF_ANY), "iri resolved");
 	{
 		struct pkt_spec s = TCP4(BOB, "100.80.0.7", 8080);
 		__u8 buf[256];

@@ -27,7 +27,7 @@ in_gw()  { nsenter --net=/run/netns/"$GW" "$@"; }
 in_up()  { nsenter --net=/run/netns/"$UP" "$@"; }
 
 cleanup() {
-	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-dns-keep
+	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-dns-keep # a failed run, kept to read
 	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null
 	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
 	netns_remove "$CLI" "$GW" "$UP"
@@ -59,6 +59,7 @@ ip -n "$UP" link set dns0 up
 # The upstream: dnsmasq with one name of 80 addresses (too big for 1232).
 for i in $(seq 1 80); do echo "192.0.2.$i big.example.com"; done > "$W/hosts"
 echo "198.51.100.7 www.example.com" >> "$W/hosts"
+echo "10.3.0.80 web.dc.local" >> "$W/hosts"
 in_up dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$W/hosts" \
 	--listen-address=10.3.0.53 --bind-interfaces --user=root --edns-packet-max=4096 \
 	--pid-file="$W/dnsmasq.pid" >/dev/null 2>&1 &
@@ -71,18 +72,22 @@ gateway:
   dns_listen: [10.10.0.1:53, '[fd00:10::1]:53']
   state_dir: $W/state
   log: {network: $W/network.jsonl, dns: $W/dns.jsonl}
-dns: {upstreams: [10.3.0.53:53], ttl: 45, upstream_timeout_ms: 1500}
+dns: {upstreams: [10.3.0.53:53], ttl: 45, upstream_timeout_ms: 1500,
+      origin_resolvers: [10.3.0.53]}
 initial_resolved_ips: {ipv4: ${2:-100.80.0.0/16}, ipv6: 'fd7a:5a7e::/64'}
 tunnels:
   - {name: vpc}
+  - {name: dc, local: true, private_interface: up0}
 routes:
   hostname:
+    - {hostname: '*.dc.local', tunnel: dc}
     - {hostname: '*.internal.local', tunnel: vpc}
     - {hostname: ssh.internal.local., tunnel: vpc, comment: exact beats the wildcard}
 devices:
   - {ip: 10.10.0.2, email: admin@example.com, groups: [devops], name: admin-laptop}
   - {ip: 10.10.0.3, email: bob@example.com, name: bob-laptop}
 network_policies:
+  - {name: Web in the DC, precedence: 5, action: allow, match: {host: '*.dc.local', dst_port: 80}}
   - {name: SSH host for devops, precedence: 10, action: allow,
      match: {host: ssh.internal.local, protocol: tcp, dst_port: 22, user_group: devops}}
 dns_policies:
@@ -172,7 +177,7 @@ in_cli timeout 1 bash -c "exec 3<>/dev/tcp/$SSH4/22" 2>/dev/null &
 in_cli timeout 1 bash -c "exec 3<>/dev/tcp/$FOO4/22" 2>/dev/null &
 sleep 1.2
 check "a flow to the ssh IRI matches the host rule (steered to the proxy)" \
-	grep -q "\"dst\":\"$SSH4\",\"protocol\":\"tcp\",\"src_port\":[0-9]*,\"dst_port\":22,\"rule\":\"SSH host for devops\",\"rule_id\":1,\"action\":\"steer\"" "$W/network.jsonl"
+	grep -q "\"dst\":\"$SSH4\",\"protocol\":\"tcp\",\"src_port\":[0-9]*,\"dst_port\":22,\"rule\":\"SSH host for devops\",\"rule_id\":2,\"action\":\"steer\"" "$W/network.jsonl"
 check "a flow to another name's IRI falls to the default block" \
 	grep -q "\"dst\":\"$FOO4\",\"protocol\":\"tcp\",\"src_port\":[0-9]*,\"dst_port\":22,\"rule\":\"\",\"rule_id\":0,\"action\":\"drop\",\"reason\":\"default\"" "$W/network.jsonl"
 in_cli timeout 1 bash -c "exec 3<>/dev/tcp/100.80.200.200/22" 2>/dev/null &
@@ -187,6 +192,31 @@ d = json.loads(sys.argv[1])
 r = [x for x in d['iri'] if x['address'] == sys.argv[2]]
 assert r and r[0]['hostname'] == 'ssh.internal.local' and r[0]['route'] == 'ssh.internal.local' and r[0]['tunnel'] == 'vpc', r
 " "$JSON" "$SSH4"
+
+# ---- the real address behind an IRI of a local tunnel --------------------------------
+WEB4=$(a @10.10.0.1 web.dc.local A)
+NONE4=$(a @10.10.0.1 nothere.dc.local A)
+sleep 0.5
+JSON=$("$O/ztctl" -j --pin-root "$PIN" maps dump iri)
+check "a local tunnel's IRI gets the server's address from the origin resolver ($WEB4 -> 10.3.0.80)" \
+	python3 -c "
+import json, sys
+d = json.loads(sys.argv[1])
+r = [x for x in d['iri'] if x['address'] == sys.argv[2]]
+assert r and r[0]['path'] == 'direct' and r[0]['real_address'] == '10.3.0.80', r
+n = [x for x in d['iri'] if x['address'] == sys.argv[3]]
+assert n and n[0]['real_address'] == 'unresolved', n
+" "$JSON" "$WEB4" "$NONE4"
+check "ztd logs what the name resolves to" grep -q "web.dc.local resolves to 10.3.0.80" "$W/ztd.log"
+check "and that a name without an address cannot be reached" \
+	grep -q "nothere.dc.local.*flows to its IRI are dropped (reason resolve)" "$W/ztd.log"
+in_cli timeout 1 bash -c "exec 3<>/dev/tcp/$NONE4/80" 2>/dev/null &
+in_cli timeout 1 bash -c "exec 3<>/dev/tcp/$WEB4/80" 2>/dev/null &
+sleep 1.2
+check "a flow to an IRI whose name does not resolve is dropped (reason resolve)" \
+	grep -q "\"dst\":\"$NONE4\",\"protocol\":\"tcp\",\"src_port\":[0-9]*,\"dst_port\":80,\"rule\":\"Web in the DC\",\"rule_id\":1,\"action\":\"drop\",\"reason\":\"resolve\"" "$W/network.jsonl"
+check "a flow to a resolved one is allowed on the DIRECT path" \
+	grep -q "\"dst\":\"$WEB4\",\"protocol\":\"tcp\",\"src_port\":[0-9]*,\"dst_port\":80,\"rule\":\"Web in the DC\",\"rule_id\":1,\"action\":\"direct\"" "$W/network.jsonl"
 
 # ---- bad input -------------------------------------------------------------------------
 # A flood of malformed queries (truncations, pointer loops, random bytes,

@@ -402,6 +402,34 @@ static void relay(void)
 	}
 }
 
+static void addresses_of_an_answer(void)
+{
+	struct zt_dns_query q;
+	__u8 m[1024], up[8192], addrs[4][16];
+	size_t n = query(m, "web.dc.local", ZT_DNS_T_A, -1, 0), un;
+	__u32 ttl = 0;
+
+	T_EQ(zt_dns_parse_query(m, n, &q), 0);
+	un = upstream(up, &q, 0x4242, 3, true);
+	T_EQ(zt_dns_addrs(up, un, &q, 0x4242, addrs, 4, &ttl), 3);
+	T_EQ(ttl, 60);
+	T_ASSERT(!memcmp(addrs[2], "\x0a\x00\x00\x02\x00", 5), "third address, zero-filled");
+	T_EQ(zt_dns_addrs(up, un, &q, 0x4242, addrs, 2, &ttl), 2); /* at most max */
+	T_EQ(zt_dns_addrs(up, un, &q, 0x4243, addrs, 4, &ttl), -EBADMSG);
+	up[3] = (up[3] & 0xf0) | ZT_DNS_NXDOMAIN;
+	T_EQ(zt_dns_addrs(up, un, &q, 0x4242, addrs, 4, &ttl), -ENOENT);
+	up[3] = (up[3] & 0xf0) | ZT_DNS_SERVFAIL;
+	T_EQ(zt_dns_addrs(up, un, &q, 0x4242, addrs, 4, &ttl), -EAGAIN);
+	/* Asked AAAA, given A records: none of the asked type. */
+	n = query(m, "web.dc.local", ZT_DNS_T_AAAA, -1, 0);
+	T_EQ(zt_dns_parse_query(m, n, &q), 0);
+	un = upstream(up, &q, 0x4242, 3, false);
+	up[ZT_DNS_HDR + q.qname_len + 4 + 3] = ZT_DNS_T_A; /* records say A */
+	T_EQ(zt_dns_addrs(up, un, &q, 0x4242, addrs, 4, &ttl), 0);
+	/* Truncated: malformed. */
+	T_EQ(zt_dns_addrs(up, un - 1, &q, 0x4242, addrs, 4, &ttl), -EBADMSG);
+}
+
 static void random_bytes_never_crash(void)
 {
 	struct zt_dns_query q, base;
@@ -437,6 +465,7 @@ int main(void)
 	T_RUN(headers_and_opt);
 	T_RUN(replies);
 	T_RUN(relay);
+	T_RUN(addresses_of_an_answer);
 	T_RUN(random_bytes_never_crash);
 	return t_done();
 }

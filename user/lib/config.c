@@ -520,7 +520,8 @@ static void gateway(struct cx *x, yaml_node_t *g)
 
 static void dns(struct cx *x, yaml_node_t *m)
 {
-	static const char *const keys[] = { "upstreams", "ttl", "upstream_timeout_ms", NULL };
+	static const char *const keys[] = { "upstreams", "ttl", "upstream_timeout_ms",
+					    "origin_resolvers", NULL };
 	yaml_node_t *n;
 	unsigned long v;
 
@@ -529,6 +530,9 @@ static void dns(struct cx *x, yaml_node_t *m)
 	check_keys(x, m, "dns", keys);
 	each(x, get(x, m, "upstreams"), "dns.upstreams", endpoint_item,
 	     &(struct eplist){ "dns.upstreams", x->c->upstreams, &x->c->n_upstreams,
+			       ZT_MAX_UPSTREAMS });
+	each(x, get(x, m, "origin_resolvers"), "dns.origin_resolvers", endpoint_item,
+	     &(struct eplist){ "dns.origin_resolvers", x->c->resolvers, &x->c->n_resolvers,
 			       ZT_MAX_UPSTREAMS });
 	if ((n = get(x, m, "ttl")) && parse_uint(x, n, "dns.ttl", 1, 86400, &v))
 		x->c->dns_ttl = (__u32)v;

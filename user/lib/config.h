@@ -93,6 +93,9 @@ struct zt_config {
 	char *state_dir;          /* IRI allocations survive restarts here */
 	struct zt_cfg_endpoint dns_listen[ZT_MAX_DNS_LISTEN]; size_t n_dns_listen;
 	struct zt_cfg_endpoint upstreams[ZT_MAX_UPSTREAMS];   size_t n_upstreams;
+	/* Where ztd resolves the real addresses behind IRIs of local tunnels;
+	 * none: the nameservers of /etc/resolv.conf. */
+	struct zt_cfg_endpoint resolvers[ZT_MAX_UPSTREAMS];   size_t n_resolvers;
 	__u32 dns_ttl;            /* seconds */
 	__u32 dns_timeout_ms;     /* an upstream that has not answered by then: SERVFAIL */
 	struct zt_prefix iri4, iri6; /* initial_resolved_ips pools */

@@ -309,27 +309,77 @@ static void put_u16_at(__u8 *p, __u16 v)
 	p[1] = (__u8)v;
 }
 
-int zt_dns_relay(const __u8 *resp, size_t len, const struct zt_dns_query *q, __u16 id,
-		 __u8 *out, size_t max)
+/* An upstream's header and question: the id we sent, a response to a
+ * QUERY with one question, and q's question. b is left after it. */
+static int check_response(struct zt_buf *b, const struct zt_dns_query *q, __u16 id,
+			  __u16 *flags, __u16 *an, __u16 *ns, __u16 *ar)
 {
 	__u8 name[ZT_DNS_NAME_MAX];
-	struct zt_buf b;
-	__u16 rid, flags, qd, an, ns, ar, qtype, qclass, i;
-	size_t nlen, end, opt_at = 0;
-	struct zt_buf w;
+	__u16 rid, qd, qtype, qclass;
+	size_t nlen;
 
-	zt_buf_init(&b, (void *)resp, len);
-	if (zt_buf_get_u16(&b, &rid) || zt_buf_get_u16(&b, &flags) ||
-	    zt_buf_get_u16(&b, &qd) || zt_buf_get_u16(&b, &an) ||
-	    zt_buf_get_u16(&b, &ns) || zt_buf_get_u16(&b, &ar))
+	if (zt_buf_get_u16(b, &rid) || zt_buf_get_u16(b, flags) ||
+	    zt_buf_get_u16(b, &qd) || zt_buf_get_u16(b, an) ||
+	    zt_buf_get_u16(b, ns) || zt_buf_get_u16(b, ar))
 		return -EBADMSG;
-	if (rid != id || !(flags & F_QR) || ((flags >> 11) & 0xf) || qd != 1)
+	if (rid != id || !(*flags & F_QR) || ((*flags >> 11) & 0xf) || qd != 1)
 		return -EBADMSG;
-	if (get_name(&b, name, &nlen) || zt_buf_get_u16(&b, &qtype) ||
-	    zt_buf_get_u16(&b, &qclass))
+	if (get_name(b, name, &nlen) || zt_buf_get_u16(b, &qtype) ||
+	    zt_buf_get_u16(b, &qclass))
 		return -EBADMSG;
 	if (!names_equal(name, nlen, q->qname, q->qname_len) || qtype != q->qtype ||
 	    qclass != q->qclass)
+		return -EBADMSG;
+	return 0;
+}
+
+int zt_dns_addrs(const __u8 *resp, size_t len, const struct zt_dns_query *q, __u16 id,
+		 __u8 (*addrs)[16], size_t max, __u32 *ttl)
+{
+	struct zt_buf b;
+	__u16 flags, an, ns, ar, i;
+	size_t n = 0, want = q->qtype == ZT_DNS_T_A ? 4 : 16;
+
+	zt_buf_init(&b, (void *)resp, len);
+	if (check_response(&b, q, id, &flags, &an, &ns, &ar))
+		return -EBADMSG;
+	if ((flags & 0xf) == ZT_DNS_NXDOMAIN)
+		return -ENOENT;
+	if (flags & 0xf)
+		return -EAGAIN;
+	*ttl = ~0u;
+	/* Any record of the asked type in the answer section: the resolver
+	 * followed the CNAME chain that leads to them. */
+	for (i = 0; i < an; i++) {
+		struct rr rr;
+
+		if (get_rr(&b, &rr))
+			return -EBADMSG;
+		if (rr.type != q->qtype || rr.class != ZT_DNS_C_IN || rr.rdlen != want)
+			continue;
+		if (n < max) {
+			memset(addrs[n], 0, 16);
+			memcpy(addrs[n], resp + rr.rdata, want);
+			n++;
+		}
+		if (rr.ttl < *ttl)
+			*ttl = rr.ttl;
+	}
+	if (!n)
+		*ttl = 0;
+	return (int)n;
+}
+
+int zt_dns_relay(const __u8 *resp, size_t len, const struct zt_dns_query *q, __u16 id,
+		 __u8 *out, size_t max)
+{
+	struct zt_buf b;
+	__u16 flags, an, ns, ar, i;
+	size_t end, opt_at = 0;
+	struct zt_buf w;
+
+	zt_buf_init(&b, (void *)resp, len);
+	if (check_response(&b, q, id, &flags, &an, &ns, &ar))
 		return -EBADMSG;
 	for (i = 0; i < (__u32)an + ns + ar; i++) {
 		struct rr rr;

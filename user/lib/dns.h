@@ -101,6 +101,15 @@ int zt_dns_write_query(const struct zt_dns_query *q, __u16 id, __u8 *out, size_t
 int zt_dns_relay(const __u8 *resp, size_t len, const struct zt_dns_query *q, __u16 id,
 		 __u8 *out, size_t max);
 
+/* Reads an upstream's answer to a query for q's question sent with id:
+ * the addresses of q's type (A: 4 octets, AAAA: 16) in the answer section,
+ * up to max, into addrs[i] (16 octets each, zero-filled), and the smallest
+ * TTL among them into *ttl. Returns how many (0 for NODATA), -ENOENT for
+ * NXDOMAIN, -EAGAIN for another error rcode (SERVFAIL, REFUSED, ...), or
+ * -EBADMSG when resp is malformed or answers another question. */
+int zt_dns_addrs(const __u8 *resp, size_t len, const struct zt_dns_query *q, __u16 id,
+		 __u8 (*addrs)[16], size_t max, __u32 *ttl);
+
 /* Name text -> wire form (for tests and the upstream query); accepts an
  * optional trailing dot. Returns the length or -EINVAL. */
 int zt_dns_name_to_wire(const char *name, __u8 *out, size_t max);

@@ -136,6 +136,11 @@ static long find_name(const struct zt_iri_pool *p, const char *name, __u32 vnet,
 	return -1;
 }
 
+long zt_iri_find(const struct zt_iri_pool *p, const char *name, __u32 vnet, __u8 family)
+{
+	return find_name(p, name, vnet, family);
+}
+
 long zt_iri_find_addr(const struct zt_iri_pool *p, __u8 family, const __u8 *addr)
 {
 	size_t s;
@@ -233,6 +238,11 @@ long zt_iri_get(struct zt_iri_pool *p, const char *name, __u32 vnet, __u8 family
 			return -ENOSPC;
 		i = best;
 		a = &p->a[i];
+		/* A new name: what was resolved for the old one is void. */
+		memset(a->real, 0, sizeof(a->real));
+		a->real_ok = a->res_inflight = false;
+		a->real_ttl = 0;
+		a->res_next_ms = 0;
 	}
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	a->vnet = vnet;

@@ -20,6 +20,13 @@ struct zt_iri {
 	__u8  family;
 	__u8  addr[16];
 	__u64 last_answer;               /* seconds (CLOCK_REALTIME) */
+	/* The server's address behind it (local tunnels), kept by ztd's
+	 * resolver; not saved (resolved again after a restart). */
+	__u8  real[16];
+	bool  real_ok;
+	bool  res_inflight;
+	__u32 real_ttl;
+	__u64 res_next_ms;               /* monotonic: when to resolve next; 0 now */
 };
 
 struct zt_iri_pool {
@@ -50,6 +57,8 @@ size_t zt_iri_pool_reprefix(struct zt_iri_pool *p, const struct zt_prefix *v4,
  * was made now. */
 long zt_iri_get(struct zt_iri_pool *p, const char *name, __u32 vnet, __u8 family, __u64 now,
 		bool (*in_use)(void *arg, const struct zt_iri *iri), void *arg, bool *fresh);
+/* The allocation for {name, vnet, family}, or -1 (none is made). */
+long zt_iri_find(const struct zt_iri_pool *p, const char *name, __u32 vnet, __u8 family);
 /* The allocation holding addr, or -1. */
 long zt_iri_find_addr(const struct zt_iri_pool *p, __u8 family, const __u8 *addr);
 

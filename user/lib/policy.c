@@ -602,7 +602,7 @@ void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 {
 	const struct zt_dev_entry *dev;
 	const struct zt_dst_entry *e;
-	const struct zt_iri_entry *ie;
+	const struct zt_iri_entry *ie = NULL;
 	const struct zt_dst *dst;
 	struct zt_dev_entry key = { 0 };
 	struct zt_prefix host = { 0 };
@@ -684,10 +684,13 @@ void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 		r->reason = ZT_R_DEFAULT;
 		action = c->cfg.default_action;
 	}
-	if (action != ZT_ACT_ALLOW)
+	if (action != ZT_ACT_ALLOW) {
 		r->verdict = ZT_V_DROP;
-	else if (dst->flags & ZT_DST_F_LOCAL)
-		r->verdict = ZT_V_DIRECT;
-	else
+	} else if (dst->flags & ZT_DST_F_LOCAL) {
+		r->verdict = ie && !ie->resolved ? ZT_V_DROP : ZT_V_DIRECT;
+		if (ie && !ie->resolved)
+			r->reason = ZT_R_RESOLVE;
+	} else {
 		r->verdict = ZT_V_STEER;
+	}
 }

@@ -83,6 +83,9 @@ struct zt_host_set {
 struct zt_iri_entry {
 	struct zt_iri_key key;
 	struct zt_dst dst;
+	bool resolved;           /* has its real address (local tunnels need it) */
+	__u32 real_ttl;
+	__u8 real[16];
 };
 
 struct zt_compiled {

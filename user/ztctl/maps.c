@@ -33,7 +33,8 @@ static void usage(FILE *f)
 		"  routes   destination prefixes per vnet: route, tunnel, rule set\n"
 		"  devices  enrolled source addresses per interface: device, user, vnet\n"
 		"  iri      the IRI pools and the initial resolved IPs DNS allocated: hostname,\n"
-		"           route, tunnel, seconds since last answered, flows using it\n"
+		"           route, tunnel, the server's real address (local tunnels),\n"
+		"           seconds since last answered, flows using it\n"
 		"  flows    the flow cache: 5-tuple, verdict, rule, packets, bytes, age\n"
 		"  policy   generation, default action, the rules in precedence order\n"
 		"  stats    packets and bytes by verdict and reason, and other counters\n"
@@ -228,6 +229,9 @@ struct iri_row {
 	struct zt_iri_key k;
 	struct zt_dst d;
 	__u64 flows;
+	bool real_ok;
+	__u32 real_ttl;
+	__u8 real[16];
 };
 
 static int iri_row_cmp(const void *a, const void *b)
@@ -275,7 +279,8 @@ static void dump_iri(void)
 				break;
 			rows_ = q;
 		}
-		rows_[n++] = (struct iri_row){ k, v.half[active()], 0 };
+		rows_[n++] = (struct iri_row){ k, v.half[active()], 0, v.real_ok, v.real_ttl, { 0 } };
+		memcpy(rows_[n - 1].real, v.real, 16);
 	}
 	qsort(rows_, n, sizeof(*rows_), iri_row_cmp);
 	prev = NULL;
@@ -298,26 +303,34 @@ static void dump_iri(void)
 	zt_iri_pool_init(&pool, &p4, &p6, ZT_MAX_IRIS, 0);
 	if (N.iri_state)
 		zt_iri_load(&pool, N.iri_state, vnet_by_name, NULL, &skipped);
-	out_text("%-28s %-32s %-10s %-18s %-12s %-7s %8s %6s\n", "ADDRESS", "HOSTNAME", "VNET",
-		 "ROUTE", "TUNNEL", "PATH", "ANSWERED", "FLOWS");
+	out_text("%-26s %-28s %-10s %-18s %-12s %-7s %-26s %8s %6s\n", "ADDRESS", "HOSTNAME",
+		 "VNET", "ROUTE", "TUNNEL", "PATH", "REAL ADDRESS", "ANSWERED", "FLOWS");
 	out_arr_start("iri");
 	for (i = 0; i < n; i++) {
 		const struct iri_row *r = &rows_[i];
 		long j = zt_iri_find_addr(&pool, r->k.family, r->k.addr);
 		const struct zt_iri *ia = j >= 0 && pool.a[j].vnet == r->k.vnet_id ? &pool.a[j] : NULL;
-		char b1[16], b2[ZT_PREFIX_STRLEN], b3[16], age[32] = "-";
+		char b1[16], b2[ZT_PREFIX_STRLEN], b3[16], age[32] = "-", real[64] = "-";
 
 		inet_ntop(r->k.family == ZT_AF_INET6 ? AF_INET6 : AF_INET, r->k.addr, a, sizeof(a));
 		if (ia)
 			snprintf(age, sizeof(age), "%llus",
 				 (unsigned long long)(now > ia->last_answer ? now - ia->last_answer : 0));
+		if (r->real_ok)
+			inet_ntop(r->k.family == ZT_AF_INET6 ? AF_INET6 : AF_INET, r->real, real,
+				  sizeof(real));
+		else if (r->d.flags & ZT_DST_F_LOCAL)
+			snprintf(real, sizeof(real), "unresolved");
 		out_obj_start(NULL);
-		out_str("address", "%-28s ", a);
-		out_str("hostname", "%-32s ", ia ? ia->name : "?");
+		out_str("address", "%-26s ", a);
+		out_str("hostname", "%-28s ", ia ? ia->name : "?");
 		out_str("vnet", "%-10s ", nm(ZT_N_VNET, r->k.vnet_id, b1, sizeof(b1)));
 		out_str("route", "%-18s ", route_nm(r->d.route_id, b2, sizeof(b2)));
 		out_str("tunnel", "%-12s ", nm(ZT_N_TUNNEL, r->d.tunnel_id, b3, sizeof(b3)));
 		out_str("path", "%-7s ", r->d.flags & ZT_DST_F_LOCAL ? "direct" : "steer");
+		out_str("real_address", "%-26s ", real);
+		if (r->real_ok)
+			out_u64("real_ttl", NULL, r->real_ttl);
 		out_str("answered_ago", "%8s ", age);
 		if (ia)
 			out_u64("last_answer", NULL, ia->last_answer);

@@ -30,6 +30,14 @@
 #define UDP_BATCH     32      /* datagrams per recvmmsg/sendmmsg */
 #define UDP_ROUNDS    4       /* batches per socket per loop turn */
 #define FLOW_BUSY_S   300     /* a flow seen this recently holds its IRI */
+/* Resolving the real addresses behind IRIs of local tunnels */
+#define RQ_MAX        256     /* resolutions in flight */
+#define RES_SCAN_MS   200     /* how often allocations are checked for it */
+#define RES_TIMEOUT_MS 2000
+#define RES_RETRY_MS  5000    /* after a timeout or SERVFAIL (the old address kept) */
+#define RES_NEG_MS    30000   /* after NXDOMAIN or no address */
+#define RES_TTL_MIN   5
+#define RES_TTL_MAX   3600
 
 struct tcp_client {
 	int fd;
@@ -56,6 +64,18 @@ struct pending {
 	long device;
 };
 
+/* One resolution of an IRI's name, to one resolver. */
+struct rq {
+	bool used;
+	__u16 id;
+	struct zt_cfg_endpoint srv;
+	__u64 deadline_ms;
+	struct zt_dns_query q;
+	char name[ZT_HOSTNAME_MAX + 1];
+	__u32 vnet;
+	__u8 family;
+};
+
 struct ztd_dns {
 	int udp[ZT_MAX_DNS_LISTEN], tcp[ZT_MAX_DNS_LISTEN];
 	struct zt_cfg_endpoint ep[ZT_MAX_DNS_LISTEN];
@@ -65,6 +85,11 @@ struct ztd_dns {
 	__u32 tcp_gen;
 	struct pending pend[ZTD_DNS_PENDING];
 	size_t n_pending;         /* used entries: the timeout scan is skipped at 0 */
+	struct rq rq[RQ_MAX];
+	size_t n_rq;
+	struct zt_cfg_endpoint resolvers[ZT_MAX_UPSTREAMS];
+	size_t n_resolvers, res_rr;
+	__u64 res_scan_ms;
 	struct zt_dns_table table;
 	struct zt_iri_pool pool;
 	bool pool_ready;
@@ -245,8 +270,12 @@ static int iri_publish(struct ztd *d, const struct zt_iri *a, long r)
 	c.hosts = s->hosts;
 	c.n_hosts = s->n_hosts;
 	c.anydst_set = s->anydst_set;
+	memset(&v, 0, sizeof(v));
 	iri_dst(d, &c, a, r, &v.half[0]);
 	v.half[1] = v.half[0];
+	v.real_ok = a->real_ok;
+	v.real_ttl = a->real_ttl;
+	memcpy(v.real, a->real, 16);
 	iri_key(a, &k);
 	return bpf_map_update_elem(d->b.m.iri, &k, &v, BPF_ANY) ? -errno : 0;
 }
@@ -285,6 +314,9 @@ int ztd_dns_iris(struct ztd *d, const struct zt_config *cfg, struct zt_compiled 
 		iri_key(a, &e->key);
 		zt_compiled_iri_dst(c, a->name, ZT_ROUTE_ID_HOST | (__u32)(r + 1), hr->tunnel,
 				    cfg->tunnels[hr->tunnel - 1].local, &e->dst);
+		e->resolved = a->real_ok;
+		e->real_ttl = a->real_ttl;
+		memcpy(e->real, a->real, 16);
 	}
 	qsort(c->iris, c->n_iris, sizeof(*c->iris), zt_iri_key_cmp);
 	zt_dns_table_free(&t);
@@ -303,6 +335,204 @@ void ztd_dns_applied(struct ztd *d, const struct zt_compiled *c)
 	s->hosts = h;
 	s->n_hosts = c->n_hosts;
 	s->anydst_set = c->anydst_set;
+}
+
+/* ---- the real address behind an IRI (local tunnels) ------------------------------ */
+
+/* /etc/resolv.conf's nameservers, when the config names no resolvers. */
+static void load_resolvers(struct ztd *d)
+{
+	struct ztd_dns *s = d->dns;
+	char line[256], a[64];
+	FILE *f;
+
+	s->n_resolvers = 0;
+	if (d->cfg.n_resolvers) {
+		memcpy(s->resolvers, d->cfg.resolvers, d->cfg.n_resolvers * sizeof(*s->resolvers));
+		s->n_resolvers = d->cfg.n_resolvers;
+		return;
+	}
+	f = fopen("/etc/resolv.conf", "re");
+	while (f && fgets(line, sizeof(line), f) && s->n_resolvers < ZT_MAX_UPSTREAMS) {
+		struct zt_cfg_endpoint *e = &s->resolvers[s->n_resolvers];
+
+		if (sscanf(line, " nameserver %63s", a) != 1)
+			continue;
+		memset(e, 0, sizeof(*e));
+		e->port = 53;
+		if (inet_pton(AF_INET, a, e->addr) == 1)
+			e->family = ZT_AF_INET;
+		else if (inet_pton(AF_INET6, a, e->addr) == 1)
+			e->family = ZT_AF_INET6;
+		else
+			continue;
+		s->n_resolvers++;
+	}
+	if (f)
+		fclose(f);
+}
+
+static bool on_local_tunnel(struct ztd *d, const struct zt_iri *a)
+{
+	long r = zt_host_index_find(&d->dns->table.routes, a->name, a->vnet);
+
+	return r >= 0 && d->cfg.tunnels[d->cfg.host_routes[r].tunnel - 1].local;
+}
+
+/* The map entry follows the allocation's real address. */
+static void real_publish(struct ztd *d, const struct zt_iri *a)
+{
+	struct zt_iri_key k;
+	struct zt_iri_val v;
+
+	iri_key(a, &k);
+	if (bpf_map_lookup_elem(d->b.m.iri, &k, &v))
+		return; /* not routed now: the next apply writes it */
+	v.real_ok = a->real_ok;
+	v.real_ttl = a->real_ttl;
+	memcpy(v.real, a->real, 16);
+	bpf_map_update_elem(d->b.m.iri, &k, &v, BPF_EXIST);
+}
+
+static void resolve_start(struct ztd *d, size_t i)
+{
+	struct ztd_dns *s = d->dns;
+	struct zt_iri *a = &s->pool.a[i];
+	__u8 buf[ZT_DNS_NAME_MAX + 64];
+	struct sockaddr_storage ss;
+	struct rq *q = NULL;
+	socklen_t sl;
+	size_t k;
+	int len, n;
+
+	if (!s->n_resolvers) {
+		a->res_next_ms = now_ms() + RES_NEG_MS;
+		return;
+	}
+	for (k = 0; k < RQ_MAX && !q; k++)
+		if (!s->rq[k].used)
+			q = &s->rq[k];
+	if (!q)
+		return; /* the next scan tries again */
+	memset(q, 0, sizeof(*q));
+	n = zt_dns_name_to_wire(a->name, q->q.qname, sizeof(q->q.qname));
+	if (n < 0) {
+		a->res_next_ms = now_ms() + RES_NEG_MS;
+		return;
+	}
+	q->q.qname_len = (size_t)n;
+	q->q.qtype = a->family == ZT_AF_INET ? ZT_DNS_T_A : ZT_DNS_T_AAAA;
+	q->q.qclass = ZT_DNS_C_IN;
+	q->q.rd = true;
+	if (getrandom(&q->id, sizeof(q->id), GRND_NONBLOCK) != sizeof(q->id))
+		q->id = (__u16)(now_ms() * 40503u);
+	q->srv = s->resolvers[s->res_rr++ % s->n_resolvers];
+	len = zt_dns_write_query(&q->q, q->id, buf, sizeof(buf));
+	sl = to_sockaddr(q->srv.family, q->srv.addr, q->srv.port, &ss);
+	if (len < 0 || sendto(s->up[q->srv.family == ZT_AF_INET6], buf, (size_t)len, MSG_DONTWAIT,
+			      (struct sockaddr *)&ss, sl) < 0) {
+		a->res_next_ms = now_ms() + RES_RETRY_MS;
+		return;
+	}
+	snprintf(q->name, sizeof(q->name), "%s", a->name);
+	q->vnet = a->vnet;
+	q->family = a->family;
+	q->deadline_ms = now_ms() + RES_TIMEOUT_MS;
+	q->used = true;
+	s->n_rq++;
+	a->res_inflight = true;
+}
+
+/* What a resolution gave: n addresses (addr the first) with ttl, or err
+ * (-ENOENT: the name does not exist; -EAGAIN, -ETIMEDOUT: try again). */
+static void resolve_done(struct ztd *d, struct rq *q, int n, const __u8 *addr, __u32 ttl)
+{
+	struct ztd_dns *s = d->dns;
+	long i = zt_iri_find(&s->pool, q->name, q->vnet, q->family);
+	char b[64];
+	struct zt_iri *a;
+
+	q->used = false;
+	s->n_rq--;
+	if (i < 0)
+		return; /* the allocation went meanwhile */
+	a = &s->pool.a[i];
+	a->res_inflight = false;
+	if (n > 0) {
+		bool changed = !a->real_ok || memcmp(a->real, addr, 16);
+
+		ttl = ttl < RES_TTL_MIN ? RES_TTL_MIN : ttl > RES_TTL_MAX ? RES_TTL_MAX : ttl;
+		memcpy(a->real, addr, 16);
+		a->real_ok = true;
+		a->real_ttl = ttl;
+		a->res_next_ms = now_ms() + (__u64)ttl * 1000;
+		if (changed) {
+			inet_ntop(a->family == ZT_AF_INET ? AF_INET : AF_INET6, addr, b, sizeof(b));
+			pr_info("DNS: %s resolves to %s (ttl %u s): the DIRECT path's target\n",
+				a->name, b, ttl);
+			real_publish(d, a);
+		}
+		return;
+	}
+	if (n == 0 || n == -ENOENT) {
+		if (a->real_ok || !a->res_next_ms)
+			pr_warn("DNS: %s has no %s address (%s): flows to its IRI are dropped "
+				"(reason resolve)\n", a->name, a->family == ZT_AF_INET ? "IPv4" : "IPv6",
+				n ? "NXDOMAIN" : "no record");
+		a->real_ok = false;
+		a->res_next_ms = now_ms() + RES_NEG_MS;
+		real_publish(d, a);
+		return;
+	}
+	if (!a->real_ok && !a->res_next_ms)
+		pr_warn("DNS: cannot resolve %s yet (%s): flows to its IRI are dropped (reason "
+			"resolve); retrying every %d s\n", a->name,
+			n == -ETIMEDOUT ? "no answer" : "the resolver failed", RES_RETRY_MS / 1000);
+	a->res_next_ms = now_ms() + RES_RETRY_MS; /* the old address stays meanwhile */
+}
+
+/* A resolver's answer, if it is one. Returns true when it was. */
+static bool resolver_answer(struct ztd *d, const __u8 *in, size_t n, const struct src *from)
+{
+	struct ztd_dns *s = d->dns;
+	__u8 addrs[1][16];
+	size_t k;
+
+	for (k = 0; k < RQ_MAX && s->n_rq; k++) {
+		struct rq *q = &s->rq[k];
+		__u32 ttl = 0;
+		int r;
+
+		if (!q->used || n < 2 || (__u16)(in[0] << 8 | in[1]) != q->id ||
+		    q->srv.family != from->family || q->srv.port != from->port ||
+		    memcmp(q->srv.addr, from->addr, 16))
+			continue;
+		r = zt_dns_addrs(in, n, &q->q, q->id, addrs, 1, &ttl);
+		if (r == -EBADMSG)
+			continue;
+		resolve_done(d, q, r, addrs[0], ttl);
+		return true;
+	}
+	return false;
+}
+
+static void resolve_tick(struct ztd *d, __u64 now)
+{
+	struct ztd_dns *s = d->dns;
+	size_t k;
+
+	for (k = 0; k < RQ_MAX && s->n_rq; k++)
+		if (s->rq[k].used && s->rq[k].deadline_ms <= now)
+			resolve_done(d, &s->rq[k], -ETIMEDOUT, NULL, 0);
+	if (s->res_scan_ms + RES_SCAN_MS > now)
+		return;
+	s->res_scan_ms = now;
+	for (k = 0; k < s->pool.n; k++) {
+		struct zt_iri *a = &s->pool.a[k];
+
+		if (!a->res_inflight && a->res_next_ms <= now && on_local_tunnel(d, a))
+			resolve_start(d, k);
+	}
 }
 
 /* ---- the log ----------------------------------------------------------------- */
@@ -508,6 +738,8 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 				strerror(errno));
 			break;
 		}
+		if (fresh && on_local_tunnel(d, &s->pool.a[i]))
+			resolve_start(d, (size_t)i);
 		rr.type = q.qtype;
 		rr.ttl = d->cfg.dns_ttl;
 		rr.rdlen = fam == ZT_AF_INET ? 4 : 16;
@@ -595,6 +827,8 @@ static void upstream_answer(struct ztd *d, int fd, const __u8 *in, size_t n,
 	size_t i;
 
 	(void)fd;
+	if (resolver_answer(d, in, n, from))
+		return;
 	for (i = 0; i < ZTD_DNS_PENDING && s->n_pending; i++) {
 		struct pending *p = &s->pend[i];
 		const struct zt_cfg_endpoint *u;
@@ -864,6 +1098,7 @@ int ztd_dns_open(struct ztd *d)
 	else if (!err)
 		pr_info("DNS: %zu IRI allocations restored from %s%s\n", s->pool.n, s->state_path,
 			skipped ? " (some lines skipped: outside the pools or unknown vnets)" : "");
+	load_resolvers(d);
 	err = zt_dns_table_build(&d->cfg, &s->table);
 	if (!err)
 		err = listen_all(s, &d->cfg);
@@ -888,6 +1123,8 @@ int ztd_dns_reload(struct ztd *d)
 	if (dropped)
 		pr_info("DNS: %zu IRI allocations outside the new pools released\n", dropped);
 	snprintf(s->state_path, sizeof(s->state_path), "%s/iri.state", d->cfg.state_dir);
+	load_resolvers(d);
+	s->res_scan_ms = 0; /* routes may have moved to a local tunnel */
 	err = listen_all(s, &d->cfg);
 	open_dns_log(s, &d->cfg);
 	return err;
@@ -1022,6 +1259,7 @@ void ztd_dns_tick(struct ztd *d)
 	for (i = 0; i < ZTD_DNS_TCP_MAX; i++)
 		if (s->clients[i] && s->clients[i]->last_ms + TCP_IDLE_MS < now)
 			tcp_close(d, i);
+	resolve_tick(d, now);
 	if (s->pool.dirty && s->saved_ms + 200 < now)
 		save_state(d);
 }
