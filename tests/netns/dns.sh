@@ -114,6 +114,19 @@ start_ztd() {
 }
 
 q() { in_cli dig +time=2 +tries=1 "$@"; }     # full output
+# knock ADDR:PORT...: a TCP connection attempt to each (the decision is
+# logged on the first packet), then time for the log line.
+knock() {
+	local t
+	for t in "$@"; do
+		in_cli timeout 1 bash -c "exec 3<>/dev/tcp/${t%:*}/${t##*:}" 2>/dev/null &
+	done
+	sleep 1.2
+}
+# flow_logged DST PORT RULE RULE_ID ACTION [REASON]: the network log has it.
+flow_logged() {
+	grep -q "\"dst\":\"$1\",\"protocol\":\"tcp\",\"src_port\":[0-9]*,\"dst_port\":$2,\"rule\":\"$3\",\"rule_id\":$4,\"action\":\"$5\"${6:+,\"reason\":\"$6\"}" "$W/network.jsonl"
+}
 a() { q +short "$@" | head -1; }               # first answer
 
 write_config "$W/ztd.yaml"
@@ -172,16 +185,12 @@ check "dig retries over TCP and gets all 80 addresses" \
 	test "$(q +short +bufsize=1232 @10.10.0.1 big.example.com A | wc -l)" -eq 80
 
 # ---- the kernel decides IRI flows by host rules --------------------------------------
-# Connection attempts only: the decision is logged on the first packet.
-in_cli timeout 1 bash -c "exec 3<>/dev/tcp/$SSH4/22" 2>/dev/null &
-in_cli timeout 1 bash -c "exec 3<>/dev/tcp/$FOO4/22" 2>/dev/null &
-sleep 1.2
+knock "$SSH4:22" "$FOO4:22"
 check "a flow to the ssh IRI matches the host rule (steered to the proxy)" \
-	grep -q "\"dst\":\"$SSH4\",\"protocol\":\"tcp\",\"src_port\":[0-9]*,\"dst_port\":22,\"rule\":\"SSH host for devops\",\"rule_id\":2,\"action\":\"steer\"" "$W/network.jsonl"
+	flow_logged "$SSH4" 22 "SSH host for devops" 2 steer
 check "a flow to another name's IRI falls to the default block" \
-	grep -q "\"dst\":\"$FOO4\",\"protocol\":\"tcp\",\"src_port\":[0-9]*,\"dst_port\":22,\"rule\":\"\",\"rule_id\":0,\"action\":\"drop\",\"reason\":\"default\"" "$W/network.jsonl"
-in_cli timeout 1 bash -c "exec 3<>/dev/tcp/100.80.200.200/22" 2>/dev/null &
-sleep 1.2
+	flow_logged "$FOO4" 22 "" 0 drop default
+knock 100.80.200.200:22
 check "an address in the pool that DNS never gave out is dropped (iri_unknown)" \
 	grep -q '"dst":"100.80.200.200".*"reason":"iri_unknown"' "$W/network.jsonl"
 JSON=$("$O/ztctl" -j --pin-root "$PIN" maps dump iri)
@@ -210,13 +219,11 @@ assert n and n[0]['real_address'] == 'unresolved', n
 check "ztd logs what the name resolves to" grep -q "web.dc.local resolves to 10.3.0.80" "$W/ztd.log"
 check "and that a name without an address cannot be reached" \
 	grep -q "nothere.dc.local.*flows to its IRI are dropped (reason resolve)" "$W/ztd.log"
-in_cli timeout 1 bash -c "exec 3<>/dev/tcp/$NONE4/80" 2>/dev/null &
-in_cli timeout 1 bash -c "exec 3<>/dev/tcp/$WEB4/80" 2>/dev/null &
-sleep 1.2
+knock "$NONE4:80" "$WEB4:80"
 check "a flow to an IRI whose name does not resolve is dropped (reason resolve)" \
-	grep -q "\"dst\":\"$NONE4\",\"protocol\":\"tcp\",\"src_port\":[0-9]*,\"dst_port\":80,\"rule\":\"Web in the DC\",\"rule_id\":1,\"action\":\"drop\",\"reason\":\"resolve\"" "$W/network.jsonl"
+	flow_logged "$NONE4" 80 "Web in the DC" 1 drop resolve
 check "a flow to a resolved one is allowed on the DIRECT path" \
-	grep -q "\"dst\":\"$WEB4\",\"protocol\":\"tcp\",\"src_port\":[0-9]*,\"dst_port\":80,\"rule\":\"Web in the DC\",\"rule_id\":1,\"action\":\"direct\"" "$W/network.jsonl"
+	flow_logged "$WEB4" 80 "Web in the DC" 1 direct
 
 # ---- bad input -------------------------------------------------------------------------
 # A flood of malformed queries (truncations, pointer loops, random bytes,
