@@ -61,7 +61,7 @@ say "starting ztd with examples/ztd.yaml (log and state paths moved to $W)"
 sed -e "s#/var/log/zt/#$W/#" -e "s#/var/lib/zt#$W/state#" "$ROOT/examples/ztd.yaml" > "$W/ztd.yaml"
 in_gw "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" --socket "$W/ztd.sock" > "$W/ztd.log" 2>&1 &
 echo $! > "$W/ztd.pid"
-for _ in $(seq 50); do grep -q 'running;' "$W/ztd.log" && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q 'running;' "$W/ztd.log" && break; sleep 0.1; done
 sed 's/^/  ztd: /' "$W/ztd.log"
 
 fetch() {

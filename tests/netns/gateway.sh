@@ -88,7 +88,8 @@ start_ztd() {
 	nsenter --net=/run/netns/"$GW" "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" \
 		--socket "$SOCK" >"$W/ztd.log" 2>&1 &
 	ZTD_PID=$!
-	for _ in $(seq 50); do
+	# Up to 30 s: under QEMU's TCG, verifying the programs takes seconds.
+	for _ in $(seq 300); do
 		grep -q 'running;' "$W/ztd.log" 2>/dev/null && return 0
 		kill -0 "$ZTD_PID" 2>/dev/null || return 1
 		sleep 0.1
