@@ -1,5 +1,5 @@
 # netns.sh — sourced by the namespace suites, the demo and the benchmarks:
-# one way to remove the namespaces a run made. (nsenter, not 'ip netns
+# one way to remove the namespaces a run made, and the suites' result lines. (nsenter, not 'ip netns
 # exec', is how they enter them: that one also makes a private mount
 # namespace, where ztd's pins would vanish with the process.)
 
@@ -12,3 +12,10 @@ netns_remove() {
 	done
 	return 0
 }
+
+# Result lines for tests/run.sh: ok NAME, bad NAME (counted in $fail), and
+# check NAME CMD... (ok when CMD succeeds).
+fail=0
+ok()   { echo "ok - $1"; }
+bad()  { echo "not ok - $1"; fail=$((fail + 1)); }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }

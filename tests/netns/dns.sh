@@ -16,11 +16,6 @@ W=$(mktemp -d /tmp/zt-dns.XXXXXX)
 PIN=/sys/fs/bpf/$ID
 export ZT_NAMES_PATH=$W/names
 ZTD_PID=
-fail=0
-
-ok()   { echo "ok - $1"; }
-bad()  { echo "not ok - $1"; fail=$((fail + 1)); }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
 
 in_cli() { nsenter --net=/run/netns/"$CLI" "$@"; }
 in_gw()  { nsenter --net=/run/netns/"$GW" "$@"; }

@@ -16,14 +16,6 @@ PIN=/sys/fs/bpf/$ID
 SOCK=$W/ztd.sock
 export ZT_NAMES_PATH=$W/names
 ZTD_PID=
-pass=0 fail=0
-
-ok()   { echo "ok - $1"; }
-bad()  { echo "not ok - $1"; fail=$((fail + 1)); }
-check() { # check NAME CMD... : ok when CMD succeeds
-	local name=$1; shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
 
 cleanup() {
 	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include "buf.h"
 #include "dns.h"
 
@@ -449,22 +450,35 @@ int zt_dns_name_to_wire(const char *name, __u8 *out, size_t max)
 	return (int)n;
 }
 
+static const struct { __u16 t; const char *n; } type_names[] = {
+	{ ZT_DNS_T_A, "A" }, { ZT_DNS_T_NS, "NS" }, { ZT_DNS_T_CNAME, "CNAME" },
+	{ ZT_DNS_T_SOA, "SOA" }, { ZT_DNS_T_PTR, "PTR" }, { ZT_DNS_T_MX, "MX" },
+	{ ZT_DNS_T_TXT, "TXT" }, { ZT_DNS_T_AAAA, "AAAA" }, { 33, "SRV" },
+	{ 64, "SVCB" }, { 65, "HTTPS" }, { ZT_DNS_T_OPT, "OPT" },
+	{ ZT_DNS_T_AXFR, "AXFR" }, { ZT_DNS_T_ANY, "ANY" },
+};
+
 const char *zt_dns_type_name(__u16 type, char *buf, size_t len)
 {
-	static const struct { __u16 t; const char *n; } names[] = {
-		{ ZT_DNS_T_A, "A" }, { ZT_DNS_T_NS, "NS" }, { ZT_DNS_T_CNAME, "CNAME" },
-		{ ZT_DNS_T_SOA, "SOA" }, { ZT_DNS_T_PTR, "PTR" }, { ZT_DNS_T_MX, "MX" },
-		{ ZT_DNS_T_TXT, "TXT" }, { ZT_DNS_T_AAAA, "AAAA" }, { 33, "SRV" },
-		{ 64, "SVCB" }, { 65, "HTTPS" }, { ZT_DNS_T_OPT, "OPT" },
-		{ ZT_DNS_T_AXFR, "AXFR" }, { ZT_DNS_T_ANY, "ANY" },
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].t == type)
-			return names[i].n;
+	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (type_names[i].t == type)
+			return type_names[i].n;
 	snprintf(buf, len, "TYPE%u", type);
 	return buf;
+}
+
+int zt_dns_type_parse(const char *s, __u16 *type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (!strcasecmp(s, type_names[i].n)) {
+			*type = type_names[i].t;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 const char *zt_dns_rcode_name(int rcode)

@@ -115,6 +115,8 @@ int zt_dns_addrs(const __u8 *resp, size_t len, const struct zt_dns_query *q, __u
 int zt_dns_name_to_wire(const char *name, __u8 *out, size_t max);
 
 const char *zt_dns_type_name(__u16 type, char *buf, size_t len);
+/* "A", "aaaa", "MX", ... (the names zt_dns_type_name prints) -> the type. */
+int zt_dns_type_parse(const char *s, __u16 *type);
 const char *zt_dns_rcode_name(int rcode);
 
 #endif

@@ -115,8 +115,6 @@ static bool policy_matches(const struct zt_cfg_policy *p, const char *name, __u3
 void zt_dns_decide(const struct zt_config *c, const struct zt_dns_table *t, const char *name,
 		   __u16 qtype, __u32 user, __u64 groups, __u32 vnet, struct zt_dns_decision *d)
 {
-	char norm[ZT_HOSTNAME_MAX + 1];
-	const char *why;
 	size_t i;
 
 	d->route = -1;
@@ -133,15 +131,25 @@ void zt_dns_decide(const struct zt_config *c, const struct zt_dns_table *t, cons
 		}
 		break;
 	}
-	/* A name that is not a plain host name (escaped octets) is never
-	 * routed, whatever wildcard its parent has. */
-	if (!zt_hostname_norm(name, false, norm, &why) && !strcmp(norm, name))
+	/* A name with octets no host name holds (the codec writes them
+	 * \DDD) is never routed, whatever wildcard its parent has. */
+	if (!strchr(name, '\\'))
 		d->route = zt_host_index_find(&t->routes, name, vnet);
 	if (d->route >= 0)
 		d->action = qtype == ZT_DNS_T_A || qtype == ZT_DNS_T_AAAA ? ZT_DNSA_IRI
 									   : ZT_DNSA_NODATA;
 	else
 		d->action = c->n_upstreams ? ZT_DNSA_FORWARD : ZT_DNSA_REFUSE;
+}
+
+int zt_dns_action_rcode(enum zt_dns_action a)
+{
+	switch (a) {
+	case ZT_DNSA_BLOCK:   return ZT_DNS_NXDOMAIN;
+	case ZT_DNSA_REFUSE:  return ZT_DNS_REFUSED;
+	case ZT_DNSA_FORWARD: return -1;
+	default:              return ZT_DNS_NOERROR;
+	}
 }
 
 const char *zt_dns_action_name(enum zt_dns_action a)

@@ -77,6 +77,7 @@ int zt_iri_pool_init(struct zt_iri_pool *p, const struct zt_prefix *v4,
 	p->pfx[1] = *v6;
 	p->max = max;
 	p->idle_s = idle_s;
+	p->next[0] = p->next[1] = 1; /* offset 0 is the network address */
 	p->slots = 2 * max + 1;
 	p->by_name = calloc(p->slots, sizeof(*p->by_name));
 	p->by_addr = calloc(p->slots, sizeof(*p->by_addr));
@@ -173,7 +174,7 @@ static bool pool_addr(const struct zt_prefix *pl, __u64 off, __u8 *addr)
 	return true;
 }
 
-/* A free address: the next offsets first, wrapping once. */
+/* A free address: from the next offset on, wrapping to the first. */
 static bool free_addr(struct zt_iri_pool *p, __u8 family, __u8 *addr)
 {
 	int f = fam_idx(family);
@@ -182,13 +183,10 @@ static bool free_addr(struct zt_iri_pool *p, __u8 family, __u8 *addr)
 	for (tries = 0; tries < p->max + 2; tries++) {
 		memset(addr, 0, 16);
 		if (!pool_addr(&p->pfx[f], p->next[f], addr)) {
-			if (p->next[f] == 0) {
-				p->next[f] = 1;
-				continue;
-			}
-			p->next[f] = 1; /* wrap */
-			if (!pool_addr(&p->pfx[f], p->next[f], addr))
-				return false;
+			if (p->next[f] <= 1)
+				return false; /* not even one address */
+			p->next[f] = 1;
+			continue;
 		}
 		p->next[f]++;
 		if (zt_iri_find_addr(p, family, addr) < 0)

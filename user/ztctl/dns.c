@@ -30,21 +30,6 @@ static void usage(FILE *f)
 		"  --config FILE the config to decide with (default: the one ztd runs)\n");
 }
 
-static int parse_type(const char *s, __u16 *t)
-{
-	static const char *const names[] = { "A", "NS", "CNAME", "SOA", "PTR", "MX", "TXT", "AAAA",
-					     "SRV", "SVCB", "HTTPS", "ANY" };
-	static const __u16 types[] = { 1, 2, 5, 6, 12, 15, 16, 28, 33, 64, 65, 255 };
-	size_t i;
-
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (!strcasecmp(s, names[i])) {
-			*t = types[i];
-			return 0;
-		}
-	return -EINVAL;
-}
-
 static __u32 cfg_vnet(void *arg, const char *name)
 {
 	const struct zt_config *c = arg;
@@ -54,16 +39,6 @@ static __u32 cfg_vnet(void *arg, const char *name)
 		if (!strcmp(c->vnets[i].name, name))
 			return (__u32)i + 1;
 	return 0;
-}
-
-static const char *rcode_of(enum zt_dns_action a)
-{
-	switch (a) {
-	case ZT_DNSA_BLOCK:   return "NXDOMAIN";
-	case ZT_DNSA_REFUSE:  return "REFUSED";
-	case ZT_DNSA_FORWARD: return "(the upstream's)";
-	default:              return "NOERROR";
-	}
 }
 
 static int test_main(int argc, char **argv)
@@ -93,16 +68,15 @@ static int test_main(int argc, char **argv)
 		case 's': src = optarg; break;
 		case 'c': path = optarg; break;
 		case 't':
-			if (parse_type(optarg, &qtype)) {
+			if (zt_dns_type_parse(optarg, &qtype)) {
 				out_error("--type '%s': say A, AAAA, MX, TXT, ... ", optarg);
 				return 2;
 			}
 			break;
 		case 'h': usage(stdout); return 0;
 		default:
-			out_error("unknown or incomplete option '%s'; see ztctl dns --help",
-				  argv[optind - 1]);
-			return 2;
+			return ztctl_usage_error("dns", "unknown or incomplete option",
+					 argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1) {
@@ -185,7 +159,8 @@ static int test_main(int argc, char **argv)
 		out_str("tunnel", NULL, NULL);
 	}
 	out_str("action", "action:  %s", zt_dns_action_name(dd.action));
-	out_str("rcode", " (%s)\n", rcode_of(dd.action));
+	out_str("rcode", " (%s)\n", dd.action == ZT_DNSA_FORWARD ? "the upstream's" :
+		zt_dns_rcode_name(zt_dns_action_rcode(dd.action)));
 	if (dd.action == ZT_DNSA_BLOCK)
 		out_u64("ede", "EDE:     %llu (Blocked)\n", ZT_DNS_EDE_BLOCKED);
 	if (*ans) {

@@ -47,6 +47,12 @@ int ztctl_no_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *f)
 	return -1;
 }
 
+int ztctl_usage_error(const char *cmd, const char *what, const char *arg)
+{
+	out_error("%s '%s'; see ztctl %s --help", what, arg, cmd);
+	return 2;
+}
+
 int ztctl_config_load(const char *path, struct zt_config *cfg)
 {
 	struct zt_cfg_errors e;

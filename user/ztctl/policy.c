@@ -149,15 +149,12 @@ static int test_main(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); return 0;
 		default:
-			out_error("unknown or incomplete option '%s'; see ztctl policy --help",
-				  argv[optind - 1]);
-			return 2;
+			return ztctl_usage_error("policy", "unknown or incomplete option",
+					 argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		out_error("unexpected argument '%s'; see ztctl policy --help", argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		return ztctl_usage_error("policy", "unexpected argument", argv[optind]);
 	if (!src || !dst || !proto) {
 		out_error("--src, --dst and --proto are required; see ztctl policy --help");
 		return 2;

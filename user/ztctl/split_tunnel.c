@@ -76,15 +76,12 @@ int split_tunnel_main(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); return 0;
 		default:
-			out_error("unknown or incomplete option '%s'; see ztctl split-tunnel --help",
-				  argv[optind - 1]);
-			return 2;
+			return ztctl_usage_error("split-tunnel", "unknown or incomplete option",
+					 argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		out_error("unexpected argument '%s'; see ztctl split-tunnel --help", argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		return ztctl_usage_error("split-tunnel", "unexpected argument", argv[optind]);
 	if (ztctl_config_load(path, &cfg))
 		goto out;
 	zt_prefix_parse("0.0.0.0/0", &all[0]);

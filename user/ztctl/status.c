@@ -86,7 +86,9 @@ static int print_daemon(struct zt_buf *b)
 	{
 		static const char *const k[] = { "queries", "answered", "blocked", "refused",
 						 "forwarded", "formerr", "dropped",
-						 "pool_exhausted", "upstream_timeouts" };
+						 "pool_exhausted", "upstream_timeouts",
+						 "upstream_bad", "send_failed", "tcp_clients",
+						 "tcp_dropped" };
 		__u32 nl, niri;
 		__u64 v;
 

@@ -17,6 +17,8 @@ int ztctl_config_load(const char *path, struct zt_config *cfg);
 /* For a subcommand without arguments: --help prints usage (0), anything
  * else is an error (2); -1 when there is nothing to say (go on). */
 int ztctl_no_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *f));
+/* A bad command line: "WHAT 'ARG'; see ztctl CMD --help". Returns 2. */
+int ztctl_usage_error(const char *cmd, const char *what, const char *arg);
 
 int maps_main(int argc, char **argv);
 int cidr_main(int argc, char **argv);

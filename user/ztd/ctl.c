@@ -54,22 +54,24 @@ static int do_status(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
 	}
 	/* DNS: listeners, IRIs, counters (zeros when there is no server). */
 	{
-		const struct ztd_dns_stats *ds = ztd_dns_stats(d);
-		static const struct ztd_dns_stats none;
+		struct ztd_dns_stats ds;
 
-		if (!ds)
-			ds = &none;
+		ztd_dns_stats(d, &ds);
 		zt_buf_put_u32(out, (__u32)d->cfg.n_dns_listen);
-		zt_buf_put_u32(out, (__u32)ztd_dns_iri_count(d));
-		zt_buf_put_u64(out, ds->queries);
-		zt_buf_put_u64(out, ds->answered);
-		zt_buf_put_u64(out, ds->blocked);
-		zt_buf_put_u64(out, ds->refused);
-		zt_buf_put_u64(out, ds->forwarded);
-		zt_buf_put_u64(out, ds->formerr);
-		zt_buf_put_u64(out, ds->dropped);
-		zt_buf_put_u64(out, ds->exhausted);
-		zt_buf_put_u64(out, ds->upstream_timeout);
+		zt_buf_put_u32(out, (__u32)ds.iris);
+		zt_buf_put_u64(out, ds.queries);
+		zt_buf_put_u64(out, ds.answered);
+		zt_buf_put_u64(out, ds.blocked);
+		zt_buf_put_u64(out, ds.refused);
+		zt_buf_put_u64(out, ds.forwarded);
+		zt_buf_put_u64(out, ds.formerr);
+		zt_buf_put_u64(out, ds.dropped);
+		zt_buf_put_u64(out, ds.exhausted);
+		zt_buf_put_u64(out, ds.upstream_timeout);
+		zt_buf_put_u64(out, ds.upstream_bad);
+		zt_buf_put_u64(out, ds.send_failed);
+		zt_buf_put_u64(out, ds.tcp);
+		zt_buf_put_u64(out, ds.tcp_dropped);
 	}
 	return 0;
 }

@@ -92,11 +92,9 @@ struct ztd_dns {
 	__u64 res_scan_ms;
 	struct zt_dns_table table;
 	struct zt_iri_pool pool;
-	bool pool_ready;
-	/* What an IRI resolves to in the policy in force (from the last
-	 * apply): its rules by host pattern. */
-	struct zt_host_set *hosts; size_t n_hosts;
-	__u32 anydst_set;
+	/* What an IRI resolves to in the policy in force: the last apply's
+	 * rule sets by host pattern (only hosts and anydst_set are kept). */
+	struct zt_compiled sets;
 	char state_path[512];
 	__u64 saved_ms;
 	FILE *log;
@@ -262,16 +260,11 @@ static bool iri_in_use(void *arg, const struct zt_iri *a)
  * answer is sent (the next apply rewrites the inactive one anyway). */
 static int iri_publish(struct ztd *d, const struct zt_iri *a, long r)
 {
-	struct ztd_dns *s = d->dns;
-	struct zt_compiled c = { 0 };
 	struct zt_iri_key k;
 	struct zt_iri_val v;
 
-	c.hosts = s->hosts;
-	c.n_hosts = s->n_hosts;
-	c.anydst_set = s->anydst_set;
 	memset(&v, 0, sizeof(v));
-	iri_dst(d, &c, a, r, &v.half[0]);
+	iri_dst(d, &d->dns->sets, a, r, &v.half[0]);
 	v.half[1] = v.half[0];
 	v.real_ok = a->real_ok;
 	v.real_ttl = a->real_ttl;
@@ -331,10 +324,10 @@ void ztd_dns_applied(struct ztd *d, const struct zt_compiled *c)
 	if (!h)
 		return; /* keep the previous sets: new IRIs get older rule sets */
 	memcpy(h, c->hosts, c->n_hosts * sizeof(*h));
-	free(s->hosts);
-	s->hosts = h;
-	s->n_hosts = c->n_hosts;
-	s->anydst_set = c->anydst_set;
+	free(s->sets.hosts);
+	s->sets.hosts = h;
+	s->sets.n_hosts = c->n_hosts;
+	s->sets.anydst_set = c->anydst_set;
 }
 
 /* ---- the real address behind an IRI (local tunnels) ------------------------------ */
@@ -667,9 +660,9 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 	zt_dns_decide(&d->cfg, &s->table, q.name, q.qtype, dev ? dev->user : 0,
 		      dev ? dev->groups : 0, dev ? dev->vnet : d->cfg.default_vnet, &dd);
 	action = zt_dns_action_name(dd.action);
+	r.rcode = zt_dns_action_rcode(dd.action); /* FORWARD sets its own below */
 	switch (dd.action) {
 	case ZT_DNSA_BLOCK:
-		r.rcode = ZT_DNS_NXDOMAIN;
 		r.ede = ZT_DNS_EDE_BLOCKED;
 		snprintf(ede, sizeof(ede), "blocked by DNS policy '%s'",
 			 d->cfg.dns_policies[dd.policy].name);
@@ -680,7 +673,6 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 		r.aa = true;
 		break;
 	case ZT_DNSA_REFUSE:
-		r.rcode = ZT_DNS_REFUSED;
 		s->st.refused++;
 		break;
 	case ZT_DNSA_FORWARD: {
@@ -1067,7 +1059,8 @@ static int open_dns_log(struct ztd_dns *s, const struct zt_config *cfg)
 			pr_warn("opening DNS log %s: %s\n", cfg->dns_log, strerror(errno));
 			return err;
 		}
-		setvbuf(f, NULL, _IOLBF, 0);
+		/* Buffered, flushed once per loop turn: not a write per query. */
+		setvbuf(f, NULL, _IOFBF, 64 * 1024);
 	}
 	if (s->log)
 		fclose(s->log);
@@ -1165,7 +1158,7 @@ void ztd_dns_close(struct ztd *d)
 		fclose(s->log);
 	zt_dns_table_free(&s->table);
 	zt_iri_pool_free(&s->pool);
-	free(s->hosts);
+	free(s->sets.hosts);
 	free(s->busy);
 	free(s);
 	d->dns = NULL;
@@ -1259,17 +1252,18 @@ void ztd_dns_tick(struct ztd *d)
 	for (i = 0; i < ZTD_DNS_TCP_MAX; i++)
 		if (s->clients[i] && s->clients[i]->last_ms + TCP_IDLE_MS < now)
 			tcp_close(d, i);
+	if (s->log)
+		fflush(s->log);
 	resolve_tick(d, now);
 	if (s->pool.dirty && s->saved_ms + 200 < now)
 		save_state(d);
 }
 
-const struct ztd_dns_stats *ztd_dns_stats(const struct ztd *d)
+void ztd_dns_stats(const struct ztd *d, struct ztd_dns_stats *out)
 {
-	return d->dns ? &d->dns->st : NULL;
-}
-
-size_t ztd_dns_iri_count(const struct ztd *d)
-{
-	return d->dns ? d->dns->pool.n : 0;
+	memset(out, 0, sizeof(*out));
+	if (!d->dns)
+		return;
+	*out = d->dns->st;
+	out->iris = d->dns->pool.n;
 }

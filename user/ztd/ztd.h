@@ -24,6 +24,7 @@ struct ztd_dns;
 struct ztd_dns_stats {
 	__u64 queries, answered, blocked, refused, forwarded, formerr, dropped;
 	__u64 exhausted, upstream_timeout, upstream_bad, send_failed, tcp, tcp_dropped;
+	__u64 iris;           /* allocations held (filled by ztd_dns_stats) */
 };
 
 struct ztd_client {
@@ -93,7 +94,7 @@ void ztd_dns_tick(struct ztd *d);
 int ztd_dns_iris(struct ztd *d, const struct zt_config *cfg, struct zt_compiled *c);
 /* After it: new IRIs are resolved with c's rule sets. */
 void ztd_dns_applied(struct ztd *d, const struct zt_compiled *c);
-const struct ztd_dns_stats *ztd_dns_stats(const struct ztd *d);
-size_t ztd_dns_iri_count(const struct ztd *d);
+/* The counters and allocations now; zeros when there is no server. */
+void ztd_dns_stats(const struct ztd *d, struct ztd_dns_stats *out);
 
 #endif
