@@ -59,19 +59,14 @@ static int do_status(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
 		ztd_dns_stats(d, &ds);
 		zt_buf_put_u32(out, (__u32)d->cfg.n_dns_listen);
 		zt_buf_put_u32(out, (__u32)ds.iris);
-		zt_buf_put_u64(out, ds.queries);
-		zt_buf_put_u64(out, ds.answered);
-		zt_buf_put_u64(out, ds.blocked);
-		zt_buf_put_u64(out, ds.refused);
-		zt_buf_put_u64(out, ds.forwarded);
-		zt_buf_put_u64(out, ds.formerr);
-		zt_buf_put_u64(out, ds.dropped);
-		zt_buf_put_u64(out, ds.exhausted);
-		zt_buf_put_u64(out, ds.upstream_timeout);
-		zt_buf_put_u64(out, ds.upstream_bad);
-		zt_buf_put_u64(out, ds.send_failed);
-		zt_buf_put_u64(out, ds.tcp);
-		zt_buf_put_u64(out, ds.tcp_dropped);
+		/* In the order ztctl status names them. */
+		const __u64 v[] = { ds.queries, ds.answered, ds.blocked, ds.refused,
+				    ds.forwarded, ds.formerr, ds.dropped, ds.exhausted,
+				    ds.upstream_timeout, ds.upstream_bad, ds.send_failed,
+				    ds.tcp, ds.tcp_dropped };
+
+		for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+			zt_buf_put_u64(out, v[i]);
 	}
 	return 0;
 }
