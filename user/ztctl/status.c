@@ -18,7 +18,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ztctl [-j|-p] [--socket PATH] status\n\n"
 		"Says whether ztd is running (asks it on its control socket, default\n"
 		"%s): its pid, config, policy generation, reloads, the rule,\n"
-		"route and device counts and each interface with its attach mode; then\n"
+		"route and device counts, each interface with its attach mode, and the DNS\n"
+		"server's listeners, IRI allocations and counters; then\n"
 		"what the kernel enforces from the pinned maps (generation, cached flows),\n"
 		"which stays in force while ztd is down.\n"
 		"Exit status: 0 ztd running, 3 ztd not running, 1 another error.\n",
