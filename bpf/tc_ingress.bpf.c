@@ -1,21 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tc_ingress — two clsact ingress programs sharing the flow map:
+/* tc_ingress — clsact ingress programs sharing the flow map:
  *  zt_tc_ingress:    on Ethernet devices, after XDP has decided: acts on the
  *                    cached verdict (STEER is marked for the proxy's
- *                    policy-routing rule) without counting the packet twice;
+ *                    policy-routing rule; DIRECT through the NAT that XDP
+ *                    left is translated here) without counting it twice;
  *  zt_tc_ingress_l3: on L3 devices (WireGuard), where XDP cannot attach: the
- *                    whole classifier. */
-#include <linux/pkt_cls.h>
-#include "lib/classify.h"
+ *                    whole classifier;
+ *  zt_tc_private(_l3): on a local tunnel's private interface: the replies of
+ *                    DIRECT flows that XDP left, translated back. */
+#include "lib/nat.h"
 
-static __always_inline int zt_tc_act(struct __sk_buff *skb, __u8 verdict)
+/* Their own BPF functions: the classifier and the NAT each take most of
+ * the 512-byte stack, which two frames in a call chain may share only when
+ * neither is inlined into the other. */
+static __noinline int zt_tc_nat_forward(struct __sk_buff *skb, struct zt_ctx *c,
+					struct zt_pkt *p, const struct zt_decision *d)
 {
-	if (verdict == ZT_V_DROP)
+	return zt_nat_forward(skb, c, p, d, 0);
+}
+
+static __noinline void zt_tc_classify(struct zt_ctx *c, struct zt_decision *d,
+				      struct zt_pkt *p)
+{
+	zt_classify(c, d, p);
+}
+
+static __always_inline int zt_tc_act(struct __sk_buff *skb, struct zt_ctx *c,
+				     struct zt_pkt *p, const struct zt_decision *d)
+{
+	if (d->verdict == ZT_V_DROP)
 		return TC_ACT_SHOT;
-	if (verdict == ZT_V_STEER) {
+	if (d->verdict == ZT_V_STEER) {
 		skb->mark = ZT_MARK_STEER;
 		zt_count(ZT_C_STEER_MARKED);
 	}
+	if (d->verdict == ZT_V_DIRECT && d->nat)
+		return zt_tc_nat_forward(skb, c, p, d);
 	return TC_ACT_OK;
 }
 
@@ -23,30 +43,64 @@ SEC("tc")
 int zt_tc_ingress(struct __sk_buff *skb)
 {
 	struct zt_flow_key fk = {};
+	struct zt_decision d = {};
 	struct zt_pkt p = {};
 	struct zt_flow *f;
 	struct zt_ctx c;
 
 	zt_ctx_from_skb(&c, skb, 0);
 	/* XDP dropped everything that does not parse. */
-	if (zt_parse(&c, &p) || p.frag == ZT_FRAG_LATER)
+	if (zt_parse(&c, &p))
 		return TC_ACT_OK;
+	if (p.frag == ZT_FRAG_LATER) {
+		struct zt_frag_key k = {};
+		struct zt_frag_val *fv;
+
+		zt_frag_key(&c, &p, &k);
+		fv = bpf_map_lookup_elem(&zt_frags, &k);
+		/* A DIRECT flow's fragments cannot be translated. */
+		return fv && fv->verdict == ZT_V_DIRECT && (fv->flags & ZT_FLOW_F_NAT) ?
+		       TC_ACT_SHOT : TC_ACT_OK;
+	}
 	zt_flow_key(&c, &p, &fk);
 	f = bpf_map_lookup_elem(&zt_flows, &fk);
 	if (!f)
 		return TC_ACT_OK;
-	return zt_tc_act(skb, f->verdict);
+	d.verdict = f->verdict;
+	d.nat = !!(f->flags & ZT_FLOW_F_NAT);
+	d.vnet_id = f->vnet_id;
+	d.route_id = f->route_id;
+	return zt_tc_act(skb, &c, &p, &d);
 }
 
 SEC("tc")
 int zt_tc_ingress_l3(struct __sk_buff *skb)
 {
 	struct zt_decision d;
+	struct zt_pkt p;
 	struct zt_ctx c;
 
 	zt_ctx_from_skb(&c, skb, 1);
-	zt_classify(&c, &d);
-	return zt_tc_act(skb, d.verdict);
+	zt_tc_classify(&c, &d, &p);
+	return zt_tc_act(skb, &c, &p, &d);
+}
+
+SEC("tc")
+int zt_tc_private(struct __sk_buff *skb)
+{
+	struct zt_ctx c;
+
+	zt_ctx_from_skb(&c, skb, 0);
+	return zt_nat_reverse(skb, &c, 0);
+}
+
+SEC("tc")
+int zt_tc_private_l3(struct __sk_buff *skb)
+{
+	struct zt_ctx c;
+
+	zt_ctx_from_skb(&c, skb, 1);
+	return zt_nat_reverse(skb, &c, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";

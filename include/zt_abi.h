@@ -8,7 +8,7 @@
 
 /* Bumped whenever a struct, enum value or map size below changes, so a
  * daemon refuses to adopt pinned maps of an incompatible build. */
-#define ZT_ABI_VERSION 2
+#define ZT_ABI_VERSION 3
 
 /* ---- sizes (DESIGN §7) ------------------------------------------------- */
 #define ZT_MAX_ROUTES   (1u << 20) /* per family */
@@ -16,6 +16,8 @@
 #define ZT_MAX_IRIS     65536
 #define ZT_MAX_FLOWS    (1u << 20)
 #define ZT_MAX_FRAGS    65536
+#define ZT_MAX_NAT      (1u << 18) /* translation entries: two per DIRECT flow */
+#define ZT_MAX_IFINDEX_MAP 256     /* interfaces zt knows (zt_ifaces) */
 #define ZT_MAX_RULES    1024
 #define ZT_RULE_WORDS   (ZT_MAX_RULES / 64)
 #define ZT_MAX_TUNNELS  1024
@@ -65,6 +67,11 @@ enum zt_reason {
 	ZT_R_IRI_UNKNOWN = 11, /* DROP: address in the IRI pool not allocated */
 	ZT_R_RESOLVE     = 12, /* DROP: origin name did not resolve */
 	ZT_R_NAT_FULL    = 13, /* DROP: no SNAT port left */
+	ZT_R_NAT_PROTO   = 14, /* DROP: DIRECT translates TCP, UDP and ICMP echo
+				* (and ICMP errors about them), unfragmented */
+	ZT_R_NO_PATH     = 15, /* DROP: no route to the real address through a
+				* private interface (or forwarding disabled) */
+	ZT_R_NAT_GONE    = 16, /* DROP: a reply whose flow is no longer allowed */
 	ZT_R_MAX
 };
 
@@ -78,6 +85,13 @@ enum zt_counter {
 	ZT_C_EVENT_LOST    = 5, /* ring buffer full */
 	ZT_C_EVENT_LIMITED = 6, /* drop event suppressed by the rate limit */
 	ZT_C_STEER_MARKED  = 7, /* tc marked a STEER packet */
+	ZT_C_NAT_NEW       = 8, /* DIRECT flow got its translation (port allocated) */
+	ZT_C_NAT_RETRY     = 9, /* SNAT port taken: tried another */
+	ZT_C_NAT_XDP       = 10, /* translated and redirected at XDP */
+	ZT_C_NAT_TC        = 11, /* translated and redirected at tc */
+	ZT_C_NAT_REPLY     = 12, /* reply translated back to the client */
+	ZT_C_NAT_ICMP_ERR  = 13, /* ICMP error about a DIRECT flow translated */
+	ZT_C_NAT_TTL       = 14, /* TTL/hop limit expiring: left to the stack */
 	ZT_C_MAX
 };
 
@@ -97,6 +111,9 @@ enum zt_pclass {
 #define ZT_RULE_F_L7    0x1 /* rule has an L7 selector: verdict STEER */
 #define ZT_DST_F_ROUTED 0x1 /* a route covers this destination */
 #define ZT_DST_F_LOCAL  0x2 /* its tunnel is local: DIRECT, not STEER */
+#define ZT_DST_F_NAT    0x4 /* DIRECT through the in-kernel NAT (the tunnel has a
+			     * private_interface); without it DIRECT packets go to
+			     * the kernel's own forwarding unchanged */
 #define ZT_ID_NONE      0   /* device_id 0: use the unenrolled identity */
 #define ZT_RULE_NONE    0   /* rule_id 0: no rule matched */
 #define ZT_ROUTE_ID_HOST 0x80000000u /* hostname route i has route_id this | (i + 1);
@@ -227,10 +244,12 @@ struct zt_flow_key {
 };
 _Static_assert(sizeof(struct zt_flow_key) == 44, "zt_flow_key size");
 
+#define ZT_FLOW_F_NAT 0x1 /* DIRECT through the NAT (ZT_DST_F_NAT) */
+
 struct zt_flow {
 	__u8  verdict;
 	__u8  reason;
-	__u16 pad;
+	__u16 flags;        /* ZT_FLOW_F_* */
 	__u32 rule_id;
 	__u32 generation;
 	__u32 route_id;
@@ -259,7 +278,7 @@ _Static_assert(sizeof(struct zt_frag_key) == 44, "zt_frag_key size");
 struct zt_frag_val {
 	__u8  verdict;
 	__u8  reason;
-	__u16 pad;
+	__u16 flags;  /* ZT_FLOW_F_* of its first fragment's flow */
 	__u32 rule_id;
 };
 _Static_assert(sizeof(struct zt_frag_val) == 8, "zt_frag_val size");
@@ -275,6 +294,49 @@ struct zt_ratelimit {
 	__u64 last_ns;
 };
 _Static_assert(sizeof(struct zt_ratelimit) == 16, "zt_ratelimit size");
+
+/* Interfaces zt handles, by ifindex (zt_ifaces). */
+#define ZT_IF_F_PRIVATE 0x1 /* a tunnel's private_interface: SNAT source, return path */
+#define ZT_IF_F_XDP     0x2 /* XDP may translate packets arriving here and
+			     * redirect to it (native XDP with ndo_xdp_xmit);
+			     * otherwise tc does it */
+
+struct zt_iface {
+	__u32  flags;       /* ZT_IF_F_* */
+	__u16  port_lo;     /* SNAT ports (and ICMP echo ids), host order */
+	__u16  port_hi;
+	__u8   snat4[4];    /* this node's address there; zero: none */
+	__u8   snat6[16];
+};
+_Static_assert(sizeof(struct zt_iface) == 28, "zt_iface size");
+
+/* A translation, keyed by the packet it applies to (struct zt_flow_key as
+ * the packet arrives: ingress ifindex and its own tuple). A DIRECT flow has
+ * two: FWD on the client interface, REV on the private one. For ICMP echo
+ * the identifier is the port: sport in the key and the value. */
+enum zt_nat_dir {
+	ZT_NAT_FWD = 1,
+	ZT_NAT_REV = 2,
+};
+
+#define ZT_NAT_F_FIN 0x1 /* a FIN or RST went through: short idle timeout */
+
+struct zt_nat {
+	__u8   dir;         /* enum zt_nat_dir */
+	__u8   flags;       /* ZT_NAT_F_* */
+	__u16  pad;
+	__u32  ifindex;     /* FWD: the private interface; REV: the client's */
+	__be16 sport;       /* the packet's new ports */
+	__be16 dport;
+	__u32  pad2;
+	__u8   src[16];     /* the packet's new addresses */
+	__u8   dst[16];
+	__u64  packets;
+	__u64  bytes;
+	__u64  created_ns;  /* bpf_ktime_get_coarse_ns() */
+	__u64  last_seen_ns;
+};
+_Static_assert(sizeof(struct zt_nat) == 80, "zt_nat size");
 
 enum zt_event_type {
 	ZT_EV_FLOW = 1, /* a new flow was decided */

@@ -112,16 +112,17 @@ static __always_inline void zt_frag_remember(struct zt_ctx *c, const struct zt_p
 	zt_frag_key(c, p, &k);
 	v.verdict = d->verdict;
 	v.reason = d->reason;
+	v.flags = d->nat ? ZT_FLOW_F_NAT : 0;
 	v.rule_id = d->rule_id;
 	bpf_map_update_elem(&zt_frags, &k, &v, BPF_ANY);
 	zt_count(ZT_C_FRAG_FIRST);
 }
 
-/* Decides the packet in c; the caller maps d->verdict to its hook's action.
- * Every packet is counted once, by verdict and reason. */
-static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d)
+/* Decides the packet in c (parsed into *pp); the caller maps d->verdict to
+ * its hook's action. Every packet is counted once, by verdict and reason. */
+static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
+					struct zt_pkt *p)
 {
-	struct zt_pkt p = {};
 	struct zt_flow_key fk = {};
 	struct zt_flow *f, nf = {};
 	const struct zt_half_cfg *hc;
@@ -131,7 +132,8 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d)
 	int r;
 
 	__builtin_memset(d, 0, sizeof(*d));
-	r = zt_parse(c, &p);
+	__builtin_memset(p, 0, sizeof(*p));
+	r = zt_parse(c, p);
 	if (r == ZT_PARSE_NON_IP) {
 		d->verdict = ZT_V_PASS;
 		d->reason = ZT_R_NON_IP;
@@ -145,33 +147,34 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d)
 		d->reason = r ? r : ZT_R_BAD_IP;
 		zt_stat(d->verdict, d->reason, c->len);
 		if (st)
-			zt_emit(c, st, &p, d, ZT_EV_DROP, 0);
+			zt_emit(c, st, p, d, ZT_EV_DROP, 0);
 		return;
 	}
 	h = st->active & 1;
 	hc = &st->half[h];
 
-	if (p.frag == ZT_FRAG_LATER) {
+	if (p->frag == ZT_FRAG_LATER) {
 		struct zt_frag_key k = {};
 		struct zt_frag_val *fv;
 
-		zt_frag_key(c, &p, &k);
+		zt_frag_key(c, p, &k);
 		fv = bpf_map_lookup_elem(&zt_frags, &k);
 		if (fv) {
 			d->verdict = fv->verdict;
 			d->reason = fv->reason;
 			d->rule_id = fv->rule_id;
+			d->nat = !!(fv->flags & ZT_FLOW_F_NAT);
 			zt_count(ZT_C_FRAG_LATER);
 		} else {
 			d->verdict = ZT_V_DROP;
 			d->reason = ZT_R_FRAG;
-			zt_emit(c, st, &p, d, ZT_EV_DROP, hc->generation);
+			zt_emit(c, st, p, d, ZT_EV_DROP, hc->generation);
 		}
 		zt_stat(d->verdict, d->reason, c->len);
 		return;
 	}
 
-	zt_flow_key(c, &p, &fk);
+	zt_flow_key(c, p, &fk);
 
 	now = bpf_ktime_get_coarse_ns();
 	f = ZT_BENCH_ALWAYS_NEW ? 0 : bpf_map_lookup_elem(&zt_flows, &fk);
@@ -182,19 +185,23 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d)
 		d->verdict = f->verdict;
 		d->reason = f->reason;
 		d->rule_id = f->rule_id;
+		d->nat = !!(f->flags & ZT_FLOW_F_NAT);
+		d->vnet_id = f->vnet_id;
+		d->route_id = f->route_id;
 		zt_count(ZT_C_FLOW_HIT);
 		zt_stat(d->verdict, d->reason, c->len);
-		if (p.frag == ZT_FRAG_FIRST)
-			zt_frag_remember(c, &p, d);
+		if (p->frag == ZT_FRAG_FIRST)
+			zt_frag_remember(c, p, d);
 		return;
 	}
 	if (f)
 		zt_count(ZT_C_FLOW_STALE);
 
-	zt_evaluate(c, &p, hc, h, d);
+	zt_evaluate(c, p, hc, h, d);
 
 	nf.verdict = d->verdict;
 	nf.reason = d->reason;
+	nf.flags = d->nat ? ZT_FLOW_F_NAT : 0;
 	nf.rule_id = d->rule_id;
 	nf.generation = hc->generation;
 	nf.route_id = d->route_id;
@@ -209,23 +216,11 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d)
 	bpf_map_update_elem(&zt_flows, &fk, &nf, BPF_ANY);
 	zt_count(ZT_C_FLOW_NEW);
 	zt_stat(d->verdict, d->reason, c->len);
-	if (p.frag == ZT_FRAG_FIRST)
-		zt_frag_remember(c, &p, d);
+	if (p->frag == ZT_FRAG_FIRST)
+		zt_frag_remember(c, p, d);
 	/* Unrouted traffic is not a zt decision and is not logged. */
 	if (d->verdict != ZT_V_PASS)
-		zt_emit(c, st, &p, d, ZT_EV_FLOW, hc->generation);
-}
-
-/* The XDP entry: only DROP is final at XDP; the stack (and tc) takes the
- * rest. Shared by xdp_ingress and the benchmark's new-flow build. */
-static __always_inline int zt_xdp_entry(struct xdp_md *ctx)
-{
-	struct zt_decision d;
-	struct zt_ctx c;
-
-	zt_ctx_from_xdp(&c, ctx);
-	zt_classify(&c, &d);
-	return d.verdict == ZT_V_DROP ? XDP_DROP : XDP_PASS;
+		zt_emit(c, st, p, d, ZT_EV_FLOW, hc->generation);
 }
 
 #endif

@@ -30,6 +30,10 @@ struct zt_pkt {
 	__u32  frag_id;
 	__u8   src[16];
 	__u8   dst[16];
+	__u16  l3off;   /* IP header, from c->data */
+	__u16  l4off;   /* TCP/UDP/ICMP header (0: none parsed) */
+	__u8   icmp_type;
+	__u8   ttl;     /* TTL or hop limit */
 };
 
 /* Header sizes the parser insists on. */
@@ -45,6 +49,7 @@ static __always_inline int zt_parse_l4(struct zt_ctx *c, void *l4, struct zt_pkt
 {
 	__u8 *b = l4;
 
+	p->l4off = (__u16)(l4 - c->data);
 	switch (p->proto) {
 	case IPPROTO_TCP:
 		if (l4 + ZT_TCP_HLEN > c->data_end)
@@ -65,6 +70,7 @@ static __always_inline int zt_parse_l4(struct zt_ctx *c, void *l4, struct zt_pkt
 		if (l4 + ZT_ICMP_HLEN > c->data_end)
 			return ZT_R_TRUNC_L4;
 		p->pclass = ZT_PC_ICMP;
+		p->icmp_type = b[0];
 		/* Echo request/reply: the identifier tells pings apart. */
 		if ((p->proto == IPPROTO_ICMP && (b[0] == 8 || b[0] == 0)) ||
 		    (p->proto == IPPROTO_ICMPV6 && (b[0] == 128 || b[0] == 129)))
@@ -98,6 +104,8 @@ static __always_inline int zt_parse_ip4(struct zt_ctx *c, void *l3, struct zt_pk
 
 	p->family = ZT_AF_INET;
 	p->proto = ip->protocol;
+	p->l3off = (__u16)(l3 - c->data);
+	p->ttl = ip->ttl;
 	__builtin_memcpy(p->src, &ip->saddr, 4);
 	__builtin_memcpy(p->dst, &ip->daddr, 4);
 
@@ -145,6 +153,8 @@ static __always_inline int zt_parse_ip6(struct zt_ctx *c, void *l3, struct zt_pk
 		return plen ? ZT_R_TRUNC_IP : ZT_R_BAD_IP;
 
 	p->family = ZT_AF_INET6;
+	p->l3off = (__u16)(l3 - c->data);
+	p->ttl = ip6->hop_limit;
 	__builtin_memcpy(p->src, &ip6->saddr, 16);
 	__builtin_memcpy(p->dst, &ip6->daddr, 16);
 	nh = ip6->nexthdr;

@@ -287,7 +287,7 @@ static void native_xdp_and_tc_on_veth(void)
 	__u32 id;
 	__u8 mode;
 
-	T_EQ(zt_bpf_attach(&B, if_gw, ZT_ATTACH_AUTO, &got), 0);
+	T_EQ(zt_bpf_attach(&B, if_gw, ZT_ROLE_CLIENT, ZT_ATTACH_AUTO, &got), 0);
 	T_EQ(got, ZT_ATTACH_NATIVE);
 	xdp_query(if_gw, &id, &mode);
 	T_EQ(mode, XDP_ATTACHED_DRV);
@@ -327,7 +327,7 @@ static void replaced_in_place_and_outlives_process(void)
 		return;
 	T_EQ(map_id(b2.m.flows), map_id(B.m.flows));
 	T_EQ(map_id(b2.m.routes4), map_id(B.m.routes4));
-	T_EQ(zt_bpf_attach(&b2, if_gw, ZT_ATTACH_AUTO, &got), 0);
+	T_EQ(zt_bpf_attach(&b2, if_gw, ZT_ROLE_CLIENT, ZT_ATTACH_AUTO, &got), 0);
 	T_EQ(got, ZT_ATTACH_NATIVE);
 	T_EQ(pinned_link_id(if_gw), link_before);
 	xdp_query(if_gw, &id, &mode);
@@ -373,13 +373,13 @@ static void generic_fallback_on_bridge(void)
 	__u32 id;
 	__u8 mode;
 
-	T_EQ(zt_bpf_attach(&B, if_bridge, ZT_ATTACH_AUTO, &got), 0);
+	T_EQ(zt_bpf_attach(&B, if_bridge, ZT_ROLE_CLIENT, ZT_ATTACH_AUTO, &got), 0);
 	T_EQ(got, ZT_ATTACH_GENERIC);
 	xdp_query(if_bridge, &id, &mode);
 	T_EQ(mode, XDP_ATTACHED_SKB);
 	/* Asking for native where there is none is an error, not a fallback. */
 	T_EQ(zt_bpf_detach(pin_root, if_bridge), 0);
-	T_ASSERT(zt_bpf_attach(&B, if_bridge, ZT_ATTACH_NATIVE, &got) < 0,
+	T_ASSERT(zt_bpf_attach(&B, if_bridge, ZT_ROLE_CLIENT, ZT_ATTACH_NATIVE, &got) < 0,
 		 "native XDP on a bridge succeeded");
 	xdp_query(if_bridge, &id, &mode);
 	T_EQ(id, 0);
@@ -394,7 +394,7 @@ static void l3_device_classified_at_tc(void)
 	__u32 id;
 	__u8 mode;
 
-	T_EQ(zt_bpf_attach(&B, if_tun, ZT_ATTACH_AUTO, &got), 0);
+	T_EQ(zt_bpf_attach(&B, if_tun, ZT_ROLE_CLIENT, ZT_ATTACH_AUTO, &got), 0);
 	T_EQ(got, ZT_ATTACH_TC_L3);
 	xdp_query(if_tun, &id, &mode);
 	T_EQ(id, 0);

@@ -85,7 +85,13 @@ static void example_parses_and_compiles(void)
 	T_EQ(err, 0);
 	if (err)
 		return;
-	T_EQ(c.n_ifaces, 2);
+	/* The two gateway interfaces, then the local tunnel's private one. */
+	T_EQ(c.n_client_ifaces, 2);
+	T_EQ(c.n_ifaces, 3);
+	T_ASSERT(!strcmp(c.ifaces[2], "eth1"), "private interface '%s'", c.ifaces[2]);
+	T_EQ(c.nat_port_lo, 61000);
+	T_EQ(c.nat_port_hi, 65535);
+	T_ASSERT(!c.xdp_redirect_veth, "xdp_redirect_veth defaults to false");
 	T_EQ(c.n_vnets, 2);
 	T_EQ(c.default_vnet, 1);
 	T_EQ(c.n_tunnels, 3);
@@ -192,6 +198,20 @@ static void each_mistake_reported_with_position(void)
 		{ "gateway: {interface: zt0, interface: zt1}\n", "1:27", "repeated" },
 		{ "", "1:1", "empty" },
 		{ "- just\n- a list\n", "1:1", "must be a mapping" },
+		/* The DIRECT path's keys. */
+		{ "gateway: {interface: zt0, nat_ports: 80-90}\n", "1:38",
+		  "gateway.nat_ports '80-90' must be a port (1024-65535) or a range" },
+		{ "gateway: {interface: zt0, nat_ports: 62000-61000}\n", "1:38",
+		  "gateway.nat_ports '62000-61000'" },
+		{ "gateway: {interface: zt0, xdp_redirect_veth: maybe}\n", "1:46", "true or false" },
+		{ "gateway: {interface: zt0}\ntunnels: [{name: t, private_interface: eth1}]\n",
+		  "2:40", "private_interface is for local tunnels" },
+		{ "gateway: {interface: zt0}\n"
+		  "tunnels: [{name: t, local: true, private_interface: zt0}]\n", "2:1",
+		  "private_interface zt0 is also a gateway.interface" },
+		{ "gateway: {interface: zt0}\ntunnels: [{name: t, local: true}]\n"
+		  "routes: {hostname: [{hostname: a.b, tunnel: t}]}\n", "3:1",
+		  "goes to local tunnel 't', which has no private_interface" },
 	};
 	size_t i;
 
@@ -497,6 +517,17 @@ static void dns_keys_parse(void)
 	T_EQ(c.n_dns_listen, 0);
 	T_ASSERT(!strcmp(zt_prefix_str(&c.iri4, b, sizeof(b)), "100.80.0.0/16"), "default pool");
 	T_ASSERT(!strcmp(c.state_dir, "/var/lib/zt"), "default state dir");
+	zt_config_free(&c);
+
+	/* The DIRECT path's: two tunnels on one private interface name it once. */
+	T_EQ(parse("gateway: {interface: zt0, nat_ports: 40000-40099, xdp_redirect_veth: true}\n"
+		   "tunnels:\n  - {name: a, local: true, private_interface: eth1}\n"
+		   "  - {name: b, local: true, private_interface: eth1}\n", &c, &e), 0);
+	T_EQ(c.nat_port_lo, 40000);
+	T_EQ(c.nat_port_hi, 40099);
+	T_ASSERT(c.xdp_redirect_veth, "xdp_redirect_veth");
+	T_EQ(c.n_ifaces, 2);
+	T_EQ(c.n_client_ifaces, 1);
 	zt_config_free(&c);
 }
 

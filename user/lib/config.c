@@ -481,11 +481,14 @@ static void abs_path(struct cx *x, yaml_node_t *m, const char *key, const char *
 		*out = xstrdup(s);
 }
 
+static bool parse_port_range(struct cx *x, yaml_node_t *n, const char *what, unsigned long min,
+			     __u16 *out_lo, __u16 *out_hi);
+
 static void gateway(struct cx *x, yaml_node_t *g)
 {
 	static const char *const keys[] = { "interface", "default_action", "log",
 					    "drop_events_per_sec", "dns_listen", "state_dir",
-					    NULL };
+					    "nat_ports", "xdp_redirect_veth", NULL };
 	yaml_node_t *n;
 	unsigned long v;
 
@@ -509,6 +512,13 @@ static void gateway(struct cx *x, yaml_node_t *g)
 	     &(struct eplist){ "gateway.dns_listen", x->c->dns_listen, &x->c->n_dns_listen,
 			       ZT_MAX_DNS_LISTEN });
 	abs_path(x, g, "state_dir", "gateway.state_dir", &x->c->state_dir);
+	/* Below the kernel's default ephemeral range they would collide with
+	 * this node's own connections; 1024 is the floor. */
+	if ((n = get(x, g, "nat_ports")))
+		parse_port_range(x, n, "gateway.nat_ports", 1024, &x->c->nat_port_lo,
+				 &x->c->nat_port_hi);
+	if ((n = get(x, g, "xdp_redirect_veth")))
+		parse_bool(x, n, "gateway.xdp_redirect_veth", &x->c->xdp_redirect_veth);
 	if ((n = get(x, g, "log")) && is_map(x, n, "gateway.log")) {
 		static const char *const lk[] = { "network", "dns", NULL };
 
@@ -695,8 +705,15 @@ static void tunnels(struct cx *x, yaml_node_t *l)
 		if ((n = get(x, v, "local")))
 			parse_bool(x, n, "local", &t.local);
 		if ((n = get(x, v, "private_interface")) &&
-		    (s = scalar(x, n, "private_interface")))
-			t.private_interface = xstrdup(s);
+		    (s = scalar(x, n, "private_interface"))) {
+			if (!t.local)
+				errf(x, n, "private_interface is for local tunnels (local: true): "
+				     "a remote tunnel's traffic leaves through its connector");
+			else if (!*s || strlen(s) >= 16 || strpbrk(s, "/ \t:"))
+				errf(x, n, "'%s' is not a valid interface name", s);
+			else
+				t.private_interface = xstrdup(s);
+		}
 		t.name = xstrdup(name);
 		x->c->tunnels = grow(x->c->tunnels, x->c->n_tunnels, sizeof(t));
 		x->tunnel_line = grow(x->tunnel_line, x->c->n_tunnels, sizeof(int));
@@ -1007,15 +1024,17 @@ static void m_dst(struct cx *x, yaml_node_t *n, void *arg)
 	p->dst[p->n_dst++] = pf;
 }
 
-static void m_port(struct cx *x, yaml_node_t *n, void *arg)
+/* "PORT" or "LOW-HIGH" within [min, 65535] into *lo, *hi; false (with an
+ * error naming what) otherwise. */
+static bool parse_port_range(struct cx *x, yaml_node_t *n, const char *what, unsigned long min,
+			     __u16 *out_lo, __u16 *out_hi)
 {
-	struct zt_cfg_policy *p = arg;
-	const char *s = scalar(x, n, "dst_port");
+	const char *s = scalar(x, n, what);
 	unsigned long lo, hi;
 	char *end;
 
 	if (!s)
-		return;
+		return false;
 	errno = 0;
 	lo = strtoul(s, &end, 10);
 	hi = lo;
@@ -1026,12 +1045,24 @@ static void m_port(struct cx *x, yaml_node_t *n, void *arg)
 		if (end == h)
 			end = (char *)h - 1; /* force the error below */
 	}
-	if (end == s || *end || errno || s[0] == '-' || lo < 1 || hi > 65535 || lo > hi) {
-		errf(x, n, "dst_port '%s' must be a port (1-65535) or a range LOW-HIGH", s);
-		return;
+	if (end == s || *end || errno || s[0] == '-' || lo < min || hi > 65535 || lo > hi) {
+		errf(x, n, "%s '%s' must be a port (%lu-65535) or a range LOW-HIGH", what, s, min);
+		return false;
 	}
+	*out_lo = (__u16)lo;
+	*out_hi = (__u16)hi;
+	return true;
+}
+
+static void m_port(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_policy *p = arg;
+	struct zt_port_range r;
+
+	if (!parse_port_range(x, n, "dst_port", 1, &r.lo, &r.hi))
+		return;
 	p->ports = grow(p->ports, p->n_ports, sizeof(*p->ports));
-	p->ports[p->n_ports++] = (struct zt_port_range){ (__u16)lo, (__u16)hi };
+	p->ports[p->n_ports++] = r;
 }
 
 static void m_proto(struct cx *x, yaml_node_t *n, void *arg)
@@ -1686,6 +1717,49 @@ static void cidr_chunks(struct cx *x)
 
 /* ---- entry points ------------------------------------------------------------ */
 
+/* After gateway.interface: the local tunnels' private interfaces (each once),
+ * where the DIRECT path's translations happen; and what they require. */
+static void private_ifaces(struct cx *x)
+{
+	struct zt_config *c = x->c;
+	size_t i, j;
+
+	c->n_client_ifaces = c->n_ifaces;
+	for (i = 0; i < c->n_tunnels; i++) {
+		const char *p = c->tunnels[i].private_interface;
+		bool dup = false;
+
+		if (!p)
+			continue;
+		for (j = 0; j < c->n_ifaces; j++)
+			if (!strcmp(c->ifaces[j], p)) {
+				if (j < c->n_client_ifaces)
+					errf_at(x, (size_t)x->tunnel_line[i], 1,
+						"tunnel '%s': private_interface %s is also a "
+					     "gateway.interface; clients and the private network need "
+					     "separate interfaces", c->tunnels[i].name, p);
+				dup = true;
+			}
+		if (dup)
+			continue;
+		if (c->n_ifaces == ZT_MAX_IFACES) {
+			errf_at(x, (size_t)x->tunnel_line[i], 1, "at most %d interfaces (gateway and private) in all",
+			     ZT_MAX_IFACES);
+			return;
+		}
+		c->ifaces[c->n_ifaces++] = xstrdup(p);
+	}
+	/* An IRI only means something once translated to the real address. */
+	for (i = 0; i < c->n_host_routes; i++) {
+		const struct zt_cfg_tunnel *t = &c->tunnels[c->host_routes[i].tunnel - 1];
+
+		if (t->local && !t->private_interface)
+			errf_at(x, (size_t)x->host_line[i], 1, "hostname route '%s' goes to local tunnel '%s', which has no "
+			     "private_interface: set it, so IRIs can be translated to the real "
+			     "address there", c->host_routes[i].host, t->name);
+	}
+}
+
 static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_cache *cache,
 		 struct zt_config *out, struct zt_cfg_errors *errs)
 {
@@ -1706,6 +1780,8 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 	out->drop_events_per_sec = 100;
 	out->dns_ttl = ZT_DNS_TTL_DEFAULT;
 	out->dns_timeout_ms = ZT_DNS_TIMEOUT_DEFAULT_MS;
+	out->nat_port_lo = ZT_NAT_PORT_LO_DEFAULT;
+	out->nat_port_hi = ZT_NAT_PORT_HI_DEFAULT;
 	zt_prefix_parse(ZT_IRI4_DEFAULT, &out->iri4);
 	zt_prefix_parse(ZT_IRI6_DEFAULT, &out->iri6);
 	if (cache)
@@ -1771,6 +1847,7 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 		iri_pools(&x, get(&x, root, "initial_resolved_ips"));
 		dns_policies(&x, get(&x, root, "dns_policies"));
 		iri_overlaps(&x, root);
+		private_ifaces(&x);
 		if (!out->state_dir)
 			out->state_dir = xstrdup(ZT_STATE_DIR_DEFAULT);
 	}
@@ -1990,6 +2067,7 @@ int zt_config_policy(const struct zt_config *c, const __u32 *ifindex, size_t n_i
 		b->routes[i] = (struct zt_route_in){
 			.pfx = r->pfx, .vnet = r->vnet, .route_id = (__u32)i + 1,
 			.tunnel_id = r->tunnel, .local = c->tunnels[r->tunnel - 1].local,
+			.nat = c->tunnels[r->tunnel - 1].private_interface != NULL,
 		};
 	}
 	nd = 0;

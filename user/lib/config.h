@@ -21,6 +21,10 @@
 #define ZT_DNS_TTL_DEFAULT 30
 #define ZT_DNS_TIMEOUT_DEFAULT_MS 2000
 #define ZT_STATE_DIR_DEFAULT "/var/lib/zt"
+/* SNAT ports of the DIRECT path: above Linux's default ephemeral range
+ * (32768-60999), so this node's own connections never take one. */
+#define ZT_NAT_PORT_LO_DEFAULT 61000
+#define ZT_NAT_PORT_HI_DEFAULT 65535
 
 struct zt_cfg_errors {
 	char *msg[ZT_CFG_MAX_ERRORS];
@@ -86,7 +90,11 @@ struct zt_cfg_policy {
 
 struct zt_config {
 	char *path;
-	char *ifaces[ZT_MAX_IFACES]; size_t n_ifaces;
+	/* gateway.interface first (n_client_ifaces of them), then each local
+	 * tunnel's private_interface once. */
+	char *ifaces[ZT_MAX_IFACES]; size_t n_ifaces, n_client_ifaces;
+	__u16 nat_port_lo, nat_port_hi; /* gateway.nat_ports */
+	bool xdp_redirect_veth;   /* gateway.xdp_redirect_veth */
 	__u8 default_action;
 	char *network_log;        /* NULL: no network log */
 	char *dns_log;            /* NULL: no DNS log */

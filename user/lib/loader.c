@@ -89,6 +89,8 @@ mkroot:
 		(m)->routes4 = bpf_map__fd((o)->maps.zt_routes4);   \
 		(m)->routes6 = bpf_map__fd((o)->maps.zt_routes6);   \
 		(m)->events = bpf_map__fd((o)->maps.zt_events);     \
+		(m)->nat = bpf_map__fd((o)->maps.zt_nat);           \
+		(m)->ifaces = bpf_map__fd((o)->maps.zt_ifaces);     \
 	} while (0)
 
 /* A fresh state map is stamped with our ABI; an old one must carry it. */
@@ -198,10 +200,11 @@ static bool is_ethernet(int ifindex)
 	return eth;
 }
 
-static int attach_xdp(struct zt_bpf *b, int ifindex, enum zt_attach_mode mode,
-		      enum zt_attach_mode *got)
+static int attach_xdp(struct zt_bpf *b, int ifindex, enum zt_role role,
+		      enum zt_attach_mode mode, enum zt_attach_mode *got)
 {
-	int prog = bpf_program__fd(b->xdp->progs.zt_xdp_ingress);
+	int prog = bpf_program__fd(role == ZT_ROLE_PRIVATE ? b->xdp->progs.zt_xdp_private
+							   : b->xdp->progs.zt_xdp_ingress);
 	char path[PATH_MAX], dir[PATH_MAX];
 	int link, err;
 
@@ -270,7 +273,7 @@ pin:
 	return 0;
 }
 
-static int attach_tc(struct zt_bpf *b, int ifindex, bool l3)
+static int attach_tc(struct zt_bpf *b, int ifindex, enum zt_role role, bool l3)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 			    .attach_point = BPF_TC_INGRESS);
@@ -278,8 +281,12 @@ static int attach_tc(struct zt_bpf *b, int ifindex, bool l3)
 			    .flags = BPF_TC_F_REPLACE);
 	int err;
 
-	o.prog_fd = bpf_program__fd(l3 ? b->tc->progs.zt_tc_ingress_l3
-				       : b->tc->progs.zt_tc_ingress);
+	if (role == ZT_ROLE_PRIVATE)
+		o.prog_fd = bpf_program__fd(l3 ? b->tc->progs.zt_tc_private_l3
+					       : b->tc->progs.zt_tc_private);
+	else
+		o.prog_fd = bpf_program__fd(l3 ? b->tc->progs.zt_tc_ingress_l3
+					       : b->tc->progs.zt_tc_ingress);
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
 		pr_warn("creating clsact on ifindex %d: %s\n", ifindex, strerror(-err));
@@ -292,7 +299,7 @@ static int attach_tc(struct zt_bpf *b, int ifindex, bool l3)
 	return err;
 }
 
-int zt_bpf_attach(struct zt_bpf *b, int ifindex, enum zt_attach_mode mode,
+int zt_bpf_attach(struct zt_bpf *b, int ifindex, enum zt_role role, enum zt_attach_mode mode,
 		  enum zt_attach_mode *got)
 {
 	bool l3 = mode == ZT_ATTACH_TC_L3 || (mode == ZT_ATTACH_AUTO && !is_ethernet(ifindex));
@@ -303,14 +310,14 @@ int zt_bpf_attach(struct zt_bpf *b, int ifindex, enum zt_attach_mode mode,
 		got = &dummy;
 	if (l3) {
 		*got = ZT_ATTACH_TC_L3;
-		return attach_tc(b, ifindex, true);
+		return attach_tc(b, ifindex, role, true);
 	}
-	/* tc first: it only acts on verdicts XDP cached, so it is harmless
-	 * before XDP is there. */
-	err = attach_tc(b, ifindex, false);
+	/* tc first: it only acts on verdicts XDP cached (client) or on
+	 * translations (private), so it is harmless before XDP is there. */
+	err = attach_tc(b, ifindex, role, false);
 	if (err)
 		return err;
-	return attach_xdp(b, ifindex, mode, got);
+	return attach_xdp(b, ifindex, role, mode, got);
 }
 
 int zt_bpf_detach(const char *pin_root, int ifindex)
@@ -405,7 +412,7 @@ int zt_maps_open_pinned(const char *pin_root, struct zt_map_fds *m)
 #define E(n) { "zt_" #n, offsetof(struct zt_map_fds, n) }
 		E(state), E(devices), E(iri), E(rules), E(sets), E(ports), E(flows),
 		E(frags), E(stats), E(counters), E(ratelimit), E(routes4), E(routes6),
-		E(events),
+		E(events), E(nat), E(ifaces),
 #undef E
 	};
 	char path[PATH_MAX];

@@ -12,6 +12,7 @@
 struct zt_map_fds {
 	int state, devices, iri, rules, sets, ports, flows, frags;
 	int stats, counters, ratelimit, routes4, routes6, events;
+	int nat, ifaces;
 };
 
 struct xdp_ingress_bpf;
@@ -31,6 +32,13 @@ enum zt_attach_mode {
 	ZT_ATTACH_TC_L3,     /* no XDP: the full classifier at tc ingress */
 };
 
+/* What an interface is to zt: where clients arrive (the classifier), or a
+ * local tunnel's private interface (the DIRECT path's replies). */
+enum zt_role {
+	ZT_ROLE_CLIENT = 0,
+	ZT_ROLE_PRIVATE,
+};
+
 const char *zt_attach_mode_name(enum zt_attach_mode m);
 
 /* Loads both programs; maps are created and pinned under pin_root, or
@@ -39,9 +47,10 @@ const char *zt_attach_mode_name(enum zt_attach_mode m);
 int zt_bpf_open(struct zt_bpf *b, const char *pin_root);
 void zt_bpf_close(struct zt_bpf *b);
 
-/* Attaches to ifindex, replacing zt's programs in place when present (never
- * a detach-then-attach window). *got says which mode is in force. */
-int zt_bpf_attach(struct zt_bpf *b, int ifindex, enum zt_attach_mode mode,
+/* Attaches the programs of role to ifindex, replacing zt's programs in
+ * place when present (never a detach-then-attach window). *got says which
+ * mode is in force. */
+int zt_bpf_attach(struct zt_bpf *b, int ifindex, enum zt_role role, enum zt_attach_mode mode,
 		  enum zt_attach_mode *got);
 /* Removes zt's XDP and tc programs from ifindex. */
 int zt_bpf_detach(const char *pin_root, int ifindex);

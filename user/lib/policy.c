@@ -318,7 +318,8 @@ static int compile_vnet_dsts(const struct zt_policy_in *in, struct zt_compiled *
 
 			e->dst.route_id = rt->route_id;
 			e->dst.tunnel_id = rt->tunnel_id;
-			e->dst.flags = ZT_DST_F_ROUTED | (rt->local ? ZT_DST_F_LOCAL : 0);
+			e->dst.flags = ZT_DST_F_ROUTED | (rt->local ? ZT_DST_F_LOCAL : 0) |
+				       (rt->nat ? ZT_DST_F_NAT : 0);
 		}
 	}
 out:
@@ -544,7 +545,9 @@ void zt_compiled_iri_dst(const struct zt_compiled *c, const char *name, __u32 ro
 	d->route_id = route_id;
 	d->tunnel_id = tunnel_id;
 	d->dst_set = h ? h->set : c->anydst_set;
-	d->flags = ZT_DST_F_ROUTED | (local ? ZT_DST_F_LOCAL : 0);
+	/* A local tunnel's IRIs are always translated (config.c sees to it
+	 * that such a tunnel has its private_interface). */
+	d->flags = ZT_DST_F_ROUTED | (local ? ZT_DST_F_LOCAL | ZT_DST_F_NAT : 0);
 }
 
 int zt_iri_key_cmp(const void *a, const void *b)

@@ -39,6 +39,7 @@ struct zt_route_in {
 	__u32 route_id;  /* >= 1 */
 	__u32 tunnel_id;
 	bool  local;     /* tunnel is local: DIRECT */
+	bool  nat;       /* ... through the in-kernel NAT (has a private_interface) */
 };
 
 struct zt_device_in {

@@ -192,7 +192,7 @@ static int test_main(int argc, char **argv)
 	/* Devices are bound alike on every gateway interface: any one will do. */
 	for (i = 0; i < ZT_MAX_IFACES; i++)
 		ifindex[i] = (__u32)i + 1;
-	err = zt_config_policy(&cfg, ifindex, cfg.n_ifaces ? cfg.n_ifaces : 1, &pb);
+	err = zt_config_policy(&cfg, ifindex, cfg.n_client_ifaces ? cfg.n_client_ifaces : 1, &pb);
 	if (!err) {
 		err = zt_policy_compile(&pb.in, &c);
 		zt_policy_build_free(&pb);

@@ -56,7 +56,8 @@ int ztd_relink(struct ztd *d)
 			continue;
 		}
 		d->ifindex[i] = idx[i];
-		err = zt_bpf_attach(&d->b, (int)idx[i], ZT_ATTACH_AUTO, &d->mode[i]);
+		err = zt_bpf_attach(&d->b, (int)idx[i], ztd_role(&d->cfg, i), ZT_ATTACH_AUTO,
+				    &d->mode[i]);
 		if (err) {
 			pr_warn("attaching to %s (ifindex %u) again: %s\n", d->cfg.ifaces[i],
 				idx[i], strerror(-err));
@@ -66,6 +67,7 @@ int ztd_relink(struct ztd *d)
 		pr_warn("%s is back (ifindex %u): attached (%s)\n", d->cfg.ifaces[i], idx[i],
 			zt_attach_mode_name(d->mode[i]));
 	}
+	ztd_nat_sync(d);
 	return 0;
 }
 

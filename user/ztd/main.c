@@ -76,7 +76,7 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 	double t0 = now_ms(), t1;
 	int err;
 
-	err = zt_config_policy(cfg, ifindex, cfg->n_ifaces, &pb);
+	err = zt_config_policy(cfg, ifindex, cfg->n_client_ifaces, &pb);
 	if (err)
 		return err;
 	err = zt_policy_compile(&pb.in, &c);
@@ -130,24 +130,32 @@ static bool has_ifindex(const __u32 *v, size_t n, __u32 x)
 	return false;
 }
 
-/* Attaches to the configured interfaces, skipping those in already[] (this
- * process attached them: nothing to replace). */
-static int attach_all(struct ztd *d, const __u32 *already, size_t n_already)
+/* Attaches to the configured interfaces, skipping those in already[] in
+ * the same role (this process attached them: nothing to replace). */
+static int attach_all(struct ztd *d, const __u32 *already, const enum zt_role *already_role,
+		      size_t n_already)
 {
-	size_t i;
-	int err;
+	size_t i, j;
+	int err = 0;
 
 	for (i = 0; i < d->cfg.n_ifaces; i++) {
-		if (has_ifindex(already, n_already, d->ifindex[i]))
+		enum zt_role role = ztd_role(&d->cfg, i);
+		bool done = false;
+
+		for (j = 0; j < n_already; j++)
+			done |= already[j] == d->ifindex[i] && already_role[j] == role;
+		if (done)
 			continue;
-		err = zt_bpf_attach(&d->b, (int)d->ifindex[i], ZT_ATTACH_AUTO, &d->mode[i]);
+		err = zt_bpf_attach(&d->b, (int)d->ifindex[i], role, ZT_ATTACH_AUTO, &d->mode[i]);
 		if (err) {
 			pr_warn("attaching to %s: %s\n", d->cfg.ifaces[i], strerror(-err));
-			return err;
+			break;
 		}
-		pr_info("%s: attached (%s)\n", d->cfg.ifaces[i], zt_attach_mode_name(d->mode[i]));
+		pr_info("%s: attached (%s%s)\n", d->cfg.ifaces[i], zt_attach_mode_name(d->mode[i]),
+			role == ZT_ROLE_PRIVATE ? ", private interface" : "");
 	}
-	return 0;
+	ztd_nat_sync(d);
+	return err;
 }
 
 static int open_log(struct ztd *d)
@@ -184,6 +192,7 @@ int ztd_reload(struct ztd *d)
 	struct zt_cfg_errors e;
 	__u32 ifindex[ZT_MAX_IFACES], old[ZT_MAX_IFACES];
 	enum zt_attach_mode old_mode[ZT_MAX_IFACES];
+	enum zt_role old_role[ZT_MAX_IFACES];
 	size_t n_old = d->cfg.n_ifaces, i, j, reused, parsed;
 	double t0 = now_ms();
 	int err;
@@ -212,6 +221,8 @@ int ztd_reload(struct ztd *d)
 	}
 	memcpy(old, d->ifindex, sizeof(old));
 	memcpy(old_mode, d->mode, sizeof(old_mode));
+	for (i = 0; i < n_old; i++)
+		old_role[i] = ztd_role(&d->cfg, i);
 	zt_config_free(&d->cfg);
 	d->cfg = cfg;
 	memcpy(d->ifindex, ifindex, sizeof(ifindex));
@@ -221,7 +232,8 @@ int ztd_reload(struct ztd *d)
 		for (j = 0; j < n_old; j++)
 			if (old[j] == d->ifindex[i])
 				d->mode[i] = old_mode[j];
-	err = attach_all(d, old, n_old);
+	err = attach_all(d, old, old_role, n_old);
+	ztd_nat_check_forwarding(d);
 	/* An interface the config no longer names is zt's no more. */
 	for (i = 0; i < n_old; i++)
 		if (!has_ifindex(d->ifindex, d->cfg.n_ifaces, old[i])) {
@@ -315,9 +327,10 @@ static int run(struct ztd *d)
 	if (!err)
 		err = ztd_apply(d, &d->cfg, d->ifindex);
 	if (!err)
-		err = attach_all(d, NULL, 0);
+		err = attach_all(d, NULL, NULL, 0);
 	if (err)
 		goto out;
+	ztd_nat_check_forwarding(d);
 	open_log(d);
 	d->mono_to_real_ns = mono_to_real();
 
@@ -362,6 +375,7 @@ static int run(struct ztd *d)
 		ztd_ctl_serve(d, p + 3, nctl);
 		ztd_dns_serve(d, p + 3 + nctl, ndns);
 		ztd_dns_tick(d);
+		ztd_nat_tick(d);
 		if (d->settling && !(d->settling = zt_apply_settle(&d->b.m, &d->mirror,
 								     ZTD_SETTLE_BATCH)) &&
 		    d->mirror.settle_written)

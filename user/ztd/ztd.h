@@ -59,7 +59,15 @@ struct ztd {
 	bool links_changed;
 	/* DNS server and IRI allocations (dns.c) */
 	struct ztd_dns *dns;
+	/* DIRECT path (nat.c) */
+	__u64 nat_sync_ms, nat_gc_ms;
 };
+
+/* What the config's interface i is (config.h: clients first). */
+static inline enum zt_role ztd_role(const struct zt_config *c, size_t i)
+{
+	return i < c->n_client_ifaces ? ZT_ROLE_CLIENT : ZT_ROLE_PRIVATE;
+}
 
 /* Compiles cfg with the interfaces at ifindex[] and applies it; on success
  * cfg's names are recorded and the new generation is in force. */
@@ -80,6 +88,13 @@ int ztd_ctl_open(struct ztd *d);
 size_t ztd_ctl_pollfds(struct ztd *d, struct pollfd *p, size_t max);
 void ztd_ctl_serve(struct ztd *d, const struct pollfd *p, size_t n);
 void ztd_ctl_close(struct ztd *d);
+
+/* DIRECT path (nat.c): zt_ifaces written from the interfaces now (after
+ * every attach; the tick repeats it, addresses change), idle translations
+ * removed by the tick; a warning when forwarding is off. */
+void ztd_nat_sync(struct ztd *d);
+void ztd_nat_tick(struct ztd *d);
+void ztd_nat_check_forwarding(const struct ztd *d);
 
 /* DNS (dns.c): open restores the IRI allocations from the state file and
  * binds gateway.dns_listen; reload follows a new running config. */

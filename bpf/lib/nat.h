@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* nat.h — the DIRECT path (DESIGN §2). An allowed flow to a local tunnel
+ * with a private_interface is translated and forwarded here, in the kernel:
+ * DNAT of an IRI to the server's real address (a CIDR route keeps its
+ * destination), SNAT to this node's address on the private interface with a
+ * port (ICMP echo: an identifier) allocated here, forwarding by
+ * bpf_fib_lookup plus redirect; the replies are translated back by the
+ * programs on the private interface.
+ *
+ * The same code runs at XDP and at tc (xdp is a constant in every caller):
+ * XDP takes the packets it can finish (a resolved neighbour, interfaces
+ * marked ZT_IF_F_XDP) and passes the rest on untranslated; tc finishes
+ * everything, with the kernel's checksum helpers (which know
+ * CHECKSUM_PARTIAL) and bpf_redirect_neigh (which resolves neighbours).
+ *
+ * A translation is two zt_nat entries keyed by the packets they apply to:
+ * FWD (client interface, the client's tuple) and REV (private interface,
+ * the server's reply tuple). The REV entry is inserted first, with
+ * BPF_NOEXIST: that is the port allocation, atomic across CPUs. */
+#ifndef ZT_BPF_NAT_H
+#define ZT_BPF_NAT_H
+
+#include <linux/pkt_cls.h>
+#include "classify.h"
+
+#define ZT_NAT_TRIES  8    /* ports tried before NAT_FULL */
+#define ZT_NAT_MAX_L4 256  /* headers beyond this are not translated */
+
+#define ZT_TCP_FIN 0x01
+#define ZT_TCP_RST 0x04
+
+/* The NAT's working structs: too big for the 512-byte stack next to the
+ * classifier's, so they live in a per-CPU array (not pinned: each object
+ * has its own; a CPU runs one program at a time). */
+struct zt_nat_scratch {
+	struct bpf_fib_lookup fib;
+	struct zt_nat fwd, rv;
+	struct zt_flow_key fk, rk;
+	struct zt_pkt fp;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zt_nat_scratch);
+} zt_nat_scratch SEC(".maps");
+
+static __always_inline struct zt_nat_scratch *zt_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&zt_nat_scratch, &zero);
+}
+
+/* v & mask, done where the verifier sees it (the compiler drops a mask it
+ * can prove changes nothing, and the verifier needs it to bound a packet
+ * offset that was only compared in another register). */
+static __always_inline __u32 zt_bound(__u32 v, const __u32 mask)
+{
+	asm volatile("%0 &= %1" : "+r"(v) : "i"(mask));
+	return v;
+}
+
+/* ---- checksums (RFC 1624 incremental updates) ------------------------- */
+
+static __always_inline __u32 zt_csum_add(__u32 a, __u32 b)
+{
+	a += b;
+	return a + (a < b);
+}
+
+static __always_inline __u16 zt_csum_fold(__u32 s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u16)s;
+}
+
+/* d plus (new - old) over one 32-bit word. */
+static __always_inline __u32 zt_csum_d32(__u32 d, const __u8 *old, const __u8 *new)
+{
+	__u32 o, n;
+
+	__builtin_memcpy(&o, old, 4);
+	__builtin_memcpy(&n, new, 4);
+	return zt_csum_add(zt_csum_add(d, ~o), n);
+}
+
+static __always_inline __u32 zt_csum_d16(__u32 d, __u16 old, __u16 new)
+{
+	return zt_csum_add(zt_csum_add(d, (__u16)~old), new);
+}
+
+/* d plus the change of a 4- (IPv4) or 16-byte (IPv6) address. */
+static __always_inline __u32 zt_csum_daddr(__u32 d, __u8 family, const __u8 *old,
+					   const __u8 *new)
+{
+	d = zt_csum_d32(d, old, new);
+	if (family == ZT_AF_INET6) {
+		d = zt_csum_d32(d, old + 4, new + 4);
+		d = zt_csum_d32(d, old + 8, new + 8);
+		d = zt_csum_d32(d, old + 12, new + 12);
+	}
+	return d;
+}
+
+/* The checksum at *f after the data it covers changed by d. */
+static __always_inline void zt_csum_apply(__u16 *f, __u32 d)
+{
+	*f = ~zt_csum_fold(zt_csum_add((__u16)~*f, d));
+}
+
+/* ---- rewriting a packet's tuple ---------------------------------------- */
+
+/* How a packet's checksums change when its tuple becomes n's. */
+struct zt_rw {
+	__u32 d_addr;  /* source and destination address (pseudo header) */
+	__u32 d_port;  /* ports, or the ICMP echo identifier */
+	__u32 d_ttl;   /* the TTL decrement (IPv4 header) */
+	__u16 l4csum;  /* offset of the L4 checksum field from c->data */
+	__u8  udp4;    /* UDP over IPv4: a zero checksum stays zero */
+	__u8  icmp4;   /* ICMPv4: no pseudo header */
+};
+
+static __always_inline int zt_icmp_echo(const struct zt_pkt *p)
+{
+	return (p->proto == IPPROTO_ICMP && (p->icmp_type == 8 || p->icmp_type == 0)) ||
+	       (p->proto == IPPROTO_ICMPV6 && (p->icmp_type == 128 || p->icmp_type == 129));
+}
+
+/* Writes n's addresses and ports into the packet, decrements the TTL, and
+ * fills *w. XDP also fixes the checksums here; tc does it afterwards with
+ * zt_rw_csum_skb. Returns 0, or -1 when a header is not where the parser
+ * said (cannot happen; fail closed). */
+static __always_inline int zt_rw_write(struct zt_ctx *c, const struct zt_pkt *p,
+				       const struct zt_nat *n, struct zt_rw *w, int xdp)
+{
+	void *data = c->data, *end = c->data_end;
+	__u32 l3off = p->l3off, l4off = p->l4off;
+	__u8 *l3, *l4;
+	__u16 *csum;
+
+	__builtin_memset(w, 0, sizeof(*w));
+	if (l3off > 64 || l4off > ZT_NAT_MAX_L4)
+		return -1;
+	l3 = data + zt_bound(l3off, 0x7f);
+	l4 = data + zt_bound(l4off, 0x1ff);
+	w->d_addr = zt_csum_daddr(0, p->family, p->src, n->src);
+	w->d_addr = zt_csum_daddr(w->d_addr, p->family, p->dst, n->dst);
+	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) {
+		w->d_port = zt_csum_d16(0, p->sport, n->sport);
+		w->d_port = zt_csum_d16(w->d_port, p->dport, n->dport);
+	} else {
+		w->d_port = zt_csum_d16(0, p->sport, n->sport);
+	}
+
+	if (p->family == ZT_AF_INET) {
+		struct iphdr *ip = (void *)l3;
+		__u16 ow, nw;
+
+		if ((void *)(ip + 1) > end)
+			return -1;
+		__builtin_memcpy(&ow, &ip->ttl, 2);
+		ip->ttl--;
+		__builtin_memcpy(&nw, &ip->ttl, 2);
+		w->d_ttl = zt_csum_d16(0, ow, nw);
+		__builtin_memcpy(&ip->saddr, n->src, 4);
+		__builtin_memcpy(&ip->daddr, n->dst, 4);
+		if (xdp)
+			zt_csum_apply(&ip->check, zt_csum_add(w->d_addr, w->d_ttl));
+	} else {
+		struct ipv6hdr *ip6 = (void *)l3;
+
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		ip6->hop_limit--;
+		__builtin_memcpy(&ip6->saddr, n->src, 16);
+		__builtin_memcpy(&ip6->daddr, n->dst, 16);
+	}
+
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		if (l4 + ZT_TCP_HLEN > (__u8 *)end)
+			return -1;
+		__builtin_memcpy(l4, &n->sport, 2);
+		__builtin_memcpy(l4 + 2, &n->dport, 2);
+		w->l4csum = (__u16)(l4off + 16);
+		csum = (__u16 *)(l4 + 16);
+		break;
+	case IPPROTO_UDP:
+		if (l4 + ZT_UDP_HLEN > (__u8 *)end)
+			return -1;
+		__builtin_memcpy(l4, &n->sport, 2);
+		__builtin_memcpy(l4 + 2, &n->dport, 2);
+		w->l4csum = (__u16)(l4off + 6);
+		w->udp4 = p->family == ZT_AF_INET;
+		csum = (__u16 *)(l4 + 6);
+		break;
+	default: /* ICMP echo */
+		if (l4 + ZT_ICMP_HLEN > (__u8 *)end)
+			return -1;
+		__builtin_memcpy(l4 + 4, &n->sport, 2);
+		w->l4csum = (__u16)(l4off + 2);
+		w->icmp4 = p->proto == IPPROTO_ICMP;
+		csum = (__u16 *)(l4 + 2);
+		break;
+	}
+	if (!xdp || (w->udp4 && !*csum))
+		return 0;
+	zt_csum_apply(csum, w->icmp4 ? w->d_port : zt_csum_add(w->d_addr, w->d_port));
+	if (w->udp4 && !*csum)
+		*csum = 0xffff;
+	return 0;
+}
+
+/* tc: the checksums, after zt_rw_write, through the helpers that keep
+ * CHECKSUM_PARTIAL and CHECKSUM_COMPLETE skbs right. */
+static __always_inline int zt_rw_csum_skb(struct __sk_buff *skb, const struct zt_pkt *p,
+					  const struct zt_rw *w)
+{
+	__u64 mm = w->udp4 ? BPF_F_MARK_MANGLED_0 : 0;
+
+	if (p->family == ZT_AF_INET &&
+	    bpf_l3_csum_replace(skb, p->l3off + 10, 0, zt_csum_add(w->d_addr, w->d_ttl), 0))
+		return -1;
+	if (!w->icmp4 &&
+	    bpf_l4_csum_replace(skb, w->l4csum, 0, w->d_addr, BPF_F_PSEUDO_HDR | mm))
+		return -1;
+	if (bpf_l4_csum_replace(skb, w->l4csum, 0, w->d_port, mm))
+		return -1;
+	return 0;
+}
+
+/* ---- forwarding ----------------------------------------------------------- */
+
+static __always_inline struct zt_iface *zt_iface(__u32 ifindex)
+{
+	return bpf_map_lookup_elem(&zt_ifaces, &ifindex);
+}
+
+/* bpf_fib_lookup for dst from src arriving on ifindex; BPF_FIB_LKUP_RET_*. */
+static __always_inline int zt_fib(void *ctx, __u8 family, __u32 ifindex, const __u8 *src,
+				  const __u8 *dst, struct bpf_fib_lookup *fib)
+{
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = family;
+	fib->ifindex = ifindex;
+	if (family == ZT_AF_INET) {
+		__builtin_memcpy(&fib->ipv4_src, src, 4);
+		__builtin_memcpy(&fib->ipv4_dst, dst, 4);
+	} else {
+		__builtin_memcpy(fib->ipv6_src, src, 16);
+		__builtin_memcpy(fib->ipv6_dst, dst, 16);
+	}
+	return (int)bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+}
+
+/* Translates the packet to n's tuple and sends it out of fib->ifindex.
+ * XDP: only with a resolved neighbour (else -1: leave it to tc). */
+static __always_inline int zt_nat_send(void *ctx, struct zt_ctx *c, const struct zt_pkt *p,
+				       const struct zt_nat *n, struct bpf_fib_lookup *fib,
+				       int fib_rc, int xdp)
+{
+	struct zt_rw w;
+
+	if (xdp) {
+		struct ethhdr *eth = c->data;
+
+		if (fib_rc != BPF_FIB_LKUP_RET_SUCCESS || p->l3off != ZT_ETH_HLEN ||
+		    (void *)(eth + 1) > c->data_end)
+			return -1;
+		if (zt_rw_write(c, p, n, &w, 1))
+			return -2;
+		__builtin_memcpy(eth->h_dest, fib->dmac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, fib->smac, ETH_ALEN);
+		zt_count(ZT_C_NAT_XDP);
+		return (int)bpf_redirect(fib->ifindex, 0);
+	}
+	if (zt_rw_write(c, p, n, &w, 0) || zt_rw_csum_skb(ctx, p, &w))
+		return -2;
+	zt_count(ZT_C_NAT_TC);
+	/* The neighbour subsystem writes the Ethernet header (and resolves
+	 * the next hop when it is not known yet). */
+	return (int)bpf_redirect_neigh(fib->ifindex, 0, 0, 0);
+}
+
+/* The entry point's action for a verdict of the NAT code. */
+static __always_inline int zt_nat_act(int xdp, int pass)
+{
+	if (xdp)
+		return pass ? XDP_PASS : XDP_DROP;
+	return pass ? TC_ACT_OK : TC_ACT_SHOT;
+}
+
+static __always_inline void zt_nat_seen(struct zt_nat *n, const struct zt_ctx *c,
+					const struct zt_pkt *p, __u64 now)
+{
+	__sync_fetch_and_add(&n->packets, 1);
+	__sync_fetch_and_add(&n->bytes, c->len);
+	n->last_seen_ns = now;
+	if (p->proto == IPPROTO_TCP && p->l4off && p->l4off <= ZT_NAT_MAX_L4) {
+		__u8 *fl = c->data + zt_bound(p->l4off, 0x1ff) + 13;
+
+		if (fl + 1 <= (__u8 *)c->data_end && (*fl & (ZT_TCP_FIN | ZT_TCP_RST)))
+			n->flags |= ZT_NAT_F_FIN;
+	}
+}
+
+/* The REV key of a translation: the server's reply to n's forward tuple. */
+static __always_inline void zt_nat_rev_key(const struct zt_pkt *p, const struct zt_nat *fwd,
+					   struct zt_flow_key *rk)
+{
+	rk->ifindex = fwd->ifindex;
+	rk->family = p->family;
+	rk->proto = p->proto;
+	if (p->pclass == ZT_PC_ICMP) {
+		rk->sport = fwd->sport;
+		rk->dport = 0;
+	} else {
+		rk->sport = fwd->dport;
+		rk->dport = fwd->sport;
+	}
+	__builtin_memcpy(rk->src, fwd->dst, 16);
+	__builtin_memcpy(rk->dst, fwd->src, 16);
+}
+
+/* Allocates the translation of a new DIRECT flow leaving through the
+ * private interface oif: the REV entry with a free port, then FWD. Returns
+ * 0 with *fwd filled, or ZT_R_NAT_FULL. */
+static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct zt_pkt *p,
+					const __u8 *real, __u32 oif, const struct zt_iface *oi,
+					__u64 now)
+{
+	const struct zt_flow_key *fk = &s->fk;
+	struct zt_flow_key *rk = &s->rk;
+	struct zt_nat *fwd = &s->fwd, *rv = &s->rv, *won;
+	__u32 span = (__u32)oi->port_hi - oi->port_lo + 1;
+	int i, icmp = p->pclass == ZT_PC_ICMP;
+
+	if (oi->port_hi < oi->port_lo)
+		return ZT_R_NAT_FULL;
+	__builtin_memset(fwd, 0, sizeof(*fwd));
+	fwd->dir = ZT_NAT_FWD;
+	fwd->ifindex = oif;
+	if (p->family == ZT_AF_INET)
+		__builtin_memcpy(fwd->src, oi->snat4, 4);
+	else
+		__builtin_memcpy(fwd->src, oi->snat6, 16);
+	__builtin_memcpy(fwd->dst, real, 16);
+	fwd->dport = icmp ? 0 : p->dport;
+	fwd->created_ns = fwd->last_seen_ns = now;
+
+	__builtin_memset(rv, 0, sizeof(*rv));
+	rv->dir = ZT_NAT_REV;
+	rv->ifindex = fk->ifindex;
+	__builtin_memcpy(rv->src, p->dst, 16);
+	__builtin_memcpy(rv->dst, p->src, 16);
+	rv->sport = icmp ? p->sport : p->dport;
+	rv->dport = icmp ? 0 : p->sport;
+	rv->created_ns = rv->last_seen_ns = now;
+
+	__builtin_memset(rk, 0, sizeof(*rk));
+	for (i = 0; i < ZT_NAT_TRIES; i++) {
+		fwd->sport = bpf_htons((__u16)(oi->port_lo + bpf_get_prandom_u32() % span));
+		zt_nat_rev_key(p, fwd, rk);
+		if (!bpf_map_update_elem(&zt_nat, rk, rv, BPF_NOEXIST))
+			break;
+		zt_count(ZT_C_NAT_RETRY);
+	}
+	if (i == ZT_NAT_TRIES)
+		return ZT_R_NAT_FULL;
+	if (bpf_map_update_elem(&zt_nat, fk, fwd, BPF_NOEXIST)) {
+		/* Another CPU translated this flow first: use its entry. */
+		bpf_map_delete_elem(&zt_nat, rk);
+		won = bpf_map_lookup_elem(&zt_nat, fk);
+		if (!won)
+			return ZT_R_NAT_FULL;
+		*fwd = *won;
+		return 0;
+	}
+	zt_count(ZT_C_NAT_NEW);
+	return 0;
+}
+
+/* A packet of a DIRECT flow that goes through the NAT, arriving on a client
+ * interface: translated and redirected, dropped (counted), or (XDP) left to
+ * tc. Returns the hook's action. */
+static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt_pkt *p,
+					  const struct zt_decision *d, int xdp)
+{
+	struct zt_nat_scratch *s = zt_scratch();
+	struct zt_iface *oi;
+	struct zt_nat *n;
+	__u8 reason = 0;
+	__u64 now;
+	int rc;
+
+	if (!s)
+		return zt_nat_act(xdp, 0);
+	if (xdp) {
+		struct zt_iface *ii = zt_iface(c->ifindex);
+
+		if (!ii || !(ii->flags & ZT_IF_F_XDP))
+			return XDP_PASS;
+	}
+	if (p->frag != ZT_FRAG_NONE || !p->l4off ||
+	    (p->pclass == ZT_PC_ICMP ? !zt_icmp_echo(p) :
+	     p->pclass != ZT_PC_TCP && p->pclass != ZT_PC_UDP)) {
+		reason = ZT_R_NAT_PROTO;
+		goto drop;
+	}
+	if (p->ttl <= 1) {
+		/* The stack answers with time exceeded. */
+		zt_count(ZT_C_NAT_TTL);
+		return zt_nat_act(xdp, 1);
+	}
+	now = bpf_ktime_get_coarse_ns();
+	__builtin_memset(&s->fk, 0, sizeof(s->fk));
+	zt_flow_key(c, p, &s->fk);
+	n = bpf_map_lookup_elem(&zt_nat, &s->fk);
+	if (n && n->dir == ZT_NAT_FWD) {
+		zt_nat_seen(n, c, p, now);
+		s->fwd = *n;
+		rc = zt_fib(ctx, p->family, c->ifindex, p->src, s->fwd.dst, &s->fib);
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
+			reason = ZT_R_NO_PATH;
+			goto drop;
+		}
+	} else {
+		__u8 real[16];
+
+		__builtin_memcpy(real, p->dst, 16);
+		if (d->route_id & ZT_ROUTE_ID_HOST) { /* an IRI: to its real address */
+			struct zt_iri_key ik = {};
+			struct zt_iri_val *iv;
+
+			ik.vnet_id = d->vnet_id;
+			ik.family = p->family;
+			__builtin_memcpy(ik.addr, p->dst, 16);
+			iv = bpf_map_lookup_elem(&zt_iri, &ik);
+			if (!iv || !iv->real_ok) {
+				reason = ZT_R_RESOLVE;
+				goto drop;
+			}
+			__builtin_memcpy(real, iv->real, 16);
+		}
+		rc = zt_fib(ctx, p->family, c->ifindex, p->src, real, &s->fib);
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
+			reason = ZT_R_NO_PATH;
+			goto drop;
+		}
+		if (xdp && rc != BPF_FIB_LKUP_RET_SUCCESS)
+			return XDP_PASS; /* tc resolves the neighbour */
+		oi = zt_iface(s->fib.ifindex);
+		if (!oi || !(oi->flags & ZT_IF_F_PRIVATE)) {
+			reason = ZT_R_NO_PATH;
+			goto drop;
+		}
+		reason = zt_nat_alloc(s, p, real, s->fib.ifindex, oi, now);
+		if (reason)
+			goto drop;
+	}
+	if (xdp) {
+		oi = zt_iface(s->fib.ifindex);
+		if (!oi || !(oi->flags & ZT_IF_F_XDP))
+			return XDP_PASS;
+	}
+	rc = zt_nat_send(ctx, c, p, &s->fwd, &s->fib, rc, xdp);
+	if (rc == -1)
+		return XDP_PASS;
+	if (rc >= 0)
+		return rc;
+	reason = ZT_R_NAT_PROTO;
+drop:
+	zt_stat(ZT_V_DROP, reason, c->len);
+	return zt_nat_act(xdp, 0);
+}
+
+/* Is the flow a reply belongs to still allowed (DIRECT through the NAT)?
+ * Re-evaluated, as the forward direction would be, when the policy changed
+ * since it was cached: a revoked flow's replies stop too. */
+static __noinline int zt_nat_flow_ok(struct zt_nat_scratch *s, const struct zt_pkt *p,
+				     const struct zt_nat *rv)
+{
+	struct zt_flow_key *fk = &s->fk;
+	struct zt_pkt *fp = &s->fp;
+	struct zt_decision d = {};
+	struct zt_ctx fc = {};
+	const struct zt_half_cfg *hc;
+	struct zt_state *st;
+	struct zt_flow *f;
+	__u32 zero = 0, h;
+
+	__builtin_memset(fk, 0, sizeof(*fk));
+	fk->ifindex = rv->ifindex;
+	fk->family = p->family;
+	fk->proto = p->proto;
+	if (p->pclass == ZT_PC_ICMP) {
+		fk->sport = rv->sport;
+	} else {
+		fk->sport = rv->dport;
+		fk->dport = rv->sport;
+	}
+	__builtin_memcpy(fk->src, rv->dst, 16);
+	__builtin_memcpy(fk->dst, rv->src, 16);
+	f = bpf_map_lookup_elem(&zt_flows, fk);
+	st = bpf_map_lookup_elem(&zt_state, &zero);
+	if (!f || !st)
+		return 0;
+	h = st->active & 1;
+	hc = &st->half[h];
+	if (f->generation != hc->generation) {
+		fc.ifindex = fk->ifindex;
+		__builtin_memset(fp, 0, sizeof(*fp));
+		fp->family = fk->family;
+		fp->proto = fk->proto;
+		fp->pclass = p->pclass;
+		fp->sport = fk->sport;
+		fp->dport = fk->dport;
+		__builtin_memcpy(fp->src, fk->src, 16);
+		__builtin_memcpy(fp->dst, fk->dst, 16);
+		zt_evaluate(&fc, fp, hc, h, &d);
+		f->verdict = d.verdict;
+		f->reason = d.reason;
+		f->rule_id = d.rule_id;
+		f->flags = d.nat ? ZT_FLOW_F_NAT : 0;
+		f->generation = hc->generation;
+		zt_count(ZT_C_FLOW_STALE);
+	}
+	return f->verdict == ZT_V_DIRECT && (f->flags & ZT_FLOW_F_NAT);
+}
+
+/* A packet arriving on a private interface: a reply of a DIRECT flow is
+ * translated back and sent to its client; anything else is this node's
+ * own traffic and goes to the stack. Returns the hook's action. */
+static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
+{
+	struct zt_nat_scratch *s = zt_scratch();
+	struct zt_pkt p = {};
+	struct zt_nat *n;
+	int rc;
+
+	if (!s)
+		return zt_nat_act(xdp, 1);
+	if (zt_parse(c, &p) || p.frag != ZT_FRAG_NONE || !p.l4off)
+		return zt_nat_act(xdp, 1);
+	if (p.pclass == ZT_PC_ICMP && !zt_icmp_echo(&p))
+		return zt_nat_act(xdp, 1);
+	if (xdp) {
+		struct zt_iface *ii = zt_iface(c->ifindex);
+
+		if (!ii || !(ii->flags & ZT_IF_F_XDP))
+			return XDP_PASS;
+	}
+	__builtin_memset(&s->rk, 0, sizeof(s->rk));
+	zt_flow_key(c, &p, &s->rk);
+	n = bpf_map_lookup_elem(&zt_nat, &s->rk);
+	if (!n || n->dir != ZT_NAT_REV)
+		return zt_nat_act(xdp, 1);
+	if (!zt_nat_flow_ok(s, &p, n)) {
+		zt_stat(ZT_V_DROP, ZT_R_NAT_GONE, c->len);
+		return zt_nat_act(xdp, 0);
+	}
+	if (p.ttl <= 1) {
+		zt_count(ZT_C_NAT_TTL);
+		return zt_nat_act(xdp, 1);
+	}
+	zt_nat_seen(n, c, &p, bpf_ktime_get_coarse_ns());
+	s->rv = *n;
+	rc = zt_fib(ctx, p.family, c->ifindex, s->rv.src, s->rv.dst, &s->fib);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
+		zt_stat(ZT_V_DROP, ZT_R_NO_PATH, c->len);
+		return zt_nat_act(xdp, 0);
+	}
+	if (xdp) {
+		struct zt_iface *oi = zt_iface(s->fib.ifindex);
+
+		if (!oi || !(oi->flags & ZT_IF_F_XDP))
+			return XDP_PASS;
+	}
+	zt_count(ZT_C_NAT_REPLY);
+	rc = zt_nat_send(ctx, c, &p, &s->rv, &s->fib, rc, xdp);
+	if (rc == -1)
+		return XDP_PASS;
+	if (rc >= 0)
+		return rc;
+	zt_stat(ZT_V_DROP, ZT_R_NAT_PROTO, c->len);
+	return zt_nat_act(xdp, 0);
+}
+
+#endif

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nat.c — ztd's side of the DIRECT path (bpf/lib/nat.h): tells the kernel
+ * what each interface is (zt_ifaces: private or not, this node's addresses
+ * there, the SNAT port range, whether XDP may redirect through it) and
+ * removes translations that went idle, so their ports are free again. */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <bpf/bpf.h>
+#include "log.h"
+#include "ztd.h"
+
+#define ZTD_NAT_SYNC_MS 2000  /* addresses are looked at again this often */
+#define ZTD_NAT_GC_MS   5000  /* idle translations removed this often */
+
+/* Idle timeouts (seconds), as conntrack's defaults would have them. */
+#define ZTD_NAT_TCP_IDLE   7200
+#define ZTD_NAT_FIN_IDLE   30
+#define ZTD_NAT_UDP_IDLE   60
+#define ZTD_NAT_ICMP_IDLE  30
+
+static __u64 mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
+}
+
+/* The driver's name (ethtool), "" when it has none to say. */
+static void driver_of(const char *ifname, char *out, size_t n)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	out[0] = 0;
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&info;
+	if (!ioctl(fd, SIOCETHTOOL, &ifr))
+		snprintf(out, n, "%s", info.driver);
+	close(fd);
+}
+
+/* XDP may translate and redirect on this interface: native XDP (generic
+ * XDP and tc see skbs, whose checksum offload state only tc's helpers
+ * know), and for veth only when the operator says the peers are ready
+ * (GRO or an XDP program on the peer, checksum offload off). */
+static bool xdp_capable(const struct ztd *d, size_t i)
+{
+	char drv[32];
+
+	if (d->mode[i] != ZT_ATTACH_NATIVE)
+		return false;
+	driver_of(d->cfg.ifaces[i], drv, sizeof(drv));
+	return strcmp(drv, "veth") || d->cfg.xdp_redirect_veth;
+}
+
+/* This node's first IPv4 and first global IPv6 address on ifname. */
+static void addrs_of(struct ifaddrs *all, const char *ifname, struct zt_iface *v)
+{
+	struct ifaddrs *a;
+	bool v4 = false, v6 = false;
+
+	for (a = all; a; a = a->ifa_next) {
+		if (!a->ifa_addr || strcmp(a->ifa_name, ifname))
+			continue;
+		if (a->ifa_addr->sa_family == AF_INET && !v4) {
+			memcpy(v->snat4, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, 4);
+			v4 = true;
+		} else if (a->ifa_addr->sa_family == AF_INET6 && !v6) {
+			const struct in6_addr *x = &((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr;
+
+			if (IN6_IS_ADDR_LINKLOCAL(x))
+				continue;
+			memcpy(v->snat6, x, 16);
+			v6 = true;
+		}
+	}
+}
+
+void ztd_nat_sync(struct ztd *d)
+{
+	struct ifaddrs *all = NULL;
+	__u32 key, next, keep[ZT_MAX_IFACES];
+	size_t i, n = 0;
+	bool more;
+
+	d->nat_sync_ms = mono_ms();
+	if (getifaddrs(&all))
+		all = NULL;
+	for (i = 0; i < d->cfg.n_ifaces; i++) {
+		struct zt_iface v = { 0 }, old;
+
+		if (!d->ifindex[i])
+			continue;
+		if (ztd_role(&d->cfg, i) == ZT_ROLE_PRIVATE) {
+			v.flags |= ZT_IF_F_PRIVATE;
+			addrs_of(all, d->cfg.ifaces[i], &v);
+		}
+		if (xdp_capable(d, i))
+			v.flags |= ZT_IF_F_XDP;
+		v.port_lo = d->cfg.nat_port_lo;
+		v.port_hi = d->cfg.nat_port_hi;
+		keep[n++] = d->ifindex[i];
+		if (!bpf_map_lookup_elem(d->b.m.ifaces, &d->ifindex[i], &old) &&
+		    !memcmp(&old, &v, sizeof(v)))
+			continue;
+		if (bpf_map_update_elem(d->b.m.ifaces, &d->ifindex[i], &v, BPF_ANY))
+			pr_warn("%s: writing zt_ifaces: %s\n", d->cfg.ifaces[i], strerror(errno));
+		else if (v.flags & ZT_IF_F_PRIVATE)
+			pr_info("%s: private interface, SNAT ports %u-%u, %s\n", d->cfg.ifaces[i],
+				v.port_lo, v.port_hi,
+				v.flags & ZT_IF_F_XDP ? "translated at XDP" : "translated at tc");
+	}
+	freeifaddrs(all);
+	/* Interfaces zt no longer has. */
+	for (more = !bpf_map_get_next_key(d->b.m.ifaces, NULL, &key); more; key = next) {
+		bool known = false;
+
+		more = !bpf_map_get_next_key(d->b.m.ifaces, &key, &next);
+		for (i = 0; i < n; i++)
+			known |= keep[i] == key;
+		if (!known)
+			bpf_map_delete_elem(d->b.m.ifaces, &key);
+	}
+}
+
+/* The REV key of a FWD entry (as nat.h's zt_nat_rev_key). */
+static void rev_key(const struct zt_flow_key *k, const struct zt_nat *f, struct zt_flow_key *rk)
+{
+	memset(rk, 0, sizeof(*rk));
+	rk->ifindex = f->ifindex;
+	rk->family = k->family;
+	rk->proto = k->proto;
+	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
+		rk->sport = f->sport;
+	} else {
+		rk->sport = f->dport;
+		rk->dport = f->sport;
+	}
+	memcpy(rk->src, f->dst, 16);
+	memcpy(rk->dst, f->src, 16);
+}
+
+static __u64 idle_limit_ns(__u8 proto, __u8 flags)
+{
+	__u64 s = proto == IPPROTO_TCP ? (flags & ZT_NAT_F_FIN ? ZTD_NAT_FIN_IDLE : ZTD_NAT_TCP_IDLE)
+		: proto == IPPROTO_UDP ? ZTD_NAT_UDP_IDLE : ZTD_NAT_ICMP_IDLE;
+
+	return s * 1000000000ULL;
+}
+
+/* Removes translations idle past their timeout, both entries of a pair
+ * together (judged by the later of their last packets). */
+static void nat_gc(struct ztd *d)
+{
+	struct zt_flow_key key, next, rk;
+	struct zt_nat v, r;
+	struct timespec ts;
+	__u64 now;
+	bool more;
+	size_t removed = 0;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* bpf_ktime_get_coarse_ns */
+	now = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	for (more = !bpf_map_get_next_key(d->b.m.nat, NULL, &key); more; key = next) {
+		__u64 last;
+		__u8 flags;
+		bool pair;
+
+		more = !bpf_map_get_next_key(d->b.m.nat, &key, &next);
+		if (bpf_map_lookup_elem(d->b.m.nat, &key, &v) || v.dir != ZT_NAT_FWD)
+			continue;
+		rev_key(&key, &v, &rk);
+		pair = !bpf_map_lookup_elem(d->b.m.nat, &rk, &r) && r.dir == ZT_NAT_REV;
+		last = v.last_seen_ns;
+		flags = v.flags;
+		if (pair) {
+			last = r.last_seen_ns > last ? r.last_seen_ns : last;
+			flags |= r.flags;
+		}
+		if (now < last || now - last < idle_limit_ns(key.proto, flags))
+			continue;
+		bpf_map_delete_elem(d->b.m.nat, &key);
+		if (pair)
+			bpf_map_delete_elem(d->b.m.nat, &rk);
+		removed++;
+	}
+	/* REV entries whose FWD is gone (evicted by the LRU, or a lost race)
+	 * only hold a port: gone once idle. */
+	for (more = !bpf_map_get_next_key(d->b.m.nat, NULL, &key); more; key = next) {
+		more = !bpf_map_get_next_key(d->b.m.nat, &key, &next);
+		if (bpf_map_lookup_elem(d->b.m.nat, &key, &v) || v.dir != ZT_NAT_REV)
+			continue;
+		if (now >= v.last_seen_ns && now - v.last_seen_ns >= idle_limit_ns(key.proto, v.flags))
+			bpf_map_delete_elem(d->b.m.nat, &key);
+	}
+	if (removed)
+		pr_debug("NAT: %zu idle translations removed\n", removed);
+}
+
+void ztd_nat_tick(struct ztd *d)
+{
+	__u64 now = mono_ms();
+
+	if (now - d->nat_sync_ms >= ZTD_NAT_SYNC_MS)
+		ztd_nat_sync(d);
+	if (now - d->nat_gc_ms >= ZTD_NAT_GC_MS) {
+		d->nat_gc_ms = now;
+		nat_gc(d);
+	}
+}
+
+/* The DIRECT path forwards: say so when the kernel would refuse to. */
+void ztd_nat_check_forwarding(const struct ztd *d)
+{
+	static const char *const files[] = { "/proc/sys/net/ipv4/conf/all/forwarding",
+					     "/proc/sys/net/ipv6/conf/all/forwarding" };
+	size_t i;
+
+	if (d->cfg.n_ifaces == d->cfg.n_client_ifaces)
+		return;
+	for (i = 0; i < 2; i++) {
+		FILE *f = fopen(files[i], "re");
+		int c = f ? fgetc(f) : '1';
+
+		if (f)
+			fclose(f);
+		if (c == '0')
+			pr_warn("%s is 0: the DIRECT path's flows of that family will be dropped "
+				"(reason no_path) until forwarding is enabled\n", files[i]);
+	}
+}
