@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD_PKGS=(gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev libmnl-dev
 	    linux-libc-dev)
 TEST_PKGS=(iproute2 qemu-system-x86 busybox-static cpio binutils curl python3 valgrind
-	   bind9-dnsutils dnsmasq-base
+	   bind9-dnsutils dnsmasq-base ethtool openssh-client openssh-server
 	   nftables) # nftables: the alternative bench/bench_control.sh measures against
 
 missing() {
@@ -40,8 +40,18 @@ install)
 	echo "zt: installing $m"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
+	# Packages with daemons (openssh-server) must not start them: the
+	# suites run their own, in namespaces. policy-rc.d says no, for this
+	# install only.
+	prc=/usr/sbin/policy-rc.d made=
+	if [ ! -e "$prc" ]; then
+		printf '#!/bin/sh\nexit 101\n' > "$prc" && chmod 755 "$prc" && made=1
+	fi
 	# shellcheck disable=SC2086
-	apt-get install -y -q --no-install-recommends $m
+	rc=0
+	apt-get install -y -q --no-install-recommends $m || rc=$?
+	if [ -n "$made" ]; then rm -f "$prc"; fi
+	exit "$rc"
 	;;
 *)
 	echo "usage: $0 check|install" >&2

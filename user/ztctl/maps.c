@@ -27,7 +27,7 @@ static bool per_cpu;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ztctl [-j|-p] maps dump [routes|devices|iri|flows|policy|stats]... "
+	fprintf(f, "usage: ztctl [-j|-p] maps dump [routes|devices|iri|flows|nat|policy|stats]... "
 		"[--per-cpu]\n\n"
 		"Prints what the kernel holds (all sections when none is named):\n"
 		"  routes   destination prefixes per vnet: route, tunnel, rule set\n"
@@ -36,6 +36,9 @@ static void usage(FILE *f)
 		"           route, tunnel, the server's real address (local tunnels),\n"
 		"           seconds since last answered, flows using it\n"
 		"  flows    the flow cache: 5-tuple, verdict, rule, packets, bytes, age\n"
+		"  nat      the DIRECT path's translations: the client's tuple, the SNAT\n"
+		"           address and port, the real destination, the private interface,\n"
+		"           packets each way, seconds idle\n"
 		"  policy   generation, default action, the rules in precedence order\n"
 		"  stats    packets and bytes by verdict and reason, and other counters\n"
 		"  --per-cpu  stats per CPU instead of summed\n"
@@ -342,32 +345,44 @@ static void dump_iri(void)
 	free(rows_);
 }
 
+/* "a.b.c.d:port" or "[v6]:port". */
+static const char *endpoint(char *buf, size_t n, __u8 family, const __u8 *addr, __be16 port)
+{
+	char a[INET6_ADDRSTRLEN];
+	int af = family == ZT_AF_INET6 ? AF_INET6 : AF_INET;
+
+	inet_ntop(af, addr, a, sizeof(a));
+	snprintf(buf, n, af == AF_INET6 ? "[%s]:%u" : "%s:%u", a, ntohs(port));
+	return buf;
+}
+
+static __u64 mono_coarse_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now); /* bpf_ktime_get_coarse_ns */
+	return (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec;
+}
+
 static void dump_flows(void)
 {
 	struct zt_flow_key k, next;
 	void *prev = NULL;
-	struct timespec now;
-	__u64 now_ns;
+	__u64 now_ns = mono_coarse_ns();
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	now_ns = (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec;
 	out_text("%-42s %-42s %-6s %-7s %-9s %-24s %10s %12s %8s\n", "SOURCE", "DESTINATION",
 		 "PROTO", "VERDICT", "REASON", "RULE", "PACKETS", "BYTES", "IDLE");
 	out_arr_start("flows");
 	while (!bpf_map_get_next_key(M.flows, prev, &next)) {
 		struct zt_flow f;
-		char s[80], d[80], a[64], pb[8], rb[16], idle[32];
-		int af;
+		char s[80], d[80], pb[8], rb[16], idle[32];
 
 		k = next;
 		prev = &k;
 		if (bpf_map_lookup_elem(M.flows, &k, &f))
 			continue;
-		af = k.family == ZT_AF_INET6 ? AF_INET6 : AF_INET;
-		inet_ntop(af, k.src, a, sizeof(a));
-		snprintf(s, sizeof(s), af == AF_INET6 ? "[%s]:%u" : "%s:%u", a, ntohs(k.sport));
-		inet_ntop(af, k.dst, a, sizeof(a));
-		snprintf(d, sizeof(d), af == AF_INET6 ? "[%s]:%u" : "%s:%u", a, ntohs(k.dport));
+		endpoint(s, sizeof(s), k.family, k.src, k.sport);
+		endpoint(d, sizeof(d), k.family, k.dst, k.dport);
 		snprintf(idle, sizeof(idle), "%.1fs",
 			 now_ns > f.last_seen_ns ? (double)(now_ns - f.last_seen_ns) / 1e9 : 0.0);
 		out_obj_start(NULL);
@@ -384,6 +399,70 @@ static void dump_flows(void)
 		out_u64("generation", NULL, f.generation);
 		out_bool("current", NULL,
 			 f.generation == S.half[active()].generation);
+		out_obj_end();
+	}
+	out_arr_end();
+}
+
+/* One row per DIRECT flow: its FWD entry, joined with its REV entry. */
+static void dump_nat(void)
+{
+	struct zt_flow_key k, next, rk;
+	void *prev = NULL;
+	__u64 now_ns = mono_coarse_ns();
+
+	out_text("%-6s %-42s %-42s %-42s %-42s %-8s %10s %10s %8s\n", "PROTO", "CLIENT",
+		 "DESTINATION", "SNAT", "REAL DESTINATION", "VIA", "PACKETS", "REPLIES", "IDLE");
+	out_arr_start("nat");
+	while (!bpf_map_get_next_key(M.nat, prev, &next)) {
+		struct zt_nat f, r;
+		char c[80], d[80], sn[80], rd[80], a[INET6_ADDRSTRLEN], pb[8], ib[16], idle[32];
+		int af = next.family == ZT_AF_INET6 ? AF_INET6 : AF_INET;
+		bool icmp = next.proto == 1 || next.proto == 58, pair;
+		__u64 last;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(M.nat, &k, &f) || f.dir != ZT_NAT_FWD)
+			continue;
+		memset(&rk, 0, sizeof(rk));
+		rk.ifindex = f.ifindex;
+		rk.family = k.family;
+		rk.proto = k.proto;
+		rk.sport = icmp ? f.sport : f.dport;
+		rk.dport = icmp ? 0 : f.sport;
+		memcpy(rk.src, f.dst, 16);
+		memcpy(rk.dst, f.src, 16);
+		pair = !bpf_map_lookup_elem(M.nat, &rk, &r) && r.dir == ZT_NAT_REV;
+		last = pair && r.last_seen_ns > f.last_seen_ns ? r.last_seen_ns : f.last_seen_ns;
+		snprintf(idle, sizeof(idle), "%.1fs",
+			 now_ns > last ? (double)(now_ns - last) / 1e9 : 0.0);
+		endpoint(c, sizeof(c), k.family, k.src, k.sport);
+		endpoint(d, sizeof(d), k.family, k.dst, k.dport);
+		endpoint(sn, sizeof(sn), k.family, f.src, f.sport);
+		endpoint(rd, sizeof(rd), k.family, f.dst, f.dport);
+		out_obj_start(NULL);
+		out_str("protocol", "%-6s ", zt_proto_name(k.proto, pb, sizeof(pb)));
+		out_str("client", "%-42s ", c);
+		out_str("destination", "%-42s ", d);
+		out_str("snat", "%-42s ", sn);
+		out_str("real_destination", "%-42s ", rd);
+		out_str("interface", "%-8s ", nm(ZT_N_IFACE, f.ifindex, ib, sizeof(ib)));
+		out_u64("packets", "%10llu ", f.packets);
+		out_u64("reply_packets", "%10llu ", pair ? r.packets : 0);
+		out_str("idle", "%8s\n", idle);
+		out_str("src", NULL, inet_ntop(af, k.src, a, sizeof(a)));
+		out_u64("src_port", NULL, ntohs(k.sport));
+		out_str("dst", NULL, inet_ntop(af, k.dst, a, sizeof(a)));
+		out_u64("dst_port", NULL, ntohs(k.dport));
+		out_str("snat_src", NULL, inet_ntop(af, f.src, a, sizeof(a)));
+		out_u64("snat_port", NULL, ntohs(f.sport));
+		out_str("real_dst", NULL, inet_ntop(af, f.dst, a, sizeof(a)));
+		out_str("client_interface", NULL, nm(ZT_N_IFACE, k.ifindex, ib, sizeof(ib)));
+		out_u64("bytes", NULL, f.bytes);
+		out_u64("reply_bytes", NULL, pair ? r.bytes : 0);
+		out_bool("reply_entry", NULL, pair);
+		out_bool("closing", NULL, (f.flags | (pair ? r.flags : 0)) & ZT_NAT_F_FIN);
 		out_obj_end();
 	}
 	out_arr_end();
@@ -488,7 +567,8 @@ int maps_main(int argc, char **argv)
 {
 	static const struct { const char *name; void (*fn)(void); } what[] = {
 		{ "policy", dump_policy }, { "routes", dump_routes }, { "devices", dump_devices },
-		{ "iri", dump_iri }, { "flows", dump_flows }, { "stats", dump_stats },
+		{ "iri", dump_iri }, { "flows", dump_flows }, { "nat", dump_nat },
+		{ "stats", dump_stats },
 	};
 	const size_t nw = sizeof(what) / sizeof(what[0]);
 	bool want[sizeof(what) / sizeof(what[0])] = { 0 }, any = false;
@@ -516,7 +596,8 @@ int maps_main(int argc, char **argv)
 		for (k = 0; k < nw && strcmp(argv[i], what[k].name); k++)
 			;
 		if (k == nw) {
-			out_error("unknown section '%s' (routes, devices, iri, flows, policy, stats)",
+			out_error("unknown section '%s' (routes, devices, iri, flows, nat, policy, "
+				  "stats)",
 				  argv[i]);
 			return 2;
 		}

@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# direct.sh — the DIRECT path end to end, in namespaces made for the run:
+# a client, the gateway (ztd on gw0, the local tunnel's private interface
+# priv0) and a private network whose servers have NO route back to the
+# clients, so only what the gateway translated (SNAT to 10.2.0.1 /
+# fd00:2::1) can be answered. Names come from ztd's DNS (IRIs), their real
+# addresses from dnsmasq in the private network. Checked with TCP (a peer
+# that says which address it saw, curl, OpenSSH when installed), UDP (dig
+# through the NAT), ICMP echo, over IPv4 and IPv6, to IRIs and to a CIDR
+# route; first translated at tc, then (after a reload) at XDP with the veth
+# peers set up for it. Then revocation of an established flow, a refused
+# user, SNAT port exhaustion, and `ztctl maps dump nat`.
+# Usage: direct.sh BUILD_DIR
+set -u
+O=$(cd "${1:-build}" && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib/netns.sh"
+ID=zd$$
+CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv
+W=$(mktemp -d /tmp/zt-direct.XXXXXX)
+PIN=/sys/fs/bpf/$ID
+SOCK=$W/ztd.sock
+PEER="$ROOT/tests/netns/peer.py"
+export ZT_NAMES_PATH=$W/names
+ZTD_PID=
+
+in_cli()  { nsenter --net=/run/netns/"$CLI" "$@"; }
+in_gw()   { nsenter --net=/run/netns/"$GW" "$@"; }
+in_priv() { nsenter --net=/run/netns/"$PRIV" "$@"; }
+
+cleanup() {
+	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-direct-keep
+	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null
+	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
+	netns_remove "$CLI" "$GW" "$PRIV"
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+for t in dig dnsmasq curl ethtool python3; do
+	command -v $t >/dev/null || { echo "not ok - $t is not installed (make deps)"; exit 1; }
+done
+
+# ---- topology ------------------------------------------------------------------
+for n in "$CLI" "$GW" "$PRIV"; do ip netns add "$n" || exit 1; ip -n "$n" link set lo up; done
+ip -n "$CLI" link add cli0 type veth peer name gw0 netns "$GW"
+ip -n "$GW" link add priv0 type veth peer name srv0 netns "$PRIV"
+ip -n "$CLI" addr add 10.10.0.2/24 dev cli0
+ip -n "$CLI" addr add 10.10.0.3/24 dev cli0
+ip -n "$CLI" addr add fd00:10::2/64 dev cli0 nodad
+ip -n "$CLI" link set cli0 up
+for r in 100.80.0.0/16 10.2.0.0/24; do ip -n "$CLI" route add $r via 10.10.0.1; done
+for r in fd7a:5a7e::/64 fd00:2::/64; do ip -n "$CLI" -6 route add $r via fd00:10::1; done
+ip -n "$GW" addr add 10.10.0.1/24 dev gw0
+ip -n "$GW" addr add fd00:10::1/64 dev gw0 nodad
+ip -n "$GW" addr add 10.2.0.1/24 dev priv0
+ip -n "$GW" addr add fd00:2::1/64 dev priv0 nodad
+ip -n "$GW" link set gw0 up
+ip -n "$GW" link set priv0 up
+in_gw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+ip -n "$PRIV" addr add 10.2.0.5/24 dev srv0
+ip -n "$PRIV" addr add fd00:2::5/64 dev srv0 nodad
+ip -n "$PRIV" link set srv0 up
+# No route back to 10.10.0.0/24 or fd00:10::/64: replies reach only the
+# gateway's own addresses.
+
+# ---- servers in the private network ----------------------------------------------
+printf '%s\n' "10.2.0.5 ssh.dc.local web.dc.local" "fd00:2::5 ssh.dc.local web.dc.local" \
+	> "$W/hosts"
+in_priv dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$W/hosts" \
+	--listen-address=10.2.0.5 --bind-interfaces --user=root \
+	--pid-file="$W/dnsmasq.pid" >/dev/null 2>&1 &
+for p in 7 9; do in_priv python3 "$PEER" serve $p >/dev/null 2>&1 & done
+mkdir -p "$W/www" && echo "hello from the private network" > "$W/www/index.html"
+in_priv busybox httpd -p 80 -h "$W/www"
+SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+HAVE_SSH=0
+if [ -x "$SSHD" ] && command -v ssh >/dev/null && command -v ssh-keygen >/dev/null; then
+	mkdir -p /run/sshd "$W/ssh" && chmod 700 "$W/ssh"
+	ssh-keygen -q -t ed25519 -N '' -f "$W/ssh/host" &&
+	ssh-keygen -q -t ed25519 -N '' -f "$W/ssh/user" &&
+	cp "$W/ssh/user.pub" "$W/ssh/authorized_keys" &&
+	cat > "$W/ssh/sshd_config" <<EOF &&
+ListenAddress 0.0.0.0:22
+ListenAddress [::]:22
+HostKey $W/ssh/host
+AuthorizedKeysFile $W/ssh/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+StrictModes no
+UsePAM no
+PidFile $W/ssh/sshd.pid
+EOF
+	in_priv "$SSHD" -f "$W/ssh/sshd_config" -E "$W/ssh/sshd.log" && HAVE_SSH=1
+fi
+sleep 0.5
+
+# ---- gateway ---------------------------------------------------------------------
+write_config() { # write_config XDP_REDIRECT_VETH NAT_PORTS ADMIN_ACTION
+	cat > "$W/ztd.yaml" <<YAML
+gateway:
+  interface: gw0
+  default_action: block
+  dns_listen: [10.10.0.1:53, "[fd00:10::1]:53"]
+  state_dir: $W/state
+  nat_ports: $2
+  xdp_redirect_veth: $1
+  log: {network: $W/network.jsonl}
+dns: {origin_resolvers: [10.2.0.5:53]}
+tunnels:
+  - {name: dc, local: true, private_interface: priv0}
+routes:
+  hostname: [{hostname: '*.dc.local', tunnel: dc}]
+  cidr:
+    - {network: 10.2.0.0/24, tunnel: dc}
+    - {network: 'fd00:2::/64', tunnel: dc}
+devices:
+  - {ip: 10.10.0.2, email: admin@example.com}
+  - {ip: 'fd00:10::2', email: admin@example.com}
+  - {ip: 10.10.0.3, email: bob@example.com}
+network_policies:
+  - {name: Not bob, precedence: 5, action: block, match: {user_email: bob@example.com}}
+  - {name: Admin, precedence: 10, action: $3, match: {user_email: admin@example.com}}
+YAML
+}
+write_config false 61000-65535 allow
+start_ztd() {
+	nsenter --net=/run/netns/"$GW" "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" \
+		--socket "$SOCK" >"$W/ztd.log" 2>&1 &
+	ZTD_PID=$!
+	for _ in $(seq 300); do
+		grep -q 'running;' "$W/ztd.log" 2>/dev/null && return 0
+		kill -0 "$ZTD_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+ztctl() { "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" "$@"; }
+counter() { # counter NAME: from ztctl -j maps dump stats
+	ztctl -j maps dump stats | python3 -c '
+import json,sys
+print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"
+}
+stat_of() { # stat_of VERDICT REASON: packets
+	ztctl -j maps dump stats | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+print(sum(s["packets"] for s in d["stats"] if s["verdict"]==sys.argv[1] and s["reason"]==sys.argv[2]))' "$1" "$2"
+}
+a() { in_cli dig +short +time=2 +tries=2 "$@" | head -1; }
+# saw ADDR_RE: the peer's "ADDR PORT" line says ADDR and a port of the range
+saw() { # saw EXPECTED_ADDR LINE [LO HI]
+	local addr=${2% *} port=${2##* }
+	[ "$addr" = "$1" ] && [ "$port" -ge "${3:-61000}" ] 2>/dev/null && [ "$port" -le "${4:-65535}" ]
+}
+
+check "ztd starts with a private interface" start_ztd
+check "priv0 has the private-side programs" sh -c "grep -q 'priv0: attached (xdp-native, private interface)' '$W/ztd.log'"
+
+IRI4=$(a @10.10.0.1 ssh.dc.local A)
+IRI6=$(a @10.10.0.1 ssh.dc.local AAAA)
+WEB4=$(a @10.10.0.1 web.dc.local A)
+check "DNS answers IRIs for the names (IPv4 $IRI4, IPv6 $IRI6)" \
+	sh -c "case '$IRI4' in 100.80.*) ;; *) exit 1;; esac; case '$IRI6' in fd7a:5a7e::*) ;; *) exit 1;; esac"
+# ztd resolves the real addresses behind the IRIs in the background.
+for _ in $(seq 50); do
+	ztctl -j maps dump iri 2>/dev/null | grep -q '"real_address":"fd00:2::5"' &&
+	ztctl -j maps dump iri 2>/dev/null | grep -q '"real_address":"10.2.0.5"' && break
+	sleep 0.2
+done
+check "ztd resolved the real addresses (maps dump iri)" sh -c \
+	"'$O/ztctl' --pin-root '$PIN' --socket '$SOCK' -j maps dump iri | grep -q '\"real_address\":\"10.2.0.5\"'"
+
+# ---- the same checks, translated at tc and then at XDP ---------------------------
+direct_checks() { # direct_checks MODE (tc|xdp)
+	local m=$1 out n0
+	n0=$(counter nat_$m)
+	out=$(in_cli python3 "$PEER" ask "$IRI4" 7 2>&1)
+	check "[$m] TCP to the IRI: the server saw the SNAT address 10.2.0.1 and a NAT port ($out)" \
+		saw 10.2.0.1 "$out"
+	out=$(in_cli python3 "$PEER" ask "$IRI6" 7 2>&1)
+	check "[$m] TCP over IPv6 to the IRI: the server saw fd00:2::1 ($out)" saw fd00:2::1 "$out"
+	out=$(in_cli python3 "$PEER" ask 10.2.0.5 7 2>&1)
+	check "[$m] TCP to a CIDR route of the local tunnel: SNAT without DNAT ($out)" \
+		saw 10.2.0.1 "$out"
+	out=$(in_cli python3 "$PEER" ask fd00:2::5 7 2>&1)
+	check "[$m] ... and over IPv6 ($out)" saw fd00:2::1 "$out"
+	check "[$m] curl through the IRI gets the page (IPv4)" sh -c \
+		"nsenter --net=/run/netns/$CLI curl -s -m 3 http://$IRI4/ | grep -q 'hello from the private'"
+	check "[$m] curl through the IRI gets the page (IPv6)" sh -c \
+		"nsenter --net=/run/netns/$CLI curl -s -m 3 'http://[$IRI6]/' | grep -q 'hello from the private'"
+	check "[$m] UDP: dig through the NAT to the private resolver" \
+		test "$(a @"$IRI4" web.dc.local A)" = 10.2.0.5
+	check "[$m] ICMP echo to the IRI (IPv4)" sh -c \
+		"nsenter --net=/run/netns/$CLI busybox ping -c 2 -W 2 $IRI4 >/dev/null"
+	check "[$m] ICMP echo to the IRI (IPv6)" sh -c \
+		"nsenter --net=/run/netns/$CLI busybox ping6 -c 2 -W 2 $IRI6 >/dev/null"
+	if [ "$HAVE_SSH" = 1 ]; then
+		out=$(in_cli ssh -i "$W/ssh/user" -o StrictHostKeyChecking=no \
+			-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5 \
+			-o LogLevel=ERROR "root@$IRI4" 'echo $SSH_CONNECTION' 2>&1)
+		check "[$m] OpenSSH to the IRI: sshd saw the SNAT address ($out)" \
+			sh -c "case '$out' in '10.2.0.1 '*' 10.2.0.5 22') ;; *) exit 1;; esac"
+		out=$(in_cli ssh -i "$W/ssh/user" -o StrictHostKeyChecking=no \
+			-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5 \
+			-o LogLevel=ERROR "root@$IRI6" 'echo $SSH_CONNECTION' 2>&1)
+		check "[$m] OpenSSH over IPv6 ($out)" \
+			sh -c "case '$out' in 'fd00:2::1 '*' fd00:2::5 22') ;; *) exit 1;; esac"
+	else
+		echo "skip - [$m] OpenSSH through the DIRECT path: no sshd here"
+	fi
+	check "[$m] the packets were translated at $m (counter nat_$m grew)" \
+		test "$(counter nat_$m)" -gt "$n0"
+}
+
+direct_checks tc
+check "replies were translated back (nat_reply > 0)" test "$(counter nat_reply)" -gt 0
+check "ztctl maps dump nat: the IRI flow, its SNAT and real address" python3 -c '
+import json,subprocess,sys
+d=json.loads(subprocess.check_output(sys.argv[2:]))
+rows=d["nat"]
+assert any(r["dst"]==sys.argv[1] and r["real_dst"]=="10.2.0.5" and r["snat_src"]=="10.2.0.1"
+           and 61000<=r["snat_port"]<=65535 and r["interface"]=="priv0"
+           and r["client_interface"]=="gw0" and r["reply_packets"]>0 for r in rows), rows
+' "$IRI4" "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" -j maps dump nat
+check "ztctl maps dump nat (human)" sh -c "'$O/ztctl' --pin-root '$PIN' maps dump nat | grep -q '10.2.0.1:6[1-5][0-9][0-9][0-9]'"
+
+# XDP: the veth peers must take redirected frames (GRO on) and send full
+# checksums (offload off), as xdp_redirect_veth tells the operator.
+for x in "$CLI cli0" "$PRIV srv0"; do
+	set -- $x
+	nsenter --net=/run/netns/"$1" ethtool -K "$2" gro on tx off >/dev/null 2>&1
+done
+write_config true 61000-65535 allow
+check "reload with xdp_redirect_veth: true" sh -c "'$O/ztctl' --pin-root '$PIN' --socket '$SOCK' reload >/dev/null"
+sleep 0.3
+direct_checks xdp
+
+# ---- policy ----------------------------------------------------------------------
+out=$(in_cli python3 - "$IRI4" <<'EOF' 2>&1
+import socket, sys
+s = socket.socket(); s.bind(("10.10.0.3", 0)); s.settimeout(2)
+try:
+    s.connect((sys.argv[1], 7)); print("connected")
+except OSError as e:
+    print("refused:", e)
+EOF
+)
+check "bob's flow to the IRI is dropped by policy ($out)" sh -c "case '$out' in refused*) ;; *) exit 1;; esac"
+
+rm -f "$W/trigger"
+in_cli python3 "$PEER" revoke "$IRI4" 7 "$W/trigger" > "$W/revoke.out" 2>&1 &
+rp=$!
+sleep 1.5
+write_config true 61000-65535 block
+# The clock starts before the reload: cut is the reload plus what follows.
+touch "$W/trigger"
+ztctl reload >/dev/null
+wait $rp
+out=$(cat "$W/revoke.out")
+check "revocation: an established DIRECT flow stops within 1 s of the reload ($out)" \
+	python3 -c 'import sys,re; m=re.match(r"before=(\d+) after=\d+ cut=([\d.]+)", sys.argv[1]); assert m and int(m[1]) > 3 and float(m[2]) <= 1.0' "$out"
+
+write_config true 61000-61001 allow
+ztctl reload >/dev/null
+full0=$(stat_of drop nat_full)
+# Port 9 has seen no flow yet: two ports, two connections; the third none.
+out=$(in_cli python3 "$PEER" hold fd00:2::5 9 3 2>&1)
+check "SNAT ports exhausted: 2 of 3 connections in a 2-port range ($out)" test "$out" = 2
+check "... the third was dropped with reason nat_full" test "$(stat_of drop nat_full)" -gt "$full0"
+check "ztd is still running" kill -0 "$ZTD_PID"
+
+echo "# direct: $fail failed"
+exit 0
