@@ -17,7 +17,7 @@ W=$O/vmtest
 # Modules the suites load; their dependencies are added from .modinfo.
 MODULES=(veth sch_ingress cls_bpf bridge tun)
 # Programs the suites run (besides busybox), copied with their libraries.
-TOOLS=(bash ip tc curl nsenter dig dnsmasq timeout)
+TOOLS=(bash ip tc curl nsenter dig dnsmasq timeout ethtool ssh ssh-keygen sshd)
 
 die() { echo "vmtest: $*" >&2; exit 1; }
 
@@ -64,8 +64,11 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,etc,var,zt}
 ln -s /run "$root/var/run"
 # dnsmasq looks its user up; dig reads a resolv.conf (it is always given @server).
-echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
-echo 'root:x:0:' > "$root/etc/group"
+# sshd (the DIRECT suite's OpenSSH server) runs its privilege-separated
+# child as user sshd.
+printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'sshd:x:100:65534::/run/sshd:/bin/false' \
+	> "$root/etc/passwd"
+printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' > "$root/etc/group"
 echo 'nameserver 127.0.0.1' > "$root/etc/resolv.conf"
 cp /bin/busybox "$root/bin/busybox"
 

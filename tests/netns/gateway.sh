@@ -173,7 +173,7 @@ for l in open(sys.argv[1]): json.loads(l)' "$W/network.jsonl"
 check "ztctl -j maps dump parses as JSON with every section" python3 -c '
 import json,subprocess,sys
 d=json.loads(subprocess.check_output([sys.argv[1],"-j","--pin-root",sys.argv[2],"maps","dump"]))
-assert set(d)=={"policy","routes","devices","pools","iri","flows","stats","counters"}, d.keys()
+assert set(d)=={"policy","routes","devices","pools","iri","flows","nat","stats","counters"}, d.keys()
 assert d["pools"]["ipv4"]=="100.80.0.0" and d["pools"]["ipv4_mask"]=="255.255.0.0", d["pools"]
 assert any(r["rule"]=="Allow web" for r in d["policy"]["rules"])
 assert any(r["prefix"]=="10.2.0.0/24" and r["route"]=="10.2.0.0/24" and r["path"]=="direct" for r in d["routes"]), d["routes"]
