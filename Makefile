@@ -135,7 +135,7 @@ $(O)/tests/%: $(O)/tests/%.o $(O)/tests/lib/t.o $(O)/tests/lib/pkt.o $(LIBZT)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(O)/bench/bench_dataplane.o: $(BENCH_SKEL)
-$(BENCH_BIN): $(O)/bench/bench_dataplane.o $(O)/tests/lib/pkt.o $(LIBZT)
+$(O)/bench/bench_dataplane: $(O)/bench/bench_dataplane.o $(O)/tests/lib/pkt.o $(LIBZT)
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
@@ -169,6 +169,7 @@ bench: deps
 	@$(BENCH_BIN) --json $(O)/bench/dataplane.json
 	@bench/bench_control.sh $(O)
 	@bench/bench_dns.sh $(O)
+	@bench/bench_direct.sh $(O)
 
 FUZZ_SECS ?= 300
 fuzz: all

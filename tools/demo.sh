@@ -46,6 +46,7 @@ ip -n $CLI addr add 10.10.0.2/24 dev cli0
 ip -n $CLI addr add 10.10.0.3/24 dev cli0
 ip -n $CLI link set cli0 up
 ip -n $CLI route add 10.2.0.0/24 via 10.10.0.1
+ip -n $CLI route add 100.80.0.0/16 via 10.10.0.1
 ip -n $GW addr add 10.10.0.1/24 dev zt0
 ip -n $GW addr add 10.2.0.1/24 dev priv0
 ip -n $GW link set zt0 up
@@ -53,12 +54,29 @@ ip -n $GW link set priv0 up
 in_gw sysctl -qw net.ipv4.ip_forward=1
 ip -n $PRIV addr add 10.2.0.5/24 dev srv0
 ip -n $PRIV addr add 10.2.0.6/24 dev srv0
+ip -n $PRIV addr add 10.2.0.53/24 dev srv0
 ip -n $PRIV link set srv0 up
 ip -n $PRIV route add default via 10.2.0.1
 for p in 80 9090; do nsenter --net=/run/netns/$PRIV busybox httpd -p $p -h "$W/www"; done
+# The private network's resolver (where ztd learns the real addresses behind
+# IRIs) and an OpenSSH server on the bastion.
+echo "10.2.0.5 ssh.internal.local" > "$W/hosts"
+nsenter --net=/run/netns/$PRIV dnsmasq --no-resolv --no-hosts --addn-hosts="$W/hosts" \
+	--listen-address=10.2.0.53 --bind-interfaces --user=root --pid-file="$W/dnsmasq.pid"
+mkdir -p /run/sshd "$W/ssh" && chmod 700 "$W/ssh"
+ssh-keygen -q -t ed25519 -N '' -f "$W/ssh/host" && ssh-keygen -q -t ed25519 -N '' -f "$W/ssh/user"
+cp "$W/ssh/user.pub" "$W/ssh/authorized_keys"
+printf '%s\n' "ListenAddress 10.2.0.5:22" "HostKey $W/ssh/host" \
+	"AuthorizedKeysFile $W/ssh/authorized_keys" "PermitRootLogin prohibit-password" \
+	"PasswordAuthentication no" "StrictModes no" "UsePAM no" "PidFile $W/ssh/sshd.pid" \
+	> "$W/ssh/sshd_config"
+nsenter --net=/run/netns/$PRIV "$(command -v sshd || echo /usr/sbin/sshd)" -f "$W/ssh/sshd_config"
 
 say "starting ztd with examples/ztd.yaml (log and state paths moved to $W)"
-sed -e "s#/var/log/zt/#$W/#" -e "s#/var/lib/zt#$W/state#" "$ROOT/examples/ztd.yaml" > "$W/ztd.yaml"
+sed -e "s#/var/log/zt/#$W/#" -e "s#/var/lib/zt#$W/state#" \
+    -e "s@# origin_resolvers: \[10.2.0.53\]@origin_resolvers: [10.2.0.53]@" \
+    "$ROOT/examples/ztd.yaml" > "$W/ztd.yaml"
+in_gw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 in_gw "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" --socket "$W/ztd.sock" > "$W/ztd.log" 2>&1 &
 echo $! > "$W/ztd.pid"
 for _ in $(seq 300); do grep -q 'running;' "$W/ztd.log" && break; sleep 0.1; done
@@ -89,6 +107,19 @@ for q in "10.10.0.2 ssh.internal.local A" "10.10.0.2 ssh.internal.local AAAA" \
 done
 run "$O/ztctl" dns test db.internal.local --user bob@example.com --config "$W/ztd.yaml"
 run in_gw "$O/ztctl" --pin-root "$PIN" maps dump iri
+say "DIRECT path: ssh to ssh.internal.local, translated and forwarded in the kernel"
+IRI=$(in_cli dig +short +time=2 -b 10.10.0.2 @10.10.0.1 ssh.internal.local A | head -1)
+for _ in $(seq 30); do # ztd resolves the real address in the background
+	in_gw "$O/ztctl" --pin-root "$PIN" -j maps dump iri | grep -q '"real_address":"10.2.0.5"' && break
+	sleep 0.2
+done
+echo "  ssh -i user-key root@$IRI 'echo \$SSH_CONNECTION'   (as admin, 10.10.0.2)"
+echo "  sshd saw: $(in_cli ssh -i "$W/ssh/user" -b 10.10.0.2 -o StrictHostKeyChecking=no \
+	-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR \
+	"root@$IRI" 'echo $SSH_CONNECTION' 2>&1)"
+echo "  (the client's IRI $IRI became 10.2.0.5, the client 10.2.0.1 with a port of gateway.nat_ports)"
+run in_gw "$O/ztctl" --pin-root "$PIN" maps dump nat
+
 say "the DNS log ($W/dns.jsonl)"
 cat "$W/dns.jsonl"
 
