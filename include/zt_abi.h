@@ -338,6 +338,26 @@ struct zt_nat {
 };
 _Static_assert(sizeof(struct zt_nat) == 80, "zt_nat size");
 
+/* The REV key of the translation whose FWD entry is fwd at key k: the
+ * server's reply to the translated packet. Shared by the programs, ztd
+ * (idle removal) and ztctl (maps dump nat). */
+static inline void zt_nat_rev_key(const struct zt_flow_key *k, const struct zt_nat *fwd,
+				  struct zt_flow_key *rk)
+{
+	__builtin_memset(rk, 0, sizeof(*rk));
+	rk->ifindex = fwd->ifindex;
+	rk->family = k->family;
+	rk->proto = k->proto;
+	if (k->proto == 1 || k->proto == 58) { /* ICMP echo: the identifier */
+		rk->sport = fwd->sport;
+	} else {
+		rk->sport = fwd->dport;
+		rk->dport = fwd->sport;
+	}
+	__builtin_memcpy(rk->src, fwd->dst, 16);
+	__builtin_memcpy(rk->dst, fwd->src, 16);
+}
+
 enum zt_event_type {
 	ZT_EV_FLOW = 1, /* a new flow was decided */
 	ZT_EV_DROP = 2, /* a packet dropped before it made a flow (malformed) */

@@ -307,24 +307,6 @@ static __always_inline void zt_nat_seen(struct zt_nat *n, const struct zt_ctx *c
 	}
 }
 
-/* The REV key of a translation: the server's reply to n's forward tuple. */
-static __always_inline void zt_nat_rev_key(const struct zt_pkt *p, const struct zt_nat *fwd,
-					   struct zt_flow_key *rk)
-{
-	rk->ifindex = fwd->ifindex;
-	rk->family = p->family;
-	rk->proto = p->proto;
-	if (p->pclass == ZT_PC_ICMP) {
-		rk->sport = fwd->sport;
-		rk->dport = 0;
-	} else {
-		rk->sport = fwd->dport;
-		rk->dport = fwd->sport;
-	}
-	__builtin_memcpy(rk->src, fwd->dst, 16);
-	__builtin_memcpy(rk->dst, fwd->src, 16);
-}
-
 /* Allocates the translation of a new DIRECT flow leaving through the
  * private interface oif: the REV entry with a free port, then FWD. Returns
  * 0 with *fwd filled, or ZT_R_NAT_FULL. */
@@ -360,10 +342,9 @@ static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct z
 	rv->dport = icmp ? 0 : p->sport;
 	rv->created_ns = rv->last_seen_ns = now;
 
-	__builtin_memset(rk, 0, sizeof(*rk));
 	for (i = 0; i < ZT_NAT_TRIES; i++) {
 		fwd->sport = bpf_htons((__u16)(oi->port_lo + bpf_get_prandom_u32() % span));
-		zt_nat_rev_key(p, fwd, rk);
+		zt_nat_rev_key(fk, fwd, rk);
 		if (!bpf_map_update_elem(&zt_nat, rk, rv, BPF_NOEXIST))
 			break;
 		zt_count(ZT_C_NAT_RETRY);

@@ -19,3 +19,21 @@ fail=0
 ok()   { echo "ok - $1"; }
 bad()  { echo "not ok - $1"; fail=$((fail + 1)); }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+
+# ztd_start NETNS CONFIG PIN SOCKET LOG: starts $O/ztd in NETNS (appending
+# to LOG) and waits until it says it runs: up to 30 s, since under QEMU's
+# TCG verifying the programs takes seconds. Sets ZTD_PID (nsenter execs
+# ztd, so $! is ztd itself); fails when ztd exits or never runs.
+ztd_start() {
+	local before i
+	before=$(grep -c "running; control socket" "$5" 2>/dev/null)
+	nsenter --net=/run/netns/"$1" "$O/ztd" --config "$2" --pin-root "$3" --socket "$4" \
+		>>"$5" 2>&1 &
+	ZTD_PID=$!
+	for i in $(seq 300); do
+		[ "$(grep -c "running; control socket" "$5")" -gt "${before:-0}" ] && return 0
+		kill -0 "$ZTD_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}

@@ -125,17 +125,7 @@ network_policies:
 YAML
 }
 write_config false 61000-65535 allow
-start_ztd() {
-	nsenter --net=/run/netns/"$GW" "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" \
-		--socket "$SOCK" >"$W/ztd.log" 2>&1 &
-	ZTD_PID=$!
-	for _ in $(seq 300); do
-		grep -q 'running;' "$W/ztd.log" 2>/dev/null && return 0
-		kill -0 "$ZTD_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+start_ztd() { ztd_start "$GW" "$W/ztd.yaml" "$PIN" "$SOCK" "$W/ztd.log"; }
 ztctl() { "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" "$@"; }
 counter() { # counter NAME: from ztctl -j maps dump stats
 	ztctl -j maps dump stats | python3 -c '

@@ -92,19 +92,7 @@ YAML
 }
 
 start_ztd() {
-	local before
-	before=$(grep -c "running; control socket" "$W/ztd.log" 2>/dev/null)
-	# Not through a function: $! must be ztd itself (nsenter execs it).
-	nsenter --net=/run/netns/"$GW" "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" \
-		--socket "$W/ztd.sock" >>"$W/ztd.log" 2>&1 &
-	ZTD_PID=$!
-	# Up to 30 s: under QEMU's TCG, verifying the programs takes seconds.
-	local i
-	for i in $(seq 300); do
-		[ "$(grep -c "running; control socket" "$W/ztd.log")" -gt "${before:-0}" ] && return 0
-		kill -0 "$ZTD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	ztd_start "$GW" "$W/ztd.yaml" "$PIN" "$W/ztd.sock" "$W/ztd.log" && return 0
 	cat "$W/ztd.log"
 	return 1
 }

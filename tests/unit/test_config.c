@@ -198,6 +198,11 @@ static void each_mistake_reported_with_position(void)
 		{ "gateway: {interface: zt0, interface: zt1}\n", "1:27", "repeated" },
 		{ "", "1:1", "empty" },
 		{ "- just\n- a list\n", "1:1", "must be a mapping" },
+		/* Two routes through a tunnel whose vnet is unknown (found by fuzzing:
+		 * the duplicate check indexed vnet 0). */
+		{ "gateway: {interface: zt0}\ntunnels: [{name: t, vnet: nope}]\n"
+		  "routes: {cidr: [{network: 10.2.0.0/24, tunnel: t}, {network: 10.2.0.0/24, tunnel: t}]}\n",
+		  "2:27", "unknown virtual network 'nope'" },
 		/* The DIRECT path's keys. */
 		{ "gateway: {interface: zt0, nat_ports: 80-90}\n", "1:38",
 		  "gateway.nat_ports '80-90' must be a port (1024-65535) or a range" },

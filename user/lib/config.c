@@ -800,9 +800,10 @@ static bool route_target(struct cx *x, yaml_node_t *v, const char *what, __u32 *
 		if (!(*vnet = find_vnet(x, n)))
 			ok = false;
 	} else if (*tunnel) {
+		/* 0 when the tunnel's own vnet was wrong (reported there). */
 		*vnet = x->c->tunnels[*tunnel - 1].vnet;
 	}
-	return ok;
+	return ok && *vnet;
 }
 
 /* One item of routes.cidr: appended to the config's routes when valid. */

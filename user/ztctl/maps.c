@@ -418,21 +418,14 @@ static void dump_nat(void)
 		struct zt_nat f, r;
 		char c[80], d[80], sn[80], rd[80], a[INET6_ADDRSTRLEN], pb[8], ib[16], idle[32];
 		int af = next.family == ZT_AF_INET6 ? AF_INET6 : AF_INET;
-		bool icmp = next.proto == 1 || next.proto == 58, pair;
+		bool pair;
 		__u64 last;
 
 		k = next;
 		prev = &k;
 		if (bpf_map_lookup_elem(M.nat, &k, &f) || f.dir != ZT_NAT_FWD)
 			continue;
-		memset(&rk, 0, sizeof(rk));
-		rk.ifindex = f.ifindex;
-		rk.family = k.family;
-		rk.proto = k.proto;
-		rk.sport = icmp ? f.sport : f.dport;
-		rk.dport = icmp ? 0 : f.sport;
-		memcpy(rk.src, f.dst, 16);
-		memcpy(rk.dst, f.src, 16);
+		zt_nat_rev_key(&k, &f, &rk);
 		pair = !bpf_map_lookup_elem(M.nat, &rk, &r) && r.dir == ZT_NAT_REV;
 		last = pair && r.last_seen_ns > f.last_seen_ns ? r.last_seen_ns : f.last_seen_ns;
 		snprintf(idle, sizeof(idle), "%.1fs",

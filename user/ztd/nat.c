@@ -137,23 +137,6 @@ void ztd_nat_sync(struct ztd *d)
 	}
 }
 
-/* The REV key of a FWD entry (as nat.h's zt_nat_rev_key). */
-static void rev_key(const struct zt_flow_key *k, const struct zt_nat *f, struct zt_flow_key *rk)
-{
-	memset(rk, 0, sizeof(*rk));
-	rk->ifindex = f->ifindex;
-	rk->family = k->family;
-	rk->proto = k->proto;
-	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
-		rk->sport = f->sport;
-	} else {
-		rk->sport = f->dport;
-		rk->dport = f->sport;
-	}
-	memcpy(rk->src, f->dst, 16);
-	memcpy(rk->dst, f->src, 16);
-}
-
 static __u64 idle_limit_ns(__u8 proto, __u8 flags)
 {
 	__u64 s = proto == IPPROTO_TCP ? (flags & ZT_NAT_F_FIN ? ZTD_NAT_FIN_IDLE : ZTD_NAT_TCP_IDLE)
@@ -183,7 +166,7 @@ static void nat_gc(struct ztd *d)
 		more = !bpf_map_get_next_key(d->b.m.nat, &key, &next);
 		if (bpf_map_lookup_elem(d->b.m.nat, &key, &v) || v.dir != ZT_NAT_FWD)
 			continue;
-		rev_key(&key, &v, &rk);
+		zt_nat_rev_key(&key, &v, &rk);
 		pair = !bpf_map_lookup_elem(d->b.m.nat, &rk, &r) && r.dir == ZT_NAT_REV;
 		last = v.last_seen_ns;
 		flags = v.flags;
