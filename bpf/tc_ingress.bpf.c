@@ -49,19 +49,10 @@ int zt_tc_ingress(struct __sk_buff *skb)
 	struct zt_ctx c;
 
 	zt_ctx_from_skb(&c, skb, 0);
-	/* XDP dropped everything that does not parse. */
-	if (zt_parse(&c, &p))
+	/* XDP dropped everything that does not parse, and the fragments of
+	 * flows through the NAT (which it cannot translate). */
+	if (zt_parse(&c, &p) || p.frag == ZT_FRAG_LATER)
 		return TC_ACT_OK;
-	if (p.frag == ZT_FRAG_LATER) {
-		struct zt_frag_key k = {};
-		struct zt_frag_val *fv;
-
-		zt_frag_key(&c, &p, &k);
-		fv = bpf_map_lookup_elem(&zt_frags, &k);
-		/* A DIRECT flow's fragments cannot be translated. */
-		return fv && fv->verdict == ZT_V_DIRECT && (fv->flags & ZT_FLOW_F_NAT) ?
-		       TC_ACT_SHOT : TC_ACT_OK;
-	}
 	zt_flow_key(&c, &p, &fk);
 	f = bpf_map_lookup_elem(&zt_flows, &fk);
 	if (!f)

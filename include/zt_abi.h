@@ -90,8 +90,7 @@ enum zt_counter {
 	ZT_C_NAT_XDP       = 10, /* translated and redirected at XDP */
 	ZT_C_NAT_TC        = 11, /* translated and redirected at tc */
 	ZT_C_NAT_REPLY     = 12, /* reply translated back to the client */
-	ZT_C_NAT_ICMP_ERR  = 13, /* ICMP error about a DIRECT flow translated */
-	ZT_C_NAT_TTL       = 14, /* TTL/hop limit expiring: left to the stack */
+	ZT_C_NAT_TTL       = 13, /* TTL/hop limit expiring: left to the stack */
 	ZT_C_MAX
 };
 

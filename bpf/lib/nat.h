@@ -37,6 +37,7 @@ struct zt_nat_scratch {
 	struct zt_nat fwd, rv;
 	struct zt_flow_key fk, rk;
 	struct zt_pkt fp;
+	__u8 real[16];
 };
 
 struct {
@@ -148,12 +149,9 @@ static __always_inline int zt_rw_write(struct zt_ctx *c, const struct zt_pkt *p,
 	l4 = data + zt_bound(l4off, 0x1ff);
 	w->d_addr = zt_csum_daddr(0, p->family, p->src, n->src);
 	w->d_addr = zt_csum_daddr(w->d_addr, p->family, p->dst, n->dst);
-	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) {
-		w->d_port = zt_csum_d16(0, p->sport, n->sport);
-		w->d_port = zt_csum_d16(w->d_port, p->dport, n->dport);
-	} else {
-		w->d_port = zt_csum_d16(0, p->sport, n->sport);
-	}
+	/* ICMP echo: the identifier is sport, and dport is 0 on both sides. */
+	w->d_port = zt_csum_d16(0, p->sport, n->sport);
+	w->d_port = zt_csum_d16(w->d_port, p->dport, n->dport);
 
 	if (p->family == ZT_AF_INET) {
 		struct iphdr *ip = (void *)l3;
@@ -259,16 +257,15 @@ static __always_inline int zt_fib(void *ctx, __u8 family, __u32 ifindex, const _
 /* Translates the packet to n's tuple and sends it out of fib->ifindex.
  * XDP: only with a resolved neighbour (else -1: leave it to tc). */
 static __always_inline int zt_nat_send(void *ctx, struct zt_ctx *c, const struct zt_pkt *p,
-				       const struct zt_nat *n, struct bpf_fib_lookup *fib,
-				       int fib_rc, int xdp)
+				       const struct zt_nat *n, struct bpf_fib_lookup *fib, int xdp)
 {
 	struct zt_rw w;
 
 	if (xdp) {
 		struct ethhdr *eth = c->data;
 
-		if (fib_rc != BPF_FIB_LKUP_RET_SUCCESS || p->l3off != ZT_ETH_HLEN ||
-		    (void *)(eth + 1) > c->data_end)
+		/* A VLAN tag: tc sees the frame untagged. */
+		if (p->l3off != ZT_ETH_HLEN || (void *)(eth + 1) > c->data_end)
 			return -1;
 		if (zt_rw_write(c, p, n, &w, 1))
 			return -2;
@@ -396,58 +393,48 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 		zt_count(ZT_C_NAT_TTL);
 		return zt_nat_act(xdp, 1);
 	}
-	now = bpf_ktime_get_coarse_ns();
 	__builtin_memset(&s->fk, 0, sizeof(s->fk));
 	zt_flow_key(c, p, &s->fk);
 	n = bpf_map_lookup_elem(&zt_nat, &s->fk);
-	if (n && n->dir == ZT_NAT_FWD) {
+	if (n && n->dir != ZT_NAT_FWD)
+		n = 0;
+	/* Where it goes: the translation's real address, or for a new flow
+	 * the IRI's (a CIDR route keeps its destination). */
+	__builtin_memcpy(s->real, n ? n->dst : p->dst, 16);
+	if (!n && (d->route_id & ZT_ROUTE_ID_HOST)) {
+		struct zt_iri_key ik = {};
+		struct zt_iri_val *iv;
+
+		ik.vnet_id = d->vnet_id;
+		ik.family = p->family;
+		__builtin_memcpy(ik.addr, p->dst, 16);
+		iv = bpf_map_lookup_elem(&zt_iri, &ik);
+		if (!iv || !iv->real_ok) {
+			reason = ZT_R_RESOLVE;
+			goto drop;
+		}
+		__builtin_memcpy(s->real, iv->real, 16);
+	}
+	rc = zt_fib(ctx, p->family, c->ifindex, p->src, s->real, &s->fib);
+	oi = zt_iface(s->fib.ifindex);
+	if ((rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) || !oi ||
+	    !(oi->flags & ZT_IF_F_PRIVATE)) {
+		reason = ZT_R_NO_PATH;
+		goto drop;
+	}
+	/* XDP hands over before touching anything: tc counts it once. */
+	if (xdp && (rc != BPF_FIB_LKUP_RET_SUCCESS || !(oi->flags & ZT_IF_F_XDP)))
+		return XDP_PASS;
+	now = bpf_ktime_get_coarse_ns();
+	if (n) {
 		zt_nat_seen(n, c, p, now);
 		s->fwd = *n;
-		rc = zt_fib(ctx, p->family, c->ifindex, p->src, s->fwd.dst, &s->fib);
-		if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
-			reason = ZT_R_NO_PATH;
-			goto drop;
-		}
 	} else {
-		__u8 real[16];
-
-		__builtin_memcpy(real, p->dst, 16);
-		if (d->route_id & ZT_ROUTE_ID_HOST) { /* an IRI: to its real address */
-			struct zt_iri_key ik = {};
-			struct zt_iri_val *iv;
-
-			ik.vnet_id = d->vnet_id;
-			ik.family = p->family;
-			__builtin_memcpy(ik.addr, p->dst, 16);
-			iv = bpf_map_lookup_elem(&zt_iri, &ik);
-			if (!iv || !iv->real_ok) {
-				reason = ZT_R_RESOLVE;
-				goto drop;
-			}
-			__builtin_memcpy(real, iv->real, 16);
-		}
-		rc = zt_fib(ctx, p->family, c->ifindex, p->src, real, &s->fib);
-		if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
-			reason = ZT_R_NO_PATH;
-			goto drop;
-		}
-		if (xdp && rc != BPF_FIB_LKUP_RET_SUCCESS)
-			return XDP_PASS; /* tc resolves the neighbour */
-		oi = zt_iface(s->fib.ifindex);
-		if (!oi || !(oi->flags & ZT_IF_F_PRIVATE)) {
-			reason = ZT_R_NO_PATH;
-			goto drop;
-		}
-		reason = zt_nat_alloc(s, p, real, s->fib.ifindex, oi, now);
+		reason = zt_nat_alloc(s, p, s->real, s->fib.ifindex, oi, now);
 		if (reason)
 			goto drop;
 	}
-	if (xdp) {
-		oi = zt_iface(s->fib.ifindex);
-		if (!oi || !(oi->flags & ZT_IF_F_XDP))
-			return XDP_PASS;
-	}
-	rc = zt_nat_send(ctx, c, p, &s->fwd, &s->fib, rc, xdp);
+	rc = zt_nat_send(ctx, c, p, &s->fwd, &s->fib, xdp);
 	if (rc == -1)
 		return XDP_PASS;
 	if (rc >= 0)
@@ -547,7 +534,6 @@ static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
 		zt_count(ZT_C_NAT_TTL);
 		return zt_nat_act(xdp, 1);
 	}
-	zt_nat_seen(n, c, &p, bpf_ktime_get_coarse_ns());
 	s->rv = *n;
 	rc = zt_fib(ctx, p.family, c->ifindex, s->rv.src, s->rv.dst, &s->fib);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
@@ -557,15 +543,18 @@ static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
 	if (xdp) {
 		struct zt_iface *oi = zt_iface(s->fib.ifindex);
 
-		if (!oi || !(oi->flags & ZT_IF_F_XDP))
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS || !oi || !(oi->flags & ZT_IF_F_XDP))
 			return XDP_PASS;
 	}
-	zt_count(ZT_C_NAT_REPLY);
-	rc = zt_nat_send(ctx, c, &p, &s->rv, &s->fib, rc, xdp);
+	/* Before the rewrite: tc's checksum helpers move the packet. */
+	zt_nat_seen(n, c, &p, bpf_ktime_get_coarse_ns());
+	rc = zt_nat_send(ctx, c, &p, &s->rv, &s->fib, xdp);
 	if (rc == -1)
 		return XDP_PASS;
-	if (rc >= 0)
+	if (rc >= 0) {
+		zt_count(ZT_C_NAT_REPLY);
 		return rc;
+	}
 	zt_stat(ZT_V_DROP, ZT_R_NAT_PROTO, c->len);
 	return zt_nat_act(xdp, 0);
 }
