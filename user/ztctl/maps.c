@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "addr.h"
+#include "clock.h"
 #include "loader.h"
 #include "iri.h"
 #include "names.h"
@@ -356,19 +357,11 @@ static const char *endpoint(char *buf, size_t n, __u8 family, const __u8 *addr, 
 	return buf;
 }
 
-static __u64 mono_coarse_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &now); /* bpf_ktime_get_coarse_ns */
-	return (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec;
-}
-
 static void dump_flows(void)
 {
 	struct zt_flow_key k, next;
 	void *prev = NULL;
-	__u64 now_ns = mono_coarse_ns();
+	__u64 now_ns = zt_bpf_now_ns();
 
 	out_text("%-42s %-42s %-6s %-7s %-9s %-24s %10s %12s %8s\n", "SOURCE", "DESTINATION",
 		 "PROTO", "VERDICT", "REASON", "RULE", "PACKETS", "BYTES", "IDLE");
@@ -409,7 +402,7 @@ static void dump_nat(void)
 {
 	struct zt_flow_key k, next, rk;
 	void *prev = NULL;
-	__u64 now_ns = mono_coarse_ns();
+	__u64 now_ns = zt_bpf_now_ns();
 
 	out_text("%-6s %-42s %-42s %-42s %-42s %-8s %10s %10s %8s\n", "PROTO", "CLIENT",
 		 "DESTINATION", "SNAT", "REAL DESTINATION", "VIA", "PACKETS", "REPLIES", "IDLE");
@@ -496,8 +489,7 @@ static void dump_stats(void)
 {
 	static const char *const cnames[] = { "flow_hit", "flow_new", "flow_stale",
 		"frag_first", "frag_later", "event_lost", "event_limited", "steer_marked",
-		"nat_new", "nat_retry", "nat_xdp", "nat_tc", "nat_reply", "nat_icmp_err",
-		"nat_ttl" };
+		"nat_new", "nat_retry", "nat_xdp", "nat_tc", "nat_reply", "nat_ttl" };
 	int ncpus = libbpf_num_possible_cpus(), cpu;
 	struct zt_stat *v = calloc((size_t)ncpus, sizeof(*v));
 	__u64 *c = calloc((size_t)ncpus, sizeof(*c));

@@ -13,16 +13,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "ztd.h"
-
-static __u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
-}
 
 /* ---- requests --------------------------------------------------------------- */
 
@@ -277,7 +270,7 @@ static void serve_client(struct ztd *d, size_t i)
 
 void ztd_ctl_serve(struct ztd *d, const struct pollfd *p, size_t n)
 {
-	__u64 now = now_ms();
+	__u64 now = zt_mono_ms();
 	size_t i, k;
 
 	if (n == 0)

@@ -22,6 +22,7 @@
 #include "dns.h"
 #include "dnspolicy.h"
 #include "iri.h"
+#include "clock.h"
 #include "log.h"
 #include "ztd.h"
 
@@ -111,14 +112,6 @@ struct ztd_dns {
 	/* IRIs flows use, gathered once per exhausted allocation */
 	struct zt_iri_key *busy; size_t n_busy; bool busy_valid;
 };
-
-static __u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
-}
 
 static __u64 real_s(void)
 {
@@ -211,13 +204,11 @@ static void gather_busy(struct ztd *d)
 	struct ztd_dns *s = d->dns;
 	struct zt_flow_key k, next;
 	struct zt_flow v;
-	struct timespec ts;
 	size_t cap = 0;
 	__u64 now;
 	void *prev = NULL;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	now = zt_bpf_now_ns(); /* the flows' last_seen_ns clock */
 	s->n_busy = 0;
 	while (!bpf_map_get_next_key(d->b.m.flows, prev, &next)) {
 		struct zt_iri_key ik = { 0 };
@@ -399,7 +390,7 @@ static void resolve_start(struct ztd *d, size_t i)
 	int len, n;
 
 	if (!s->n_resolvers) {
-		a->res_next_ms = now_ms() + RES_NEG_MS;
+		a->res_next_ms = zt_mono_ms() + RES_NEG_MS;
 		return;
 	}
 	for (k = 0; k < RQ_MAX && !q; k++)
@@ -410,7 +401,7 @@ static void resolve_start(struct ztd *d, size_t i)
 	memset(q, 0, sizeof(*q));
 	n = zt_dns_name_to_wire(a->name, q->q.qname, sizeof(q->q.qname));
 	if (n < 0) {
-		a->res_next_ms = now_ms() + RES_NEG_MS;
+		a->res_next_ms = zt_mono_ms() + RES_NEG_MS;
 		return;
 	}
 	q->q.qname_len = (size_t)n;
@@ -418,19 +409,19 @@ static void resolve_start(struct ztd *d, size_t i)
 	q->q.qclass = ZT_DNS_C_IN;
 	q->q.rd = true;
 	if (getrandom(&q->id, sizeof(q->id), GRND_NONBLOCK) != sizeof(q->id))
-		q->id = (__u16)(now_ms() * 40503u);
+		q->id = (__u16)(zt_mono_ms() * 40503u);
 	q->srv = s->resolvers[s->res_rr++ % s->n_resolvers];
 	len = zt_dns_write_query(&q->q, q->id, buf, sizeof(buf));
 	sl = to_sockaddr(q->srv.family, q->srv.addr, q->srv.port, &ss);
 	if (len < 0 || sendto(s->up[q->srv.family == ZT_AF_INET6], buf, (size_t)len, MSG_DONTWAIT,
 			      (struct sockaddr *)&ss, sl) < 0) {
-		a->res_next_ms = now_ms() + RES_RETRY_MS;
+		a->res_next_ms = zt_mono_ms() + RES_RETRY_MS;
 		return;
 	}
 	snprintf(q->name, sizeof(q->name), "%s", a->name);
 	q->vnet = a->vnet;
 	q->family = a->family;
-	q->deadline_ms = now_ms() + RES_TIMEOUT_MS;
+	q->deadline_ms = zt_mono_ms() + RES_TIMEOUT_MS;
 	q->used = true;
 	s->n_rq++;
 	a->res_inflight = true;
@@ -458,7 +449,7 @@ static void resolve_done(struct ztd *d, struct rq *q, int n, const __u8 *addr, _
 		memcpy(a->real, addr, 16);
 		a->real_ok = true;
 		a->real_ttl = ttl;
-		a->res_next_ms = now_ms() + (__u64)ttl * 1000;
+		a->res_next_ms = zt_mono_ms() + (__u64)ttl * 1000;
 		if (changed) {
 			inet_ntop(a->family == ZT_AF_INET ? AF_INET : AF_INET6, addr, b, sizeof(b));
 			pr_info("DNS: %s resolves to %s (ttl %u s): the DIRECT path's target\n",
@@ -473,7 +464,7 @@ static void resolve_done(struct ztd *d, struct rq *q, int n, const __u8 *addr, _
 				"(reason resolve)\n", a->name, a->family == ZT_AF_INET ? "IPv4" : "IPv6",
 				n ? "NXDOMAIN" : "no record");
 		a->real_ok = false;
-		a->res_next_ms = now_ms() + RES_NEG_MS;
+		a->res_next_ms = zt_mono_ms() + RES_NEG_MS;
 		real_publish(d, a);
 		return;
 	}
@@ -481,7 +472,7 @@ static void resolve_done(struct ztd *d, struct rq *q, int n, const __u8 *addr, _
 		pr_warn("DNS: cannot resolve %s yet (%s): flows to its IRI are dropped (reason "
 			"resolve); retrying every %d s\n", a->name,
 			n == -ETIMEDOUT ? "no answer" : "the resolver failed", RES_RETRY_MS / 1000);
-	a->res_next_ms = now_ms() + RES_RETRY_MS; /* the old address stays meanwhile */
+	a->res_next_ms = zt_mono_ms() + RES_RETRY_MS; /* the old address stays meanwhile */
 }
 
 /* A resolver's answer, if it is one. Returns true when it was. */
@@ -537,14 +528,12 @@ static void dns_log(struct ztd *d, const struct zt_dns_query *q, const struct sr
 	FILE *f = d->dns->log;
 	const struct zt_cfg_device *dev = device >= 0 ? &d->cfg.devices[device] : NULL;
 	char t[40], a[64], tb[16];
-	struct timespec ts;
 
 	if (!f)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
 	inet_ntop(from->family == ZT_AF_INET ? AF_INET : AF_INET6, from->addr, a, sizeof(a));
 	fprintf(f, "{\"time\":\"%s\",\"src\":\"%s\",\"device\":",
-		zt_log_time(t, sizeof(t), (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec), a);
+		zt_log_time(t, sizeof(t), (long long)zt_clock_ns(CLOCK_REALTIME)), a);
 	zt_json_str(f, dev ? (dev->name ? dev->name : "") : "");
 	fprintf(f, ",\"user_email\":");
 	zt_json_str(f, dev ? d->cfg.users[dev->user - 1] : "");
@@ -575,13 +564,13 @@ static int forward(struct ztd *d, struct pending *p)
 	int len, fd = s->up[u->family == ZT_AF_INET6];
 
 	if (getrandom(&p->id, sizeof(p->id), GRND_NONBLOCK) != sizeof(p->id))
-		p->id = (__u16)(now_ms() * 2654435761u);
+		p->id = (__u16)(zt_mono_ms() * 2654435761u);
 	len = zt_dns_write_query(&p->q, p->id, buf, sizeof(buf));
 	if (len < 0 || fd < 0)
 		return len < 0 ? len : -EAFNOSUPPORT;
 	if (sendto(fd, buf, (size_t)len, MSG_DONTWAIT, (struct sockaddr *)&ss, sl) < 0)
 		return -errno;
-	p->deadline_ms = now_ms() + d->cfg.dns_timeout_ms;
+	p->deadline_ms = zt_mono_ms() + d->cfg.dns_timeout_ms;
 	return 0;
 }
 
@@ -918,7 +907,7 @@ static void tcp_accept(struct ztd *d, int lfd)
 	}
 	c->fd = fd;
 	c->gen = ++s->tcp_gen;
-	c->last_ms = now_ms();
+	c->last_ms = zt_mono_ms();
 	from_sockaddr(&ss, &c->from);
 	s->clients[i] = c;
 	s->st.tcp++;
@@ -938,7 +927,7 @@ static void tcp_read(struct ztd *d, size_t i)
 		return;
 	}
 	c->in_len += (size_t)n;
-	c->last_ms = now_ms();
+	c->last_ms = zt_mono_ms();
 	while (c->in_len - off >= 2) {
 		size_t mlen = (size_t)(c->in[off] << 8 | c->in[off + 1]), len;
 
@@ -1136,7 +1125,7 @@ static void save_state(struct ztd *d)
 		pr_warn("DNS: saving IRI allocations to %s: %s\n", s->state_path, strerror(-err));
 	else
 		s->pool.dirty = false;
-	s->saved_ms = now_ms();
+	s->saved_ms = zt_mono_ms();
 }
 
 void ztd_dns_close(struct ztd *d)
@@ -1220,7 +1209,7 @@ void ztd_dns_serve(struct ztd *d, const struct pollfd *p, size_t n)
 void ztd_dns_tick(struct ztd *d)
 {
 	struct ztd_dns *s = d->dns;
-	__u64 now = now_ms();
+	__u64 now = zt_mono_ms();
 	__u8 out[ZT_DNS_UDP_MAX];
 	size_t i;
 

@@ -24,6 +24,7 @@
 #include "apply.h"
 #include "config.h"
 #include "loader.h"
+#include "clock.h"
 #include "log.h"
 #include "names.h"
 #include "policy.h"
@@ -59,21 +60,13 @@ static int set_event_rate(struct ztd *d, __u32 rate)
 	return bpf_map_update_elem(d->b.m.state, &zero, &st, BPF_ANY) ? -errno : 0;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Compiles cfg and applies it; on success cfg becomes the running config. */
 int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 {
 	struct zt_policy_build pb;
 	struct zt_compiled c;
 	struct zt_apply_stats st;
-	double t0 = now_ms(), t1;
+	double t0 = zt_mono_msf(), t1;
 	int err;
 
 	err = zt_config_policy(cfg, ifindex, cfg->n_client_ifaces, &pb);
@@ -94,7 +87,7 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 		zt_policy_build_free(&pb);
 		return err;
 	}
-	t1 = now_ms();
+	t1 = zt_mono_msf();
 	err = zt_apply(&d->b.m, &c, &d->mirror, &st);
 	d->settling = !err;
 	if (!err && d->dns)
@@ -111,7 +104,7 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 	pr_info("policy generation %u in force: %zu rules, %zu routes, %zu devices "
 		"(%zu prefixes written, %zu removed; compile %.0f ms, apply %.0f ms)\n",
 		st.generation, cfg->n_policies, cfg->n_routes, cfg->n_devices, st.dst_written,
-		st.dst_deleted, t1 - t0, now_ms() - t1);
+		st.dst_deleted, t1 - t0, zt_mono_msf() - t1);
 	err = zt_names_write(d->names_path, cfg, ifindex, st.generation);
 	if (err)
 		pr_warn("writing %s: %s (ztctl will print ids)\n", d->names_path, strerror(-err));
@@ -194,7 +187,7 @@ int ztd_reload(struct ztd *d)
 	enum zt_attach_mode old_mode[ZT_MAX_IFACES];
 	enum zt_role old_role[ZT_MAX_IFACES];
 	size_t n_old = d->cfg.n_ifaces, i, j, reused, parsed;
-	double t0 = now_ms();
+	double t0 = zt_mono_msf();
 	int err;
 
 
@@ -203,7 +196,7 @@ int ztd_reload(struct ztd *d)
 	err = zt_config_load_cached(d->config_path, d->cfg_cache, &cfg, &e);
 	zt_cfg_cache_stats(d->cfg_cache, &reused, &parsed);
 	pr_info("%s read and validated in %.0f ms (route list: %zu chunks reused, %zu parsed)\n",
-		d->config_path, now_ms() - t0, reused, parsed);
+		d->config_path, zt_mono_msf() - t0, reused, parsed);
 	if (err) {
 		if (e.n)
 			report_cfg_errors(&e);

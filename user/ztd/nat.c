@@ -16,6 +16,7 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <bpf/bpf.h>
+#include "clock.h"
 #include "log.h"
 #include "ztd.h"
 
@@ -27,14 +28,6 @@
 #define ZTD_NAT_FIN_IDLE   30
 #define ZTD_NAT_UDP_IDLE   60
 #define ZTD_NAT_ICMP_IDLE  30
-
-static __u64 mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
-}
 
 /* The driver's name (ethtool), "" when it has none to say. */
 static void driver_of(const char *ifname, char *out, size_t n)
@@ -97,7 +90,7 @@ void ztd_nat_sync(struct ztd *d)
 	size_t i, n = 0;
 	bool more;
 
-	d->nat_sync_ms = mono_ms();
+	d->nat_sync_ms = zt_mono_ms();
 	if (getifaddrs(&all))
 		all = NULL;
 	for (i = 0; i < d->cfg.n_ifaces; i++) {
@@ -151,13 +144,9 @@ static void nat_gc(struct ztd *d)
 {
 	struct zt_flow_key key, next, rk;
 	struct zt_nat v, r;
-	struct timespec ts;
-	__u64 now;
+	__u64 now = zt_bpf_now_ns();
 	bool more;
 	size_t removed = 0;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* bpf_ktime_get_coarse_ns */
-	now = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 	for (more = !bpf_map_get_next_key(d->b.m.nat, NULL, &key); more; key = next) {
 		__u64 last;
 		__u8 flags;
@@ -196,7 +185,7 @@ static void nat_gc(struct ztd *d)
 
 void ztd_nat_tick(struct ztd *d)
 {
-	__u64 now = mono_ms();
+	__u64 now = zt_mono_ms();
 
 	if (now - d->nat_sync_ms >= ZTD_NAT_SYNC_MS)
 		ztd_nat_sync(d);
