@@ -55,7 +55,7 @@ in_gw dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$W/hosts" \
 
 cat > "$W/ztd.yaml" <<YAML
 gateway: {interface: gw0, default_action: block, dns_listen: [10.10.0.1:53],
-          state_dir: $W/state, xdp_redirect_veth: XDPV}
+          state_dir: $W/state, xdp_redirect_veth: false}
 dns: {origin_resolvers: [127.0.0.1:5353]}
 tunnels: [{name: dc, local: true, private_interface: priv0}]
 routes: {hostname: [{hostname: '*.dc.local', tunnel: dc}]}
@@ -63,19 +63,14 @@ devices: [{ip: 10.10.0.2, email: admin@example.com}]
 network_policies:
   - {name: Admin, precedence: 10, action: allow, match: {user_email: admin@example.com}}
 YAML
-ZTD_PID=
+ztctl() { "$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" "$@"; }
 start_ztd() { # start_ztd XDP_REDIRECT_VETH
-	sed -i "s/xdp_redirect_veth: [a-zA-Z]*/xdp_redirect_veth: $1/; s/XDPV/$1/" "$W/ztd.yaml"
-	nsenter --net=/run/netns/"$GW" "$O/ztd" --config "$W/ztd.yaml" --pin-root "$PIN" \
-		--socket "$W/ztd.sock" >"$W/ztd.log" 2>&1 &
-	ZTD_PID=$!
-	for _ in $(seq 300); do
-		grep -q 'running;' "$W/ztd.log" 2>/dev/null && break
-		sleep 0.1
-	done
+	sed -i "s/xdp_redirect_veth: [a-zA-Z]*/xdp_redirect_veth: $1/" "$W/ztd.yaml"
+	ztd_start "$GW" "$W/ztd.yaml" "$PIN" "$W/ztd.sock" "$W/ztd.log" ||
+		{ echo "bench: ztd did not start" >&2; cat "$W/ztd.log" >&2; exit 1; }
 	IRI=$(in_cli dig +short +time=2 @10.10.0.1 web.dc.local A | head -1)
 	for _ in $(seq 50); do
-		"$O/ztctl" --pin-root "$PIN" -j maps dump iri | grep -q '"real_address":"10.2.0.5"' &&
+		ztctl -j maps dump iri | grep -q '"real_address":"10.2.0.5"' &&
 			return 0
 		sleep 0.2
 	done
@@ -111,8 +106,7 @@ except Exception:
 PLAIN_TCP=$(gbps 10.2.0.5)
 start_ztd false
 ZT_TCP=$(gbps "$IRI")
-TC_N=$("$O/ztctl" --pin-root "$PIN" -j maps dump stats | python3 -c \
-	'import json,sys; print(json.load(sys.stdin)["counters"]["nat_tc"])')
+TC_N=$(counter_of nat_tc)
 stop_ztd
 # Translated at XDP: the veth peers take redirected frames (GRO) and send
 # full checksums (no offload), as gateway.xdp_redirect_veth requires.

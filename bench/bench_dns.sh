@@ -18,21 +18,10 @@ W=$(mktemp -d /tmp/zt-bench-dns.XXXXXX)
 PIN=/sys/fs/bpf/$ID
 export ZT_NAMES_PATH=$W/names
 
-# dnsperf and nsd are only needed here; install them without letting the
-# package start a system nsd on port 53.
-missing=()
-for p in dnsperf nsd dnsmasq-base; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "bench: installing ${missing[*]}"
-	prc=/usr/sbin/policy-rc.d made=
-	[ -e $prc ] || { printf '#!/bin/sh\nexit 101\n' > $prc; chmod +x $prc; made=1; }
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
-	rc=$?
-	[ -n "$made" ] && rm -f $prc
-	[ $rc = 0 ] || { echo "bench: apt-get install ${missing[*]} failed" >&2; exit 1; }
-fi
+# dnsperf and nsd are only needed here (installed without starting a
+# system nsd on port 53).
+"$(dirname "$0")/../tools/deps.sh" install-only dnsperf nsd dnsmasq-base ||
+	{ echo "bench: installing dnsperf, nsd, dnsmasq failed" >&2; exit 1; }
 
 cleanup() {
 	disown -a 2>/dev/null # no "Killed" lines for the servers

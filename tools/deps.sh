@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh — checks for, or installs, the Debian packages zt builds and tests
 # with. `deps.sh check` names what is missing for a build; `deps.sh install`
-# installs whatever build or test package is missing (apt-get, as root).
+# installs whatever build or test package is missing (apt-get, as root);
+# `deps.sh install-only PKG...` installs those (the benchmarks' extras).
 set -euo pipefail
 
 BUILD_PKGS=(gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev libmnl-dev
@@ -27,10 +28,15 @@ check)
 		exit 1
 	fi
 	;;
-install)
-	m=$(missing "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+install | install-only)
+	if [ "$1" = install ]; then
+		m=$(missing "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+	else
+		shift
+		m=$(missing "$@")
+	fi
 	if [ -z "$m" ]; then
-		echo "zt: all build and test packages are installed"
+		[ "$1" = install ] && echo "zt: all build and test packages are installed"
 		exit 0
 	fi
 	if [ "$(id -u)" != 0 ]; then
@@ -40,21 +46,21 @@ install)
 	echo "zt: installing $m"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
-	# Packages with daemons (openssh-server) must not start them: the
-	# suites run their own, in namespaces. policy-rc.d says no, for this
-	# install only.
+	# Packages with daemons (openssh-server, nsd) must not start them: the
+	# suites and benchmarks run their own, in namespaces. policy-rc.d says
+	# no, for this install only.
 	prc=/usr/sbin/policy-rc.d made=
 	if [ ! -e "$prc" ]; then
 		printf '#!/bin/sh\nexit 101\n' > "$prc" && chmod 755 "$prc" && made=1
 	fi
-	# shellcheck disable=SC2086
 	rc=0
+	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $m || rc=$?
 	if [ -n "$made" ]; then rm -f "$prc"; fi
 	exit "$rc"
 	;;
 *)
-	echo "usage: $0 check|install" >&2
+	echo "usage: $0 check|install|install-only PKG..." >&2
 	exit 2
 	;;
 esac

@@ -37,3 +37,18 @@ ztd_start() {
 	done
 	return 1
 }
+
+# From `ztctl -j maps dump stats` (the suite's own ztctl function, which
+# knows its pin root and socket): stat_of VERDICT REASON prints the packets
+# counted for them; counter_of NAME prints one of the other counters.
+stat_of() {
+	ztctl -j maps dump stats | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+print(sum(s["packets"] for s in d["stats"] if s["verdict"]==sys.argv[1] and s["reason"]==sys.argv[2]))' "$1" "$2"
+}
+counter_of() {
+	ztctl -j maps dump stats | python3 -c '
+import json,sys
+print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"
+}

@@ -127,17 +127,6 @@ YAML
 write_config false 61000-65535 allow
 start_ztd() { ztd_start "$GW" "$W/ztd.yaml" "$PIN" "$SOCK" "$W/ztd.log"; }
 ztctl() { "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" "$@"; }
-counter() { # counter NAME: from ztctl -j maps dump stats
-	ztctl -j maps dump stats | python3 -c '
-import json,sys
-print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"
-}
-stat_of() { # stat_of VERDICT REASON: packets
-	ztctl -j maps dump stats | python3 -c '
-import json,sys
-d=json.load(sys.stdin)
-print(sum(s["packets"] for s in d["stats"] if s["verdict"]==sys.argv[1] and s["reason"]==sys.argv[2]))' "$1" "$2"
-}
 a() { in_cli dig +short +time=2 +tries=2 "$@" | head -1; }
 # saw ADDR_RE: the peer's "ADDR PORT" line says ADDR and a port of the range
 saw() { # saw EXPECTED_ADDR LINE [LO HI]
@@ -165,7 +154,7 @@ check "ztd resolved the real addresses (maps dump iri)" sh -c \
 # ---- the same checks, translated at tc and then at XDP ---------------------------
 direct_checks() { # direct_checks MODE (tc|xdp)
 	local m=$1 out n0
-	n0=$(counter nat_$m)
+	n0=$(counter_of nat_$m)
 	out=$(in_cli python3 "$PEER" ask "$IRI4" 7 2>&1)
 	check "[$m] TCP to the IRI: the server saw the SNAT address 10.2.0.1 and a NAT port ($out)" \
 		saw 10.2.0.1 "$out"
@@ -201,11 +190,11 @@ direct_checks() { # direct_checks MODE (tc|xdp)
 		echo "skip - [$m] OpenSSH through the DIRECT path: no sshd here"
 	fi
 	check "[$m] the packets were translated at $m (counter nat_$m grew)" \
-		test "$(counter nat_$m)" -gt "$n0"
+		test "$(counter_of nat_$m)" -gt "$n0"
 }
 
 direct_checks tc
-check "replies were translated back (nat_reply > 0)" test "$(counter nat_reply)" -gt 0
+check "replies were translated back (nat_reply > 0)" test "$(counter_of nat_reply)" -gt 0
 check "ztctl maps dump nat: the IRI flow, its SNAT and real address" python3 -c '
 import json,subprocess,sys
 d=json.loads(subprocess.check_output(sys.argv[2:]))

@@ -83,12 +83,6 @@ ztctl() { "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" "$@"; }
 # curl from SRC to URL: prints the HTTP code, 000 when nothing came back.
 fetch() { in_cli curl -s -o /dev/null -w '%{http_code}' --interface "$1" \
 	  --connect-timeout 2 -m 3 "$2" 2>/dev/null; }
-stat_of() { # packets for VERDICT REASON from ztctl -j
-	ztctl -j maps dump stats | python3 -c '
-import json,sys
-d=json.load(sys.stdin)
-print(sum(s["packets"] for s in d["stats"] if s["verdict"]==sys.argv[1] and s["reason"]==sys.argv[2]))' "$1" "$2"
-}
 
 # ---- invalid config at start --------------------------------------------------
 cat > "$W/bad.yaml" <<'YAML'
