@@ -1353,9 +1353,12 @@ static void split_tunnels(struct cx *x, yaml_node_t *m)
  * edit changes one chunk and an insertion shifts no boundary. Each chunk is
  * parsed alone with the same route_item(); its routes are kept in the cache
  * with its text and reused while the text, and the vnet and tunnel names
- * they were resolved with, are unchanged. Anything unusual in the list
- * (anchors, aliases, tabs, CRs) and any error fall back to the plain
- * parse of the whole file, so results and messages never differ. */
+ * they were resolved with, are unchanged. The splitter first tries the
+ * previous file's next chunk at memcmp speed and reads items one by one only
+ * where the text differs, so an unchanged million-route list costs one
+ * comparison, not a line scan. Anything unusual in the list (anchors,
+ * aliases, tabs, CRs) and any error fall back to the plain parse of the
+ * whole file, so results and messages never differ. */
 
 #define CHUNK_MASK  511u   /* ~512 items per chunk */
 #define CHUNK_MAX   4096u
@@ -1363,8 +1366,11 @@ static void split_tunnels(struct cx *x, yaml_node_t *m)
 struct cchunk {
 	__u64 hash;
 	const char *text; size_t len;    /* into the cache's buffer */
-	size_t line;                     /* of its first line, 0-based */
+	size_t line, lines;              /* its first line (0-based), its line count */
 	struct zt_cfg_route *routes; struct rpos *pos; size_t n; /* pos: from line */
+	struct cchunk *same;             /* during a parse: the old chunk of this text */
+	bool at_end;                     /* closed by the list's end, not a boundary */
+	bool ok;                         /* parsed without an error: routes are right */
 	bool taken;
 };
 
@@ -1376,6 +1382,8 @@ struct zt_cfg_cache {
 	size_t start, end, line;         /* the list's items in cur */
 	size_t ind;                      /* their indentation */
 	struct cchunk *nw; size_t n_nw;  /* during a parse: its chunks */
+	size_t *slot, n_slot;            /* during a parse: old chunks by hash */
+	size_t lines;                    /* during a parse: the list's line count */
 	size_t reused, parsed;           /* chunks, in the last parse */
 };
 
@@ -1465,62 +1473,162 @@ static bool item_line(const char *l, const char *end, size_t ind)
 	       (l + ind + 1 >= end || l[ind + 1] == ' ' || l[ind + 1] == '\n');
 }
 
+/* Whether the line at l would end the item before it (an item's lines go
+ * on through blank lines and deeper indentation). */
+static bool item_ends(const char *l, const char *end, size_t ind)
+{
+	return l >= end || item_line(l, end, ind) ||
+	       (!blank_line(l, end) && indent_of(l, end) <= ind);
+}
+
+/* The old chunks by hash (slot: index + 1, 0 = empty), built on first use. */
+static void old_slots(struct zt_cfg_cache *c)
+{
+	size_t i;
+
+	if (c->slot)
+		return;
+	c->n_slot = 16;
+	while (c->n_slot < 2 * c->n)
+		c->n_slot *= 2;
+	c->slot = calloc(c->n_slot, sizeof(*c->slot));
+	if (!c->slot)
+		abort();
+	for (i = 0; i < c->n; i++) {
+		size_t j = c->ch[i].hash & (c->n_slot - 1);
+
+		while (c->slot[j])
+			j = (j + 1) & (c->n_slot - 1);
+		c->slot[j] = i + 1;
+	}
+}
+
+static void slots_free(struct zt_cfg_cache *c)
+{
+	free(c->slot);
+	c->slot = NULL;
+	c->n_slot = 0;
+}
+
+static struct cchunk *cache_find(struct zt_cfg_cache *c, const char *text, size_t len, __u64 h)
+{
+	size_t i;
+
+	old_slots(c);
+	for (i = h & (c->n_slot - 1); c->slot[i]; i = (i + 1) & (c->n_slot - 1)) {
+		struct cchunk *o = &c->ch[c->slot[i] - 1];
+
+		if (o->hash == h && o->len == len && o->ok && !o->taken &&
+		    !memcmp(o->text, text, len))
+			return o;
+	}
+	return NULL;
+}
+
+/* The previous file's chunk o, if the text at l is its text and would be
+ * cut the same way here (what follows ends its last item, and the list
+ * goes on or ends as it did). */
+static bool chunk_same(const struct cchunk *o, const char *l, const char *end, size_t ind)
+{
+	const char *e = l + o->len;
+
+	return o->len <= (size_t)(end - l) && o->ok && !o->taken && !memcmp(o->text, l, o->len) &&
+	       item_ends(e, end, ind) && (o->at_end ? !item_line(e, end, ind) : true);
+}
+
 /* From the first item at c->start: each item is its line and what is
  * indented under it (or blank); the list ends at the first other line.
- * Chunks close after an item whose hash ends in CHUNK_MASK zero bits. */
+ * Chunks close after an item whose hash ends in CHUNK_MASK zero bits.
+ * Where the text is the previous file's next chunk, that chunk is taken
+ * whole (same text, same cut); only differing text is read item by item,
+ * and after it the old chunk of the same text, if any, is where the
+ * comparison picks up again. */
 static bool split_chunks(struct zt_cfg_cache *c, const char *b, size_t len)
 {
-	const char *end = b + len, *l = b + c->start, *cs = l;
-	size_t line = c->line, cline = line, items = 0, n = 0;
-	__u64 h = 0;
+	const char *end = b + len, *l = b + c->start;
+	size_t line = c->line, next = 0, n = 0;
 
 	c->nw = NULL;
 	while (l < end && item_line(l, end, c->ind)) {
-		const char *it = l;
-		__u64 hi;
+		const char *cs = l;
+		size_t cline = line, items = 0;
+		bool cut = false;
+		struct cchunk *o = next < c->n ? &c->ch[next] : NULL;
+		__u64 h = 0;
 
-		l = next_line(l, end);
-		line++;
-		while (l < end && !item_line(l, end, c->ind) &&
-		       (blank_line(l, end) || indent_of(l, end) > c->ind)) {
+		c->nw = grow(c->nw, n, sizeof(*c->nw));
+		if (o && chunk_same(o, l, end, c->ind)) {
+			c->nw[n++] = (struct cchunk){ .hash = o->hash, .text = l, .len = o->len,
+						      .line = line, .lines = o->lines,
+						      .at_end = o->at_end, .same = o };
+			l += o->len;
+			line += o->lines;
+			next++;
+			continue;
+		}
+		for (;;) {
+			const char *it = l;
+			__u64 hi;
+
 			l = next_line(l, end);
 			line++;
+			while (!item_ends(l, end, c->ind)) {
+				l = next_line(l, end);
+				line++;
+			}
+			hi = zt_hash64(it, (size_t)(l - it), 0x2a);
+			h = zt_hash64((const char *)&hi, sizeof(hi), h);
+			cut = !(hi & CHUNK_MASK) || ++items >= CHUNK_MAX;
+			if (cut || l >= end || !item_line(l, end, c->ind))
+				break;
 		}
-		hi = zt_hash64(it, (size_t)(l - it), 0x2a);
-		h = zt_hash64((const char *)&hi, sizeof(hi), h);
-		if ((hi & CHUNK_MASK) && ++items < CHUNK_MAX && l < end &&
-		    item_line(l, end, c->ind))
-			continue;
-		c->nw = grow(c->nw, n, sizeof(*c->nw));
-		c->nw[n++] = (struct cchunk){ .hash = h, .text = cs, .len = (size_t)(l - cs),
-					      .line = cline };
-		cs = l;
-		cline = line;
-		items = 0;
-		h = 0;
+		/* Unusual text sends the whole file to the plain parse. */
+		if (memchr(cs, '&', (size_t)(l - cs)) || memchr(cs, '*', (size_t)(l - cs)) ||
+		    memchr(cs, '\t', (size_t)(l - cs)) || memchr(cs, '\r', (size_t)(l - cs))) {
+			free(c->nw);
+			c->nw = NULL;
+			return false;
+		}
+		c->nw[n] = (struct cchunk){ .hash = h, .text = cs, .len = (size_t)(l - cs),
+					    .line = cline, .lines = line - cline,
+					    .at_end = !cut };
+		o = cache_find(c, cs, (size_t)(l - cs), h);
+		c->nw[n].same = o;
+		if (o)
+			next = (size_t)(o - c->ch) + 1;
+		else if (next < c->n)
+			next++; /* an edit in place: the next chunk may well be the same */
+		n++;
 	}
 	c->n_nw = n;
 	c->end = (size_t)(l - b);
+	c->lines = line - c->line;
 	return n > 0;
 }
 
-/* Finds routes.cidr's items in the block layout; false for anything else. */
-static bool find_cidr_items(struct zt_cfg_cache *c, const char *b, size_t len)
+/* The first top-level "routes:" line at or after l, or NULL. */
+static const char *routes_key(const char *l, const char *end)
 {
-	const char *end = b + len, *l, *r = NULL, *s;
-	size_t line = 0, i1 = 0, ind;
-	bool in_cidr = false;
+	while (l < end) {
+		const char *s;
 
-	/* "routes:" once, at the top level. */
-	for (l = b; l < end; ) {
-		if (key_line(l, end, "routes:")) {
-			if (r)
-				return false;
-			r = l;
-		}
+		if (key_line(l, end, "routes:"))
+			return l;
 		s = memmem(l, (size_t)(end - l), "\nroutes:", 8);
 		l = s ? s + 1 : end;
 	}
+	return NULL;
+}
+
+/* Finds routes.cidr's items in the block layout; false for anything else.
+ * The list's lines are all indented, so a second top-level "routes:" can
+ * only be after it. */
+static bool find_cidr_items(struct zt_cfg_cache *c, const char *b, size_t len)
+{
+	const char *end = b + len, *l, *r = routes_key(b, end);
+	size_t line = 0, i1 = 0, ind;
+	bool in_cidr = false;
+
 	if (!r)
 		return false;
 	for (l = b; l < r; l = next_line(l, end))
@@ -1550,10 +1658,7 @@ static bool find_cidr_items(struct zt_cfg_cache *c, const char *b, size_t len)
 	c->ind = ind;
 	if (!split_chunks(c, b, len))
 		return false;
-	if (memchr(b + c->start, '&', c->end - c->start) ||
-	    memchr(b + c->start, '*', c->end - c->start) ||
-	    memchr(b + c->start, '\t', c->end - c->start) ||
-	    memchr(b + c->start, '\r', c->end - c->start)) {
+	if (routes_key(b + c->end, end)) {
 		free(c->nw);
 		c->nw = NULL;
 		return false;
@@ -1576,20 +1681,30 @@ static __u64 names_hash(const struct zt_config *c)
 	return h;
 }
 
+/* Room for `want` elements in an array grow() keeps (capacity: n's power
+ * of two), in one step. */
+static void *grow_to(void *p, size_t n, size_t want, size_t size)
+{
+	size_t cap = 1;
+
+	while (cap < want || cap < n)
+		cap *= 2;
+	p = realloc(p, cap * size);
+	if (!p)
+		abort();
+	return p;
+}
+
 /* Appends k routes with their positions (lines from `line`). */
 static void add_routes(struct cx *x, const struct zt_cfg_route *r, const struct rpos *pos,
 		       size_t k, size_t line)
 {
-	size_t n = x->c->n_routes, cap = 1, i;
+	size_t n = x->c->n_routes, i;
 
 	if (!k)
 		return;
-	while (cap < n + k)
-		cap *= 2; /* grow()'s invariant: capacity is n's power of two */
-	x->c->routes = realloc(x->c->routes, cap * sizeof(*r));
-	x->rpos = realloc(x->rpos, cap * sizeof(*pos));
-	if (!x->c->routes || !x->rpos)
-		abort();
+	x->c->routes = grow_to(x->c->routes, n, n + k, sizeof(*r));
+	x->rpos = grow_to(x->rpos, n, n + k, sizeof(*pos));
 	memcpy(x->c->routes + n, r, k * sizeof(*r));
 	for (i = 0; i < k; i++) {
 		if (r[i].comment)
@@ -1644,56 +1759,49 @@ static void chunk_parse(struct cx *x, struct cchunk *ch)
 		ch->pos[i] = x->rpos[n0 + i];
 		ch->pos[i].line -= ch->line;
 	}
+	ch->ok = true;
 out:
 	x->in_chunk = false;
 	yaml_parser_delete(&parser);
-}
-
-static struct cchunk *cache_find(struct zt_cfg_cache *c, size_t *slot, size_t n_slot,
-				 const char *text, size_t len, __u64 h)
-{
-	size_t i;
-
-	for (i = h & (n_slot - 1); slot[i]; i = (i + 1) & (n_slot - 1)) {
-		struct cchunk *o = &c->ch[slot[i] - 1];
-
-		if (o->hash == h && o->len == len && !o->taken && !memcmp(o->text, text, len))
-			return o;
-	}
-	return NULL;
 }
 
 static void cidr_chunks(struct cx *x)
 {
 	struct zt_cfg_cache *c = x->cache;
 	struct cchunk *nw = c->nw;
-	size_t n_slot = 16, *slot, i;
+	size_t i, k = 0;
 	__u64 ctx = names_hash(x->c);
 
-	if (ctx != c->ctx)
+	if (ctx != c->ctx) { /* routes resolved against other names: none reused */
+		for (i = 0; i < c->n_nw; i++)
+			nw[i].same = NULL;
+		slots_free(c);
 		cache_drop(c);
-	c->ctx = ctx;
-	while (n_slot < 2 * c->n)
-		n_slot *= 2;
-	slot = calloc(n_slot, sizeof(*slot));
-	if (!slot)
-		abort();
-	for (i = 0; i < c->n; i++) {
-		size_t j = c->ch[i].hash & (n_slot - 1);
-
-		while (slot[j])
-			j = (j + 1) & (n_slot - 1);
-		slot[j] = i + 1;
 	}
+	c->ctx = ctx;
+	for (i = 0; i < c->n_nw; i++) {
+		struct cchunk *o = nw[i].same;
+
+		if (o && o->ok && !o->taken)
+			k += o->n;
+	}
+	/* One allocation for the routes the list will have (about). */
+	x->c->routes = grow_to(x->c->routes, x->c->n_routes, x->c->n_routes + k,
+			       sizeof(*x->c->routes));
+	x->rpos = grow_to(x->rpos, x->c->n_routes, x->c->n_routes + k, sizeof(*x->rpos));
 	c->reused = c->parsed = 0;
 	for (i = 0; i < c->n_nw; i++) {
-		struct cchunk *o = cache_find(c, slot, n_slot, nw[i].text, nw[i].len, nw[i].hash);
+		struct cchunk *o = nw[i].same;
 
-		if (o) {
+		nw[i].same = NULL; /* the old chunks go below */
+		if (!o || !o->ok || o->taken)
+			o = cache_find(c, nw[i].text, nw[i].len, nw[i].hash);
+		if (o && o->ok) {
 			o->taken = true;
 			nw[i].routes = o->routes;
 			nw[i].pos = o->pos;
 			nw[i].n = o->n;
+			nw[i].ok = true;
 			o->routes = NULL;
 			o->pos = NULL;
 			o->n = 0;
@@ -1704,7 +1812,7 @@ static void cidr_chunks(struct cx *x)
 			c->parsed++;
 		}
 	}
-	free(slot);
+	slots_free(c);
 	cache_drop(c);
 	c->ch = nw;
 	c->n = c->n_nw;
@@ -1789,13 +1897,7 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 		cache->reused = cache->parsed = 0;
 	if (cache && find_cidr_items(cache, buf, len)) {
 		/* The document without the list's items: one placeholder line. */
-		size_t ph = cache->ind > 0 ? cache->ind : 1, k, nl = 0;
-		const char *p;
-
-		for (p = buf + cache->start; p < buf + cache->end; p++)
-			nl += *p == '\n';
-		if (cache->end > cache->start && buf[cache->end - 1] != '\n')
-			nl++;
+		size_t ph = cache->ind > 0 ? cache->ind : 1, k, nl = cache->lines;
 		rest = malloc(cache->start + ph + 3 + (len - cache->end) + 1);
 		if (!rest)
 			return -ENOMEM;
@@ -1861,6 +1963,8 @@ out:
 		free(cache->nw);
 		cache->nw = NULL;
 	}
+	if (cache)
+		slots_free(cache);
 	free(rest);
 	free(x.vnet_line);
 	free(x.tunnel_line);
