@@ -80,45 +80,6 @@ const char *zt_prefix_str(const struct zt_prefix *p, char *buf, size_t n)
 	return buf;
 }
 
-bool zt_prefix_contains(const struct zt_prefix *outer, const struct zt_prefix *inner)
-{
-	int i, full;
-
-	if (outer->family != inner->family || outer->len > inner->len)
-		return false;
-	full = outer->len / 8;
-	if (memcmp(outer->addr, inner->addr, full))
-		return false;
-	for (i = full * 8; i < outer->len; i++)
-		if (zt_prefix_bit(outer, i) != zt_prefix_bit(inner, i))
-			return false;
-	return true;
-}
-
-/* Orders by family, address, then length: a prefix sorts right before the
- * prefixes it contains, which lets one pass with a stack find every
- * prefix's ancestors. */
-int zt_prefix_cmp(const struct zt_prefix *a, const struct zt_prefix *b)
-{
-	int c;
-
-	__u64 x, y;
-	int i;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	/* memcmp's order, as two big-endian words (this is the comparator of
-	 * every million-route sort and merge). */
-	for (i = 0; i < 16; i += 8) {
-		memcpy(&x, a->addr + i, 8);
-		memcpy(&y, b->addr + i, 8);
-		if (x != y)
-			return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
-	}
-	c = (int)a->len - (int)b->len;
-	return c;
-}
-
 void zt_prefix_subtract(const struct zt_prefix *p, const struct zt_prefix *subs, size_t n,
 			void (*emit)(void *arg, const struct zt_prefix *q), void *arg)
 {

@@ -228,22 +228,18 @@ static int mirror_load(const struct zt_map_fds *m, struct zt_mirror *mir)
 	return 0;
 }
 
-/* What apply_dsts changed, for the flip's aftermath or the unwind. */
-struct dst_diff {
-	struct zt_mirror_dst *adds; size_t n_adds;  /* sorted, as c->dsts */
-	size_t *drops; size_t n_drops;               /* indices into the mirror */
-};
-
-static void diff_free(struct dst_diff *d)
+static void tail_free(struct zt_apply_tail *d)
 {
 	free(d->adds);
 	free(d->drops);
+	free(d->devs);
+	free(d->iris);
 	memset(d, 0, sizeof(*d));
 }
 
 /* A failed update takes back the prefixes it inserted, so the tries hold
  * no more than before it. */
-static void unwind_adds(const struct zt_map_fds *m, const struct dst_diff *d)
+static void unwind_adds(const struct zt_map_fds *m, const struct zt_apply_tail *d)
 {
 	size_t i;
 
@@ -274,7 +270,7 @@ static int write_dst(const struct zt_map_fds *m, const struct zt_dst_entry *e,
  * only entries whose inactive half differs are written, so a one-prefix
  * change costs one or two syscalls whatever the table size. */
 static int apply_dsts(const struct zt_map_fds *m, const struct zt_compiled *c, __u32 t,
-		      struct zt_mirror *mir, struct dst_diff *d, struct zt_apply_stats *st)
+		      struct zt_mirror *mir, struct zt_apply_tail *d, struct zt_apply_stats *st)
 {
 	size_t i = 0, j = 0, cap_adds = 0, cap_drops = 0;
 	int err = 0;
@@ -337,7 +333,7 @@ static int apply_dsts(const struct zt_map_fds *m, const struct zt_compiled *c, _
 /* After the flip: the mirror loses the dropped entries and gains the added
  * ones, in order, in place (a reload touches what it changed, not the
  * whole array). */
-static int mirror_commit(struct zt_mirror *mir, const struct dst_diff *d)
+static int mirror_commit(struct zt_mirror *mir, const struct zt_apply_tail *d)
 {
 	size_t i, k, o, j;
 	int err;
@@ -414,6 +410,7 @@ int zt_apply_settle(const struct zt_map_fds *m, struct zt_mirror *mir, size_t bu
 
 void zt_mirror_free(struct zt_mirror *mir)
 {
+	tail_free(&mir->tail);
 	arrays_forget(mir);
 	free(mir->dsts);
 	memset(mir, 0, sizeof(*mir));
@@ -528,36 +525,79 @@ static int apply_iris(const struct zt_map_fds *m, const struct zt_compiled *c, _
 	return 0;
 }
 
-/* After the flip: IRIs the caller no longer holds are released. */
-static void drop_stale_iris(const struct zt_map_fds *m, const struct zt_compiled *c)
+/* IRIs the caller no longer holds: resolving to nothing in the inactive
+ * half from the flip on, deleted after it (zt_apply_finish). */
+static int stale_iris(const struct zt_map_fds *m, const struct zt_compiled *c, __u32 t,
+		      struct zt_apply_tail *d)
 {
-	struct zt_iri_key k, next, *stale = NULL;
-	size_t n = 0, cap = 0, i;
+	struct zt_iri_key k, next;
+	size_t cap = 0;
 	void *prev = NULL;
+	int err;
 
 	while (!bpf_map_get_next_key(m->iri, prev, &next)) {
+		struct zt_iri_val v;
+
 		k = next;
 		prev = &k;
 		if (bsearch(&k, c->iris, c->n_iris, sizeof(*c->iris), zt_iri_key_cmp))
 			continue;
-		if (room((void **)&stale, &cap, n + 1, sizeof(*stale)))
-			break;
-		stale[n++] = k;
+		if (bpf_map_lookup_elem(m->iri, &k, &v))
+			continue; /* gone meanwhile */
+		memset(&v.half[t], 0, sizeof(v.half[t]));
+		if (bpf_map_update_elem(m->iri, &k, &v, BPF_EXIST) && errno != ENOENT)
+			return -errno;
+		err = room((void **)&d->iris, &cap, d->n_iris + 1, sizeof(*d->iris));
+		if (err)
+			return err;
+		d->iris[d->n_iris++] = k;
 	}
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(m->iri, &stale[i]);
-	free(stale);
+	return 0;
 }
 
 /* ---- driver ------------------------------------------------------------- */
+
+int zt_apply_finish(const struct zt_map_fds *m, struct zt_mirror *mir)
+{
+	struct zt_apply_tail *d = &mir->tail;
+	size_t i, deleted = 0;
+	int err;
+
+	if (!d->pending)
+		return 0;
+	err = zt_sync_rcu();
+	if (err) {
+		pr_warn("waiting for in-flight packets: %s; stale entries kept\n", strerror(-err));
+		mir->valid = false;
+		tail_free(d);
+		return err;
+	}
+	for (i = 0; i < d->n_drops; i++) {
+		const struct zt_mirror_dst *x = &mir->dsts[d->drops[i]];
+		union route_key k;
+
+		route_key(&x->e.pfx, x->e.vnet, &k);
+		if (!bpf_map_delete_elem(trie_fd(m, &x->e.pfx), &k))
+			deleted++;
+	}
+	for (i = 0; i < d->n_devs; i++)
+		bpf_map_delete_elem(m->devices, &d->devs[i]);
+	for (i = 0; i < d->n_iris; i++)
+		bpf_map_delete_elem(m->iri, &d->iris[i]);
+	err = mirror_commit(mir, d);
+	if (err)
+		mir->valid = false;
+	tail_free(d);
+	return err ? err : (int)deleted;
+}
 
 int zt_apply(const struct zt_map_fds *m, const struct zt_compiled *c,
 	     struct zt_mirror *mir, struct zt_apply_stats *st)
 {
 	struct zt_mirror tmp = { 0 };
-	struct dst_diff diff = { 0 };
+	struct zt_apply_tail *diff;
 	struct dev_existing *dex = NULL;
-	size_t n_dex = 0, i;
+	size_t n_dex = 0, i, cap = 0;
 	struct zt_state s;
 	__u32 zero = 0, a, t, gen;
 	int err;
@@ -565,6 +605,8 @@ int zt_apply(const struct zt_map_fds *m, const struct zt_compiled *c,
 	memset(st, 0, sizeof(*st));
 	if (!mir)
 		mir = &tmp;
+	zt_apply_finish(m, mir); /* the previous flip's tail first (failed: read back below) */
+	diff = &mir->tail;
 	if (bpf_map_lookup_elem(m->state, &zero, &s))
 		return -errno;
 	a = s.active & 1;
@@ -580,14 +622,22 @@ int zt_apply(const struct zt_map_fds *m, const struct zt_compiled *c,
 	/* Everything the inactive half holds; packets do not read it yet. */
 	err = write_arrays(m, c, t, mir);
 	if (!err) {
-		err = apply_dsts(m, c, t, mir, &diff, st);
+		err = apply_dsts(m, c, t, mir, diff, st);
 		if (err)
-			unwind_adds(m, &diff);
+			unwind_adds(m, diff);
 	}
 	if (!err)
 		err = apply_devs(m, c, t, &dex, &n_dex, st);
 	if (!err)
 		err = apply_iris(m, c, t);
+	if (!err)
+		err = stale_iris(m, c, t, diff);
+	for (i = 0; !err && i < n_dex; i++)
+		if (!dex[i].keep) {
+			err = room((void **)&diff->devs, &cap, diff->n_devs + 1, sizeof(*diff->devs));
+			if (!err)
+				diff->devs[diff->n_devs++] = dex[i].key;
+		}
 	if (err)
 		goto out;
 
@@ -604,31 +654,20 @@ int zt_apply(const struct zt_map_fds *m, const struct zt_compiled *c,
 		goto out;
 	}
 	st->generation = gen;
+	st->dst_deleted = diff->n_drops;
+	st->dev_deleted = diff->n_devs;
 	mir->active = t;
 	mir->settle = 0;
 	mir->settle_written = 0;
-	err = zt_sync_rcu();
-	if (err) {
-		pr_warn("waiting for in-flight packets: %s; stale entries kept\n", strerror(-err));
-		goto out;
-	}
-	for (i = 0; i < diff.n_drops; i++) {
-		const struct zt_mirror_dst *x = &mir->dsts[diff.drops[i]];
-		union route_key k;
-
-		route_key(&x->e.pfx, x->e.vnet, &k);
-		if (!bpf_map_delete_elem(trie_fd(m, &x->e.pfx), &k))
-			st->dst_deleted++;
-	}
-	err = mirror_commit(mir, &diff);
-	for (i = 0; i < n_dex; i++)
-		if (!dex[i].keep && !bpf_map_delete_elem(m->devices, &dex[i].key))
-			st->dev_deleted++;
-	drop_stale_iris(m, c);
+	diff->pending = true;
+	if (mir == &tmp)
+		err = zt_apply_finish(m, mir);
+	err = err < 0 ? err : 0;
 out:
-	if (err)
+	if (err) {
 		mir->valid = false; /* the tries are read back next time */
-	diff_free(&diff);
+		tail_free(diff);
+	}
 	zt_mirror_free(&tmp);
 	free(dex);
 	return err;

@@ -246,75 +246,111 @@ struct frame {
 	struct zt_prefix pfx;
 	__s32 route;   /* longest route containing this prefix */
 	__u32 set;     /* its destination rule set */
-	struct zt_bitmap bits;
+	const struct zt_bitmap *bits; /* its rules: own, or an ancestor's */
+	struct zt_bitmap own;         /* when it adds rules of its own */
 };
+
+/* Two sorted node lists read as one: the routes and the rules' prefixes
+ * (a million of the first, a few of the second: merged on the fly, not
+ * copied into one array and sorted). */
+struct nodes {
+	const struct dnode *a; size_t na, ia;
+	const struct dnode *b; size_t nb, ib;
+};
+
+static const struct dnode *nodes_peek(const struct nodes *n)
+{
+	if (n->ia < n->na && (n->ib >= n->nb || dnode_cmp(&n->a[n->ia], &n->b[n->ib]) <= 0))
+		return &n->a[n->ia];
+	return n->ib < n->nb ? &n->b[n->ib] : NULL;
+}
+
+static void nodes_next(struct nodes *n, const struct dnode *x)
+{
+	if (x == &n->a[n->ia])
+		n->ia++;
+	else
+		n->ib++;
+}
 
 static int compile_vnet_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
 			     struct setpool *sp, __u32 vnet, __u32 anydst_set,
-			     const struct zt_bitmap *anydst, struct dnode *nodes)
+			     const struct zt_bitmap *anydst, struct dnode *rnodes,
+			     struct dnode *qnodes)
 {
 	struct frame *stack = NULL;
-	size_t n = 0, i, j, depth = 0;
+	struct nodes ns = { .a = rnodes, .b = qnodes };
+	const struct dnode *x;
+	size_t i, j, depth = 0;
 	__u32 bit;
 	int err = 0;
 
 	for (i = 0; i < in->n_routes; i++)
 		if (in->routes[i].vnet == vnet)
-			nodes[n++] = (struct dnode){ in->routes[i].pfx, (__s32)i, -1 };
+			rnodes[ns.na++] = (struct dnode){ in->routes[i].pfx, (__s32)i, -1 };
 	for (bit = 0; bit < c->n_rules; bit++) {
 		const struct zt_rule_in *r = &in->rules[c->rule_index[bit]];
 
 		for (j = 0; j < r->n_dst; j++)
-			nodes[n++] = (struct dnode){ r->dst[j], -1, (__s32)bit };
+			qnodes[ns.nb++] = (struct dnode){ r->dst[j], -1, (__s32)bit };
 	}
-	if (!n)
+	if (!ns.na && !ns.nb)
 		return 0;
-	err = zt_sort(nodes, n, sizeof(*nodes), dnode_cmp); /* routes usually come sorted */
+	err = zt_sort(rnodes, ns.na, sizeof(*rnodes), dnode_cmp); /* usually in order */
+	if (!err)
+		err = zt_sort(qnodes, ns.nb, sizeof(*qnodes), dnode_cmp);
 	if (err)
 		return err;
 	stack = calloc(130, sizeof(*stack)); /* nesting depth <= 129 */
 	if (!stack)
 		return -ENOMEM;
 
-	for (i = 0; i < n; ) {
-		struct frame *top, f;
+	for (x = nodes_peek(&ns); x; ) {
+		struct frame *top, *f;
 		struct zt_dst_entry *e;
 		bool own_rule = false, own_route = false;
 
-		/* All nodes for one prefix fold into one entry. */
-		f.pfx = nodes[i].pfx;
-		while (depth && !zt_prefix_contains(&stack[depth - 1].pfx, &f.pfx))
+		/* All nodes for one prefix fold into one entry. The frame is
+		 * written in place: a rule bitmap is copied only where a
+		 * prefix adds rules (a million routes add none). */
+		while (depth && !zt_prefix_contains(&stack[depth - 1].pfx, &x->pfx))
 			depth--;
 		top = depth ? &stack[depth - 1] : NULL;
-		f.route = top ? top->route : -1;
-		f.bits = top ? top->bits : *anydst;
-		f.set = top ? top->set : anydst_set;
-		for (; i < n && !zt_prefix_cmp(&nodes[i].pfx, &f.pfx); i++) {
+		f = &stack[depth];
+		f->pfx = x->pfx;
+		f->route = top ? top->route : -1;
+		f->bits = top ? top->bits : anydst;
+		f->set = top ? top->set : anydst_set;
+		for (; x && !zt_prefix_cmp(&x->pfx, &f->pfx); nodes_next(&ns, x), x = nodes_peek(&ns)) {
 			/* Duplicate routes (config validation refuses them):
 			 * the first one given wins. */
-			if (nodes[i].route >= 0 && (!own_route || nodes[i].route < f.route)) {
-				f.route = nodes[i].route;
+			if (x->route >= 0 && (!own_route || x->route < f->route)) {
+				f->route = x->route;
 				own_route = true;
 			}
-			if (nodes[i].rule >= 0) {
-				bit_set(&f.bits, (__u32)nodes[i].rule);
-				own_rule = true;
+			if (x->rule >= 0) {
+				if (!own_rule) {
+					f->own = *f->bits;
+					f->bits = &f->own;
+					own_rule = true;
+				}
+				bit_set(&f->own, (__u32)x->rule);
 			}
 		}
 		if (own_rule) {
-			err = set_intern(sp, &f.bits, &f.set);
+			err = set_intern(sp, &f->own, &f->set);
 			if (err)
 				goto out;
 		}
-		stack[depth++] = f;
+		depth++;
 
 		e = &c->dsts[c->n_dsts++];
 		memset(e, 0, sizeof(*e));
-		e->pfx = f.pfx;
+		e->pfx = f->pfx;
 		e->vnet = vnet;
-		e->dst.dst_set = f.set;
-		if (f.route >= 0) {
-			const struct zt_route_in *rt = &in->routes[f.route];
+		e->dst.dst_set = f->set;
+		if (f->route >= 0) {
+			const struct zt_route_in *rt = &in->routes[f->route];
 
 			e->dst.route_id = rt->route_id;
 			e->dst.tunnel_id = rt->tunnel_id;
@@ -417,18 +453,23 @@ static int compile_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
 			vnets[j++] = vnets[i];
 	n_vnets = j; /* distinct: rule prefixes are placed once per vnet */
 
-	c->dsts = calloc(in->n_routes + n_rule_pfx * n_vnets + 1, sizeof(*c->dsts));
-	nodes = calloc(in->n_routes + n_rule_pfx + 1, sizeof(*nodes));
+	/* Every entry is written whole: no need to clear these first. */
+	c->dsts = malloc((in->n_routes + n_rule_pfx * n_vnets + 1) * sizeof(*c->dsts));
+	nodes = malloc((in->n_routes + n_rule_pfx + 1) * sizeof(*nodes));
 	if (!c->dsts || !nodes) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < n_vnets; i++) {
-		err = compile_vnet_dsts(in, c, sp, vnets[i], anydst_set, &anydst, nodes);
+		err = compile_vnet_dsts(in, c, sp, vnets[i], anydst_set, &anydst, nodes,
+					nodes + in->n_routes);
 		if (err)
 			goto out;
 	}
-	err = zt_sort(c->dsts, c->n_dsts, sizeof(*c->dsts), zt_dst_entry_cmp);
+	/* Each vnet's entries come in prefix order, vnet after vnet: with one
+	 * vnet that is the order of the tries already. */
+	if (n_vnets > 1)
+		err = zt_sort(c->dsts, c->n_dsts, sizeof(*c->dsts), zt_dst_entry_cmp);
 out:
 	free(nodes);
 	free(vnets);

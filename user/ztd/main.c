@@ -369,6 +369,11 @@ static int run(struct ztd *d)
 		ztd_dns_serve(d, p + 3 + nctl, ndns);
 		ztd_dns_tick(d);
 		ztd_nat_tick(d);
+		/* The last reload's deletions, once in-flight packets are done
+		 * with the old half; ztctl reload has its answer already. */
+		if (d->mirror.tail.pending && zt_apply_finish(&d->b.m, &d->mirror) < 0)
+			pr_warn("deleting the entries the previous policy used: the route "
+				"tries are read back at the next reload\n");
 		if (d->settling && !(d->settling = zt_apply_settle(&d->b.m, &d->mirror,
 								     ZTD_SETTLE_BATCH)) &&
 		    d->mirror.settle_written)
@@ -512,8 +517,10 @@ int main(int argc, char **argv)
 	}
 	/* A reload of a million routes frees and allocates the same hundreds
 	 * of megabytes again: keep them in the heap instead of giving them
-	 * back and having the kernel clear fresh pages every time. */
-	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	 * back and having the kernel clear fresh pages every time. Blocks
+	 * are never mmap()ed (glibc caps M_MMAP_THRESHOLD at 32 MB, and the
+	 * file, route and destination arrays of 1M routes are larger). */
+	mallopt(M_MMAP_MAX, 0);
 	mallopt(M_TRIM_THRESHOLD, 1024 << 20);
 	d.cfg_cache = zt_cfg_cache_new();
 	if (!d.cfg_cache) {
@@ -545,6 +552,7 @@ int main(int argc, char **argv)
 	ztd_ctl_close(&d);
 	if (d.netlog)
 		fclose(d.netlog);
+	zt_apply_finish(&d.b.m, &d.mirror);
 	zt_bpf_close(&d.b);
 	zt_mirror_free(&d.mirror);
 	zt_cfg_cache_free(d.cfg_cache);
