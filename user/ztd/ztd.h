@@ -17,6 +17,7 @@
 /* Entries zt_apply_settle looks at per turn of the event loop (~3 us per
  * write: a turn stays in the tens of milliseconds). */
 #define ZTD_SETTLE_BATCH 4096
+#define ZTD_WARM_BATCH   (1u << 20) /* heap bytes touched per turn (~256 faults) */
 #define ZTD_DNS_TCP_MAX  64    /* DNS TCP clients at once; more are closed */
 #define ZTD_DNS_PENDING  1024  /* forwarded queries waiting for upstream */
 
@@ -47,7 +48,8 @@ struct ztd {
 	__s64 mono_to_real_ns;
 	__u32 generation;
 	struct zt_mirror mirror;  /* what the route tries hold */
-	bool settling;            /* zt_apply_settle has work left */
+	bool settling;            /* zt_apply_settle or heap_warm has work left */
+	char **warm; size_t n_warm, warm_want; /* heap_warm's blocks, its goal */
 	time_t started;
 	__u32 reloads, reloads_refused;
 	/* control socket */
