@@ -8,7 +8,7 @@
 
 /* Bumped whenever a struct, enum value or map size below changes, so a
  * daemon refuses to adopt pinned maps of an incompatible build. */
-#define ZT_ABI_VERSION 3
+#define ZT_ABI_VERSION 4
 
 /* ---- sizes (DESIGN §7) ------------------------------------------------- */
 #define ZT_MAX_ROUTES   (1u << 20) /* per family */
@@ -91,6 +91,7 @@ enum zt_counter {
 	ZT_C_NAT_TC        = 11, /* translated and redirected at tc */
 	ZT_C_NAT_REPLY     = 12, /* reply translated back to the client */
 	ZT_C_NAT_TTL       = 13, /* TTL/hop limit expiring: left to the stack */
+	ZT_C_NAT_ICMP      = 14, /* ICMP error about a DIRECT flow translated back */
 	ZT_C_MAX
 };
 

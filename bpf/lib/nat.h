@@ -37,6 +37,7 @@ struct zt_nat_scratch {
 	struct zt_nat fwd, rv;
 	struct zt_flow_key fk, rk;
 	struct zt_pkt fp;
+	struct zt_pkt in;  /* the packet an ICMP error quotes */
 	__u8 real[16];
 };
 
@@ -499,6 +500,293 @@ static __noinline int zt_nat_flow_ok(struct zt_nat_scratch *s, const struct zt_p
 	return f->verdict == ZT_V_DIRECT && (f->flags & ZT_FLOW_F_NAT);
 }
 
+/* ---- ICMP errors about a translated flow ------------------------------------
+ *
+ * A router or the server on the private side answers a translated packet
+ * with an ICMP error (port unreachable, fragmentation needed, packet too
+ * big, time exceeded) addressed to the SNAT address and quoting the packet
+ * as it left this node. Found by the quoted tuple's REV entry, it goes to
+ * the client with every address and port as the client sent them: outer
+ * source the destination the client used, outer destination the client;
+ * the quoted packet's source the client and port, its destination the
+ * client's destination. Checksums: the outer IPv4 header, the quoted IPv4
+ * header, the quoted L4 checksum when the quote holds it, and the ICMP
+ * checksum over all of that (and ICMPv6's pseudo header). */
+
+static __always_inline int zt_addr_eq(const __u8 *a, const __u8 *b)
+{
+	__u64 x0, x1, y0, y1;
+
+	__builtin_memcpy(&x0, a, 8);
+	__builtin_memcpy(&x1, a + 8, 8);
+	__builtin_memcpy(&y0, b, 8);
+	__builtin_memcpy(&y1, b + 8, 8);
+	return x0 == y0 && x1 == y1;
+}
+
+static __always_inline int zt_icmp_is_err(const struct zt_pkt *p)
+{
+	if (p->proto == IPPROTO_ICMP)
+		return p->icmp_type == 3 || p->icmp_type == 11 || p->icmp_type == 12;
+	return p->proto == IPPROTO_ICMPV6 && p->icmp_type >= 1 && p->icmp_type <= 4;
+}
+
+/* The quoted packet's headers and tuple into q (l3off/l4off from c->data):
+ * an IPv4 header without options that is not a later fragment, or an IPv6
+ * header straight followed by TCP, UDP or an echo request, with at least
+ * the first 8 bytes of that. Returns 0, or -1 for anything else. */
+static __always_inline int zt_inner_parse(struct zt_ctx *c, const struct zt_pkt *p,
+					  struct zt_pkt *q)
+{
+	__u32 off;
+	__u8 *l3, *l4;
+
+	__builtin_memset(q, 0, sizeof(*q));
+	if (p->l4off > ZT_NAT_MAX_L4)
+		return -1;
+	off = zt_bound(p->l4off + ZT_ICMP_HLEN, 0x1ff);
+	l3 = c->data + off;
+	q->family = p->family;
+	if (p->family == ZT_AF_INET) {
+		struct iphdr *ip = (void *)l3;
+
+		if ((void *)(ip + 1) > c->data_end || ip->version != 4 || ip->ihl != 5 ||
+		    (ip->frag_off & bpf_htons(0x1fff)))
+			return -1;
+		q->proto = ip->protocol;
+		__builtin_memcpy(q->src, &ip->saddr, 4);
+		__builtin_memcpy(q->dst, &ip->daddr, 4);
+		l4 = l3 + sizeof(*ip);
+	} else {
+		struct ipv6hdr *ip6 = (void *)l3;
+
+		if ((void *)(ip6 + 1) > c->data_end || ip6->version != 6)
+			return -1;
+		q->proto = ip6->nexthdr;
+		__builtin_memcpy(q->src, &ip6->saddr, 16);
+		__builtin_memcpy(q->dst, &ip6->daddr, 16);
+		l4 = l3 + sizeof(*ip6);
+	}
+	if (l4 + 8 > (__u8 *)c->data_end)
+		return -1;
+	q->l3off = (__u16)off;
+	q->l4off = (__u16)(l4 - (__u8 *)c->data);
+	switch (q->proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		q->pclass = q->proto == IPPROTO_TCP ? ZT_PC_TCP : ZT_PC_UDP;
+		__builtin_memcpy(&q->sport, l4, 2);
+		__builtin_memcpy(&q->dport, l4 + 2, 2);
+		return 0;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (q->proto != p->proto || l4[0] != (q->proto == IPPROTO_ICMP ? 8 : 128))
+			return -1;
+		q->pclass = ZT_PC_ICMP;
+		q->icmp_type = l4[0];
+		__builtin_memcpy(&q->sport, l4 + 4, 2);
+		return 0;
+	}
+	return -1;
+}
+
+/* The REV entry's key for the quoted packet (it left with the SNAT tuple:
+ * the reply it would get is the quote reversed). */
+static __always_inline void zt_inner_rev_key(const struct zt_ctx *c, const struct zt_pkt *q,
+					     struct zt_flow_key *k)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->ifindex = c->ifindex;
+	k->family = q->family;
+	k->proto = q->proto;
+	if (q->pclass == ZT_PC_ICMP) {
+		k->sport = q->sport;
+	} else {
+		k->sport = q->dport;
+		k->dport = q->sport;
+	}
+	__builtin_memcpy(k->src, q->dst, 16);
+	__builtin_memcpy(k->dst, q->src, 16);
+}
+
+/* Rewrites the error for the client (n: the REV entry). XDP fixes every
+ * checksum here; tc fixes the quoted ones here and gets in *d_l3 (outer
+ * IPv4 header), *d_icmp (ICMP checksum, payload part) and *d_ph (ICMPv6
+ * pseudo header part) what its helpers must add. Returns 0 or -1. */
+static __always_inline int zt_icmp_err_write(struct zt_ctx *c, const struct zt_pkt *p,
+					     const struct zt_pkt *q, const struct zt_nat *n,
+					     int xdp, __u32 *d_l3, __u32 *d_icmp, __u32 *d_ph)
+{
+	void *end = c->data_end;
+	__u8 *l3, *l4, *il3, *il4;
+	__be16 nsport, ndport;
+	__u32 d_oaddr, d_iaddr, d_iport, d = 0;
+	__u16 old, *f;
+
+	if (p->l3off > 64 || p->l4off > ZT_NAT_MAX_L4 || q->l3off > ZT_NAT_MAX_L4 + 8 ||
+	    q->l4off > ZT_NAT_MAX_L4 + 48)
+		return -1;
+	l3 = c->data + zt_bound(p->l3off, 0x7f);
+	l4 = c->data + zt_bound(p->l4off, 0x1ff);
+	il3 = c->data + zt_bound(q->l3off, 0x1ff);
+	il4 = c->data + zt_bound(q->l4off, 0x1ff);
+	if (l4 + ZT_ICMP_HLEN > (__u8 *)end || il4 + 8 > (__u8 *)end)
+		return -1;
+	if (q->pclass == ZT_PC_ICMP) {
+		nsport = n->sport; /* the client's echo identifier */
+		ndport = q->dport;
+	} else {
+		nsport = n->dport; /* the client's port */
+		ndport = n->sport; /* the port the client sent to */
+	}
+	d_oaddr = zt_csum_daddr(0, p->family, p->src, n->src);
+	d_oaddr = zt_csum_daddr(d_oaddr, p->family, p->dst, n->dst);
+	d_iaddr = zt_csum_daddr(0, q->family, q->src, n->dst);
+	d_iaddr = zt_csum_daddr(d_iaddr, q->family, q->dst, n->src);
+	d_iport = zt_csum_d16(0, q->sport, nsport);
+	d_iport = zt_csum_d16(d_iport, q->dport, ndport);
+
+	/* The quoted packet: addresses, its IPv4 header checksum. */
+	if (q->family == ZT_AF_INET) {
+		struct iphdr *ip = (void *)il3;
+
+		if ((void *)(ip + 1) > end)
+			return -1;
+		__builtin_memcpy(&ip->saddr, n->dst, 4);
+		__builtin_memcpy(&ip->daddr, n->src, 4);
+		old = ip->check;
+		zt_csum_apply(&ip->check, d_iaddr);
+		d = zt_csum_d16(d, old, ip->check);
+	} else {
+		struct ipv6hdr *ip6 = (void *)il3;
+
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		__builtin_memcpy(&ip6->saddr, n->dst, 16);
+		__builtin_memcpy(&ip6->daddr, n->src, 16);
+	}
+	d = zt_csum_add(d, zt_csum_add(d_iaddr, d_iport));
+	/* Its ports (or echo identifier) and, when quoted, its checksum. */
+	if (q->pclass == ZT_PC_ICMP) {
+		__builtin_memcpy(il4 + 4, &nsport, 2);
+		f = (__u16 *)(il4 + 2);
+	} else {
+		__builtin_memcpy(il4, &nsport, 2);
+		__builtin_memcpy(il4 + 2, &ndport, 2);
+		f = (__u16 *)(il4 + (q->pclass == ZT_PC_TCP ? 16 : 6));
+	}
+	if ((__u8 *)(f + 1) <= (__u8 *)end &&
+	    !(q->pclass == ZT_PC_UDP && q->family == ZT_AF_INET && !*f)) {
+		old = *f;
+		zt_csum_apply(f, q->proto == IPPROTO_ICMP ? d_iport : zt_csum_add(d_iaddr, d_iport));
+		if (q->pclass == ZT_PC_UDP && !*f)
+			*f = 0xffff;
+		d = zt_csum_d16(d, old, *f);
+	}
+
+	/* The outer header. */
+	if (p->family == ZT_AF_INET) {
+		struct iphdr *ip = (void *)l3;
+		__u16 ow, nw;
+
+		if ((void *)(ip + 1) > end)
+			return -1;
+		__builtin_memcpy(&ow, &ip->ttl, 2);
+		ip->ttl--;
+		__builtin_memcpy(&nw, &ip->ttl, 2);
+		__builtin_memcpy(&ip->saddr, n->src, 4);
+		__builtin_memcpy(&ip->daddr, n->dst, 4);
+		*d_l3 = zt_csum_add(d_oaddr, zt_csum_d16(0, ow, nw));
+		*d_ph = 0;
+		if (xdp)
+			zt_csum_apply(&ip->check, *d_l3);
+	} else {
+		struct ipv6hdr *ip6 = (void *)l3;
+
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		ip6->hop_limit--;
+		__builtin_memcpy(&ip6->saddr, n->src, 16);
+		__builtin_memcpy(&ip6->daddr, n->dst, 16);
+		*d_l3 = 0;
+		*d_ph = d_oaddr;
+	}
+	*d_icmp = d;
+	if (xdp)
+		zt_csum_apply((__u16 *)(l4 + 2), zt_csum_add(d, *d_ph));
+	return 0;
+}
+
+/* An ICMP error arriving on a private interface: about a translated flow,
+ * translated and sent to its client; anything else is left to the stack.
+ * Returns the hook's action. */
+static __always_inline int zt_nat_icmp_err(void *ctx, struct zt_ctx *c, struct zt_pkt *p,
+					   struct zt_nat_scratch *s, int xdp)
+{
+	struct zt_pkt *q = &s->in;
+	__u32 d_l3, d_icmp, d_ph;
+	struct zt_nat *n;
+	int rc;
+
+	if (zt_inner_parse(c, p, q))
+		return zt_nat_act(xdp, 1);
+	zt_inner_rev_key(c, q, &s->rk);
+	n = bpf_map_lookup_elem(&zt_nat, &s->rk);
+	/* Ours only when it comes to the SNAT address the quote left with. */
+	if (!n || n->dir != ZT_NAT_REV || !zt_addr_eq(p->dst, q->src))
+		return zt_nat_act(xdp, 1);
+	if (!zt_nat_flow_ok(s, q, n)) {
+		zt_stat(ZT_V_DROP, ZT_R_NAT_GONE, c->len);
+		return zt_nat_act(xdp, 0);
+	}
+	if (p->ttl <= 1) {
+		zt_count(ZT_C_NAT_TTL);
+		return zt_nat_act(xdp, 1);
+	}
+	s->rv = *n;
+	rc = zt_fib(ctx, p->family, c->ifindex, s->rv.src, s->rv.dst, &s->fib);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
+		zt_stat(ZT_V_DROP, ZT_R_NO_PATH, c->len);
+		return zt_nat_act(xdp, 0);
+	}
+	if (xdp) {
+		struct zt_iface *oi = zt_iface(s->fib.ifindex);
+		struct ethhdr *eth = c->data;
+
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS || !oi || !(oi->flags & ZT_IF_F_XDP) ||
+		    p->l3off != ZT_ETH_HLEN || (void *)(eth + 1) > c->data_end)
+			return XDP_PASS; /* tc finishes it */
+		if (zt_icmp_err_write(c, p, q, &s->rv, 1, &d_l3, &d_icmp, &d_ph))
+			goto bad;
+		eth = c->data;
+		if ((void *)(eth + 1) > c->data_end)
+			goto bad;
+		__builtin_memcpy(eth->h_dest, s->fib.dmac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, s->fib.smac, ETH_ALEN);
+		zt_count(ZT_C_NAT_ICMP);
+		return (int)bpf_redirect(s->fib.ifindex, 0);
+	}
+	{
+		__u32 icmp_csum = p->l4off + 2, l3csum = p->l3off + 10;
+
+		if (zt_icmp_err_write(c, p, q, &s->rv, 0, &d_l3, &d_icmp, &d_ph))
+			goto bad;
+		if (p->family == ZT_AF_INET &&
+		    bpf_l3_csum_replace(ctx, l3csum, 0, d_l3, 0))
+			goto bad;
+		if (bpf_l4_csum_replace(ctx, icmp_csum, 0, d_icmp, 0))
+			goto bad;
+		if (p->family == ZT_AF_INET6 &&
+		    bpf_l4_csum_replace(ctx, icmp_csum, 0, d_ph, BPF_F_PSEUDO_HDR))
+			goto bad;
+	}
+	zt_count(ZT_C_NAT_ICMP);
+	return (int)bpf_redirect_neigh(s->fib.ifindex, 0, 0, 0);
+bad:
+	zt_stat(ZT_V_DROP, ZT_R_NAT_PROTO, c->len);
+	return zt_nat_act(xdp, 0);
+}
+
 /* A packet arriving on a private interface: a reply of a DIRECT flow is
  * translated back and sent to its client; anything else is this node's
  * own traffic and goes to the stack. Returns the hook's action. */
@@ -513,7 +801,7 @@ static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
 		return zt_nat_act(xdp, 1);
 	if (zt_parse(c, &p) || p.frag != ZT_FRAG_NONE || !p.l4off)
 		return zt_nat_act(xdp, 1);
-	if (p.pclass == ZT_PC_ICMP && !zt_icmp_echo(&p))
+	if (p.pclass == ZT_PC_ICMP && !zt_icmp_echo(&p) && !zt_icmp_is_err(&p))
 		return zt_nat_act(xdp, 1);
 	if (xdp) {
 		struct zt_iface *ii = zt_iface(c->ifindex);
@@ -521,6 +809,8 @@ static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
 		if (!ii || !(ii->flags & ZT_IF_F_XDP))
 			return XDP_PASS;
 	}
+	if (p.pclass == ZT_PC_ICMP && zt_icmp_is_err(&p))
+		return zt_nat_icmp_err(ctx, c, &p, s, xdp);
 	__builtin_memset(&s->rk, 0, sizeof(s->rk));
 	zt_flow_key(c, &p, &s->rk);
 	n = bpf_map_lookup_elem(&zt_nat, &s->rk);

@@ -8,15 +8,19 @@
 # that says which address it saw, curl, OpenSSH when installed), UDP (dig
 # through the NAT), ICMP echo, over IPv4 and IPv6, to IRIs and to a CIDR
 # route; first translated at tc, then (after a reload) at XDP with the veth
-# peers set up for it. Then revocation of an established flow, a refused
-# user, SNAT port exhaustion, and `ztctl maps dump nat`.
+# peers set up for it. ICMP errors about translated flows come back
+# translated: port unreachable from the server, and "fragmentation needed"
+# / "packet too big" from a router in the private network in front of a
+# 1280-byte link (the client learns the path MTU). Then revocation of an
+# established flow, a refused user, SNAT port exhaustion, and `ztctl maps
+# dump nat`.
 # Usage: direct.sh BUILD_DIR
 set -u
 O=$(cd "${1:-build}" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
 ID=zd$$
-CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv
+CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv FAR=$ID-far
 W=$(mktemp -d /tmp/zt-direct.XXXXXX)
 PIN=/sys/fs/bpf/$ID
 SOCK=$W/ztd.sock
@@ -32,7 +36,7 @@ cleanup() {
 	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-direct-keep
 	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null
 	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
-	netns_remove "$CLI" "$GW" "$PRIV"
+	netns_remove "$CLI" "$GW" "$PRIV" "$FAR"
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -42,7 +46,7 @@ for t in dig dnsmasq curl ethtool python3; do
 done
 
 # ---- topology ------------------------------------------------------------------
-for n in "$CLI" "$GW" "$PRIV"; do ip netns add "$n" || exit 1; ip -n "$n" link set lo up; done
+for n in "$CLI" "$GW" "$PRIV" "$FAR"; do ip netns add "$n" || exit 1; ip -n "$n" link set lo up; done
 ip -n "$CLI" link add cli0 type veth peer name gw0 netns "$GW"
 ip -n "$GW" link add priv0 type veth peer name srv0 netns "$PRIV"
 ip -n "$CLI" addr add 10.10.0.2/24 dev cli0
@@ -63,6 +67,25 @@ ip -n "$PRIV" addr add fd00:2::5/64 dev srv0 nodad
 ip -n "$PRIV" link set srv0 up
 # No route back to 10.10.0.0/24 or fd00:10::/64: replies reach only the
 # gateway's own addresses.
+# Behind the private network's host, a router here, a 1280-byte link to
+# hosts 10.3.0.2-3 / fd00:3::2-3: a full-size datagram with DF gets
+# "fragmentation needed" / "packet too big" from the router. No ICMP rate
+# limit: every error the suite causes is sent.
+ip -n "$PRIV" link add far0 mtu 1280 type veth peer name far1 mtu 1280 netns "$FAR"
+ip -n "$PRIV" addr add 10.3.0.1/24 dev far0
+ip -n "$PRIV" addr add fd00:3::1/64 dev far0 nodad
+ip -n "$PRIV" link set far0 up
+in_priv sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+	net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
+for a in 10.3.0.2/24 10.3.0.3/24; do ip -n "$FAR" addr add $a dev far1; done
+for a in fd00:3::2/64 fd00:3::3/64; do ip -n "$FAR" addr add $a dev far1 nodad; done
+ip -n "$FAR" link set far1 up
+ip -n "$FAR" route add default via 10.3.0.1
+ip -n "$FAR" -6 route add default via fd00:3::1
+ip -n "$GW" route add 10.3.0.0/24 via 10.2.0.5
+ip -n "$GW" -6 route add fd00:3::/64 via fd00:2::5
+ip -n "$CLI" route add 10.3.0.0/24 via 10.10.0.1
+ip -n "$CLI" -6 route add fd00:3::/64 via fd00:10::1
 
 # ---- servers in the private network ----------------------------------------------
 printf '%s\n' "10.2.0.5 ssh.dc.local web.dc.local" "fd00:2::5 ssh.dc.local web.dc.local" \
@@ -115,6 +138,8 @@ routes:
   cidr:
     - {network: 10.2.0.0/24, tunnel: dc}
     - {network: 'fd00:2::/64', tunnel: dc}
+    - {network: 10.3.0.0/24, tunnel: dc}
+    - {network: 'fd00:3::/64', tunnel: dc}
 devices:
   - {ip: 10.10.0.2, email: admin@example.com}
   - {ip: 'fd00:10::2', email: admin@example.com}
@@ -191,6 +216,23 @@ direct_checks() { # direct_checks MODE (tc|xdp)
 	fi
 	check "[$m] the packets were translated at $m (counter nat_$m grew)" \
 		test "$(counter_of nat_$m)" -gt "$n0"
+	# ICMP errors about translated flows, translated back to the client.
+	local h i0
+	h=$([ "$m" = tc ] && echo 2 || echo 3) # a host per pass: the client caches a PMTU
+	i0=$(counter_of nat_icmp)
+	out=$(in_cli python3 "$PEER" udp "$IRI4" 5 2>&1)
+	check "[$m] UDP to a closed port behind the IRI: the port unreachable reaches the client's socket ($out)" \
+		test "$out" = refused
+	out=$(in_cli python3 "$PEER" udp "$IRI6" 5 2>&1)
+	check "[$m] ... and over IPv6 ($out)" test "$out" = refused
+	out=$(in_cli python3 "$PEER" pmtu 10.3.0.$h 9 1400 2>&1)
+	check "[$m] fragmentation needed from a private router: the client learns path MTU 1280 ($out)" \
+		test "$out" = 1280
+	out=$(in_cli python3 "$PEER" pmtu fd00:3::$h 9 1400 2>&1)
+	check "[$m] packet too big over IPv6: the client learns path MTU 1280 ($out)" \
+		test "$out" = 1280
+	check "[$m] the errors went through the NAT (counter nat_icmp grew by 4 or more)" \
+		test "$(counter_of nat_icmp)" -ge $((i0 + 4))
 }
 
 direct_checks tc

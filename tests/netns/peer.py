@@ -9,6 +9,14 @@
                         "before=N after=M" (echoes before and after FILE
                         appeared), and "cut=S" (seconds from FILE to the
                         first echo that did not come) when one did not
+  udp HOST PORT         a UDP datagram on a connected socket: prints
+                        "refused" when an ICMP port unreachable came back
+                        (the kernel matched its quote to the socket),
+                        "answered" or "timeout"
+  pmtu HOST PORT SIZE   UDP datagrams of SIZE bytes with DF for up to 3 s;
+                        prints the path MTU the kernel then has for HOST
+                        (lower than the route's once a "fragmentation
+                        needed" / "packet too big" matched the socket)
 Every wait is bounded; nothing here runs longer than about 10 s.
 """
 import os
@@ -94,6 +102,52 @@ def revoke(host, port, trigger):
     print(f"before={before} after={after}")
 
 
+def udp_socket(host, port):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(1)
+    s.connect((host, port))
+    return s
+
+
+def udp(host, port):
+    with udp_socket(host, port) as s:
+        for _ in range(3):
+            try:
+                s.send(b"ping")
+                s.recv(64)
+                print("answered")
+                return
+            except ConnectionRefusedError:
+                print("refused")
+                return
+            except socket.timeout:
+                pass
+        print("timeout")
+
+
+def pmtu(host, port, size):
+    with udp_socket(host, port) as s:
+        if s.family == socket.AF_INET:
+            s.setsockopt(socket.IPPROTO_IP, 10, 2)    # IP_MTU_DISCOVER: DO
+            opt = (socket.IPPROTO_IP, 14)             # IP_MTU
+        else:
+            s.setsockopt(socket.IPPROTO_IPV6, 23, 2)  # IPV6_MTU_DISCOVER: DO
+            opt = (socket.IPPROTO_IPV6, 24)           # IPV6_MTU
+        mtu = s.getsockopt(*opt)
+        end = time.time() + 3
+        while time.time() < end:
+            try:
+                s.send(b"x" * size)
+            except OSError:
+                pass  # EMSGSIZE: the kernel knows a smaller path MTU
+            time.sleep(0.2)
+            mtu = s.getsockopt(*opt)
+            if mtu < size:
+                break
+        print(mtu)
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "serve":
@@ -104,5 +158,9 @@ if __name__ == "__main__":
         hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == "revoke":
         revoke(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif cmd == "udp":
+        udp(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "pmtu":
+        pmtu(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
         sys.exit(f"unknown command {cmd}")
