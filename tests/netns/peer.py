@@ -13,6 +13,11 @@
                         "refused" when an ICMP port unreachable came back
                         (the kernel matched its quote to the socket),
                         "answered" or "timeout"
+  udpcheck HOST PORT IF  as udp, and reads the port unreachable off IF
+                        (AF_PACKET): prints "ok" when its addresses are the
+                        ones the client used and every checksum in it is
+                        right (outer IPv4, ICMP/ICMPv6, quoted IPv4, quoted
+                        UDP), else what is wrong
   pmtu HOST PORT SIZE   UDP datagrams of SIZE bytes with DF for up to 3 s;
                         prints the path MTU the kernel then has for HOST
                         (lower than the route's once a "fragmentation
@@ -126,6 +131,72 @@ def udp(host, port):
         print("timeout")
 
 
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(int.from_bytes(b[i:i + 2], "big") for i in range(0, len(b), 2))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s  # 0xffff: the bytes hold a right checksum
+
+
+def udpcheck(host, port, ifname):
+    raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    raw.bind((ifname, 0))
+    raw.settimeout(0.5)
+    v6 = ":" in host
+    with udp_socket(host, port) as s:
+        me, myport = s.getsockname()[:2]
+        s.send(b"ping")
+        end = time.time() + 3
+        while time.time() < end:
+            try:
+                f = raw.recv(2048)
+            except socket.timeout:
+                continue
+            if v6:
+                if f[12:14] != b"\x86\xdd" or f[20] != 58 or f[54] != 1:
+                    continue
+                ip, icmp = f[14:54], f[54:54 + int.from_bytes(f[18:20], "big")]
+                inner, iu = icmp[8:48], icmp[48:]
+                src, dst = socket.inet_ntop(socket.AF_INET6, ip[8:24]), \
+                    socket.inet_ntop(socket.AF_INET6, ip[24:40])
+                isrc, idst = socket.inet_ntop(socket.AF_INET6, inner[8:24]), \
+                    socket.inet_ntop(socket.AF_INET6, inner[24:40])
+                ph = ip[8:40] + len(icmp).to_bytes(4, "big") + b"\0\0\0\x3a"
+                sums = {"icmpv6": csum(ph + icmp)}
+                ulen = int.from_bytes(iu[4:6], "big")
+                iph = inner[8:40] + ulen.to_bytes(4, "big") + b"\0\0\0\x11"
+            else:
+                if f[12:14] != b"\x08\x00" or f[23] != 1:
+                    continue
+                hl = (f[14] & 15) * 4
+                ip = f[14:14 + hl]
+                icmp = f[14 + hl:14 + int.from_bytes(f[16:18], "big")]
+                if icmp[0] != 3:
+                    continue
+                inner, iu = icmp[8:28], icmp[28:]
+                src, dst = socket.inet_ntoa(ip[12:16]), socket.inet_ntoa(ip[16:20])
+                isrc, idst = socket.inet_ntoa(inner[12:16]), socket.inet_ntoa(inner[16:20])
+                sums = {"ip": csum(ip), "icmp": csum(icmp), "quoted ip": csum(inner)}
+                ulen = int.from_bytes(iu[4:6], "big")
+                iph = inner[12:20] + b"\0\x11" + ulen.to_bytes(2, "big")
+            if len(iu) >= ulen:
+                sums["quoted udp"] = csum(iph + iu[:ulen])
+            bad = [k for k, v in sums.items() if v != 0xffff]
+            tup = (src, dst, isrc, idst, int.from_bytes(iu[0:2], "big"),
+                   int.from_bytes(iu[2:4], "big"))
+            want = (host, me, me, host, myport, port)
+            if tup != want:
+                print(f"addresses {tup}, expected {want}")
+            elif bad or "quoted udp" not in sums:
+                print("bad checksums: " + ", ".join(bad or ["udp not quoted"]))
+            else:
+                print("ok")
+            return
+        print("no port unreachable seen")
+
+
 def pmtu(host, port, size):
     with udp_socket(host, port) as s:
         if s.family == socket.AF_INET:
@@ -160,6 +231,8 @@ if __name__ == "__main__":
         revoke(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif cmd == "udp":
         udp(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "udpcheck":
+        udpcheck(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif cmd == "pmtu":
         pmtu(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
