@@ -338,24 +338,34 @@ struct zt_nat {
 };
 _Static_assert(sizeof(struct zt_nat) == 80, "zt_nat size");
 
+/* The key of the packet going the other way: addresses and ports swapped
+ * (ICMP echo keeps its identifier and has no port). */
+static inline void zt_flow_key_rev(struct zt_flow_key *k, __u32 ifindex, __u8 family,
+				   __u8 proto, const __u8 *src, const __u8 *dst, __be16 sport,
+				   __be16 dport)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->ifindex = ifindex;
+	k->family = family;
+	k->proto = proto;
+	if (proto == 1 || proto == 58) { /* ICMP echo: the identifier */
+		k->sport = sport;
+	} else {
+		k->sport = dport;
+		k->dport = sport;
+	}
+	__builtin_memcpy(k->src, dst, 16);
+	__builtin_memcpy(k->dst, src, 16);
+}
+
 /* The REV key of the translation whose FWD entry is fwd at key k: the
  * server's reply to the translated packet. Shared by the programs, ztd
  * (idle removal) and ztctl (maps dump nat). */
 static inline void zt_nat_rev_key(const struct zt_flow_key *k, const struct zt_nat *fwd,
 				  struct zt_flow_key *rk)
 {
-	__builtin_memset(rk, 0, sizeof(*rk));
-	rk->ifindex = fwd->ifindex;
-	rk->family = k->family;
-	rk->proto = k->proto;
-	if (k->proto == 1 || k->proto == 58) { /* ICMP echo: the identifier */
-		rk->sport = fwd->sport;
-	} else {
-		rk->sport = fwd->dport;
-		rk->dport = fwd->sport;
-	}
-	__builtin_memcpy(rk->src, fwd->dst, 16);
-	__builtin_memcpy(rk->dst, fwd->src, 16);
+	zt_flow_key_rev(rk, fwd->ifindex, k->family, k->proto, fwd->src, fwd->dst, fwd->sport,
+			fwd->dport);
 }
 
 enum zt_event_type {

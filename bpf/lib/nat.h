@@ -461,18 +461,8 @@ static __noinline int zt_nat_flow_ok(struct zt_nat_scratch *s, const struct zt_p
 	struct zt_flow *f;
 	__u32 zero = 0, h;
 
-	__builtin_memset(fk, 0, sizeof(*fk));
-	fk->ifindex = rv->ifindex;
-	fk->family = p->family;
-	fk->proto = p->proto;
-	if (p->pclass == ZT_PC_ICMP) {
-		fk->sport = rv->sport;
-	} else {
-		fk->sport = rv->dport;
-		fk->dport = rv->sport;
-	}
-	__builtin_memcpy(fk->src, rv->dst, 16);
-	__builtin_memcpy(fk->dst, rv->src, 16);
+	zt_flow_key_rev(fk, rv->ifindex, p->family, p->proto, rv->src, rv->dst, rv->sport,
+			rv->dport);
 	f = bpf_map_lookup_elem(&zt_flows, fk);
 	st = bpf_map_lookup_elem(&zt_state, &zero);
 	if (!f || !st)
@@ -588,25 +578,6 @@ static __always_inline int zt_inner_parse(struct zt_ctx *c, const struct zt_pkt 
 		return 0;
 	}
 	return -1;
-}
-
-/* The REV entry's key for the quoted packet (it left with the SNAT tuple:
- * the reply it would get is the quote reversed). */
-static __always_inline void zt_inner_rev_key(const struct zt_ctx *c, const struct zt_pkt *q,
-					     struct zt_flow_key *k)
-{
-	__builtin_memset(k, 0, sizeof(*k));
-	k->ifindex = c->ifindex;
-	k->family = q->family;
-	k->proto = q->proto;
-	if (q->pclass == ZT_PC_ICMP) {
-		k->sport = q->sport;
-	} else {
-		k->sport = q->dport;
-		k->dport = q->sport;
-	}
-	__builtin_memcpy(k->src, q->dst, 16);
-	__builtin_memcpy(k->dst, q->src, 16);
 }
 
 /* Rewrites the error for the client (n: the REV entry). XDP fixes every
@@ -730,7 +701,9 @@ static __always_inline int zt_nat_icmp_err(void *ctx, struct zt_ctx *c, struct z
 
 	if (zt_inner_parse(c, p, q))
 		return zt_nat_act(xdp, 1);
-	zt_inner_rev_key(c, q, &s->rk);
+	/* It left with the SNAT tuple: its REV entry is the quote reversed. */
+	zt_flow_key_rev(&s->rk, c->ifindex, q->family, q->proto, q->src, q->dst, q->sport,
+			q->dport);
 	n = bpf_map_lookup_elem(&zt_nat, &s->rk);
 	/* Ours only when it comes to the SNAT address the quote left with. */
 	if (!n || n->dir != ZT_NAT_REV || !zt_addr_eq(p->dst, q->src))
