@@ -131,6 +131,41 @@ static __always_inline int zt_icmp_echo(const struct zt_pkt *p)
 	       (p->proto == IPPROTO_ICMPV6 && (p->icmp_type == 128 || p->icmp_type == 129));
 }
 
+/* The IP header at l3 gets n's addresses and its TTL/hop limit minus one.
+ * *d_ttl: the TTL's share of the IPv4 header checksum change; XDP applies
+ * the whole change here (d_addr: the addresses' share). Returns 0, or -1
+ * when the header is not there. */
+static __always_inline int zt_ip_rewrite(__u8 *l3, void *end, __u8 family,
+					 const struct zt_nat *n, __u32 d_addr, __u32 *d_ttl,
+					 int xdp)
+{
+	*d_ttl = 0;
+	if (family == ZT_AF_INET) {
+		struct iphdr *ip = (void *)l3;
+		__u16 ow, nw;
+
+		if ((void *)(ip + 1) > end)
+			return -1;
+		__builtin_memcpy(&ow, &ip->ttl, 2);
+		ip->ttl--;
+		__builtin_memcpy(&nw, &ip->ttl, 2);
+		*d_ttl = zt_csum_d16(0, ow, nw);
+		__builtin_memcpy(&ip->saddr, n->src, 4);
+		__builtin_memcpy(&ip->daddr, n->dst, 4);
+		if (xdp)
+			zt_csum_apply(&ip->check, zt_csum_add(d_addr, *d_ttl));
+	} else {
+		struct ipv6hdr *ip6 = (void *)l3;
+
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		ip6->hop_limit--;
+		__builtin_memcpy(&ip6->saddr, n->src, 16);
+		__builtin_memcpy(&ip6->daddr, n->dst, 16);
+	}
+	return 0;
+}
+
 /* Writes n's addresses and ports into the packet, decrements the TTL, and
  * fills *w. XDP also fixes the checksums here; tc does it afterwards with
  * zt_rw_csum_skb. Returns 0, or -1 when a header is not where the parser
@@ -154,29 +189,8 @@ static __always_inline int zt_rw_write(struct zt_ctx *c, const struct zt_pkt *p,
 	w->d_port = zt_csum_d16(0, p->sport, n->sport);
 	w->d_port = zt_csum_d16(w->d_port, p->dport, n->dport);
 
-	if (p->family == ZT_AF_INET) {
-		struct iphdr *ip = (void *)l3;
-		__u16 ow, nw;
-
-		if ((void *)(ip + 1) > end)
-			return -1;
-		__builtin_memcpy(&ow, &ip->ttl, 2);
-		ip->ttl--;
-		__builtin_memcpy(&nw, &ip->ttl, 2);
-		w->d_ttl = zt_csum_d16(0, ow, nw);
-		__builtin_memcpy(&ip->saddr, n->src, 4);
-		__builtin_memcpy(&ip->daddr, n->dst, 4);
-		if (xdp)
-			zt_csum_apply(&ip->check, zt_csum_add(w->d_addr, w->d_ttl));
-	} else {
-		struct ipv6hdr *ip6 = (void *)l3;
-
-		if ((void *)(ip6 + 1) > end)
-			return -1;
-		ip6->hop_limit--;
-		__builtin_memcpy(&ip6->saddr, n->src, 16);
-		__builtin_memcpy(&ip6->daddr, n->dst, 16);
-	}
+	if (zt_ip_rewrite(l3, end, p->family, n, w->d_addr, &w->d_ttl, xdp))
+		return -1;
 
 	switch (p->proto) {
 	case IPPROTO_TCP:
@@ -656,29 +670,12 @@ static __always_inline int zt_icmp_err_write(struct zt_ctx *c, const struct zt_p
 	}
 
 	/* The outer header. */
+	if (zt_ip_rewrite(l3, end, p->family, n, d_oaddr, d_l3, xdp))
+		return -1;
 	if (p->family == ZT_AF_INET) {
-		struct iphdr *ip = (void *)l3;
-		__u16 ow, nw;
-
-		if ((void *)(ip + 1) > end)
-			return -1;
-		__builtin_memcpy(&ow, &ip->ttl, 2);
-		ip->ttl--;
-		__builtin_memcpy(&nw, &ip->ttl, 2);
-		__builtin_memcpy(&ip->saddr, n->src, 4);
-		__builtin_memcpy(&ip->daddr, n->dst, 4);
-		*d_l3 = zt_csum_add(d_oaddr, zt_csum_d16(0, ow, nw));
+		*d_l3 = zt_csum_add(d_oaddr, *d_l3);
 		*d_ph = 0;
-		if (xdp)
-			zt_csum_apply(&ip->check, *d_l3);
 	} else {
-		struct ipv6hdr *ip6 = (void *)l3;
-
-		if ((void *)(ip6 + 1) > end)
-			return -1;
-		ip6->hop_limit--;
-		__builtin_memcpy(&ip6->saddr, n->src, 16);
-		__builtin_memcpy(&ip6->daddr, n->dst, 16);
 		*d_l3 = 0;
 		*d_ph = d_oaddr;
 	}
