@@ -186,7 +186,8 @@ static void report_cfg_errors(const struct zt_cfg_errors *e)
  * touching ZTD_WARM_BATCH bytes per turn of the event loop (the free space
  * first, then new pages at the top) and giving it all back at the end; ztd
  * never trims its heap, so a one-route reload of a million routes does not
- * pay ~100k page faults. Returns true while work remains. */
+ * pay ~100k page faults. heap_warm returns true while work remains;
+ * heap_warm_drop gives back what was taken (a reload that comes first). */
 static void heap_warm_drop(struct ztd *d)
 {
 	size_t i;
