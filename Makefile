@@ -61,6 +61,7 @@ BPF_OBJS  := $(BPF_PROGS:%=$(O)/bpf/%.bpf.o)
 SKELS     := $(BPF_PROGS:%=$(O)/skel/%.skel.h)
 BENCH_BPF := $(O)/bpf/bench_xdp.bpf.o
 BENCH_SKEL := $(O)/skel/bench_xdp.skel.h
+PKTGEN_SKEL := $(O)/skel/pktgen.skel.h
 
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
@@ -69,6 +70,7 @@ LIBZT    := $(O)/libzt.a
 TEST_UNIT := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 TEST_BPF  := $(patsubst tests/bpf/%.c,$(O)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 BENCH_BIN := $(if $(wildcard bench/bench_dataplane.c),$(O)/bench/bench_dataplane)
+PKTGEN_BIN := $(if $(wildcard bench/pktgen.c),$(O)/bench/pktgen)
 TESTS     := $(TEST_UNIT) $(TEST_BPF)
 # libFuzzer harnesses: clang with ASan and UBSan, the parsers compiled in.
 FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude -Iuser/lib \
@@ -77,7 +79,7 @@ FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config
 BINS      := $(O)/ztd $(O)/ztctl
 
 .PHONY: all deps depcheck check test vmtest bench fuzz demo demo-clean clean help
-all: $(SKELS) $(LIBZT) $(BINS) $(TESTS) $(BENCH_BIN) $(FUZZ)
+all: $(SKELS) $(LIBZT) $(BINS) $(TESTS) $(BENCH_BIN) $(PKTGEN_BIN) $(FUZZ)
 
 help:
 	@echo "make            build BPF objects, skeletons, libraries, tests into $(O)/"
@@ -102,7 +104,7 @@ $(O)/bpf/%.bpf.o: bpf/%.bpf.c | depcheck
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
-$(O)/bpf/bench_xdp.bpf.o: bench/bench_xdp.bpf.c | depcheck
+$(O)/bpf/%.bpf.o: bench/%.bpf.c | depcheck
 	$(msg) BPF $@
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
@@ -138,6 +140,11 @@ $(O)/bench/bench_dataplane.o: $(BENCH_SKEL)
 $(O)/bench/bench_dataplane: $(O)/bench/bench_dataplane.o $(O)/tests/lib/pkt.o $(LIBZT)
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+
+$(O)/bench/pktgen.o: $(PKTGEN_SKEL)
+$(O)/bench/pktgen: $(O)/bench/pktgen.o
+	$(msg) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- fuzz harnesses ------------------------------------------------------------
 $(O)/fuzz/fuzz_dns: fuzz/fuzz_dns.c user/lib/dns.c user/lib/dns.h user/lib/buf.h | depcheck

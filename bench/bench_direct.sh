@@ -4,8 +4,8 @@
 # iperf3 TCP throughput client -> server through zt (an IRI, translated at
 # tc with the veths' offloads on, and at XDP with the veth peers set up as
 # gateway.xdp_redirect_veth requires), through nftables DNAT + masquerade,
-# and through plain routing with no NAT. The packet-rate comparison is not
-# here yet: see the README's limits for why live frames cannot drive it.
+# and through plain routing with no NAT; and the packet rate of the same
+# three, from bench/pktgen (live-frames BPF_PROG_RUN into cli0).
 # Not a test: prints figures and ratios. Usage: bench_direct.sh BUILD_DIR [--quick]
 set -u
 O=$(cd "${1:-build}" && pwd)
@@ -22,6 +22,9 @@ in_cli()  { nsenter --net=/run/netns/"$CLI" "$@"; }
 in_gw()   { nsenter --net=/run/netns/"$GW" "$@"; }
 in_priv() { nsenter --net=/run/netns/"$PRIV" "$@"; }
 
+# iperf3 is only needed here (installed like bench_dns.sh's extras).
+"$ROOT/tools/deps.sh" install-only iperf3 ||
+	{ echo "bench: installing iperf3 failed" >&2; exit 1; }
 for t in iperf3 nft ethtool dnsmasq dig; do
 	command -v $t >/dev/null || { echo "bench: $t is not installed (make deps)" >&2; exit 1; }
 done
@@ -126,6 +129,29 @@ nft_nat
 NFT_TCP=$(gbps "$IRI")
 nft_off
 
+# ---- packet rate -----------------------------------------------------------------
+# bench/pktgen sends 64-byte UDP frames (256 flows) out of cli0 with
+# live-frames BPF_PROG_RUN and counts them at an XDP sink on srv0; gw0 takes
+# redirected frames with GRO on (its NAPI), as a NIC would. All of it runs
+# on one CPU: the figure is what one core forwards end to end.
+in_gw ethtool -K gw0 gro on >/dev/null 2>&1
+GW_MAC=$(mac_of "$GW" gw0)
+pps() { # pps DST: frames per second delivered to srv0
+	"$O/bench/pktgen" --from "$CLI:cli0" --to-mac "$GW_MAC" --src 10.10.0.2 --dst "$1" \
+		--dport 9 --sink "$PRIV:srv0" --secs "$SECS" --flows 256 | awk '{ print $8 }'
+}
+PLAIN_PPS=$(pps 10.2.0.5)
+nft_nat
+NFT_PPS=$(pps "$IRI")
+nft_off
+start_ztd true
+ZTX_PPS=$(pps "$IRI")
+XDP_N=$(counter_of nat_xdp)
+stop_ztd
+start_ztd false
+ZT_PPS=$(pps "$IRI")
+stop_ztd
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 echo "DIRECT path vs nftables NAT and plain routing, kernel $(uname -r), $(nproc) CPUs"
 printf '%-48s %10s %10s %10s %8s %8s\n' case zt nftables plain zt/nft zt/plain
@@ -134,5 +160,12 @@ printf '%-48s %10s %10s %10s %8s %8s\n' "TCP Gbit/s (iperf3 ${SECS}s), offloads 
 	"$(ratio "$ZT_TCP" "$PLAIN_TCP")"
 printf '%-48s %10s %10s %10s %8s %8s\n' "TCP Gbit/s, peers GRO on/tx csum off, zt at XDP" \
 	"$ZTX_TCP" "-" "$PLAINX_TCP" "-" "$(ratio "$ZTX_TCP" "$PLAINX_TCP")"
-echo "(zt translated $TC_N packets at tc in the first TCP run; plain routing has no NAT" \
-     "and the server a route back)"
+kpps() { awk -v a="$1" 'BEGIN { printf "%.0f", a / 1000 }'; }
+printf '%-48s %10s %10s %10s %8s %8s\n' "64-byte UDP kpps, 256 flows, one core, zt at XDP" \
+	"$(kpps "$ZTX_PPS")" "$(kpps "$NFT_PPS")" "$(kpps "$PLAIN_PPS")" \
+	"$(ratio "$ZTX_PPS" "$NFT_PPS")" "$(ratio "$ZTX_PPS" "$PLAIN_PPS")"
+printf '%-48s %10s %10s %10s %8s %8s\n' "64-byte UDP kpps, 256 flows, one core, zt at tc" \
+	"$(kpps "$ZT_PPS")" "$(kpps "$NFT_PPS")" "$(kpps "$PLAIN_PPS")" \
+	"$(ratio "$ZT_PPS" "$NFT_PPS")" "$(ratio "$ZT_PPS" "$PLAIN_PPS")"
+echo "(zt translated $TC_N packets at tc in the first TCP run and $XDP_N at XDP in the" \
+     "XDP packet-rate run; plain routing has no NAT and the server a route back)"
