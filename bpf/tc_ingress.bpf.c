@@ -6,6 +6,9 @@
  *                    left is translated here) without counting it twice;
  *  zt_tc_ingress_l3: on L3 devices (WireGuard), where XDP cannot attach: the
  *                    whole classifier;
+ *  zt_tc_ingress_eth: the whole classifier on Ethernet devices that are
+ *                    better off without XDP (a veth whose peer XDP would
+ *                    cost its GSO, loader.c);
  *  zt_tc_private(_l3): on a local tunnel's private interface: the replies of
  *                    DIRECT flows that XDP left, translated back. */
 #include "lib/nat.h"
@@ -64,16 +67,27 @@ int zt_tc_ingress(struct __sk_buff *skb)
 	return zt_tc_act(skb, &c, &p, &d);
 }
 
-SEC("tc")
-int zt_tc_ingress_l3(struct __sk_buff *skb)
+static __always_inline int zt_tc_full(struct __sk_buff *skb, int l3)
 {
 	struct zt_decision d;
 	struct zt_pkt p;
 	struct zt_ctx c;
 
-	zt_ctx_from_skb(&c, skb, 1);
+	zt_ctx_from_skb(&c, skb, l3);
 	zt_tc_classify(&c, &d, &p);
 	return zt_tc_act(skb, &c, &p, &d);
+}
+
+SEC("tc")
+int zt_tc_ingress_l3(struct __sk_buff *skb)
+{
+	return zt_tc_full(skb, 1);
+}
+
+SEC("tc")
+int zt_tc_ingress_eth(struct __sk_buff *skb)
+{
+	return zt_tc_full(skb, 0);
 }
 
 SEC("tc")

@@ -95,6 +95,8 @@ in_priv dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$W/hosts" \
 	--pid-file="$W/dnsmasq.pid" >/dev/null 2>&1 &
 for p in 7 9; do in_priv python3 "$PEER" serve $p >/dev/null 2>&1 & done
 mkdir -p "$W/www" && echo "hello from the private network" > "$W/www/index.html"
+head -c 8M /dev/urandom > "$W/www/big" # bulk transfers: GSO and GRO packets through the NAT
+BIG_SUM=$(sha256sum < "$W/www/big")
 in_priv busybox httpd -p 80 -h "$W/www"
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 HAVE_SSH=0
@@ -160,7 +162,12 @@ saw() { # saw EXPECTED_ADDR LINE [LO HI]
 }
 
 check "ztd starts with a private interface" start_ztd
-check "priv0 has the private-side programs" sh -c "grep -q 'priv0: attached (xdp-native, private interface)' '$W/ztd.log'"
+check "gw0 and priv0 (veths) have the whole programs at tc, no XDP" sh -c \
+	"grep -q 'gw0: attached (tc)' '$W/ztd.log' && grep -q 'priv0: attached (tc, private interface)' '$W/ztd.log' &&
+	 ! ip -n $GW link show gw0 | grep -q xdp && ! ip -n $GW link show priv0 | grep -q xdp"
+check "... so their peers keep TCP segmentation offload (ethtool -k cli0, srv0)" sh -c \
+	"nsenter --net=/run/netns/$CLI ethtool -k cli0 | grep -q '^tcp-segmentation-offload: on' &&
+	 nsenter --net=/run/netns/$PRIV ethtool -k srv0 | grep -q '^tcp-segmentation-offload: on'"
 
 IRI4=$(a @10.10.0.1 ssh.dc.local A)
 IRI6=$(a @10.10.0.1 ssh.dc.local AAAA)
@@ -175,6 +182,19 @@ for _ in $(seq 50); do
 done
 check "ztd resolved the real addresses (maps dump iri)" sh -c \
 	"'$O/ztctl' --pin-root '$PIN' --socket '$SOCK' -j maps dump iri | grep -q '\"real_address\":\"10.2.0.5\"'"
+
+# bob's flow: the policy drops it (at tc, with XDP's verdict or the whole
+# classifier there).
+bob_connect() {
+	in_cli python3 - "$IRI4" <<'EOF' 2>&1
+import socket, sys
+s = socket.socket(); s.bind(("10.10.0.3", 0)); s.settimeout(2)
+try:
+    s.connect((sys.argv[1], 7)); print("connected")
+except OSError as e:
+    print("refused:", e)
+EOF
+}
 
 # ---- the same checks, translated at tc and then at XDP ---------------------------
 direct_checks() { # direct_checks MODE (tc|xdp)
@@ -194,6 +214,10 @@ direct_checks() { # direct_checks MODE (tc|xdp)
 		"nsenter --net=/run/netns/$CLI curl -s -m 3 http://$IRI4/ | grep -q 'hello from the private'"
 	check "[$m] curl through the IRI gets the page (IPv6)" sh -c \
 		"nsenter --net=/run/netns/$CLI curl -s -m 3 'http://[$IRI6]/' | grep -q 'hello from the private'"
+	check "[$m] an 8 MB download through the IRI arrives intact (IPv4)" sh -c \
+		"nsenter --net=/run/netns/$CLI curl -s -m 20 http://$IRI4/big | sha256sum | grep -qx '$BIG_SUM'"
+	check "[$m] ... and over IPv6" sh -c \
+		"nsenter --net=/run/netns/$CLI curl -s -m 20 'http://[$IRI6]/big' | sha256sum | grep -qx '$BIG_SUM'"
 	check "[$m] UDP: dig through the NAT to the private resolver" \
 		test "$(a @"$IRI4" web.dc.local A)" = 10.2.0.5
 	check "[$m] ICMP echo to the IRI (IPv4)" sh -c \
@@ -211,9 +235,20 @@ direct_checks() { # direct_checks MODE (tc|xdp)
 			-o LogLevel=ERROR "root@$IRI6" 'echo $SSH_CONNECTION' 2>&1)
 		check "[$m] OpenSSH over IPv6 ($out)" \
 			sh -c "case '$out' in 'fd00:2::1 '*' fd00:2::5 22') ;; *) exit 1;; esac"
+		out=$(in_cli ssh -i "$W/ssh/user" -o StrictHostKeyChecking=no \
+			-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5 \
+			-o LogLevel=ERROR "root@$IRI4" sha256sum < "$W/www/big" 2>&1)
+		check "[$m] an 8 MB upload over OpenSSH through the IRI arrives intact" \
+			test "$out" = "$BIG_SUM"
 	else
 		echo "skip - [$m] OpenSSH through the DIRECT path: no sshd here"
 	fi
+	local r0
+	r0=$(stat_of drop rule)
+	out=$(bob_connect)
+	check "[$m] bob's flow to the IRI is dropped by policy ($out)" \
+		sh -c "case '$out' in refused*) ;; *) exit 1;; esac"
+	check "[$m] ... and counted as a rule drop" test "$(stat_of drop rule)" -gt "$r0"
 	check "[$m] the packets were translated at $m (counter nat_$m grew)" \
 		test "$(counter_of nat_$m)" -gt "$n0"
 	# ICMP errors about translated flows, translated back to the client.
@@ -265,21 +300,14 @@ for x in "$CLI cli0" "$PRIV srv0"; do
 done
 write_config true 61000-65535 allow
 check "reload with xdp_redirect_veth: true" sh -c "'$O/ztctl' --pin-root '$PIN' --socket '$SOCK' reload >/dev/null"
+check "gw0 and priv0 now have XDP programs (native)" sh -c \
+	"grep -q 'gw0: attached (xdp-native)' '$W/ztd.log' &&
+	 grep -q 'priv0: attached (xdp-native, private interface)' '$W/ztd.log' &&
+	 ip -n $GW link show gw0 | grep -q xdp && ip -n $GW link show priv0 | grep -q xdp"
 sleep 0.3
 direct_checks xdp
 
 # ---- policy ----------------------------------------------------------------------
-out=$(in_cli python3 - "$IRI4" <<'EOF' 2>&1
-import socket, sys
-s = socket.socket(); s.bind(("10.10.0.3", 0)); s.settimeout(2)
-try:
-    s.connect((sys.argv[1], 7)); print("connected")
-except OSError as e:
-    print("refused:", e)
-EOF
-)
-check "bob's flow to the IRI is dropped by policy ($out)" sh -c "case '$out' in refused*) ;; *) exit 1;; esac"
-
 rm -f "$W/trigger"
 in_cli python3 "$PEER" revoke "$IRI4" 7 "$W/trigger" > "$W/revoke.out" 2>&1 &
 rp=$!

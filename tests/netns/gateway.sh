@@ -55,6 +55,7 @@ write_config() { # write_config FILE EXTRA_POLICY_YAML
 gateway:
   interface: ${IFACES:-gw0}
   default_action: block
+  xdp_redirect_veth: true # the classifier at XDP, as on a NIC (direct.sh runs both)
   log: {network: $W/network.jsonl}
 tunnels:
   - {name: dc-local, local: true}

@@ -36,6 +36,7 @@ const char *zt_attach_mode_name(enum zt_attach_mode m)
 	case ZT_ATTACH_NATIVE:  return "xdp-native";
 	case ZT_ATTACH_GENERIC: return "xdp-generic";
 	case ZT_ATTACH_TC_L3:   return "tc-l3";
+	case ZT_ATTACH_TC:      return "tc";
 	default:                return "auto";
 	}
 }
@@ -273,7 +274,30 @@ pin:
 	return 0;
 }
 
-static int attach_tc(struct zt_bpf *b, int ifindex, enum zt_role role, bool l3)
+static int detach_xdp(const char *pin_root, int ifindex)
+{
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	link_path(path, sizeof(path), pin_root, ifindex);
+	/* Unlinking the pin alone frees the link only after an RCU grace
+	 * period and a work item; BPF_LINK_DETACH takes the program off now. */
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		if (bpf_link_detach(fd) && errno != ENOLINK)
+			ret = -errno;
+		close(fd);
+	}
+	if (unlink(path) && errno != ENOENT && !ret)
+		ret = -errno;
+	return ret;
+}
+
+/* What the client-side tc program does: the whole classifier on an L3
+ * device or an Ethernet device without XDP, else act on XDP's verdicts. */
+enum tc_kind { TC_FULL_L3, TC_FULL_ETH, TC_AFTER_XDP };
+
+static int attach_tc(struct zt_bpf *b, int ifindex, enum zt_role role, enum tc_kind kind)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 			    .attach_point = BPF_TC_INGRESS);
@@ -282,11 +306,12 @@ static int attach_tc(struct zt_bpf *b, int ifindex, enum zt_role role, bool l3)
 	int err;
 
 	if (role == ZT_ROLE_PRIVATE)
-		o.prog_fd = bpf_program__fd(l3 ? b->tc->progs.zt_tc_private_l3
-					       : b->tc->progs.zt_tc_private);
+		o.prog_fd = bpf_program__fd(kind == TC_FULL_L3 ? b->tc->progs.zt_tc_private_l3
+							       : b->tc->progs.zt_tc_private);
 	else
-		o.prog_fd = bpf_program__fd(l3 ? b->tc->progs.zt_tc_ingress_l3
-					       : b->tc->progs.zt_tc_ingress);
+		o.prog_fd = bpf_program__fd(kind == TC_FULL_L3  ? b->tc->progs.zt_tc_ingress_l3
+					    : kind == TC_FULL_ETH ? b->tc->progs.zt_tc_ingress_eth
+								  : b->tc->progs.zt_tc_ingress);
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
 		pr_warn("creating clsact on ifindex %d: %s\n", ifindex, strerror(-err));
@@ -302,7 +327,8 @@ static int attach_tc(struct zt_bpf *b, int ifindex, enum zt_role role, bool l3)
 int zt_bpf_attach(struct zt_bpf *b, int ifindex, enum zt_role role, enum zt_attach_mode mode,
 		  enum zt_attach_mode *got)
 {
-	bool l3 = mode == ZT_ATTACH_TC_L3 || (mode == ZT_ATTACH_AUTO && !is_ethernet(ifindex));
+	bool l3 = mode == ZT_ATTACH_TC_L3 ||
+		  ((mode == ZT_ATTACH_AUTO || mode == ZT_ATTACH_TC) && !is_ethernet(ifindex));
 	enum zt_attach_mode dummy;
 	int err;
 
@@ -310,14 +336,24 @@ int zt_bpf_attach(struct zt_bpf *b, int ifindex, enum zt_role role, enum zt_atta
 		got = &dummy;
 	if (l3) {
 		*got = ZT_ATTACH_TC_L3;
-		return attach_tc(b, ifindex, role, true);
+		return attach_tc(b, ifindex, role, TC_FULL_L3);
 	}
-	/* tc first: it only acts on verdicts XDP cached (client) or on
-	 * translations (private), so it is harmless before XDP is there. */
-	err = attach_tc(b, ifindex, role, false);
+	/* The whole classifier at tc first, replacing whatever tc had: it is
+	 * right on its own, and right with XDP in front of it (a packet is
+	 * classified twice, never not at all). So no packet passes unclassified
+	 * while XDP comes or goes. */
+	err = attach_tc(b, ifindex, role, TC_FULL_ETH);
 	if (err)
 		return err;
-	return attach_xdp(b, ifindex, role, mode, got);
+	if (mode == ZT_ATTACH_TC) {
+		*got = ZT_ATTACH_TC;
+		return detach_xdp(b->pin_root, ifindex);
+	}
+	err = attach_xdp(b, ifindex, role, mode, got);
+	if (err)
+		return err;
+	/* XDP classifies now: tc only acts on its verdicts. */
+	return attach_tc(b, ifindex, role, TC_AFTER_XDP);
 }
 
 int zt_bpf_detach(const char *pin_root, int ifindex)
@@ -325,20 +361,8 @@ int zt_bpf_detach(const char *pin_root, int ifindex)
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 			    .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = ZT_TC_HANDLE, .priority = ZT_TC_PRIO);
-	char path[PATH_MAX];
-	int fd, err, ret = 0;
+	int err, ret = detach_xdp(pin_root, ifindex);
 
-	link_path(path, sizeof(path), pin_root, ifindex);
-	/* Unlinking the pin alone frees the link only after an RCU grace
-	 * period and a work item; BPF_LINK_DETACH takes the program off now. */
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		if (bpf_link_detach(fd) && errno != ENOLINK)
-			ret = -errno;
-		close(fd);
-	}
-	if (unlink(path) && errno != ENOENT && !ret)
-		ret = -errno;
 	err = bpf_tc_detach(&hook, &o);
 	if (err && err != -ENOENT && err != -EINVAL && err != -ENODEV && !ret)
 		ret = err;

@@ -30,6 +30,9 @@ enum zt_attach_mode {
 	ZT_ATTACH_NATIVE,
 	ZT_ATTACH_GENERIC,
 	ZT_ATTACH_TC_L3,     /* no XDP: the full classifier at tc ingress */
+	ZT_ATTACH_TC,        /* Ethernet, no XDP: the full classifier at tc
+			      * ingress (a veth, whose peer loses GSO while
+			      * an XDP program is attached) */
 };
 
 /* What an interface is to zt: where clients arrive (the classifier), or a

@@ -56,8 +56,8 @@ int ztd_relink(struct ztd *d)
 			continue;
 		}
 		d->ifindex[i] = idx[i];
-		err = zt_bpf_attach(&d->b, (int)idx[i], ztd_role(&d->cfg, i), ZT_ATTACH_AUTO,
-				    &d->mode[i]);
+		err = zt_bpf_attach(&d->b, (int)idx[i], ztd_role(&d->cfg, i),
+				    ztd_attach_mode(d, i), &d->mode[i]);
 		if (err) {
 			pr_warn("attaching to %s (ifindex %u) again: %s\n", d->cfg.ifaces[i],
 				idx[i], strerror(-err));

@@ -124,7 +124,8 @@ static bool has_ifindex(const __u32 *v, size_t n, __u32 x)
 }
 
 /* Attaches to the configured interfaces, skipping those in already[] in
- * the same role (this process attached them: nothing to replace). */
+ * the same role and with or without XDP as before (this process attached
+ * them: nothing to replace). */
 static int attach_all(struct ztd *d, const __u32 *already, const enum zt_role *already_role,
 		      size_t n_already)
 {
@@ -133,13 +134,15 @@ static int attach_all(struct ztd *d, const __u32 *already, const enum zt_role *a
 
 	for (i = 0; i < d->cfg.n_ifaces; i++) {
 		enum zt_role role = ztd_role(&d->cfg, i);
+		enum zt_attach_mode want;
 		bool done = false;
 
+		want = ztd_attach_mode(d, i);
 		for (j = 0; j < n_already; j++)
 			done |= already[j] == d->ifindex[i] && already_role[j] == role;
-		if (done)
+		if (done && (want == ZT_ATTACH_TC) == (d->mode[i] == ZT_ATTACH_TC))
 			continue;
-		err = zt_bpf_attach(&d->b, (int)d->ifindex[i], role, ZT_ATTACH_AUTO, &d->mode[i]);
+		err = zt_bpf_attach(&d->b, (int)d->ifindex[i], role, want, &d->mode[i]);
 		if (err) {
 			pr_warn("attaching to %s: %s\n", d->cfg.ifaces[i], strerror(-err));
 			break;

@@ -46,18 +46,26 @@ static void driver_of(const char *ifname, char *out, size_t n)
 	close(fd);
 }
 
-/* XDP may translate and redirect on this interface: native XDP (generic
- * XDP and tc see skbs, whose checksum offload state only tc's helpers
- * know), and for veth only when the operator says the peers are ready
- * (GRO or an XDP program on the peer, checksum offload off). */
-static bool xdp_capable(const struct ztd *d, size_t i)
+/* How to attach to configured interface i. A veth gets no XDP program
+ * unless the operator says its peer is ready for redirected frames
+ * (gateway.xdp_redirect_veth): while one is attached, the peer loses GSO
+ * and every TCP segment crosses the veth on its own (a fifth of the
+ * throughput), and a veth's XDP sees an skb that already exists, so it
+ * saves nothing over tc. The whole classifier runs at tc there instead. */
+enum zt_attach_mode ztd_attach_mode(const struct ztd *d, size_t i)
 {
 	char drv[32];
 
-	if (d->mode[i] != ZT_ATTACH_NATIVE)
-		return false;
 	driver_of(d->cfg.ifaces[i], drv, sizeof(drv));
-	return strcmp(drv, "veth") || d->cfg.xdp_redirect_veth;
+	return !strcmp(drv, "veth") && !d->cfg.xdp_redirect_veth ? ZT_ATTACH_TC : ZT_ATTACH_AUTO;
+}
+
+/* XDP may translate and redirect on this interface: native XDP only
+ * (generic XDP and tc see skbs, whose checksum offload state only tc's
+ * helpers know); a veth has it only with gateway.xdp_redirect_veth. */
+static bool xdp_capable(const struct ztd *d, size_t i)
+{
+	return d->mode[i] == ZT_ATTACH_NATIVE;
 }
 
 /* This node's first IPv4 and first global IPv6 address on ifname. */

@@ -95,6 +95,7 @@ void ztd_ctl_close(struct ztd *d);
  * every attach; the tick repeats it, addresses change), idle translations
  * removed by the tick; a warning when forwarding is off. */
 void ztd_nat_sync(struct ztd *d);
+enum zt_attach_mode ztd_attach_mode(const struct ztd *d, size_t i);
 void ztd_nat_tick(struct ztd *d);
 void ztd_nat_check_forwarding(const struct ztd *d);
 
