@@ -8,7 +8,7 @@
 
 /* Bumped whenever a struct, enum value or map size below changes, so a
  * daemon refuses to adopt pinned maps of an incompatible build. */
-#define ZT_ABI_VERSION 4
+#define ZT_ABI_VERSION 5
 
 /* ---- sizes (DESIGN §7) ------------------------------------------------- */
 #define ZT_MAX_ROUTES   (1u << 20) /* per family */
@@ -335,8 +335,12 @@ struct zt_nat {
 	__u64  bytes;
 	__u64  created_ns;  /* bpf_ktime_get_coarse_ns() */
 	__u64  last_seen_ns;
+	__u64  fib_ns;      /* when dmac/smac came from the FIB (0: not yet) */
+	__u8   dmac[6];     /* the next hop out of ifindex, and ifindex's own MAC */
+	__u8   smac[6];
+	__u32  pad3;
 };
-_Static_assert(sizeof(struct zt_nat) == 80, "zt_nat size");
+_Static_assert(sizeof(struct zt_nat) == 104, "zt_nat size");
 
 /* The key of the packet going the other way: addresses and ports swapped
  * (ICMP echo keeps its identifier and has no port). */

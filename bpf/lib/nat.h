@@ -25,6 +25,7 @@
 
 #define ZT_NAT_TRIES  8    /* ports tried before NAT_FULL */
 #define ZT_NAT_MAX_L4 256  /* headers beyond this are not translated */
+#define ZT_NAT_FIB_NS 1000000000ULL /* a translation's FIB answer is reused this long */
 
 #define ZT_TCP_FIN 0x01
 #define ZT_TCP_RST 0x04
@@ -269,6 +270,33 @@ static __always_inline int zt_fib(void *ctx, __u8 family, __u32 ifindex, const _
 	return (int)bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 }
 
+/* The route of a translation's packet. Its entry n keeps the FIB's answer
+ * (the next hop's MAC out of n->ifindex) for ZT_NAT_FIB_NS, so packets of
+ * an established flow skip the lookup: it was about a quarter of the XDP
+ * path's cost, more with policy-routing rules to walk. A route or
+ * neighbour change reaches established translations within that time.
+ * n is NULL for a flow not translated yet. */
+static __always_inline int zt_nat_route(void *ctx, struct zt_nat *n, __u64 now, __u8 family,
+					__u32 ifindex, const __u8 *src, const __u8 *dst,
+					struct bpf_fib_lookup *fib)
+{
+	int rc;
+
+	if (n && n->fib_ns && now - n->fib_ns < ZT_NAT_FIB_NS) {
+		fib->ifindex = n->ifindex;
+		__builtin_memcpy(fib->dmac, n->dmac, ETH_ALEN);
+		__builtin_memcpy(fib->smac, n->smac, ETH_ALEN);
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
+	rc = zt_fib(ctx, family, ifindex, src, dst, fib);
+	if (n && rc == BPF_FIB_LKUP_RET_SUCCESS && fib->ifindex == n->ifindex) {
+		__builtin_memcpy(n->dmac, fib->dmac, ETH_ALEN);
+		__builtin_memcpy(n->smac, fib->smac, ETH_ALEN);
+		n->fib_ns = now;
+	}
+	return rc;
+}
+
 /* Translates the packet to n's tuple and sends it out of fib->ifindex.
  * XDP: only with a resolved neighbour (else -1: leave it to tc). */
 static __always_inline int zt_nat_send(void *ctx, struct zt_ctx *c, const struct zt_pkt *p,
@@ -320,11 +348,12 @@ static __always_inline void zt_nat_seen(struct zt_nat *n, const struct zt_ctx *c
 }
 
 /* Allocates the translation of a new DIRECT flow leaving through the
- * private interface oif: the REV entry with a free port, then FWD. Returns
- * 0 with *fwd filled, or ZT_R_NAT_FULL. */
+ * private interface oif (s->fib, the FIB's answer when fib_ok): the REV
+ * entry with a free port, then FWD. Returns 0 with *fwd filled, or
+ * ZT_R_NAT_FULL. */
 static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct zt_pkt *p,
 					const __u8 *real, __u32 oif, const struct zt_iface *oi,
-					__u64 now)
+					__u64 now, int fib_ok)
 {
 	const struct zt_flow_key *fk = &s->fk;
 	struct zt_flow_key *rk = &s->rk;
@@ -344,6 +373,11 @@ static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct z
 	__builtin_memcpy(fwd->dst, real, 16);
 	fwd->dport = icmp ? 0 : p->dport;
 	fwd->created_ns = fwd->last_seen_ns = now;
+	if (fib_ok) { /* zt_nat_route's cache, from the first packet on */
+		__builtin_memcpy(fwd->dmac, s->fib.dmac, ETH_ALEN);
+		__builtin_memcpy(fwd->smac, s->fib.smac, ETH_ALEN);
+		fwd->fib_ns = now;
+	}
 
 	__builtin_memset(rv, 0, sizeof(*rv));
 	rv->dir = ZT_NAT_REV;
@@ -430,7 +464,8 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 		}
 		__builtin_memcpy(s->real, iv->real, 16);
 	}
-	rc = zt_fib(ctx, p->family, c->ifindex, p->src, s->real, &s->fib);
+	now = bpf_ktime_get_coarse_ns();
+	rc = zt_nat_route(ctx, n, now, p->family, c->ifindex, p->src, s->real, &s->fib);
 	oi = zt_iface(s->fib.ifindex);
 	if ((rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) || !oi ||
 	    !(oi->flags & ZT_IF_F_PRIVATE)) {
@@ -440,12 +475,12 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 	/* XDP hands over before touching anything: tc counts it once. */
 	if (xdp && (rc != BPF_FIB_LKUP_RET_SUCCESS || !(oi->flags & ZT_IF_F_XDP)))
 		return XDP_PASS;
-	now = bpf_ktime_get_coarse_ns();
 	if (n) {
 		zt_nat_seen(n, c, p, now);
 		s->fwd = *n;
 	} else {
-		reason = zt_nat_alloc(s, p, s->real, s->fib.ifindex, oi, now);
+		reason = zt_nat_alloc(s, p, s->real, s->fib.ifindex, oi, now,
+				      rc == BPF_FIB_LKUP_RET_SUCCESS);
 		if (reason)
 			goto drop;
 	}
@@ -713,8 +748,9 @@ static __always_inline int zt_nat_icmp_err(void *ctx, struct zt_ctx *c, struct z
 		zt_count(ZT_C_NAT_TTL);
 		return zt_nat_act(xdp, 1);
 	}
+	rc = zt_nat_route(ctx, n, bpf_ktime_get_coarse_ns(), p->family, c->ifindex, n->src,
+			  n->dst, &s->fib);
 	s->rv = *n;
-	rc = zt_fib(ctx, p->family, c->ifindex, s->rv.src, s->rv.dst, &s->fib);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
 		zt_stat(ZT_V_DROP, ZT_R_NO_PATH, c->len);
 		return zt_nat_act(xdp, 0);
@@ -765,6 +801,7 @@ static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
 	struct zt_nat_scratch *s = zt_scratch();
 	struct zt_pkt p = {};
 	struct zt_nat *n;
+	__u64 now;
 	int rc;
 
 	if (!s)
@@ -794,8 +831,9 @@ static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
 		zt_count(ZT_C_NAT_TTL);
 		return zt_nat_act(xdp, 1);
 	}
+	now = bpf_ktime_get_coarse_ns();
+	rc = zt_nat_route(ctx, n, now, p.family, c->ifindex, n->src, n->dst, &s->fib);
 	s->rv = *n;
-	rc = zt_fib(ctx, p.family, c->ifindex, s->rv.src, s->rv.dst, &s->fib);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
 		zt_stat(ZT_V_DROP, ZT_R_NO_PATH, c->len);
 		return zt_nat_act(xdp, 0);
@@ -807,7 +845,7 @@ static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
 			return XDP_PASS;
 	}
 	/* Before the rewrite: tc's checksum helpers move the packet. */
-	zt_nat_seen(n, c, &p, bpf_ktime_get_coarse_ns());
+	zt_nat_seen(n, c, &p, now);
 	rc = zt_nat_send(ctx, c, &p, &s->rv, &s->fib, xdp);
 	if (rc == -1)
 		return XDP_PASS;

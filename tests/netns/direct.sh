@@ -307,6 +307,19 @@ check "gw0 and priv0 now have XDP programs (native)" sh -c \
 sleep 0.3
 direct_checks xdp
 
+# XDP reuses a translation's FIB answer (the next hop's MAC) for up to 1 s:
+# the server moving to a new MAC must reach an established flow after that.
+# The same UDP flow (dig from one source port) before and after.
+q() { in_cli dig +short +time=1 +tries=1 -b "10.10.0.2#40053" @"$IRI4" web.dc.local A | head -1; }
+check "[xdp] a UDP flow from a fixed port gets answers" sh -c \
+	"test '$(q)' = 10.2.0.5 && test '$(q)' = 10.2.0.5"
+ip -n "$PRIV" link set srv0 address 02:00:00:00:02:05
+ip -n "$GW" neigh replace 10.2.0.5 lladdr 02:00:00:00:02:05 dev priv0
+ip -n "$GW" neigh replace fd00:2::5 lladdr 02:00:00:00:02:05 dev priv0
+sleep 1.2
+check "[xdp] ... and still gets them, from the server's new MAC, 1.2 s after it moved" \
+	test "$(q)" = 10.2.0.5
+
 # ---- policy ----------------------------------------------------------------------
 rm -f "$W/trigger"
 in_cli python3 "$PEER" revoke "$IRI4" 7 "$W/trigger" > "$W/revoke.out" 2>&1 &
