@@ -138,12 +138,17 @@ check "the wildcard does not cover its own domain (forwarded)" \
 	grep -q '"name":"internal.local","type":"A","action":"forward"' "$W/dns.jsonl"
 check "another type for a routed name: NOERROR with no records (NODATA)" \
 	bash -c "nsenter --net=/run/netns/$CLI dig +time=2 @10.10.0.1 ssh.internal.local MX | grep -q 'status: NOERROR.*' && nsenter --net=/run/netns/$CLI dig +time=2 @10.10.0.1 ssh.internal.local MX | grep -q 'ANSWER: 0'"
+check "... with an SOA for internal.local whose TTL and MINIMUM are dns.ttl (RFC 2308 negative caching)" \
+	bash -c "nsenter --net=/run/netns/$CLI dig +noall +authority @10.10.0.1 ssh.internal.local MX |
+		awk '\$1 == \"internal.local.\" && \$2 == 45 && \$4 == \"SOA\" && \$NF == 45 { ok = 1 } END { exit !ok }'"
 check "over IPv6 transport too" test "$(a @fd00:10::1 ssh.internal.local A)" = "$SSH4"
 check "over TCP too" test "$(a +tcp @10.10.0.1 ssh.internal.local A)" = "$SSH4"
 
 # ---- policy --------------------------------------------------------------------
 OUT=$(q -b 10.10.0.3 @10.10.0.1 secret.internal.local A)
 check "a DNS policy block is NXDOMAIN" grep -q 'status: NXDOMAIN' <<<"$OUT"
+check "... with an SOA for internal.local in the authority section" \
+	grep -q '^internal\.local\.[[:space:]]*45[[:space:]]*IN[[:space:]]*SOA' <<<"$OUT"
 check "with EDE 15 (Blocked) naming the policy" \
 	grep -q "EDE: 15 (Blocked): (blocked by DNS policy 'Hide secret from bob')" <<<"$OUT"
 check "the same name for another user is answered" \

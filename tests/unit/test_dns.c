@@ -289,6 +289,30 @@ static void replies(void)
 	T_EQ(u16_at(out + qend + 15), ZT_DNS_EDE_BLOCKED);
 	T_ASSERT(!memcmp(out + qend + 17, "Hide it", 7), "EDE text");
 
+	/* A negative answer's SOA (RFC 2308): owned by the question's parent
+	 * (a pointer past "Ssh"), MNAME the same, RNAME hostmaster there, TTL
+	 * and MINIMUM the negative TTL; before the OPT. */
+	r.soa = true;
+	r.soa_ttl = 45;
+	len = zt_dns_write_reply(&q, &r, out, 512);
+	T_EQ(u16_at(out + 8), 1);                          /* NSCOUNT */
+	T_EQ(len, qend + 47 + 11 + 4 + 2 + 7);
+	T_EQ(u16_at(out + qend), 0xc000 | (ZT_DNS_HDR + 4)); /* internal.local */
+	T_EQ(u16_at(out + qend + 2), ZT_DNS_T_SOA);
+	T_EQ(u16_at(out + qend + 4), ZT_DNS_C_IN);
+	T_EQ(u16_at(out + qend + 8), 45);                  /* TTL */
+	T_EQ(u16_at(out + qend + 10), 35);                 /* RDLENGTH */
+	T_EQ(u16_at(out + qend + 12), 0xc000 | (ZT_DNS_HDR + 4));
+	T_ASSERT(!memcmp(out + qend + 14, "\x0ahostmaster", 11), "RNAME's first label");
+	T_EQ(u16_at(out + qend + 25), 0xc000 | (ZT_DNS_HDR + 4));
+	T_EQ(u16_at(out + qend + 45), 45);                 /* MINIMUM */
+	T_EQ(u16_at(out + qend + 47 + 11), ZT_DNS_OPT_EDE); /* then the OPT, EDE kept */
+	/* Too little room for it: the answer goes without the SOA. */
+	len = zt_dns_write_reply(&q, &r, out, (size_t)(qend + 11 + 4 + 2 + 7 + 10));
+	T_EQ(len, qend + 11 + 4 + 2 + 7);
+	T_EQ(u16_at(out + 8), 0);
+	T_ASSERT(!(u16_at(out + 2) & 0x0200), "no TC for a left-out SOA");
+
 	/* 40 AAAA answers do not fit 512: TC, no answers, question kept. */
 	for (i = 0; i < 40; i++)
 		rr[i] = (struct zt_dns_rr){ .type = ZT_DNS_T_AAAA, .ttl = 5, .rdlen = 16 };

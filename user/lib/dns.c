@@ -224,8 +224,32 @@ static void put_opt(struct zt_buf *b, const struct zt_dns_query *q, int rcode, i
 	zt_buf_put_bytes(b, ede_text, tlen);
 }
 
+/* The SOA of a negative answer: owned by the question's parent (its name
+ * after the first label, compressed against the question), MNAME that
+ * name, RNAME hostmaster at it; zt's answers are synthesized, so serial
+ * and timers are nominal and MINIMUM is the negative TTL. */
+static void put_soa(struct zt_buf *b, const struct zt_dns_query *q, __u32 ttl)
+{
+	__u16 parent = (__u16)(ZT_DNS_HDR + (q->qname[0] ? 1 + q->qname[0] : 0));
+
+	zt_buf_put_u16(b, 0xc000 | parent);
+	zt_buf_put_u16(b, ZT_DNS_T_SOA);
+	zt_buf_put_u16(b, ZT_DNS_C_IN);
+	zt_buf_put_u32(b, ttl);
+	zt_buf_put_u16(b, 2 + 1 + 10 + 2 + 5 * 4);
+	zt_buf_put_u16(b, 0xc000 | parent);
+	zt_buf_put_u8(b, 10);
+	zt_buf_put_bytes(b, "hostmaster", 10);
+	zt_buf_put_u16(b, 0xc000 | parent);
+	zt_buf_put_u32(b, 1);     /* serial */
+	zt_buf_put_u32(b, 3600);  /* refresh */
+	zt_buf_put_u32(b, 600);   /* retry */
+	zt_buf_put_u32(b, 86400); /* expire */
+	zt_buf_put_u32(b, ttl);   /* minimum: the negative TTL */
+}
+
 static size_t write_reply(const struct zt_dns_query *q, const struct zt_dns_reply *r,
-			  bool tc, __u8 *out, size_t max, int *err)
+			  bool tc, bool soa, __u8 *out, size_t max, int *err)
 {
 	struct zt_buf b;
 	int rcode = r->rcode;
@@ -245,7 +269,7 @@ static size_t write_reply(const struct zt_dns_query *q, const struct zt_dns_repl
 	zt_buf_put_u16(&b, flags);
 	zt_buf_put_u16(&b, q->qname_len ? 1 : 0);
 	zt_buf_put_u16(&b, (__u16)n_an);
-	zt_buf_put_u16(&b, 0);
+	zt_buf_put_u16(&b, soa ? 1 : 0);
 	zt_buf_put_u16(&b, q->edns ? 1 : 0);
 	if (q->qname_len) {
 		zt_buf_put_bytes(&b, q->qname, q->qname_len);
@@ -262,6 +286,8 @@ static size_t write_reply(const struct zt_dns_query *q, const struct zt_dns_repl
 		zt_buf_put_u16(&b, rr->rdlen);
 		zt_buf_put_bytes(&b, rr->rdata, rr->rdlen > 16 ? 16 : rr->rdlen);
 	}
+	if (soa)
+		put_soa(&b, q, r->soa_ttl);
 	if (q->edns)
 		put_opt(&b, q, rcode, r->ede, r->ede_text);
 	*err = b.err;
@@ -274,11 +300,15 @@ int zt_dns_write_reply(const struct zt_dns_query *q, const struct zt_dns_reply *
 	int err;
 	size_t n;
 
+	bool soa = r->soa && q->qname_len;
+
 	if (r->n_an && !q->qname_len)
 		return -EINVAL;
-	n = write_reply(q, r, false, out, max, &err);
+	n = write_reply(q, r, false, soa, out, max, &err);
+	if (err && soa) /* a negative answer stays right without its SOA */
+		n = write_reply(q, r, false, false, out, max, &err);
 	if (err)
-		n = write_reply(q, r, true, out, max, &err);
+		n = write_reply(q, r, true, false, out, max, &err);
 	return err ? err : (int)n;
 }
 

@@ -79,12 +79,18 @@ struct zt_dns_reply {
 	size_t n_an;
 	int   ede;                 /* -1: none; else an RFC 8914 info code */
 	const char *ede_text;      /* may be NULL */
+	bool  soa;                 /* a negative answer (NXDOMAIN, NODATA): an SOA
+				    * for the name's parent in the authority
+				    * section, soa_ttl its TTL and MINIMUM, so
+				    * resolvers cache the answer that long
+				    * (RFC 2308) */
+	__u32 soa_ttl;
 };
 
 /* Writes the reply to q (question echoed when q parsed, i.e. qname_len;
  * OPT when the query had one) into out, at most max bytes (use
  * zt_dns_udp_limit, or ZT_DNS_TCP_MAX over TCP). Answers that do not fit
- * are left out and TC is set. Returns the length, or -EMSGSIZE when not
+ * are left out and TC is set; an SOA that does not fit is left out. Returns the length, or -EMSGSIZE when not
  * even the header and question fit. */
 int zt_dns_write_reply(const struct zt_dns_query *q, const struct zt_dns_reply *r,
 		       __u8 *out, size_t max);

@@ -732,6 +732,11 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 		break;
 	}
 	}
+	/* Negative answers of zt's own (a policy block, a routed name without
+	 * records of the type) carry an SOA, so resolvers cache them as long
+	 * as positive ones. */
+	r.soa = r.rcode == ZT_DNS_NXDOMAIN || (r.rcode == ZT_DNS_NOERROR && !r.n_an);
+	r.soa_ttl = d->cfg.dns_ttl;
 reply:
 	n = zt_dns_write_reply(&q, &r, out, limit);
 	if (n < 0) {
