@@ -10,6 +10,7 @@ set -u
 O=$(cd "${1:-build}" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
+PEER="$ROOT/tests/netns/peer.py"
 ID=ztd$$
 CLI=$ID-cli GW=$ID-gw UP=$ID-up
 W=$(mktemp -d /tmp/zt-dns.XXXXXX)
@@ -59,7 +60,7 @@ in_up dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$W/hosts" \
 	--listen-address=10.3.0.53 --bind-interfaces --user=root --edns-packet-max=4096 \
 	--pid-file="$W/dnsmasq.pid" >/dev/null 2>&1 &
 
-write_config() { # write_config FILE [POOL4]
+write_config() { # write_config FILE [POOL4] [ORIGIN_RESOLVER]
 	cat > "$1" <<YAML
 gateway:
   interface: gw0
@@ -68,7 +69,7 @@ gateway:
   state_dir: $W/state
   log: {network: $W/network.jsonl, dns: $W/dns.jsonl}
 dns: {upstreams: [10.3.0.53:53], ttl: 45, upstream_timeout_ms: 1500,
-      origin_resolvers: [10.3.0.53]}
+      origin_resolvers: [${3:-10.3.0.53}]}
 initial_resolved_ips: {ipv4: ${2:-100.80.0.0/16}, ipv6: 'fd7a:5a7e::/64'}
 tunnels:
   - {name: vpc}
@@ -213,6 +214,40 @@ check "a flow to an IRI whose name does not resolve is dropped (reason resolve)"
 	flow_logged "$NONE4" 80 "Web in the DC" 1 drop resolve
 check "a flow to a resolved one is allowed on the DIRECT path" \
 	flow_logged "$WEB4" 80 "Web in the DC" 1 direct
+
+# ---- a fresh name's answer waits for its real address --------------------------------
+# A resolver that takes 0.4 s (slow.dc.local) or 1.6 s (slower.dc.local):
+# the answer leaves once the IRI's map entry has the real address, so the
+# client's first packet is not dropped as `resolve`; after 1 s it leaves
+# anyway.
+ip -n "$UP" addr add 10.3.0.54/24 dev dns0
+in_up python3 "$PEER" slowdns 10.3.0.54 20 &
+SLOWDNS=$!
+for _ in $(seq 30); do # up when it says NXDOMAIN
+	in_up dig +time=1 +tries=1 @10.3.0.54 ready.test 2>/dev/null | grep -q NXDOMAIN && break
+	sleep 0.1
+done
+write_config "$W/ztd.yaml" 100.80.0.0/16 10.3.0.54
+"$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" reload >/dev/null
+ms() { echo $(($(date +%s%N) / 1000000)); }
+t0=$(ms); SLOW4=$(a @10.10.0.1 slow.dc.local A); t1=$(ms)
+JSON=$("$O/ztctl" -j --pin-root "$PIN" maps dump iri)
+check "a fresh name on a local tunnel is answered once its real address is in the map ($SLOW4 after $((t1 - t0)) ms)" \
+	python3 -c "
+import json, sys
+d = json.loads(sys.argv[1])
+r = [x for x in d['iri'] if x['address'] == sys.argv[2]]
+assert r and r[0]['real_address'] == '10.3.0.81', r
+assert int(sys.argv[3]) >= 350, sys.argv[3]
+" "$JSON" "$SLOW4" "$((t1 - t0))"
+t0=$(ms); SLOWER4=$(a @10.10.0.1 slower.dc.local A); t1=$(ms)
+check "a resolver slower than 1 s: the IRI is answered anyway, after about 1 s ($SLOWER4 after $((t1 - t0)) ms)" \
+	sh -c "case '$SLOWER4' in 100.80.*) ;; *) exit 1;; esac; [ $((t1 - t0)) -ge 900 ] && [ $((t1 - t0)) -lt 1900 ]"
+check "the held answers are in the DNS log as answers" sh -c \
+	"grep -q '\"name\":\"slow.dc.local\",\"type\":\"A\",\"action\":\"answer\",\"rcode\":\"NOERROR\",\"answer\":\"$SLOW4\"' '$W/dns.jsonl'"
+kill "$SLOWDNS" 2>/dev/null; wait "$SLOWDNS" 2>/dev/null
+write_config "$W/ztd.yaml"
+"$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" reload >/dev/null
 
 # ---- bad input -------------------------------------------------------------------------
 # A flood of malformed queries (truncations, pointer loops, random bytes,

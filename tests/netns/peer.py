@@ -22,7 +22,12 @@
                         prints the path MTU the kernel then has for HOST
                         (lower than the route's once a "fragmentation
                         needed" / "packet too big" matched the socket)
-Every wait is bounded; nothing here runs longer than about 10 s.
+  slowdns ADDR SECS      a slow DNS server on ADDR:53 for SECS seconds: A
+                        for slow.dc.local (10.3.0.81) after 0.4 s and for
+                        slower.dc.local (10.3.0.82) after 1.6 s; NXDOMAIN
+                        for anything else at once
+Every wait is bounded; nothing here runs longer than about 10 s (slowdns:
+SECS).
 """
 import os
 import socket
@@ -219,6 +224,43 @@ def pmtu(host, port, size):
         print(mtu)
 
 
+SLOW_NAMES = {"slow.dc.local": (0.4, bytes([10, 3, 0, 81])),
+              "slower.dc.local": (1.6, bytes([10, 3, 0, 82]))}
+
+
+def slowdns(addr, secs):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, 53))
+    end = time.monotonic() + secs
+    due = []  # (when, reply, to)
+    while time.monotonic() < end:
+        wait = min([w for w, _, _ in due] + [end]) - time.monotonic()
+        s.settimeout(max(wait, 0.001))
+        try:
+            q, peer = s.recvfrom(2048)
+        except socket.timeout:
+            q = None
+        now = time.monotonic()
+        for item in [d for d in due if d[0] <= now]:
+            s.sendto(item[1], item[2])
+            due.remove(item)
+        if not q or len(q) < 12:
+            continue
+        i, labels = 12, []
+        while i < len(q) and q[i]:
+            labels.append(q[i + 1:i + 1 + q[i]].decode(errors="replace").lower())
+            i += 1 + q[i]
+        question = q[12:i + 5]
+        qtype = int.from_bytes(q[i + 1:i + 3], "big")
+        hit = SLOW_NAMES.get(".".join(labels))
+        if hit and qtype == 1:
+            reply = (q[:2] + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + question +
+                     b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + hit[1])
+            due.append((now + hit[0], reply, peer))
+        else:
+            s.sendto(q[:2] + b"\x81\x83\x00\x01\x00\x00\x00\x00\x00\x00" + question, peer)
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "serve":
@@ -235,5 +277,7 @@ if __name__ == "__main__":
         udpcheck(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif cmd == "pmtu":
         pmtu(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif cmd == "slowdns":
+        slowdns(sys.argv[2], float(sys.argv[3]))
     else:
         sys.exit(f"unknown command {cmd}")

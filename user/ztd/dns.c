@@ -6,7 +6,8 @@
  * blocks: sockets are non-blocking, TCP clients are buffered and dropped
  * when idle, so a bad or slow client never delays the others. Hostname
  * answers come from the IRI pool; a fresh IRI is in the kernel's iri map
- * before its answer leaves. */
+ * before its answer leaves, and on a local tunnel the answer also waits
+ * (up to HOLD_MS) for the name's real address to be there. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,7 @@
 #define RQ_MAX        256     /* resolutions in flight */
 #define RES_SCAN_MS   200     /* how often allocations are checked for it */
 #define RES_TIMEOUT_MS 2000
+#define HOLD_MS       1000    /* an IRI answer waits this long at most for its real address */
 #define RES_RETRY_MS  5000    /* after a timeout or SERVFAIL (the old address kept) */
 #define RES_NEG_MS    30000   /* after NXDOMAIN or no address */
 #define RES_TTL_MIN   5
@@ -63,6 +65,11 @@ struct pending {
 	int slot;                 /* TCP: the client's slot, -1: UDP */
 	__u32 tcp_gen;            /* and its generation (the slot may be reused) */
 	long device;
+	/* Not forwarded: an IRI answer held until ztd knows the name's real
+	 * address (hold()), for the allocation {q.name, vnet, q's family}. */
+	bool hold;
+	__u32 vnet;
+	long route;
 };
 
 /* One resolution of an IRI's name, to one resolver. */
@@ -429,7 +436,7 @@ static void resolve_start(struct ztd *d, size_t i)
 
 /* What a resolution gave: n addresses (addr the first) with ttl, or err
  * (-ENOENT: the name does not exist; -EAGAIN, -ETIMEDOUT: try again). */
-static void resolve_done(struct ztd *d, struct rq *q, int n, const __u8 *addr, __u32 ttl)
+static void resolve_record(struct ztd *d, struct rq *q, int n, const __u8 *addr, __u32 ttl)
 {
 	struct ztd_dns *s = d->dns;
 	long i = zt_iri_find(&s->pool, q->name, q->vnet, q->family);
@@ -473,6 +480,26 @@ static void resolve_done(struct ztd *d, struct rq *q, int n, const __u8 *addr, _
 			"resolve); retrying every %d s\n", a->name,
 			n == -ETIMEDOUT ? "no answer" : "the resolver failed", RES_RETRY_MS / 1000);
 	a->res_next_ms = zt_mono_ms() + RES_RETRY_MS; /* the old address stays meanwhile */
+}
+
+static void held_answer(struct ztd *d, struct pending *p);
+
+/* Records a resolution's outcome, then sends the answers held for it:
+ * the IRI's map entry has its real address (or never will soon). */
+static void resolve_done(struct ztd *d, struct rq *q, int n, const __u8 *addr, __u32 ttl)
+{
+	struct ztd_dns *s = d->dns;
+	size_t i;
+
+	resolve_record(d, q, n, addr, ttl);
+	for (i = 0; i < ZTD_DNS_PENDING && s->n_pending; i++) {
+		struct pending *p = &s->pend[i];
+
+		if (p->used && p->hold && p->vnet == q->vnet &&
+		    (p->q.qtype == ZT_DNS_T_A) == (q->family == ZT_AF_INET) &&
+		    !strcmp(p->q.name, q->name))
+			held_answer(d, p);
+	}
 }
 
 /* A resolver's answer, if it is one. Returns true when it was. */
@@ -605,8 +632,83 @@ static void deliver_pending(struct ztd *d, const struct pending *p, const __u8 *
 		d->dns->st.send_failed++;
 }
 
+/* A free pending entry (counted as used), or NULL when all are taken. */
+static struct pending *pending_new(struct ztd_dns *s)
+{
+	size_t i;
+
+	for (i = 0; i < ZTD_DNS_PENDING; i++)
+		if (!s->pend[i].used) {
+			s->n_pending++;
+			return &s->pend[i];
+		}
+	return NULL;
+}
+
+static void pending_free(struct ztd_dns *s, struct pending *p)
+{
+	p->used = false;
+	s->n_pending--;
+}
+
+/* The answer record for allocation a; its address as text into ans. */
+static void iri_rr(const struct ztd *d, const struct zt_iri *a, __u16 qtype,
+		   struct zt_dns_rr *rr, char *ans, size_t n)
+{
+	rr->type = qtype;
+	rr->ttl = d->cfg.dns_ttl;
+	rr->rdlen = a->family == ZT_AF_INET ? 4 : 16;
+	memcpy(rr->rdata, a->addr, 16);
+	inet_ntop(a->family == ZT_AF_INET ? AF_INET : AF_INET6, rr->rdata, ans, (socklen_t)n);
+}
+
+/* Holds the IRI answer to q while ztd resolves the name's real address
+ * (for a local tunnel): answered at once, the client's first packet would
+ * find no address in the map and be dropped as `resolve` (its TCP would
+ * retransmit a second later). Sent by resolve_done, or after HOLD_MS.
+ * Returns false when no entry is free (answer now). */
+static bool hold(struct ztd *d, const struct zt_dns_query *q, const struct src *from, int ufd,
+		 int slot, __u32 tcp_gen, long device, __u32 vnet, long route)
+{
+	struct pending *p = pending_new(d->dns);
+
+	if (!p)
+		return false;
+	*p = (struct pending){ .used = true, .hold = true, .q = *q, .from = *from, .ufd = ufd,
+			       .slot = slot, .tcp_gen = tcp_gen, .device = device,
+			       .vnet = vnet, .route = route,
+			       .deadline_ms = zt_mono_ms() + HOLD_MS };
+	return true;
+}
+
+static void held_answer(struct ztd *d, struct pending *p)
+{
+	struct ztd_dns *s = d->dns;
+	long i = zt_iri_find(&s->pool, p->q.name, p->vnet,
+			     p->q.qtype == ZT_DNS_T_A ? ZT_AF_INET : ZT_AF_INET6);
+	struct zt_dns_reply r = { .rcode = ZT_DNS_SERVFAIL, .ede = -1 };
+	__u8 out[ZT_DNS_UDP_MAX];
+	struct zt_dns_rr rr;
+	char ans[64] = "";
+	int len;
+
+	if (i >= 0) { /* else the allocation went meanwhile (a reload) */
+		iri_rr(d, &s->pool.a[i], p->q.qtype, &rr, ans, sizeof(ans));
+		r = (struct zt_dns_reply){ .rcode = ZT_DNS_NOERROR, .aa = true, .an = &rr,
+					   .n_an = 1, .ede = -1 };
+		s->st.answered++;
+	}
+	len = zt_dns_write_reply(&p->q, &r, out,
+				 p->slot >= 0 ? sizeof(out) : zt_dns_udp_limit(&p->q));
+	if (len > 0)
+		deliver_pending(d, p, out, (size_t)len);
+	dns_log(d, &p->q, &p->from, p->device, i >= 0 ? "answer" : "iri-gone", r.rcode, ans,
+		p->route, -1);
+	pending_free(s, p);
+}
+
 /* Answers (or forwards) one query. Returns the reply length in out, 0 for
- * no reply now (dropped, or forwarded). */
+ * no reply now (dropped, forwarded, or held). */
 static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int slot,
 		     const struct src *from, __u8 *out, size_t outsz)
 {
@@ -665,12 +767,8 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 		s->st.refused++;
 		break;
 	case ZT_DNSA_FORWARD: {
-		struct pending *p = NULL;
-		size_t i;
+		struct pending *p = pending_new(s);
 
-		for (i = 0; i < ZTD_DNS_PENDING && !p; i++)
-			if (!s->pend[i].used)
-				p = &s->pend[i];
 		if (!p) {
 			r.rcode = ZT_DNS_SERVFAIL;
 			action = "forward-busy";
@@ -679,10 +777,8 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 		*p = (struct pending){ .used = true, .q = q, .from = *from, .ufd = ufd,
 				       .slot = slot, .tcp_gen = tcp ? tcp->gen : 0,
 				       .device = device };
-		s->n_pending++;
 		if (forward(d, p)) {
-			p->used = false;
-			s->n_pending--;
+			pending_free(s, p);
 			r.rcode = ZT_DNS_SERVFAIL;
 			action = "forward-failed";
 			break;
@@ -721,13 +817,12 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 		}
 		if (fresh && on_local_tunnel(d, &s->pool.a[i]))
 			resolve_start(d, (size_t)i);
-		rr.type = q.qtype;
-		rr.ttl = d->cfg.dns_ttl;
-		rr.rdlen = fam == ZT_AF_INET ? 4 : 16;
-		memcpy(rr.rdata, s->pool.a[i].addr, 16);
+		if (!s->pool.a[i].real_ok && s->pool.a[i].res_inflight &&
+		    hold(d, &q, from, ufd, slot, tcp ? tcp->gen : 0, device, vnet, dd.route))
+			return 0;
+		iri_rr(d, &s->pool.a[i], q.qtype, &rr, ans, sizeof(ans));
 		r.an = &rr;
 		r.n_an = 1;
-		inet_ntop(fam == ZT_AF_INET ? AF_INET : AF_INET6, rr.rdata, ans, sizeof(ans));
 		s->st.answered++;
 		break;
 	}
@@ -820,7 +915,7 @@ static void upstream_answer(struct ztd *d, int fd, const __u8 *in, size_t n,
 		const struct zt_cfg_endpoint *u;
 		int len;
 
-		if (!p->used || n < 2 || (__u16)(in[0] << 8 | in[1]) != p->id)
+		if (!p->used || p->hold || n < 2 || (__u16)(in[0] << 8 | in[1]) != p->id)
 			continue;
 		u = &d->cfg.upstreams[p->up];
 		if (u->family != from->family || u->port != from->port ||
@@ -834,8 +929,7 @@ static void upstream_answer(struct ztd *d, int fd, const __u8 *in, size_t n,
 		}
 		deliver_pending(d, p, out, (size_t)len);
 		dns_log(d, &p->q, &p->from, p->device, "forward", out[3] & 0xf, NULL, -1, -1);
-		p->used = false;
-		s->n_pending--;
+		pending_free(s, p);
 		return;
 	}
 }
@@ -1227,6 +1321,10 @@ void ztd_dns_tick(struct ztd *d)
 
 		if (!p->used || p->deadline_ms > now)
 			continue;
+		if (p->hold) { /* no real address in time: the answer goes anyway */
+			held_answer(d, p);
+			continue;
+		}
 		/* One more try at the next upstream, then SERVFAIL. */
 		if (!p->retried && d->cfg.n_upstreams > 1) {
 			p->retried = true;
@@ -1240,8 +1338,7 @@ void ztd_dns_tick(struct ztd *d)
 			deliver_pending(d, p, out, (size_t)len);
 		dns_log(d, &p->q, &p->from, p->device, "forward-timeout", ZT_DNS_SERVFAIL, NULL,
 			-1, -1);
-		p->used = false;
-		s->n_pending--;
+		pending_free(s, p);
 	}
 	for (i = 0; i < ZTD_DNS_TCP_MAX; i++)
 		if (s->clients[i] && s->clients[i]->last_ms + TCP_IDLE_MS < now)

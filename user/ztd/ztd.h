@@ -19,7 +19,7 @@
 #define ZTD_SETTLE_BATCH 4096
 #define ZTD_WARM_BATCH   (1u << 20) /* heap bytes touched per turn (~256 faults) */
 #define ZTD_DNS_TCP_MAX  64    /* DNS TCP clients at once; more are closed */
-#define ZTD_DNS_PENDING  1024  /* forwarded queries waiting for upstream */
+#define ZTD_DNS_PENDING  1024  /* queries waiting for upstream, or held for a real address */
 
 struct ztd_dns;
 struct ztd_dns_stats {
