@@ -72,6 +72,9 @@ enum zt_reason {
 	ZT_R_NO_PATH     = 15, /* DROP: no route to the real address through a
 				* private interface (or forwarding disabled) */
 	ZT_R_NAT_GONE    = 16, /* DROP: a reply whose flow is no longer allowed */
+	ZT_R_TOO_BIG     = 17, /* DROP: DIRECT packet larger than the private
+				* side's MTU (DF or IPv6: answered with
+				* fragmentation needed / packet too big) */
 	ZT_R_MAX
 };
 
@@ -92,6 +95,7 @@ enum zt_counter {
 	ZT_C_NAT_REPLY     = 12, /* reply translated back to the client */
 	ZT_C_NAT_TTL       = 13, /* TTL/hop limit expiring: left to the stack */
 	ZT_C_NAT_ICMP      = 14, /* ICMP error about a DIRECT flow translated back */
+	ZT_C_NAT_TOO_BIG   = 15, /* fragmentation needed / packet too big sent to a client */
 	ZT_C_MAX
 };
 

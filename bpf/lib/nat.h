@@ -26,6 +26,9 @@
 #define ZT_NAT_TRIES  8    /* ports tried before NAT_FULL */
 #define ZT_NAT_MAX_L4 256  /* headers beyond this are not translated */
 #define ZT_NAT_FIB_NS 1000000000ULL /* a translation's FIB answer is reused this long */
+#define ZT_NAT_FIB_LEN 1280 /* ... by packets up to this long (they fit any link) */
+#define ZT_NAT_QUOTE  128  /* bytes of a too-big packet its ICMP error quotes */
+#define ZT_NAT_ERR_HDR 48  /* the largest IP + ICMP header of that error */
 
 #define ZT_TCP_FIN 0x01
 #define ZT_TCP_RST 0x04
@@ -35,6 +38,8 @@
  * has its own; a CPU runs one program at a time). */
 struct zt_nat_scratch {
 	struct bpf_fib_lookup fib;
+	__u8 err[ZT_NAT_ERR_HDR]; /* zt_nat_too_big: the error's IP and ICMP headers */
+	__u8 ph[40];              /* and the ICMPv6 pseudo header */
 	struct zt_nat fwd, rv;
 	struct zt_flow_key fk, rk;
 	struct zt_pkt fp;
@@ -253,13 +258,17 @@ static __always_inline struct zt_iface *zt_iface(__u32 ifindex)
 	return bpf_map_lookup_elem(&zt_ifaces, &ifindex);
 }
 
-/* bpf_fib_lookup for dst from src arriving on ifindex; BPF_FIB_LKUP_RET_*. */
+/* bpf_fib_lookup for dst from src arriving on ifindex; BPF_FIB_LKUP_RET_*.
+ * A packet of tot_len bytes larger than the route's MTU gets
+ * BPF_FIB_LKUP_RET_FRAG_NEEDED with the MTU in mtu_result (XDP; at tc a
+ * tot_len of 0 has the kernel check the skb, GSO packets passing). */
 static __always_inline int zt_fib(void *ctx, __u8 family, __u32 ifindex, const __u8 *src,
-				  const __u8 *dst, struct bpf_fib_lookup *fib)
+				  const __u8 *dst, __u16 tot_len, struct bpf_fib_lookup *fib)
 {
 	__builtin_memset(fib, 0, sizeof(*fib));
 	fib->family = family;
 	fib->ifindex = ifindex;
+	fib->tot_len = tot_len;
 	if (family == ZT_AF_INET) {
 		__builtin_memcpy(&fib->ipv4_src, src, 4);
 		__builtin_memcpy(&fib->ipv4_dst, dst, 4);
@@ -270,25 +279,27 @@ static __always_inline int zt_fib(void *ctx, __u8 family, __u32 ifindex, const _
 	return (int)bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 }
 
-/* The route of a translation's packet. Its entry n keeps the FIB's answer
- * (the next hop's MAC out of n->ifindex) for ZT_NAT_FIB_NS, so packets of
- * an established flow skip the lookup: it was about a quarter of the XDP
- * path's cost, more with policy-routing rules to walk. A route or
- * neighbour change reaches established translations within that time.
- * n is NULL for a flow not translated yet. */
+/* The route of a translation's packet, l3len bytes long. Its entry n keeps
+ * the FIB's answer (the next hop's MAC out of n->ifindex) for
+ * ZT_NAT_FIB_NS, so packets of an established flow skip the lookup: it was
+ * about a quarter of the XDP path's cost, more with policy-routing rules
+ * to walk. A route or neighbour change reaches established translations
+ * within that time. Packets longer than ZT_NAT_FIB_LEN always ask the FIB,
+ * which checks them against the route's MTU. n is NULL for a flow not
+ * translated yet. */
 static __always_inline int zt_nat_route(void *ctx, struct zt_nat *n, __u64 now, __u8 family,
 					__u32 ifindex, const __u8 *src, const __u8 *dst,
-					struct bpf_fib_lookup *fib)
+					__u32 l3len, int xdp, struct bpf_fib_lookup *fib)
 {
 	int rc;
 
-	if (n && n->fib_ns && now - n->fib_ns < ZT_NAT_FIB_NS) {
+	if (n && n->fib_ns && now - n->fib_ns < ZT_NAT_FIB_NS && l3len <= ZT_NAT_FIB_LEN) {
 		fib->ifindex = n->ifindex;
 		__builtin_memcpy(fib->dmac, n->dmac, ETH_ALEN);
 		__builtin_memcpy(fib->smac, n->smac, ETH_ALEN);
 		return BPF_FIB_LKUP_RET_SUCCESS;
 	}
-	rc = zt_fib(ctx, family, ifindex, src, dst, fib);
+	rc = zt_fib(ctx, family, ifindex, src, dst, xdp ? (__u16)l3len : 0, fib);
 	if (n && rc == BPF_FIB_LKUP_RET_SUCCESS && fib->ifindex == n->ifindex) {
 		__builtin_memcpy(n->dmac, fib->dmac, ETH_ALEN);
 		__builtin_memcpy(n->smac, fib->smac, ETH_ALEN);
@@ -345,6 +356,120 @@ static __always_inline void zt_nat_seen(struct zt_nat *n, const struct zt_ctx *c
 		if (fl + 1 <= (__u8 *)c->data_end && (*fl & (ZT_TCP_FIN | ZT_TCP_RST)))
 			n->flags |= ZT_NAT_F_FIN;
 	}
+}
+
+/* The IP packet's length, from its header (an XDP frame may be padded). */
+static __always_inline __u32 zt_l3_len(const struct zt_ctx *c, const struct zt_pkt *p)
+{
+	__u8 *l3 = c->data + zt_bound(p->l3off, 0xff);
+
+	if (l3 + 6 > (__u8 *)c->data_end)
+		return 0;
+	if (p->family == ZT_AF_INET)
+		return (__u32)l3[2] << 8 | l3[3];
+	return 40 + ((__u32)l3[4] << 8 | l3[5]);
+}
+
+/* A DIRECT packet larger than the MTU towards its server (s->fib says
+ * which) is dropped (TOO_BIG). With DF (IPv4), or over IPv6, it becomes
+ * what its client's path MTU discovery needs: fragmentation needed /
+ * packet too big with that MTU, from the address the client sent to,
+ * quoting the packet's first ZT_NAT_QUOTE bytes as the client sent them,
+ * back out of the interface it came in on. Returns the hook's action. */
+static __always_inline int zt_nat_too_big(void *ctx, struct zt_ctx *c, const struct zt_pkt *p,
+					  struct zt_nat_scratch *s, int xdp)
+{
+	__u32 off = zt_bound(p->l3off, 0xff), q, h, ip = p->family == ZT_AF_INET;
+	__u16 mtu = s->fib.mtu_result;
+	__u8 *l3 = c->data + off, *e = s->err, mac[12];
+	struct ethhdr *eth = c->data;
+	long rc;
+
+	if (l3 + ZT_NAT_QUOTE > (__u8 *)c->data_end || (ip && !(l3[6] & 0x40)))
+		goto drop; /* too short to quote (a tiny MTU), or may be fragmented */
+	if (xdp && off != ZT_ETH_HLEN)
+		return XDP_PASS; /* a VLAN tag: tc answers it */
+	if (off >= ZT_ETH_HLEN) {
+		if ((void *)(eth + 1) > c->data_end)
+			goto drop;
+		__builtin_memcpy(mac, eth->h_source, ETH_ALEN);
+		__builtin_memcpy(mac + ETH_ALEN, eth->h_dest, ETH_ALEN);
+	}
+	q = (__u32)bpf_csum_diff(0, 0, (__be32 *)l3, ZT_NAT_QUOTE, 0);
+	__builtin_memset(e, 0, ZT_NAT_ERR_HDR);
+	if (ip) {
+		h = 28;
+		e[0] = 0x45;
+		e[3] = 28 + ZT_NAT_QUOTE;
+		e[8] = 64;
+		e[9] = IPPROTO_ICMP;
+		__builtin_memcpy(e + 12, p->dst, 4);
+		__builtin_memcpy(e + 16, p->src, 4);
+		*(__u16 *)(e + 10) = ~zt_csum_fold((__u32)bpf_csum_diff(0, 0, (__be32 *)e, 20, 0));
+		e[20] = 3; /* destination unreachable: fragmentation needed */
+		e[21] = 4;
+		*(__be16 *)(e + 26) = bpf_htons(mtu);
+		*(__u16 *)(e + 22) = ~zt_csum_fold((__u32)bpf_csum_diff(0, 0, (__be32 *)(e + 20),
+									8, q));
+	} else {
+		h = 48;
+		e[0] = 0x60;
+		e[5] = 8 + ZT_NAT_QUOTE;
+		e[6] = IPPROTO_ICMPV6;
+		e[7] = 64;
+		__builtin_memcpy(e + 8, p->dst, 16);
+		__builtin_memcpy(e + 24, p->src, 16);
+		e[40] = 2; /* packet too big */
+		*(__be32 *)(e + 44) = bpf_htonl(mtu);
+		__builtin_memcpy(s->ph, e + 8, 32);
+		*(__be32 *)(s->ph + 32) = bpf_htonl(8 + ZT_NAT_QUOTE);
+		*(__be32 *)(s->ph + 36) = bpf_htonl(IPPROTO_ICMPV6);
+		q = zt_csum_add(q, (__u32)bpf_csum_diff(0, 0, (__be32 *)s->ph, 40, 0));
+		*(__u16 *)(e + 42) = ~zt_csum_fold((__u32)bpf_csum_diff(0, 0, (__be32 *)(e + 40),
+									8, q));
+	}
+	if (xdp) {
+		rc = bpf_xdp_adjust_tail(ctx, (int)(ZT_ETH_HLEN + ZT_NAT_QUOTE) -
+					      (int)(c->data_end - c->data));
+		if (!rc)
+			rc = bpf_xdp_adjust_head(ctx, -(int)h);
+		if (rc)
+			goto drop;
+		eth = (void *)(long)((struct xdp_md *)ctx)->data;
+		if ((__u8 *)eth + ZT_ETH_HLEN + ZT_NAT_ERR_HDR >
+		    (__u8 *)(long)((struct xdp_md *)ctx)->data_end)
+			goto drop;
+		__builtin_memcpy(eth->h_dest, mac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, mac + ETH_ALEN, ETH_ALEN);
+		eth->h_proto = bpf_htons(ip ? 0x0800 : 0x86DD);
+		if (ip)
+			__builtin_memcpy((__u8 *)(eth + 1), e, 28);
+		else
+			__builtin_memcpy((__u8 *)(eth + 1), e, 48);
+		/* Not XDP_TX: a veth flushes XDP_TX frames to its peer only
+		 * when the peer has an XDP program; a redirect always. */
+		rc = bpf_redirect(c->ifindex, 0);
+	} else {
+		/* An skb its sender left CHECKSUM_PARTIAL (a local veth peer
+		 * with tx offload) stays so: it goes back over the same veth,
+		 * whose receiver takes it as checked. */
+		if (bpf_skb_change_tail(ctx, off + ZT_NAT_QUOTE, 0) ||
+		    bpf_skb_adjust_room(ctx, (__s32)h, BPF_ADJ_ROOM_MAC, 0))
+			goto drop;
+		rc = ip ? bpf_skb_store_bytes(ctx, off, e, 28, 0)
+			: bpf_skb_store_bytes(ctx, off, e, 48, 0);
+		if (!rc && off >= ZT_ETH_HLEN)
+			rc = bpf_skb_store_bytes(ctx, 0, mac, 12, 0);
+		if (rc)
+			goto drop;
+		rc = bpf_redirect(c->ifindex, 0);
+	}
+	zt_count(ZT_C_NAT_TOO_BIG);
+	zt_stat(ZT_V_DROP, ZT_R_TOO_BIG, c->len);
+	return (int)rc;
+drop:
+	zt_stat(ZT_V_DROP, ZT_R_TOO_BIG, c->len);
+	return zt_nat_act(xdp, 0);
 }
 
 /* Allocates the translation of a new DIRECT flow leaving through the
@@ -465,7 +590,10 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 		__builtin_memcpy(s->real, iv->real, 16);
 	}
 	now = bpf_ktime_get_coarse_ns();
-	rc = zt_nat_route(ctx, n, now, p->family, c->ifindex, p->src, s->real, &s->fib);
+	rc = zt_nat_route(ctx, n, now, p->family, c->ifindex, p->src, s->real, zt_l3_len(c, p),
+			  xdp, &s->fib);
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return zt_nat_too_big(ctx, c, p, s, xdp);
 	oi = zt_iface(s->fib.ifindex);
 	if ((rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) || !oi ||
 	    !(oi->flags & ZT_IF_F_PRIVATE)) {
@@ -749,10 +877,11 @@ static __always_inline int zt_nat_icmp_err(void *ctx, struct zt_ctx *c, struct z
 		return zt_nat_act(xdp, 1);
 	}
 	rc = zt_nat_route(ctx, n, bpf_ktime_get_coarse_ns(), p->family, c->ifindex, n->src,
-			  n->dst, &s->fib);
+			  n->dst, zt_l3_len(c, p), xdp, &s->fib);
 	s->rv = *n;
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
-		zt_stat(ZT_V_DROP, ZT_R_NO_PATH, c->len);
+		zt_stat(ZT_V_DROP, rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ? ZT_R_TOO_BIG : ZT_R_NO_PATH,
+			c->len);
 		return zt_nat_act(xdp, 0);
 	}
 	if (xdp) {
@@ -832,10 +961,14 @@ static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
 		return zt_nat_act(xdp, 1);
 	}
 	now = bpf_ktime_get_coarse_ns();
-	rc = zt_nat_route(ctx, n, now, p.family, c->ifindex, n->src, n->dst, &s->fib);
+	rc = zt_nat_route(ctx, n, now, p.family, c->ifindex, n->src, n->dst, zt_l3_len(c, &p),
+			  xdp, &s->fib);
 	s->rv = *n;
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
-		zt_stat(ZT_V_DROP, ZT_R_NO_PATH, c->len);
+		/* Too big for the client's side: dropped, the server is
+		 * not told (README limits). */
+		zt_stat(ZT_V_DROP, rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ? ZT_R_TOO_BIG : ZT_R_NO_PATH,
+			c->len);
 		return zt_nat_act(xdp, 0);
 	}
 	if (xdp) {

@@ -278,6 +278,21 @@ direct_checks() { # direct_checks MODE (tc|xdp)
 		test "$out" = 1280
 	check "[$m] the errors went through the NAT (counter nat_icmp grew by 6 or more)" \
 		test "$(counter_of nat_icmp)" -ge $((i0 + 6))
+	# zt's own path MTU: the private link at 1400 bytes, DF datagrams of
+	# 1450 (a destination per pass: the client caches what it learns).
+	local d4 d6 b0 s0
+	d4=$([ "$m" = tc ] && echo 10.2.0.5 || echo "$IRI4")
+	d6=$([ "$m" = tc ] && echo fd00:2::5 || echo "$IRI6")
+	ip -n "$GW" link set priv0 mtu 1400 && ip -n "$PRIV" link set srv0 mtu 1400
+	b0=$(counter_of nat_too_big) s0=$(stat_of drop too_big)
+	out=$(in_cli python3 "$PEER" pmtu "$d4" 9 1450 2>&1)
+	check "[$m] too big for the private link: zt answers fragmentation needed, the client learns path MTU 1400 ($out)" \
+		test "$out" = 1400
+	out=$(in_cli python3 "$PEER" pmtu "$d6" 9 1450 2>&1)
+	check "[$m] ... and packet too big over IPv6 ($out)" test "$out" = 1400
+	check "[$m] counted: nat_too_big and drops with reason too_big" sh -c \
+		"[ $(counter_of nat_too_big) -ge $((b0 + 2)) ] && [ $(stat_of drop too_big) -ge $((s0 + 2)) ]"
+	ip -n "$GW" link set priv0 mtu 1500 && ip -n "$PRIV" link set srv0 mtu 1500
 }
 
 direct_checks tc
