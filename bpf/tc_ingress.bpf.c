@@ -11,7 +11,7 @@
  *                    cost its GSO, loader.c);
  *  zt_tc_private(_l3): on a local tunnel's private interface: the replies of
  *                    DIRECT flows that XDP left, translated back. */
-#include "lib/nat.h"
+#include "lib/dns.h"
 
 /* Their own BPF functions: the classifier and the NAT each take most of
  * the 512-byte stack, which two frames in a call chain may share only when
@@ -67,14 +67,34 @@ int zt_tc_ingress(struct __sk_buff *skb)
 	return zt_tc_act(skb, &c, &p, &d);
 }
 
+/* Global: the verifier checks it once, on its own, and not again for each
+ * state its caller reaches it in. It may change the packet: its caller
+ * uses no packet pointer after it. */
+__noinline int zt_tc_dns(struct __sk_buff *skb, const struct zt_pkt *p, __u32 vnet, __u32 l3)
+{
+	struct zt_ctx c;
+
+	if (!p)
+		return -1;
+	zt_ctx_from_skb(&c, skb, (int)l3);
+	return zt_dns_answer(skb, &c, p, vnet, 0);
+}
+
 static __always_inline int zt_tc_full(struct __sk_buff *skb, int l3)
 {
 	struct zt_decision d;
 	struct zt_pkt p;
 	struct zt_ctx c;
+	int rc;
 
 	zt_ctx_from_skb(&c, skb, l3);
 	zt_tc_classify(&c, &d, &p);
+	/* Not routed by zt (passed whatever happens): perhaps a query to ztd
+	 * the cache answers. */
+	if (d.verdict == ZT_V_PASS && d.reason == ZT_R_NO_ROUTE && zt_dns_for_us(&p)) {
+		rc = zt_tc_dns(skb, &p, d.vnet_id, (__u32)l3);
+		return rc >= 0 ? rc : TC_ACT_OK;
+	}
 	return zt_tc_act(skb, &c, &p, &d);
 }
 

@@ -18,6 +18,8 @@
 #define ZT_MAX_FRAGS    65536
 #define ZT_MAX_NAT      (1u << 18) /* translation entries: two per DIRECT flow */
 #define ZT_MAX_IFINDEX_MAP 256     /* interfaces zt knows (zt_ifaces) */
+#define ZT_MAX_DNS_CACHE 65536     /* answers the programs give themselves (zt_dns_cache) */
+#define ZT_MAX_DNS_LISTEN 8        /* gateway.dns_listen entries (config, zt_dns_listen) */
 #define ZT_MAX_RULES    1024
 #define ZT_RULE_WORDS   (ZT_MAX_RULES / 64)
 #define ZT_MAX_TUNNELS  1024
@@ -96,6 +98,7 @@ enum zt_counter {
 	ZT_C_NAT_TTL       = 13, /* TTL/hop limit expiring: left to the stack */
 	ZT_C_NAT_ICMP      = 14, /* ICMP error about a DIRECT flow translated back */
 	ZT_C_NAT_TOO_BIG   = 15, /* fragmentation needed / packet too big sent to a client */
+	ZT_C_DNS_ANSWERED  = 16, /* DNS query answered by the programs (zt_dns_cache) */
 	ZT_C_MAX
 };
 
@@ -232,6 +235,38 @@ struct zt_state {
 	struct zt_half_cfg half[ZT_HALVES];
 };
 _Static_assert(sizeof(struct zt_state) == 128, "zt_state size");
+
+/* The DNS answer cache (bpf/lib/dns.h): an A or AAAA answer ztd gave, for
+ * a name whose answer does not depend on who asks within a vnet, so the
+ * programs answer the same question themselves. Names are in wire form,
+ * lower case, zero padded; longer ones are not cached. */
+#define ZT_DNS_CACHE_NAME 128
+struct zt_dns_key {
+	__u32 vnet;
+	__u16 qtype;
+	__u8  len;          /* of name, with its final zero */
+	__u8  pad;
+	__u8  name[ZT_DNS_CACHE_NAME];
+};
+_Static_assert(sizeof(struct zt_dns_key) == 136, "zt_dns_key size");
+
+struct zt_dns_val {
+	__u8  addr[16];     /* the IRI (IPv4: the first 4 octets) */
+	__u32 ttl;
+	__u32 generation;   /* the policy's: another one, and ztd answers */
+	__u64 last_ns;      /* bpf_ktime_get_coarse_ns() of the last answer */
+};
+_Static_assert(sizeof(struct zt_dns_val) == 32, "zt_dns_val size");
+
+/* An address and port ztd's DNS server listens on (UDP); addr all zero:
+ * any address of this node. */
+struct zt_dns_listen_key {
+	__u8   family;
+	__u8   pad;
+	__be16 port;
+	__u8   addr[16];
+};
+_Static_assert(sizeof(struct zt_dns_listen_key) == 20, "zt_dns_listen_key size");
 
 /* Flow cache key: the ingress ifindex stands in for the vnet of the design
  * card: {ifindex, src} determines the device and so its vnet, and keying by

@@ -31,6 +31,10 @@ ZT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, zt_ratelimit, __u32, struct zt_ratelimit, 1);
  * recently used give way (ztd also removes idle ones). */
 ZT_MAP(BPF_MAP_TYPE_LRU_HASH, zt_nat, struct zt_flow_key, struct zt_nat, ZT_MAX_NAT);
 ZT_MAP(BPF_MAP_TYPE_HASH, zt_ifaces, __u32, struct zt_iface, ZT_MAX_IFINDEX_MAP);
+/* DNS answers the programs give themselves (dns.h), filled by ztd. */
+ZT_MAP(BPF_MAP_TYPE_LRU_HASH, zt_dns_cache, struct zt_dns_key, struct zt_dns_val,
+       ZT_MAX_DNS_CACHE);
+ZT_MAP(BPF_MAP_TYPE_HASH, zt_dns_listen, struct zt_dns_listen_key, __u8, ZT_MAX_DNS_LISTEN);
 
 /* LPM tries must be created without preallocation. */
 struct {

@@ -172,6 +172,7 @@ check "... so their peers keep TCP segmentation offload (ethtool -k cli0, srv0)"
 IRI4=$(a @10.10.0.1 ssh.dc.local A)
 IRI6=$(a @10.10.0.1 ssh.dc.local AAAA)
 WEB4=$(a @10.10.0.1 web.dc.local A)
+IRI6_WEB_PREFIX=fd7a:5a7e:: # web.dc.local's AAAA: an IRI of the IPv6 pool
 check "DNS answers IRIs for the names (IPv4 $IRI4, IPv6 $IRI6)" \
 	sh -c "case '$IRI4' in 100.80.*) ;; *) exit 1;; esac; case '$IRI6' in fd7a:5a7e::*) ;; *) exit 1;; esac"
 # ztd resolves the real addresses behind the IRIs in the background.
@@ -243,6 +244,20 @@ direct_checks() { # direct_checks MODE (tc|xdp)
 	else
 		echo "skip - [$m] OpenSSH through the DIRECT path: no sshd here"
 	fi
+	# The programs answer what ztd answered (no DNS log here): the second
+	# query for a name gets, from the kernel, what the first got from ztd.
+	local q0 z1 z2
+	q0=$(counter_of dns_answered)
+	dq() { in_cli dig +time=2 +tries=1 @10.10.0.1 "$@" | grep -E 'flags:|IN[[:space:]]+A' | grep -v '^;[a-zA-Z]'; }
+	z1=$(dq web.dc.local AAAA) z2=$(dq web.dc.local AAAA)
+	check "[$m] a name ztd answered is answered by the programs the same way (flags, EDNS, AAAA record)" \
+		sh -c "[ -n '$z1' ] && [ '$z1' = '$z2' ] && echo '$z1' | grep -q 'flags: qr aa rd ra;.*ANSWER: 1' &&
+		       echo '$z1' | grep -q 'IN[[:space:]]*AAAA[[:space:]]*$IRI6_WEB_PREFIX'"
+	check "[$m] ... counted (dns_answered grew)" test "$(counter_of dns_answered)" -gt "$q0"
+	z1=$(dq SSH.DC.Local A +noedns +norec)
+	check "[$m] ... in any case, without EDNS, without recursion desired: the IRI, no OPT, no rd ($z1)" \
+		sh -c "echo '$z1' | grep -q 'flags: qr aa ra;.*ADDITIONAL: 0' &&
+		       echo '$z1' | grep -qi 'SSH.DC.Local.*IN[[:space:]]*A[[:space:]]*$IRI4\$'"
 	local r0
 	r0=$(stat_of drop rule)
 	out=$(bob_connect)

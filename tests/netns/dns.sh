@@ -67,8 +67,8 @@ gateway:
   default_action: block
   dns_listen: [10.10.0.1:53, '[fd00:10::1]:53']
   state_dir: $W/state
-  log: {network: $W/network.jsonl, dns: $W/dns.jsonl}
-dns: {upstreams: [10.3.0.53:53], ttl: 45, upstream_timeout_ms: 1500,
+  log: {network: $W/network.jsonl${NOLOG-, dns: $W/dns.jsonl}}
+dns: {upstreams: [10.3.0.53:53], ttl: ${TTL:-45}, upstream_timeout_ms: 1500,
       origin_resolvers: [${3:-10.3.0.53}]}
 initial_resolved_ips: {ipv4: ${2:-100.80.0.0/16}, ipv6: 'fd7a:5a7e::/64'}
 tunnels:
@@ -248,6 +248,71 @@ check "the held answers are in the DNS log as answers" sh -c \
 kill "$SLOWDNS" 2>/dev/null; wait "$SLOWDNS" 2>/dev/null
 write_config "$W/ztd.yaml"
 "$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" reload >/dev/null
+
+# ---- answers the programs give themselves ------------------------------------------
+# Without a DNS log (with one, ztd must see every query), ztd caches its IRI
+# answers for the programs on gw0, which then answer the same question
+# themselves.
+ztctl() { "$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" "$@"; }
+NOLOG= write_config "$W/ztd.yaml"
+ztctl reload >/dev/null
+k0=$(counter_of dns_answered)
+A1=$(a @10.10.0.1 ssh.internal.local A) A2=$(a @10.10.0.1 ssh.internal.local A)
+check "without a DNS log the programs answer what ztd answered: the same IRI ($A1, $A2)" \
+	sh -c "[ '$A1' = '$SSH4' ] && [ '$A2' = '$SSH4' ] && [ $(counter_of dns_answered) -gt $k0 ]"
+k0=$(counter_of dns_answered)
+S1=$(a -b 10.10.0.2 @10.10.0.1 secret.internal.local A)
+S2=$(a -b 10.10.0.2 @10.10.0.1 secret.internal.local A)
+OUT=$(q -b 10.10.0.3 @10.10.0.1 secret.internal.local A)
+check "a name a DNS policy decides per user is never theirs: bob still gets NXDOMAIN after admin's answers" \
+	sh -c "case '$S1$S2' in 100.80.*100.80.*) ;; *) exit 1;; esac; echo '$OUT' | grep -q 'status: NXDOMAIN' &&
+	       [ $(counter_of dns_answered) -eq $k0 ]"
+# Malformed and unusual queries for a cached name: none is answered by the
+# programs (ztd answers or refuses them), and a good one still is.
+k0=$(counter_of dns_answered)
+in_cli python3 - <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+name = b"\x03ssh\x08internal\x05local\x00"
+q = bytes.fromhex("abcd01000001000000000000") + name + b"\x00\x01\x00\x01"
+opt = b"\x00\x00\x29\x10\x00\x00\x00\x00\x00\x00\x00"
+bad = [q[:n] for n in range(len(q))]                             # every truncation
+bad += [q + b"\x00",                                             # a byte after the question
+        q[:4] + b"\x00\x02" + q[6:],                              # two questions
+        q[:6] + b"\x00\x01" + q[8:],                              # an answer in a query
+        q[:2] + b"\x81\x00" + q[4:],                              # a response
+        q[:2] + b"\x09\x00" + q[4:],                              # opcode 1
+        q[:10] + b"\x00\x01" + q[12:] + opt[:6] + b"\x01" + opt[7:],  # EDNS version 1
+        q[:10] + b"\x00\x01" + q[12:] + opt + b"\x00",            # OPT not last
+        q[:10] + b"\x00\x02" + q[12:] + opt + opt,                 # two additional records
+        q[:12] + b"\x40" + name[1:] + b"\x00\x01\x00\x01",         # a 64-octet label length
+        q[:12] + b"\xc0\x0c\x00\x01\x00\x01",                     # a pointer for the name
+        q[:-2] + b"\x00\x03",                                      # class CH
+        q[:-4] + b"\x00\x0f\x00\x01"]                              # type MX
+for b in bad:
+    s.sendto(b, ("10.10.0.1", 53))
+PY
+sleep 0.5
+check "malformed and unusual queries for a cached name are left to ztd (dns_answered unchanged)" \
+	test "$(counter_of dns_answered)" -eq "$k0"
+check "... and ztd still runs, and the programs still answer a good query" \
+	sh -c "kill -0 $ZTD_PID && [ '$(a @10.10.0.1 ssh.internal.local A)' = '$SSH4' ] &&
+	       [ $(counter_of dns_answered) -gt $k0 ]"
+# A reload makes a new policy generation: the cached answers are ztd's to
+# give again (here with the new TTL), then the programs' again.
+NOLOG= TTL=50 write_config "$W/ztd.yaml"
+ztctl reload >/dev/null
+T1=$(in_cli dig +noall +answer +time=2 @10.10.0.1 ssh.internal.local A | awk '{ print $2 }')
+T2=$(in_cli dig +noall +answer +time=2 @10.10.0.1 ssh.internal.local A | awk '{ print $2 }')
+check "after a reload that changes dns.ttl the answers carry the new TTL, from ztd and then from the programs ($T1, $T2)" \
+	sh -c "[ '$T1' = 50 ] && [ '$T2' = 50 ]"
+write_config "$W/ztd.yaml"
+ztctl reload >/dev/null
+k0=$(counter_of dns_answered)
+a @10.10.0.1 ssh.internal.local A >/dev/null
+a @10.10.0.1 ssh.internal.local A >/dev/null
+check "with a DNS log again, ztd answers every query itself (dns_answered unchanged)" \
+	test "$(counter_of dns_answered)" -eq "$k0"
 
 # ---- bad input -------------------------------------------------------------------------
 # A flood of malformed queries (truncations, pointer loops, random bytes,

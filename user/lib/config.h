@@ -16,7 +16,6 @@
 #define ZT_CFG_MAX_ERRORS 200
 #define ZT_IRI4_DEFAULT "100.80.0.0/16"   /* initial resolved IPs (DESIGN §3) */
 #define ZT_IRI6_DEFAULT "fd7a:5a7e::/64"
-#define ZT_MAX_DNS_LISTEN 8
 #define ZT_MAX_UPSTREAMS  8
 #define ZT_DNS_TTL_DEFAULT 30
 #define ZT_DNS_TIMEOUT_DEFAULT_MS 2000

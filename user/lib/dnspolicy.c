@@ -142,6 +142,22 @@ void zt_dns_decide(const struct zt_config *c, const struct zt_dns_table *t, cons
 		d->action = c->n_upstreams ? ZT_DNSA_FORWARD : ZT_DNSA_REFUSE;
 }
 
+bool zt_dns_same_for_all(const struct zt_config *c, const char *name)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->n_dns_policies; i++) {
+		const struct zt_cfg_policy *p = &c->dns_policies[i];
+		bool host = !p->n_hosts;
+
+		for (j = 0; j < p->n_hosts && !host; j++)
+			host = zt_hostname_match(p->hosts[j], name);
+		if (host && (p->n_users || p->groups))
+			return false;
+	}
+	return true;
+}
+
 int zt_dns_action_rcode(enum zt_dns_action a)
 {
 	switch (a) {

@@ -43,6 +43,9 @@ long zt_dns_device(const struct zt_dns_table *t, __u8 family, const __u8 *addr);
  * groups 0 for an unenrolled source; vnet is the source's. */
 void zt_dns_decide(const struct zt_config *c, const struct zt_dns_table *t, const char *name,
 		   __u16 qtype, __u32 user, __u64 groups, __u32 vnet, struct zt_dns_decision *d);
+/* Whether name gets the same answer from every asker in a vnet: no DNS
+ * policy that may match it selects users or groups. */
+bool zt_dns_same_for_all(const struct zt_config *c, const char *name);
 const char *zt_dns_action_name(enum zt_dns_action a);
 /* The rcode an action answers with; -1 for FORWARD (the upstream's). */
 int zt_dns_action_rcode(enum zt_dns_action a);

@@ -9,6 +9,7 @@
  * before its answer leaves, and on a local tunnel the answer also waits
  * (up to HOLD_MS) for the name's real address to be there. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -106,6 +107,7 @@ struct ztd_dns {
 	char state_path[512];
 	__u64 saved_ms;
 	FILE *log;
+	bool fast;                /* the programs answer cached names (no DNS log) */
 	struct ztd_dns_stats st;
 	/* Answers to one batch of datagrams, sent with one sendmmsg. */
 	struct {
@@ -243,11 +245,36 @@ static void gather_busy(struct ztd *d)
 	s->busy_valid = true;
 }
 
+/* The answer cache's key for allocation a's name; -1 when too long. */
+static int cache_key(const char *name, __u32 vnet, __u16 qtype, struct zt_dns_key *k)
+{
+	int n;
+
+	memset(k, 0, sizeof(*k));
+	n = zt_dns_name_to_wire(name, k->name, sizeof(k->name));
+	if (n < 0)
+		return -1;
+	k->len = (__u8)n;
+	k->vnet = vnet;
+	k->qtype = qtype;
+	return 0;
+}
+
 static bool iri_in_use(void *arg, const struct zt_iri *a)
 {
 	struct ztd *d = arg;
 	struct zt_iri_key k;
+	struct zt_dns_key ck;
+	struct zt_dns_val cv;
 
+	/* Answered by the programs lately: as busy as answered by ztd. Not:
+	 * it may be given to another name, so the programs must forget it. */
+	if (!cache_key(a->name, a->vnet, a->family == ZT_AF_INET ? ZT_DNS_T_A : ZT_DNS_T_AAAA,
+		       &ck) && !bpf_map_lookup_elem(d->b.m.dns_cache, &ck, &cv)) {
+		if (cv.last_ns + d->dns->pool.idle_s * 1000000000ULL > zt_bpf_now_ns())
+			return true;
+		bpf_map_delete_elem(d->b.m.dns_cache, &ck);
+	}
 	if (!d->dns->busy_valid)
 		gather_busy(d);
 	iri_key(a, &k);
@@ -368,6 +395,55 @@ static bool on_local_tunnel(struct ztd *d, const struct zt_iri *a)
 	long r = zt_host_index_find(&d->dns->table.routes, a->name, a->vnet);
 
 	return r >= 0 && d->cfg.tunnels[d->cfg.host_routes[r].tunnel - 1].local;
+}
+
+/* Caches an IRI answer for the programs to give themselves (bpf/lib/dns.h),
+ * when nothing but the vnet decides it and ztd need not see the query (no
+ * DNS log, the real address known for a local tunnel). q->qname is as
+ * asked: lower-cased here, as the programs do. */
+static void cache_put(struct ztd *d, const struct zt_dns_query *q, const struct zt_iri *a)
+{
+	struct zt_dns_val v = { .ttl = d->cfg.dns_ttl, .generation = d->generation,
+				.last_ns = zt_bpf_now_ns() };
+	struct zt_dns_key k;
+	size_t i;
+
+	if (!d->dns->fast || q->qname_len > sizeof(k.name) ||
+	    (on_local_tunnel(d, a) && !a->real_ok) || !zt_dns_same_for_all(&d->cfg, q->name))
+		return;
+	memset(&k, 0, sizeof(k));
+	for (i = 0; i < q->qname_len; i++)
+		k.name[i] = (__u8)tolower(q->qname[i]);
+	k.len = (__u8)q->qname_len;
+	k.vnet = a->vnet;
+	k.qtype = q->qtype;
+	memcpy(v.addr, a->addr, 16);
+	bpf_map_update_elem(d->b.m.dns_cache, &k, &v, BPF_ANY);
+}
+
+/* Which of ztd's listen addresses the programs answer on: every IPv4 one
+ * (UDP), unless ztd must log every query (dns log), then none. */
+static void cache_listen_sync(struct ztd *d)
+{
+	struct zt_dns_listen_key k, next;
+	__u8 one = 1;
+	size_t i;
+
+	while (!bpf_map_get_next_key(d->b.m.dns_listen, NULL, &next))
+		if (bpf_map_delete_elem(d->b.m.dns_listen, &next))
+			break;
+	d->dns->fast = !d->cfg.dns_log;
+	for (i = 0; d->dns->fast && i < d->cfg.n_dns_listen; i++) {
+		const struct zt_cfg_endpoint *ep = &d->cfg.dns_listen[i];
+
+		if (ep->family != ZT_AF_INET)
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.family = ZT_AF_INET;
+		k.port = htons(ep->port);
+		memcpy(k.addr, ep->addr, 4);
+		bpf_map_update_elem(d->b.m.dns_listen, &k, &one, BPF_ANY);
+	}
 }
 
 /* The map entry follows the allocation's real address. */
@@ -697,6 +773,7 @@ static void held_answer(struct ztd *d, struct pending *p)
 		r = (struct zt_dns_reply){ .rcode = ZT_DNS_NOERROR, .aa = true, .an = &rr,
 					   .n_an = 1, .ede = -1 };
 		s->st.answered++;
+		cache_put(d, &p->q, &s->pool.a[i]);
 	}
 	len = zt_dns_write_reply(&p->q, &r, out,
 				 p->slot >= 0 ? sizeof(out) : zt_dns_udp_limit(&p->q));
@@ -824,6 +901,7 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 		r.an = &rr;
 		r.n_an = 1;
 		s->st.answered++;
+		cache_put(d, &q, &s->pool.a[i]);
 		break;
 	}
 	}
@@ -1185,6 +1263,7 @@ int ztd_dns_open(struct ztd *d)
 		err = listen_all(s, &d->cfg);
 	if (!err)
 		err = open_dns_log(s, &d->cfg);
+	cache_listen_sync(d);
 	return err;
 }
 
@@ -1208,6 +1287,7 @@ int ztd_dns_reload(struct ztd *d)
 	s->res_scan_ms = 0; /* routes may have moved to a local tunnel */
 	err = listen_all(s, &d->cfg);
 	open_dns_log(s, &d->cfg);
+	cache_listen_sync(d);
 	return err;
 }
 
