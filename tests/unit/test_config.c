@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "config.h"
+#include "dnspolicy.h"
 #include "hostname.h"
 #include "policy.h"
 #include "../lib/t.h"
@@ -566,6 +567,25 @@ static void dns_keys_parse(void)
 	T_EQ(c.dns_policies[0].action, ZT_ACT_BLOCK);
 	T_ASSERT(!strcmp(c.dns_log, "/var/log/zt/dns.jsonl"), "dns log");
 	T_ASSERT(!strcmp(c.state_dir, "/tmp/zt-state"), "state dir");
+	/* What the programs may answer for ztd: a name no per-user DNS policy
+	 * may decide ("hide" selects a group for *.internal.local). */
+	T_ASSERT(!zt_dns_same_for_all(&c, "foo.internal.local"), "group policy on the name");
+	T_ASSERT(zt_dns_same_for_all(&c, "www.example.com"), "no policy on the name");
+	T_ASSERT(zt_dns_same_for_all(&c, "a.b.internal.local"), "the wildcard's one label only");
+	zt_config_free(&c);
+	T_EQ(parse("gateway: {interface: zt0}\n"
+		   "devices: [{ip: 10.0.0.2, email: a@example.com}]\n"
+		   "dns_policies:\n"
+		   "  - {name: all, precedence: 1, action: allow, match: {user_email: a@example.com}}\n"
+		   "  - {name: web, precedence: 2, action: block, match: {host: web.example.com}}\n",
+		   &c, &e), 0);
+	T_ASSERT(!zt_dns_same_for_all(&c, "www.example.com"), "a per-user policy with no host");
+	zt_config_free(&c);
+	T_EQ(parse("gateway: {interface: zt0}\n"
+		   "dns_policies:\n"
+		   "  - {name: web, precedence: 2, action: block, match: {host: web.example.com}}\n",
+		   &c, &e), 0);
+	T_ASSERT(zt_dns_same_for_all(&c, "web.example.com"), "a block for everyone");
 	zt_config_free(&c);
 
 	/* Defaults. */
