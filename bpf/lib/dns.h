@@ -166,7 +166,7 @@ static __always_inline int zt_dns_answer(void *ctx, struct zt_ctx *c, const stru
 	__be16 ports[2];
 	int opt;
 
-	if (!k || !zt_dns_for_us(p))
+	if (!k) /* the callers asked zt_dns_for_us */
 		return -1;
 	l4off = zt_bound(p->l4off, 0x1ff);
 	udp = c->data + l4off;

@@ -848,6 +848,44 @@ static __always_inline int zt_icmp_err_write(struct zt_ctx *c, const struct zt_p
 	return 0;
 }
 
+/* What a reply and an ICMP error about a translated flow share on the way
+ * back to its client (the REV entry n; fp: the packet the flow is checked
+ * as): the flow still allowed, a TTL left, a route to the client in
+ * s->fib and, at XDP, one XDP can finish; s->rv becomes a copy of n.
+ * Returns -1 to go on, or the hook's action. */
+static __always_inline int zt_nat_back(void *ctx, struct zt_ctx *c, const struct zt_pkt *p,
+				       const struct zt_pkt *fp, struct zt_nat_scratch *s,
+				       struct zt_nat *n, __u64 now, int xdp)
+{
+	int rc;
+
+	if (!zt_nat_flow_ok(s, fp, n)) {
+		zt_stat(ZT_V_DROP, ZT_R_NAT_GONE, c->len);
+		return zt_nat_act(xdp, 0);
+	}
+	if (p->ttl <= 1) {
+		zt_count(ZT_C_NAT_TTL);
+		return zt_nat_act(xdp, 1);
+	}
+	rc = zt_nat_route(ctx, n, now, p->family, c->ifindex, n->src, n->dst, zt_l3_len(c, p),
+			  xdp, &s->fib);
+	s->rv = *n;
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
+		/* Too big for the client's side: dropped, the server is not
+		 * told (README limits). */
+		zt_stat(ZT_V_DROP, rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ? ZT_R_TOO_BIG : ZT_R_NO_PATH,
+			c->len);
+		return zt_nat_act(xdp, 0);
+	}
+	if (xdp) {
+		struct zt_iface *oi = zt_iface(s->fib.ifindex);
+
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS || !oi || !(oi->flags & ZT_IF_F_XDP))
+			return XDP_PASS; /* tc finishes it */
+	}
+	return -1;
+}
+
 /* An ICMP error arriving on a private interface: about a translated flow,
  * translated and sent to its client; anything else is left to the stack.
  * Returns the hook's action. */
@@ -868,28 +906,13 @@ static __always_inline int zt_nat_icmp_err(void *ctx, struct zt_ctx *c, struct z
 	/* Ours only when it comes to the SNAT address the quote left with. */
 	if (!n || n->dir != ZT_NAT_REV || !zt_addr_eq(p->dst, q->src))
 		return zt_nat_act(xdp, 1);
-	if (!zt_nat_flow_ok(s, q, n)) {
-		zt_stat(ZT_V_DROP, ZT_R_NAT_GONE, c->len);
-		return zt_nat_act(xdp, 0);
-	}
-	if (p->ttl <= 1) {
-		zt_count(ZT_C_NAT_TTL);
-		return zt_nat_act(xdp, 1);
-	}
-	rc = zt_nat_route(ctx, n, bpf_ktime_get_coarse_ns(), p->family, c->ifindex, n->src,
-			  n->dst, zt_l3_len(c, p), xdp, &s->fib);
-	s->rv = *n;
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
-		zt_stat(ZT_V_DROP, rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ? ZT_R_TOO_BIG : ZT_R_NO_PATH,
-			c->len);
-		return zt_nat_act(xdp, 0);
-	}
+	rc = zt_nat_back(ctx, c, p, q, s, n, bpf_ktime_get_coarse_ns(), xdp);
+	if (rc >= 0)
+		return rc;
 	if (xdp) {
-		struct zt_iface *oi = zt_iface(s->fib.ifindex);
 		struct ethhdr *eth = c->data;
 
-		if (rc != BPF_FIB_LKUP_RET_SUCCESS || !oi || !(oi->flags & ZT_IF_F_XDP) ||
-		    p->l3off != ZT_ETH_HLEN || (void *)(eth + 1) > c->data_end)
+		if (p->l3off != ZT_ETH_HLEN || (void *)(eth + 1) > c->data_end)
 			return XDP_PASS; /* tc finishes it */
 		if (zt_icmp_err_write(c, p, q, &s->rv, 1, &d_l3, &d_icmp, &d_ph))
 			goto bad;
@@ -952,31 +975,10 @@ static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
 	n = bpf_map_lookup_elem(&zt_nat, &s->rk);
 	if (!n || n->dir != ZT_NAT_REV)
 		return zt_nat_act(xdp, 1);
-	if (!zt_nat_flow_ok(s, &p, n)) {
-		zt_stat(ZT_V_DROP, ZT_R_NAT_GONE, c->len);
-		return zt_nat_act(xdp, 0);
-	}
-	if (p.ttl <= 1) {
-		zt_count(ZT_C_NAT_TTL);
-		return zt_nat_act(xdp, 1);
-	}
 	now = bpf_ktime_get_coarse_ns();
-	rc = zt_nat_route(ctx, n, now, p.family, c->ifindex, n->src, n->dst, zt_l3_len(c, &p),
-			  xdp, &s->fib);
-	s->rv = *n;
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
-		/* Too big for the client's side: dropped, the server is
-		 * not told (README limits). */
-		zt_stat(ZT_V_DROP, rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ? ZT_R_TOO_BIG : ZT_R_NO_PATH,
-			c->len);
-		return zt_nat_act(xdp, 0);
-	}
-	if (xdp) {
-		struct zt_iface *oi = zt_iface(s->fib.ifindex);
-
-		if (rc != BPF_FIB_LKUP_RET_SUCCESS || !oi || !(oi->flags & ZT_IF_F_XDP))
-			return XDP_PASS;
-	}
+	rc = zt_nat_back(ctx, c, &p, &p, s, n, now, xdp);
+	if (rc >= 0)
+		return rc;
 	/* Before the rewrite: tc's checksum helpers move the packet. */
 	zt_nat_seen(n, c, &p, now);
 	rc = zt_nat_send(ctx, c, &p, &s->rv, &s->fib, xdp);
