@@ -354,8 +354,9 @@ int zt_bpf_attach(struct zt_bpf *b, int ifindex, enum zt_role role, enum zt_atta
 	err = attach_xdp(b, ifindex, role, mode, got);
 	if (err)
 		return err;
-	/* XDP classifies now: tc only acts on its verdicts. */
-	return attach_tc(b, ifindex, role, TC_AFTER_XDP);
+	/* XDP classifies now: tc only acts on its verdicts (a private
+	 * interface's tc program is the same either way). */
+	return role == ZT_ROLE_PRIVATE ? 0 : attach_tc(b, ifindex, role, TC_AFTER_XDP);
 }
 
 int zt_bpf_detach(const char *pin_root, int ifindex)

@@ -9,7 +9,6 @@
  * before its answer leaves, and on a local tunnel the answer also waits
  * (up to HOLD_MS) for the name's real address to be there. */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -245,7 +244,8 @@ static void gather_busy(struct ztd *d)
 	s->busy_valid = true;
 }
 
-/* The answer cache's key for allocation a's name; -1 when too long. */
+/* The answer cache's key for a name (lower case, as allocations and
+ * queries hold it); -1 when it is longer than the cache holds. */
 static int cache_key(const char *name, __u32 vnet, __u16 qtype, struct zt_dns_key *k)
 {
 	int n;
@@ -399,24 +399,17 @@ static bool on_local_tunnel(struct ztd *d, const struct zt_iri *a)
 
 /* Caches an IRI answer for the programs to give themselves (bpf/lib/dns.h),
  * when nothing but the vnet decides it and ztd need not see the query (no
- * DNS log, the real address known for a local tunnel). q->qname is as
- * asked: lower-cased here, as the programs do. */
+ * DNS log, the real address known for a local tunnel). q->name is lower
+ * case, as the programs make the name they look up. */
 static void cache_put(struct ztd *d, const struct zt_dns_query *q, const struct zt_iri *a)
 {
 	struct zt_dns_val v = { .ttl = d->cfg.dns_ttl, .generation = d->generation,
 				.last_ns = zt_bpf_now_ns() };
 	struct zt_dns_key k;
-	size_t i;
 
-	if (!d->dns->fast || q->qname_len > sizeof(k.name) ||
-	    (on_local_tunnel(d, a) && !a->real_ok) || !zt_dns_same_for_all(&d->cfg, q->name))
+	if (!d->dns->fast || (on_local_tunnel(d, a) && !a->real_ok) ||
+	    !zt_dns_same_for_all(&d->cfg, q->name) || cache_key(q->name, a->vnet, q->qtype, &k))
 		return;
-	memset(&k, 0, sizeof(k));
-	for (i = 0; i < q->qname_len; i++)
-		k.name[i] = (__u8)tolower(q->qname[i]);
-	k.len = (__u8)q->qname_len;
-	k.vnet = a->vnet;
-	k.qtype = q->qtype;
 	memcpy(v.addr, a->addr, 16);
 	bpf_map_update_elem(d->b.m.dns_cache, &k, &v, BPF_ANY);
 }
