@@ -142,7 +142,7 @@ $(O)/bench/bench_dataplane: $(O)/bench/bench_dataplane.o $(O)/tests/lib/pkt.o $(
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
 $(O)/bench/pktgen.o: $(PKTGEN_SKEL)
-$(O)/bench/pktgen: $(O)/bench/pktgen.o
+$(O)/bench/pktgen: $(O)/bench/pktgen.o $(O)/tests/lib/pkt.o
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

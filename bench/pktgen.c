@@ -28,6 +28,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "pktgen.skel.h"
+#include "../tests/lib/pkt.h"
 
 #define LEN 60
 
@@ -77,40 +78,21 @@ static int mac_of(const char *dev, unsigned char mac[6])
 	return rc;
 }
 
-static __u16 ip_csum(const unsigned char *h, int len)
+/* Ethernet (these MACs), IPv4, UDP without a checksum (pkt_build leaves
+ * L4 sums zero), 18 zero bytes. Returns 0 or -1. */
+static int build_frame(unsigned char *f, const unsigned char src_mac[6], const struct opts *o)
 {
-	__u32 s = 0;
-	int i;
+	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+	struct pkt_spec sp = { .src = src, .dst = dst, .proto = IPPROTO_UDP, .sport = 10000,
+			       .dport = (__u16)o->dport, .payload = LEN - 14 - 20 - 8 };
 
-	for (i = 0; i < len; i += 2)
-		s += (__u32)(h[i] << 8 | h[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (__u16)~s;
-}
-
-/* Ethernet, IPv4 (no options), UDP with no checksum, 18 zero bytes. */
-static void build_frame(unsigned char *f, const unsigned char src_mac[6], const struct opts *o)
-{
-	unsigned char *ip = f + 14, *udp = ip + 20;
-	__u16 c;
-
-	memset(f, 0, LEN);
+	inet_ntop(AF_INET, &o->src, src, sizeof(src));
+	inet_ntop(AF_INET, &o->dst, dst, sizeof(dst));
+	if (pkt_build(&sp, f, LEN, NULL, NULL) != LEN)
+		return -1;
 	memcpy(f, o->to_mac.ether_addr_octet, 6);
 	memcpy(f + 6, src_mac, 6);
-	f[12] = 0x08;
-	ip[0] = 0x45;
-	ip[3] = LEN - 14;
-	ip[8] = 64;
-	ip[9] = IPPROTO_UDP;
-	memcpy(ip + 12, &o->src, 4);
-	memcpy(ip + 16, &o->dst, 4);
-	c = ip_csum(ip, 20);
-	ip[10] = (unsigned char)(c >> 8);
-	ip[11] = (unsigned char)c;
-	udp[2] = (unsigned char)(o->dport >> 8);
-	udp[3] = (unsigned char)o->dport;
-	udp[5] = LEN - 14 - 20;
+	return 0;
 }
 
 static int split_ns_dev(char *arg, char **ns, char **dev)
@@ -243,7 +225,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pktgen: no %s in netns %s\n", o.from_dev, o.from_ns);
 		goto out;
 	}
-	build_frame(frame, src_mac, &o);
+	if (build_frame(frame, src_mac, &o)) {
+		fprintf(stderr, "pktgen: cannot build the frame\n");
+		goto out;
+	}
 	memcpy(skel->data->frame, frame, LEN);
 	skel->data->out_ifindex = (__u32)from_if;
 	skel->data->n_flows = o.flows;
