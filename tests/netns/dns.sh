@@ -348,6 +348,35 @@ kill $STALL 2>/dev/null; wait $STALL 2>/dev/null
 check "dig keeps getting answers through a malformed-query flood and a stalled TCP client ($good/40)" \
 	test "$good" -ge 38
 check "ztd is still running after the flood" kill -0 "$ZTD_PID"
+# A TCP client that never reads its answers and pipelines ~1 MB of queries
+# (its answers pass the per-client output cap): ztd drops that client,
+# counts it, and goes on serving the others (it used to crash here).
+td0=$(ztctl -j status | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["dns"]["tcp_dropped"])')
+in_cli python3 - <<'PY'
+import socket, time
+q = bytes.fromhex("123401000001000000000000") + b"\x03ssh\x08internal\x05local\x00\x00\x01\x00\x01"
+msg = len(q).to_bytes(2, "big") + q
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("10.10.0.1", 53))
+s.settimeout(0.5)
+sent, deadline = 0, time.time() + 6
+while sent < (4 << 20) and time.time() < deadline:
+    try:
+        sent += s.send(msg * 256)
+    except (socket.timeout, BlockingIOError):
+        pass
+    except OSError:
+        break          # ztd closed us: what it should do
+s.close()
+PY
+sleep 0.5
+check "ztd survives a TCP client that pipelines up to 4 MB and never reads" kill -0 "$ZTD_PID"
+check "and still answers over UDP and TCP" \
+	sh -c "[ '$(a +time=2 @10.10.0.1 ssh.internal.local A)' = '$SSH4' ] && [ '$(a +tcp +time=2 @10.10.0.1 ssh.internal.local A)' = '$SSH4' ]"
+td1=$(ztctl -j status | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["dns"]["tcp_dropped"])' 2>/dev/null)
+check "the client that did not read was dropped and counted (tcp_dropped $td0 -> $td1)" \
+	test "${td1:-0}" -gt "$td0"
 check "ztctl status counts the flood: FORMERRs, drops, blocks, forwards" python3 -c '
 import json, subprocess, sys
 d = json.loads(subprocess.check_output(sys.argv[1:]))["daemon"]["dns"]

@@ -51,6 +51,7 @@ struct tcp_client {
 	size_t in_len;
 	__u8 *out;
 	size_t out_len, out_cap;
+	bool closing;             /* dropped: closed once the caller is done with it */
 };
 
 struct pending {
@@ -1031,14 +1032,16 @@ static void tcp_close(struct ztd *d, size_t i)
 	d->dns->clients[i] = NULL;
 }
 
+/* Queues one answer. A client whose unsent answers would pass
+ * TCP_OUT_MAX is not reading them: it is marked closing (counted), and
+ * whoever holds it closes it once done (tcp_read's loop must not go on
+ * over its buffer, so nothing here frees or resets it). */
 static void tcp_queue(struct ztd *d, struct tcp_client *c, const __u8 *msg, size_t len)
 {
-	if (c->out_len + 2 + len > TCP_OUT_MAX) {
-		d->dns->st.tcp_dropped++;
-		c->in_len = 0;
-		shutdown(c->fd, SHUT_RDWR); /* not reading: closed at the next turn */
+	if (c->closing)
 		return;
-	}
+	if (c->out_len + 2 + len > TCP_OUT_MAX)
+		goto drop;
 	if (c->out_len + 2 + len > c->out_cap) {
 		size_t nc = c->out_cap ? c->out_cap : 4096;
 		__u8 *q;
@@ -1047,7 +1050,7 @@ static void tcp_queue(struct ztd *d, struct tcp_client *c, const __u8 *msg, size
 			nc *= 2;
 		q = realloc(c->out, nc);
 		if (!q)
-			return;
+			goto drop;
 		c->out = q;
 		c->out_cap = nc;
 	}
@@ -1055,6 +1058,10 @@ static void tcp_queue(struct ztd *d, struct tcp_client *c, const __u8 *msg, size
 	c->out[c->out_len + 1] = (__u8)len;
 	memcpy(c->out + c->out_len + 2, msg, len);
 	c->out_len += 2 + len;
+	return;
+drop:
+	d->dns->st.tcp_dropped++;
+	c->closing = true;
 }
 
 static void tcp_accept(struct ztd *d, int lfd)
@@ -1098,7 +1105,7 @@ static void tcp_read(struct ztd *d, size_t i)
 	}
 	c->in_len += (size_t)n;
 	c->last_ms = zt_mono_ms();
-	while (c->in_len - off >= 2) {
+	while (!c->closing && c->in_len - off >= 2) {
 		size_t mlen = (size_t)(c->in[off] << 8 | c->in[off + 1]), len;
 
 		if (c->in_len - off < 2 + mlen)
@@ -1108,6 +1115,10 @@ static void tcp_read(struct ztd *d, size_t i)
 			tcp_queue(d, c, out, len);
 		off += 2 + mlen;
 	}
+	if (c->closing) {
+		tcp_close(d, i);
+		return;
+	}
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
 }
@@ -1115,7 +1126,8 @@ static void tcp_read(struct ztd *d, size_t i)
 static void tcp_write(struct ztd *d, size_t i)
 {
 	struct tcp_client *c = d->dns->clients[i];
-	ssize_t n = write(c->fd, c->out, c->out_len);
+	/* MSG_NOSIGNAL: a peer that reset must not raise SIGPIPE */
+	ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
 
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
@@ -1414,7 +1426,8 @@ void ztd_dns_tick(struct ztd *d)
 		pending_free(s, p);
 	}
 	for (i = 0; i < ZTD_DNS_TCP_MAX; i++)
-		if (s->clients[i] && s->clients[i]->last_ms + TCP_IDLE_MS < now)
+		if (s->clients[i] && (s->clients[i]->closing ||
+				      s->clients[i]->last_ms + TCP_IDLE_MS < now))
 			tcp_close(d, i);
 	if (s->log)
 		fflush(s->log);

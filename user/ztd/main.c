@@ -539,6 +539,10 @@ int main(int argc, char **argv)
 	bool do_detach = false, check = false;
 	int opt, err;
 
+	/* A peer that goes away mid-answer is an error on that socket, never
+	 * the daemon's end: every send also says MSG_NOSIGNAL. */
+	signal(SIGPIPE, SIG_IGN);
+
 	zt_log_level = ZT_LOG_INFO;
 	while ((opt = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (opt) {
