@@ -21,7 +21,7 @@ cleanup() {
 	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null
 	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
 	netns_remove "$CLI" "$GW" "$PRIV"
-	rm -rf "$W"
+	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-gw-keep; rm -rf "$W"
 }
 trap cleanup EXIT
 
@@ -275,6 +275,23 @@ check "ztd --detach removes programs and maps" \
 check "ztd --detach removes the steering rule and table" \
 	test -z "$(ip -n "$GW" rule show | grep 0x7a740001)" -a -z "$(ip -n "$GW" route show table 31348 2>/dev/null)"
 check "with zt detached the kernel alone routes" test "$(fetch 10.10.0.2 http://10.2.0.5:8080/)" = 200
+
+# ---- a private mount namespace ------------------------------------------------------------
+# Under 'ip netns exec' ztd gets its own /sys and mounts a bpffs there that
+# dies with it: it must say so at start, naming the consequence and the fix.
+ip netns exec "$GW" "$O/ztd" --config "$W/ztd.yaml" --pin-root /sys/fs/bpf/$ID-x \
+	--socket "$W/ztd-x.sock" > "$W/ztd-x.log" 2>&1 &
+XPID=$!
+for i in $(seq 300); do
+	grep -q "running; control socket\|is not the host's" "$W/ztd-x.log" && break
+	kill -0 "$XPID" 2>/dev/null || break
+	sleep 0.1
+done
+kill -KILL "$XPID" 2>/dev/null; wait "$XPID" 2>/dev/null
+check "under 'ip netns exec' ztd warns that its pins vanish with it and says to use nsenter" \
+	grep -q "is not the host's.*pins vanish when it exits.*nsenter --net=" "$W/ztd-x.log"
+check "started with nsenter it did not warn" bash -c "! grep -q \"is not the host's\" '$W/ztd.log'"
+in_gw "$O/ztd" --detach --config "$W/ztd.yaml" --pin-root "$PIN" >/dev/null 2>&1
 if [ "$fail" -gt 0 ]; then
 	echo "# ztd's log:"
 	sed 's/^/#   /' "$W/ztd.log"

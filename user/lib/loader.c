@@ -41,6 +41,32 @@ const char *zt_attach_mode_name(enum zt_attach_mode m)
 	}
 }
 
+/* Pins live as long as the BPF filesystem they are on. One that ztd
+ * mounted in a private mount namespace (`ip netns exec` makes one, with
+ * its own /sys) dies with that namespace: ztctl outside sees nothing and
+ * a restart cannot adopt the maps. The parent's view of the same path
+ * tells (init's, when the parent's cannot be read). */
+static void warn_private_bpffs(const char *dir)
+{
+	char other[PATH_MAX + 32];
+	struct stat ours, theirs;
+
+	if (stat(dir, &ours))
+		return;
+	snprintf(other, sizeof(other), "/proc/%d/root%s", (int)getppid(), dir);
+	if (stat(other, &theirs)) {
+		snprintf(other, sizeof(other), "/proc/1/root%s", dir);
+		if (stat(other, &theirs))
+			return;
+	}
+	if (ours.st_dev == theirs.st_dev)
+		return;
+	pr_warn("the BPF filesystem at %s is not the host's: ztd runs in a private mount "
+		"namespace (as under 'ip netns exec'), so its pins vanish when it exits, ztctl "
+		"outside this namespace sees no maps, and a restart cannot adopt them; enter a "
+		"network namespace with 'nsenter --net=/run/netns/NAME' instead\n", dir);
+}
+
 static int ensure_bpffs(const char *pin_root)
 {
 	struct statfs sfs;
@@ -65,6 +91,7 @@ static int ensure_bpffs(const char *pin_root)
 	}
 	pr_info("mounted bpffs on /sys/fs/bpf\n");
 mkroot:
+	warn_private_bpffs(parent);
 	if (mkdir(pin_root, 0700) && errno != EEXIST) {
 		int err = -errno;
 
