@@ -11,6 +11,7 @@
  *                    cost its GSO, loader.c);
  *  zt_tc_private(_l3): on a local tunnel's private interface: the replies of
  *                    DIRECT flows that XDP left, translated back. */
+#define ZT_HOOK_TC /* ctx.h: these programs run at tc */
 #include "lib/dns.h"
 
 /* Their own BPF functions: the classifier and the NAT each take most of
@@ -42,28 +43,47 @@ static __always_inline int zt_tc_act(struct __sk_buff *skb, struct zt_ctx *c,
 	return TC_ACT_OK;
 }
 
-SEC("tc")
-int zt_tc_ingress(struct __sk_buff *skb)
+/* zt_tc_ingress's answer when XDP left no verdict for the packet. */
+#define ZT_TC_UNDECIDED (-2)
+
+/* After XDP: the verdict it cached for the packet's flow (or fragment),
+ * acted on. Its own frame: the classifier's may follow it. */
+static __noinline int zt_tc_after_xdp(struct __sk_buff *skb)
 {
 	struct zt_flow_key fk = {};
 	struct zt_decision d = {};
 	struct zt_pkt p = {};
+	const struct zt_state *st;
 	struct zt_flow *f;
 	struct zt_ctx c;
+	__u32 zero = 0;
 
 	zt_ctx_from_skb(&c, skb, 0);
-	/* XDP dropped everything that does not parse, and the fragments of
-	 * flows through the NAT (which it cannot translate). */
-	if (zt_parse(&c, &p) || p.frag == ZT_FRAG_LATER)
+	/* XDP dropped everything that does not parse. */
+	if (zt_parse(&c, &p))
 		return TC_ACT_OK;
+	if (p.frag == ZT_FRAG_LATER) {
+		/* XDP followed its first fragment (or dropped it). Through
+		 * the NAT it cannot go: left by generic XDP, it must not
+		 * reach the stack untranslated. */
+		st = bpf_map_lookup_elem(&zt_state, &zero);
+		if (!st || !zt_frag_verdict(&c, &p, st->half[st->active & 1].generation, &d) ||
+		    (d.verdict == ZT_V_DIRECT && d.nat))
+			return TC_ACT_SHOT;
+		return zt_tc_act(skb, &c, &p, &d);
+	}
 	zt_flow_key(&c, &p, &fk);
 	f = bpf_map_lookup_elem(&zt_flows, &fk);
-	if (!f)
-		return TC_ACT_OK;
+	if (!f) {
+		/* XDP's entry is gone already (a full flow map evicts): the
+		 * packet is decided again, never passed undecided. */
+		return ZT_TC_UNDECIDED;
+	}
 	d.verdict = f->verdict;
 	d.nat = !!(f->flags & ZT_FLOW_F_NAT);
 	d.vnet_id = f->vnet_id;
 	d.route_id = f->route_id;
+	d.iri_epoch = f->iri_epoch;
 	return zt_tc_act(skb, &c, &p, &d);
 }
 
@@ -89,6 +109,8 @@ static __always_inline int zt_tc_full(struct __sk_buff *skb, int l3)
 
 	zt_ctx_from_skb(&c, skb, l3);
 	zt_tc_classify(&c, &d, &p);
+	if (zt_options_drop(&c, &p, &d))
+		return TC_ACT_SHOT;
 	/* Not routed by zt (passed whatever happens): perhaps a query to ztd
 	 * the cache answers. */
 	if (d.verdict == ZT_V_PASS && d.reason == ZT_R_NO_ROUTE && zt_dns_for_us(&p)) {
@@ -96,6 +118,20 @@ static __always_inline int zt_tc_full(struct __sk_buff *skb, int l3)
 		return rc >= 0 ? rc : TC_ACT_OK;
 	}
 	return zt_tc_act(skb, &c, &p, &d);
+}
+
+/* The whole classifier, in a frame of its own beside zt_tc_after_xdp's. */
+static __noinline int zt_tc_decide(struct __sk_buff *skb)
+{
+	return zt_tc_full(skb, 0);
+}
+
+SEC("tc")
+int zt_tc_ingress(struct __sk_buff *skb)
+{
+	int rc = zt_tc_after_xdp(skb);
+
+	return rc == ZT_TC_UNDECIDED ? zt_tc_decide(skb) : rc;
 }
 
 SEC("tc")

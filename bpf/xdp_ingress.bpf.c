@@ -46,7 +46,7 @@ static __always_inline int zt_xdp_entry(struct xdp_md *ctx)
 
 	zt_ctx_from_xdp(&c, ctx);
 	zt_xdp_classify(&c, &d, &p);
-	if (d.verdict == ZT_V_DROP)
+	if (d.verdict == ZT_V_DROP || zt_options_drop(&c, &p, &d))
 		return XDP_DROP;
 	if (d.verdict == ZT_V_DIRECT && d.nat)
 		return zt_xdp_nat_forward(ctx, &c, &p, &d);

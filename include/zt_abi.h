@@ -8,7 +8,7 @@
 
 /* Bumped whenever a struct, enum value or map size below changes, so a
  * daemon refuses to adopt pinned maps of an incompatible build. */
-#define ZT_ABI_VERSION 5
+#define ZT_ABI_VERSION 6
 
 /* ---- sizes (DESIGN §7) ------------------------------------------------- */
 #define ZT_MAX_ROUTES   (1u << 20) /* per family */
@@ -77,6 +77,8 @@ enum zt_reason {
 	ZT_R_TOO_BIG     = 17, /* DROP: DIRECT packet larger than the private
 				* side's MTU (DF or IPv6: answered with
 				* fragmentation needed / packet too big) */
+	ZT_R_SRC_ROUTE   = 18, /* DROP: source-routed (IPv4 LSRR/SSRR, IPv6
+				* routing header with segments left) */
 	ZT_R_MAX
 };
 
@@ -199,8 +201,17 @@ struct zt_iri_val {
 	__u8  pad[3];
 	__u32 real_ttl;   /* seconds the resolver gave, for ztctl */
 	__u8  real[16];
+	/* Changes whenever the address is given to another name: flows and
+	 * translations made under another epoch are decided again (the
+	 * address now means something else). */
+	__u32 epoch;
+	__u32 pad2;
+	/* bpf_ktime_get_coarse_ns() of the last packet to it, refreshed by
+	 * the programs at most once a second: ztd reuses an IRI only when
+	 * it is idle here and unanswered. */
+	__u64 last_ns;
 };
-_Static_assert(sizeof(struct zt_iri_val) == 56, "zt_iri_val size");
+_Static_assert(sizeof(struct zt_iri_val) == 72, "zt_iri_val size");
 
 struct zt_rule {
 	__u32 rule_id; /* config rule index + 1 */
@@ -296,12 +307,14 @@ struct zt_flow {
 	__u32 vnet_id;
 	__u32 device_id;
 	__u32 user_id;
+	__u32 iri_epoch;    /* to an IRI (route_id has ZT_ROUTE_ID_HOST): its epoch */
+	__u32 pad;
 	__u64 packets;
 	__u64 bytes;
 	__u64 created_ns;   /* bpf_ktime_get_coarse_ns() */
 	__u64 last_seen_ns;
 };
-_Static_assert(sizeof(struct zt_flow) == 64, "zt_flow size");
+_Static_assert(sizeof(struct zt_flow) == 72, "zt_flow size");
 
 struct zt_frag_key {
 	__u32 ifindex;
@@ -314,13 +327,22 @@ struct zt_frag_key {
 };
 _Static_assert(sizeof(struct zt_frag_key) == 44, "zt_frag_key size");
 
+/* A first fragment's decision, for the datagram's later fragments: good
+ * only under the policy generation (and, to an IRI, the epoch) it was made
+ * in, and for ZT_FRAG_TIMEOUT_NS (the stack's reassembly time). */
 struct zt_frag_val {
 	__u8  verdict;
 	__u8  reason;
 	__u16 flags;  /* ZT_FLOW_F_* of its first fragment's flow */
 	__u32 rule_id;
+	__u32 generation;
+	__u32 route_id;
+	__u32 vnet_id;
+	__u32 iri_epoch;
+	__u64 created_ns;   /* bpf_ktime_get_coarse_ns() */
 };
-_Static_assert(sizeof(struct zt_frag_val) == 8, "zt_frag_val size");
+_Static_assert(sizeof(struct zt_frag_val) == 32, "zt_frag_val size");
+#define ZT_FRAG_TIMEOUT_NS (60ULL * 1000000000ULL)
 
 struct zt_stat {
 	__u64 packets;
@@ -367,7 +389,7 @@ struct zt_nat {
 	__u32  ifindex;     /* FWD: the private interface; REV: the client's */
 	__be16 sport;       /* the packet's new ports */
 	__be16 dport;
-	__u32  pad2;
+	__u32  epoch;       /* the IRI's epoch when made (0: a CIDR route) */
 	__u8   src[16];     /* the packet's new addresses */
 	__u8   dst[16];
 	__u64  packets;

@@ -97,14 +97,14 @@ static __always_inline void zt_frag_key(struct zt_ctx *c, const struct zt_pkt *p
 {
 	k->ifindex = c->ifindex;
 	k->family = p->family;
-	k->proto = p->proto;
+	k->proto = p->frag_proto;
 	k->id = p->frag_id;
 	__builtin_memcpy(k->src, p->src, 16);
 	__builtin_memcpy(k->dst, p->dst, 16);
 }
 
 static __always_inline void zt_frag_remember(struct zt_ctx *c, const struct zt_pkt *p,
-					     const struct zt_decision *d)
+					     const struct zt_decision *d, __u32 generation)
 {
 	struct zt_frag_key k = {};
 	struct zt_frag_val v = {};
@@ -114,8 +114,87 @@ static __always_inline void zt_frag_remember(struct zt_ctx *c, const struct zt_p
 	v.reason = d->reason;
 	v.flags = d->nat ? ZT_FLOW_F_NAT : 0;
 	v.rule_id = d->rule_id;
+	v.generation = generation;
+	v.route_id = d->route_id;
+	v.vnet_id = d->vnet_id;
+	v.iri_epoch = d->iri_epoch;
+	v.created_ns = bpf_ktime_get_coarse_ns();
 	bpf_map_update_elem(&zt_frags, &k, &v, BPF_ANY);
 	zt_count(ZT_C_FRAG_FIRST);
+}
+
+/* Does a decision cached for an IRI still mean what it was made for? The
+ * address may have been given to another name since (a new epoch), or
+ * taken away: then it is decided again. A hit refreshes the IRI's last
+ * use. Decisions for CIDR routes need no look-up. */
+static __always_inline int zt_iri_same(__u32 route_id, __u32 vnet, __u32 epoch, __u8 family,
+				       const __u8 *dst)
+{
+	struct zt_iri_val *iv;
+
+	if (!(route_id & ZT_ROUTE_ID_HOST))
+		return 1;
+	iv = zt_iri_lookup(vnet, family, dst);
+	if (!iv || iv->epoch != epoch)
+		return 0;
+	zt_iri_touch(iv);
+	return 1;
+}
+
+static __always_inline int zt_flow_iri_same(const struct zt_flow *f, __u8 family,
+					    const __u8 *dst)
+{
+	return zt_iri_same(f->route_id, f->vnet_id, f->iri_epoch, family, dst);
+}
+
+/* A later fragment: its first fragment's decision, when that was made
+ * under the policy in force (and the IRI's epoch) and lately; else
+ * dropped. Returns 1 when it found one (d filled). */
+static __always_inline int zt_frag_verdict(struct zt_ctx *c, const struct zt_pkt *p,
+					   __u32 generation, struct zt_decision *d)
+{
+	struct zt_frag_key k = {};
+	struct zt_frag_val *fv;
+
+	zt_frag_key(c, p, &k);
+	fv = bpf_map_lookup_elem(&zt_frags, &k);
+	if (!fv || fv->generation != generation ||
+	    bpf_ktime_get_coarse_ns() - fv->created_ns > ZT_FRAG_TIMEOUT_NS ||
+	    !zt_iri_same(fv->route_id, fv->vnet_id, fv->iri_epoch, p->family, p->dst))
+		return 0;
+	d->verdict = fv->verdict;
+	d->reason = fv->reason;
+	d->rule_id = fv->rule_id;
+	d->route_id = fv->route_id;
+	d->vnet_id = fv->vnet_id;
+	d->iri_epoch = fv->iri_epoch;
+	d->nat = !!(fv->flags & ZT_FLOW_F_NAT);
+	return 1;
+}
+
+/* After the verdict, for the rare IPv4 packet with options: a source
+ * route would carry it on past the destination just decided for, and
+ * malformed options fail closed. Called by the entry programs in their
+ * own frame: the classifier's leaves no stack for the walk. Such a packet
+ * is counted under the verdict it had and again as a drop. Returns 1
+ * when it drops the packet (d says why). */
+static __always_inline int zt_options_drop(struct zt_ctx *c, const struct zt_pkt *p,
+					   struct zt_decision *d)
+{
+	int o;
+
+	if (!p->ip4_optlen || d->verdict == ZT_V_DROP)
+		return 0;
+	o = zt_ip4_options(c->raw, p->l3off + 20, p->ip4_optlen);
+	if (!o)
+		return 0;
+	d->verdict = ZT_V_DROP;
+	d->reason = o == 1 ? ZT_R_SRC_ROUTE : ZT_R_BAD_IP;
+	if (o == 1)
+		zt_stat(ZT_V_DROP, ZT_R_SRC_ROUTE, c->len);
+	else
+		zt_stat(ZT_V_DROP, ZT_R_BAD_IP, c->len);
+	return 1;
 }
 
 /* Decides the packet in c (parsed into *pp); the caller maps d->verdict to
@@ -154,16 +233,7 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 	hc = &st->half[h];
 
 	if (p->frag == ZT_FRAG_LATER) {
-		struct zt_frag_key k = {};
-		struct zt_frag_val *fv;
-
-		zt_frag_key(c, p, &k);
-		fv = bpf_map_lookup_elem(&zt_frags, &k);
-		if (fv) {
-			d->verdict = fv->verdict;
-			d->reason = fv->reason;
-			d->rule_id = fv->rule_id;
-			d->nat = !!(fv->flags & ZT_FLOW_F_NAT);
+		if (zt_frag_verdict(c, p, hc->generation, d)) {
 			zt_count(ZT_C_FRAG_LATER);
 		} else {
 			d->verdict = ZT_V_DROP;
@@ -178,7 +248,7 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 
 	now = bpf_ktime_get_coarse_ns();
 	f = ZT_BENCH_ALWAYS_NEW ? 0 : bpf_map_lookup_elem(&zt_flows, &fk);
-	if (f && f->generation == hc->generation) {
+	if (f && f->generation == hc->generation && zt_flow_iri_same(f, p->family, p->dst)) {
 		__sync_fetch_and_add(&f->packets, 1);
 		__sync_fetch_and_add(&f->bytes, c->len);
 		f->last_seen_ns = now;
@@ -188,10 +258,11 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 		d->nat = !!(f->flags & ZT_FLOW_F_NAT);
 		d->vnet_id = f->vnet_id;
 		d->route_id = f->route_id;
+		d->iri_epoch = f->iri_epoch;
 		zt_count(ZT_C_FLOW_HIT);
 		zt_stat(d->verdict, d->reason, c->len);
 		if (p->frag == ZT_FRAG_FIRST)
-			zt_frag_remember(c, p, d);
+			zt_frag_remember(c, p, d, hc->generation);
 		return;
 	}
 	if (f)
@@ -209,6 +280,7 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 	nf.vnet_id = d->vnet_id;
 	nf.device_id = d->device_id;
 	nf.user_id = d->user_id;
+	nf.iri_epoch = d->iri_epoch;
 	nf.packets = f ? f->packets + 1 : 1;
 	nf.bytes = (f ? f->bytes : 0) + c->len;
 	nf.created_ns = f ? f->created_ns : now;
@@ -217,7 +289,7 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 	zt_count(ZT_C_FLOW_NEW);
 	zt_stat(d->verdict, d->reason, c->len);
 	if (p->frag == ZT_FRAG_FIRST)
-		zt_frag_remember(c, p, d);
+		zt_frag_remember(c, p, d, hc->generation);
 	/* Unrouted traffic is not a zt decision and is not logged. */
 	if (d->verdict != ZT_V_PASS)
 		zt_emit(c, st, p, d, ZT_EV_FLOW, hc->generation);

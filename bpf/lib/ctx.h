@@ -14,7 +14,16 @@
 #define __always_inline inline __attribute__((always_inline))
 #endif
 
+/* The hook an object's programs run at: tc objects define ZT_HOOK_TC
+ * before including anything; the rest are XDP. */
+#ifdef ZT_HOOK_TC
+#define ZT_RAW_CTX struct __sk_buff
+#else
+#define ZT_RAW_CTX struct xdp_md
+#endif
+
 struct zt_ctx {
+	void *raw;      /* the hook's own context (ZT_RAW_CTX) */
 	void *data;     /* first byte the parser reads */
 	void *data_end;
 	__u32 ifindex;  /* ingress device: identity is bound to it */
@@ -26,6 +35,7 @@ struct zt_ctx {
 
 static __always_inline void zt_ctx_from_xdp(struct zt_ctx *c, struct xdp_md *x)
 {
+	c->raw = x;
 	c->data = (void *)(long)x->data;
 	c->data_end = (void *)(long)x->data_end;
 	c->ifindex = x->ingress_ifindex;
@@ -44,6 +54,7 @@ static __always_inline void zt_ctx_from_skb(struct zt_ctx *c, struct __sk_buff *
 
 	if ((long)skb->data_end - (long)skb->data < (long)want)
 		bpf_skb_pull_data(skb, want);
+	c->raw = skb;
 	c->data = (void *)(long)skb->data;
 	c->data_end = (void *)(long)skb->data_end;
 	c->ifindex = skb->ifindex;

@@ -478,7 +478,7 @@ drop:
  * ZT_R_NAT_FULL. */
 static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct zt_pkt *p,
 					const __u8 *real, __u32 oif, const struct zt_iface *oi,
-					__u64 now, int fib_ok)
+					__u64 now, int fib_ok, __u32 epoch)
 {
 	const struct zt_flow_key *fk = &s->fk;
 	struct zt_flow_key *rk = &s->rk;
@@ -497,6 +497,7 @@ static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct z
 		__builtin_memcpy(fwd->src, oi->snat6, 16);
 	__builtin_memcpy(fwd->dst, real, 16);
 	fwd->dport = icmp ? 0 : p->dport;
+	fwd->epoch = epoch;
 	fwd->created_ns = fwd->last_seen_ns = now;
 	if (fib_ok) { /* zt_nat_route's cache, from the first packet on */
 		__builtin_memcpy(fwd->dmac, s->fib.dmac, ETH_ALEN);
@@ -511,6 +512,7 @@ static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct z
 	__builtin_memcpy(rv->dst, p->src, 16);
 	rv->sport = icmp ? p->sport : p->dport;
 	rv->dport = icmp ? 0 : p->sport;
+	rv->epoch = epoch;
 	rv->created_ns = rv->last_seen_ns = now;
 
 	for (i = 0; i < ZT_NAT_TRIES; i++) {
@@ -572,18 +574,21 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 	n = bpf_map_lookup_elem(&zt_nat, &s->fk);
 	if (n && n->dir != ZT_NAT_FWD)
 		n = 0;
+	if (n && n->epoch != d->iri_epoch) {
+		/* Made while the IRI meant another name: that translation
+		 * (and its port) goes, this flow gets its own. */
+		zt_nat_rev_key(&s->fk, n, &s->rk);
+		bpf_map_delete_elem(&zt_nat, &s->rk);
+		bpf_map_delete_elem(&zt_nat, &s->fk);
+		n = 0;
+	}
 	/* Where it goes: the translation's real address, or for a new flow
 	 * the IRI's (a CIDR route keeps its destination). */
 	__builtin_memcpy(s->real, n ? n->dst : p->dst, 16);
 	if (!n && (d->route_id & ZT_ROUTE_ID_HOST)) {
-		struct zt_iri_key ik = {};
-		struct zt_iri_val *iv;
+		struct zt_iri_val *iv = zt_iri_lookup(d->vnet_id, p->family, p->dst);
 
-		ik.vnet_id = d->vnet_id;
-		ik.family = p->family;
-		__builtin_memcpy(ik.addr, p->dst, 16);
-		iv = bpf_map_lookup_elem(&zt_iri, &ik);
-		if (!iv || !iv->real_ok) {
+		if (!iv || !iv->real_ok || iv->epoch != d->iri_epoch) {
 			reason = ZT_R_RESOLVE;
 			goto drop;
 		}
@@ -608,7 +613,7 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 		s->fwd = *n;
 	} else {
 		reason = zt_nat_alloc(s, p, s->real, s->fib.ifindex, oi, now,
-				      rc == BPF_FIB_LKUP_RET_SUCCESS);
+				      rc == BPF_FIB_LKUP_RET_SUCCESS, d->iri_epoch);
 		if (reason)
 			goto drop;
 	}
@@ -646,7 +651,7 @@ static __noinline int zt_nat_flow_ok(struct zt_nat_scratch *s, const struct zt_p
 		return 0;
 	h = st->active & 1;
 	hc = &st->half[h];
-	if (f->generation != hc->generation) {
+	if (f->generation != hc->generation || !zt_flow_iri_same(f, fk->family, fk->dst)) {
 		fc.ifindex = fk->ifindex;
 		__builtin_memset(fp, 0, sizeof(*fp));
 		fp->family = fk->family;
@@ -662,9 +667,14 @@ static __noinline int zt_nat_flow_ok(struct zt_nat_scratch *s, const struct zt_p
 		f->rule_id = d.rule_id;
 		f->flags = d.nat ? ZT_FLOW_F_NAT : 0;
 		f->generation = hc->generation;
+		f->route_id = d.route_id;
+		f->iri_epoch = d.iri_epoch;
 		zt_count(ZT_C_FLOW_STALE);
 	}
-	return f->verdict == ZT_V_DIRECT && (f->flags & ZT_FLOW_F_NAT);
+	/* A translation made while its IRI meant another name carries no
+	 * replies: the address's new name's flows get their own. */
+	return f->verdict == ZT_V_DIRECT && (f->flags & ZT_FLOW_F_NAT) &&
+	       f->iri_epoch == rv->epoch;
 }
 
 /* ---- ICMP errors about a translated flow ------------------------------------

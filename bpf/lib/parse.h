@@ -34,6 +34,11 @@ struct zt_pkt {
 	__u16  l4off;   /* TCP/UDP/ICMP header (0: none parsed) */
 	__u8   icmp_type;
 	__u8   ttl;     /* TTL or hop limit */
+	/* Fragments: the protocol every fragment of the datagram names (IPv6:
+	 * the fragment header's next header, which the first fragment's
+	 * proto is not when more extension headers follow it). */
+	__u8   frag_proto;
+	__u8   ip4_optlen; /* IPv4 options' bytes after the fixed header */
 };
 
 /* Header sizes the parser insists on. */
@@ -82,6 +87,92 @@ static __always_inline int zt_parse_l4(struct zt_ctx *c, void *l4, struct zt_pkt
 	}
 }
 
+/* IPv4 options, len bytes at offset off of the packet: 1 for a loose or
+ * strict source route (it would send the packet on past the destination
+ * zt decides for), 2 for malformed options, 0 for the rest. Copied out
+ * with the hook's load-bytes helper and walked by bpf_loop, in a global
+ * function: verified once, where a walk over the packet branching on
+ * every option's length would be verified once per path through it. */
+#define ZT_IPOPT_LSRR 131
+#define ZT_IPOPT_SSRR 137
+/* The options, copied out, and the walk over them: per CPU, since the
+ * stack is the classifier's (bpf_loop gets no context of its own). */
+struct zt_opt_walk {
+	__u8  b[64];
+	__u32 len;
+	__u32 at;     /* offset of the next option */
+	int   res;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zt_opt_walk);
+} zt_opt_walk SEC(".maps");
+
+static long zt_opt_step(__u32 i, void *arg)
+{
+	struct zt_opt_walk *w;
+	__u32 at, zero = 0;
+	__u8 t, l;
+
+	(void)i;
+	(void)arg;
+	w = bpf_map_lookup_elem(&zt_opt_walk, &zero);
+	if (!w)
+		return 1;
+	at = w->at;
+	if (at >= w->len)
+		return 1;
+	t = w->b[at & 63];
+	if (t == 0) /* end of options */
+		return 1;
+	if (t == 1) { /* no-op */
+		w->at = at + 1;
+		return 0;
+	}
+	if (t == ZT_IPOPT_LSRR || t == ZT_IPOPT_SSRR) {
+		w->res = 1;
+		return 1;
+	}
+	l = w->b[(at + 1) & 63];
+	if (l < 2 || at + l > w->len) {
+		w->res = 2;
+		return 1;
+	}
+	w->at = at + l;
+	return 0;
+}
+
+__noinline int zt_ip4_options(ZT_RAW_CTX *ctx, __u64 off, __u64 len)
+{
+	struct zt_opt_walk *w;
+	__u32 zero = 0;
+
+	if (!ctx || len > 40)
+		return 2;
+	/* Two checks the compiler must not fuse into one on a copy: the
+	 * verifier bounds the helper's size by the register it checked. */
+	asm volatile("" : "+r"(len));
+	if (!len)
+		return 2;
+	w = bpf_map_lookup_elem(&zt_opt_walk, &zero);
+	if (!w)
+		return 2;
+#ifdef ZT_HOOK_TC
+	if (bpf_skb_load_bytes(ctx, off & 1023, w->b, len))
+#else
+	if (bpf_xdp_load_bytes(ctx, off & 1023, w->b, len))
+#endif
+		return 2;
+	w->len = (__u32)len;
+	w->at = 0;
+	w->res = 0;
+	bpf_loop(40, zt_opt_step, NULL, 0);
+	return w->res;
+}
+
 static __always_inline int zt_parse_ip4(struct zt_ctx *c, void *l3, struct zt_pkt *p)
 {
 	struct iphdr *ip = l3;
@@ -109,6 +200,8 @@ static __always_inline int zt_parse_ip4(struct zt_ctx *c, void *l3, struct zt_pk
 	__builtin_memcpy(p->src, &ip->saddr, 4);
 	__builtin_memcpy(p->dst, &ip->daddr, 4);
 
+	p->ip4_optlen = (__u8)(hlen - sizeof(*ip));
+	p->frag_proto = ip->protocol;
 	frag = bpf_ntohs(ip->frag_off);
 	if (frag & 0x1fff) {
 		p->frag = ZT_FRAG_LATER;
@@ -165,8 +258,15 @@ static __always_inline int zt_parse_ip6(struct zt_ctx *c, void *l3, struct zt_pk
 		__u16 off;
 
 		switch (nh) {
-		case IPPROTO_HOPOPTS:
 		case IPPROTO_ROUTING:
+			/* Segments left: the packet goes on past the
+			 * destination zt decides for (RH0, SRH). */
+			if (pos + 4 > c->data_end)
+				return ZT_R_IPV6_EXT;
+			if (((__u8 *)pos)[3])
+				return ZT_R_SRC_ROUTE;
+			/* fall through */
+		case IPPROTO_HOPOPTS:
 		case IPPROTO_DSTOPTS:
 			if (pos + sizeof(*ext) > c->data_end)
 				return ZT_R_IPV6_EXT;
@@ -185,6 +285,7 @@ static __always_inline int zt_parse_ip6(struct zt_ctx *c, void *l3, struct zt_pk
 			nh = fh->nexthdr;
 			off = bpf_ntohs(fh->frag_off);
 			p->frag_id = bpf_ntohl(fh->id);
+			p->frag_proto = nh;
 			if (off & 0xfff8) {
 				p->frag = ZT_FRAG_LATER;
 				p->proto = nh;

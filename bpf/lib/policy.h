@@ -19,6 +19,7 @@ struct zt_decision {
 	__u32 vnet_id;
 	__u32 device_id;
 	__u32 user_id;
+	__u32 iri_epoch; /* to an IRI: the epoch it was decided under */
 };
 
 /* Index of the lowest set bit of x (x != 0), by a de Bruijn multiply and
@@ -78,26 +79,47 @@ static __always_inline int zt_in_iri_pool(const struct zt_pkt *p,
 	return (m[0] | m[1]) && (a[0] & m[0]) == n[0] && (a[1] & m[1]) == n[1];
 }
 
-/* Resolves the destination in half h. Returns 0 with *dst filled, or a
- * reason: ZT_R_NO_ROUTE (not ours) or ZT_R_IRI_UNKNOWN. */
+/* The IRI entry for addr in vnet, or NULL. */
+static __always_inline struct zt_iri_val *zt_iri_lookup(__u32 vnet, __u8 family, const __u8 *addr)
+{
+	struct zt_iri_key ik = {};
+
+	ik.vnet_id = vnet;
+	ik.family = family;
+	__builtin_memcpy(ik.addr, addr, 16);
+	return bpf_map_lookup_elem(&zt_iri, &ik);
+}
+
+/* A packet to the IRI: its last use, which ztd reads before it gives the
+ * address to another name. Written at most once a second (every CPU's
+ * flows to it share the value). */
+static __always_inline void zt_iri_touch(struct zt_iri_val *iv)
+{
+	__u64 now = bpf_ktime_get_coarse_ns();
+
+	if (now - iv->last_ns > 1000000000ULL)
+		iv->last_ns = now;
+}
+
+/* Resolves the destination in half h. Returns 0 with *dst filled (and for
+ * an IRI *epoch), or a reason: ZT_R_NO_ROUTE (not ours) or
+ * ZT_R_IRI_UNKNOWN. */
 static __always_inline int zt_destination(const struct zt_pkt *p,
 					  const struct zt_half_cfg *hc, __u32 h,
-					  __u32 vnet, struct zt_dst *dst, __u8 *unresolved)
+					  __u32 vnet, struct zt_dst *dst, __u8 *unresolved,
+					  __u32 *epoch)
 {
 	struct zt_route_val *rv;
 
 	if (zt_in_iri_pool(p, hc)) {
-		struct zt_iri_key ik = {};
-		struct zt_iri_val *iv;
+		struct zt_iri_val *iv = zt_iri_lookup(vnet, p->family, p->dst);
 
-		ik.vnet_id = vnet;
-		ik.family = p->family;
-		__builtin_memcpy(ik.addr, p->dst, 16);
-		iv = bpf_map_lookup_elem(&zt_iri, &ik);
 		if (!iv || !(iv->half[h & 1].flags & ZT_DST_F_ROUTED))
 			return ZT_R_IRI_UNKNOWN;
+		zt_iri_touch(iv);
 		*dst = iv->half[h & 1];
 		*unresolved = !iv->real_ok;
+		*epoch = iv->epoch;
 		return 0;
 	}
 	if (p->family == ZT_AF_INET) {
@@ -175,7 +197,7 @@ static __always_inline void zt_evaluate(struct zt_ctx *c, const struct zt_pkt *p
 	d->device_id = id.device_id;
 	d->user_id = id.user_id;
 
-	r = zt_destination(p, hc, h, id.vnet_id, &dst, &unresolved);
+	r = zt_destination(p, hc, h, id.vnet_id, &dst, &unresolved, &d->iri_epoch);
 	if (r) {
 		d->verdict = r == ZT_R_NO_ROUTE ? ZT_V_PASS : ZT_V_DROP;
 		d->reason = r;

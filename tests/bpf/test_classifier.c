@@ -158,6 +158,20 @@ static int run_tc(const __u8 *pkt, size_t len, __u32 *mark)
 	return (int)o.retval;
 }
 
+/* The whole classifier at tc (a veth without XDP, zt_tc_ingress_eth). */
+static int run_tc_full(const __u8 *pkt, size_t len, __u32 *mark)
+{
+	struct __sk_buff skb = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = (__u32)len,
+		    .ctx_in = &skb, .ctx_size_in = sizeof(skb), .ctx_out = &skb,
+		    .ctx_size_out = sizeof(skb), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(B.tc->progs.zt_tc_ingress_eth), &o))
+		return -errno;
+	*mark = skb.mark;
+	return (int)o.retval;
+}
+
 static size_t build(struct pkt_spec *s, __u8 *buf, size_t cap)
 {
 	if (!s->sport && (s->proto == IPPROTO_TCP || s->proto == IPPROTO_UDP))
@@ -653,8 +667,13 @@ static void tc_marks_steered_flows(void)
 	size_t len = build(&s, buf, sizeof(buf));
 	__u32 mark = 0;
 
-	T_EQ(run_tc(buf, len, &mark), TC_ACT_OK); /* before XDP: nothing cached */
-	T_EQ(mark, 0);
+	/* Before XDP nothing is cached: tc decides the packet itself (a
+	 * miss must never pass undecided). */
+	T_EQ(run_tc(buf, len, &mark), TC_ACT_OK);
+	T_EQ(mark, ZT_MARK_STEER);
+	mark = 0;
+	s.sport = 0;
+	len = build(&s, buf, sizeof(buf));
 	T_EQ(run_xdp(buf, len), XDP_PASS);        /* STEER (L7) */
 	T_EQ(run_tc(buf, len, &mark), TC_ACT_OK);
 	T_EQ(mark, ZT_MARK_STEER);
@@ -663,6 +682,171 @@ static void tc_marks_steered_flows(void)
 	T_EQ(run_xdp(buf, len), XDP_PASS);
 	T_EQ(run_tc(buf, len, &mark), TC_ACT_OK);
 	T_EQ(mark, 0);
+}
+
+/* A flow whose XDP entry is gone (evicted from a full map) reaches tc:
+ * decided there, never passed. It passed on the old code. */
+static void tc_decides_on_cache_miss(void)
+{
+	struct pkt_spec s = TCP4(BOB, "10.2.0.5", 22); /* blocked: bob to .5 */
+	__u8 buf[256];
+	size_t len = build(&s, buf, sizeof(buf));
+	__u64 before = stat_packets(ZT_V_DROP, ZT_R_RULE);
+	__u32 mark = 0;
+
+	T_EQ(run_tc(buf, len, &mark), TC_ACT_SHOT);
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_RULE) - before, 1);
+	/* A later fragment whose first XDP never saw: dropped at tc too. */
+	s.frag = 2;
+	s.frag_id = 5151;
+	len = build(&s, buf, sizeof(buf));
+	T_EQ(run_tc(buf, len, &mark), TC_ACT_SHOT);
+}
+
+/* An IRI given to another name (a new epoch): a flow cached as allowed
+ * under the old name is decided again, here blocked. On the old code the
+ * cache hit kept the old verdict. */
+static void iri_reuse_invalidates_flows(void)
+{
+	struct zt_iri_key k = { .vnet_id = VNET_DEFAULT, .family = ZT_AF_INET };
+	struct zt_iri_val v = { 0 }, got;
+	struct zt_prefix any = PFX("172.20.0.0/16");
+	const struct zt_dst_entry *e = zt_compiled_lookup(&cur, VNET_DEFAULT, &any);
+	struct pkt_spec s = TCP4(BOB, "100.80.0.9", 8080), f1, f2;
+	__u8 buf[256];
+	size_t len;
+	__u64 stale0 = counter(ZT_C_FLOW_STALE);
+
+	T_ASSERT(e, "no entry for 172.20.0.0/16");
+	if (!e)
+		return;
+	inet_pton(AF_INET, "100.80.0.9", k.addr);
+	v.half[0] = v.half[1] = (struct zt_dst){ .route_id = ZT_ROUTE_ID_HOST | 1, .tunnel_id = 2,
+		.dst_set = e->dst.dst_set, .flags = ZT_DST_F_ROUTED };
+	v.epoch = 7;
+	T_ASSERT(!bpf_map_update_elem(B.m.iri, &k, &v, BPF_ANY), "iri insert");
+	len = build(&s, buf, sizeof(buf));
+	T_EQ(run_xdp(buf, len), XDP_PASS);  /* bob's web range: STEER (remote tunnel) */
+	T_EQ(run_xdp(buf, len), XDP_PASS);  /* a hit */
+	T_ASSERT(!bpf_map_lookup_elem(B.m.iri, &k, &got) && got.last_ns > 0,
+		 "a packet to the IRI records its last use");
+	/* The same flow's first fragment, for its later ones. */
+	f1 = s;
+	f1.frag = 1;
+	f1.frag_id = 6161;
+	f1.sport = 0;
+	len = build(&f1, buf, sizeof(buf));
+	T_EQ(run_xdp(buf, len), XDP_PASS);
+	f2 = f1;
+	f2.frag = 2;
+	/* Reused: another name whose rules leave bob nothing (no rule set). */
+	v.half[0].dst_set = v.half[1].dst_set = 0;
+	v.epoch = 8;
+	T_ASSERT(!bpf_map_update_elem(B.m.iri, &k, &v, BPF_ANY), "iri reuse");
+	len = build(&s, buf, sizeof(buf));
+	T_EQ(run_xdp(buf, len), XDP_DROP);
+	T_EQ(counter(ZT_C_FLOW_STALE) - stale0, 1);
+	len = build(&f2, buf, sizeof(buf));
+	T_EQ(run_xdp(buf, len), XDP_DROP);  /* the old first fragment's verdict is void */
+	bpf_map_delete_elem(B.m.iri, &k);
+	/* And an IRI that went away: no longer allowed either. */
+	len = build(&s, buf, sizeof(buf));
+	T_EQ(run_xdp(buf, len), XDP_DROP);
+}
+
+/* Fragments: a first fragment's verdict holds only in its policy
+ * generation; IPv6 later fragments are found when more extension headers
+ * follow the fragment header in the first one (their keys differed). */
+static void fragment_verdicts_bounded(void)
+{
+	struct pkt_spec first = TCP4(ADMIN, "10.2.0.9", 22), later;
+	__u8 buf[256];
+	size_t len, l3, l4;
+
+	first.frag = 1;
+	first.frag_id = 7171;
+	expect(first, ZT_V_DIRECT, ZT_R_RULE, R_SSH_DEVOPS);
+	T_EQ(apply_policy(N_RULES, 6), 0); /* a new generation, same rules */
+	later = first;
+	later.frag = 2;
+	len = build(&later, buf, sizeof(buf));
+	T_EQ(run_xdp(buf, len), XDP_DROP);
+
+	/* IPv6: [fragment -> destination options -> TCP] in the first,
+	 * [fragment(next header: destination options)] in the later. */
+	first = TCP4("fd00:10::2", "fd00:2::5", 22);
+	first.frag = 1;
+	first.frag_id = 0x717171;
+	first.ext_hdrs = 1;
+	first.sport = next_sport++;
+	len = pkt_build(&first, buf, sizeof(buf), &l3, &l4);
+	/* pkt_build wrote [dstopts][frag]: swap them. */
+	buf[l3 + 6] = IPPROTO_FRAGMENT;
+	buf[l3 + 40] = IPPROTO_DSTOPTS;    /* fragment header first */
+	buf[l3 + 41] = 0;
+	buf[l3 + 42] = 0;
+	buf[l3 + 43] = 1;                  /* offset 0, more fragments */
+	buf[l3 + 44] = 0x00; buf[l3 + 45] = 0x71; buf[l3 + 46] = 0x71; buf[l3 + 47] = 0x71;
+	buf[l3 + 48] = IPPROTO_TCP;        /* then the destination options */
+	buf[l3 + 49] = 0; buf[l3 + 50] = 1; buf[l3 + 51] = 4;
+	memset(buf + l3 + 52, 0, 4);
+	T_EQ(run_xdp(buf, len), XDP_PASS);
+	later = first;
+	later.frag = 2;
+	later.ext_hdrs = 0;
+	len = pkt_build(&later, buf, sizeof(buf), &l3, &l4);
+	buf[l3 + 40] = IPPROTO_DSTOPTS;    /* what the datagram's fragments all say */
+	T_EQ(run_xdp(buf, len), XDP_PASS);
+}
+
+/* Source routes would carry a packet past the destination decided for:
+ * IPv4 LSRR/SSRR options and IPv6 routing headers with segments left are
+ * dropped (reason src_route); other options still pass. */
+static void source_routes_dropped(void)
+{
+	struct pkt_spec s = TCP4(ADMIN, "10.2.0.9", 22);
+	__u8 buf[256];
+	size_t len, l3, l4;
+	__u64 d0 = stat_packets(ZT_V_DROP, ZT_R_SRC_ROUTE), b0 = stat_packets(ZT_V_DROP, ZT_R_BAD_IP);
+	__u8 lsrr[] = { 1, 131, 7, 4, 10, 2, 0, 5 }; /* NOP, LSRR via 10.2.0.5 */
+	__u8 ra[] = { 148, 4, 0, 0, 1, 137, 3, 4 };   /* router alert, NOP, SSRR */
+	__u32 mark;
+
+	s.ip_opts = 8;
+	s.sport = next_sport++;
+	len = pkt_build(&s, buf, sizeof(buf), &l3, &l4);
+	memcpy(buf + l3 + 20, lsrr, sizeof(lsrr));
+	T_EQ(run_xdp(buf, len), XDP_DROP);
+	T_EQ(run_tc_full(buf, len, &mark), TC_ACT_SHOT);
+	s.sport = next_sport++;
+	len = pkt_build(&s, buf, sizeof(buf), &l3, &l4);
+	memcpy(buf + l3 + 20, ra, sizeof(ra));
+	T_EQ(run_xdp(buf, len), XDP_DROP);
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_SRC_ROUTE) - d0, 3);
+	/* Router alert alone passes; an option longer than the header is malformed. */
+	s.sport = next_sport++;
+	len = pkt_build(&s, buf, sizeof(buf), &l3, &l4);
+	memcpy(buf + l3 + 20, ra, 4);
+	T_EQ(run_xdp(buf, len), XDP_PASS);
+	s.sport = next_sport++;
+	len = pkt_build(&s, buf, sizeof(buf), &l3, &l4);
+	buf[l3 + 20] = 68; /* timestamp, 12 bytes in an 8-byte option area */
+	buf[l3 + 21] = 12;
+	T_EQ(run_xdp(buf, len), XDP_DROP);
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_BAD_IP) - b0, 1);
+
+	/* IPv6: a segment routing header (type 4) with segments left. */
+	s = TCP4("fd00:10::2", "fd00:2::5", 22);
+	s.ext_hdrs = 1;
+	s.sport = next_sport++;
+	len = pkt_build(&s, buf, sizeof(buf), &l3, &l4);
+	buf[l3 + 6] = IPPROTO_ROUTING;
+	buf[l3 + 42] = 4;  /* type: SRH */
+	buf[l3 + 43] = 1;  /* segments left */
+	T_EQ(run_xdp(buf, len), XDP_DROP);
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_SRC_ROUTE) - d0, 4);
+	buf[l3 + 43] = 0;  /* none left: the destination is the last one */
+	T_EQ(run_xdp(buf, len), XDP_PASS);
 }
 
 static void full_flow_map_lru(void)
@@ -756,6 +940,10 @@ int main(void)
 	T_RUN(events_for_new_flows);
 	T_RUN(drop_events_rate_limited);
 	T_RUN(tc_marks_steered_flows);
+	T_RUN(tc_decides_on_cache_miss);
+	T_RUN(iri_reuse_invalidates_flows);
+	T_RUN(fragment_verdicts_bounded);
+	T_RUN(source_routes_dropped);
 	T_RUN(full_flow_map_lru);
 
 	if (cases_out)
