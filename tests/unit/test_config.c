@@ -489,6 +489,7 @@ static void route_cache_agrees_with_plain_parse(void)
 	edit_load(path, cache, &t, "    - {network: 11.78.31.0/24, tunnel: tb}\n", "", 0);
 	edit_load(path, cache, &t, "precedence: 1,", "precedence: 2,", 0);
 	edit_load(path, cache, &t, "routes:\n", "# moved\n\n\nroutes:\n", 0);
+	free(t);
 	t = big_config(20000, -1, "dc", NULL);
 	memcpy(strstr(t, "10.60.2.0/24"), "10.60.2.9/24", 12);
 	edit_load(path, cache, &t, "routes:\n", "# moved\nroutes:\n", 1);
