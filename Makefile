@@ -136,6 +136,14 @@ $(O)/tests/%: $(O)/tests/%.o $(O)/tests/lib/t.o $(O)/tests/lib/pkt.o $(LIBZT)
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# test_config fails each allocation of a config load in turn: the allocator
+# is wrapped at link time (valgrind replaces any function named malloc, so
+# the test cannot define one), and libyaml comes from its archive so that
+# its allocations are wrapped too.
+CONFIG_TEST_WRAP := malloc calloc realloc strdup asprintf free yaml_parser_load
+$(O)/tests/unit/test_config: private LDFLAGS += $(CONFIG_TEST_WRAP:%=-Wl,--wrap=%)
+$(O)/tests/unit/test_config: private LDLIBS := $(patsubst -lyaml,-l:libyaml.a,$(LDLIBS))
+
 $(O)/bench/bench_dataplane.o: $(BENCH_SKEL)
 $(O)/bench/bench_dataplane: $(O)/bench/bench_dataplane.o $(O)/tests/lib/pkt.o $(LIBZT)
 	$(msg) LD $@

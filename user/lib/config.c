@@ -35,6 +35,7 @@ struct cx {
 	 * is one placeholder line at ph_line standing for ph_lines lines. */
 	bool in_chunk;
 	size_t chunk_line, ph_line, ph_lines;
+	bool oom; /* an allocation failed: the load is refused whole, -ENOMEM */
 };
 
 struct rpos {
@@ -67,8 +68,10 @@ static void verrf_at(struct cx *x, size_t line, size_t col, const char *fmt, va_
 	char body[512], *msg = NULL;
 
 	vsnprintf(body, sizeof(body), fmt, ap);
-	if (asprintf(&msg, "%s:%zu:%zu: %s", x->file, line, col, body) < 0)
+	if (asprintf(&msg, "%s:%zu:%zu: %s", x->file, line, col, body) < 0) {
 		msg = NULL;
+		x->oom = true; /* an error lost must not let the file through */
+	}
 	add_err(x->e, msg);
 }
 
@@ -93,6 +96,14 @@ static void errf(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
 	verrf_at(x, n ? file_line(x, n->start_mark.line) + 1 : 1,
 		 n ? n->start_mark.column + 1 : 1, fmt, ap);
 	va_end(ap);
+}
+
+/* Why yaml_parser_load failed: out of memory, not the text. libyaml's
+ * loader returns failure with no error set when it cannot copy a node's
+ * default tag: that too is out of memory. */
+static bool yaml_oom(const yaml_parser_t *p)
+{
+	return p->error == YAML_MEMORY_ERROR || p->error == YAML_NO_ERROR;
 }
 
 static yaml_node_t *nd(struct cx *x, int i)
@@ -277,35 +288,45 @@ static bool parse_prefix(struct cx *x, yaml_node_t *n, const char *what, bool ho
 	return true;
 }
 
-static char *xstrdup(const char *s)
+/* Out of memory is no reason to stop ztd: an allocation that fails sets
+ * x->oom, the caller drops what it was building, and the whole load is
+ * refused with -ENOMEM (nothing NULL is ever stored where a name goes). */
+static char *xstrdup(struct cx *x, const char *s)
 {
 	char *d = strdup(s ? s : "");
 
 	if (!d)
-		abort(); /* a config is small; out of memory here is fatal */
+		x->oom = true;
 	return d;
 }
 
-/* Room for element n of an array grown only through here: capacity
- * doubles at each power of two, so a million routes are not a million
- * reallocs. */
-static void *grow(void *p, size_t n, size_t size)
+/* Room for element n of the array at *p, grown only through here:
+ * capacity doubles at each power of two, so a million routes are not a
+ * million reallocs. -ENOMEM (*p as it was) when out of memory. */
+static int grow(struct cx *x, void **p, size_t n, size_t size)
 {
-	void *q = p;
+	void *q = *p;
 
 	if (n == 0 || !(n & (n - 1)))
-		q = realloc(p, (n ? 2 * n : 1) * size);
-	if (!q)
-		abort();
+		q = realloc(*p, (n ? 2 * n : 1) * size);
+	if (!q) {
+		x->oom = true;
+		return -ENOMEM;
+	}
 	memset((char *)q + n * size, 0, size);
-	return q;
+	*p = q;
+	return 0;
 }
 
-static __u32 intern_user(struct zt_config *c, const char *email)
+/* The user id of email (case-folded), added if new; 0 when out of memory. */
+static __u32 intern_user(struct cx *x, const char *email)
 {
-	char *low = xstrdup(email);
+	struct zt_config *c = x->c;
+	char *low = xstrdup(x, email);
 	size_t i;
 
+	if (!low)
+		return 0;
 	for (i = 0; low[i]; i++)
 		low[i] = (char)tolower((unsigned char)low[i]);
 	for (i = 0; i < c->n_users; i++)
@@ -313,7 +334,10 @@ static __u32 intern_user(struct zt_config *c, const char *email)
 			free(low);
 			return (__u32)i + 1;
 		}
-	c->users = grow(c->users, c->n_users, sizeof(*c->users));
+	if (grow(x, (void **)&c->users, c->n_users, sizeof(*c->users))) {
+		free(low);
+		return 0;
+	}
 	c->users[c->n_users++] = low;
 	return (__u32)c->n_users;
 }
@@ -327,11 +351,15 @@ static bool intern_group(struct cx *x, yaml_node_t *n, const char *g, __u64 *bit
 		if (!strcmp(c->groups[i], g))
 			break;
 	if (i == c->n_groups) {
+		char *d;
+
 		if (c->n_groups == ZT_MAX_GROUPS) {
 			errf(x, n, "group '%s': at most %d distinct groups", g, ZT_MAX_GROUPS);
 			return false;
 		}
-		c->groups[c->n_groups++] = xstrdup(g);
+		if (!(d = xstrdup(x, g)))
+			return false;
+		c->groups[c->n_groups++] = d;
 	}
 	*bits |= 1ULL << i;
 	return true;
@@ -363,6 +391,7 @@ static __u32 find_vnet(struct cx *x, yaml_node_t *n)
 static void iface_item(struct cx *x, yaml_node_t *n, void *arg)
 {
 	const char *s = scalar(x, n, "gateway.interface");
+	char *d;
 
 	(void)arg;
 	if (!s)
@@ -375,7 +404,8 @@ static void iface_item(struct cx *x, yaml_node_t *n, void *arg)
 		errf(x, n, "at most %d gateway interfaces", ZT_MAX_IFACES);
 		return;
 	}
-	x->c->ifaces[x->c->n_ifaces++] = xstrdup(s);
+	if ((d = xstrdup(x, s)))
+		x->c->ifaces[x->c->n_ifaces++] = d;
 }
 
 static void parse_action(struct cx *x, yaml_node_t *n, const char *what, __u8 *out)
@@ -478,7 +508,7 @@ static void abs_path(struct cx *x, yaml_node_t *m, const char *key, const char *
 	if (s[0] != '/')
 		errf(x, p, "%s must be an absolute path", what);
 	else
-		*out = xstrdup(s);
+		*out = xstrdup(x, s);
 }
 
 static bool parse_port_range(struct cx *x, yaml_node_t *n, const char *what, unsigned long min,
@@ -619,12 +649,17 @@ static void vnets(struct cx *x, yaml_node_t *l)
 	size_t j, n_default = 0;
 
 	if (!l) {
-		x->c->vnets = grow(NULL, 0, sizeof(*x->c->vnets));
-		x->c->vnets[0].name = xstrdup("default");
+		char *name = xstrdup(x, "default");
+
+		if (!name || grow(x, (void **)&x->c->vnets, 0, sizeof(*x->c->vnets)) ||
+		    grow(x, (void **)&x->vnet_line, 0, sizeof(int))) {
+			free(name);
+			return;
+		}
+		x->c->vnets[0].name = name;
 		x->c->vnets[0].is_default = true;
 		x->c->n_vnets = 1;
 		x->c->default_vnet = 1;
-		x->vnet_line = calloc(1, sizeof(int));
 		return;
 	}
 	if (l->type != YAML_SEQUENCE_NODE) {
@@ -650,10 +685,13 @@ static void vnets(struct cx *x, yaml_node_t *l)
 				     name, x->vnet_line[j]);
 		if ((n = get(x, v, "default")))
 			parse_bool(x, n, "default", &vn.is_default);
-		vn.name = xstrdup(name);
+		if (!(vn.name = xstrdup(x, name)) ||
+		    grow(x, (void **)&x->c->vnets, x->c->n_vnets, sizeof(vn)) ||
+		    grow(x, (void **)&x->vnet_line, x->c->n_vnets, sizeof(int))) {
+			free(vn.name);
+			return;
+		}
 		n_default += vn.is_default;
-		x->c->vnets = grow(x->c->vnets, x->c->n_vnets, sizeof(vn));
-		x->vnet_line = grow(x->vnet_line, x->c->n_vnets, sizeof(int));
 		x->vnet_line[x->c->n_vnets] = line_of(x, v);
 		x->c->vnets[x->c->n_vnets++] = vn;
 		if (vn.is_default)
@@ -711,11 +749,15 @@ static void tunnels(struct cx *x, yaml_node_t *l)
 			else if (!*s || strlen(s) >= 16 || strpbrk(s, "/ \t:"))
 				errf(x, n, "'%s' is not a valid interface name", s);
 			else
-				t.private_interface = xstrdup(s);
+				t.private_interface = xstrdup(x, s);
 		}
-		t.name = xstrdup(name);
-		x->c->tunnels = grow(x->c->tunnels, x->c->n_tunnels, sizeof(t));
-		x->tunnel_line = grow(x->tunnel_line, x->c->n_tunnels, sizeof(int));
+		if (!(t.name = xstrdup(x, name)) ||
+		    grow(x, (void **)&x->c->tunnels, x->c->n_tunnels, sizeof(t)) ||
+		    grow(x, (void **)&x->tunnel_line, x->c->n_tunnels, sizeof(int))) {
+			free(t.name);
+			free(t.private_interface);
+			return;
+		}
 		x->tunnel_line[x->c->n_tunnels] = line_of(x, v);
 		x->c->tunnels[x->c->n_tunnels++] = t;
 	}
@@ -768,13 +810,18 @@ static void dup_routes(struct cx *x)
 	if (i == n)
 		return; /* strictly increasing: no prefix twice */
 	ord = malloc(n * sizeof(*ord));
-	if (!ord)
-		abort();
+	if (!ord) {
+		x->oom = true;
+		return;
+	}
 	for (i = 0; i < n; i++)
 		ord[i] = i;
 	sort_routes = r;
-	if (zt_sort(ord, n, sizeof(*ord), route_order))
-		abort();
+	if (zt_sort(ord, n, sizeof(*ord), route_order)) {
+		x->oom = true; /* its only error */
+		free(ord);
+		return;
+	}
 	for (i = 1; i < n; i++) {
 		const struct zt_cfg_route *a = &r[ord[i - 1]], *b = &r[ord[i]];
 		char buf[ZT_PREFIX_STRLEN];
@@ -831,15 +878,14 @@ static void route_item(struct cx *x, yaml_node_t *v)
 	}
 	ok &= route_target(x, v, "route", &r.tunnel, &r.vnet);
 	if ((n = get(x, v, "comment")) && (s = scalar(x, n, "comment")))
-		r.comment = xstrdup(s);
-	if (!ok) {
+		r.comment = xstrdup(x, s);
+	if (!ok || grow(x, (void **)&x->rpos, x->c->n_routes, sizeof(*x->rpos)) ||
+	    grow(x, (void **)&x->c->routes, x->c->n_routes, sizeof(r))) {
 		free(r.comment);
 		return;
 	}
-	x->rpos = grow(x->rpos, x->c->n_routes, sizeof(*x->rpos));
 	x->rpos[x->c->n_routes] = (struct rpos){ file_line(x, v->start_mark.line) + 1,
 						 v->start_mark.column + 1 };
-	x->c->routes = grow(x->c->routes, x->c->n_routes, sizeof(r));
 	x->c->routes[x->c->n_routes++] = r;
 }
 
@@ -889,11 +935,15 @@ static void host_route_item(struct cx *x, yaml_node_t *v)
 			return;
 		}
 	if ((n = get(x, v, "comment")) && (s = scalar(x, n, "comment")))
-		r.comment = xstrdup(s);
-	r.host = xstrdup(host);
-	x->host_line = grow(x->host_line, x->c->n_host_routes, sizeof(int));
+		r.comment = xstrdup(x, s);
+	if (!(r.host = xstrdup(x, host)) ||
+	    grow(x, (void **)&x->host_line, x->c->n_host_routes, sizeof(int)) ||
+	    grow(x, (void **)&x->c->host_routes, x->c->n_host_routes, sizeof(r))) {
+		free(r.host);
+		free(r.comment);
+		return;
+	}
 	x->host_line[x->c->n_host_routes] = line_of(x, v);
-	x->c->host_routes = grow(x->c->host_routes, x->c->n_host_routes, sizeof(r));
 	x->c->host_routes[x->c->n_host_routes++] = r;
 }
 
@@ -982,14 +1032,14 @@ static void devices(struct cx *x, yaml_node_t *l)
 			if (!valid_email(s)) {
 				errf(x, n, "'%s' is not an email address", s);
 				ok = false;
-			} else {
-				d.user = intern_user(x->c, s);
+			} else if (!(d.user = intern_user(x, s))) {
+				ok = false; /* out of memory */
 			}
 		}
 		each(x, get(x, v, "groups"), "groups", dev_group, &d.groups);
 		d.vnet = (n = get(x, v, "vnet")) ? find_vnet(x, n) : x->c->default_vnet;
 		if ((n = get(x, v, "name")) && (s = scalar(x, n, "name")))
-			d.name = xstrdup(s);
+			d.name = xstrdup(x, s);
 		if (!ok || !d.n_addr || !d.vnet) {
 			free(d.name);
 			continue;
@@ -1012,7 +1062,10 @@ static void devices(struct cx *x, yaml_node_t *l)
 			free(d.name);
 			continue;
 		}
-		x->c->devices = grow(x->c->devices, x->c->n_devices, sizeof(d));
+		if (grow(x, (void **)&x->c->devices, x->c->n_devices, sizeof(d))) {
+			free(d.name);
+			return;
+		}
 		x->c->devices[x->c->n_devices++] = d;
 	}
 }
@@ -1024,9 +1077,9 @@ static void m_dst(struct cx *x, yaml_node_t *n, void *arg)
 	struct zt_cfg_policy *p = arg;
 	struct zt_prefix pf;
 
-	if (!parse_prefix(x, n, "dst_ip", false, &pf))
+	if (!parse_prefix(x, n, "dst_ip", false, &pf) ||
+	    grow(x, (void **)&p->dst, p->n_dst, sizeof(pf)))
 		return;
-	p->dst = grow(p->dst, p->n_dst, sizeof(pf));
 	p->dst[p->n_dst++] = pf;
 }
 
@@ -1065,9 +1118,9 @@ static void m_port(struct cx *x, yaml_node_t *n, void *arg)
 	struct zt_cfg_policy *p = arg;
 	struct zt_port_range r;
 
-	if (!parse_port_range(x, n, "dst_port", 1, &r.lo, &r.hi))
+	if (!parse_port_range(x, n, "dst_port", 1, &r.lo, &r.hi) ||
+	    grow(x, (void **)&p->ports, p->n_ports, sizeof(*p->ports)))
 		return;
-	p->ports = grow(p->ports, p->n_ports, sizeof(*p->ports));
 	p->ports[p->n_ports++] = r;
 }
 
@@ -1092,6 +1145,7 @@ static void m_email(struct cx *x, yaml_node_t *n, void *arg)
 {
 	struct zt_cfg_policy *p = arg;
 	const char *s = scalar(x, n, "user_email");
+	__u32 u;
 
 	if (!s)
 		return;
@@ -1099,8 +1153,9 @@ static void m_email(struct cx *x, yaml_node_t *n, void *arg)
 		errf(x, n, "'%s' is not an email address", s);
 		return;
 	}
-	p->users = grow(p->users, p->n_users, sizeof(*p->users));
-	p->users[p->n_users++] = intern_user(x->c, s);
+	if (!(u = intern_user(x, s)) || grow(x, (void **)&p->users, p->n_users, sizeof(*p->users)))
+		return;
+	p->users[p->n_users++] = u;
 }
 
 static void m_group(struct cx *x, yaml_node_t *n, void *arg)
@@ -1117,9 +1172,8 @@ static void m_vnet(struct cx *x, yaml_node_t *n, void *arg)
 	struct zt_cfg_policy *p = arg;
 	__u32 v = find_vnet(x, n);
 
-	if (!v)
+	if (!v || grow(x, (void **)&p->vnets, p->n_vnets, sizeof(*p->vnets)))
 		return;
-	p->vnets = grow(p->vnets, p->n_vnets, sizeof(*p->vnets));
 	p->vnets[p->n_vnets++] = v;
 }
 
@@ -1127,6 +1181,7 @@ static void m_sni(struct cx *x, yaml_node_t *n, void *arg)
 {
 	struct zt_cfg_policy *p = arg;
 	const char *s = scalar(x, n, "sni");
+	char *d;
 
 	if (!s)
 		return;
@@ -1134,19 +1189,25 @@ static void m_sni(struct cx *x, yaml_node_t *n, void *arg)
 		errf(x, n, "sni '%s' is not a host name", s);
 		return;
 	}
-	p->sni = grow(p->sni, p->n_sni, sizeof(*p->sni));
-	p->sni[p->n_sni++] = xstrdup(s);
+	if (!(d = xstrdup(x, s)) || grow(x, (void **)&p->sni, p->n_sni, sizeof(*p->sni))) {
+		free(d);
+		return;
+	}
+	p->sni[p->n_sni++] = d;
 }
 
 static void m_host(struct cx *x, yaml_node_t *n, void *arg)
 {
 	struct zt_cfg_policy *p = arg;
-	char host[ZT_HOSTNAME_MAX + 1];
+	char host[ZT_HOSTNAME_MAX + 1], *d;
 
 	if (!parse_host(x, n, "host", host))
 		return;
-	p->hosts = grow(p->hosts, p->n_hosts, sizeof(*p->hosts));
-	p->hosts[p->n_hosts++] = xstrdup(host);
+	if (!(d = xstrdup(x, host)) || grow(x, (void **)&p->hosts, p->n_hosts, sizeof(*p->hosts))) {
+		free(d);
+		return;
+	}
+	p->hosts[p->n_hosts++] = d;
 }
 
 static void policy_free(struct zt_cfg_policy *p)
@@ -1263,10 +1324,12 @@ static void policy_list(struct cx *x, yaml_node_t *l, const struct plist *pl)
 			policy_free(&p);
 			continue;
 		}
-		p.name = xstrdup(name);
 		p.precedence = (__u32)prec;
-		*pl->arr = grow(*pl->arr, *pl->n, sizeof(p));
-		*pl->lines = grow(*pl->lines, *pl->n, sizeof(int));
+		if (!(p.name = xstrdup(x, name)) || grow(x, (void **)pl->arr, *pl->n, sizeof(p)) ||
+		    grow(x, (void **)pl->lines, *pl->n, sizeof(int))) {
+			policy_free(&p);
+			return;
+		}
 		(*pl->lines)[*pl->n] = line_of(x, v);
 		(*pl->arr)[(*pl->n)++] = p;
 	}
@@ -1314,9 +1377,9 @@ static void split_item(struct cx *x, yaml_node_t *n, void *arg)
 			return;
 		}
 	}
-	if (!parse_prefix(x, n, "split tunnel entry", false, &p))
+	if (!parse_prefix(x, n, "split tunnel entry", false, &p) ||
+	    grow(x, (void **)&x->c->split, x->c->n_split, sizeof(p)))
 		return;
-	x->c->split = grow(x->c->split, x->c->n_split, sizeof(p));
 	x->c->split[x->c->n_split++] = p;
 }
 
@@ -1487,18 +1550,18 @@ static bool item_ends(const char *l, const char *end, size_t ind)
 }
 
 /* The old chunks by hash (slot: index + 1, 0 = empty), built on first use. */
-static void old_slots(struct zt_cfg_cache *c)
+static int old_slots(struct zt_cfg_cache *c)
 {
 	size_t i;
 
 	if (c->slot)
-		return;
+		return 0;
 	c->n_slot = 16;
 	while (c->n_slot < 2 * c->n)
 		c->n_slot *= 2;
 	c->slot = calloc(c->n_slot, sizeof(*c->slot));
 	if (!c->slot)
-		abort();
+		return -ENOMEM;
 	for (i = 0; i < c->n; i++) {
 		size_t j = c->ch[i].hash & (c->n_slot - 1);
 
@@ -1506,6 +1569,7 @@ static void old_slots(struct zt_cfg_cache *c)
 			j = (j + 1) & (c->n_slot - 1);
 		c->slot[j] = i + 1;
 	}
+	return 0;
 }
 
 static void slots_free(struct zt_cfg_cache *c)
@@ -1515,11 +1579,15 @@ static void slots_free(struct zt_cfg_cache *c)
 	c->n_slot = 0;
 }
 
-static struct cchunk *cache_find(struct zt_cfg_cache *c, const char *text, size_t len, __u64 h)
+static struct cchunk *cache_find(struct cx *x, struct zt_cfg_cache *c, const char *text,
+				 size_t len, __u64 h)
 {
 	size_t i;
 
-	old_slots(c);
+	if (old_slots(c)) {
+		x->oom = true;
+		return NULL;
+	}
 	for (i = h & (c->n_slot - 1); c->slot[i]; i = (i + 1) & (c->n_slot - 1)) {
 		struct cchunk *o = &c->ch[c->slot[i] - 1];
 
@@ -1548,7 +1616,7 @@ static bool chunk_same(const struct cchunk *o, const char *l, const char *end, s
  * whole (same text, same cut); only differing text is read item by item,
  * and after it the old chunk of the same text, if any, is where the
  * comparison picks up again. */
-static bool split_chunks(struct zt_cfg_cache *c, const char *b, size_t len)
+static bool split_chunks(struct cx *x, struct zt_cfg_cache *c, const char *b, size_t len)
 {
 	const char *end = b + len, *l = b + c->start;
 	size_t line = c->line, next = 0, n = 0;
@@ -1561,7 +1629,11 @@ static bool split_chunks(struct zt_cfg_cache *c, const char *b, size_t len)
 		struct cchunk *o = next < c->n ? &c->ch[next] : NULL;
 		__u64 h = 0;
 
-		c->nw = grow(c->nw, n, sizeof(*c->nw));
+		if (grow(x, (void **)&c->nw, n, sizeof(*c->nw))) {
+			free(c->nw);
+			c->nw = NULL;
+			return false;
+		}
 		if (o && chunk_same(o, l, end, c->ind)) {
 			c->nw[n++] = (struct cchunk){ .hash = o->hash, .text = l, .len = o->len,
 						      .line = line, .lines = o->lines,
@@ -1597,7 +1669,7 @@ static bool split_chunks(struct zt_cfg_cache *c, const char *b, size_t len)
 		c->nw[n] = (struct cchunk){ .hash = h, .text = cs, .len = (size_t)(l - cs),
 					    .line = cline, .lines = line - cline,
 					    .at_end = !cut };
-		o = cache_find(c, cs, (size_t)(l - cs), h);
+		o = cache_find(x, c, cs, (size_t)(l - cs), h);
 		c->nw[n].same = o;
 		if (o)
 			next = (size_t)(o - c->ch) + 1;
@@ -1628,7 +1700,7 @@ static const char *routes_key(const char *l, const char *end)
 /* Finds routes.cidr's items in the block layout; false for anything else.
  * The list's lines are all indented, so a second top-level "routes:" can
  * only be after it. */
-static bool find_cidr_items(struct zt_cfg_cache *c, const char *b, size_t len)
+static bool find_cidr_items(struct cx *x, struct zt_cfg_cache *c, const char *b, size_t len)
 {
 	const char *end = b + len, *l, *r = routes_key(b, end);
 	size_t line = 0, i1 = 0, ind;
@@ -1661,7 +1733,7 @@ static bool find_cidr_items(struct zt_cfg_cache *c, const char *b, size_t len)
 	c->start = (size_t)(l - b);
 	c->line = line;
 	c->ind = ind;
-	if (!split_chunks(c, b, len))
+	if (!split_chunks(x, c, b, len))
 		return false;
 	if (routes_key(b + c->end, end)) {
 		free(c->nw);
@@ -1687,17 +1759,21 @@ static __u64 names_hash(const struct zt_config *c)
 }
 
 /* Room for `want` elements in an array grow() keeps (capacity: n's power
- * of two), in one step. */
-static void *grow_to(void *p, size_t n, size_t want, size_t size)
+ * of two), in one step; -ENOMEM as grow(). */
+static int grow_to(struct cx *x, void **p, size_t n, size_t want, size_t size)
 {
 	size_t cap = 1;
+	void *q;
 
 	while (cap < want || cap < n)
 		cap *= 2;
-	p = realloc(p, cap * size);
-	if (!p)
-		abort();
-	return p;
+	q = realloc(*p, cap * size);
+	if (!q) {
+		x->oom = true;
+		return -ENOMEM;
+	}
+	*p = q;
+	return 0;
 }
 
 /* Appends k routes with their positions (lines from `line`). */
@@ -1706,36 +1782,43 @@ static void add_routes(struct cx *x, const struct zt_cfg_route *r, const struct 
 {
 	size_t n = x->c->n_routes, i;
 
-	if (!k)
+	if (!k || grow_to(x, (void **)&x->c->routes, n, n + k, sizeof(*r)) ||
+	    grow_to(x, (void **)&x->rpos, n, n + k, sizeof(*pos)))
 		return;
-	x->c->routes = grow_to(x->c->routes, n, n + k, sizeof(*r));
-	x->rpos = grow_to(x->rpos, n, n + k, sizeof(*pos));
 	memcpy(x->c->routes + n, r, k * sizeof(*r));
 	for (i = 0; i < k; i++) {
 		if (r[i].comment)
-			x->c->routes[n + i].comment = xstrdup(r[i].comment);
+			x->c->routes[n + i].comment = xstrdup(x, r[i].comment);
 		x->rpos[n + i] = (struct rpos){ pos[i].line + line, pos[i].col };
 	}
 	x->c->n_routes = n + k;
 }
 
 /* Parses one chunk's items into the config; keeps a copy in ch when it
- * had no error. */
+ * had no error (and every route of it could be kept). */
 static void chunk_parse(struct cx *x, struct cchunk *ch)
 {
 	yaml_document_t *outer = x->doc, doc;
-	size_t n0 = x->c->n_routes, e0 = x->e->n + x->e->dropped, i;
+	size_t n0 = x->c->n_routes, e0 = x->e->n + x->e->dropped, i, k;
+	struct zt_cfg_route *routes;
+	struct rpos *pos;
 	yaml_parser_t parser;
 	yaml_node_t *root;
 
-	if (!yaml_parser_initialize(&parser))
-		abort();
+	if (!yaml_parser_initialize(&parser)) {
+		x->oom = true;
+		return;
+	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)ch->text, ch->len);
 	x->in_chunk = true;
 	x->chunk_line = ch->line;
 	if (!yaml_parser_load(&parser, &doc)) {
-		errf_at(x, ch->line + parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			"YAML syntax: %s", parser.problem ? parser.problem : "error");
+		if (yaml_oom(&parser))
+			x->oom = true;
+		else
+			errf_at(x, ch->line + parser.problem_mark.line + 1,
+				parser.problem_mark.column + 1, "YAML syntax: %s",
+				parser.problem ? parser.problem : "error");
 		goto out;
 	}
 	x->doc = &doc;
@@ -1750,21 +1833,31 @@ static void chunk_parse(struct cx *x, struct cchunk *ch)
 	}
 	yaml_document_delete(&doc);
 	x->doc = outer;
-	if (x->e->n + x->e->dropped != e0)
+	if (x->oom || x->e->n + x->e->dropped != e0)
 		goto out;
-	ch->n = x->c->n_routes - n0;
-	ch->routes = malloc((ch->n + 1) * sizeof(*ch->routes));
-	ch->pos = malloc((ch->n + 1) * sizeof(*ch->pos));
-	if (!ch->routes || !ch->pos)
-		abort();
-	for (i = 0; i < ch->n; i++) {
-		ch->routes[i] = x->c->routes[n0 + i];
-		if (ch->routes[i].comment)
-			ch->routes[i].comment = xstrdup(ch->routes[i].comment);
-		ch->pos[i] = x->rpos[n0 + i];
-		ch->pos[i].line -= ch->line;
+	k = x->c->n_routes - n0;
+	routes = malloc((k + 1) * sizeof(*routes));
+	pos = malloc((k + 1) * sizeof(*pos));
+	if (!routes || !pos) {
+		free(routes);
+		free(pos);
+		x->oom = true;
+		goto out;
 	}
-	ch->ok = true;
+	for (i = 0; i < k; i++) {
+		routes[i] = x->c->routes[n0 + i];
+		if (routes[i].comment)
+			routes[i].comment = xstrdup(x, routes[i].comment);
+		pos[i] = x->rpos[n0 + i];
+		pos[i].line -= ch->line;
+	}
+	ch->routes = routes;
+	ch->pos = pos;
+	ch->n = k;
+	if (x->oom) /* a comment could not be copied: not kept */
+		chunk_free(ch);
+	else
+		ch->ok = true;
 out:
 	x->in_chunk = false;
 	yaml_parser_delete(&parser);
@@ -1790,17 +1883,20 @@ static void cidr_chunks(struct cx *x)
 		if (o && o->ok && !o->taken)
 			k += o->n;
 	}
-	/* One allocation for the routes the list will have (about). */
-	x->c->routes = grow_to(x->c->routes, x->c->n_routes, x->c->n_routes + k,
-			       sizeof(*x->c->routes));
-	x->rpos = grow_to(x->rpos, x->c->n_routes, x->c->n_routes + k, sizeof(*x->rpos));
+	/* One allocation for the routes the list will have (about). Out of
+	 * memory here or below, the chunks are still all gone through: the
+	 * routes of reused ones must reach the new cache, not leak. */
+	if (!grow_to(x, (void **)&x->c->routes, x->c->n_routes, x->c->n_routes + k,
+		     sizeof(*x->c->routes)))
+		grow_to(x, (void **)&x->rpos, x->c->n_routes, x->c->n_routes + k,
+			sizeof(*x->rpos));
 	c->reused = c->parsed = 0;
 	for (i = 0; i < c->n_nw; i++) {
 		struct cchunk *o = nw[i].same;
 
 		nw[i].same = NULL; /* the old chunks go below */
 		if (!o || !o->ok || o->taken)
-			o = cache_find(c, nw[i].text, nw[i].len, nw[i].hash);
+			o = cache_find(x, c, nw[i].text, nw[i].len, nw[i].hash);
 		if (o && o->ok) {
 			o->taken = true;
 			nw[i].routes = o->routes;
@@ -1861,7 +1957,9 @@ static void private_ifaces(struct cx *x)
 			     ZT_MAX_IFACES);
 			return;
 		}
-		c->ifaces[c->n_ifaces++] = xstrdup(p);
+		if (!(c->ifaces[c->n_ifaces] = xstrdup(x, p)))
+			return;
+		c->n_ifaces++;
 	}
 	/* An IRI only means something once translated to the real address. */
 	for (i = 0; i < c->n_host_routes; i++) {
@@ -1885,11 +1983,12 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 	struct cx x = { .file = name, .doc = &doc, .e = errs, .c = out };
 	yaml_node_t *root;
 	char *rest = NULL;
-	int ret = 0;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
 	memset(errs, 0, sizeof(*errs));
-	out->path = xstrdup(name);
+	if (!(out->path = xstrdup(&x, name)))
+		goto out;
 	out->default_action = ZT_ACT_BLOCK;
 	out->drop_events_per_sec = 100;
 	out->dns_ttl = ZT_DNS_TTL_DEFAULT;
@@ -1900,12 +1999,14 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 	zt_prefix_parse(ZT_IRI6_DEFAULT, &out->iri6);
 	if (cache)
 		cache->reused = cache->parsed = 0;
-	if (cache && find_cidr_items(cache, buf, len)) {
+	if (cache && find_cidr_items(&x, cache, buf, len)) {
 		/* The document without the list's items: one placeholder line. */
 		size_t ph = cache->ind > 0 ? cache->ind : 1, k, nl = cache->lines;
 		rest = malloc(cache->start + ph + 3 + (len - cache->end) + 1);
-		if (!rest)
-			return -ENOMEM;
+		if (!rest) {
+			x.oom = true;
+			goto out;
+		}
 		memcpy(rest, buf, cache->start);
 		k = cache->start;
 		memset(rest + k, ' ', ph);
@@ -1920,23 +2021,28 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 		buf = rest;
 		len = k;
 	}
+	if (x.oom) /* in find_cidr_items */
+		goto out;
 	if (!yaml_parser_initialize(&parser)) {
-		free(rest);
-		return -ENOMEM;
+		x.oom = true;
+		goto out;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		char *msg = NULL;
 
-		if (asprintf(&msg, "%s:%zu:%zu: YAML syntax: %s%s%s", name,
-			     file_line(&x, parser.problem_mark.line) + 1,
-			     parser.problem_mark.column + 1,
-			     parser.problem ? parser.problem : "error",
-			     parser.context ? " " : "", parser.context ? parser.context : "") < 0)
-			msg = NULL;
-		add_err(errs, msg);
+		if (yaml_oom(&parser))
+			x.oom = true;
+		else if (asprintf(&msg, "%s:%zu:%zu: YAML syntax: %s%s%s", name,
+				  file_line(&x, parser.problem_mark.line) + 1,
+				  parser.problem_mark.column + 1,
+				  parser.problem ? parser.problem : "error",
+				  parser.context ? " " : "",
+				  parser.context ? parser.context : "") < 0)
+			x.oom = true;
+		else
+			add_err(errs, msg);
 		yaml_parser_delete(&parser);
-		ret = -EINVAL;
 		goto out;
 	}
 	root = yaml_document_get_root_node(&doc);
@@ -1957,13 +2063,16 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 		iri_overlaps(&x, root);
 		private_ifaces(&x);
 		if (!out->state_dir)
-			out->state_dir = xstrdup(ZT_STATE_DIR_DEFAULT);
+			out->state_dir = xstrdup(&x, ZT_STATE_DIR_DEFAULT);
 	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
-	if (errs->n)
-		ret = -EINVAL;
 out:
+	/* Out of memory, what was read is incomplete and its errors may be
+	 * false (a vnet not kept, then "unknown vnet"): only ENOMEM is said. */
+	if (x.oom)
+		zt_cfg_errors_free(errs);
+	ret = x.oom ? -ENOMEM : errs->n ? -EINVAL : 0;
 	if (cache && cache->nw) { /* the list was never reached */
 		free(cache->nw);
 		cache->nw = NULL;

@@ -122,7 +122,8 @@ struct zt_config {
 };
 
 /* Parses and validates path. Returns 0 with *out filled, or -EINVAL with
- * every error in errs (or -errno when the file cannot be read). */
+ * every error in errs (or -errno when the file cannot be read, -ENOMEM
+ * with no error in errs when memory ran out: nothing of the file is kept). */
 int zt_config_load(const char *path, struct zt_config *out, struct zt_cfg_errors *errs);
 /* The same from a buffer; name is used in the messages. */
 int zt_config_parse(const char *name, const char *buf, size_t len, struct zt_config *out,

@@ -105,12 +105,14 @@ int zt_names_read(const char *path, struct zt_names *n)
 			continue;
 		if (!strcmp(kind, "config")) {
 			free(n->config);
-			n->config = strdup(name);
+			if (!(n->config = strdup(name)))
+				err = -ENOMEM;
 			continue;
 		}
 		if (!strcmp(kind, "iri_state")) {
 			free(n->iri_state);
-			n->iri_state = strdup(name);
+			if (!(n->iri_state = strdup(name)))
+				err = -ENOMEM;
 			continue;
 		}
 		if (!strcmp(kind, "generation")) {

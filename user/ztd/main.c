@@ -70,8 +70,10 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 	int err;
 
 	err = zt_config_policy(cfg, ifindex, cfg->n_client_ifaces, &pb);
-	if (err)
+	if (err) {
+		pr_warn("%s: the compiler's input: %s\n", cfg->path, strerror(-err));
 		return err;
+	}
 	err = zt_policy_compile(&pb.in, &c);
 	if (err) {
 		pr_warn("%s: compiling the policy: %s\n", cfg->path,
