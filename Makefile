@@ -48,6 +48,9 @@ ZT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	     -MMD -MP -Iinclude -Iuser/lib -I$(O)/skel \
 	     $(shell pkg-config --cflags libbpf libelf zlib yaml-0.1 libmnl 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs libbpf libelf zlib yaml-0.1 libmnl 2>/dev/null)
+# Only ztd resolves names (c-ares: origin servers behind IRIs of local tunnels).
+ZTD_CFLAGS := $(shell pkg-config --cflags libcares 2>/dev/null)
+ZTD_LDLIBS := $(shell pkg-config --libs libcares 2>/dev/null)
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
@@ -124,9 +127,10 @@ $(LIBZT): $(LIB_OBJS)
 	$(msg) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(O)/user/ztd/%.o: ZT_CFLAGS += $(ZTD_CFLAGS)
 $(O)/ztd: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztd/*.c)) $(LIBZT)
 	$(msg) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ZTD_LDLIBS)
 
 $(O)/ztctl: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztctl/*.c)) $(LIBZT)
 	$(msg) LD $@

@@ -70,6 +70,10 @@ printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'sshd:x:100:65534::/run/sshd:/bin/
 	> "$root/etc/passwd"
 printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' > "$root/etc/group"
 echo 'nameserver 127.0.0.1' > "$root/etc/resolv.conf"
+# What a system has, and what tests/netns/dns.sh bind-mounts its own over
+# (a bind mount needs the file to exist): ztd resolves origins as libc does.
+printf '%s\n' '127.0.0.1 localhost' '::1 localhost' > "$root/etc/hosts"
+echo 'hosts: files dns' > "$root/etc/nsswitch.conf"
 cp /bin/busybox "$root/bin/busybox"
 
 copy_with_libs() { # copies an ELF file and the shared libraries it loads

@@ -24,11 +24,19 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; 
 # to LOG) and waits until it says it runs: up to 30 s, since under QEMU's
 # TCG verifying the programs takes seconds. Sets ZTD_PID (nsenter execs
 # ztd, so $! is ztd itself); fails when ztd exits or never runs.
+# ZTD_MOUNTS="SRC:DST ...": ztd runs in a mount namespace of its own where
+# each file DST (which must exist) is SRC bind-mounted, e.g. an /etc/hosts
+# of the test's. That namespace starts as a copy of this one: the same
+# bpffs (ztd's pins are the ones ztctl sees here) and /run/netns.
 ztd_start() {
-	local before i
+	local before i m binds= wrap=()
 	before=$(grep -c "running; control socket" "$5" 2>/dev/null)
-	nsenter --net=/run/netns/"$1" "$O/ztd" --config "$2" --pin-root "$3" --socket "$4" \
-		>>"$5" 2>&1 &
+	for m in ${ZTD_MOUNTS:-}; do
+		binds+="mount -o bind '${m%%:*}' '${m#*:}' && "
+	done
+	[ -n "$binds" ] && wrap=(unshare -m --propagation private sh -c "${binds}exec \"\$@\"" sh)
+	"${wrap[@]}" nsenter --net=/run/netns/"$1" "$O/ztd" --config "$2" --pin-root "$3" \
+		--socket "$4" >>"$5" 2>&1 &
 	ZTD_PID=$!
 	for i in $(seq 300); do
 		[ "$(grep -c "running; control socket" "$5")" -gt "${before:-0}" ] && return 0

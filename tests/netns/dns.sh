@@ -3,7 +3,9 @@
 # by dig from a client namespace: A and AAAA answered from the IRI pools,
 # wildcard depth, exact over wildcard, NODATA, REFUSED, forwarding to an
 # upstream (dnsmasq) with TC then TCP, a DNS policy block with its EDE, the
-# kernel deciding IRI flows by host rules, IRIs stable across a restart,
+# kernel deciding IRI flows by host rules, the real servers behind IRIs of
+# a local tunnel (from DNS, and from an /etc/hosts in nsswitch.conf's order:
+# ztd runs in a mount namespace with its own), IRIs stable across a restart,
 # pool exhaustion, and a flood of malformed queries and a stalled TCP
 # client while dig keeps getting answers. Usage: dns.sh BUILD_DIR
 set -u
@@ -56,6 +58,14 @@ ip -n "$UP" link set dns0 up
 for i in $(seq 1 80); do echo "192.0.2.$i big.example.com"; done > "$W/hosts"
 echo "198.51.100.7 www.example.com" >> "$W/hosts"
 echo "10.3.0.80 web.dc.local" >> "$W/hosts"
+printf '%s\n' "10.3.0.92 both.dc.local" "10.3.0.94 both2.dc.local" >> "$W/hosts"
+# ztd's own /etc/hosts and nsswitch.conf (ztd runs in a mount namespace
+# where they are bind-mounted): files.dc.local is only in this /etc/hosts;
+# both.dc.local and both2.dc.local are here and in DNS, with other addresses.
+printf '%s\n' "127.0.0.1 localhost" "10.3.0.90 files.dc.local" "10.3.0.91 both.dc.local" \
+	"10.3.0.93 both2.dc.local" > "$W/etc-hosts"
+echo "hosts: files dns" > "$W/nsswitch.conf"
+export ZTD_MOUNTS="$W/etc-hosts:/etc/hosts $W/nsswitch.conf:/etc/nsswitch.conf"
 in_up dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$W/hosts" \
 	--listen-address=10.3.0.53 --bind-interfaces --user=root --edns-packet-max=4096 \
 	--pid-file="$W/dnsmasq.pid" >/dev/null 2>&1 &
@@ -214,6 +224,35 @@ check "a flow to an IRI whose name does not resolve is dropped (reason resolve)"
 	flow_logged "$NONE4" 80 "Web in the DC" 1 drop resolve
 check "a flow to a resolved one is allowed on the DIRECT path" \
 	flow_logged "$WEB4" 80 "Web in the DC" 1 direct
+
+# ---- /etc/hosts and nsswitch.conf's order ------------------------------------------
+# As the system resolver does: a name only in /etc/hosts resolves from it,
+# and a name in both comes from whichever nsswitch.conf names first.
+FILES4=$(a @10.10.0.1 files.dc.local A)
+BOTH4=$(a @10.10.0.1 both.dc.local A)
+sleep 0.5
+JSON=$("$O/ztctl" -j --pin-root "$PIN" maps dump iri)
+check "a name only in /etc/hosts resolves from it ($FILES4 -> 10.3.0.90)" \
+	python3 -c "
+import json, sys
+d = json.loads(sys.argv[1])
+r = [x for x in d['iri'] if x['address'] == sys.argv[2]]
+assert r and r[0]['path'] == 'direct' and r[0]['real_address'] == '10.3.0.90', r
+" "$JSON" "$FILES4"
+check "ztd logs that the address came from /etc/hosts" \
+	grep -q "files.dc.local resolves to 10.3.0.90 (/etc/hosts" "$W/ztd.log"
+knock "$FILES4:80"
+check "a flow to it is allowed on the DIRECT path (not dropped as resolve)" \
+	flow_logged "$FILES4" 80 "Web in the DC" 1 direct
+check "nsswitch.conf says files first: a name in both is /etc/hosts' address ($BOTH4)" \
+	grep -q "both.dc.local resolves to 10.3.0.91 " "$W/ztd.log"
+echo "hosts: dns files" > "$W/nsswitch.conf" # the same inode: the bind mount shows it
+"$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" reload >/dev/null
+BOTH24=$(a @10.10.0.1 both2.dc.local A)
+sleep 0.5
+check "dns first after a reload: a name in both is DNS's address ($BOTH24)" \
+	grep -q "both2.dc.local resolves to 10.3.0.94 " "$W/ztd.log"
+echo "hosts: files dns" > "$W/nsswitch.conf"
 
 # ---- a fresh name's answer waits for its real address --------------------------------
 # A resolver that takes 0.4 s (slow.dc.local) or 1.6 s (slower.dc.local):

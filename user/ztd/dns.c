@@ -7,18 +7,22 @@
  * when idle, so a bad or slow client never delays the others. Hostname
  * answers come from the IRI pool; a fresh IRI is in the kernel's iri map
  * before its answer leaves, and on a local tunnel the answer also waits
- * (up to HOLD_MS) for the name's real address to be there. */
+ * (up to HOLD_MS) for the name's real address to be there. That address
+ * comes from c-ares, which resolves as the system does (/etc/hosts, DNS)
+ * without blocking, its sockets polled in the same loop. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netdb.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <ares.h>
 #include <bpf/bpf.h>
 #include "dns.h"
 #include "dnspolicy.h"
@@ -35,12 +39,16 @@
 /* Resolving the real addresses behind IRIs of local tunnels */
 #define RQ_MAX        256     /* resolutions in flight */
 #define RES_SCAN_MS   200     /* how often allocations are checked for it */
-#define RES_TIMEOUT_MS 2000
+#define RES_TIMEOUT_MS 1000   /* per try; c-ares doubles it each round of the servers */
+#define RES_TRIES     2       /* tries per server: 3 s in all with one server */
 #define HOLD_MS       1000    /* an IRI answer waits this long at most for its real address */
 #define RES_RETRY_MS  5000    /* after a timeout or SERVFAIL (the old address kept) */
 #define RES_NEG_MS    30000   /* after NXDOMAIN or no address */
 #define RES_TTL_MIN   5
 #define RES_TTL_MAX   3600
+#define RES_HOSTS_S   60      /* /etc/hosts has no TTL: read again this often */
+
+_Static_assert(ZTD_DNS_RES_FDS == ARES_GETSOCK_MAXNUM, "ztd_dns_pollfds has room for ares_getsock");
 
 struct tcp_client {
 	int fd;
@@ -73,13 +81,11 @@ struct pending {
 	long route;
 };
 
-/* One resolution of an IRI's name, to one resolver. */
+/* One resolution of an IRI's name in flight (c-ares' callback argument):
+ * the allocation is found again by these, as it may go meanwhile. */
 struct rq {
 	bool used;
-	__u16 id;
-	struct zt_cfg_endpoint srv;
-	__u64 deadline_ms;
-	struct zt_dns_query q;
+	struct ztd *d;
 	char name[ZT_HOSTNAME_MAX + 1];
 	__u32 vnet;
 	__u8 family;
@@ -96,9 +102,10 @@ struct ztd_dns {
 	size_t n_pending;         /* used entries: the timeout scan is skipped at 0 */
 	struct rq rq[RQ_MAX];
 	size_t n_rq;
-	struct zt_cfg_endpoint resolvers[ZT_MAX_UPSTREAMS];
-	size_t n_resolvers, res_rr;
-	__u64 res_scan_ms;
+	ares_channel res;         /* NULL: none could be made (tried again every RES_RETRY_MS) */
+	__u64 res_scan_ms, res_open_ms;
+	ares_socket_t res_fds[ZTD_DNS_RES_FDS]; /* what ztd_dns_pollfds gave poll */
+	size_t n_res_fds;
 	struct zt_dns_table table;
 	struct zt_iri_pool pool;
 	/* What an IRI resolves to in the policy in force: the last apply's
@@ -358,37 +365,54 @@ void ztd_dns_applied(struct ztd *d, const struct zt_compiled *c)
 
 /* ---- the real address behind an IRI (local tunnels) ------------------------------ */
 
-/* /etc/resolv.conf's nameservers, when the config names no resolvers. */
-static void load_resolvers(struct ztd *d)
+/* The origin resolver: the system resolver's semantics (/etc/hosts and DNS
+ * in nsswitch.conf's order; resolv.conf's nameservers and options), with
+ * dns.origin_resolvers in place of those nameservers when the config names
+ * some. Names are asked as they are (no search list: routes name FQDNs).
+ * Made anew at each reload, so edits of those files apply from then on. */
+static int res_open(struct ztd *d)
 {
 	struct ztd_dns *s = d->dns;
-	char line[256], a[64];
-	FILE *f;
+	struct ares_options o = { .timeout = RES_TIMEOUT_MS, .tries = RES_TRIES, .ndomains = 0 };
+	struct ares_addr_port_node srv[ZT_MAX_UPSTREAMS];
+	size_t i, n = d->cfg.n_resolvers;
+	int err;
 
-	s->n_resolvers = 0;
-	if (d->cfg.n_resolvers) {
-		memcpy(s->resolvers, d->cfg.resolvers, d->cfg.n_resolvers * sizeof(*s->resolvers));
-		s->n_resolvers = d->cfg.n_resolvers;
+	s->res_open_ms = zt_mono_ms();
+	err = ares_init_options(&s->res, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_DOMAINS);
+	if (err != ARES_SUCCESS) {
+		s->res = NULL;
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		const struct zt_cfg_endpoint *e = &d->cfg.resolvers[i];
+
+		memset(&srv[i], 0, sizeof(srv[i]));
+		srv[i].next = i + 1 < n ? &srv[i + 1] : NULL;
+		srv[i].family = e->family == ZT_AF_INET ? AF_INET : AF_INET6;
+		memcpy(&srv[i].addr, e->addr, e->family == ZT_AF_INET ? 4 : 16);
+		srv[i].udp_port = srv[i].tcp_port = e->port;
+	}
+	err = n ? ares_set_servers_ports(s->res, srv) : ARES_SUCCESS;
+	if (err == ARES_SUCCESS)
+		return 0;
+	ares_destroy(s->res);
+	s->res = NULL;
+fail:
+	pr_warn("DNS: setting up the origin resolver: %s; names behind IRIs of local tunnels "
+		"do not resolve (trying again in %d s)\n", ares_strerror(err), RES_RETRY_MS / 1000);
+	return err == ARES_ENOMEM ? -ENOMEM : -EIO;
+}
+
+/* Ends every resolution in flight (each one's callback sees
+ * ARES_EDESTRUCTION and leaves its allocation to be asked again). */
+static void res_close(struct ztd_dns *s)
+{
+	if (!s->res)
 		return;
-	}
-	f = fopen("/etc/resolv.conf", "re");
-	while (f && fgets(line, sizeof(line), f) && s->n_resolvers < ZT_MAX_UPSTREAMS) {
-		struct zt_cfg_endpoint *e = &s->resolvers[s->n_resolvers];
-
-		if (sscanf(line, " nameserver %63s", a) != 1)
-			continue;
-		memset(e, 0, sizeof(*e));
-		e->port = 53;
-		if (inet_pton(AF_INET, a, e->addr) == 1)
-			e->family = ZT_AF_INET;
-		else if (inet_pton(AF_INET6, a, e->addr) == 1)
-			e->family = ZT_AF_INET6;
-		else
-			continue;
-		s->n_resolvers++;
-	}
-	if (f)
-		fclose(f);
+	ares_destroy(s->res);
+	s->res = NULL;
+	s->n_res_fds = 0;
 }
 
 static bool on_local_tunnel(struct ztd *d, const struct zt_iri *a)
@@ -455,58 +479,11 @@ static void real_publish(struct ztd *d, const struct zt_iri *a)
 	bpf_map_update_elem(d->b.m.iri, &k, &v, BPF_EXIST);
 }
 
-static void resolve_start(struct ztd *d, size_t i)
-{
-	struct ztd_dns *s = d->dns;
-	struct zt_iri *a = &s->pool.a[i];
-	__u8 buf[ZT_DNS_NAME_MAX + 64];
-	struct sockaddr_storage ss;
-	struct rq *q = NULL;
-	socklen_t sl;
-	size_t k;
-	int len, n;
-
-	if (!s->n_resolvers) {
-		a->res_next_ms = zt_mono_ms() + RES_NEG_MS;
-		return;
-	}
-	for (k = 0; k < RQ_MAX && !q; k++)
-		if (!s->rq[k].used)
-			q = &s->rq[k];
-	if (!q)
-		return; /* the next scan tries again */
-	memset(q, 0, sizeof(*q));
-	n = zt_dns_name_to_wire(a->name, q->q.qname, sizeof(q->q.qname));
-	if (n < 0) {
-		a->res_next_ms = zt_mono_ms() + RES_NEG_MS;
-		return;
-	}
-	q->q.qname_len = (size_t)n;
-	q->q.qtype = a->family == ZT_AF_INET ? ZT_DNS_T_A : ZT_DNS_T_AAAA;
-	q->q.qclass = ZT_DNS_C_IN;
-	q->q.rd = true;
-	if (getrandom(&q->id, sizeof(q->id), GRND_NONBLOCK) != sizeof(q->id))
-		q->id = (__u16)(zt_mono_ms() * 40503u);
-	q->srv = s->resolvers[s->res_rr++ % s->n_resolvers];
-	len = zt_dns_write_query(&q->q, q->id, buf, sizeof(buf));
-	sl = to_sockaddr(q->srv.family, q->srv.addr, q->srv.port, &ss);
-	if (len < 0 || sendto(s->up[q->srv.family == ZT_AF_INET6], buf, (size_t)len, MSG_DONTWAIT,
-			      (struct sockaddr *)&ss, sl) < 0) {
-		a->res_next_ms = zt_mono_ms() + RES_RETRY_MS;
-		return;
-	}
-	snprintf(q->name, sizeof(q->name), "%s", a->name);
-	q->vnet = a->vnet;
-	q->family = a->family;
-	q->deadline_ms = zt_mono_ms() + RES_TIMEOUT_MS;
-	q->used = true;
-	s->n_rq++;
-	a->res_inflight = true;
-}
-
 /* What a resolution gave: n addresses (addr the first) with ttl, or err
- * (-ENOENT: the name does not exist; -EAGAIN, -ETIMEDOUT: try again). */
-static void resolve_record(struct ztd *d, struct rq *q, int n, const __u8 *addr, __u32 ttl)
+ * (-ENOENT: the name does not exist; -EAGAIN, -ETIMEDOUT: try again).
+ * hosts: addr is /etc/hosts', which has no TTL. */
+static void resolve_record(struct ztd *d, struct rq *q, int n, const __u8 *addr, __u32 ttl,
+			   bool hosts)
 {
 	struct ztd_dns *s = d->dns;
 	long i = zt_iri_find(&s->pool, q->name, q->vnet, q->family);
@@ -522,15 +499,20 @@ static void resolve_record(struct ztd *d, struct rq *q, int n, const __u8 *addr,
 	if (n > 0) {
 		bool changed = !a->real_ok || memcmp(a->real, addr, 16);
 
-		ttl = ttl < RES_TTL_MIN ? RES_TTL_MIN : ttl > RES_TTL_MAX ? RES_TTL_MAX : ttl;
+		ttl = hosts ? RES_HOSTS_S :
+		      ttl < RES_TTL_MIN ? RES_TTL_MIN : ttl > RES_TTL_MAX ? RES_TTL_MAX : ttl;
 		memcpy(a->real, addr, 16);
 		a->real_ok = true;
 		a->real_ttl = ttl;
 		a->res_next_ms = zt_mono_ms() + (__u64)ttl * 1000;
 		if (changed) {
 			inet_ntop(a->family == ZT_AF_INET ? AF_INET : AF_INET6, addr, b, sizeof(b));
-			pr_info("DNS: %s resolves to %s (ttl %u s): the DIRECT path's target\n",
-				a->name, b, ttl);
+			if (hosts)
+				pr_info("DNS: %s resolves to %s (/etc/hosts, read again every %u s): "
+					"the DIRECT path's target\n", a->name, b, ttl);
+			else
+				pr_info("DNS: %s resolves to %s (ttl %u s): the DIRECT path's target\n",
+					a->name, b, ttl);
 			real_publish(d, a);
 		}
 		return;
@@ -556,12 +538,13 @@ static void held_answer(struct ztd *d, struct pending *p);
 
 /* Records a resolution's outcome, then sends the answers held for it:
  * the IRI's map entry has its real address (or never will soon). */
-static void resolve_done(struct ztd *d, struct rq *q, int n, const __u8 *addr, __u32 ttl)
+static void resolve_done(struct ztd *d, struct rq *q, int n, const __u8 *addr, __u32 ttl,
+			 bool hosts)
 {
 	struct ztd_dns *s = d->dns;
 	size_t i;
 
-	resolve_record(d, q, n, addr, ttl);
+	resolve_record(d, q, n, addr, ttl, hosts);
 	for (i = 0; i < ZTD_DNS_PENDING && s->n_pending; i++) {
 		struct pending *p = &s->pend[i];
 
@@ -572,29 +555,94 @@ static void resolve_done(struct ztd *d, struct rq *q, int n, const __u8 *addr, _
 	}
 }
 
-/* A resolver's answer, if it is one. Returns true when it was. */
-static bool resolver_answer(struct ztd *d, const __u8 *in, size_t n, const struct src *from)
+/* Whether addr, given with TTL 0 and no CNAME, is name's line in
+ * /etc/hosts: c-ares says nothing of where an address came from, and a
+ * DNS answer with TTL 0 is rare (it is then kept RES_TTL_MIN). */
+static bool in_hosts(ares_channel res, const char *name, int family, const void *addr)
+{
+	struct hostent *he = NULL;
+	bool found = false;
+	char **p;
+
+	if (ares_gethostbyname_file(res, name, family, &he) != ARES_SUCCESS)
+		return false;
+	for (p = he->h_addr_list; *p && !found; p++)
+		found = !memcmp(*p, addr, family == AF_INET ? 4 : 16);
+	ares_free_hostent(he);
+	return found;
+}
+
+/* c-ares' answer for one rq: its first address of the family asked for,
+ * with the smallest TTL of the records that led to it. */
+static void resolved(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
+{
+	struct rq *q = arg;
+	struct ztd *d = q->d;
+	const struct ares_addrinfo_node *nd;
+	const struct ares_addrinfo_cname *cn;
+	__u8 addr[16] = { 0 };
+	bool hosts = false;
+	int ttl, n;
+
+	(void)timeouts;
+	if (status == ARES_EDESTRUCTION) { /* a reload's new channel asks again */
+		long i = zt_iri_find(&d->dns->pool, q->name, q->vnet, q->family);
+
+		if (i >= 0)
+			d->dns->pool.a[i].res_inflight = false;
+		q->used = false;
+		d->dns->n_rq--;
+		return;
+	}
+	for (nd = ai && status == ARES_SUCCESS ? ai->nodes : NULL; nd; nd = nd->ai_next)
+		if (nd->ai_family == (q->family == ZT_AF_INET ? AF_INET : AF_INET6))
+			break;
+	if (nd) {
+		if (nd->ai_family == AF_INET)
+			memcpy(addr, &((const struct sockaddr_in *)nd->ai_addr)->sin_addr, 4);
+		else
+			memcpy(addr, &((const struct sockaddr_in6 *)nd->ai_addr)->sin6_addr, 16);
+		ttl = nd->ai_ttl;
+		for (cn = ai->cnames; cn; cn = cn->next)
+			if (cn->ttl < ttl)
+				ttl = cn->ttl;
+		ttl = ttl < 0 ? 0 : ttl; /* RFC 2181: a TTL with the top bit set is 0 */
+		hosts = !ttl && !ai->cnames && in_hosts(d->dns->res, q->name, nd->ai_family, addr);
+		n = 1;
+	} else {
+		ttl = 0;
+		n = status == ARES_SUCCESS || status == ARES_ENODATA ? 0 :
+		    status == ARES_ENOTFOUND || status == ARES_EBADNAME ? -ENOENT :
+		    status == ARES_ETIMEOUT ? -ETIMEDOUT : -EAGAIN;
+	}
+	ares_freeaddrinfo(ai);
+	resolve_done(d, q, n, addr, (__u32)ttl, hosts);
+}
+
+static void resolve_start(struct ztd *d, size_t i)
 {
 	struct ztd_dns *s = d->dns;
-	__u8 addrs[1][16];
+	struct zt_iri *a = &s->pool.a[i];
+	struct ares_addrinfo_hints h = { .ai_flags = ARES_AI_NOSORT,
+					 .ai_family = a->family == ZT_AF_INET ? AF_INET : AF_INET6 };
+	struct rq *q = NULL;
 	size_t k;
 
-	for (k = 0; k < RQ_MAX && s->n_rq; k++) {
-		struct rq *q = &s->rq[k];
-		__u32 ttl = 0;
-		int r;
-
-		if (!q->used || n < 2 || (__u16)(in[0] << 8 | in[1]) != q->id ||
-		    q->srv.family != from->family || q->srv.port != from->port ||
-		    memcmp(q->srv.addr, from->addr, 16))
-			continue;
-		r = zt_dns_addrs(in, n, &q->q, q->id, addrs, 1, &ttl);
-		if (r == -EBADMSG)
-			continue;
-		resolve_done(d, q, r, addrs[0], ttl);
-		return true;
+	if (!s->res) {
+		a->res_next_ms = zt_mono_ms() + RES_RETRY_MS;
+		return;
 	}
-	return false;
+	for (k = 0; k < RQ_MAX && !q; k++)
+		if (!s->rq[k].used)
+			q = &s->rq[k];
+	if (!q)
+		return; /* the next scan tries again */
+	*q = (struct rq){ .used = true, .d = d, .vnet = a->vnet, .family = a->family };
+	snprintf(q->name, sizeof(q->name), "%s", a->name);
+	s->n_rq++;
+	a->res_inflight = true;
+	/* May call resolved() before it returns (a name in /etc/hosts). */
+	ares_getaddrinfo(s->res, q->name, NULL, &h, resolved, q);
 }
 
 static void resolve_tick(struct ztd *d, __u64 now)
@@ -602,9 +650,10 @@ static void resolve_tick(struct ztd *d, __u64 now)
 	struct ztd_dns *s = d->dns;
 	size_t k;
 
-	for (k = 0; k < RQ_MAX && s->n_rq; k++)
-		if (s->rq[k].used && s->rq[k].deadline_ms <= now)
-			resolve_done(d, &s->rq[k], -ETIMEDOUT, NULL, 0);
+	if (s->res && s->n_rq) /* timeouts: c-ares retries, or gives up and calls back */
+		ares_process_fd(s->res, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	if (!s->res && s->res_open_ms + RES_RETRY_MS <= now)
+		res_open(d);
 	if (s->res_scan_ms + RES_SCAN_MS > now)
 		return;
 	s->res_scan_ms = now;
@@ -980,8 +1029,6 @@ static void upstream_answer(struct ztd *d, int fd, const __u8 *in, size_t n,
 	size_t i;
 
 	(void)fd;
-	if (resolver_answer(d, in, n, from))
-		return;
 	for (i = 0; i < ZTD_DNS_PENDING && s->n_pending; i++) {
 		struct pending *p = &s->pend[i];
 		const struct zt_cfg_endpoint *u;
@@ -1262,7 +1309,10 @@ int ztd_dns_open(struct ztd *d)
 	else if (!err)
 		pr_info("DNS: %zu IRI allocations restored from %s%s\n", s->pool.n, s->state_path,
 			skipped ? " (some lines skipped: outside the pools or unknown vnets)" : "");
-	load_resolvers(d);
+	err = ares_library_init(ARES_LIB_INIT_ALL);
+	if (err != ARES_SUCCESS)
+		return err == ARES_ENOMEM ? -ENOMEM : -EIO;
+	res_open(d); /* without it, the rest works (and it is tried again) */
 	err = zt_dns_table_build(&d->cfg, &s->table);
 	if (!err)
 		err = listen_all(s, &d->cfg);
@@ -1288,7 +1338,10 @@ int ztd_dns_reload(struct ztd *d)
 	if (dropped)
 		pr_info("DNS: %zu IRI allocations outside the new pools released\n", dropped);
 	snprintf(s->state_path, sizeof(s->state_path), "%s/iri.state", d->cfg.state_dir);
-	load_resolvers(d);
+	/* Other origin_resolvers, or an edited resolv.conf or nsswitch.conf:
+	 * what is in flight is asked again of the new resolver. */
+	res_close(s);
+	res_open(d);
 	s->res_scan_ms = 0; /* routes may have moved to a local tunnel */
 	err = listen_all(s, &d->cfg);
 	open_dns_log(s, &d->cfg);
@@ -1320,6 +1373,8 @@ void ztd_dns_close(struct ztd *d)
 	if (!s)
 		return;
 	save_state(d);
+	res_close(s); /* before the pool its callbacks look in */
+	ares_library_cleanup();
 	close_listeners(s);
 	for (i = 0; i < ZTD_DNS_TCP_MAX; i++)
 		if (s->clients[i])
@@ -1350,6 +1405,20 @@ size_t ztd_dns_pollfds(struct ztd *d, struct pollfd *p, size_t max)
 	}
 	for (i = 0; i < 2 && n < max; i++)
 		p[n++] = (struct pollfd){ .fd = s->up[i], .events = POLLIN };
+	s->n_res_fds = 0;
+	if (s->res && s->n_rq) {
+		int bits = ares_getsock(s->res, s->res_fds, ZTD_DNS_RES_FDS);
+
+		for (i = 0; i < ZTD_DNS_RES_FDS && n < max; i++) {
+			short ev = (ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
+				   (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0);
+
+			if (!ev)
+				break; /* ares_getsock fills from the start */
+			p[n++] = (struct pollfd){ .fd = s->res_fds[i], .events = ev };
+			s->n_res_fds++;
+		}
+	}
 	for (i = 0; i < ZTD_DNS_TCP_MAX && n < max; i++)
 		if (s->clients[i])
 			p[n++] = (struct pollfd){ .fd = s->clients[i]->fd,
@@ -1376,6 +1445,14 @@ void ztd_dns_serve(struct ztd *d, const struct pollfd *p, size_t n)
 		}
 		if (p[i].fd == s->up[0] || p[i].fd == s->up[1])
 			each_datagram(d, p[i].fd, upstream_answer);
+		for (j = 0; j < s->n_res_fds && s->res; j++)
+			if (p[i].fd == s->res_fds[j]) {
+				ares_process_fd(s->res,
+						p[i].revents & (POLLIN | POLLERR | POLLHUP) ?
+						p[i].fd : ARES_SOCKET_BAD,
+						p[i].revents & POLLOUT ? p[i].fd : ARES_SOCKET_BAD);
+				break;
+			}
 		for (j = 0; j < ZTD_DNS_TCP_MAX; j++) {
 			struct tcp_client *c = s->clients[j];
 

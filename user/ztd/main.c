@@ -394,8 +394,7 @@ static int run(struct ztd *d)
 	pr_info("running; control socket %s; SIGHUP reloads, SIGTERM leaves the policy "
 		"enforced and exits\n", d->ctl_path);
 	for (;;) {
-		struct pollfd p[3 + 1 + ZT_CTL_MAX_CLIENTS + 2 * ZT_MAX_DNS_LISTEN + 2 +
-				ZTD_DNS_TCP_MAX] = {
+		struct pollfd p[3 + 1 + ZT_CTL_MAX_CLIENTS + ZTD_DNS_POLLFDS] = {
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
 			{ .fd = zt_nl_watch_fd(d->links), .events = POLLIN } };

@@ -20,6 +20,10 @@
 #define ZTD_WARM_BATCH   (1u << 20) /* heap bytes touched per turn (~256 faults) */
 #define ZTD_DNS_TCP_MAX  64    /* DNS TCP clients at once; more are closed */
 #define ZTD_DNS_PENDING  1024  /* queries waiting for upstream, or held for a real address */
+#define ZTD_DNS_RES_FDS  16    /* the origin resolver's sockets (c-ares' ARES_GETSOCK_MAXNUM) */
+/* Descriptors ztd_dns_pollfds fills at most: listeners, the two upstream
+ * sockets, TCP clients, the origin resolver's. */
+#define ZTD_DNS_POLLFDS  (2 * ZT_MAX_DNS_LISTEN + 2 + ZTD_DNS_TCP_MAX + ZTD_DNS_RES_FDS)
 
 struct ztd_dns;
 struct ztd_dns_stats {
