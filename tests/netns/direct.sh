@@ -122,7 +122,7 @@ fi
 sleep 0.5
 
 # ---- gateway ---------------------------------------------------------------------
-write_config() { # write_config XDP_REDIRECT_VETH NAT_PORTS ADMIN_ACTION
+write_config() { # write_config XDP_REDIRECT_VETH NAT_PORTS ADMIN_ACTION [EXTRA_TOP_LEVEL]
 	cat > "$W/ztd.yaml" <<YAML
 gateway:
   interface: gw0
@@ -132,7 +132,7 @@ gateway:
   nat_ports: $2
   xdp_redirect_veth: $1
   log: {network: $W/network.jsonl}
-dns: {origin_resolvers: [10.2.0.5:53]}
+dns: {origin_resolvers: [10.2.0.5:53]${DNS_TTL:+, ttl: $DNS_TTL}}
 tunnels:
   - {name: dc, local: true, private_interface: priv0}
 routes:
@@ -148,7 +148,9 @@ devices:
   - {ip: 10.10.0.3, email: bob@example.com}
 network_policies:
   - {name: Not bob, precedence: 5, action: block, match: {user_email: bob@example.com}}
+  - {name: Not blocked.dc.local, precedence: 7, action: block, match: {host: blocked.dc.local}}
   - {name: Admin, precedence: 10, action: $3, match: {user_email: admin@example.com}}
+${4:-}
 YAML
 }
 write_config false 61000-65535 allow
@@ -372,6 +374,40 @@ out=$(in_cli python3 "$PEER" hold fd00:2::5 9 3 2>&1)
 check "SNAT ports exhausted: 2 of 3 connections in a 2-port range ($out)" test "$out" = 2
 check "... the third was dropped with reason nat_full" test "$(stat_of drop nat_full)" -gt "$full0"
 check "ztd is still running" kill -0 "$ZTD_PID"
+
+# ---- an IRI given to another name -------------------------------------------------
+# A two-address pool, reused after 3 s: an idle connection to ssh.dc.local
+# stays open while its address goes to blocked.dc.local, which admin may
+# not reach. Its next packet is decided for the address's new name: cut.
+DNS_TTL=1 write_config true 61000-65535 allow \
+	"initial_resolved_ips: {ipv4: 100.90.0.0/30, reuse_after: 3}"
+ip -n "$CLI" route add 100.90.0.0/30 via 10.10.0.1
+check "reload with a two-address pool reused after 3 s" ztctl reload
+X=$(a @10.10.0.1 ssh.dc.local A)
+for _ in $(seq 20); do
+	ztctl -j maps dump iri 2>/dev/null | grep -q "\"address\":\"$X\",.*\"real_address\":\"10.2.0.5\"" && break
+	sleep 0.2
+done
+in_cli python3 "$PEER" idle "$X" 7 6 > "$W/idle.out" 2>&1 &
+ip_=$!
+sleep 0.5
+Y=$(a @10.10.0.1 web.dc.local A)
+sleep 4
+Z=$(a @10.10.0.1 blocked.dc.local A)
+check "the pool full, an address idle 3 s goes to another name ($X: ssh.dc.local, then blocked.dc.local: $Z; web.dc.local: $Y)" \
+	sh -c "[ -n '$X' ] && [ '$Z' = '$X' ] && [ '$Y' != '$X' ]"
+wait $ip_
+check "the idle connection made for ssh.dc.local is cut once its address means blocked.dc.local ($(cat "$W/idle.out"))" \
+	test "$(cat "$W/idle.out")" = cut
+out=$(in_cli python3 "$PEER" ask "$X" 7 2>&1 | tail -1)
+check "a new connection to the address is decided for its new name: refused ($out)" \
+	sh -c "! echo '$out' | grep -q '^10.2.0.1 '"
+check "ztctl maps dump iri shows the address's new name and its epoch" python3 -c '
+import json,subprocess,sys
+rows=json.loads(subprocess.check_output(sys.argv[2:]))["iri"]
+r=[r for r in rows if r["address"]==sys.argv[1]]
+assert r and r[0]["hostname"]=="blocked.dc.local" and r[0]["epoch"]>0, rows
+' "$X" "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" -j maps dump iri
 
 echo "# direct: $fail failed"
 exit 0

@@ -9,6 +9,9 @@
                         "before=N after=M" (echoes before and after FILE
                         appeared), and "cut=S" (seconds from FILE to the
                         first echo that did not come) when one did not
+  idle HOST PORT SECS   connects, reads the greeting, sends nothing for SECS,
+                        then a line: prints "echoed" when it came back, else
+                        "cut"
   udp HOST PORT         a UDP datagram on a connected socket: prints
                         "refused" when an ICMP port unreachable came back
                         (the kernel matched its quote to the socket),
@@ -110,6 +113,18 @@ def revoke(host, port, trigger):
             after += 1
         time.sleep(0.1)
     print(f"before={before} after={after}")
+
+
+def idle(host, port, secs):
+    c = connect(host, port)
+    c.settimeout(2)
+    c.makefile().readline()
+    time.sleep(secs)
+    try:
+        c.sendall(b"after\n")
+        print("echoed" if c.recv(16) == b"after\n" else "cut")
+    except OSError:
+        print("cut")
 
 
 def udp_socket(host, port):
@@ -271,6 +286,8 @@ if __name__ == "__main__":
         hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == "revoke":
         revoke(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif cmd == "idle":
+        idle(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
     elif cmd == "udp":
         udp(sys.argv[2], int(sys.argv[3]))
     elif cmd == "udpcheck":

@@ -516,6 +516,7 @@ static int apply_iris(const struct zt_map_fds *m, const struct zt_compiled *c, _
 		if (bpf_map_lookup_elem(m->iri, &c->iris[i].key, &v))
 			memset(&v, 0, sizeof(v));
 		v.half[t] = c->iris[i].dst;
+		v.epoch = c->iris[i].epoch;
 		v.real_ok = c->iris[i].resolved;
 		v.real_ttl = c->iris[i].real_ttl;
 		memcpy(v.real, c->iris[i].real, sizeof(v.real));

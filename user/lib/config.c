@@ -584,13 +584,23 @@ static void dns(struct cx *x, yaml_node_t *m)
 /* initial_resolved_ips: the pools DNS answers hostname routes from. */
 static void iri_pools(struct cx *x, yaml_node_t *m)
 {
-	static const char *const keys[] = { "ipv4", "ipv6", NULL };
+	static const char *const keys[] = { "ipv4", "ipv6", "reuse_after", NULL };
 	yaml_node_t *n;
 	struct zt_prefix p;
+	unsigned long v;
 
 	if (!m || !is_map(x, m, "initial_resolved_ips"))
 		return;
 	check_keys(x, m, "initial_resolved_ips", keys);
+	if ((n = get(x, m, "reuse_after")) &&
+	    parse_uint(x, n, "initial_resolved_ips.reuse_after", 1, 7 * 86400, &v)) {
+		/* A client may use an answer for its TTL, and ask again. */
+		if (v < 2ULL * x->c->dns_ttl)
+			errf(x, n, "initial_resolved_ips.reuse_after (%lu s) must be at least twice "
+			     "dns.ttl (%u s): clients use an answer that long", v, x->c->dns_ttl);
+		else
+			x->c->iri_reuse_s = (__u32)v;
+	}
 	if ((n = get(x, m, "ipv4")) && parse_prefix(x, n, "initial_resolved_ips.ipv4", false, &p)) {
 		if (p.family != ZT_AF_INET || p.len < 8 || p.len > 30)
 			errf(x, n, "initial_resolved_ips.ipv4 must be an IPv4 prefix from /8 to /30");
@@ -2059,6 +2069,9 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 		split_tunnels(&x, get(&x, root, "split_tunnels"));
 		dns(&x, get(&x, root, "dns"));
 		iri_pools(&x, get(&x, root, "initial_resolved_ips"));
+		if (!out->iri_reuse_s) /* not set: the default, or twice a long TTL */
+			out->iri_reuse_s = 2 * out->dns_ttl > ZT_IRI_REUSE_DEFAULT_S ?
+					   2 * out->dns_ttl : ZT_IRI_REUSE_DEFAULT_S;
 		dns_policies(&x, get(&x, root, "dns_policies"));
 		iri_overlaps(&x, root);
 		private_ifaces(&x);

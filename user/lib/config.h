@@ -18,6 +18,9 @@
 #define ZT_IRI6_DEFAULT "fd7a:5a7e::/64"
 #define ZT_MAX_UPSTREAMS  8
 #define ZT_DNS_TTL_DEFAULT 30
+/* An IRI is given to another name only when neither answered nor reached
+ * by a packet for this long (at least twice dns.ttl). */
+#define ZT_IRI_REUSE_DEFAULT_S 300
 #define ZT_DNS_TIMEOUT_DEFAULT_MS 2000
 #define ZT_STATE_DIR_DEFAULT "/var/lib/zt"
 /* SNAT ports of the DIRECT path: above Linux's default ephemeral range
@@ -106,6 +109,7 @@ struct zt_config {
 	__u32 dns_ttl;            /* seconds */
 	__u32 dns_timeout_ms;     /* an upstream that has not answered by then: SERVFAIL */
 	struct zt_prefix iri4, iri6; /* initial_resolved_ips pools */
+	__u32 iri_reuse_s;        /* initial_resolved_ips.reuse_after */
 	__u32 drop_events_per_sec;
 	struct zt_cfg_vnet *vnets;      size_t n_vnets;
 	__u32 default_vnet;

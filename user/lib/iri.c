@@ -245,6 +245,7 @@ long zt_iri_get(struct zt_iri_pool *p, const char *name, __u32 vnet, __u8 family
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	a->vnet = vnet;
 	a->last_answer = now;
+	a->epoch = ++p->epoch ? p->epoch : ++p->epoch;
 	if (best >= 0)
 		reindex(p);
 	else
@@ -269,7 +270,7 @@ int zt_iri_save(const struct zt_iri_pool *p, const char *path,
 		err = -errno;
 		goto out;
 	}
-	fprintf(f, "# zt IRI allocations: family address vnet name last_answer\n");
+	fprintf(f, "# zt IRI allocations: family address vnet name last_answer epoch\n");
 	for (i = 0; i < p->n; i++) {
 		const struct zt_iri *x = &p->a[i];
 		const char *vn = vnet_name(arg, x->vnet);
@@ -277,8 +278,8 @@ int zt_iri_save(const struct zt_iri_pool *p, const char *path,
 		if (!vn)
 			continue;
 		inet_ntop(x->family == ZT_AF_INET ? AF_INET : AF_INET6, x->addr, a, sizeof(a));
-		fprintf(f, "%s %s %s %s %llu\n", x->family == ZT_AF_INET ? "ipv4" : "ipv6", a, vn,
-			x->name, (unsigned long long)x->last_answer);
+		fprintf(f, "%s %s %s %s %llu %u\n", x->family == ZT_AF_INET ? "ipv4" : "ipv6", a, vn,
+			x->name, (unsigned long long)x->last_answer, x->epoch);
 	}
 	err = zt_file_commit(f, tmp, path);
 out:
@@ -299,6 +300,7 @@ int zt_iri_load(struct zt_iri_pool *p, const char *path,
 	while (getline(&line, &cap, f) > 0) {
 		char fam[8], addr[64], vn[256], name[ZT_HOSTNAME_MAX + 1], norm[ZT_HOSTNAME_MAX + 1];
 		unsigned long long last;
+		unsigned epoch = 0;
 		struct zt_iri *x;
 		const char *why;
 		__u8 family, a[16] = { 0 };
@@ -306,7 +308,8 @@ int zt_iri_load(struct zt_iri_pool *p, const char *path,
 
 		if (line[0] == '#')
 			continue;
-		if (sscanf(line, "%7s %63s %255s %253s %llu", fam, addr, vn, name, &last) != 5 ||
+		if (sscanf(line, "%7s %63s %255s %253s %llu %u", fam, addr, vn, name, &last,
+			   &epoch) < 5 ||
 		    (strcmp(fam, "ipv4") && strcmp(fam, "ipv6"))) {
 			(*skipped)++;
 			continue;
@@ -329,9 +332,23 @@ int zt_iri_load(struct zt_iri_pool *p, const char *path,
 		x->family = family;
 		memcpy(x->addr, a, 16);
 		x->last_answer = last;
+		x->epoch = epoch;
+		if (epoch > p->epoch)
+			p->epoch = epoch;
 		index_add(p, p->n++);
 	}
 	free(line);
 	fclose(f);
 	return 0;
+}
+
+void zt_iri_epoch_floor(struct zt_iri_pool *p, __u32 floor)
+{
+	size_t i;
+
+	if (p->epoch < floor)
+		p->epoch = floor;
+	for (i = 0; i < p->n; i++)
+		if (!p->a[i].epoch)
+			p->a[i].epoch = ++p->epoch ? p->epoch : ++p->epoch;
 }

@@ -20,6 +20,10 @@ struct zt_iri {
 	__u8  family;
 	__u8  addr[16];
 	__u64 last_answer;               /* seconds (CLOCK_REALTIME) */
+	/* Different for every {address, name} pairing the pool ever made
+	 * (the kernel's flows remember it: a reused address gets a new
+	 * one). Saved with the allocation. */
+	__u32 epoch;
 	/* The server's address behind it (local tunnels), kept by ztd's
 	 * resolver; not saved (resolved again after a restart). */
 	__u8  real[16];
@@ -37,6 +41,7 @@ struct zt_iri_pool {
 	__u32 *by_name, *by_addr;        /* open addressing: index + 1, 0 empty */
 	size_t slots;
 	__u64 next[2];                   /* next offset to try in each pool */
+	__u32 epoch;                     /* the last epoch given */
 	bool dirty;                      /* changed since the last save */
 };
 
@@ -62,8 +67,13 @@ long zt_iri_find(const struct zt_iri_pool *p, const char *name, __u32 vnet, __u8
 /* The allocation holding addr, or -1. */
 long zt_iri_find_addr(const struct zt_iri_pool *p, __u8 family, const __u8 *addr);
 
+/* Epochs from here on are above floor (the highest the kernel's map
+ * holds: after a lost state file, no new pairing may reuse one); loaded
+ * allocations without one get theirs. */
+void zt_iri_epoch_floor(struct zt_iri_pool *p, __u32 floor);
+
 /* State file: one line per allocation, "FAMILY ADDRESS VNET_NAME NAME
- * LAST_ANSWER", written to a temporary file and renamed into place.
+ * LAST_ANSWER EPOCH" (files without EPOCH load too), written to a temporary file and renamed into place.
  * vnet_name(arg, id) and vnet_id(arg, name) (0: unknown) map vnets, whose
  * ids may change between configs. Load skips lines it cannot use (counted
  * in *skipped) and allocations outside the pools. */

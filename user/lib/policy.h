@@ -85,6 +85,7 @@ struct zt_iri_entry {
 	struct zt_iri_key key;
 	struct zt_dst dst;
 	bool resolved;           /* has its real address (local tunnels need it) */
+	__u32 epoch;             /* its name's pairing with the address (iri.h) */
 	__u32 real_ttl;
 	__u8 real[16];
 };

@@ -35,7 +35,9 @@ static void usage(FILE *f)
 		"  devices  enrolled source addresses per interface: device, user, vnet\n"
 		"  iri      the IRI pools and the initial resolved IPs DNS allocated: hostname,\n"
 		"           route, tunnel, the server's real address (local tunnels),\n"
-		"           seconds since last answered, flows using it\n"
+		"           seconds since last answered and since a packet last reached\n"
+		"           it, its epoch (new when the address goes to another name),\n"
+		"           flows made for its current name\n"
 		"  flows    the flow cache: 5-tuple, verdict, rule, packets, bytes, age\n"
 		"  nat      the DIRECT path's translations: the client's tuple, the SNAT\n"
 		"           address and port, the real destination, the private interface,\n"
@@ -236,6 +238,8 @@ struct iri_row {
 	bool real_ok;
 	__u32 real_ttl;
 	__u8 real[16];
+	__u32 epoch;
+	__u64 last_ns;
 };
 
 static int iri_row_cmp(const void *a, const void *b)
@@ -256,7 +260,7 @@ static void dump_iri(void)
 	size_t n = 0, cap = 0, i, skipped;
 	void *prev = NULL;
 	char a[64], m[64];
-	__u64 now = (__u64)time(NULL);
+	__u64 now = (__u64)time(NULL), now_ns = zt_bpf_now_ns();
 
 	inet_ntop(AF_INET, h->iri4_addr, a, sizeof(a));
 	inet_ntop(AF_INET, h->iri4_mask, m, sizeof(m));
@@ -283,7 +287,8 @@ static void dump_iri(void)
 				break;
 			rows_ = q;
 		}
-		rows_[n++] = (struct iri_row){ k, v.half[active()], 0, v.real_ok, v.real_ttl, { 0 } };
+		rows_[n++] = (struct iri_row){ k, v.half[active()], 0, v.real_ok, v.real_ttl, { 0 },
+					       v.epoch, v.last_ns };
 		memcpy(rows_[n - 1].real, v.real, 16);
 	}
 	qsort(rows_, n, sizeof(*rows_), iri_row_cmp);
@@ -300,26 +305,30 @@ static void dump_iri(void)
 		key.k.family = fk.family;
 		memcpy(key.k.addr, fk.dst, 16);
 		r = bsearch(&key, rows_, n, sizeof(*rows_), iri_row_cmp);
-		if (r)
-			r->flows++;
+		if (r && (fv.route_id & ZT_ROUTE_ID_HOST) && fv.iri_epoch == r->epoch)
+			r->flows++; /* made for the name it has now */
 	}
 	/* Every address can be in the file: the pools are for the lookups. */
 	zt_iri_pool_init(&pool, &p4, &p6, ZT_MAX_IRIS, 0);
 	if (N.iri_state)
 		zt_iri_load(&pool, N.iri_state, vnet_by_name, NULL, &skipped);
-	out_text("%-26s %-28s %-10s %-18s %-12s %-7s %-26s %8s %6s\n", "ADDRESS", "HOSTNAME",
-		 "VNET", "ROUTE", "TUNNEL", "PATH", "REAL ADDRESS", "ANSWERED", "FLOWS");
+	out_text("%-26s %-28s %-10s %-18s %-12s %-7s %-26s %8s %8s %6s\n", "ADDRESS", "HOSTNAME",
+		 "VNET", "ROUTE", "TUNNEL", "PATH", "REAL ADDRESS", "ANSWERED", "USED", "FLOWS");
 	out_arr_start("iri");
 	for (i = 0; i < n; i++) {
 		const struct iri_row *r = &rows_[i];
 		long j = zt_iri_find_addr(&pool, r->k.family, r->k.addr);
 		const struct zt_iri *ia = j >= 0 && pool.a[j].vnet == r->k.vnet_id ? &pool.a[j] : NULL;
-		char b1[16], b2[ZT_PREFIX_STRLEN], b3[16], age[32] = "-", real[64] = "-";
+		char b1[16], b2[ZT_PREFIX_STRLEN], b3[16], age[32] = "-", real[64] = "-",
+		     used[32] = "-";
 
 		inet_ntop(r->k.family == ZT_AF_INET6 ? AF_INET6 : AF_INET, r->k.addr, a, sizeof(a));
 		if (ia)
 			snprintf(age, sizeof(age), "%llus",
 				 (unsigned long long)(now > ia->last_answer ? now - ia->last_answer : 0));
+		if (r->last_ns)
+			snprintf(used, sizeof(used), "%llus", (unsigned long long)
+				 (now_ns > r->last_ns ? (now_ns - r->last_ns) / 1000000000ULL : 0));
 		if (r->real_ok)
 			inet_ntop(r->k.family == ZT_AF_INET6 ? AF_INET6 : AF_INET, r->real, real,
 				  sizeof(real));
@@ -338,6 +347,8 @@ static void dump_iri(void)
 		out_str("answered_ago", "%8s ", age);
 		if (ia)
 			out_u64("last_answer", NULL, ia->last_answer);
+		out_str("used_ago", "%8s ", used);
+		out_u64("epoch", NULL, r->epoch);
 		out_u64("flows", "%6llu\n", r->flows);
 		out_obj_end();
 	}

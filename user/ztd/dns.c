@@ -35,7 +35,6 @@
 #define TCP_OUT_MAX   (256 * 1024) /* a client not reading its answers is closed */
 #define UDP_BATCH     32      /* datagrams per recvmmsg/sendmmsg */
 #define UDP_ROUNDS    4       /* batches per socket per loop turn */
-#define FLOW_BUSY_S   300     /* a flow seen this recently holds its IRI */
 /* Resolving the real addresses behind IRIs of local tunnels */
 #define RQ_MAX        256     /* resolutions in flight */
 #define RES_SCAN_MS   200     /* how often allocations are checked for it */
@@ -126,7 +125,6 @@ struct ztd_dns {
 	} out;
 	__u8 in[UDP_BATCH][ZT_DNS_UDP_MAX];
 	/* IRIs flows use, gathered once per exhausted allocation */
-	struct zt_iri_key *busy; size_t n_busy; bool busy_valid;
 };
 
 static __u64 real_s(void)
@@ -209,49 +207,6 @@ static void iri_dst(struct ztd *d, const struct zt_compiled *c, const struct zt_
 			    d->cfg.tunnels[hr->tunnel - 1].local, dst);
 }
 
-static int key_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct zt_iri_key));
-}
-
-/* Flows the kernel saw lately, to IRIs: those allocations are not reused. */
-static void gather_busy(struct ztd *d)
-{
-	struct ztd_dns *s = d->dns;
-	struct zt_flow_key k, next;
-	struct zt_flow v;
-	size_t cap = 0;
-	__u64 now;
-	void *prev = NULL;
-
-	now = zt_bpf_now_ns(); /* the flows' last_seen_ns clock */
-	s->n_busy = 0;
-	while (!bpf_map_get_next_key(d->b.m.flows, prev, &next)) {
-		struct zt_iri_key ik = { 0 };
-
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(d->b.m.flows, &k, &v) ||
-		    v.last_seen_ns + FLOW_BUSY_S * 1000000000ULL < now)
-			continue;
-		ik.vnet_id = v.vnet_id;
-		ik.family = k.family;
-		memcpy(ik.addr, k.dst, 16);
-		if (s->n_busy == cap) {
-			size_t nc = cap ? 2 * cap : 256;
-			struct zt_iri_key *q = realloc(s->busy, nc * sizeof(*q));
-
-			if (!q)
-				break;
-			s->busy = q;
-			cap = nc;
-		}
-		s->busy[s->n_busy++] = ik;
-	}
-	qsort(s->busy, s->n_busy, sizeof(*s->busy), key_cmp);
-	s->busy_valid = true;
-}
-
 /* The answer cache's key for a name (lower case, as allocations and
  * queries hold it); -1 when it is longer than the cache holds. */
 static int cache_key(const char *name, __u32 vnet, __u16 qtype, struct zt_dns_key *k)
@@ -268,10 +223,15 @@ static int cache_key(const char *name, __u32 vnet, __u16 qtype, struct zt_dns_ke
 	return 0;
 }
 
+/* Is an allocation the pool would reuse still in use? Answered by the
+ * programs or reached by a packet (the map entry's last_ns, which the
+ * programs refresh) within the reuse time: yes. No walk over the flows. */
 static bool iri_in_use(void *arg, const struct zt_iri *a)
 {
 	struct ztd *d = arg;
+	__u64 idle_ns = d->dns->pool.idle_s * 1000000000ULL, now = zt_bpf_now_ns();
 	struct zt_iri_key k;
+	struct zt_iri_val v;
 	struct zt_dns_key ck;
 	struct zt_dns_val cv;
 
@@ -279,14 +239,12 @@ static bool iri_in_use(void *arg, const struct zt_iri *a)
 	 * it may be given to another name, so the programs must forget it. */
 	if (!cache_key(a->name, a->vnet, a->family == ZT_AF_INET ? ZT_DNS_T_A : ZT_DNS_T_AAAA,
 		       &ck) && !bpf_map_lookup_elem(d->b.m.dns_cache, &ck, &cv)) {
-		if (cv.last_ns + d->dns->pool.idle_s * 1000000000ULL > zt_bpf_now_ns())
+		if (cv.last_ns + idle_ns > now)
 			return true;
 		bpf_map_delete_elem(d->b.m.dns_cache, &ck);
 	}
-	if (!d->dns->busy_valid)
-		gather_busy(d);
 	iri_key(a, &k);
-	return bsearch(&k, d->dns->busy, d->dns->n_busy, sizeof(k), key_cmp) != NULL;
+	return !bpf_map_lookup_elem(d->b.m.iri, &k, &v) && v.last_ns && v.last_ns + idle_ns > now;
 }
 
 /* A fresh allocation goes into the map, both halves alike, before its
@@ -296,7 +254,10 @@ static int iri_publish(struct ztd *d, const struct zt_iri *a, long r)
 	struct zt_iri_key k;
 	struct zt_iri_val v;
 
+	/* A new epoch and no last use: flows and translations made for
+	 * the name this address had are decided again. */
 	memset(&v, 0, sizeof(v));
+	v.epoch = a->epoch;
 	iri_dst(d, &d->dns->sets, a, r, &v.half[0]);
 	v.half[1] = v.half[0];
 	v.real_ok = a->real_ok;
@@ -341,6 +302,7 @@ int ztd_dns_iris(struct ztd *d, const struct zt_config *cfg, struct zt_compiled 
 		zt_compiled_iri_dst(c, a->name, ZT_ROUTE_ID_HOST | (__u32)(r + 1), hr->tunnel,
 				    cfg->tunnels[hr->tunnel - 1].local, &e->dst);
 		e->resolved = a->real_ok;
+		e->epoch = a->epoch;
 		e->real_ttl = a->real_ttl;
 		memcpy(e->real, a->real, 16);
 	}
@@ -913,7 +875,6 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 		long i;
 
 		r.aa = true;
-		s->busy_valid = false;
 		i = zt_iri_get(&s->pool, q.name, vnet, fam, real_s(), iri_in_use, d, &fresh);
 		if (i == -EAFNOSUPPORT) {
 			action = "nodata";
@@ -1286,6 +1247,24 @@ static int open_dns_log(struct ztd_dns *s, const struct zt_config *cfg)
 	return 0;
 }
 
+/* The highest epoch in the kernel's IRI map: with the state file lost,
+ * an address the map still pairs with a name must get a new one. */
+static __u32 map_epoch_max(struct ztd *d)
+{
+	struct zt_iri_key k, next;
+	struct zt_iri_val v;
+	void *prev = NULL;
+	__u32 max = 0;
+
+	while (!bpf_map_get_next_key(d->b.m.iri, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (!bpf_map_lookup_elem(d->b.m.iri, &k, &v) && v.epoch > max)
+			max = v.epoch;
+	}
+	return max;
+}
+
 int ztd_dns_open(struct ztd *d)
 {
 	struct ztd_dns *s = calloc(1, sizeof(*s));
@@ -1298,7 +1277,7 @@ int ztd_dns_open(struct ztd *d)
 	s->up[0] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	s->up[1] = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	err = zt_iri_pool_init(&s->pool, &d->cfg.iri4, &d->cfg.iri6, ZT_MAX_IRIS,
-			       2ULL * d->cfg.dns_ttl > 120 ? 2ULL * d->cfg.dns_ttl : 120);
+			       d->cfg.iri_reuse_s);
 	if (err)
 		return err;
 	snprintf(s->state_path, sizeof(s->state_path), "%s/iri.state", d->cfg.state_dir);
@@ -1309,6 +1288,7 @@ int ztd_dns_open(struct ztd *d)
 	else if (!err)
 		pr_info("DNS: %zu IRI allocations restored from %s%s\n", s->pool.n, s->state_path,
 			skipped ? " (some lines skipped: outside the pools or unknown vnets)" : "");
+	zt_iri_epoch_floor(&s->pool, map_epoch_max(d));
 	err = ares_library_init(ARES_LIB_INIT_ALL);
 	if (err != ARES_SUCCESS)
 		return err == ARES_ENOMEM ? -ENOMEM : -EIO;
@@ -1334,6 +1314,7 @@ int ztd_dns_reload(struct ztd *d)
 		return err;
 	zt_dns_table_free(&s->table);
 	s->table = t;
+	s->pool.idle_s = d->cfg.iri_reuse_s;
 	dropped = zt_iri_pool_reprefix(&s->pool, &d->cfg.iri4, &d->cfg.iri6);
 	if (dropped)
 		pr_info("DNS: %zu IRI allocations outside the new pools released\n", dropped);
@@ -1387,7 +1368,6 @@ void ztd_dns_close(struct ztd *d)
 	zt_dns_table_free(&s->table);
 	zt_iri_pool_free(&s->pool);
 	free(s->sets.hosts);
-	free(s->busy);
 	free(s);
 	d->dns = NULL;
 }
