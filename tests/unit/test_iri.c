@@ -158,10 +158,61 @@ static void state_file_round_trip(void)
 	rmdir(dir);
 }
 
+/* Every pairing of an address with a name has its own epoch: a reused
+ * address gets a new one, a restart keeps them (and files without them
+ * load), and no epoch at or below the kernel map's highest is given. */
+static void epochs(void)
+{
+	struct zt_prefix v4 = pfx("100.80.0.0/30"), v6 = pfx("fd7a:5a7e::/64");
+	struct zt_iri_pool p, q;
+	char dir[] = "/tmp/zt-iri.XXXXXX", path[64];
+	bool fresh;
+	long a, b, c;
+	__u32 ea, eb;
+	size_t skipped;
+	FILE *f;
+
+	T_ASSERT(mkdtemp(dir), "mkdtemp");
+	snprintf(path, sizeof(path), "%s/iri.state", dir);
+	zt_iri_pool_init(&p, &v4, &v6, 100, 60);
+	a = zt_iri_get(&p, "a.x", 1, ZT_AF_INET, 10, NULL, NULL, &fresh);
+	b = zt_iri_get(&p, "b.x", 1, ZT_AF_INET, 11, NULL, NULL, &fresh);
+	ea = p.a[a].epoch, eb = p.a[b].epoch;
+	T_ASSERT(ea && eb && ea != eb, "distinct epochs %u %u", ea, eb);
+	T_EQ(zt_iri_get(&p, "a.x", 1, ZT_AF_INET, 12, NULL, NULL, &fresh), a);
+	T_EQ(p.a[a].epoch, ea); /* sticky: the same pairing */
+	T_EQ(zt_iri_get(&p, "b.x", 1, ZT_AF_INET, 13, NULL, NULL, &fresh), b);
+	c = zt_iri_get(&p, "c.x", 1, ZT_AF_INET, 100, NULL, NULL, &fresh); /* reuses a.x's */
+	T_EQ(c, a);
+	T_ASSERT(fresh && p.a[c].epoch > eb, "a reused address gets a new epoch (%u)", p.a[c].epoch);
+	T_EQ(zt_iri_save(&p, path, vname, NULL), 0);
+	zt_iri_pool_init(&q, &v4, &v6, 100, 60);
+	T_EQ(zt_iri_load(&q, path, vid, NULL, &skipped), 0);
+	zt_iri_epoch_floor(&q, 0);
+	T_EQ(q.a[zt_iri_find(&q, "c.x", 1, ZT_AF_INET)].epoch, p.a[c].epoch);
+	T_EQ(q.a[zt_iri_find(&q, "b.x", 1, ZT_AF_INET)].epoch, eb);
+	zt_iri_pool_free(&q);
+	/* A file of the old format (no epochs), and a map holding 500. */
+	f = fopen(path, "w");
+	fprintf(f, "ipv4 100.80.0.1 default old.x 5\n");
+	fclose(f);
+	zt_iri_pool_init(&q, &v4, &v6, 100, 60);
+	T_EQ(zt_iri_load(&q, path, vid, NULL, &skipped), 0);
+	zt_iri_epoch_floor(&q, 500);
+	T_EQ(q.a[0].epoch, 501);
+	c = zt_iri_get(&q, "new.x", 1, ZT_AF_INET, 20, NULL, NULL, &fresh);
+	T_EQ(q.a[c].epoch, 502);
+	zt_iri_pool_free(&p);
+	zt_iri_pool_free(&q);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	T_RUN(sticky_and_distinct);
 	T_RUN(exhaustion_and_reclaim);
 	T_RUN(state_file_round_trip);
+	T_RUN(epochs);
 	return t_done();
 }
