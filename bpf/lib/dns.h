@@ -72,9 +72,6 @@ static __always_inline int zt_dns_for_us(const struct zt_pkt *p)
 	lk.family = ZT_AF_INET;
 	lk.port = p->dport;
 	__builtin_memcpy(lk.addr, p->dst, 4);
-	if (bpf_map_lookup_elem(&zt_dns_listen, &lk))
-		return 1;
-	__builtin_memset(lk.addr, 0, 4);
 	return bpf_map_lookup_elem(&zt_dns_listen, &lk) != 0;
 }
 

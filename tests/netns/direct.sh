@@ -122,12 +122,13 @@ fi
 sleep 0.5
 
 # ---- gateway ---------------------------------------------------------------------
+LISTEN_DEFAULT='[10.10.0.1:53, "[fd00:10::1]:53"]'
 write_config() { # write_config XDP_REDIRECT_VETH NAT_PORTS ADMIN_ACTION [EXTRA_TOP_LEVEL]
 	cat > "$W/ztd.yaml" <<YAML
 gateway:
   interface: gw0
   default_action: block
-  dns_listen: [10.10.0.1:53, "[fd00:10::1]:53"]
+  dns_listen: ${DNS_LISTEN:-$LISTEN_DEFAULT}
   state_dir: $W/state
   nat_ports: $2
   xdp_redirect_veth: $1
@@ -408,6 +409,19 @@ rows=json.loads(subprocess.check_output(sys.argv[2:]))["iri"]
 r=[r for r in rows if r["address"]==sys.argv[1]]
 assert r and r[0]["hostname"]=="blocked.dc.local" and r[0]["epoch"]>0, rows
 ' "$X" "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" -j maps dump iri
+
+# ---- a wildcard DNS listen address --------------------------------------------------
+# ztd answers on every address of the node, but the programs must not
+# answer for resolvers elsewhere that clients ask through zt.
+DNS_LISTEN="['0.0.0.0:53']" write_config true 61000-65535 allow
+check "reload with dns_listen 0.0.0.0:53" ztctl reload
+ip -n "$CLI" route add 198.51.100.0/24 via 10.10.0.1
+W1=$(a @10.10.0.1 web.dc.local A)
+check "ztd answers on its own address ($W1)" sh -c "case '$W1' in 100.*) ;; *) exit 1;; esac"
+a @10.10.0.1 web.dc.local A >/dev/null
+out=$(in_cli dig +short +time=1 +tries=1 @198.51.100.53 web.dc.local A 2>&1 | head -1)
+check "a query to a resolver elsewhere is not answered by zt ($out)" \
+	sh -c "! echo '$out' | grep -q '^100\.'"
 
 echo "# direct: $fail failed"
 exit 0

@@ -416,7 +416,9 @@ static void cache_listen_sync(struct ztd *d)
 	for (i = 0; d->dns->fast && i < d->cfg.n_dns_listen; i++) {
 		const struct zt_cfg_endpoint *ep = &d->cfg.dns_listen[i];
 
-		if (ep->family != ZT_AF_INET)
+		/* Not a wildcard: the programs would answer queries to any
+		 * address, every resolver a client asks through zt. */
+		if (ep->family != ZT_AF_INET || !memcmp(ep->addr, "\0\0\0\0", 4))
 			continue;
 		memset(&k, 0, sizeof(k));
 		k.family = ZT_AF_INET;
