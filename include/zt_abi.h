@@ -132,10 +132,13 @@ enum zt_pclass {
 /* ---- keys and values ---------------------------------------------------- */
 /* Addresses are 16 bytes; IPv4 uses the first 4 and leaves the rest zero. */
 
+/* A device is its address on one interface and VLAN (0: untagged): the
+ * same address elsewhere is someone else. */
 struct zt_dev_key {
 	__u32 ifindex;
 	__u8  family; /* AF_INET or AF_INET6 */
-	__u8  pad[3];
+	__u8  pad;
+	__u16 vlan;
 	__u8  addr[16];
 };
 _Static_assert(sizeof(struct zt_dev_key) == 24, "zt_dev_key size");
@@ -288,7 +291,7 @@ struct zt_flow_key {
 	__u8   proto;
 	__be16 sport; /* ICMP echo: the identifier */
 	__be16 dport;
-	__u16  pad;
+	__u16  vlan;  /* the 802.1Q id it arrived with (0: none): part of who sent it */
 	__u8   src[16];
 	__u8   dst[16];
 };
@@ -320,7 +323,7 @@ struct zt_frag_key {
 	__u32 ifindex;
 	__u8  family;
 	__u8  proto;
-	__u16 pad;
+	__u16 vlan;
 	__u32 id;     /* IPv4: 16-bit id; IPv6: fragment header id */
 	__u8  src[16];
 	__u8  dst[16];

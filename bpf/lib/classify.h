@@ -84,6 +84,7 @@ static __always_inline void zt_flow_key(struct zt_ctx *c, const struct zt_pkt *p
 					struct zt_flow_key *k)
 {
 	k->ifindex = c->ifindex;
+	k->vlan = p->vlan;
 	k->family = p->family;
 	k->proto = p->proto;
 	k->sport = p->sport;
@@ -96,6 +97,7 @@ static __always_inline void zt_frag_key(struct zt_ctx *c, const struct zt_pkt *p
 					struct zt_frag_key *k)
 {
 	k->ifindex = c->ifindex;
+	k->vlan = p->vlan;
 	k->family = p->family;
 	k->proto = p->frag_proto;
 	k->id = p->frag_id;

@@ -31,6 +31,7 @@ struct zt_ctx {
 			 * IP total-length checks (tc: beyond the linear part) */
 	__u8  l3;       /* data starts at the IP header (no Ethernet) */
 	__u8  family_hint; /* l3 devices: ZT_AF_INET/6 from skb->protocol */
+	__u16 vlan;     /* tc: the 802.1Q id the stack took off the frame */
 };
 
 static __always_inline void zt_ctx_from_xdp(struct zt_ctx *c, struct xdp_md *x)
@@ -42,6 +43,7 @@ static __always_inline void zt_ctx_from_xdp(struct zt_ctx *c, struct xdp_md *x)
 	c->len = (__u32)(c->data_end - c->data);
 	c->l3 = 0;
 	c->family_hint = 0;
+	c->vlan = 0;
 }
 
 static __always_inline void zt_ctx_from_skb(struct zt_ctx *c, struct __sk_buff *skb,
@@ -61,6 +63,7 @@ static __always_inline void zt_ctx_from_skb(struct zt_ctx *c, struct __sk_buff *
 	c->len = skb->len;
 	c->l3 = (__u8)l3;
 	c->family_hint = 0;
+	c->vlan = skb->vlan_present ? skb->vlan_tci & 0xfff : 0;
 	if (skb->protocol == bpf_htons(0x0800))
 		c->family_hint = ZT_AF_INET;
 	else if (skb->protocol == bpf_htons(0x86DD))

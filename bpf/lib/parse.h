@@ -39,6 +39,7 @@ struct zt_pkt {
 	 * proto is not when more extension headers follow it). */
 	__u8   frag_proto;
 	__u8   ip4_optlen; /* IPv4 options' bytes after the fixed header */
+	__u16  vlan;       /* 802.1Q id it came with (0: none): part of its identity */
 };
 
 /* Header sizes the parser insists on. */
@@ -325,9 +326,18 @@ static __always_inline int zt_parse(struct zt_ctx *c, struct zt_pkt *p)
 		return ZT_R_BAD_ETH;
 	__builtin_memcpy(&proto, pos + 12, 2);
 	pos += ZT_ETH_HLEN;
+	p->vlan = c->vlan; /* tc: the tag the stack took off */
 	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		__be16 tci;
+
 		if (pos + ZT_VLAN_HLEN > c->data_end)
 			return ZT_R_BAD_ETH;
+		/* A second tag, in the frame or taken off already, would be
+		 * decapsulated by the stack past us. */
+		if (c->vlan)
+			return ZT_R_BAD_ETH;
+		__builtin_memcpy(&tci, pos, 2);
+		p->vlan = bpf_ntohs(tci) & 0xfff;
 		__builtin_memcpy(&proto, pos + 2, 2);
 		pos += ZT_VLAN_HLEN;
 		/* A second tag would be decapsulated by the stack past us. */

@@ -46,6 +46,7 @@ static __always_inline void zt_identity(struct zt_ctx *c, const struct zt_pkt *p
 	struct zt_dev_val *v;
 
 	k.ifindex = c->ifindex;
+	k.vlan = p->vlan;
 	k.family = p->family;
 	__builtin_memcpy(k.addr, p->src, 16);
 	v = bpf_map_lookup_elem(&zt_devices, &k);

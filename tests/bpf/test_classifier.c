@@ -48,7 +48,7 @@ static struct zt_port_range ports_22[] = { { 22, 22 } }, ports_web[] = { { 8000,
 static __u32 users_bob[] = { USER_BOB }, vnets_b1[] = { VNET_B1 };
 static struct zt_rule_in rules[N_RULES];
 static struct zt_route_in routes[6];
-static struct zt_device_in devices[4];
+static struct zt_device_in devices[5];
 static __u32 vnets[] = { VNET_DEFAULT, VNET_B1 };
 static size_t n_rules_in_use = N_RULES, n_routes_in_use = 6;
 /* ZT_CASES_OUT: every policy case the kernel decided under the full policy,
@@ -99,6 +99,8 @@ static void build_policy(void)
 	devices[2] = (struct zt_device_in){ 1, PFX("10.10.0.4"), 3, USER_CAROL, VNET_B1, 0 };
 	devices[3] = (struct zt_device_in){ 1, PFX("fd00:10::2"), 4, USER_ADMIN, VNET_DEFAULT,
 					    GROUP_DEVOPS };
+	/* admin's address, on VLAN 100 of the same interface: carol's. */
+	devices[4] = (struct zt_device_in){ 1, PFX("10.10.0.2"), 5, USER_CAROL, VNET_B1, 0, 100 };
 }
 
 static int apply_policy(size_t n_rules, size_t n_routes)
@@ -106,7 +108,7 @@ static int apply_policy(size_t n_rules, size_t n_routes)
 	struct zt_policy_in in = {
 		.rules = rules, .n_rules = n_rules,
 		.routes = routes, .n_routes = n_routes,
-		.devices = devices, .n_devices = 4,
+		.devices = devices, .n_devices = 5,
 		.vnets = vnets, .n_vnets = 2,
 		.default_vnet = VNET_DEFAULT, .default_action = ZT_ACT_BLOCK,
 		.iri4 = PFX("100.80.0.0/16"), .iri6 = PFX("fd7a:5a7e::/64"),
@@ -188,6 +190,7 @@ static void evaluator_agrees(const struct pkt_spec *s, __u8 verdict, __u8 reason
 	bool v6 = strchr(s->dst, ':') != NULL;
 
 	ep.family = v6 ? ZT_AF_INET6 : ZT_AF_INET;
+	ep.vlan = s->vlan == 1 ? 100 : 0; /* pkt_build's first tag */
 	inet_pton(v6 ? AF_INET6 : AF_INET, s->src, ep.src);
 	inet_pton(v6 ? AF_INET6 : AF_INET, s->dst, ep.dst);
 	ep.pclass = s->proto == IPPROTO_TCP ? ZT_PC_TCP : s->proto == IPPROTO_UDP ? ZT_PC_UDP :
@@ -196,7 +199,7 @@ static void evaluator_agrees(const struct pkt_spec *s, __u8 verdict, __u8 reason
 	ep.dport = s->dport;
 	zt_policy_eval(&cur, &ep, &r);
 	if (cases_out && n_rules_in_use == N_RULES && n_routes_in_use == 6 &&
-	    ep.pclass != ZT_PC_OTHER) {
+	    ep.pclass != ZT_PC_OTHER && !ep.vlan) {
 		const char *pc = ep.pclass == ZT_PC_TCP ? "tcp" : ep.pclass == ZT_PC_UDP ? "udp" :
 				 "icmp";
 
@@ -229,6 +232,7 @@ static void expect(struct pkt_spec s, __u8 verdict, __u8 reason, int rule_idx)
 		bool v6 = strchr(s.dst, ':') != NULL;
 
 		k.family = v6 ? ZT_AF_INET6 : ZT_AF_INET;
+		k.vlan = s.vlan == 1 ? 100 : 0;
 		inet_pton(v6 ? AF_INET6 : AF_INET, s.src, k.src);
 		inet_pton(v6 ? AF_INET6 : AF_INET, s.dst, k.dst);
 		if (s.proto == IPPROTO_ICMP || s.proto == IPPROTO_ICMPV6) {
@@ -417,8 +421,17 @@ static void vlan_tag(void)
 	__u8 buf[256];
 	size_t len;
 
+	/* Identity is bound to the VLAN too: admin's address tagged 100 is
+	 * the device declared there (carol, vnet b1), and bob's tagged is
+	 * nobody. Untagged, admin is admin. */
 	s.vlan = 1;
-	expect(s, ZT_V_DIRECT, ZT_R_RULE, R_SSH_DEVOPS);
+	expect(s, ZT_V_STEER, ZT_R_RULE, R_VNET2);
+	expect(TCP4(ADMIN, "10.2.0.9", 22), ZT_V_DIRECT, ZT_R_RULE, R_SSH_DEVOPS);
+	s = TCP4(BOB, "10.2.0.6", 8080);
+	expect(s, ZT_V_DIRECT, ZT_R_RULE, R_BOB_WEB);
+	s.vlan = 1;
+	s.sport = 0;
+	expect(s, ZT_V_DROP, ZT_R_RULE, R_CATCHALL);
 	s.vlan = 2;
 	s.sport = 0;
 	len = build(&s, buf, sizeof(buf));

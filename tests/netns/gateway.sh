@@ -10,7 +10,7 @@ O=$(cd "${1:-build}" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
 ID=zt$$
-CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv
+CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv SPF=$ID-spf
 W=$(mktemp -d /tmp/zt-netns.XXXXXX)
 PIN=/sys/fs/bpf/$ID
 SOCK=$W/ztd.sock
@@ -20,7 +20,7 @@ ZTD_PID=
 cleanup() {
 	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null
 	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
-	netns_remove "$CLI" "$GW" "$PRIV"
+	netns_remove "$CLI" "$GW" "$PRIV" "$SPF"
 	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-gw-keep; rm -rf "$W"
 }
 trap cleanup EXIT
@@ -63,8 +63,8 @@ routes:
   cidr:
     - {network: 10.2.0.0/24, tunnel: dc-local}
 devices:
-  - {ip: 10.10.0.2, email: admin@example.com, groups: [devops], name: admin-laptop}
-  - {ip: 10.10.0.3, email: bob@example.com, name: bob-laptop}
+  - {ip: 10.10.0.2, email: admin@example.com, groups: [devops], name: admin-laptop, interface: gw0}
+  - {ip: 10.10.0.3, email: bob@example.com, name: bob-laptop, interface: gw0}
 network_policies:
   - {name: Block bob to .6, precedence: 5, action: block,
      match: {dst_ip: 10.2.0.6/32, user_email: bob@example.com}}
@@ -237,12 +237,32 @@ check "XDP is on the new gw0" sh -c "ip -n $GW -d link show gw0 | grep -q prog/x
 sleep 1 # neighbours on the new link
 check "on the returned gw0 the allow still allows" test "$(fetch 10.10.0.2 http://10.2.0.5/)" = 200
 check "on the returned gw0 the block still blocks" test "$(fetch 10.10.0.2 http://10.2.0.5:8080/)" = 000
-ip -n "$GW" link add gw1 type veth peer name cli1 netns "$CLI"
+# A second client link, gw1, where another host claims admin's address.
+ip netns add "$SPF" && ip -n "$SPF" link set lo up
+ip -n "$GW" link add gw1 type veth peer name spf0 netns "$SPF"
+ip -n "$GW" addr add 10.11.0.1/24 dev gw1
 ip -n "$GW" link set gw1 up
-IFACES='[gw0, gw1]' write_config "$W/ztd.yaml" "$PING_RULE"
+ip -n "$SPF" addr add 10.11.0.2/24 dev spf0
+ip -n "$SPF" addr add 10.10.0.2/32 dev spf0
+ip -n "$SPF" link set spf0 up
+ip -n "$SPF" route add 10.2.0.0/24 via 10.11.0.1 src 10.10.0.2
+in_gw sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.gw1.rp_filter=0
+ADMIN_PING='  - {name: Ping for admin, precedence: 20, action: allow, match: {protocol: icmp, user_email: admin@example.com}}'
+IFACES='[gw0, gw1]' write_config "$W/ztd.yaml" "$ADMIN_PING"
 ztctl reload >/dev/null
 check "an interface added to the config is attached at reload" \
 	sh -c "ip -n $GW -d link show gw1 | grep -q prog/xdp"
+# Identity is bound to the interface a device is declared on: admin's
+# address arriving on gw1 is nobody's, and admin's rule does not apply.
+d0=$(stat_of drop rule)
+nsenter --net=/run/netns/"$CLI" busybox ping -c 1 -W 2 -I 10.10.0.2 10.2.0.5 >/dev/null 2>&1
+nsenter --net=/run/netns/"$SPF" busybox ping -c 2 -W 1 -I 10.10.0.2 10.2.0.5 >/dev/null 2>&1
+sleep 0.3
+check "admin's own ping from gw0 is allowed by admin's rule (logged)" \
+	grep -q '"interface":"gw0","device":"admin-laptop","user_email":"admin@example.com".*"protocol":"icmp".*"rule":"Ping for admin".*"action":"direct"' "$W/network.jsonl"
+check "admin's address claimed from gw1 is unenrolled there: dropped and logged" \
+	grep -q '"interface":"gw1","device":"","user_email":"".*"src":"10.10.0.2".*"protocol":"icmp".*"action":"drop"' "$W/network.jsonl"
+check "... and counted as a rule drop ($d0 -> $(stat_of drop rule))" test "$(stat_of drop rule)" -gt "$d0"
 write_config "$W/ztd.yaml" "$PING_RULE"
 ztctl reload >/dev/null
 check "an interface removed from the config is detached at reload" \

@@ -35,8 +35,9 @@ static const char *good =
 	"    - {network: 10.2.0.0/24, tunnel: b1}\n"
 	"    - {network: 'fd00:2::/64', tunnel: local-dc, comment: v6}\n"
 	"devices:\n"
-	"  - {ip: 10.10.0.2, email: Admin@Example.com, groups: [devops, sre]}\n"
-	"  - {ip: [10.10.0.3, 'fd00:10::3'], email: bob@example.com, vnet: b1net}\n"
+	"  - {ip: 10.10.0.2, email: Admin@Example.com, groups: [devops, sre], interface: zt1}\n"
+	"  - {ip: [10.10.0.3, 'fd00:10::3'], email: bob@example.com, vnet: b1net, interface: zt0,\n"
+	"     vlan: 10}\n"
 	"network_policies:\n"
 	"  - name: ssh for devops\n"
 	"    precedence: 10\n"
@@ -115,8 +116,16 @@ static void example_parses_and_compiles(void)
 	T_EQ(c.n_split, 2);
 	T_ASSERT(!strcmp(c.network_log, "/var/log/zt/network.jsonl"), "log path");
 
+	T_EQ(c.devices[0].iface, 2);
+	T_EQ(c.devices[1].iface, 1);
+	T_EQ(c.devices[1].vlan, 10);
 	T_EQ(zt_config_policy(&c, ifx, 2, &b), 0);
-	T_EQ(b.in.n_devices, 6); /* 3 addresses x 2 interfaces */
+	/* Each address on the interface (and VLAN) its device is on only:
+	 * bound everywhere, any host on another link could claim it. */
+	T_EQ(b.in.n_devices, 3);
+	T_EQ(b.devices[0].ifindex, 8);
+	T_EQ(b.devices[1].ifindex, 7);
+	T_EQ(b.devices[1].vlan, 10);
 	T_EQ(zt_policy_compile(&b.in, &cc), 0);
 	{
 		/* admin (devops) ssh to 10.2.0.5 on zt1: allowed by rule 1,
@@ -133,6 +142,21 @@ static void example_parses_and_compiles(void)
 		zt_policy_eval(&cc, &p, &r);
 		T_EQ(r.rule_id, 4);
 		T_EQ(r.verdict, ZT_V_DROP);
+		/* admin's address arriving on zt0: someone else (unenrolled),
+		 * whom the devops rule does not let through. */
+		p.ifindex = 7;
+		p.dport = 22;
+		zt_policy_eval(&cc, &p, &r);
+		T_EQ(r.device_id, ZT_ID_NONE);
+		T_EQ(r.rule_id, 4);
+		/* bob is bob on zt0 with VLAN 10, not untagged. */
+		p.src[3] = 3;
+		p.vlan = 10;
+		zt_policy_eval(&cc, &p, &r);
+		T_EQ(r.device_id, 2);
+		p.vlan = 0;
+		zt_policy_eval(&cc, &p, &r);
+		T_EQ(r.device_id, ZT_ID_NONE);
 	}
 	zt_compiled_free(&cc);
 	zt_policy_build_free(&b);
@@ -149,6 +173,12 @@ static void each_mistake_reported_with_position(void)
 {
 	static const struct bad cases[] = {
 		{ "gateway: {interface: zt0, colour: red}\n", "1:27", "unknown key 'colour'" },
+		{ "gateway: {interface: [zt0, zt1]}\ndevices: [{ip: 10.10.0.2, email: a@b.c}]\n",
+		  "2:11", "device without an interface: gateway.interface has 2" },
+		{ "gateway: {interface: zt0}\ndevices: [{ip: 10.10.0.2, email: a@b.c, interface: zt9}]\n",
+		  "2:52", "device interface 'zt9' is not one of gateway.interface" },
+		{ "gateway: {interface: zt0}\ndevices: [{ip: 10.10.0.2, email: a@b.c, vlan: 4095}]\n",
+		  "2:47", "vlan must be a whole number from 1 to 4094" },
 		{ "gateway: {interface: zt0}\nroutes: {cidr: [{network: 10.2.0.1/24, tunnel: t}]}\n"
 		  "tunnels: [{name: t}]\n", "2:27", "did you mean 10.2.0.0/24" },
 		{ "gateway: {interface: zt0}\ntunnels: [{name: t}]\n"

@@ -1009,9 +1009,46 @@ static void dev_group(struct cx *x, yaml_node_t *n, void *arg)
 		intern_group(x, n, s, arg);
 }
 
+/* A device's interface (one of gateway.interface; may be left out when
+ * there is only one) and VLAN. Returns false after an error. */
+static bool dev_where(struct cx *x, yaml_node_t *v, struct zt_cfg_device *d)
+{
+	yaml_node_t *n = get(x, v, "interface");
+	unsigned long vid;
+	const char *s;
+	size_t i;
+
+	if (!n) {
+		if (x->c->n_ifaces == 1) {
+			d->iface = 1;
+		} else if (x->c->n_ifaces > 1) {
+			errf(x, v, "device without an interface: gateway.interface has %zu, say "
+			     "which one the device is on (interface: NAME)", x->c->n_ifaces);
+			return false;
+		}
+	} else if ((s = scalar(x, n, "interface"))) {
+		for (i = 0; i < x->c->n_ifaces; i++)
+			if (!strcmp(x->c->ifaces[i], s))
+				d->iface = (__u32)i + 1;
+		if (!d->iface) {
+			errf(x, n, "device interface '%s' is not one of gateway.interface", s);
+			return false;
+		}
+	} else {
+		return false;
+	}
+	if ((n = get(x, v, "vlan"))) {
+		if (!parse_uint(x, n, "vlan", 1, 4094, &vid))
+			return false;
+		d->vlan = (__u16)vid;
+	}
+	return true;
+}
+
 static void devices(struct cx *x, yaml_node_t *l)
 {
-	static const char *const keys[] = { "ip", "email", "groups", "vnet", "name", NULL };
+	static const char *const keys[] = { "ip", "email", "groups", "vnet", "name", "interface",
+					    "vlan", NULL };
 	yaml_node_item_t *i;
 	size_t j, k, a;
 
@@ -1048,18 +1085,22 @@ static void devices(struct cx *x, yaml_node_t *l)
 		}
 		each(x, get(x, v, "groups"), "groups", dev_group, &d.groups);
 		d.vnet = (n = get(x, v, "vnet")) ? find_vnet(x, n) : x->c->default_vnet;
+		if (!dev_where(x, v, &d))
+			ok = false;
 		if ((n = get(x, v, "name")) && (s = scalar(x, n, "name")))
 			d.name = xstrdup(x, s);
 		if (!ok || !d.n_addr || !d.vnet) {
 			free(d.name);
 			continue;
 		}
-		/* Identity is keyed by {interface, address}: one address is one
-		 * device, whatever its vnet. */
+		/* Identity is keyed by {interface, VLAN, address}: there one
+		 * address is one device, whatever its vnet. */
 		for (a = 0; a < d.n_addr; a++)
 			for (j = 0; j < x->c->n_devices; j++)
 				for (k = 0; k < x->c->devices[j].n_addr; k++)
-					if (!zt_prefix_cmp(&x->c->devices[j].addr[k], &d.addr[a])) {
+					if (x->c->devices[j].iface == d.iface &&
+					    x->c->devices[j].vlan == d.vlan &&
+					    !zt_prefix_cmp(&x->c->devices[j].addr[k], &d.addr[a])) {
 						char b[ZT_PREFIX_STRLEN];
 
 						errf(x, v, "address %s belongs to another device "
@@ -2268,14 +2309,14 @@ void zt_cfg_errors_free(struct zt_cfg_errors *e)
 int zt_config_policy(const struct zt_config *c, const __u32 *ifindex, size_t n_if,
 		     struct zt_policy_build *b)
 {
-	size_t i, j, k, nd = 0;
+	size_t i, j, nd = 0;
 
 	memset(b, 0, sizeof(*b));
 	b->rules = calloc(c->n_policies + 1, sizeof(*b->rules));
 	b->routes = calloc(c->n_routes + 1, sizeof(*b->routes));
 	for (i = 0; i < c->n_devices; i++)
 		nd += c->devices[i].n_addr;
-	b->devices = calloc(nd * n_if + 1, sizeof(*b->devices));
+	b->devices = calloc(nd + 1, sizeof(*b->devices));
 	b->vnets = calloc(c->n_vnets + 1, sizeof(*b->vnets));
 	if (!b->rules || !b->routes || !b->devices || !b->vnets) {
 		zt_policy_build_free(b);
@@ -2303,14 +2344,20 @@ int zt_config_policy(const struct zt_config *c, const __u32 *ifindex, size_t n_i
 		};
 	}
 	nd = 0;
-	for (k = 0; k < n_if; k++)
-		for (i = 0; i < c->n_devices; i++)
-			for (j = 0; j < c->devices[i].n_addr; j++)
-				b->devices[nd++] = (struct zt_device_in){
-					.ifindex = ifindex[k], .addr = c->devices[i].addr[j],
-					.device_id = (__u32)i + 1, .user_id = c->devices[i].user,
-					.vnet = c->devices[i].vnet, .groups = c->devices[i].groups,
-				};
+	for (i = 0; i < c->n_devices; i++) {
+		const struct zt_cfg_device *dv = &c->devices[i];
+
+		/* On its own interface and VLAN only: there the address is
+		 * the device's; elsewhere anyone could claim it. */
+		if (!dv->iface || dv->iface > n_if)
+			continue;
+		for (j = 0; j < dv->n_addr; j++)
+			b->devices[nd++] = (struct zt_device_in){
+				.ifindex = ifindex[dv->iface - 1], .vlan = dv->vlan,
+				.addr = dv->addr[j], .device_id = (__u32)i + 1,
+				.user_id = dv->user, .vnet = dv->vnet, .groups = dv->groups,
+			};
+	}
 	for (i = 0; i < c->n_vnets; i++)
 		b->vnets[i] = (__u32)i + 1;
 	b->in = (struct zt_policy_in){

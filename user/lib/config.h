@@ -70,6 +70,9 @@ struct zt_cfg_endpoint {
 struct zt_cfg_device {
 	struct zt_prefix addr[4];
 	size_t n_addr;
+	/* Where it is: its identity holds only for packets arriving there. */
+	__u32 iface;              /* index + 1 into ifaces: a gateway.interface */
+	__u16 vlan;               /* 802.1Q id on that interface; 0: untagged */
 	char *name;
 	__u32 user;               /* index + 1 into users */
 	__u64 groups;
@@ -157,8 +160,8 @@ struct zt_policy_build {
 	__u32 *vnets;
 };
 
-/* Builds the compiler input: devices are bound to every ifindex given
- * (one per gateway interface). Rule i of the config gets rule id i + 1. */
+/* Builds the compiler input: each device is bound to the ifindex of the
+ * gateway interface it is declared on (ifindex[] follows gateway.interface). Rule i of the config gets rule id i + 1. */
 int zt_config_policy(const struct zt_config *c, const __u32 *ifindex, size_t n_if,
 		     struct zt_policy_build *b);
 void zt_policy_build_free(struct zt_policy_build *b);

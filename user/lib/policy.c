@@ -120,6 +120,7 @@ static int compile_identities(const struct zt_policy_in *in, struct zt_compiled 
 		if (!d->device_id || !d->user_id || d->addr.len != zt_addr_bits(&d->addr))
 			return -EINVAL;
 		e->key.ifindex = d->ifindex;
+		e->key.vlan = d->vlan;
 		e->key.family = d->addr.family;
 		memcpy(e->key.addr, d->addr.addr, 16);
 		e->id.device_id = d->device_id;
@@ -656,6 +657,7 @@ void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 
 	memset(r, 0, sizeof(*r));
 	key.key.ifindex = p->ifindex;
+	key.key.vlan = p->vlan;
 	key.key.family = p->family;
 	memcpy(key.key.addr, p->src, 16);
 	dev = bsearch(&key, c->devs, c->n_devs, sizeof(*c->devs), dev_cmp);

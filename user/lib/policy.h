@@ -49,6 +49,7 @@ struct zt_device_in {
 	__u32 user_id;           /* >= 1 */
 	__u32 vnet;
 	__u64 groups;
+	__u16 vlan;              /* 802.1Q id; 0: untagged */
 };
 
 struct zt_policy_in {
@@ -123,6 +124,7 @@ void zt_compiled_free(struct zt_compiled *c);
  * with the same steps as bpf/lib/policy.h. */
 struct zt_eval_pkt {
 	__u32 ifindex;
+	__u16 vlan;
 	__u8  family;
 	__u8  pclass;
 	__u16 dport;

@@ -20,7 +20,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ztctl [-j|-p] policy test --src IP --dst IP --proto tcp|udp|icmp\n"
-		"                   [--dport N] [--sni NAME] [--config FILE]\n\n"
+		"                   [--dport N] [--sni NAME] [--interface NAME] [--vlan N]\n"
+		"                   [--config FILE]\n\n"
 		"Says which rule decides a new flow from device address --src to --dst,\n"
 		"and the verdict the kernel gives it (direct, steer, drop, pass), using\n"
 		"the same compiler and evaluation order as the kernel.\n"
@@ -29,6 +30,9 @@ static void usage(FILE *f)
 		"  --sni NAME     the TLS server name: rules with sni selectors decide\n"
 		"                 as the proxy will; without it such a rule shows 'steer'\n"
 		"                 with reason l7 (the proxy decides on the server name)\n"
+		"  --interface NAME  the gateway interface the packet arrives on, and\n"
+		"  --vlan N       its 802.1Q id (default: where the device with address\n"
+		"                 --src is declared; elsewhere that address is unenrolled)\n"
 		"example: ztctl policy test --src 10.10.0.2 --dst 10.2.0.5 --proto tcp --dport 22\n");
 }
 
@@ -108,6 +112,18 @@ static void print_result(const struct zt_config *cfg, const struct zt_eval_resul
 	out_obj_end();
 }
 
+/* The device one of whose addresses addr is, or NULL. */
+static const struct zt_cfg_device *device_of(const struct zt_config *c, const struct zt_prefix *addr)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->n_devices; i++)
+		for (j = 0; j < c->devices[i].n_addr; j++)
+			if (!zt_prefix_cmp(&c->devices[i].addr[j], addr))
+				return &c->devices[i];
+	return NULL;
+}
+
 /* A flag value or a clear error. */
 static int test_main(int argc, char **argv)
 {
@@ -115,9 +131,12 @@ static int test_main(int argc, char **argv)
 		{ "src", required_argument, 0, 's' },    { "dst", required_argument, 0, 'd' },
 		{ "proto", required_argument, 0, 'p' },  { "dport", required_argument, 0, 'P' },
 		{ "sni", required_argument, 0, 'n' },    { "config", required_argument, 0, 'c' },
+		{ "interface", required_argument, 0, 'i' }, { "vlan", required_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },         { 0 }
 	};
-	const char *src = NULL, *dst = NULL, *proto = NULL, *sni = NULL, *path = NULL;
+	const char *src = NULL, *dst = NULL, *proto = NULL, *sni = NULL, *path = NULL,
+		   *ifname = NULL;
+	long vlan = -1;
 	struct zt_prefix ps, pd;
 	struct zt_config cfg = { 0 };
 	struct zt_policy_build pb;
@@ -140,6 +159,14 @@ static int test_main(int argc, char **argv)
 		case 'p': proto = optarg; break;
 		case 'n': sni = optarg; break;
 		case 'c': path = optarg; break;
+		case 'i': ifname = optarg; break;
+		case 'v':
+			vlan = strtol(optarg, &end, 10);
+			if (*end || !*optarg || vlan < 0 || vlan > 4094) {
+				out_error("--vlan '%s' is not a VLAN id (0-4094, 0: untagged)", optarg);
+				return 2;
+			}
+			break;
 		case 'P':
 			dport = strtol(optarg, &end, 10);
 			if (*end || !*optarg || dport < 1 || dport > 65535) {
@@ -189,9 +216,28 @@ static int test_main(int argc, char **argv)
 	}
 	if (ztctl_config_load(path, &cfg))
 		goto out;
-	/* Devices are bound alike on every gateway interface: any one will do. */
+	/* Gateway interface i is ifindex i + 1 here. The packet arrives where
+	 * it is told, else where the device with its source is declared. */
 	for (i = 0; i < ZT_MAX_IFACES; i++)
 		ifindex[i] = (__u32)i + 1;
+	if (ifname) {
+		for (i = 0; i < cfg.n_client_ifaces && strcmp(cfg.ifaces[i], ifname); i++)
+			;
+		if (i == cfg.n_client_ifaces) {
+			out_error("--interface %s is not one of gateway.interface", ifname);
+			goto out;
+		}
+		pkt.ifindex = (__u32)i + 1;
+	}
+	if (!ifname || vlan < 0) {
+		const struct zt_cfg_device *dv = device_of(&cfg, &ps);
+
+		if (dv && !ifname)
+			pkt.ifindex = dv->iface;
+		if (dv && vlan < 0)
+			vlan = dv->vlan;
+	}
+	pkt.vlan = vlan < 0 ? 0 : (__u16)vlan;
 	err = zt_config_policy(&cfg, ifindex, cfg.n_client_ifaces ? cfg.n_client_ifaces : 1, &pb);
 	if (!err) {
 		err = zt_policy_compile(&pb.in, &c);
