@@ -266,7 +266,8 @@ echo "hosts: files dns" > "$W/nsswitch.conf"
 # client's first packet is not dropped as `resolve`; after 1 s it leaves
 # anyway.
 ip -n "$UP" addr add 10.3.0.54/24 dev dns0
-in_up python3 "$PEER" slowdns 10.3.0.54 20 &
+# (nsenter itself, not the in_up function: $! must be the server, to kill it)
+nsenter --net=/run/netns/"$UP" python3 "$PEER" slowdns 10.3.0.54 20 &
 SLOWDNS=$!
 for _ in $(seq 30); do # up when it says NXDOMAIN
 	in_up dig +time=1 +tries=1 @10.3.0.54 ready.test 2>/dev/null | grep -q NXDOMAIN && break
