@@ -27,8 +27,9 @@
 
 struct ztd_dns;
 struct ztd_dns_stats {
-	__u64 queries, answered, blocked, refused, forwarded, formerr, dropped;
-	__u64 exhausted, upstream_timeout, upstream_bad, send_failed, tcp, tcp_dropped;
+#define ZTD_DNS_STAT_FIELD(f, name) __u64 f;
+	ZT_DNS_STATS(ZTD_DNS_STAT_FIELD)
+#undef ZTD_DNS_STAT_FIELD
 	__u64 iris;           /* allocations held (filled by ztd_dns_stats) */
 };
 
