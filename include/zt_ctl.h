@@ -41,11 +41,14 @@
 	X(formerr, "formerr")                                                   \
 	X(dropped, "dropped")                                                   \
 	X(exhausted, "pool_exhausted")                                          \
+	X(pending_full, "pending_full")       /* SERVFAIL: all pending taken */ \
+	X(pending_limited, "pending_limited") /* SERVFAIL: the client's share */ \
 	X(upstream_timeout, "upstream_timeouts")                                \
 	X(upstream_bad, "upstream_bad")                                         \
 	X(send_failed, "send_failed")                                           \
 	X(tcp, "tcp_clients")                                                   \
-	X(tcp_dropped, "tcp_dropped")
+	X(tcp_dropped, "tcp_dropped")                                           \
+	X(tcp_limited, "tcp_limited")         /* closed at accept: its share */
 
 enum zt_ctl_type {
 	ZT_CTL_STATUS = 1,

@@ -4,7 +4,9 @@
  * hostname routes, then upstreams), and answered at once — or, when
  * forwarded, when the upstream answers or its timeout passes. Nothing
  * blocks: sockets are non-blocking, TCP clients are buffered and dropped
- * when idle, so a bad or slow client never delays the others. Hostname
+ * when idle, so a bad or slow client never delays the others, and each
+ * client address has a bounded share of the TCP slots and of the queries
+ * waiting, so none can take them all. Hostname
  * answers come from the IRI pool; a fresh IRI is in the kernel's iri map
  * before its answer leaves, and on a local tunnel the answer also waits
  * (up to HOLD_MS) for the name's real address to be there. That address
@@ -168,6 +170,12 @@ static void from_sockaddr(const struct sockaddr_storage *ss, struct src *s)
 		memcpy(s->addr, &a->sin6_addr, 16);
 		s->port = ntohs(a->sin6_port);
 	}
+}
+
+/* The same client: its address, whatever the port (shares are per host). */
+static bool same_host(const struct src *a, const struct src *b)
+{
+	return a->family == b->family && !memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
 /* ---- IRIs ------------------------------------------------------------------ */
@@ -715,17 +723,30 @@ static void deliver_pending(struct ztd *d, const struct pending *p, const __u8 *
 		d->dns->st.send_failed++;
 }
 
-/* A free pending entry (counted as used), or NULL when all are taken. */
-static struct pending *pending_new(struct ztd_dns *s)
+/* A free pending entry for a query from `from`, counted as used: -ENOSPC
+ * when all are taken, -EDQUOT when from has ZTD_DNS_PENDING_PER_CLIENT
+ * already (the table is shared: no one client may fill it). */
+static int pending_new(struct ztd_dns *s, const struct src *from, struct pending **pp)
 {
-	size_t i;
+	struct pending *free_p = NULL;
+	size_t i, seen = 0, mine = 0;
 
-	for (i = 0; i < ZTD_DNS_PENDING; i++)
-		if (!s->pend[i].used) {
-			s->n_pending++;
-			return &s->pend[i];
+	for (i = 0; i < ZTD_DNS_PENDING && (!free_p || seen < s->n_pending); i++) {
+		struct pending *p = &s->pend[i];
+
+		if (!p->used) {
+			free_p = free_p ? free_p : p;
+			continue;
 		}
-	return NULL;
+		seen++;
+		if (same_host(&p->from, from) && ++mine >= ZTD_DNS_PENDING_PER_CLIENT)
+			return -EDQUOT;
+	}
+	if (!free_p)
+		return -ENOSPC;
+	s->n_pending++;
+	*pp = free_p;
+	return 0;
 }
 
 static void pending_free(struct ztd_dns *s, struct pending *p)
@@ -753,9 +774,9 @@ static void iri_rr(const struct ztd *d, const struct zt_iri *a, __u16 qtype,
 static bool hold(struct ztd *d, const struct zt_dns_query *q, const struct src *from, int ufd,
 		 int slot, __u32 tcp_gen, long device, __u32 vnet, long route)
 {
-	struct pending *p = pending_new(d->dns);
+	struct pending *p;
 
-	if (!p)
+	if (pending_new(d->dns, from, &p))
 		return false;
 	*p = (struct pending){ .used = true, .hold = true, .q = *q, .from = *from, .ufd = ufd,
 			       .slot = slot, .tcp_gen = tcp_gen, .device = device,
@@ -851,11 +872,14 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 		s->st.refused++;
 		break;
 	case ZT_DNSA_FORWARD: {
-		struct pending *p = pending_new(s);
+		struct pending *p;
 
-		if (!p) {
+		err = pending_new(s, from, &p);
+		if (err) {
 			r.rcode = ZT_DNS_SERVFAIL;
-			action = "forward-busy";
+			action = err == -EDQUOT ? "forward-limited" : "forward-busy";
+			s->st.pending_limited += err == -EDQUOT;
+			s->st.pending_full += err != -EDQUOT;
 			break;
 		}
 		*p = (struct pending){ .used = true, .q = q, .from = *from, .ufd = ufd,
@@ -1080,14 +1104,25 @@ static void tcp_accept(struct ztd *d, int lfd)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct tcp_client *c;
-	size_t i;
+	struct src from;
+	size_t i, slot = ZTD_DNS_TCP_MAX, mine = 0;
 	int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
-	for (i = 0; i < ZTD_DNS_TCP_MAX && s->clients[i]; i++)
-		;
-	if (i == ZTD_DNS_TCP_MAX || !(c = calloc(1, sizeof(*c)))) {
+	from_sockaddr(&ss, &from);
+	for (i = 0; i < ZTD_DNS_TCP_MAX; i++) {
+		if (!s->clients[i])
+			slot = slot < ZTD_DNS_TCP_MAX ? slot : i;
+		else
+			mine += same_host(&s->clients[i]->from, &from);
+	}
+	if (mine >= ZTD_DNS_TCP_PER_CLIENT) { /* the slots are shared: its share is taken */
+		s->st.tcp_limited++;
+		close(fd);
+		return;
+	}
+	if (slot == ZTD_DNS_TCP_MAX || !(c = calloc(1, sizeof(*c)))) {
 		s->st.tcp_dropped++;
 		close(fd);
 		return;
@@ -1095,8 +1130,8 @@ static void tcp_accept(struct ztd *d, int lfd)
 	c->fd = fd;
 	c->gen = ++s->tcp_gen;
 	c->last_ms = zt_mono_ms();
-	from_sockaddr(&ss, &c->from);
-	s->clients[i] = c;
+	c->from = from;
+	s->clients[slot] = c;
 	s->st.tcp++;
 }
 

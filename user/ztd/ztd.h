@@ -20,6 +20,11 @@
 #define ZTD_WARM_BATCH   (1u << 20) /* heap bytes touched per turn (~256 faults) */
 #define ZTD_DNS_TCP_MAX  64    /* DNS TCP clients at once; more are closed */
 #define ZTD_DNS_PENDING  1024  /* queries waiting for upstream, or held for a real address */
+/* One client address's share of those: past it, a connection is closed
+ * at accept and a query that would wait gets SERVFAIL (or, held, its
+ * answer at once), so one client cannot take what all share. */
+#define ZTD_DNS_TCP_PER_CLIENT     8
+#define ZTD_DNS_PENDING_PER_CLIENT 64
 #define ZTD_DNS_RES_FDS  16    /* the origin resolver's sockets (c-ares' ARES_GETSOCK_MAXNUM) */
 /* Descriptors ztd_dns_pollfds fills at most: listeners, the two upstream
  * sockets, TCP clients, the origin resolver's. */
