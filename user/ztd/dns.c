@@ -33,7 +33,7 @@
 #include "log.h"
 #include "ztd.h"
 
-#define TCP_IDLE_MS   10000   /* a TCP client silent this long is closed */
+#define TCP_IDLE_MS   10000   /* a TCP client without a whole message this long is closed */
 #define TCP_OUT_MAX   (256 * 1024) /* a client not reading its answers is closed */
 #define UDP_BATCH     32      /* datagrams per recvmmsg/sendmmsg */
 #define UDP_ROUNDS    4       /* batches per socket per loop turn */
@@ -1092,6 +1092,7 @@ static void tcp_queue(struct ztd *d, struct tcp_client *c, const __u8 *msg, size
 	c->out[c->out_len + 1] = (__u8)len;
 	memcpy(c->out + c->out_len + 2, msg, len);
 	c->out_len += 2 + len;
+	c->last_ms = zt_mono_ms(); /* an exchange done: idle from now */
 	return;
 drop:
 	d->dns->st.tcp_dropped++;
@@ -1129,13 +1130,15 @@ static void tcp_accept(struct ztd *d, int lfd)
 	}
 	c->fd = fd;
 	c->gen = ++s->tcp_gen;
-	c->last_ms = zt_mono_ms();
+	c->last_ms = zt_mono_ms(); /* its first message is due within TCP_IDLE_MS */
 	c->from = from;
 	s->clients[slot] = c;
 	s->st.tcp++;
 }
 
-/* Reads what a client sent and answers each whole message in it. */
+/* Reads what a client sent and answers each whole message in it. Only a
+ * whole message makes it active again: a client that trickles bytes is
+ * as idle as a silent one. */
 static void tcp_read(struct ztd *d, size_t i)
 {
 	struct tcp_client *c = d->dns->clients[i];
@@ -1149,12 +1152,12 @@ static void tcp_read(struct ztd *d, size_t i)
 		return;
 	}
 	c->in_len += (size_t)n;
-	c->last_ms = zt_mono_ms();
 	while (!c->closing && c->in_len - off >= 2) {
 		size_t mlen = (size_t)(c->in[off] << 8 | c->in[off + 1]), len;
 
 		if (c->in_len - off < 2 + mlen)
 			break;
+		c->last_ms = zt_mono_ms();
 		len = answer(d, c->in + off + 2, mlen, -1, (int)i, &c->from, out, sizeof(out));
 		if (len)
 			tcp_queue(d, c, out, len);
