@@ -45,6 +45,7 @@
 	X(pending_limited, "pending_limited") /* SERVFAIL: the client's share */ \
 	X(upstream_timeout, "upstream_timeouts")                                \
 	X(upstream_bad, "upstream_bad")                                         \
+	X(upstream_mismatch, "upstream_mismatch") /* another id or question */  \
 	X(send_failed, "send_failed")                                           \
 	X(tcp, "tcp_clients")                                                   \
 	X(tcp_dropped, "tcp_dropped")                                           \

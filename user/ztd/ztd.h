@@ -26,9 +26,10 @@
 #define ZTD_DNS_TCP_PER_CLIENT     8
 #define ZTD_DNS_PENDING_PER_CLIENT 64
 #define ZTD_DNS_RES_FDS  16    /* the origin resolver's sockets (c-ares' ARES_GETSOCK_MAXNUM) */
-/* Descriptors ztd_dns_pollfds fills at most: listeners, the two upstream
- * sockets, TCP clients, the origin resolver's. */
-#define ZTD_DNS_POLLFDS  (2 * ZT_MAX_DNS_LISTEN + 2 + ZTD_DNS_TCP_MAX + ZTD_DNS_RES_FDS)
+/* Descriptors ztd_dns_pollfds fills at most: listeners, TCP clients, the
+ * origin resolver's, and one socket per forwarded query. */
+#define ZTD_DNS_POLLFDS  (2 * ZT_MAX_DNS_LISTEN + ZTD_DNS_TCP_MAX + ZTD_DNS_RES_FDS + \
+			  ZTD_DNS_PENDING)
 
 struct ztd_dns;
 struct ztd_dns_stats {
