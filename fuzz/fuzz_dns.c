@@ -33,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						      sizeof(base.qname));
 	base.qtype = ZT_DNS_T_A;
 	base.qclass = ZT_DNS_C_IN;
+	zt_dns_match_response(data, size, &base, size >= 2 ? (uint16_t)(data[0] << 8 | data[1]) : 0);
 	zt_dns_relay(data, size, &base, size >= 2 ? (uint16_t)(data[0] << 8 | data[1]) : 0, out,
 		     512);
 	{

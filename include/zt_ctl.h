@@ -14,7 +14,8 @@
  *   STATUS request: empty. Reply: u32 pid, u64 started (unix seconds),
  *     u32 generation, str config, u32 rules, u32 routes, u32 devices,
  *     u32 reloads, u32 reloads_refused, u8 n, n x { u32 ifindex, str name,
- *     u8 mode (enum zt_attach_mode) }.
+ *     u8 mode (enum zt_attach_mode) }, then the DNS server's: u32 listen
+ *     addresses, u32 IRIs allocated, and each of ZT_DNS_STATS as a u64.
  *   RELOAD request: empty. Reply: u32 generation in force; when the new
  *     config is refused status is -EINVAL and message holds every error.
  */
@@ -28,6 +29,27 @@
 #define ZT_CTL_MAX_REPLY 65536
 #define ZT_CTL_MAX_CLIENTS 16
 #define ZT_CTL_IDLE_MS   2000         /* a silent client is closed after this */
+
+/* The DNS server's counters, in the order STATUS carries them: the field
+ * of ztd's struct ztd_dns_stats and the name ztctl status prints. */
+#define ZT_DNS_STATS(X)                                                         \
+	X(queries, "queries")                                                   \
+	X(answered, "answered")                                                 \
+	X(blocked, "blocked")                                                   \
+	X(refused, "refused")                                                   \
+	X(forwarded, "forwarded")                                               \
+	X(formerr, "formerr")                                                   \
+	X(dropped, "dropped")                                                   \
+	X(exhausted, "pool_exhausted")                                          \
+	X(pending_full, "pending_full")       /* SERVFAIL: all pending taken */ \
+	X(pending_limited, "pending_limited") /* SERVFAIL: the client's share */ \
+	X(upstream_timeout, "upstream_timeouts")                                \
+	X(upstream_bad, "upstream_bad")                                         \
+	X(upstream_mismatch, "upstream_mismatch") /* another id or question */  \
+	X(send_failed, "send_failed")                                           \
+	X(tcp, "tcp_clients")                                                   \
+	X(tcp_dropped, "tcp_dropped")                                           \
+	X(tcp_limited, "tcp_limited")         /* closed at accept: its share */
 
 enum zt_ctl_type {
 	ZT_CTL_STATUS = 1,

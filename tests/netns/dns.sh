@@ -6,8 +6,11 @@
 # kernel deciding IRI flows by host rules, the real servers behind IRIs of
 # a local tunnel (from DNS, and from an /etc/hosts in nsswitch.conf's order:
 # ztd runs in a mount namespace with its own), IRIs stable across a restart,
-# pool exhaustion, and a flood of malformed queries and a stalled TCP
-# client while dig keeps getting answers. Usage: dns.sh BUILD_DIR
+# pool exhaustion, a flood of malformed queries and a stalled TCP client
+# while dig keeps getting answers, one client's share of TCP connections
+# and of queries waiting, TCP idle time per message, and forwarded queries
+# each from its own port and id with spoofed answers ignored. Usage:
+# dns.sh BUILD_DIR
 set -u
 O=$(cd "${1:-build}" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,6 +46,8 @@ ip -n "$CLI" link add cli0 type veth peer name gw0 netns "$GW"
 ip -n "$GW" link add up0 type veth peer name dns0 netns "$UP"
 ip -n "$CLI" addr add 10.10.0.2/24 dev cli0
 ip -n "$CLI" addr add 10.10.0.3/24 dev cli0
+ip -n "$CLI" addr add 10.10.0.4/24 dev cli0 # unenrolled clients that misbehave
+ip -n "$CLI" addr add 10.10.0.5/24 dev cli0
 ip -n "$CLI" addr add fd00:10::2/64 dev cli0 nodad
 ip -n "$CLI" link set cli0 up
 ip -n "$CLI" route add 100.80.0.0/16 via 10.10.0.1
@@ -78,7 +83,8 @@ gateway:
   dns_listen: [10.10.0.1:53, '[fd00:10::1]:53']
   state_dir: $W/state
   log: {network: $W/network.jsonl${NOLOG-, dns: $W/dns.jsonl}}
-dns: {upstreams: [10.3.0.53:53], ttl: ${TTL:-45}, upstream_timeout_ms: 1500,
+dns: {upstreams: [${UPSTREAMS:-10.3.0.53:53}], ttl: ${TTL:-45},
+      upstream_timeout_ms: ${UP_TIMEOUT:-1500},
       origin_resolvers: [${3:-10.3.0.53}]}
 initial_resolved_ips: {ipv4: ${2:-100.80.0.0/16}, ipv6: 'fd7a:5a7e::/64'}
 tunnels:
@@ -260,7 +266,8 @@ echo "hosts: files dns" > "$W/nsswitch.conf"
 # client's first packet is not dropped as `resolve`; after 1 s it leaves
 # anyway.
 ip -n "$UP" addr add 10.3.0.54/24 dev dns0
-in_up python3 "$PEER" slowdns 10.3.0.54 20 &
+# (nsenter itself, not the in_up function: $! must be the server, to kill it)
+nsenter --net=/run/netns/"$UP" python3 "$PEER" slowdns 10.3.0.54 20 &
 SLOWDNS=$!
 for _ in $(seq 30); do # up when it says NXDOMAIN
 	in_up dig +time=1 +tries=1 @10.3.0.54 ready.test 2>/dev/null | grep -q NXDOMAIN && break
@@ -354,6 +361,60 @@ check "with a DNS log again, ztd answers every query itself (dns_answered unchan
 	test "$(counter_of dns_answered)" -eq "$k0"
 
 # ---- bad input -------------------------------------------------------------------------
+# In the background while the rest runs (10.10.0.4): a TCP client that
+# trickles a whole query a byte every 2 s must be closed 10 s after it
+# connected (the idle timer runs per message, not per byte), and one that
+# sends a whole query every 3 s must keep its connection past 10 s.
+in_cli python3 - >"$W/idle.out" 2>&1 <<'PY' &
+import socket, threading, time
+q = bytes.fromhex("abcd01000001000000000000") + b"\x03ssh\x08internal\x05local\x00\x00\x01\x00\x01"
+msg = len(q).to_bytes(2, "big") + q
+out = {}
+
+def conn():
+    return socket.create_connection(("10.10.0.1", 53), timeout=3, source_address=("10.10.0.4", 0))
+
+def trickle():
+    s, t0 = conn(), time.monotonic()
+    s.settimeout(2)
+    for i in range(len(msg)):           # 2 s apart; 16 s at most
+        if time.monotonic() - t0 > 16:
+            break
+        try:
+            s.send(msg[i:i + 1])
+            if s.recv(64) == b"":
+                break
+        except socket.timeout:
+            continue
+        except OSError:
+            break
+    else:
+        out["trickle"] = "sent it all"
+        return
+    dt = time.monotonic() - t0
+    out["trickle"] = ("open after %.1f s" if dt > 16 else "closed after %.1f s") % dt
+
+def steady():
+    s, n = conn(), 0
+    s.settimeout(2)
+    for i in range(5):                  # 12 s in all, whole queries 3 s apart
+        if i:
+            time.sleep(3)
+        try:
+            s.send(msg)
+            n += len(s.recv(4096)) > 2
+        except OSError:
+            break
+    out["steady"] = "answered %d/5" % n
+
+ts = [threading.Thread(target=f) for f in (trickle, steady)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join(20)
+print("trickle:", out.get("trickle"), "steady:", out.get("steady"))
+PY
+IDLE=$!
 # A flood of malformed queries (truncations, pointer loops, random bytes,
 # responses, huge labels) and a TCP client that sends half a length and
 # stalls, while dig goes on asking.
@@ -428,6 +489,142 @@ check "an unknown opcode gets NOTIMP" \
 	bash -c "nsenter --net=/run/netns/$CLI dig +time=2 +opcode=2 @10.10.0.1 ssh.internal.local | grep -q 'status: NOTIMP'"
 check "EDNS version 1 gets BADVERS" \
 	bash -c "nsenter --net=/run/netns/$CLI dig +time=2 +edns=1 +noednsnegotiation @10.10.0.1 ssh.internal.local | grep -q 'status: BADVERS'"
+
+# ---- one client cannot take what all share -------------------------------------------
+# 10.10.0.5 opens 70 TCP connections (ztd has 64 slots in all): it keeps
+# at most 8, the rest are closed at accept and counted, and another client
+# still gets its answer over TCP.
+dns_stat() { ztctl -j status | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["dns"][sys.argv[1]])' "$1" 2>/dev/null; }
+tl0=$(dns_stat tcp_limited)
+in_cli python3 - >"$W/tcpcap.out" 2>&1 <<'PY' &
+import socket, sys, time
+socks = []
+for _ in range(70):
+    try:
+        socks.append(socket.create_connection(("10.10.0.1", 53), timeout=2,
+                                              source_address=("10.10.0.5", 0)))
+    except OSError:
+        pass
+time.sleep(0.5)
+kept = 0
+for s in socks:
+    s.setblocking(False)
+    try:
+        s.recv(1)                       # b"": closed
+    except BlockingIOError:
+        kept += 1
+    except OSError:
+        pass
+print(kept, flush=True)
+time.sleep(3)                           # held while the other client asks
+PY
+TCPCAP=$!
+for _ in $(seq 50); do [ -s "$W/tcpcap.out" ] && break; sleep 0.1; done
+OTHER=$(a +tcp +time=2 -b 10.10.0.2 @10.10.0.1 ssh.internal.local A)
+tl1=$(dns_stat tcp_limited)
+wait $TCPCAP
+KEPT=$(head -1 "$W/tcpcap.out")
+check "a client opening 70 TCP connections keeps at most 8 (kept $KEPT)" \
+	sh -c "[ '$KEPT' -ge 1 ] && [ '$KEPT' -le 8 ]" 2>/dev/null
+check "... the others are closed at accept and counted (tcp_limited ${tl0:-none} -> ${tl1:-none})" \
+	sh -c "[ '${tl1:-0}' -ge $(( ${tl0:-0} + 60 )) ]" 2>/dev/null
+check "... and another client still gets its answer over TCP meanwhile ($OTHER)" \
+	test "$OTHER" = "$SSH4"
+
+# Upstream queries: a fake upstream (peer.py slowdns) that records the
+# source port and id of each query, never answers names under hang.test,
+# and answers spoof.test twice wrongly (another id; another question)
+# before the answer.
+ip -n "$UP" addr add 10.3.0.54/24 dev dns0 2>/dev/null
+nsenter --net=/run/netns/"$UP" python3 "$PEER" slowdns 10.3.0.54 30 "$W/upstream.log" &
+SLOWDNS=$!
+for _ in $(seq 30); do
+	in_up dig +time=1 +tries=1 @10.3.0.54 ready.test 2>/dev/null | grep -q NXDOMAIN && break
+	sleep 0.1
+done
+UPSTREAMS=10.3.0.54:53 UP_TIMEOUT=4000 write_config "$W/ztd.yaml"
+ztctl reload >/dev/null
+for i in $(seq 10); do q +short @10.10.0.1 "p$i.ports.test" A >/dev/null; done
+PORTS=$(grep -c 'ports\.test$' "$W/upstream.log")
+NPORTS=$(awk '/ports\.test$/ { print $1 }' "$W/upstream.log" | sort -u | wc -l)
+NIDS=$(awk '/ports\.test$/ { print $2 }' "$W/upstream.log" | sort -u | wc -l)
+check "each forwarded query leaves from its own source port ($NPORTS ports for $PORTS queries)" \
+	sh -c "[ $PORTS -eq 10 ] && [ $NPORTS -ge 9 ]"
+check "... with its own random id ($NIDS ids)" test "$NIDS" -ge 9
+mm0=$(dns_stat upstream_mismatch)
+SPOOF=$(a @10.10.0.1 spoof.test A)
+mm1=$(dns_stat upstream_mismatch)
+check "answers with another id or another question are not taken: the real one is ($SPOOF)" \
+	test "$SPOOF" = 10.3.0.83
+check "... and they are counted (upstream_mismatch ${mm0:-none} -> ${mm1:-none})" \
+	sh -c "[ '${mm1:-0}' -ge $(( ${mm0:-0} + 2 )) ]" 2>/dev/null
+# 10.10.0.5 sends 1100 queries the upstream never answers (more than the
+# 1024 pending that all share): at most 64 of them reach the upstream,
+# the others get SERVFAIL at once, and 10.10.0.2's query is still
+# forwarded and answered.
+pl0=$(dns_stat pending_limited)
+OUT=$(in_cli python3 - <<'PY'
+import socket, time
+def query(i, name):
+    qn = b"".join(bytes([len(l)]) + l for l in name.encode().split(b".")) + b"\0"
+    return i.to_bytes(2, "big") + bytes.fromhex("01000001000000000000") + qn + b"\0\1\0\1"
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+a.bind(("10.10.0.5", 0))
+a.setblocking(False)
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+b.bind(("10.10.0.2", 0))
+b.settimeout(3)
+servfail = 0
+def drain():
+    global servfail
+    while True:
+        try:
+            r = a.recv(4096)
+        except BlockingIOError:
+            return
+        servfail += len(r) > 3 and r[3] & 15 == 2
+for i in range(1100):
+    try:
+        a.sendto(query(i, "h%d.hang.test" % i), ("10.10.0.1", 53))
+    except BlockingIOError:
+        pass
+    if i % 50 == 49:
+        time.sleep(0.03)
+        drain()
+b.sendto(query(7, "other.test"), ("10.10.0.1", 53))
+try:
+    rb = b.recv(4096)
+    rcode = rb[3] & 15
+except OSError:
+    rcode = "none"
+end = time.monotonic() + 1
+while time.monotonic() < end:
+    time.sleep(0.05)
+    drain()
+print(servfail, rcode)
+PY
+)
+sleep 0.3
+pl1=$(dns_stat pending_limited)
+HANG=$(grep -c 'hang\.test$' "$W/upstream.log")
+check "a client with 1100 queries to a silent upstream has at most 64 of them forwarded ($HANG)" \
+	sh -c "[ $HANG -ge 1 ] && [ $HANG -le 64 ]"
+check "... the others get SERVFAIL at once (SERVFAIL, other client's rcode: $OUT)" \
+	test "${OUT% *}" -ge 500
+check "... and another client's forwarded query is still answered (NXDOMAIN, rcode ${OUT#* })" \
+	test "${OUT#* }" = 3
+check "... counted (pending_limited ${pl0:-none} -> ${pl1:-none})" \
+	sh -c "[ '${pl1:-0}' -ge $(( ${pl0:-0} + 500 )) ]" 2>/dev/null
+kill "$SLOWDNS" 2>/dev/null; wait "$SLOWDNS" 2>/dev/null
+write_config "$W/ztd.yaml"
+ztctl reload >/dev/null
+
+wait $IDLE
+IDLE_OUT=$(cat "$W/idle.out")
+check "a TCP client trickling a query a byte every 2 s is closed 10 s after it connected ($IDLE_OUT)" \
+	python3 -c 'import re,sys; m = re.search(r"trickle: closed after ([0-9.]+) s", sys.argv[1]); sys.exit(not (m and 9 <= float(m[1]) <= 11.5))' "$IDLE_OUT"
+check "... while one sending a whole query every 3 s keeps its connection for 12 s" \
+	grep -q "steady: answered 5/5" <<<"$IDLE_OUT"
 
 # ---- restart keeps the IRIs -------------------------------------------------------------
 kill -TERM "$ZTD_PID"; wait "$ZTD_PID" 2>/dev/null; ZTD_PID=

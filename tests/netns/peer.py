@@ -25,10 +25,15 @@
                         prints the path MTU the kernel then has for HOST
                         (lower than the route's once a "fragmentation
                         needed" / "packet too big" matched the socket)
-  slowdns ADDR SECS      a slow DNS server on ADDR:53 for SECS seconds: A
+  slowdns ADDR SECS [LOG]  a slow DNS server on ADDR:53 for SECS seconds: A
                         for slow.dc.local (10.3.0.81) after 0.4 s and for
-                        slower.dc.local (10.3.0.82) after 1.6 s; NXDOMAIN
-                        for anything else at once
+                        slower.dc.local (10.3.0.82) after 1.6 s; no answer
+                        ever for names under hang.test; for spoof.test
+                        first two answers that are not (another id, then
+                        another question), then the answer (10.3.0.83,
+                        the name in upper case); NXDOMAIN for anything
+                        else at once. LOG: a line "PORT ID NAME" for every
+                        query, as it came
 Every wait is bounded; nothing here runs longer than about 10 s (slowdns:
 SECS).
 """
@@ -243,7 +248,8 @@ SLOW_NAMES = {"slow.dc.local": (0.4, bytes([10, 3, 0, 81])),
               "slower.dc.local": (1.6, bytes([10, 3, 0, 82]))}
 
 
-def slowdns(addr, secs):
+def slowdns(addr, secs, log=None):
+    logf = open(log, "a", buffering=1) if log else None
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, 53))
     end = time.monotonic() + secs
@@ -267,7 +273,22 @@ def slowdns(addr, secs):
             i += 1 + q[i]
         question = q[12:i + 5]
         qtype = int.from_bytes(q[i + 1:i + 3], "big")
-        hit = SLOW_NAMES.get(".".join(labels))
+        name = ".".join(labels)
+        if logf:
+            logf.write(f"{peer[1]} {int.from_bytes(q[:2], 'big')} {name}\n")
+        hit = SLOW_NAMES.get(name)
+        if name == "hang.test" or name.endswith(".hang.test"):
+            continue
+        if name == "spoof.test" and qtype == 1:
+            def a(qid, quest, addr):
+                return (qid + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + quest +
+                        b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + addr)
+            other_id = bytes([q[0] ^ 0x5a, q[1]])
+            other_q = question.replace(b"spoof", b"spoog")
+            s.sendto(a(other_id, question, bytes([6, 6, 6, 6])), peer)
+            s.sendto(a(q[:2], other_q, bytes([6, 6, 6, 7])), peer)
+            s.sendto(a(q[:2], question.upper(), bytes([10, 3, 0, 83])), peer)
+            continue
         if hit and qtype == 1:
             reply = (q[:2] + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + question +
                      b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + hit[1])
@@ -295,6 +316,6 @@ if __name__ == "__main__":
     elif cmd == "pmtu":
         pmtu(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == "slowdns":
-        slowdns(sys.argv[2], float(sys.argv[3]))
+        slowdns(sys.argv[2], float(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None)
     else:
         sys.exit(f"unknown command {cmd}")

@@ -426,6 +426,59 @@ static void relay(void)
 	}
 }
 
+/* RFC 5452: only the answer to the question asked, under the id sent, is
+ * taken; anything else is another query's (or a spoof), not malformed. */
+static void answer_matches_its_query(void)
+{
+	struct zt_dns_query q;
+	__u8 m[1024], up[8192], c[8192];
+	size_t n = query(m, "WWW.example.com", ZT_DNS_T_A, 1232, 0), un, i, at;
+
+	T_EQ(zt_dns_parse_query(m, n, &q), 0);
+	un = upstream(up, &q, 0x7a7a, 1, true);
+	T_EQ(zt_dns_match_response(up, un, &q, 0x7a7a), 0);
+	T_EQ(zt_dns_match_response(up, un, &q, 0x7a7b), -ESRCH); /* another id */
+	/* The name in another case is the same name (0x20 or a resolver's
+	 * own case); another name, type or class is not. */
+	memcpy(c, up, un);
+	for (i = ZT_DNS_HDR; i < ZT_DNS_HDR + q.qname_len; i++)
+		c[i] = (__u8)(c[i] >= 'a' && c[i] <= 'z' ? c[i] - 32 :
+			      c[i] >= 'A' && c[i] <= 'Z' ? c[i] + 32 : c[i]);
+	T_EQ(zt_dns_match_response(c, un, &q, 0x7a7a), 0);
+	c[ZT_DNS_HDR + 2] = 'x';
+	T_EQ(zt_dns_match_response(c, un, &q, 0x7a7a), -ESRCH);
+	at = ZT_DNS_HDR + q.qname_len;
+	memcpy(c, up, un);
+	c[at + 1] = ZT_DNS_T_AAAA;
+	T_EQ(zt_dns_match_response(c, un, &q, 0x7a7a), -ESRCH);
+	memcpy(c, up, un);
+	c[at + 3] = 3; /* class CH */
+	T_EQ(zt_dns_match_response(c, un, &q, 0x7a7a), -ESRCH);
+	/* A query (QR clear), another opcode, no question or two: not it. */
+	memcpy(c, up, un);
+	c[2] &= 0x7f;
+	T_EQ(zt_dns_match_response(c, un, &q, 0x7a7a), -ESRCH);
+	memcpy(c, up, un);
+	c[2] |= 2 << 3; /* opcode 2 (STATUS) */
+	T_EQ(zt_dns_match_response(c, un, &q, 0x7a7a), -ESRCH);
+	memcpy(c, up, un);
+	c[5] = 0;
+	T_EQ(zt_dns_match_response(c, un, &q, 0x7a7a), -ESRCH);
+	c[5] = 2;
+	T_EQ(zt_dns_match_response(c, un, &q, 0x7a7a), -ESRCH);
+	/* Cut inside the header or the question: malformed; cut after it:
+	 * the question is all that is read. */
+	for (i = 0; i < at + 4; i++)
+		T_EQ(zt_dns_match_response(up, i, &q, 0x7a7a), -EBADMSG);
+	T_EQ(zt_dns_match_response(up, at + 4, &q, 0x7a7a), 0);
+	/* A pointer as the question's name can only point into the header
+	 * or at itself: malformed. */
+	memcpy(c, up, ZT_DNS_HDR);
+	c[ZT_DNS_HDR] = 0xc0;
+	c[ZT_DNS_HDR + 1] = ZT_DNS_HDR;
+	T_EQ(zt_dns_match_response(c, ZT_DNS_HDR + 6, &q, 0x7a7a), -EBADMSG);
+}
+
 static void addresses_of_an_answer(void)
 {
 	struct zt_dns_query q;
@@ -489,6 +542,7 @@ int main(void)
 	T_RUN(headers_and_opt);
 	T_RUN(replies);
 	T_RUN(relay);
+	T_RUN(answer_matches_its_query);
 	T_RUN(addresses_of_an_answer);
 	T_RUN(random_bytes_never_crash);
 	return t_done();

@@ -341,7 +341,9 @@ static void put_u16_at(__u8 *p, __u16 v)
 }
 
 /* An upstream's header and question: the id we sent, a response to a
- * QUERY with one question, and q's question. b is left after it. */
+ * QUERY with one question, and q's question (-ESRCH when not: the answer
+ * to something else; -EBADMSG when they cannot be read). b is left after
+ * the question. */
 static int check_response(struct zt_buf *b, const struct zt_dns_query *q, __u16 id,
 			  __u16 *flags, __u16 *an, __u16 *ns, __u16 *ar)
 {
@@ -354,14 +356,23 @@ static int check_response(struct zt_buf *b, const struct zt_dns_query *q, __u16 
 	    zt_buf_get_u16(b, ns) || zt_buf_get_u16(b, ar))
 		return -EBADMSG;
 	if (rid != id || !(*flags & F_QR) || ((*flags >> 11) & 0xf) || qd != 1)
-		return -EBADMSG;
+		return -ESRCH;
 	if (get_name(b, name, &nlen) || zt_buf_get_u16(b, &qtype) ||
 	    zt_buf_get_u16(b, &qclass))
 		return -EBADMSG;
 	if (!names_equal(name, nlen, q->qname, q->qname_len) || qtype != q->qtype ||
 	    qclass != q->qclass)
-		return -EBADMSG;
+		return -ESRCH;
 	return 0;
+}
+
+int zt_dns_match_response(const __u8 *resp, size_t len, const struct zt_dns_query *q, __u16 id)
+{
+	__u16 flags, an, ns, ar;
+	struct zt_buf b;
+
+	zt_buf_init(&b, (void *)resp, len);
+	return check_response(&b, q, id, &flags, &an, &ns, &ar);
 }
 
 int zt_dns_addrs(const __u8 *resp, size_t len, const struct zt_dns_query *q, __u16 id,
@@ -372,7 +383,7 @@ int zt_dns_addrs(const __u8 *resp, size_t len, const struct zt_dns_query *q, __u
 	size_t n = 0, want = q->qtype == ZT_DNS_T_A ? 4 : 16;
 
 	zt_buf_init(&b, (void *)resp, len);
-	if (check_response(&b, q, id, &flags, &an, &ns, &ar))
+	if (check_response(&b, q, id, &flags, &an, &ns, &ar)) /* -ESRCH too */
 		return -EBADMSG;
 	if ((flags & 0xf) == ZT_DNS_NXDOMAIN)
 		return -ENOENT;
@@ -410,7 +421,7 @@ int zt_dns_relay(const __u8 *resp, size_t len, const struct zt_dns_query *q, __u
 	struct zt_buf w;
 
 	zt_buf_init(&b, (void *)resp, len);
-	if (check_response(&b, q, id, &flags, &an, &ns, &ar))
+	if (check_response(&b, q, id, &flags, &an, &ns, &ar)) /* -ESRCH too */
 		return -EBADMSG;
 	for (i = 0; i < (__u32)an + ns + ar; i++) {
 		struct rr rr;

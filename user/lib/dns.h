@@ -100,6 +100,14 @@ int zt_dns_write_reply(const struct zt_dns_query *q, const struct zt_dns_reply *
  * Returns the length or -EMSGSIZE. */
 int zt_dns_write_query(const struct zt_dns_query *q, __u16 id, __u8 *out, size_t max);
 
+/* Whether resp is the answer to the query for q's question sent with id
+ * (RFC 5452 section 9.1): that id, QR set, opcode QUERY, one question,
+ * and q's name (without regard to case), type and class. Returns 0;
+ * -ESRCH when it answers something else (a spoof, or a late answer to
+ * an earlier query); -EBADMSG when the header or question is cut short
+ * or malformed. Reads no further than the question. */
+int zt_dns_match_response(const __u8 *resp, size_t len, const struct zt_dns_query *q, __u16 id);
+
 /* Checks an upstream response to q (sent with id) and rewrites it for the
  * client into out: q's id; the OPT record removed when q had none; cut to
  * header and question with TC set when longer than max. Returns the length,

@@ -85,11 +85,9 @@ static int print_daemon(struct zt_buf *b)
 	}
 	out_arr_end();
 	{
-		static const char *const k[] = { "queries", "answered", "blocked", "refused",
-						 "forwarded", "formerr", "dropped",
-						 "pool_exhausted", "upstream_timeouts",
-						 "upstream_bad", "send_failed", "tcp_clients",
-						 "tcp_dropped" };
+#define STAT_NAME(f, name) name,
+		static const char *const k[] = { ZT_DNS_STATS(STAT_NAME) };
+#undef STAT_NAME
 		__u32 nl, niri;
 		__u64 v;
 
@@ -101,7 +99,7 @@ static int print_daemon(struct zt_buf *b)
 		for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
 			if (zt_buf_get_u64(b, &v))
 				return -EBADMSG;
-			out_text(" %s", k[i]);
+			out_text(i && !(i % 6) ? "\n  %s" : " %s", k[i]);
 			out_u64(k[i], " %llu", v);
 		}
 		out_text("\n");

@@ -52,14 +52,9 @@ static int do_status(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
 		ztd_dns_stats(d, &ds);
 		zt_buf_put_u32(out, (__u32)d->cfg.n_dns_listen);
 		zt_buf_put_u32(out, (__u32)ds.iris);
-		/* In the order ztctl status names them. */
-		const __u64 v[] = { ds.queries, ds.answered, ds.blocked, ds.refused,
-				    ds.forwarded, ds.formerr, ds.dropped, ds.exhausted,
-				    ds.upstream_timeout, ds.upstream_bad, ds.send_failed,
-				    ds.tcp, ds.tcp_dropped };
-
-		for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-			zt_buf_put_u64(out, v[i]);
+#define PUT_STAT(f, name) zt_buf_put_u64(out, ds.f);
+		ZT_DNS_STATS(PUT_STAT)
+#undef PUT_STAT
 	}
 	return 0;
 }

@@ -4,7 +4,10 @@
  * hostname routes, then upstreams), and answered at once — or, when
  * forwarded, when the upstream answers or its timeout passes. Nothing
  * blocks: sockets are non-blocking, TCP clients are buffered and dropped
- * when idle, so a bad or slow client never delays the others. Hostname
+ * when idle, so a bad or slow client never delays the others, and each
+ * client address has a bounded share of the TCP slots and of the queries
+ * waiting, so none can take them all. A forwarded query goes from a
+ * socket of its own (a random port, a random id: RFC 5452). Hostname
  * answers come from the IRI pool; a fresh IRI is in the kernel's iri map
  * before its answer leaves, and on a local tunnel the answer also waits
  * (up to HOLD_MS) for the name's real address to be there. That address
@@ -20,6 +23,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <ares.h>
@@ -31,10 +35,11 @@
 #include "log.h"
 #include "ztd.h"
 
-#define TCP_IDLE_MS   10000   /* a TCP client silent this long is closed */
+#define TCP_IDLE_MS   10000   /* a TCP client without a whole message this long is closed */
 #define TCP_OUT_MAX   (256 * 1024) /* a client not reading its answers is closed */
 #define UDP_BATCH     32      /* datagrams per recvmmsg/sendmmsg */
 #define UDP_ROUNDS    4       /* batches per socket per loop turn */
+#define UP_READS      4       /* datagrams read per forwarded query's socket per turn */
 /* Resolving the real addresses behind IRIs of local tunnels */
 #define RQ_MAX        256     /* resolutions in flight */
 #define RES_SCAN_MS   200     /* how often allocations are checked for it */
@@ -65,6 +70,8 @@ struct pending {
 	bool used;
 	__u16 id;                 /* the id sent upstream */
 	size_t up;                /* index into upstreams */
+	int fd;                   /* forwarded: its own socket, connect()ed to the
+				   * upstream (a fresh port per try); else -1 */
 	bool retried;
 	__u64 deadline_ms;
 	struct zt_dns_query q;
@@ -94,11 +101,14 @@ struct ztd_dns {
 	int udp[ZT_MAX_DNS_LISTEN], tcp[ZT_MAX_DNS_LISTEN];
 	struct zt_cfg_endpoint ep[ZT_MAX_DNS_LISTEN];
 	size_t n;
-	int up[2];                /* upstream sockets, IPv4 and IPv6 */
 	struct tcp_client *clients[ZTD_DNS_TCP_MAX];
 	__u32 tcp_gen;
 	struct pending pend[ZTD_DNS_PENDING];
 	size_t n_pending;         /* used entries: the timeout scan is skipped at 0 */
+	/* Where ztd_dns_pollfds put the forwarded queries' sockets: from
+	 * pfd_up_at on, pfd_pend[k] is the pending entry of the k-th. */
+	size_t pfd_up_at, n_pfd_up;
+	__u16 pfd_pend[ZTD_DNS_PENDING];
 	struct rq rq[RQ_MAX];
 	size_t n_rq;
 	ares_channel res;         /* NULL: none could be made (tried again every RES_RETRY_MS) */
@@ -168,6 +178,12 @@ static void from_sockaddr(const struct sockaddr_storage *ss, struct src *s)
 		memcpy(s->addr, &a->sin6_addr, 16);
 		s->port = ntohs(a->sin6_port);
 	}
+}
+
+/* The same client: its address, whatever the port (shares are per host). */
+static bool same_host(const struct src *a, const struct src *b)
+{
+	return a->family == b->family && !memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
 /* ---- IRIs ------------------------------------------------------------------ */
@@ -663,23 +679,39 @@ static void dns_log(struct ztd *d, const struct zt_dns_query *q, const struct sr
 
 /* ---- answering ------------------------------------------------------------------ */
 
-/* Sends a forwarded query to upstream p->up. */
+/* Sends a forwarded query to upstream p->up, from a socket of its own
+ * (RFC 5452): connect()ed, so the kernel gives it a random ephemeral port
+ * and passes on only the upstream's datagrams; and a random id. An
+ * off-path spoofer must guess both, per query. A retry gets new ones. */
 static int forward(struct ztd *d, struct pending *p)
 {
-	struct ztd_dns *s = d->dns;
 	const struct zt_cfg_endpoint *u = &d->cfg.upstreams[p->up];
 	struct sockaddr_storage ss;
 	socklen_t sl = to_sockaddr(u->family, u->addr, u->port, &ss);
 	__u8 buf[ZT_DNS_NAME_MAX + 64];
-	int len, fd = s->up[u->family == ZT_AF_INET6];
+	int len, fd, err;
 
+	if (p->fd >= 0) {
+		close(p->fd);
+		p->fd = -1;
+	}
+	/* No predictable fallback: without randomness, no query. */
 	if (getrandom(&p->id, sizeof(p->id), GRND_NONBLOCK) != sizeof(p->id))
-		p->id = (__u16)(zt_mono_ms() * 2654435761u);
+		return -EAGAIN;
 	len = zt_dns_write_query(&p->q, p->id, buf, sizeof(buf));
-	if (len < 0 || fd < 0)
-		return len < 0 ? len : -EAFNOSUPPORT;
-	if (sendto(fd, buf, (size_t)len, MSG_DONTWAIT, (struct sockaddr *)&ss, sl) < 0)
+	if (len < 0)
+		return len;
+	fd = socket(u->family == ZT_AF_INET ? AF_INET : AF_INET6,
+		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -errno;
+	if (connect(fd, (struct sockaddr *)&ss, sl) ||
+	    send(fd, buf, (size_t)len, MSG_DONTWAIT) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	p->fd = fd;
 	p->deadline_ms = zt_mono_ms() + d->cfg.dns_timeout_ms;
 	return 0;
 }
@@ -715,21 +747,37 @@ static void deliver_pending(struct ztd *d, const struct pending *p, const __u8 *
 		d->dns->st.send_failed++;
 }
 
-/* A free pending entry (counted as used), or NULL when all are taken. */
-static struct pending *pending_new(struct ztd_dns *s)
+/* A free pending entry for a query from `from`, counted as used: -ENOSPC
+ * when all are taken, -EDQUOT when from has ZTD_DNS_PENDING_PER_CLIENT
+ * already (the table is shared: no one client may fill it). */
+static int pending_new(struct ztd_dns *s, const struct src *from, struct pending **pp)
 {
-	size_t i;
+	struct pending *free_p = NULL;
+	size_t i, seen = 0, mine = 0;
 
-	for (i = 0; i < ZTD_DNS_PENDING; i++)
-		if (!s->pend[i].used) {
-			s->n_pending++;
-			return &s->pend[i];
+	for (i = 0; i < ZTD_DNS_PENDING && (!free_p || seen < s->n_pending); i++) {
+		struct pending *p = &s->pend[i];
+
+		if (!p->used) {
+			free_p = free_p ? free_p : p;
+			continue;
 		}
-	return NULL;
+		seen++;
+		if (same_host(&p->from, from) && ++mine >= ZTD_DNS_PENDING_PER_CLIENT)
+			return -EDQUOT;
+	}
+	if (!free_p)
+		return -ENOSPC;
+	s->n_pending++;
+	*pp = free_p;
+	return 0;
 }
 
 static void pending_free(struct ztd_dns *s, struct pending *p)
 {
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
 	p->used = false;
 	s->n_pending--;
 }
@@ -753,11 +801,12 @@ static void iri_rr(const struct ztd *d, const struct zt_iri *a, __u16 qtype,
 static bool hold(struct ztd *d, const struct zt_dns_query *q, const struct src *from, int ufd,
 		 int slot, __u32 tcp_gen, long device, __u32 vnet, long route)
 {
-	struct pending *p = pending_new(d->dns);
+	struct pending *p;
 
-	if (!p)
+	if (pending_new(d->dns, from, &p))
 		return false;
 	*p = (struct pending){ .used = true, .hold = true, .q = *q, .from = *from, .ufd = ufd,
+			       .fd = -1,
 			       .slot = slot, .tcp_gen = tcp_gen, .device = device,
 			       .vnet = vnet, .route = route,
 			       .deadline_ms = zt_mono_ms() + HOLD_MS };
@@ -851,18 +900,22 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 		s->st.refused++;
 		break;
 	case ZT_DNSA_FORWARD: {
-		struct pending *p = pending_new(s);
+		struct pending *p;
 
-		if (!p) {
+		err = pending_new(s, from, &p);
+		if (err) {
 			r.rcode = ZT_DNS_SERVFAIL;
-			action = "forward-busy";
+			action = err == -EDQUOT ? "forward-limited" : "forward-busy";
+			s->st.pending_limited += err == -EDQUOT;
+			s->st.pending_full += err != -EDQUOT;
 			break;
 		}
 		*p = (struct pending){ .used = true, .q = q, .from = *from, .ufd = ufd,
-				       .slot = slot, .tcp_gen = tcp ? tcp->gen : 0,
+				       .fd = -1, .slot = slot, .tcp_gen = tcp ? tcp->gen : 0,
 				       .device = device };
 		if (forward(d, p)) {
 			pending_free(s, p);
+			s->st.send_failed++;
 			r.rcode = ZT_DNS_SERVFAIL;
 			action = "forward-failed";
 			break;
@@ -983,27 +1036,53 @@ static void each_datagram(struct ztd *d, int fd, datagram_fn fn)
 	}
 }
 
-/* An upstream's answer: relayed to the client that asked. */
-static void upstream_answer(struct ztd *d, int fd, const __u8 *in, size_t n,
-			    const struct src *from)
+/* No answer from p's upstream (its time passed, or it refused): one
+ * more try at the next upstream, then SERVFAIL. */
+static void upstream_failed(struct ztd *d, struct pending *p)
+{
+	struct zt_dns_reply r = { .rcode = ZT_DNS_SERVFAIL, .ede = -1 };
+	__u8 out[ZT_DNS_UDP_MAX];
+	int len;
+
+	if (!p->retried && d->cfg.n_upstreams > 1) {
+		p->retried = true;
+		p->up = (p->up + 1) % d->cfg.n_upstreams;
+		if (!forward(d, p))
+			return;
+	}
+	d->dns->st.upstream_timeout++;
+	len = zt_dns_write_reply(&p->q, &r, out, zt_dns_udp_limit(&p->q));
+	if (len > 0)
+		deliver_pending(d, p, out, (size_t)len);
+	dns_log(d, &p->q, &p->from, p->device, "forward-timeout", ZT_DNS_SERVFAIL, NULL, -1, -1);
+	pending_free(d->dns, p);
+}
+
+/* What came on a forwarded query's socket: only its upstream's datagrams
+ * (connect()ed). The one that answers the question asked, under the id
+ * sent, is relayed to the client; anything else is counted and ignored,
+ * and the query waits on (RFC 5452 section 9.1). */
+static void upstream_read(struct ztd *d, struct pending *p)
 {
 	struct ztd_dns *s = d->dns;
 	__u8 out[ZT_DNS_TCP_MAX];
-	size_t i;
+	int k, len, err;
 
-	(void)fd;
-	for (i = 0; i < ZTD_DNS_PENDING && s->n_pending; i++) {
-		struct pending *p = &s->pend[i];
-		const struct zt_cfg_endpoint *u;
-		int len;
+	for (k = 0; k < UP_READS && p->used && p->fd >= 0; k++) {
+		ssize_t n = recv(p->fd, s->in[0], sizeof(s->in[0]), MSG_DONTWAIT);
 
-		if (!p->used || p->hold || n < 2 || (__u16)(in[0] << 8 | in[1]) != p->id)
+		if (n < 0) {
+			if (errno == ECONNREFUSED) /* port unreachable: none will come */
+				upstream_failed(d, p);
+			return;
+		}
+		err = zt_dns_match_response(s->in[0], (size_t)n, &p->q, p->id);
+		if (err) {
+			s->st.upstream_mismatch += err == -ESRCH;
+			s->st.upstream_bad += err != -ESRCH;
 			continue;
-		u = &d->cfg.upstreams[p->up];
-		if (u->family != from->family || u->port != from->port ||
-		    memcmp(u->addr, from->addr, 16))
-			continue; /* not from where it went: not the answer */
-		len = zt_dns_relay(in, n, &p->q, p->id, out,
+		}
+		len = zt_dns_relay(s->in[0], (size_t)n, &p->q, p->id, out,
 				   p->slot >= 0 ? ZT_DNS_TCP_MAX : zt_dns_udp_limit(&p->q));
 		if (len < 0) {
 			s->st.upstream_bad++;
@@ -1068,6 +1147,7 @@ static void tcp_queue(struct ztd *d, struct tcp_client *c, const __u8 *msg, size
 	c->out[c->out_len + 1] = (__u8)len;
 	memcpy(c->out + c->out_len + 2, msg, len);
 	c->out_len += 2 + len;
+	c->last_ms = zt_mono_ms(); /* an exchange done: idle from now */
 	return;
 drop:
 	d->dns->st.tcp_dropped++;
@@ -1080,27 +1160,40 @@ static void tcp_accept(struct ztd *d, int lfd)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct tcp_client *c;
-	size_t i;
+	struct src from;
+	size_t i, slot = ZTD_DNS_TCP_MAX, mine = 0;
 	int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
-	for (i = 0; i < ZTD_DNS_TCP_MAX && s->clients[i]; i++)
-		;
-	if (i == ZTD_DNS_TCP_MAX || !(c = calloc(1, sizeof(*c)))) {
+	from_sockaddr(&ss, &from);
+	for (i = 0; i < ZTD_DNS_TCP_MAX; i++) {
+		if (!s->clients[i])
+			slot = slot < ZTD_DNS_TCP_MAX ? slot : i;
+		else
+			mine += same_host(&s->clients[i]->from, &from);
+	}
+	if (mine >= ZTD_DNS_TCP_PER_CLIENT) { /* the slots are shared: its share is taken */
+		s->st.tcp_limited++;
+		close(fd);
+		return;
+	}
+	if (slot == ZTD_DNS_TCP_MAX || !(c = calloc(1, sizeof(*c)))) {
 		s->st.tcp_dropped++;
 		close(fd);
 		return;
 	}
 	c->fd = fd;
 	c->gen = ++s->tcp_gen;
-	c->last_ms = zt_mono_ms();
-	from_sockaddr(&ss, &c->from);
-	s->clients[i] = c;
+	c->last_ms = zt_mono_ms(); /* its first message is due within TCP_IDLE_MS */
+	c->from = from;
+	s->clients[slot] = c;
 	s->st.tcp++;
 }
 
-/* Reads what a client sent and answers each whole message in it. */
+/* Reads what a client sent and answers each whole message in it. Only a
+ * whole message makes it active again: a client that trickles bytes is
+ * as idle as a silent one. */
 static void tcp_read(struct ztd *d, size_t i)
 {
 	struct tcp_client *c = d->dns->clients[i];
@@ -1114,12 +1207,12 @@ static void tcp_read(struct ztd *d, size_t i)
 		return;
 	}
 	c->in_len += (size_t)n;
-	c->last_ms = zt_mono_ms();
 	while (!c->closing && c->in_len - off >= 2) {
 		size_t mlen = (size_t)(c->in[off] << 8 | c->in[off + 1]), len;
 
 		if (c->in_len - off < 2 + mlen)
 			break;
+		c->last_ms = zt_mono_ms();
 		len = answer(d, c->in + off + 2, mlen, -1, (int)i, &c->from, out, sizeof(out));
 		if (len)
 			tcp_queue(d, c, out, len);
@@ -1267,6 +1360,26 @@ static __u32 map_epoch_max(struct ztd *d)
 	return max;
 }
 
+/* Each forwarded query has a socket of its own: with every pending entry
+ * and TCP slot taken, ztd holds ZTD_DNS_PENDING + ZTD_DNS_TCP_MAX
+ * descriptors more than at rest, past the usual soft limit of 1024. It is
+ * raised (poll, not select, watches them); short of it, the queries past
+ * the limit get SERVFAIL (send_failed). */
+static void fd_limit(void)
+{
+	const rlim_t want = ZTD_DNS_PENDING + ZTD_DNS_TCP_MAX + 1024;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < want)
+		pr_warn("DNS: open files limited to %llu (RLIMIT_NOFILE): with %d queries waiting "
+			"for upstreams and %d TCP clients ztd may need %llu; queries past it "
+			"get SERVFAIL\n", (unsigned long long)rl.rlim_cur, ZTD_DNS_PENDING,
+			ZTD_DNS_TCP_MAX, (unsigned long long)want);
+}
+
 int ztd_dns_open(struct ztd *d)
 {
 	struct ztd_dns *s = calloc(1, sizeof(*s));
@@ -1276,8 +1389,7 @@ int ztd_dns_open(struct ztd *d)
 	if (!s)
 		return -ENOMEM;
 	d->dns = s;
-	s->up[0] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	s->up[1] = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd_limit();
 	err = zt_iri_pool_init(&s->pool, &d->cfg.iri4, &d->cfg.iri6, ZT_MAX_IRIS,
 			       d->cfg.iri_reuse_s);
 	if (err)
@@ -1362,9 +1474,9 @@ void ztd_dns_close(struct ztd *d)
 	for (i = 0; i < ZTD_DNS_TCP_MAX; i++)
 		if (s->clients[i])
 			tcp_close(d, i);
-	for (i = 0; i < 2; i++)
-		if (s->up[i] >= 0)
-			close(s->up[i]);
+	for (i = 0; i < ZTD_DNS_PENDING; i++)
+		if (s->pend[i].used && s->pend[i].fd >= 0)
+			close(s->pend[i].fd);
 	if (s->log)
 		fclose(s->log);
 	zt_dns_table_free(&s->table);
@@ -1377,7 +1489,7 @@ void ztd_dns_close(struct ztd *d)
 size_t ztd_dns_pollfds(struct ztd *d, struct pollfd *p, size_t max)
 {
 	struct ztd_dns *s = d->dns;
-	size_t n = 0, i;
+	size_t n = 0, i, seen;
 
 	if (!s)
 		return 0;
@@ -1385,8 +1497,6 @@ size_t ztd_dns_pollfds(struct ztd *d, struct pollfd *p, size_t max)
 		p[n++] = (struct pollfd){ .fd = s->udp[i], .events = POLLIN };
 		p[n++] = (struct pollfd){ .fd = s->tcp[i], .events = POLLIN };
 	}
-	for (i = 0; i < 2 && n < max; i++)
-		p[n++] = (struct pollfd){ .fd = s->up[i], .events = POLLIN };
 	s->n_res_fds = 0;
 	if (s->res && s->n_rq) {
 		int bits = ares_getsock(s->res, s->res_fds, ZTD_DNS_RES_FDS);
@@ -1406,6 +1516,20 @@ size_t ztd_dns_pollfds(struct ztd *d, struct pollfd *p, size_t max)
 			p[n++] = (struct pollfd){ .fd = s->clients[i]->fd,
 						  .events = POLLIN | (s->clients[i]->out_len ?
 								      POLLOUT : 0) };
+	/* Last, so that ztd_dns_serve finds their entries by position. */
+	s->pfd_up_at = n;
+	s->n_pfd_up = 0;
+	for (i = 0, seen = 0; i < ZTD_DNS_PENDING && seen < s->n_pending && n < max; i++) {
+		const struct pending *q = &s->pend[i];
+
+		if (!q->used)
+			continue;
+		seen++;
+		if (q->fd < 0)
+			continue;
+		p[n++] = (struct pollfd){ .fd = q->fd, .events = POLLIN };
+		s->pfd_pend[s->n_pfd_up++] = (__u16)i;
+	}
 	return n;
 }
 
@@ -1419,14 +1543,21 @@ void ztd_dns_serve(struct ztd *d, const struct pollfd *p, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!p[i].revents)
 			continue;
+		if (i >= s->pfd_up_at && i - s->pfd_up_at < s->n_pfd_up) {
+			/* The entry may have ended, or been reused, since poll:
+			 * a read that finds nothing, or another's, is harmless. */
+			struct pending *q = &s->pend[s->pfd_pend[i - s->pfd_up_at]];
+
+			if (q->used && q->fd == p[i].fd)
+				upstream_read(d, q);
+			continue;
+		}
 		for (j = 0; j < s->n; j++) {
 			if (p[i].fd == s->udp[j])
 				each_datagram(d, p[i].fd, client_query);
 			else if (p[i].fd == s->tcp[j])
 				tcp_accept(d, p[i].fd);
 		}
-		if (p[i].fd == s->up[0] || p[i].fd == s->up[1])
-			each_datagram(d, p[i].fd, upstream_answer);
 		for (j = 0; j < s->n_res_fds && s->res; j++)
 			if (p[i].fd == s->res_fds[j]) {
 				ares_process_fd(s->res,
@@ -1453,36 +1584,19 @@ void ztd_dns_tick(struct ztd *d)
 {
 	struct ztd_dns *s = d->dns;
 	__u64 now = zt_mono_ms();
-	__u8 out[ZT_DNS_UDP_MAX];
 	size_t i;
 
 	if (!s)
 		return;
 	for (i = 0; i < ZTD_DNS_PENDING && s->n_pending; i++) {
 		struct pending *p = &s->pend[i];
-		struct zt_dns_reply r = { .rcode = ZT_DNS_SERVFAIL, .ede = -1 };
-		int len;
 
 		if (!p->used || p->deadline_ms > now)
 			continue;
-		if (p->hold) { /* no real address in time: the answer goes anyway */
+		if (p->hold) /* no real address in time: the answer goes anyway */
 			held_answer(d, p);
-			continue;
-		}
-		/* One more try at the next upstream, then SERVFAIL. */
-		if (!p->retried && d->cfg.n_upstreams > 1) {
-			p->retried = true;
-			p->up = (p->up + 1) % d->cfg.n_upstreams;
-			if (!forward(d, p))
-				continue;
-		}
-		s->st.upstream_timeout++;
-		len = zt_dns_write_reply(&p->q, &r, out, zt_dns_udp_limit(&p->q));
-		if (len > 0)
-			deliver_pending(d, p, out, (size_t)len);
-		dns_log(d, &p->q, &p->from, p->device, "forward-timeout", ZT_DNS_SERVFAIL, NULL,
-			-1, -1);
-		pending_free(s, p);
+		else
+			upstream_failed(d, p);
 	}
 	for (i = 0; i < ZTD_DNS_TCP_MAX; i++)
 		if (s->clients[i] && (s->clients[i]->closing ||

@@ -20,15 +20,22 @@
 #define ZTD_WARM_BATCH   (1u << 20) /* heap bytes touched per turn (~256 faults) */
 #define ZTD_DNS_TCP_MAX  64    /* DNS TCP clients at once; more are closed */
 #define ZTD_DNS_PENDING  1024  /* queries waiting for upstream, or held for a real address */
+/* One client address's share of those: past it, a connection is closed
+ * at accept and a query that would wait gets SERVFAIL (or, held, its
+ * answer at once), so one client cannot take what all share. */
+#define ZTD_DNS_TCP_PER_CLIENT     8
+#define ZTD_DNS_PENDING_PER_CLIENT 64
 #define ZTD_DNS_RES_FDS  16    /* the origin resolver's sockets (c-ares' ARES_GETSOCK_MAXNUM) */
-/* Descriptors ztd_dns_pollfds fills at most: listeners, the two upstream
- * sockets, TCP clients, the origin resolver's. */
-#define ZTD_DNS_POLLFDS  (2 * ZT_MAX_DNS_LISTEN + 2 + ZTD_DNS_TCP_MAX + ZTD_DNS_RES_FDS)
+/* Descriptors ztd_dns_pollfds fills at most: listeners, TCP clients, the
+ * origin resolver's, and one socket per forwarded query. */
+#define ZTD_DNS_POLLFDS  (2 * ZT_MAX_DNS_LISTEN + ZTD_DNS_TCP_MAX + ZTD_DNS_RES_FDS + \
+			  ZTD_DNS_PENDING)
 
 struct ztd_dns;
 struct ztd_dns_stats {
-	__u64 queries, answered, blocked, refused, forwarded, formerr, dropped;
-	__u64 exhausted, upstream_timeout, upstream_bad, send_failed, tcp, tcp_dropped;
+#define ZTD_DNS_STAT_FIELD(f, name) __u64 f;
+	ZT_DNS_STATS(ZTD_DNS_STAT_FIELD)
+#undef ZTD_DNS_STAT_FIELD
 	__u64 iris;           /* allocations held (filled by ztd_dns_stats) */
 };
 
