@@ -17,7 +17,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
 PEER="$ROOT/tests/netns/peer.py"
 ID=ztd$$
-CLI=$ID-cli GW=$ID-gw UP=$ID-up
+CLI=$ID-cli GW=$ID-gw UP=$ID-up SPF=$ID-spf
 W=$(mktemp -d /tmp/zt-dns.XXXXXX)
 PIN=/sys/fs/bpf/$ID
 export ZT_NAMES_PATH=$W/names
@@ -31,7 +31,7 @@ cleanup() {
 	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-dns-keep # a failed run, kept to read
 	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null
 	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
-	netns_remove "$CLI" "$GW" "$UP"
+	netns_remove "$CLI" "$GW" "$UP" "$SPF"
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -103,6 +103,9 @@ network_policies:
   - {name: SSH host for devops, precedence: 10, action: allow,
      match: {host: ssh.internal.local, protocol: tcp, dst_port: 22, user_group: devops}}
 dns_policies:
+  - {name: Admin only, precedence: 3, action: allow,
+     match: {host: adminonly.internal.local, user_email: admin@example.com}}
+  - {name: Nobody else, precedence: 4, action: block, match: {host: adminonly.internal.local}}
   - {name: Hide secret from bob, precedence: 5, action: block,
      match: {host: secret.internal.local, user_email: bob@example.com}}
 YAML
@@ -359,6 +362,25 @@ a @10.10.0.1 ssh.internal.local A >/dev/null
 a @10.10.0.1 ssh.internal.local A >/dev/null
 check "with a DNS log again, ztd answers every query itself (dns_answered unchanged)" \
 	test "$(counter_of dns_answered)" -eq "$k0"
+
+# ---- an address claimed from another link -------------------------------------------------
+# A host behind gw1 (not a gateway interface) sends from admin's address:
+# the query is nobody's, so admin's DNS policy does not apply to it.
+ip netns add "$SPF" && ip -n "$SPF" link set lo up
+ip -n "$GW" link add gw1 type veth peer name spf0 netns "$SPF"
+ip -n "$GW" addr add 10.11.0.1/24 dev gw1
+ip -n "$GW" link set gw1 up
+in_gw sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.gw1.rp_filter=0
+ip -n "$SPF" addr add 10.11.0.2/24 dev spf0
+ip -n "$SPF" addr add 10.10.0.2/32 dev spf0
+ip -n "$SPF" link set spf0 up
+ip -n "$SPF" route add 10.10.0.1/32 via 10.11.0.1 src 10.10.0.2
+check "admin, on gw0, gets the name only admin may resolve" \
+	sh -c "nsenter --net=/run/netns/$CLI dig +short +time=2 -b 10.10.0.2 @10.10.0.1 adminonly.internal.local A | grep -q '^100\.'"
+nsenter --net=/run/netns/"$SPF" dig +time=1 +tries=1 -b 10.10.0.2 @10.10.0.1 adminonly.internal.local A >/dev/null 2>&1
+sleep 0.3
+check "admin's address asking from another link is nobody: the name is blocked for it (DNS log)" \
+	grep -q '"src":"10.10.0.2","device":"","user_email":"",.*"name":"adminonly.internal.local".*"action":"block".*"policy":"Nobody else"' "$W/dns.jsonl"
 
 # ---- bad input -------------------------------------------------------------------------
 # In the background while the rest runs (10.10.0.4): a TCP client that

@@ -20,9 +20,16 @@ static int dev_cmp(const void *a, const void *b)
 {
 	const struct zt_dns_dev *x = a, *y = b;
 
+	int c;
+
 	if (x->family != y->family)
 		return x->family < y->family ? -1 : 1;
-	return memcmp(x->addr, y->addr, 16);
+	c = memcmp(x->addr, y->addr, 16);
+	if (c)
+		return c;
+	if (x->iface != y->iface)
+		return x->iface < y->iface ? -1 : 1;
+	return x->vlan < y->vlan ? -1 : x->vlan > y->vlan;
 }
 
 int zt_dns_table_build(const struct zt_config *c, struct zt_dns_table *t)
@@ -56,6 +63,8 @@ int zt_dns_table_build(const struct zt_config *c, struct zt_dns_table *t)
 
 			d->family = c->devices[i].addr[j].family;
 			memcpy(d->addr, c->devices[i].addr[j].addr, 16);
+			d->iface = c->devices[i].iface;
+			d->vlan = c->devices[i].vlan;
 			d->device = i;
 		}
 	qsort(t->devs, t->n_devs, sizeof(*t->devs), dev_cmp);
@@ -75,14 +84,25 @@ void zt_dns_table_free(struct zt_dns_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-long zt_dns_device(const struct zt_dns_table *t, __u8 family, const __u8 *addr)
+long zt_dns_device(const struct zt_dns_table *t, __u32 iface, __u8 family, const __u8 *addr)
 {
-	struct zt_dns_dev key = { .family = family };
-	const struct zt_dns_dev *d;
+	struct zt_dns_dev key = { .family = family, .iface = iface };
+	size_t lo = 0, hi = t->n_devs, m;
 
 	memcpy(key.addr, addr, 16);
-	d = bsearch(&key, t->devs, t->n_devs, sizeof(*t->devs), dev_cmp);
-	return d ? (long)d->device : -1;
+	/* The first entry not below {family, addr, iface, untagged}. */
+	while (lo < hi) {
+		m = lo + (hi - lo) / 2;
+		if (dev_cmp(&t->devs[m], &key) < 0)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	if (lo == t->n_devs || t->devs[lo].family != family || memcmp(t->devs[lo].addr, addr, 16))
+		return -1;
+	if (!iface) /* any interface (the first device with the address) */
+		return (long)t->devs[lo].device;
+	return t->devs[lo].iface == iface && !t->devs[lo].vlan ? (long)t->devs[lo].device : -1;
 }
 
 static bool has_user(const struct zt_cfg_policy *p, __u32 user)

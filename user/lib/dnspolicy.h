@@ -22,6 +22,8 @@ struct zt_dns_table {
 	size_t *order;                /* dns_policies by precedence */
 	struct zt_dns_dev {
 		__u8 family, addr[16];
+		__u32 iface;              /* the device's interface (index + 1) */
+		__u16 vlan;
 		size_t device;            /* index into devices */
 	} *devs;
 	size_t n_devs;
@@ -36,8 +38,9 @@ struct zt_dns_decision {
 int zt_dns_table_build(const struct zt_config *c, struct zt_dns_table *t);
 void zt_dns_table_free(struct zt_dns_table *t);
 
-/* The device at a source address, or -1 (unenrolled). */
-long zt_dns_device(const struct zt_dns_table *t, __u8 family, const __u8 *addr);
+/* The device at a source address on gateway interface iface (index + 1,
+ * untagged), or -1 (unenrolled there); iface 0: on any interface. */
+long zt_dns_device(const struct zt_dns_table *t, __u32 iface, __u8 family, const __u8 *addr);
 
 /* name: lower case, no trailing dot (zt_dns_query.name). user 0 and
  * groups 0 for an unenrolled source; vnet is the source's. */

@@ -58,7 +58,9 @@ struct tcp_client {
 	int fd;
 	__u32 gen;                /* forwarded answers find the client by this */
 	__u64 last_ms;
-	struct src { __u8 family, addr[16]; __u16 port; } from;
+	/* ifindex: where the query arrived (IP_PKTINFO; 0 for TCP, whose
+	 * handshake already ties it to the link its address is routed on). */
+	struct src { __u8 family, addr[16]; __u16 port; __u32 ifindex; } from;
 	__u8 in[2 + ZT_DNS_TCP_MAX];
 	size_t in_len;
 	__u8 *out;
@@ -160,6 +162,36 @@ static socklen_t to_sockaddr(__u8 family, const __u8 *addr, __u16 port,
 	s6->sin6_port = htons(port);
 	memcpy(&s6->sin6_addr, addr, 16);
 	return sizeof(*s6);
+}
+
+/* The gateway interface (index + 1) a datagram came in on: its device
+ * is the one declared there. A query that came in elsewhere (not a
+ * gateway interface) is nobody's: 0 is kept for TCP only. */
+static __u32 src_iface(const struct ztd *d, const struct src *from)
+{
+	size_t i;
+
+	if (!from->ifindex)
+		return 0;
+	for (i = 0; i < d->cfg.n_client_ifaces; i++)
+		if (d->ifindex[i] == from->ifindex)
+			return (__u32)i + 1;
+	return (__u32)-1;
+}
+
+/* The ifindex a datagram arrived on, from its IP_PKTINFO/IPV6_PKTINFO
+ * (bind_one asks for them on every UDP listener). */
+static __u32 pktinfo_ifindex(struct msghdr *m)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
+			return (__u32)((struct in_pktinfo *)CMSG_DATA(c))->ipi_ifindex;
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO)
+			return ((struct in6_pktinfo *)CMSG_DATA(c))->ipi6_ifindex;
+	}
+	return (__u32)-1; /* not said: no interface's, so nobody's */
 }
 
 static void from_sockaddr(const struct sockaddr_storage *ss, struct src *s)
@@ -867,7 +899,7 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 	limit = tcp ? ZT_DNS_TCP_MAX : zt_dns_udp_limit(&q);
 	if (limit > outsz)
 		limit = outsz;
-	device = zt_dns_device(&s->table, from->family, from->addr);
+	device = zt_dns_device(&s->table, src_iface(d, from), from->family, from->addr);
 	dev = device >= 0 ? &d->cfg.devices[device] : NULL;
 	if (err) {
 		r.rcode = err == -EOPNOTSUPP ? ZT_DNS_NOTIMP :
@@ -1011,6 +1043,11 @@ static void each_datagram(struct ztd *d, int fd, datagram_fn fn)
 	struct mmsghdr mm[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct sockaddr_storage ss[UDP_BATCH];
+	/* IP_PKTINFO: the interface it came in on decides whose it is. */
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} cm[UDP_BATCH];
 	int r, i, n;
 
 	for (r = 0; r < UDP_ROUNDS; r++) {
@@ -1018,7 +1055,9 @@ static void each_datagram(struct ztd *d, int fd, datagram_fn fn)
 			iov[i] = (struct iovec){ s->in[i], sizeof(s->in[i]) };
 			mm[i].msg_hdr = (struct msghdr){ .msg_name = &ss[i],
 							 .msg_namelen = sizeof(ss[i]),
-							 .msg_iov = &iov[i], .msg_iovlen = 1 };
+							 .msg_iov = &iov[i], .msg_iovlen = 1,
+							 .msg_control = cm[i].buf,
+							 .msg_controllen = sizeof(cm[i].buf) };
 		}
 		n = recvmmsg(fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
@@ -1027,6 +1066,7 @@ static void each_datagram(struct ztd *d, int fd, datagram_fn fn)
 			struct src from;
 
 			from_sockaddr(&ss[i], &from);
+			from.ifindex = pktinfo_ifindex(&mm[i].msg_hdr);
 			/* Longer than 4096 octets: cut, so it reads as malformed. */
 			fn(d, fd, s->in[i], mm[i].msg_len, &from);
 		}
@@ -1255,7 +1295,10 @@ static int bind_one(const struct zt_cfg_endpoint *ep, int type)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ep->family == ZT_AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) || (type == SOCK_STREAM && listen(fd, 64))) {
+	if ((type == SOCK_DGRAM &&
+	     (ep->family == ZT_AF_INET ? setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) :
+	      setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))) ||
+	    bind(fd, (struct sockaddr *)&ss, sl) || (type == SOCK_STREAM && listen(fd, 64))) {
 		err = -errno;
 		close(fd);
 		return err;
