@@ -97,7 +97,7 @@ routes:
     - {hostname: ssh.internal.local., tunnel: vpc, comment: exact beats the wildcard}
 devices:
   - {ip: 10.10.0.2, email: admin@example.com, groups: [devops], name: admin-laptop}
-  - {ip: 10.10.0.3, email: bob@example.com, name: bob-laptop}
+${NOBOB-  - {ip: 10.10.0.3, email: bob@example.com, name: bob-laptop\}}
 network_policies:
   - {name: Web in the DC, precedence: 5, action: allow, match: {host: '*.dc.local', dst_port: 80}}
   - {name: SSH host for devops, precedence: 10, action: allow,
@@ -558,7 +558,7 @@ check "... and another client still gets its answer over TCP meanwhile ($OTHER)"
 # and answers spoof.test twice wrongly (another id; another question)
 # before the answer.
 ip -n "$UP" addr add 10.3.0.54/24 dev dns0 2>/dev/null
-nsenter --net=/run/netns/"$UP" python3 "$PEER" slowdns 10.3.0.54 30 "$W/upstream.log" &
+nsenter --net=/run/netns/"$UP" python3 "$PEER" slowdns 10.3.0.54 60 "$W/upstream.log" &
 SLOWDNS=$!
 for _ in $(seq 30); do
 	in_up dig +time=1 +tries=1 @10.3.0.54 ready.test 2>/dev/null | grep -q NXDOMAIN && break
@@ -637,6 +637,21 @@ check "... and another client's forwarded query is still answered (NXDOMAIN, rco
 	test "${OUT#* }" = 3
 check "... counted (pending_limited ${pl0:-none} -> ${pl1:-none})" \
 	sh -c "[ '${pl1:-0}' -ge $(( ${pl0:-0} + 500 )) ]" 2>/dev/null
+# A reload while bob's query waits on the upstream, to a config without
+# bob: its answer (SERVFAIL, later) must not name a device that is gone
+# (ztd read past the new device list on the old code).
+in_cli dig +time=6 +tries=1 -b 10.10.0.3 @10.10.0.1 late.hang.test A >/dev/null 2>&1 &
+LATE=$!
+sleep 0.5
+NOBOB= UPSTREAMS=10.3.0.54:53 UP_TIMEOUT=4000 write_config "$W/ztd.yaml"
+ztctl reload >/dev/null
+wait $LATE
+sleep 0.3
+check "a reload that removes the device of a waiting query: ztd still runs" kill -0 "$ZTD_PID"
+check "... and the query's line names the device the address has now (none)" \
+	grep -q '"src":"10.10.0.3","device":"","user_email":"",.*"name":"late.hang.test".*"action":"forward-timeout"' "$W/dns.jsonl"
+UPSTREAMS=10.3.0.54:53 UP_TIMEOUT=4000 write_config "$W/ztd.yaml"
+ztctl reload >/dev/null
 kill "$SLOWDNS" 2>/dev/null; wait "$SLOWDNS" 2>/dev/null
 write_config "$W/ztd.yaml"
 ztctl reload >/dev/null

@@ -1459,6 +1459,24 @@ int ztd_dns_open(struct ztd *d)
 	return err;
 }
 
+/* Queries still waiting hold indexes into the config's devices and
+ * hostname routes: after a reload, those of the new one (or none). */
+static void pending_reindex(struct ztd *d)
+{
+	struct ztd_dns *s = d->dns;
+	size_t i;
+
+	for (i = 0; i < ZTD_DNS_PENDING; i++) {
+		struct pending *p = &s->pend[i];
+
+		if (!p->used)
+			continue;
+		p->device = zt_dns_device(&s->table, src_iface(d, &p->from), p->from.family,
+					  p->from.addr);
+		p->route = p->hold ? zt_host_index_find(&s->table.routes, p->q.name, p->vnet) : -1;
+	}
+}
+
 int ztd_dns_reload(struct ztd *d)
 {
 	struct ztd_dns *s = d->dns;
@@ -1471,6 +1489,7 @@ int ztd_dns_reload(struct ztd *d)
 		return err;
 	zt_dns_table_free(&s->table);
 	s->table = t;
+	pending_reindex(d);
 	s->pool.idle_s = d->cfg.iri_reuse_s;
 	dropped = zt_iri_pool_reprefix(&s->pool, &d->cfg.iri4, &d->cfg.iri6);
 	if (dropped)
