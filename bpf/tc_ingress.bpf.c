@@ -43,50 +43,6 @@ static __always_inline int zt_tc_act(struct __sk_buff *skb, struct zt_ctx *c,
 	return TC_ACT_OK;
 }
 
-/* zt_tc_ingress's answer when XDP left no verdict for the packet. */
-#define ZT_TC_UNDECIDED (-2)
-
-/* After XDP: the verdict it cached for the packet's flow (or fragment),
- * acted on. Its own frame: the classifier's may follow it. */
-static __noinline int zt_tc_after_xdp(struct __sk_buff *skb)
-{
-	struct zt_flow_key fk = {};
-	struct zt_decision d = {};
-	struct zt_pkt p = {};
-	const struct zt_state *st;
-	struct zt_flow *f;
-	struct zt_ctx c;
-	__u32 zero = 0;
-
-	zt_ctx_from_skb(&c, skb, 0);
-	/* XDP dropped everything that does not parse. */
-	if (zt_parse(&c, &p))
-		return TC_ACT_OK;
-	if (p.frag == ZT_FRAG_LATER) {
-		/* XDP followed its first fragment (or dropped it). Through
-		 * the NAT it cannot go: left by generic XDP, it must not
-		 * reach the stack untranslated. */
-		st = bpf_map_lookup_elem(&zt_state, &zero);
-		if (!st || !zt_frag_verdict(&c, &p, st->half[st->active & 1].generation, &d) ||
-		    (d.verdict == ZT_V_DIRECT && d.nat))
-			return TC_ACT_SHOT;
-		return zt_tc_act(skb, &c, &p, &d);
-	}
-	zt_flow_key(&c, &p, &fk);
-	f = bpf_map_lookup_elem(&zt_flows, &fk);
-	if (!f) {
-		/* XDP's entry is gone already (a full flow map evicts): the
-		 * packet is decided again, never passed undecided. */
-		return ZT_TC_UNDECIDED;
-	}
-	d.verdict = f->verdict;
-	d.nat = !!(f->flags & ZT_FLOW_F_NAT);
-	d.vnet_id = f->vnet_id;
-	d.route_id = f->route_id;
-	d.iri_epoch = f->iri_epoch;
-	return zt_tc_act(skb, &c, &p, &d);
-}
-
 /* Global: the verifier checks it once, on its own, and not again for each
  * state its caller reaches it in. It may change the packet: its caller
  * uses no packet pointer after it. */
@@ -120,18 +76,53 @@ static __always_inline int zt_tc_full(struct __sk_buff *skb, int l3)
 	return zt_tc_act(skb, &c, &p, &d);
 }
 
-/* The whole classifier, in a frame of its own beside zt_tc_after_xdp's. */
-static __noinline int zt_tc_decide(struct __sk_buff *skb)
-{
-	return zt_tc_full(skb, 0);
-}
-
+/* After XDP: acts on the verdict XDP cached for the packet's flow (or
+ * fragment). The keys go in the per-CPU scratch: this frame must leave
+ * room for the NAT's (6.1 rounds every frame up to 32 bytes against the
+ * 512 of a call chain). */
 SEC("tc")
 int zt_tc_ingress(struct __sk_buff *skb)
 {
-	int rc = zt_tc_after_xdp(skb);
+	struct zt_nat_scratch *s = zt_scratch();
+	struct zt_decision d = {};
+	struct zt_pkt p = {};
+	const struct zt_state *st;
+	struct zt_flow *f;
+	struct zt_ctx c;
+	__u32 zero = 0;
 
-	return rc == ZT_TC_UNDECIDED ? zt_tc_decide(skb) : rc;
+	zt_ctx_from_skb(&c, skb, 0);
+	/* XDP dropped everything that does not parse. */
+	if (!s || zt_parse(&c, &p))
+		return TC_ACT_OK;
+	if (p.frag == ZT_FRAG_LATER) {
+		/* XDP followed its first fragment (or dropped it). Through
+		 * the NAT it cannot go: left by generic XDP, it must not
+		 * reach the stack untranslated. */
+		st = bpf_map_lookup_elem(&zt_state, &zero);
+		if (!st || !zt_frag_verdict(&c, &p, st->half[st->active & 1].generation, &d,
+					    &s->frk) ||
+		    (d.verdict == ZT_V_DIRECT && d.nat))
+			return TC_ACT_SHOT;
+		return zt_tc_act(skb, &c, &p, &d);
+	}
+	__builtin_memset(&s->fk, 0, sizeof(s->fk));
+	zt_flow_key(&c, &p, &s->fk);
+	f = bpf_map_lookup_elem(&zt_flows, &s->fk);
+	if (!f) {
+		/* XDP's entry is gone already (a full flow map evicts): never
+		 * passed undecided. Dropped, not decided again here: the
+		 * classifier's frame does not fit beside this one; the
+		 * sender's next packet is decided by XDP afresh. */
+		zt_count(ZT_C_TC_MISS);
+		return TC_ACT_SHOT;
+	}
+	d.verdict = f->verdict;
+	d.nat = !!(f->flags & ZT_FLOW_F_NAT);
+	d.vnet_id = f->vnet_id;
+	d.route_id = f->route_id;
+	d.iri_epoch = f->iri_epoch;
+	return zt_tc_act(skb, &c, &p, &d);
 }
 
 SEC("tc")

@@ -101,6 +101,7 @@ enum zt_counter {
 	ZT_C_NAT_ICMP      = 14, /* ICMP error about a DIRECT flow translated back */
 	ZT_C_NAT_TOO_BIG   = 15, /* fragmentation needed / packet too big sent to a client */
 	ZT_C_DNS_ANSWERED  = 16, /* DNS query answered by the programs (zt_dns_cache) */
+	ZT_C_TC_MISS       = 17, /* tc after XDP found no flow entry (evicted): dropped */
 	ZT_C_MAX
 };
 

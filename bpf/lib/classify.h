@@ -153,13 +153,14 @@ static __always_inline int zt_flow_iri_same(const struct zt_flow *f, __u8 family
  * under the policy in force (and the IRI's epoch) and lately; else
  * dropped. Returns 1 when it found one (d filled). */
 static __always_inline int zt_frag_verdict(struct zt_ctx *c, const struct zt_pkt *p,
-					   __u32 generation, struct zt_decision *d)
+					   __u32 generation, struct zt_decision *d,
+					   struct zt_frag_key *k)
 {
-	struct zt_frag_key k = {};
 	struct zt_frag_val *fv;
 
-	zt_frag_key(c, p, &k);
-	fv = bpf_map_lookup_elem(&zt_frags, &k);
+	__builtin_memset(k, 0, sizeof(*k));
+	zt_frag_key(c, p, k);
+	fv = bpf_map_lookup_elem(&zt_frags, k);
 	if (!fv || fv->generation != generation ||
 	    bpf_ktime_get_coarse_ns() - fv->created_ns > ZT_FRAG_TIMEOUT_NS ||
 	    !zt_iri_same(fv->route_id, fv->vnet_id, fv->iri_epoch, p->family, p->dst))
@@ -235,7 +236,9 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 	hc = &st->half[h];
 
 	if (p->frag == ZT_FRAG_LATER) {
-		if (zt_frag_verdict(c, p, hc->generation, d)) {
+		struct zt_frag_key k;
+
+		if (zt_frag_verdict(c, p, hc->generation, d, &k)) {
 			zt_count(ZT_C_FRAG_LATER);
 		} else {
 			d->verdict = ZT_V_DROP;

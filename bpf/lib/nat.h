@@ -42,6 +42,7 @@ struct zt_nat_scratch {
 	__u8 ph[40];              /* and the ICMPv6 pseudo header */
 	struct zt_nat fwd, rv;
 	struct zt_flow_key fk, rk;
+	struct zt_frag_key frk;   /* zt_tc_ingress: a later fragment's */
 	struct zt_pkt fp;
 	struct zt_pkt in;  /* the packet an ICMP error quotes */
 	__u8 real[16];

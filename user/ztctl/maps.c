@@ -501,7 +501,7 @@ static void dump_stats(void)
 	static const char *const cnames[] = { "flow_hit", "flow_new", "flow_stale",
 		"frag_first", "frag_later", "event_lost", "event_limited", "steer_marked",
 		"nat_new", "nat_retry", "nat_xdp", "nat_tc", "nat_reply", "nat_ttl",
-		"nat_icmp", "nat_too_big", "dns_answered" };
+		"nat_icmp", "nat_too_big", "dns_answered", "tc_miss" };
 	int ncpus = libbpf_num_possible_cpus(), cpu;
 	struct zt_stat *v = calloc((size_t)ncpus, sizeof(*v));
 	__u64 *c = calloc((size_t)ncpus, sizeof(*c));
