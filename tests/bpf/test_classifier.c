@@ -147,31 +147,30 @@ static int run_xdp(const __u8 *pkt, size_t len)
 	return (int)o.retval;
 }
 
-static int run_tc(const __u8 *pkt, size_t len, __u32 *mark)
+/* A tc program on the packet: its verdict, and the mark it set. */
+static int run_tc_prog(struct bpf_program *prog, const __u8 *pkt, size_t len, __u32 *mark)
 {
 	struct __sk_buff skb = { 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = (__u32)len,
 		    .ctx_in = &skb, .ctx_size_in = sizeof(skb), .ctx_out = &skb,
 		    .ctx_size_out = sizeof(skb), .repeat = 1);
 
-	if (bpf_prog_test_run_opts(bpf_program__fd(B.tc->progs.zt_tc_ingress), &o))
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &o))
 		return -errno;
 	*mark = skb.mark;
 	return (int)o.retval;
 }
 
+/* After XDP (zt_tc_ingress). */
+static int run_tc(const __u8 *pkt, size_t len, __u32 *mark)
+{
+	return run_tc_prog(B.tc->progs.zt_tc_ingress, pkt, len, mark);
+}
+
 /* The whole classifier at tc (a veth without XDP, zt_tc_ingress_eth). */
 static int run_tc_full(const __u8 *pkt, size_t len, __u32 *mark)
 {
-	struct __sk_buff skb = { 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = (__u32)len,
-		    .ctx_in = &skb, .ctx_size_in = sizeof(skb), .ctx_out = &skb,
-		    .ctx_size_out = sizeof(skb), .repeat = 1);
-
-	if (bpf_prog_test_run_opts(bpf_program__fd(B.tc->progs.zt_tc_ingress_eth), &o))
-		return -errno;
-	*mark = skb.mark;
-	return (int)o.retval;
+	return run_tc_prog(B.tc->progs.zt_tc_ingress_eth, pkt, len, mark);
 }
 
 static size_t build(struct pkt_spec *s, __u8 *buf, size_t cap)
