@@ -5,6 +5,8 @@
  * with the kernel on every policy case. Runs on the host and in the vmtest. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
@@ -898,6 +900,320 @@ out:
 	free(vals);
 }
 
+/* ---- the DIRECT path's translations (bpf/lib/nat.h) ---------------------
+ *
+ * In a network namespace of their own, entered for these cases only: ztc0
+ * (the client side: the gateway 10.10.0.1, clients 10.10.0.2 and .3 as
+ * permanent neighbours) and ztp0 (the private side: the SNAT address
+ * 10.2.0.1, the server 10.2.0.9), veths whose peers stay down. Packets go
+ * in through BPF_PROG_TEST_RUN with those interfaces as their ingress, so
+ * the FIB answers as on a gateway. Their own policy: every device may reach
+ * 10.2.0.0/24, a local tunnel with a private interface. */
+
+#define NAT_SERVER "10.2.0.9"
+#define NAT_SNAT   "10.2.0.1"
+#define TCPF_FIN 0x01
+#define TCPF_SYN 0x02
+#define TCPF_RST 0x04
+#define TCPF_ACK 0x10
+
+static int nat_home_ns = -1, if_cli, if_priv;
+static struct zt_compiled nat_policy;
+static struct zt_prefix nat_dst;
+static struct zt_rule_in nat_rules[1];
+static struct zt_route_in nat_routes[1];
+static struct zt_device_in nat_devs[2];
+
+static int nat_ports(__u16 lo, __u16 hi)
+{
+	struct zt_iface cli = { .flags = ZT_IF_F_XDP }, priv = {
+		.flags = ZT_IF_F_PRIVATE | ZT_IF_F_XDP, .port_lo = lo, .port_hi = hi };
+	__u32 k;
+
+	inet_pton(AF_INET, NAT_SNAT, priv.snat4);
+	k = (__u32)if_cli;
+	if (bpf_map_update_elem(B.m.ifaces, &k, &cli, BPF_ANY))
+		return -errno;
+	k = (__u32)if_priv;
+	return bpf_map_update_elem(B.m.ifaces, &k, &priv, BPF_ANY) ? -errno : 0;
+}
+
+/* Every translation goes, as ztd would remove them. */
+static void nat_clear(void)
+{
+	struct zt_flow_key k;
+
+	while (!bpf_map_get_next_key(B.m.nat, NULL, &k))
+		if (bpf_map_delete_elem(B.m.nat, &k))
+			break;
+}
+
+static int nat_enter(void)
+{
+	struct zt_policy_in in = {
+		.rules = nat_rules, .n_rules = 1, .routes = nat_routes, .n_routes = 1,
+		.devices = nat_devs, .n_devices = 2, .vnets = vnets, .n_vnets = 1,
+		.default_vnet = VNET_DEFAULT, .default_action = ZT_ACT_BLOCK,
+		.iri4 = PFX("100.80.0.0/16"), .iri6 = PFX("fd7a:5a7e::/64"),
+	};
+	struct zt_apply_stats st;
+	int err;
+
+	nat_home_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (nat_home_ns < 0 || unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "# a network namespace for the NAT cases: %s\n", strerror(errno));
+		return -1;
+	}
+	if (system("ip link set lo up && "
+		   "ip link add ztc0 type veth peer name ztc1 && "
+		   "ip link add ztp0 type veth peer name ztp1 && "
+		   "ip addr add 10.10.0.1/24 dev ztc0 && ip link set ztc0 up && "
+		   "ip addr add 10.2.0.1/24 dev ztp0 && ip link set ztp0 up && "
+		   "ip neigh replace 10.10.0.2 lladdr 02:00:00:00:00:02 dev ztc0 nud permanent && "
+		   "ip neigh replace 10.10.0.3 lladdr 02:00:00:00:00:03 dev ztc0 nud permanent && "
+		   "ip neigh replace 10.2.0.9 lladdr 02:00:00:00:02:09 dev ztp0 nud permanent && "
+		   "echo 1 > /proc/sys/net/ipv4/ip_forward"))
+		return -1;
+	if_cli = (int)if_nametoindex("ztc0");
+	if_priv = (int)if_nametoindex("ztp0");
+	if (!if_cli || !if_priv)
+		return -1;
+	nat_dst = PFX("10.2.0.0/24");
+	nat_rules[0] = (struct zt_rule_in){ .name = "private network", .precedence = 10,
+		.action = ZT_ACT_ALLOW, .dst = &nat_dst, .n_dst = 1 };
+	nat_routes[0] = (struct zt_route_in){ PFX("10.2.0.0/24"), VNET_DEFAULT, 1, 1, true, true };
+	nat_devs[0] = (struct zt_device_in){ (__u32)if_cli, PFX(ADMIN), 1, USER_ADMIN,
+					     VNET_DEFAULT, 0 };
+	nat_devs[1] = (struct zt_device_in){ (__u32)if_cli, PFX(BOB), 2, USER_BOB,
+					     VNET_DEFAULT, 0 };
+	err = zt_policy_compile(&in, &nat_policy);
+	if (!err)
+		err = zt_apply(&B.m, &nat_policy, NULL, &st);
+	if (!err)
+		err = nat_ports(61000, 65535);
+	return err ? -1 : 0;
+}
+
+static void nat_leave(void)
+{
+	__u32 k;
+
+	nat_clear();
+	k = (__u32)if_cli;
+	bpf_map_delete_elem(B.m.ifaces, &k);
+	k = (__u32)if_priv;
+	bpf_map_delete_elem(B.m.ifaces, &k);
+	if (nat_home_ns >= 0 && setns(nat_home_ns, CLONE_NEWNET))
+		fprintf(stderr, "# back to the suite's network namespace: %s\n", strerror(errno));
+	zt_compiled_free(&nat_policy);
+	if (apply_policy(N_RULES, 6))
+		fprintf(stderr, "# the suite policy again: failed\n");
+}
+
+/* Runs an XDP program on a packet arriving on ifindex; *out gets what it
+ * made of the packet. */
+static int nat_run(int prog, int ifindex, const __u8 *pkt, size_t len, __u8 *out,
+		   __u32 *out_len)
+{
+	struct xdp_md ctx = { .data_end = (__u32)len, .ingress_ifindex = (__u32)ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = (__u32)len,
+		    .data_out = out, .data_size_out = 512, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog, &o))
+		return -errno;
+	*out_len = o.data_size_out;
+	return (int)o.retval;
+}
+
+/* A TCP segment (flags 0: a SYN) from a client to the server, through
+ * zt_xdp_ingress on ztc0. Returns the XDP action; *snat_port (may be NULL)
+ * gets the source port it left with when redirected. */
+static int nat_send(const char *src, __u16 sport, __u16 dport, __u8 flags, __u16 *snat_port)
+{
+	struct pkt_spec s = TCP4(src, NAT_SERVER, dport);
+	__u8 buf[256], out[512];
+	__u32 out_len = 0;
+	size_t len;
+	int rc;
+
+	s.sport = sport;
+	s.tcp_flags = flags;
+	len = pkt_build(&s, buf, sizeof(buf), NULL, NULL);
+	rc = nat_run(bpf_program__fd(B.xdp->progs.zt_xdp_ingress), if_cli, buf, len, out,
+		     &out_len);
+	if (snat_port)
+		*snat_port = rc == XDP_REDIRECT && out_len >= 38 ? (__u16)(out[34] << 8 | out[35]) : 0;
+	return rc;
+}
+
+/* The server's reply to the SNAT address and port, through zt_xdp_private
+ * on ztp0. */
+static int nat_reply(__u16 sport, __u16 snat_port, __u8 flags)
+{
+	struct pkt_spec s = TCP4(NAT_SERVER, NAT_SNAT, snat_port);
+	__u8 buf[256], out[512];
+	__u32 out_len = 0;
+	size_t len;
+
+	s.sport = sport;
+	s.tcp_flags = flags;
+	len = pkt_build(&s, buf, sizeof(buf), NULL, NULL);
+	return nat_run(bpf_program__fd(B.xdp->progs.zt_xdp_private), if_priv, buf, len, out,
+		       &out_len);
+}
+
+static void nat_fwd_key(struct zt_flow_key *k, const char *src, __u16 sport, __u16 dport)
+{
+	memset(k, 0, sizeof(*k));
+	k->ifindex = (__u32)if_cli;
+	k->family = ZT_AF_INET;
+	k->proto = IPPROTO_TCP;
+	k->sport = htons(sport);
+	k->dport = htons(dport);
+	inet_pton(AF_INET, src, k->src);
+	inet_pton(AF_INET, NAT_SERVER, k->dst);
+}
+
+/* A port belongs to one live translation. A translation whose reply entry
+ * (the port's claim) went while its forward entry stayed (evicted from the
+ * LRU map, on the old code) must not carry its client's packets out with
+ * a port another client has since: on the old code admin's segment left
+ * with bob's port. */
+static void nat_port_never_shared(void)
+{
+	struct zt_flow_key fk, rk;
+	struct zt_nat f;
+	__u16 p1 = 0, p2 = 0;
+	int rc;
+
+	T_EQ(nat_ports(61000, 61000), 0); /* one port */
+	T_EQ(nat_send(ADMIN, 40001, 22, 0, &p1), XDP_REDIRECT);
+	T_EQ(p1, 61000);
+	nat_fwd_key(&fk, ADMIN, 40001, 22);
+	T_ASSERT(!bpf_map_lookup_elem(B.m.nat, &fk, &f), "admin's translation");
+	zt_nat_rev_key(&fk, &f, &rk);
+	T_ASSERT(!bpf_map_delete_elem(B.m.nat, &rk), "its reply entry");
+	T_EQ(nat_send(BOB, 40002, 22, 0, &p2), XDP_REDIRECT);
+	T_EQ(p2, 61000);
+	rc = nat_send(ADMIN, 40001, 22, TCPF_ACK, &p1);
+	T_ASSERT(rc != XDP_REDIRECT, "admin's segment left with port %u, bob's", p1);
+	T_EQ(rc, XDP_DROP);
+	T_ASSERT(bpf_map_lookup_elem(B.m.nat, &fk, &f), "admin's stale translation is gone");
+	/* While bob's translation lives, admin gets no port at all. */
+	T_EQ(nat_send(ADMIN, 40001, 22, 0, NULL), XDP_DROP);
+	T_EQ(nat_reply(22, 61000, TCPF_SYN | TCPF_ACK), XDP_REDIRECT); /* bob's reply */
+	nat_clear();
+	T_EQ(nat_ports(61000, 65535), 0);
+}
+
+/* A full translation table: no translation loses one of its entries to a
+ * new one (an LRU map evicted them on the old code), and a new flow is
+ * dropped (nat_full) instead. */
+static void nat_full_table_evicts_nothing(void)
+{
+	const __u32 chunk = 65536;
+	struct zt_flow_key *keys = calloc(chunk, sizeof(*keys)), fk, rk;
+	struct zt_nat *vals = calloc(chunk, sizeof(*vals)), f, r;
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	__u32 i, done = 0, count;
+	__u16 p1 = 0, p2 = 0;
+	bool full = false;
+
+	T_ASSERT(keys && vals, "memory");
+	if (!keys || !vals)
+		goto out;
+	T_EQ(nat_send(ADMIN, 40011, 22, 0, &p1), XDP_REDIRECT);
+	while (!full && done < ZT_MAX_NAT) {
+		for (i = 0; i < chunk; i++) {
+			__u32 n = done + i;
+
+			keys[i].ifindex = 9999; /* no interface's */
+			keys[i].family = ZT_AF_INET;
+			keys[i].proto = IPPROTO_UDP;
+			memcpy(keys[i].src, &n, 4);
+			vals[i].dir = ZT_NAT_REV;
+		}
+		count = chunk;
+		if (bpf_map_update_batch(B.m.nat, keys, vals, &count, &o)) {
+			T_ASSERT(errno == E2BIG, "filling the table: %s", strerror(errno));
+			full = true;
+		}
+		done += count;
+	}
+	nat_fwd_key(&fk, ADMIN, 40011, 22);
+	T_ASSERT(!bpf_map_lookup_elem(B.m.nat, &fk, &f), "admin's translation is still there");
+	zt_nat_rev_key(&fk, &f, &rk);
+	T_ASSERT(!bpf_map_lookup_elem(B.m.nat, &rk, &r), "... with its reply entry");
+	T_EQ(nat_send(ADMIN, 40011, 22, TCPF_ACK, &p2), XDP_REDIRECT);
+	T_EQ(p2, p1);
+	T_EQ(nat_send(BOB, 40012, 22, 0, NULL), XDP_DROP);
+	for (i = 0; i < done; i++) {
+		struct zt_flow_key k = { .ifindex = 9999, .family = ZT_AF_INET,
+					 .proto = IPPROTO_UDP };
+
+		memcpy(k.src, &i, 4);
+		bpf_map_delete_elem(B.m.nat, &k);
+	}
+out:
+	nat_clear();
+	free(keys);
+	free(vals);
+}
+
+/* A TCP translation is made by a SYN (without ACK) only: other segments
+ * with no translation are dropped. On the old code any segment made one. */
+static void nat_tcp_needs_syn(void)
+{
+	static const __u8 bad[] = { TCPF_ACK, TCPF_SYN | TCPF_ACK, TCPF_RST, TCPF_FIN | TCPF_ACK,
+				    TCPF_SYN | TCPF_FIN };
+	struct zt_flow_key fk;
+	struct zt_nat f;
+	__u16 p1 = 0, p2 = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad); i++) {
+		T_ASSERT(nat_send(ADMIN, (__u16)(40021 + i), 22, bad[i], NULL) == XDP_DROP,
+			 "TCP flags 0x%02x made a translation", bad[i]);
+		nat_fwd_key(&fk, ADMIN, (__u16)(40021 + i), 22);
+		T_ASSERT(bpf_map_lookup_elem(B.m.nat, &fk, &f), "flags 0x%02x: an entry", bad[i]);
+	}
+	/* A SYN makes one; the flow's later segments use it. */
+	T_EQ(nat_send(ADMIN, 40021, 22, 0, &p1), XDP_REDIRECT);
+	T_EQ(nat_send(ADMIN, 40021, 22, TCPF_ACK, &p2), XDP_REDIRECT);
+	T_EQ(p1, p2);
+	nat_clear();
+}
+
+/* One device cannot take every translation: past gateway.nat_per_device
+ * (default 4096) its new flows are dropped; another device's are not. On
+ * the old code the device got all it asked for. */
+static void nat_per_device_cap(void)
+{
+	int i, made = 0;
+
+	for (i = 0; i < 4096; i++)
+		made += nat_send(ADMIN, 41000, (__u16)(1 + i), 0, NULL) == XDP_REDIRECT;
+	T_EQ(made, 4096);
+	T_EQ(nat_send(ADMIN, 41000, 5000, 0, NULL), XDP_DROP);
+	T_EQ(nat_send(BOB, 41000, 5000, 0, NULL), XDP_REDIRECT);
+	nat_clear();
+}
+
+static void nat_cases(void)
+{
+	if (nat_enter()) {
+		printf("not ok - the NAT cases' network namespace and policy\n");
+		nat_leave();
+		return;
+	}
+	T_RUN(nat_port_never_shared);
+	T_RUN(nat_full_table_evicts_nothing);
+	T_RUN(nat_tcp_needs_syn);
+	T_RUN(nat_per_device_cap);
+	nat_leave();
+}
+
 int main(void)
 {
 	cpu_set_t cpus;
@@ -952,6 +1268,7 @@ int main(void)
 	T_RUN(iri_reuse_invalidates_flows);
 	T_RUN(fragment_verdicts_bounded);
 	T_RUN(source_routes_dropped);
+	nat_cases();
 	T_RUN(full_flow_map_lru);
 
 	if (cases_out)

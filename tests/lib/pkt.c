@@ -116,7 +116,7 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap, size_t *l3_off
 			put16(buf + off + 2, s->dport);
 			if (s->proto == IPPROTO_TCP) {
 				buf[off + 12] = 0x50;
-				buf[off + 13] = 0x02; /* SYN */
+				buf[off + 13] = s->tcp_flags ? s->tcp_flags : 0x02;
 			} else {
 				put16(buf + off + 4, (__u16)(8 + s->payload));
 			}

@@ -13,6 +13,7 @@ struct pkt_spec {
 	const char *src, *dst;
 	__u8   proto;      /* IPPROTO_* */
 	__u16  sport, dport;
+	__u8   tcp_flags;  /* TCP: 0 is a SYN */
 	__u8   icmp_type;
 	__u16  icmp_id;
 	int    ip_opts;    /* IPv4 option bytes (multiple of 4, <= 40) */
