@@ -8,7 +8,7 @@
 
 /* Bumped whenever a struct, enum value or map size below changes, so a
  * daemon refuses to adopt pinned maps of an incompatible build. */
-#define ZT_ABI_VERSION 6
+#define ZT_ABI_VERSION 7
 
 /* ---- sizes (DESIGN §7) ------------------------------------------------- */
 #define ZT_MAX_ROUTES   (1u << 20) /* per family */
@@ -435,6 +435,41 @@ static inline void zt_nat_rev_key(const struct zt_flow_key *k, const struct zt_n
 {
 	zt_flow_key_rev(rk, fwd->ifindex, k->family, k->proto, fwd->src, fwd->dst, fwd->sport,
 			fwd->dport);
+}
+
+/* Is rv, the entry at a FWD entry's REV key, that translation's own: a
+ * REV entry that translates back to the flow of FWD key k? The REV entry
+ * is the claim on the port: a FWD entry is good only while it has one
+ * (else its port may be another translation's). Branch-free where it
+ * can be: the programs call it on every forward packet. */
+static inline int zt_nat_rev_owns(const struct zt_flow_key *k, const struct zt_nat *rv)
+{
+	__u32 x = 0, u, v, ports;
+
+	/* Word by word, at constant offsets: the compiler then knows both
+	 * sides are 4-byte aligned (BPF has no unaligned loads). Back to the
+	 * client, from the destination it used. */
+#define ZT_XOR_WORD(a, b, i)                    \
+	do {                                    \
+		__builtin_memcpy(&u, &(a)[i], 4); \
+		__builtin_memcpy(&v, &(b)[i], 4); \
+		x |= u ^ v;                     \
+	} while (0)
+	ZT_XOR_WORD(k->src, rv->dst, 0);
+	ZT_XOR_WORD(k->src, rv->dst, 4);
+	ZT_XOR_WORD(k->src, rv->dst, 8);
+	ZT_XOR_WORD(k->src, rv->dst, 12);
+	ZT_XOR_WORD(k->dst, rv->src, 0);
+	ZT_XOR_WORD(k->dst, rv->src, 4);
+	ZT_XOR_WORD(k->dst, rv->src, 8);
+	ZT_XOR_WORD(k->dst, rv->src, 12);
+#undef ZT_XOR_WORD
+	if (k->proto == 1 || k->proto == 58) /* ICMP echo: the identifier */
+		ports = (__u32)(k->sport ^ rv->sport);
+	else
+		ports = (__u32)(k->sport ^ rv->dport) | (__u32)(k->dport ^ rv->sport);
+	x |= ports | (k->ifindex ^ rv->ifindex);
+	return rv->dir == ZT_NAT_REV && !x;
 }
 
 enum zt_event_type {

@@ -27,9 +27,12 @@ ZT_MAP(BPF_MAP_TYPE_LRU_HASH, zt_frags, struct zt_frag_key, struct zt_frag_val, 
 ZT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, zt_stats, __u32, struct zt_stat, ZT_V_MAX * ZT_MAX_REASONS);
 ZT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, zt_counters, __u32, __u64, ZT_C_MAX);
 ZT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, zt_ratelimit, __u32, struct zt_ratelimit, 1);
-/* The DIRECT path's translations (nat.h); LRU: when full, the least
- * recently used give way (ztd also removes idle ones). */
-ZT_MAP(BPF_MAP_TYPE_LRU_HASH, zt_nat, struct zt_flow_key, struct zt_nat, ZT_MAX_NAT);
+/* The DIRECT path's translations (nat.h). Not LRU: an eviction takes one
+ * entry of a pair, and a FWD entry whose REV went has lost its port to
+ * whoever allocates it next. Entries leave only when ztd removes idle
+ * pairs (or the programs a stale one); when full, new flows are dropped
+ * (NAT_FULL), never another's translation. */
+ZT_MAP(BPF_MAP_TYPE_HASH, zt_nat, struct zt_flow_key, struct zt_nat, ZT_MAX_NAT);
 ZT_MAP(BPF_MAP_TYPE_HASH, zt_ifaces, __u32, struct zt_iface, ZT_MAX_IFINDEX_MAP);
 /* DNS answers the programs give themselves (dns.h), filled by ztd. */
 ZT_MAP(BPF_MAP_TYPE_LRU_HASH, zt_dns_cache, struct zt_dns_key, struct zt_dns_val,

@@ -33,6 +33,8 @@
 #define ZT_TCP_FIN 0x01
 #define ZT_TCP_RST 0x04
 
+#define ZT_EEXIST 17 /* errno: the key is taken (BPF_NOEXIST) */
+
 /* The NAT's working structs: too big for the 512-byte stack next to the
  * classifier's, so they live in a per-CPU array (not pinned: each object
  * has its own; a CPU runs one program at a time). */
@@ -473,6 +475,27 @@ drop:
 	return zt_nat_act(xdp, 0);
 }
 
+/* Is the translation whose FWD entry n is at s->fk unusable? It is while
+ * its REV entry, the claim on its port, is gone or another's: the port may
+ * be another client's by now. And when it was made while the IRI meant
+ * another name. Such a translation goes (its REV entry only when it is its
+ * own), and the flow gets a new one if it may. s->rk: the REV key. */
+static __always_inline int zt_nat_stale(struct zt_nat_scratch *s, struct zt_nat *n, __u32 epoch)
+{
+	struct zt_nat *rv;
+	int own;
+
+	zt_nat_rev_key(&s->fk, n, &s->rk);
+	rv = bpf_map_lookup_elem(&zt_nat, &s->rk);
+	own = rv && zt_nat_rev_owns(&s->fk, rv);
+	if (own && n->epoch == epoch)
+		return 0;
+	if (own)
+		bpf_map_delete_elem(&zt_nat, &s->rk);
+	bpf_map_delete_elem(&zt_nat, &s->fk);
+	return 1;
+}
+
 /* Allocates the translation of a new DIRECT flow leaving through the
  * private interface oif (s->fib, the FIB's answer when fib_ok): the REV
  * entry with a free port, then FWD. Returns 0 with *fwd filled, or
@@ -486,6 +509,7 @@ static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct z
 	struct zt_nat *fwd = &s->fwd, *rv = &s->rv, *won;
 	__u32 span = (__u32)oi->port_hi - oi->port_lo + 1;
 	int i, icmp = p->pclass == ZT_PC_ICMP;
+	long err = 0;
 
 	if (oi->port_hi < oi->port_lo)
 		return ZT_R_NAT_FULL;
@@ -519,11 +543,12 @@ static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct z
 	for (i = 0; i < ZT_NAT_TRIES; i++) {
 		fwd->sport = bpf_htons((__u16)(oi->port_lo + bpf_get_prandom_u32() % span));
 		zt_nat_rev_key(fk, fwd, rk);
-		if (!bpf_map_update_elem(&zt_nat, rk, rv, BPF_NOEXIST))
-			break;
+		err = bpf_map_update_elem(&zt_nat, rk, rv, BPF_NOEXIST);
+		if (err != -ZT_EEXIST)
+			break; /* claimed, or the table is full */
 		zt_count(ZT_C_NAT_RETRY);
 	}
-	if (i == ZT_NAT_TRIES)
+	if (err)
 		return ZT_R_NAT_FULL;
 	if (bpf_map_update_elem(&zt_nat, fk, fwd, BPF_NOEXIST)) {
 		/* Another CPU translated this flow first: use its entry. */
@@ -575,14 +600,8 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 	n = bpf_map_lookup_elem(&zt_nat, &s->fk);
 	if (n && n->dir != ZT_NAT_FWD)
 		n = 0;
-	if (n && n->epoch != d->iri_epoch) {
-		/* Made while the IRI meant another name: that translation
-		 * (and its port) goes, this flow gets its own. */
-		zt_nat_rev_key(&s->fk, n, &s->rk);
-		bpf_map_delete_elem(&zt_nat, &s->rk);
-		bpf_map_delete_elem(&zt_nat, &s->fk);
+	if (n && zt_nat_stale(s, n, d->iri_epoch))
 		n = 0;
-	}
 	/* Where it goes: the translation's real address, or for a new flow
 	 * the IRI's (a CIDR route keeps its destination). */
 	__builtin_memcpy(s->real, n ? n->dst : p->dst, 16);

@@ -18,9 +18,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "apply.h"
+#include "clock.h"
 #include "loader.h"
 #include "log.h"
 #include "names.h"
+#include "nat.h"
 #include "policy.h"
 #include "stats.h"
 #include "zt_abi.h"
@@ -1200,6 +1202,60 @@ static void nat_per_device_cap(void)
 	nat_clear();
 }
 
+/* Idle removal (user/lib/nat.c, ztd every 5 s) takes a pair together or
+ * not at all: a flow whose server never answers keeps its port while its
+ * client sends (ztd removed such a flow's reply entry on its own before,
+ * and the port went to the next flow while the client's went on using
+ * it); a FWD entry without its port goes at once, another's REV entry
+ * stays. */
+static void nat_idle_removal_by_pairs(void)
+{
+	struct zt_flow_key fk, rk, fk2, rk2;
+	struct zt_nat f, r, f2;
+	struct zt_nat_gc_stats st;
+	__u64 now = zt_bpf_now_ns();
+
+	T_EQ(nat_send(ADMIN, 40031, 9, 0, NULL), XDP_REDIRECT);
+	nat_fwd_key(&fk, ADMIN, 40031, 9);
+	T_ASSERT(!bpf_map_lookup_elem(B.m.nat, &fk, &f), "translation");
+	zt_nat_rev_key(&fk, &f, &rk);
+	T_ASSERT(!bpf_map_lookup_elem(B.m.nat, &rk, &r), "its reply entry");
+	/* 2 h later the server has said nothing since the SYN, and the
+	 * client sent a moment ago. */
+	f.last_seen_ns = now + ZT_NAT_TCP_IDLE * 1000000000ULL;
+	T_EQ(bpf_map_update_elem(B.m.nat, &fk, &f, BPF_EXIST), 0);
+	now += (ZT_NAT_TCP_IDLE + 1) * 1000000000ULL;
+	T_EQ(zt_nat_gc(B.m.nat, now, &st), 0);
+	T_ASSERT(!bpf_map_lookup_elem(B.m.nat, &fk, &f) && !bpf_map_lookup_elem(B.m.nat, &rk, &r),
+		 "a pair the client still uses lost an entry");
+	/* Both idle past the timeout: both go. */
+	now += ZT_NAT_TCP_IDLE * 1000000000ULL;
+	T_EQ(zt_nat_gc(B.m.nat, now, &st), 0);
+	T_EQ(st.removed, 1);
+	T_ASSERT(bpf_map_lookup_elem(B.m.nat, &fk, &f) && bpf_map_lookup_elem(B.m.nat, &rk, &r),
+		 "an idle pair stayed");
+
+	/* A FWD entry whose REV key another translation holds: it goes at
+	 * the next removal, idle or not, and the other's REV entry stays. */
+	T_EQ(nat_send(ADMIN, 40032, 9, 0, NULL), XDP_REDIRECT);
+	T_EQ(nat_send(BOB, 40033, 9, 0, NULL), XDP_REDIRECT);
+	nat_fwd_key(&fk, ADMIN, 40032, 9);
+	nat_fwd_key(&fk2, BOB, 40033, 9);
+	T_ASSERT(!bpf_map_lookup_elem(B.m.nat, &fk, &f) && !bpf_map_lookup_elem(B.m.nat, &fk2, &f2),
+		 "both translations");
+	zt_nat_rev_key(&fk, &f, &rk);
+	zt_nat_rev_key(&fk2, &f2, &rk2);
+	T_EQ(bpf_map_delete_elem(B.m.nat, &rk), 0);
+	f.sport = f2.sport; /* admin's now names bob's port */
+	T_EQ(bpf_map_update_elem(B.m.nat, &fk, &f, BPF_EXIST), 0);
+	T_EQ(zt_nat_gc(B.m.nat, zt_bpf_now_ns(), &st), 0);
+	T_EQ(st.stale, 1);
+	T_ASSERT(bpf_map_lookup_elem(B.m.nat, &fk, &f), "admin's portless entry stayed");
+	T_ASSERT(!bpf_map_lookup_elem(B.m.nat, &fk2, &f2) &&
+		 !bpf_map_lookup_elem(B.m.nat, &rk2, &r), "bob's translation went with it");
+	nat_clear();
+}
+
 static void nat_cases(void)
 {
 	if (nat_enter()) {
@@ -1209,6 +1265,7 @@ static void nat_cases(void)
 	}
 	T_RUN(nat_port_never_shared);
 	T_RUN(nat_full_table_evicts_nothing);
+	T_RUN(nat_idle_removal_by_pairs);
 	T_RUN(nat_tcp_needs_syn);
 	T_RUN(nat_per_device_cap);
 	nat_leave();

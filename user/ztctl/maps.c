@@ -430,7 +430,7 @@ static void dump_nat(void)
 		if (bpf_map_lookup_elem(M.nat, &k, &f) || f.dir != ZT_NAT_FWD)
 			continue;
 		zt_nat_rev_key(&k, &f, &rk);
-		pair = !bpf_map_lookup_elem(M.nat, &rk, &r) && r.dir == ZT_NAT_REV;
+		pair = !bpf_map_lookup_elem(M.nat, &rk, &r) && zt_nat_rev_owns(&k, &r);
 		last = pair && r.last_seen_ns > f.last_seen_ns ? r.last_seen_ns : f.last_seen_ns;
 		snprintf(idle, sizeof(idle), "%.1fs",
 			 now_ns > last ? (double)(now_ns - last) / 1e9 : 0.0);

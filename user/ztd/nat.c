@@ -18,16 +18,11 @@
 #include <bpf/bpf.h>
 #include "clock.h"
 #include "log.h"
+#include "nat.h"
 #include "ztd.h"
 
 #define ZTD_NAT_SYNC_MS 2000  /* addresses are looked at again this often */
 #define ZTD_NAT_GC_MS   5000  /* idle translations removed this often */
-
-/* Idle timeouts (seconds), as conntrack's defaults would have them. */
-#define ZTD_NAT_TCP_IDLE   7200
-#define ZTD_NAT_FIN_IDLE   30
-#define ZTD_NAT_UDP_IDLE   60
-#define ZTD_NAT_ICMP_IDLE  30
 
 /* The driver's name (ethtool), "" when it has none to say. */
 static void driver_of(const char *ifname, char *out, size_t n)
@@ -138,57 +133,16 @@ void ztd_nat_sync(struct ztd *d)
 	}
 }
 
-static __u64 idle_limit_ns(__u8 proto, __u8 flags)
-{
-	__u64 s = proto == IPPROTO_TCP ? (flags & ZT_NAT_F_FIN ? ZTD_NAT_FIN_IDLE : ZTD_NAT_TCP_IDLE)
-		: proto == IPPROTO_UDP ? ZTD_NAT_UDP_IDLE : ZTD_NAT_ICMP_IDLE;
-
-	return s * 1000000000ULL;
-}
-
-/* Removes translations idle past their timeout, both entries of a pair
- * together (judged by the later of their last packets). */
+/* Idle translations go (user/lib/nat.c), which frees their ports. */
 static void nat_gc(struct ztd *d)
 {
-	struct zt_flow_key key, next, rk;
-	struct zt_nat v, r;
-	__u64 now = zt_bpf_now_ns();
-	bool more;
-	size_t removed = 0;
-	for (more = !bpf_map_get_next_key(d->b.m.nat, NULL, &key); more; key = next) {
-		__u64 last;
-		__u8 flags;
-		bool pair;
+	struct zt_nat_gc_stats st;
 
-		more = !bpf_map_get_next_key(d->b.m.nat, &key, &next);
-		if (bpf_map_lookup_elem(d->b.m.nat, &key, &v) || v.dir != ZT_NAT_FWD)
-			continue;
-		zt_nat_rev_key(&key, &v, &rk);
-		pair = !bpf_map_lookup_elem(d->b.m.nat, &rk, &r) && r.dir == ZT_NAT_REV;
-		last = v.last_seen_ns;
-		flags = v.flags;
-		if (pair) {
-			last = r.last_seen_ns > last ? r.last_seen_ns : last;
-			flags |= r.flags;
-		}
-		if (now < last || now - last < idle_limit_ns(key.proto, flags))
-			continue;
-		bpf_map_delete_elem(d->b.m.nat, &key);
-		if (pair)
-			bpf_map_delete_elem(d->b.m.nat, &rk);
-		removed++;
-	}
-	/* REV entries whose FWD is gone (evicted by the LRU, or a lost race)
-	 * only hold a port: gone once idle. */
-	for (more = !bpf_map_get_next_key(d->b.m.nat, NULL, &key); more; key = next) {
-		more = !bpf_map_get_next_key(d->b.m.nat, &key, &next);
-		if (bpf_map_lookup_elem(d->b.m.nat, &key, &v) || v.dir != ZT_NAT_REV)
-			continue;
-		if (now >= v.last_seen_ns && now - v.last_seen_ns >= idle_limit_ns(key.proto, v.flags))
-			bpf_map_delete_elem(d->b.m.nat, &key);
-	}
-	if (removed)
-		pr_debug("NAT: %zu idle translations removed\n", removed);
+	if (zt_nat_gc(d->b.m.nat, zt_bpf_now_ns(), &st))
+		return;
+	if (st.removed || st.stale || st.orphans)
+		pr_debug("NAT: %zu idle translations removed, %zu without a port, %zu ports "
+			 "without a translation\n", st.removed, st.stale, st.orphans);
 }
 
 void ztd_nat_tick(struct ztd *d)
