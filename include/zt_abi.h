@@ -79,6 +79,8 @@ enum zt_reason {
 				* fragmentation needed / packet too big) */
 	ZT_R_SRC_ROUTE   = 18, /* DROP: source-routed (IPv4 LSRR/SSRR, IPv6
 				* routing header with segments left) */
+	ZT_R_NAT_NO_SYN  = 19, /* DROP: a TCP segment other than a SYN with no
+				* translation (only a SYN makes one) */
 	ZT_R_MAX
 };
 
@@ -384,7 +386,11 @@ enum zt_nat_dir {
 	ZT_NAT_REV = 2,
 };
 
-#define ZT_NAT_F_FIN 0x1 /* a FIN or RST went through: short idle timeout */
+/* TCP state, for ztd's idle timeouts (user/lib/nat.c); a pair's is what
+ * its two entries' flags say together. None: embryonic (a SYN went out). */
+#define ZT_NAT_F_FIN 0x1 /* a FIN went through */
+#define ZT_NAT_F_RST 0x2 /* a RST went through */
+#define ZT_NAT_F_EST 0x4 /* the server's SYN-ACK came back (REV entry) */
 
 struct zt_nat {
 	__u8   dir;         /* enum zt_nat_dir */

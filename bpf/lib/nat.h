@@ -31,7 +31,9 @@
 #define ZT_NAT_ERR_HDR 48  /* the largest IP + ICMP header of that error */
 
 #define ZT_TCP_FIN 0x01
+#define ZT_TCP_SYN 0x02
 #define ZT_TCP_RST 0x04
+#define ZT_TCP_ACK 0x10
 
 #define ZT_EEXIST 17 /* errno: the key is taken (BPF_NOEXIST) */
 
@@ -347,18 +349,37 @@ static __always_inline int zt_nat_act(int xdp, int pass)
 	return pass ? TC_ACT_OK : TC_ACT_SHOT;
 }
 
-static __always_inline void zt_nat_seen(struct zt_nat *n, const struct zt_ctx *c,
-					const struct zt_pkt *p, __u64 now)
+/* The packet's TCP flags (0 when it has none to read). */
+static __always_inline __u8 zt_tcp_flags(const struct zt_ctx *c, const struct zt_pkt *p)
 {
+	__u8 *fl;
+
+	if (p->proto != IPPROTO_TCP || !p->l4off || p->l4off > ZT_NAT_MAX_L4)
+		return 0;
+	fl = c->data + zt_bound(p->l4off, 0x1ff) + 13;
+	return fl + 1 <= (__u8 *)c->data_end ? *fl : 0;
+}
+
+/* A packet went through translation entry n: its counters, and the TCP
+ * state ztd's idle timeouts go by. A translation is established when the
+ * server's SYN-ACK comes back through its REV entry (never by what the
+ * client sends), and closing after a FIN or RST either way. */
+static __always_inline void zt_nat_seen(struct zt_nat *n, const struct zt_ctx *c,
+					const struct zt_pkt *p, __u64 now, int rev)
+{
+	__u8 fl = zt_tcp_flags(c, p), set = 0;
+
 	__sync_fetch_and_add(&n->packets, 1);
 	__sync_fetch_and_add(&n->bytes, c->len);
 	n->last_seen_ns = now;
-	if (p->proto == IPPROTO_TCP && p->l4off && p->l4off <= ZT_NAT_MAX_L4) {
-		__u8 *fl = c->data + zt_bound(p->l4off, 0x1ff) + 13;
-
-		if (fl + 1 <= (__u8 *)c->data_end && (*fl & (ZT_TCP_FIN | ZT_TCP_RST)))
-			n->flags |= ZT_NAT_F_FIN;
-	}
+	if (fl & ZT_TCP_FIN)
+		set |= ZT_NAT_F_FIN;
+	if (fl & ZT_TCP_RST)
+		set |= ZT_NAT_F_RST;
+	if (rev && (fl & (ZT_TCP_SYN | ZT_TCP_ACK)) == (ZT_TCP_SYN | ZT_TCP_ACK))
+		set |= ZT_NAT_F_EST;
+	if (set)
+		n->flags |= set;
 }
 
 /* The IP packet's length, from its header (an XDP frame may be padded). */
@@ -475,12 +496,14 @@ drop:
 	return zt_nat_act(xdp, 0);
 }
 
-/* Is the translation whose FWD entry n is at s->fk unusable? It is while
- * its REV entry, the claim on its port, is gone or another's: the port may
- * be another client's by now. And when it was made while the IRI meant
- * another name. Such a translation goes (its REV entry only when it is its
- * own), and the flow gets a new one if it may. s->rk: the REV key. */
-static __always_inline int zt_nat_stale(struct zt_nat_scratch *s, struct zt_nat *n, __u32 epoch)
+/* The REV entry of the translation whose FWD entry n is at s->fk, or NULL
+ * when the translation is unusable: while its REV entry, the claim on its
+ * port, is gone or another's (the port may be another client's by now),
+ * or when it was made while the IRI meant another name. Such a
+ * translation goes (its REV entry only when it is its own), and the flow
+ * gets a new one if it may. s->rk: the REV key. */
+static __always_inline struct zt_nat *zt_nat_rev_of(struct zt_nat_scratch *s, struct zt_nat *n,
+						    __u32 epoch)
 {
 	struct zt_nat *rv;
 	int own;
@@ -489,11 +512,11 @@ static __always_inline int zt_nat_stale(struct zt_nat_scratch *s, struct zt_nat 
 	rv = bpf_map_lookup_elem(&zt_nat, &s->rk);
 	own = rv && zt_nat_rev_owns(&s->fk, rv);
 	if (own && n->epoch == epoch)
-		return 0;
+		return rv;
 	if (own)
 		bpf_map_delete_elem(&zt_nat, &s->rk);
 	bpf_map_delete_elem(&zt_nat, &s->fk);
-	return 1;
+	return 0;
 }
 
 /* Allocates the translation of a new DIRECT flow leaving through the
@@ -570,9 +593,9 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 					  const struct zt_decision *d, int xdp)
 {
 	struct zt_nat_scratch *s = zt_scratch();
+	struct zt_nat *n, *rv = 0;
 	struct zt_iface *oi;
-	struct zt_nat *n;
-	__u8 reason = 0;
+	__u8 reason = 0, tcp = 0;
 	__u64 now;
 	int rc;
 
@@ -600,8 +623,21 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 	n = bpf_map_lookup_elem(&zt_nat, &s->fk);
 	if (n && n->dir != ZT_NAT_FWD)
 		n = 0;
-	if (n && zt_nat_stale(s, n, d->iri_epoch))
+	if (n)
+		rv = zt_nat_rev_of(s, n, d->iri_epoch);
+	if (!rv)
 		n = 0;
+	/* TCP: only a SYN makes a translation, and a SYN on one that exists
+	 * starts a new connection (embryonic again, whatever the last one
+	 * ended with). Anything else without one is dropped: one client's
+	 * stray segments must not hold ports. */
+	if (p->proto == IPPROTO_TCP) {
+		tcp = zt_tcp_flags(c, p) & (ZT_TCP_SYN | ZT_TCP_ACK | ZT_TCP_FIN | ZT_TCP_RST);
+		if (!n && tcp != ZT_TCP_SYN) {
+			reason = ZT_R_NAT_NO_SYN;
+			goto drop;
+		}
+	}
 	/* Where it goes: the translation's real address, or for a new flow
 	 * the IRI's (a CIDR route keeps its destination). */
 	__builtin_memcpy(s->real, n ? n->dst : p->dst, 16);
@@ -629,7 +665,9 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 	if (xdp && (rc != BPF_FIB_LKUP_RET_SUCCESS || !(oi->flags & ZT_IF_F_XDP)))
 		return XDP_PASS;
 	if (n) {
-		zt_nat_seen(n, c, p, now);
+		if (tcp == ZT_TCP_SYN)
+			n->flags = rv->flags = 0;
+		zt_nat_seen(n, c, p, now, 0);
 		s->fwd = *n;
 	} else {
 		reason = zt_nat_alloc(s, p, s->real, s->fib.ifindex, oi, now,
@@ -1010,7 +1048,7 @@ static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
 	if (rc >= 0)
 		return rc;
 	/* Before the rewrite: tc's checksum helpers move the packet. */
-	zt_nat_seen(n, c, &p, now);
+	zt_nat_seen(n, c, &p, now, 1);
 	rc = zt_nat_send(ctx, c, &p, &s->rv, &s->fib, xdp);
 	if (rc == -1)
 		return XDP_PASS;

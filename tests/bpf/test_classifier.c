@@ -1087,6 +1087,7 @@ static void nat_port_never_shared(void)
 	struct zt_flow_key fk, rk;
 	struct zt_nat f;
 	__u16 p1 = 0, p2 = 0;
+	__u64 d0;
 	int rc;
 
 	T_EQ(nat_ports(61000, 61000), 0); /* one port */
@@ -1098,9 +1099,11 @@ static void nat_port_never_shared(void)
 	T_ASSERT(!bpf_map_delete_elem(B.m.nat, &rk), "its reply entry");
 	T_EQ(nat_send(BOB, 40002, 22, 0, &p2), XDP_REDIRECT);
 	T_EQ(p2, 61000);
+	d0 = stat_packets(ZT_V_DROP, ZT_R_NAT_NO_SYN);
 	rc = nat_send(ADMIN, 40001, 22, TCPF_ACK, &p1);
 	T_ASSERT(rc != XDP_REDIRECT, "admin's segment left with port %u, bob's", p1);
 	T_EQ(rc, XDP_DROP);
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_NAT_NO_SYN) - d0, 1); /* a segment of no translation */
 	T_ASSERT(bpf_map_lookup_elem(B.m.nat, &fk, &f), "admin's stale translation is gone");
 	/* While bob's translation lives, admin gets no port at all. */
 	T_EQ(nat_send(ADMIN, 40001, 22, 0, NULL), XDP_DROP);
@@ -1169,10 +1172,15 @@ static void nat_tcp_needs_syn(void)
 {
 	static const __u8 bad[] = { TCPF_ACK, TCPF_SYN | TCPF_ACK, TCPF_RST, TCPF_FIN | TCPF_ACK,
 				    TCPF_SYN | TCPF_FIN };
+	struct pkt_spec u = { .src = ADMIN, .dst = NAT_SERVER, .proto = IPPROTO_UDP,
+			      .sport = 40029, .dport = 53 };
+	__u64 d0 = stat_packets(ZT_V_DROP, ZT_R_NAT_NO_SYN);
 	struct zt_flow_key fk;
 	struct zt_nat f;
 	__u16 p1 = 0, p2 = 0;
-	size_t i;
+	__u8 buf[256], out[512];
+	__u32 out_len;
+	size_t i, len;
 
 	for (i = 0; i < sizeof(bad); i++) {
 		T_ASSERT(nat_send(ADMIN, (__u16)(40021 + i), 22, bad[i], NULL) == XDP_DROP,
@@ -1180,6 +1188,25 @@ static void nat_tcp_needs_syn(void)
 		nat_fwd_key(&fk, ADMIN, (__u16)(40021 + i), 22);
 		T_ASSERT(bpf_map_lookup_elem(B.m.nat, &fk, &f), "flags 0x%02x: an entry", bad[i]);
 	}
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_NAT_NO_SYN) - d0, sizeof(bad));
+	/* The same at tc (the whole classifier there: a veth without XDP). */
+	{
+		struct pkt_spec a = TCP4(ADMIN, NAT_SERVER, 22);
+		struct __sk_buff skb = { .ifindex = (__u32)if_cli };
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .ctx_in = &skb,
+			    .ctx_size_in = sizeof(skb), .repeat = 1);
+
+		a.sport = 40028;
+		a.tcp_flags = TCPF_ACK;
+		o.data_size_in = (__u32)pkt_build(&a, buf, sizeof(buf), NULL, NULL);
+		T_EQ(bpf_prog_test_run_opts(bpf_program__fd(B.tc->progs.zt_tc_ingress_eth), &o), 0);
+		T_EQ(o.retval, TC_ACT_SHOT);
+		T_EQ(stat_packets(ZT_V_DROP, ZT_R_NAT_NO_SYN) - d0, sizeof(bad) + 1);
+	}
+	/* UDP has no such thing: its first datagram makes one. */
+	len = pkt_build(&u, buf, sizeof(buf), NULL, NULL);
+	T_EQ(nat_run(bpf_program__fd(B.xdp->progs.zt_xdp_ingress), if_cli, buf, len, out,
+		     &out_len), XDP_REDIRECT);
 	/* A SYN makes one; the flow's later segments use it. */
 	T_EQ(nat_send(ADMIN, 40021, 22, 0, &p1), XDP_REDIRECT);
 	T_EQ(nat_send(ADMIN, 40021, 22, TCPF_ACK, &p2), XDP_REDIRECT);
@@ -1256,6 +1283,76 @@ static void nat_idle_removal_by_pairs(void)
 	nat_clear();
 }
 
+/* The TCP states idle removal goes by: embryonic from the SYN (30 s),
+ * established by the server's SYN-ACK through the reply entry (2 h; not
+ * by anything the client sends), closing after a FIN (30 s), done after a
+ * RST (10 s); a new SYN on a translation starts over. */
+static __u8 nat_flags_of(const char *src, __u16 sport, __u16 dport)
+{
+	struct zt_flow_key fk, rk;
+	struct zt_nat f, r;
+
+	nat_fwd_key(&fk, src, sport, dport);
+	if (bpf_map_lookup_elem(B.m.nat, &fk, &f))
+		return 0xff;
+	zt_nat_rev_key(&fk, &f, &rk);
+	if (bpf_map_lookup_elem(B.m.nat, &rk, &r))
+		return 0xfe;
+	return f.flags | r.flags;
+}
+
+/* Is the translation there after idle removal at its last packet plus
+ * secs seconds? */
+static bool nat_lives_after(const char *src, __u16 sport, __u16 dport, unsigned secs)
+{
+	struct zt_nat_gc_stats st;
+
+	zt_nat_gc(B.m.nat, zt_bpf_now_ns() + secs * 1000000000ULL, &st);
+	return nat_flags_of(src, sport, dport) < 0xfe;
+}
+
+static void nat_tcp_states_expire(void)
+{
+	__u16 p = 0;
+
+	/* Embryonic: nobody answered the SYN. */
+	T_EQ(nat_send(ADMIN, 40041, 22, 0, &p), XDP_REDIRECT);
+	T_EQ(nat_flags_of(ADMIN, 40041, 22), 0);
+	T_ASSERT(nat_lives_after(ADMIN, 40041, 22, ZT_NAT_SYN_IDLE - 1), "embryonic: gone early");
+	T_ASSERT(!nat_lives_after(ADMIN, 40041, 22, ZT_NAT_SYN_IDLE + 1), "embryonic: stayed");
+	/* What the client sends does not establish it. */
+	T_EQ(nat_send(ADMIN, 40042, 22, 0, &p), XDP_REDIRECT);
+	T_EQ(nat_send(ADMIN, 40042, 22, TCPF_SYN | TCPF_ACK, NULL), XDP_REDIRECT);
+	T_EQ(nat_send(ADMIN, 40042, 22, TCPF_ACK, NULL), XDP_REDIRECT);
+	T_EQ(nat_flags_of(ADMIN, 40042, 22), 0);
+	T_ASSERT(!nat_lives_after(ADMIN, 40042, 22, ZT_NAT_SYN_IDLE + 1), "client-made: stayed");
+	/* Established by the server's SYN-ACK. */
+	T_EQ(nat_send(ADMIN, 40043, 22, 0, &p), XDP_REDIRECT);
+	T_EQ(nat_reply(22, p, TCPF_SYN | TCPF_ACK), XDP_REDIRECT);
+	T_EQ(nat_flags_of(ADMIN, 40043, 22), ZT_NAT_F_EST);
+	T_ASSERT(nat_lives_after(ADMIN, 40043, 22, ZT_NAT_TCP_IDLE - 1), "established: gone early");
+	T_ASSERT(!nat_lives_after(ADMIN, 40043, 22, ZT_NAT_TCP_IDLE + 1), "established: stayed");
+	/* A RST from the client: done. */
+	T_EQ(nat_send(ADMIN, 40044, 22, 0, &p), XDP_REDIRECT);
+	T_EQ(nat_reply(22, p, TCPF_SYN | TCPF_ACK), XDP_REDIRECT);
+	T_EQ(nat_send(ADMIN, 40044, 22, TCPF_RST, NULL), XDP_REDIRECT);
+	T_EQ(nat_flags_of(ADMIN, 40044, 22), ZT_NAT_F_EST | ZT_NAT_F_RST);
+	T_ASSERT(nat_lives_after(ADMIN, 40044, 22, ZT_NAT_RST_IDLE - 1), "reset: gone early");
+	T_ASSERT(!nat_lives_after(ADMIN, 40044, 22, ZT_NAT_RST_IDLE + 1), "reset: stayed");
+	/* A FIN from the server: closing. */
+	T_EQ(nat_send(ADMIN, 40045, 22, 0, &p), XDP_REDIRECT);
+	T_EQ(nat_reply(22, p, TCPF_SYN | TCPF_ACK), XDP_REDIRECT);
+	T_EQ(nat_reply(22, p, TCPF_FIN | TCPF_ACK), XDP_REDIRECT);
+	T_EQ(nat_flags_of(ADMIN, 40045, 22), ZT_NAT_F_EST | ZT_NAT_F_FIN);
+	T_ASSERT(nat_lives_after(ADMIN, 40045, 22, ZT_NAT_FIN_IDLE - 1), "closing: gone early");
+	/* ... until the same client port connects again: a new connection. */
+	T_EQ(nat_send(ADMIN, 40045, 22, 0, NULL), XDP_REDIRECT);
+	T_EQ(nat_flags_of(ADMIN, 40045, 22), 0);
+	T_EQ(nat_reply(22, p, TCPF_SYN | TCPF_ACK), XDP_REDIRECT);
+	T_ASSERT(nat_lives_after(ADMIN, 40045, 22, ZT_NAT_FIN_IDLE + 1), "reconnected: gone");
+	nat_clear();
+}
+
 static void nat_cases(void)
 {
 	if (nat_enter()) {
@@ -1267,6 +1364,7 @@ static void nat_cases(void)
 	T_RUN(nat_full_table_evicts_nothing);
 	T_RUN(nat_idle_removal_by_pairs);
 	T_RUN(nat_tcp_needs_syn);
+	T_RUN(nat_tcp_states_expire);
 	T_RUN(nat_per_device_cap);
 	nat_leave();
 }

@@ -9,9 +9,13 @@
 
 __u64 zt_nat_idle_limit_ns(__u8 proto, __u8 flags)
 {
-	__u64 s = proto == 6 ? (flags & ZT_NAT_F_FIN ? ZT_NAT_FIN_IDLE : ZT_NAT_TCP_IDLE)
-		: proto == 17 ? ZT_NAT_UDP_IDLE : ZT_NAT_ICMP_IDLE;
+	__u64 s;
 
+	if (proto == 6)
+		s = flags & ZT_NAT_F_RST ? ZT_NAT_RST_IDLE : flags & ZT_NAT_F_FIN ? ZT_NAT_FIN_IDLE
+		  : flags & ZT_NAT_F_EST ? ZT_NAT_TCP_IDLE : ZT_NAT_SYN_IDLE;
+	else
+		s = proto == 17 ? ZT_NAT_UDP_IDLE : ZT_NAT_ICMP_IDLE;
 	return s * 1000000000ULL;
 }
 

@@ -8,9 +8,17 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-/* Idle timeouts (seconds), as conntrack's defaults would have them. */
+/* Idle timeouts (seconds), modelled on conntrack's. A TCP translation is
+ * embryonic from its SYN until the server's SYN-ACK (conntrack gives
+ * SYN_SENT 120 s; here 30 s, since a client that retries sends a new SYN,
+ * which makes a new one), then established (conntrack: 5 days; here 2 h),
+ * closing after a FIN (30 s: conntrack's LAST_ACK, shorter than its
+ * FIN_WAIT and TIME_WAIT of 120 s) and done after a RST (10 s: conntrack's
+ * CLOSE). Measured from the pair's last packet either way. */
 #define ZT_NAT_TCP_IDLE   7200
+#define ZT_NAT_SYN_IDLE   30
 #define ZT_NAT_FIN_IDLE   30
+#define ZT_NAT_RST_IDLE   10
 #define ZT_NAT_UDP_IDLE   60
 #define ZT_NAT_ICMP_IDLE  30
 

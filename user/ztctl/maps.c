@@ -424,6 +424,7 @@ static void dump_nat(void)
 		int af = next.family == ZT_AF_INET6 ? AF_INET6 : AF_INET;
 		bool pair;
 		__u64 last;
+		__u8 fl;
 
 		k = next;
 		prev = &k;
@@ -432,6 +433,7 @@ static void dump_nat(void)
 		zt_nat_rev_key(&k, &f, &rk);
 		pair = !bpf_map_lookup_elem(M.nat, &rk, &r) && zt_nat_rev_owns(&k, &r);
 		last = pair && r.last_seen_ns > f.last_seen_ns ? r.last_seen_ns : f.last_seen_ns;
+		fl = f.flags | (pair ? r.flags : 0);
 		snprintf(idle, sizeof(idle), "%.1fs",
 			 now_ns > last ? (double)(now_ns - last) / 1e9 : 0.0);
 		endpoint(c, sizeof(c), k.family, k.src, k.sport);
@@ -459,7 +461,10 @@ static void dump_nat(void)
 		out_u64("bytes", NULL, f.bytes);
 		out_u64("reply_bytes", NULL, pair ? r.bytes : 0);
 		out_bool("reply_entry", NULL, pair);
-		out_bool("closing", NULL, (f.flags | (pair ? r.flags : 0)) & ZT_NAT_F_FIN);
+		out_bool("closing", NULL, fl & (ZT_NAT_F_FIN | ZT_NAT_F_RST));
+		if (k.proto == IPPROTO_TCP)
+			out_str("state", NULL, fl & ZT_NAT_F_RST ? "reset" : fl & ZT_NAT_F_FIN ?
+				"closing" : fl & ZT_NAT_F_EST ? "established" : "embryonic");
 		out_obj_end();
 	}
 	out_arr_end();
