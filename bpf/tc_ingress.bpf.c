@@ -122,6 +122,7 @@ int zt_tc_ingress(struct __sk_buff *skb)
 	d.vnet_id = f->vnet_id;
 	d.route_id = f->route_id;
 	d.iri_epoch = f->iri_epoch;
+	d.device_id = f->device_id;
 	return zt_tc_act(skb, &c, &p, &d);
 }
 

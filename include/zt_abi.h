@@ -17,6 +17,7 @@
 #define ZT_MAX_FLOWS    (1u << 20)
 #define ZT_MAX_FRAGS    65536
 #define ZT_MAX_NAT      (1u << 18) /* translation entries: two per DIRECT flow */
+#define ZT_NAT_COUNT_SLOTS (ZT_MAX_DEVICES + 1) /* zt_nat_count: device ids 0..65536 */
 #define ZT_MAX_IFINDEX_MAP 256     /* interfaces zt knows (zt_ifaces) */
 #define ZT_MAX_DNS_CACHE 65536     /* answers the programs give themselves (zt_dns_cache) */
 #define ZT_MAX_DNS_LISTEN 8        /* gateway.dns_listen entries (config, zt_dns_listen) */
@@ -81,6 +82,8 @@ enum zt_reason {
 				* routing header with segments left) */
 	ZT_R_NAT_NO_SYN  = 19, /* DROP: a TCP segment other than a SYN with no
 				* translation (only a SYN makes one) */
+	ZT_R_NAT_LIMIT   = 20, /* DROP: the device has gateway.nat_per_device
+				* translations already */
 	ZT_R_MAX
 };
 
@@ -374,8 +377,9 @@ struct zt_iface {
 	__u16  port_hi;
 	__u8   snat4[4];    /* this node's address there; zero: none */
 	__u8   snat6[16];
+	__u32  nat_per_device; /* translations a device may have (gateway.nat_per_device) */
 };
-_Static_assert(sizeof(struct zt_iface) == 28, "zt_iface size");
+_Static_assert(sizeof(struct zt_iface) == 32, "zt_iface size");
 
 /* A translation, keyed by the packet it applies to (struct zt_flow_key as
  * the packet arrives: ingress ifindex and its own tuple). A DIRECT flow has
@@ -409,7 +413,8 @@ struct zt_nat {
 	__u64  fib_ns;      /* when dmac/smac came from the FIB (0: not yet) */
 	__u8   dmac[6];     /* the next hop out of ifindex, and ifindex's own MAC */
 	__u8   smac[6];
-	__u32  pad3;
+	__u32  device;      /* the client's device id (0: unenrolled): its
+			     * zt_nat_count slot, which counts FWD entries */
 };
 _Static_assert(sizeof(struct zt_nat) == 104, "zt_nat size");
 

@@ -264,6 +264,7 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 		d->vnet_id = f->vnet_id;
 		d->route_id = f->route_id;
 		d->iri_epoch = f->iri_epoch;
+		d->device_id = f->device_id;
 		zt_count(ZT_C_FLOW_HIT);
 		zt_stat(d->verdict, d->reason, c->len);
 		if (p->frag == ZT_FRAG_FIRST)

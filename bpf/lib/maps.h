@@ -33,6 +33,19 @@ ZT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, zt_ratelimit, __u32, struct zt_ratelimit, 1);
  * pairs (or the programs a stale one); when full, new flows are dropped
  * (NAT_FULL), never another's translation. */
 ZT_MAP(BPF_MAP_TYPE_HASH, zt_nat, struct zt_flow_key, struct zt_nat, ZT_MAX_NAT);
+/* Translations (FWD entries) per device id, for gateway.nat_per_device:
+ * the programs add one with each FWD entry they make and take one away
+ * with each they delete; ztd, which removes idle ones, takes its away
+ * through a shared mapping (hence an mmapable array, atomics both sides).
+ * Unenrolled sources (device 0) share slot 0. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZT_NAT_COUNT_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} zt_nat_count SEC(".maps");
 ZT_MAP(BPF_MAP_TYPE_HASH, zt_ifaces, __u32, struct zt_iface, ZT_MAX_IFINDEX_MAP);
 /* DNS answers the programs give themselves (dns.h), filled by ztd. */
 ZT_MAP(BPF_MAP_TYPE_LRU_HASH, zt_dns_cache, struct zt_dns_key, struct zt_dns_val,

@@ -496,6 +496,19 @@ drop:
 	return zt_nat_act(xdp, 0);
 }
 
+/* Deletes the FWD entry at k, of device: whoever deletes one gives its
+ * device's count back (ztd too, user/lib/nat.c). */
+static __always_inline void zt_nat_fwd_delete(const struct zt_flow_key *k, __u32 device)
+{
+	__u64 *cnt;
+
+	if (bpf_map_delete_elem(&zt_nat, k))
+		return;
+	cnt = bpf_map_lookup_elem(&zt_nat_count, &device);
+	if (cnt && *cnt) /* never below zero, where it would block the device */
+		__sync_fetch_and_add(cnt, -1);
+}
+
 /* The REV entry of the translation whose FWD entry n is at s->fk, or NULL
  * when the translation is unusable: while its REV entry, the claim on its
  * port, is gone or another's (the port may be another client's by now),
@@ -515,17 +528,19 @@ static __always_inline struct zt_nat *zt_nat_rev_of(struct zt_nat_scratch *s, st
 		return rv;
 	if (own)
 		bpf_map_delete_elem(&zt_nat, &s->rk);
-	bpf_map_delete_elem(&zt_nat, &s->fk);
+	zt_nat_fwd_delete(&s->fk, n->device);
 	return 0;
 }
 
-/* Allocates the translation of a new DIRECT flow leaving through the
- * private interface oif (s->fib, the FIB's answer when fib_ok): the REV
- * entry with a free port, then FWD. Returns 0 with *fwd filled, or
- * ZT_R_NAT_FULL. */
+/* Allocates the translation of a new DIRECT flow of device leaving
+ * through the private interface oif (s->fib, the FIB's answer when
+ * fib_ok): the REV entry with a free port, then FWD. Returns 0 with *fwd
+ * filled, ZT_R_NAT_LIMIT when the device has oi->nat_per_device already
+ * (checked before and counted after, so CPUs allocating for one device at
+ * the same moment may pass it by one each), or ZT_R_NAT_FULL. */
 static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct zt_pkt *p,
 					const __u8 *real, __u32 oif, const struct zt_iface *oi,
-					__u64 now, int fib_ok, __u32 epoch)
+					__u64 now, int fib_ok, __u32 epoch, __u32 device)
 {
 	const struct zt_flow_key *fk = &s->fk;
 	struct zt_flow_key *rk = &s->rk;
@@ -533,9 +548,13 @@ static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct z
 	__u32 span = (__u32)oi->port_hi - oi->port_lo + 1;
 	int i, icmp = p->pclass == ZT_PC_ICMP;
 	long err = 0;
+	__u64 *cnt;
 
 	if (oi->port_hi < oi->port_lo)
 		return ZT_R_NAT_FULL;
+	cnt = bpf_map_lookup_elem(&zt_nat_count, &device);
+	if (!cnt || *cnt >= oi->nat_per_device)
+		return ZT_R_NAT_LIMIT;
 	__builtin_memset(fwd, 0, sizeof(*fwd));
 	fwd->dir = ZT_NAT_FWD;
 	fwd->ifindex = oif;
@@ -546,6 +565,7 @@ static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct z
 	__builtin_memcpy(fwd->dst, real, 16);
 	fwd->dport = icmp ? 0 : p->dport;
 	fwd->epoch = epoch;
+	fwd->device = device;
 	fwd->created_ns = fwd->last_seen_ns = now;
 	if (fib_ok) { /* zt_nat_route's cache, from the first packet on */
 		__builtin_memcpy(fwd->dmac, s->fib.dmac, ETH_ALEN);
@@ -561,6 +581,7 @@ static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct z
 	rv->sport = icmp ? p->sport : p->dport;
 	rv->dport = icmp ? 0 : p->sport;
 	rv->epoch = epoch;
+	rv->device = device;
 	rv->created_ns = rv->last_seen_ns = now;
 
 	for (i = 0; i < ZT_NAT_TRIES; i++) {
@@ -573,8 +594,11 @@ static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct z
 	}
 	if (err)
 		return ZT_R_NAT_FULL;
+	/* Counted before the FWD entry exists: ztd may remove it at once. */
+	__sync_fetch_and_add(cnt, 1);
 	if (bpf_map_update_elem(&zt_nat, fk, fwd, BPF_NOEXIST)) {
 		/* Another CPU translated this flow first: use its entry. */
+		__sync_fetch_and_add(cnt, -1);
 		bpf_map_delete_elem(&zt_nat, rk);
 		won = bpf_map_lookup_elem(&zt_nat, fk);
 		if (!won)
@@ -671,7 +695,7 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 		s->fwd = *n;
 	} else {
 		reason = zt_nat_alloc(s, p, s->real, s->fib.ifindex, oi, now,
-				      rc == BPF_FIB_LKUP_RET_SUCCESS, d->iri_epoch);
+				      rc == BPF_FIB_LKUP_RET_SUCCESS, d->iri_epoch, d->device_id);
 		if (reason)
 			goto drop;
 	}

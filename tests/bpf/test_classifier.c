@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include "apply.h"
 #include "clock.h"
+#include "config.h"
 #include "loader.h"
 #include "log.h"
 #include "names.h"
@@ -920,6 +921,7 @@ out:
 #define TCPF_ACK 0x10
 
 static int nat_home_ns = -1, if_cli, if_priv;
+static __u64 *nat_counts; /* zt_nat_count, mapped as ztd maps it */
 static struct zt_compiled nat_policy;
 static struct zt_prefix nat_dst;
 static struct zt_rule_in nat_rules[1];
@@ -929,7 +931,8 @@ static struct zt_device_in nat_devs[2];
 static int nat_ports(__u16 lo, __u16 hi)
 {
 	struct zt_iface cli = { .flags = ZT_IF_F_XDP }, priv = {
-		.flags = ZT_IF_F_PRIVATE | ZT_IF_F_XDP, .port_lo = lo, .port_hi = hi };
+		.flags = ZT_IF_F_PRIVATE | ZT_IF_F_XDP, .port_lo = lo, .port_hi = hi,
+		.nat_per_device = ZT_NAT_PER_DEVICE_DEFAULT };
 	__u32 k;
 
 	inet_pton(AF_INET, NAT_SNAT, priv.snat4);
@@ -940,14 +943,19 @@ static int nat_ports(__u16 lo, __u16 hi)
 	return bpf_map_update_elem(B.m.ifaces, &k, &priv, BPF_ANY) ? -errno : 0;
 }
 
-/* Every translation goes, as ztd would remove them. */
+/* Every translation goes, as ztd would remove them once idle: every
+ * device's count is back to zero after it. */
 static void nat_clear(void)
 {
+	struct zt_nat_gc_stats st;
 	struct zt_flow_key k;
+	__u32 i;
 
-	while (!bpf_map_get_next_key(B.m.nat, NULL, &k))
-		if (bpf_map_delete_elem(B.m.nat, &k))
-			break;
+	zt_nat_gc(B.m.nat, nat_counts, ~0ULL >> 1, &st);
+	T_ASSERT(bpf_map_get_next_key(B.m.nat, NULL, &k), "idle removal left an entry");
+	for (i = 0; nat_counts && i < 4; i++)
+		T_ASSERT(!nat_counts[i], "device %u: %llu translations counted after all went", i,
+			 (unsigned long long)nat_counts[i]);
 }
 
 static int nat_enter(void)
@@ -993,6 +1001,8 @@ static int nat_enter(void)
 		err = zt_apply(&B.m, &nat_policy, NULL, &st);
 	if (!err)
 		err = nat_ports(61000, 65535);
+	if (!err)
+		err = zt_nat_counts_map(B.m.nat_count, &nat_counts);
 	return err ? -1 : 0;
 }
 
@@ -1008,6 +1018,8 @@ static void nat_leave(void)
 	if (nat_home_ns >= 0 && setns(nat_home_ns, CLONE_NEWNET))
 		fprintf(stderr, "# back to the suite's network namespace: %s\n", strerror(errno));
 	zt_compiled_free(&nat_policy);
+	zt_nat_counts_unmap(nat_counts);
+	nat_counts = NULL;
 	if (apply_policy(N_RULES, 6))
 		fprintf(stderr, "# the suite policy again: failed\n");
 }
@@ -1215,18 +1227,35 @@ static void nat_tcp_needs_syn(void)
 }
 
 /* One device cannot take every translation: past gateway.nat_per_device
- * (default 4096) its new flows are dropped; another device's are not. On
- * the old code the device got all it asked for. */
+ * (default 4096) its new flows are dropped (nat_limit); another device's
+ * are not. A translation gone, by the programs or by idle removal, is one
+ * fewer. On the old code the device got all it asked for. */
 static void nat_per_device_cap(void)
 {
+	__u64 l0 = stat_packets(ZT_V_DROP, ZT_R_NAT_LIMIT);
+	struct zt_flow_key fk, rk;
+	struct zt_nat f;
 	int i, made = 0;
 
-	for (i = 0; i < 4096; i++)
+	for (i = 0; i < ZT_NAT_PER_DEVICE_DEFAULT; i++)
 		made += nat_send(ADMIN, 41000, (__u16)(1 + i), 0, NULL) == XDP_REDIRECT;
-	T_EQ(made, 4096);
+	T_EQ(made, ZT_NAT_PER_DEVICE_DEFAULT);
 	T_EQ(nat_send(ADMIN, 41000, 5000, 0, NULL), XDP_DROP);
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_NAT_LIMIT) - l0, 1);
 	T_EQ(nat_send(BOB, 41000, 5000, 0, NULL), XDP_REDIRECT);
-	nat_clear();
+	T_EQ(nat_counts[1], ZT_NAT_PER_DEVICE_DEFAULT);
+	T_EQ(nat_counts[2], 1);
+	/* One of admin's loses its port's claim: the programs remove it at
+	 * its next segment, and admin may make one more. */
+	nat_fwd_key(&fk, ADMIN, 41000, 1);
+	T_ASSERT(!bpf_map_lookup_elem(B.m.nat, &fk, &f), "admin's first");
+	zt_nat_rev_key(&fk, &f, &rk);
+	T_EQ(bpf_map_delete_elem(B.m.nat, &rk), 0);
+	T_EQ(nat_send(ADMIN, 41000, 1, TCPF_ACK, NULL), XDP_DROP);
+	T_EQ(nat_counts[1], ZT_NAT_PER_DEVICE_DEFAULT - 1);
+	T_EQ(nat_send(ADMIN, 41000, 5000, 0, NULL), XDP_REDIRECT);
+	T_EQ(nat_send(ADMIN, 41000, 5001, 0, NULL), XDP_DROP);
+	nat_clear(); /* idle removal: every count back to 0 */
 }
 
 /* Idle removal (user/lib/nat.c, ztd every 5 s) takes a pair together or
@@ -1252,12 +1281,12 @@ static void nat_idle_removal_by_pairs(void)
 	f.last_seen_ns = now + ZT_NAT_TCP_IDLE * 1000000000ULL;
 	T_EQ(bpf_map_update_elem(B.m.nat, &fk, &f, BPF_EXIST), 0);
 	now += (ZT_NAT_TCP_IDLE + 1) * 1000000000ULL;
-	T_EQ(zt_nat_gc(B.m.nat, now, &st), 0);
+	T_EQ(zt_nat_gc(B.m.nat, nat_counts, now, &st), 0);
 	T_ASSERT(!bpf_map_lookup_elem(B.m.nat, &fk, &f) && !bpf_map_lookup_elem(B.m.nat, &rk, &r),
 		 "a pair the client still uses lost an entry");
 	/* Both idle past the timeout: both go. */
 	now += ZT_NAT_TCP_IDLE * 1000000000ULL;
-	T_EQ(zt_nat_gc(B.m.nat, now, &st), 0);
+	T_EQ(zt_nat_gc(B.m.nat, nat_counts, now, &st), 0);
 	T_EQ(st.removed, 1);
 	T_ASSERT(bpf_map_lookup_elem(B.m.nat, &fk, &f) && bpf_map_lookup_elem(B.m.nat, &rk, &r),
 		 "an idle pair stayed");
@@ -1275,7 +1304,7 @@ static void nat_idle_removal_by_pairs(void)
 	T_EQ(bpf_map_delete_elem(B.m.nat, &rk), 0);
 	f.sport = f2.sport; /* admin's now names bob's port */
 	T_EQ(bpf_map_update_elem(B.m.nat, &fk, &f, BPF_EXIST), 0);
-	T_EQ(zt_nat_gc(B.m.nat, zt_bpf_now_ns(), &st), 0);
+	T_EQ(zt_nat_gc(B.m.nat, nat_counts, zt_bpf_now_ns(), &st), 0);
 	T_EQ(st.stale, 1);
 	T_ASSERT(bpf_map_lookup_elem(B.m.nat, &fk, &f), "admin's portless entry stayed");
 	T_ASSERT(!bpf_map_lookup_elem(B.m.nat, &fk2, &f2) &&
@@ -1307,7 +1336,7 @@ static bool nat_lives_after(const char *src, __u16 sport, __u16 dport, unsigned 
 {
 	struct zt_nat_gc_stats st;
 
-	zt_nat_gc(B.m.nat, zt_bpf_now_ns() + secs * 1000000000ULL, &st);
+	zt_nat_gc(B.m.nat, nat_counts, zt_bpf_now_ns() + secs * 1000000000ULL, &st);
 	return nat_flags_of(src, sport, dport) < 0xfe;
 }
 

@@ -241,6 +241,10 @@ static void each_mistake_reported_with_position(void)
 		  "gateway.nat_ports '80-90' must be a port (1024-65535) or a range" },
 		{ "gateway: {interface: zt0, nat_ports: 62000-61000}\n", "1:38",
 		  "gateway.nat_ports '62000-61000'" },
+		{ "gateway: {interface: zt0, nat_per_device: 0}\n", "1:43",
+		  "gateway.nat_per_device must be a whole number from 1 to 131072, not '0'" },
+		{ "gateway: {interface: zt0, nat_per_device: 200000}\n", "1:43",
+		  "gateway.nat_per_device must be a whole number from 1 to 131072" },
 		{ "gateway: {interface: zt0, xdp_redirect_veth: maybe}\n", "1:46", "true or false" },
 		{ "gateway: {interface: zt0}\ntunnels: [{name: t, private_interface: eth1}]\n",
 		  "2:40", "private_interface is for local tunnels" },
@@ -627,14 +631,17 @@ static void dns_keys_parse(void)
 	T_EQ(c.n_dns_listen, 0);
 	T_ASSERT(!strcmp(zt_prefix_str(&c.iri4, b, sizeof(b)), "100.80.0.0/16"), "default pool");
 	T_ASSERT(!strcmp(c.state_dir, "/var/lib/zt"), "default state dir");
+	T_EQ(c.nat_per_device, 4096);
 	zt_config_free(&c);
 
 	/* The DIRECT path's: two tunnels on one private interface name it once. */
-	T_EQ(parse("gateway: {interface: zt0, nat_ports: 40000-40099, xdp_redirect_veth: true}\n"
+	T_EQ(parse("gateway: {interface: zt0, nat_ports: 40000-40099, xdp_redirect_veth: true,"
+		   " nat_per_device: 64}\n"
 		   "tunnels:\n  - {name: a, local: true, private_interface: eth1}\n"
 		   "  - {name: b, local: true, private_interface: eth1}\n", &c, &e), 0);
 	T_EQ(c.nat_port_lo, 40000);
 	T_EQ(c.nat_port_hi, 40099);
+	T_EQ(c.nat_per_device, 64);
 	T_ASSERT(c.xdp_redirect_veth, "xdp_redirect_veth");
 	T_EQ(c.n_ifaces, 2);
 	T_EQ(c.n_client_ifaces, 1);

@@ -518,7 +518,8 @@ static void gateway(struct cx *x, yaml_node_t *g)
 {
 	static const char *const keys[] = { "interface", "default_action", "log",
 					    "drop_events_per_sec", "dns_listen", "state_dir",
-					    "nat_ports", "xdp_redirect_veth", NULL };
+					    "nat_ports", "nat_per_device", "xdp_redirect_veth",
+					    NULL };
 	yaml_node_t *n;
 	unsigned long v;
 
@@ -547,6 +548,9 @@ static void gateway(struct cx *x, yaml_node_t *g)
 	if ((n = get(x, g, "nat_ports")))
 		parse_port_range(x, n, "gateway.nat_ports", 1024, &x->c->nat_port_lo,
 				 &x->c->nat_port_hi);
+	if ((n = get(x, g, "nat_per_device")) &&
+	    parse_uint(x, n, "gateway.nat_per_device", 1, ZT_MAX_NAT / 2, &v))
+		x->c->nat_per_device = (__u32)v;
 	if ((n = get(x, g, "xdp_redirect_veth")))
 		parse_bool(x, n, "gateway.xdp_redirect_veth", &x->c->xdp_redirect_veth);
 	if ((n = get(x, g, "log")) && is_map(x, n, "gateway.log")) {
@@ -2046,6 +2050,7 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 	out->dns_timeout_ms = ZT_DNS_TIMEOUT_DEFAULT_MS;
 	out->nat_port_lo = ZT_NAT_PORT_LO_DEFAULT;
 	out->nat_port_hi = ZT_NAT_PORT_HI_DEFAULT;
+	out->nat_per_device = ZT_NAT_PER_DEVICE_DEFAULT;
 	zt_prefix_parse(ZT_IRI4_DEFAULT, &out->iri4);
 	zt_prefix_parse(ZT_IRI6_DEFAULT, &out->iri6);
 	if (cache)

@@ -27,6 +27,9 @@
  * (32768-60999), so this node's own connections never take one. */
 #define ZT_NAT_PORT_LO_DEFAULT 61000
 #define ZT_NAT_PORT_HI_DEFAULT 65535
+/* DIRECT translations one device may have at once: far more than a
+ * client's real connections, far less than the table (ZT_MAX_NAT / 2). */
+#define ZT_NAT_PER_DEVICE_DEFAULT 4096
 
 struct zt_cfg_errors {
 	char *msg[ZT_CFG_MAX_ERRORS];
@@ -99,6 +102,7 @@ struct zt_config {
 	 * tunnel's private_interface once. */
 	char *ifaces[ZT_MAX_IFACES]; size_t n_ifaces, n_client_ifaces;
 	__u16 nat_port_lo, nat_port_hi; /* gateway.nat_ports */
+	__u32 nat_per_device;     /* gateway.nat_per_device */
 	bool xdp_redirect_veth;   /* gateway.xdp_redirect_veth */
 	__u8 default_action;
 	char *network_log;        /* NULL: no network log */

@@ -118,6 +118,7 @@ mkroot:
 		(m)->routes6 = bpf_map__fd((o)->maps.zt_routes6);   \
 		(m)->events = bpf_map__fd((o)->maps.zt_events);     \
 		(m)->nat = bpf_map__fd((o)->maps.zt_nat);           \
+		(m)->nat_count = bpf_map__fd((o)->maps.zt_nat_count); \
 		(m)->ifaces = bpf_map__fd((o)->maps.zt_ifaces);     \
 		(m)->dns_cache = bpf_map__fd((o)->maps.zt_dns_cache); \
 		(m)->dns_listen = bpf_map__fd((o)->maps.zt_dns_listen); \
@@ -466,7 +467,7 @@ int zt_maps_open_pinned(const char *pin_root, struct zt_map_fds *m)
 #define E(n) { "zt_" #n, offsetof(struct zt_map_fds, n) }
 		E(state), E(devices), E(iri), E(rules), E(sets), E(ports), E(flows),
 		E(frags), E(stats), E(counters), E(ratelimit), E(routes4), E(routes6),
-		E(events), E(nat), E(ifaces), E(dns_cache), E(dns_listen),
+		E(events), E(nat), E(nat_count), E(ifaces), E(dns_cache), E(dns_listen),
 #undef E
 	};
 	char path[PATH_MAX];

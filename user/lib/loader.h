@@ -12,7 +12,7 @@
 struct zt_map_fds {
 	int state, devices, iri, rules, sets, ports, flows, frags;
 	int stats, counters, ratelimit, routes4, routes6, events;
-	int nat, ifaces, dns_cache, dns_listen;
+	int nat, nat_count, ifaces, dns_cache, dns_listen;
 };
 
 struct xdp_ingress_bpf;

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include "nat.h"
 #include "zt_abi.h"
@@ -19,6 +21,44 @@ __u64 zt_nat_idle_limit_ns(__u8 proto, __u8 flags)
 	return s * 1000000000ULL;
 }
 
+static size_t counts_len(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return ((size_t)ZT_NAT_COUNT_SLOTS * sizeof(__u64) + page - 1) / page * page;
+}
+
+int zt_nat_counts_map(int nat_count_fd, __u64 **counts)
+{
+	void *m = mmap(NULL, counts_len(), PROT_READ | PROT_WRITE, MAP_SHARED, nat_count_fd, 0);
+
+	*counts = NULL;
+	if (m == MAP_FAILED)
+		return -errno;
+	*counts = m;
+	return 0;
+}
+
+void zt_nat_counts_unmap(__u64 *counts)
+{
+	if (counts)
+		munmap(counts, counts_len());
+}
+
+/* One translation of device fewer. Never below zero: a count the programs
+ * have not added yet is not taken away. */
+static void count_put(__u64 *counts, __u32 device)
+{
+	__u64 v;
+
+	if (!counts || device >= ZT_NAT_COUNT_SLOTS)
+		return;
+	v = __atomic_load_n(&counts[device], __ATOMIC_RELAXED);
+	while (v && !__atomic_compare_exchange_n(&counts[device], &v, v - 1, false,
+						 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
 static bool idle(__u64 now, __u64 last, __u8 proto, __u8 flags)
 {
 	return now >= last && now - last >= zt_nat_idle_limit_ns(proto, flags);
@@ -28,7 +68,7 @@ static bool idle(__u64 now, __u64 last, __u8 proto, __u8 flags)
  * FWD entry first: no moment has a FWD entry without its port's claim. A
  * FWD entry whose REV entry is gone or another's has no port: it goes at
  * once (the programs drop it at its next packet too). */
-static void gc_fwd(int fd, __u64 now, struct zt_nat_gc_stats *st)
+static void gc_fwd(int fd, __u64 *counts, __u64 now, struct zt_nat_gc_stats *st)
 {
 	struct zt_flow_key key, next, rk;
 	struct zt_nat v, r;
@@ -48,7 +88,8 @@ static void gc_fwd(int fd, __u64 now, struct zt_nat_gc_stats *st)
 				continue;
 		}
 		if (bpf_map_delete_elem(fd, &key))
-			continue; /* the programs took it first */
+			continue; /* the programs took it first, and its count */
+		count_put(counts, v.device);
 		if (pair) {
 			bpf_map_delete_elem(fd, &rk);
 			st->removed++;
@@ -84,12 +125,12 @@ static void gc_rev(int fd, __u64 now, struct zt_nat_gc_stats *st)
 	}
 }
 
-int zt_nat_gc(int nat_fd, __u64 now_ns, struct zt_nat_gc_stats *st)
+int zt_nat_gc(int nat_fd, __u64 *counts, __u64 now_ns, struct zt_nat_gc_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (nat_fd < 0)
 		return -EBADF;
-	gc_fwd(nat_fd, now_ns, st);
+	gc_fwd(nat_fd, counts, now_ns, st);
 	gc_rev(nat_fd, now_ns, st);
 	return 0;
 }

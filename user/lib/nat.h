@@ -32,8 +32,16 @@ struct zt_nat_gc_stats {
 	size_t orphans;  /* REV entries without their FWD, once idle */
 };
 
+/* The zt_nat_count map (translations per device id, ZT_NAT_COUNT_SLOTS
+ * of them) mapped into this process, to give counts back with the atomics
+ * the programs use. Returns 0 or -errno. */
+int zt_nat_counts_map(int nat_count_fd, __u64 **counts);
+void zt_nat_counts_unmap(__u64 *counts);
+
 /* Removes from the zt_nat map at nat_fd what is done at now_ns (the
- * programs' bpf_ktime_get_coarse_ns() clock). Returns 0 or -errno. */
-int zt_nat_gc(int nat_fd, __u64 now_ns, struct zt_nat_gc_stats *st);
+ * programs' bpf_ktime_get_coarse_ns() clock), and gives each removed FWD
+ * entry's count back to its device in counts (from zt_nat_counts_map).
+ * Returns 0 or -errno. */
+int zt_nat_gc(int nat_fd, __u64 *counts, __u64 now_ns, struct zt_nat_gc_stats *st);
 
 #endif

@@ -421,6 +421,7 @@ static void dump_nat(void)
 	while (!bpf_map_get_next_key(M.nat, prev, &next)) {
 		struct zt_nat f, r;
 		char c[80], d[80], sn[80], rd[80], a[INET6_ADDRSTRLEN], pb[8], ib[16], idle[32];
+		char db[16];
 		int af = next.family == ZT_AF_INET6 ? AF_INET6 : AF_INET;
 		bool pair;
 		__u64 last;
@@ -458,6 +459,9 @@ static void dump_nat(void)
 		out_u64("snat_port", NULL, ntohs(f.sport));
 		out_str("real_dst", NULL, inet_ntop(af, f.dst, a, sizeof(a)));
 		out_str("client_interface", NULL, nm(ZT_N_IFACE, k.ifindex, ib, sizeof(ib)));
+		out_u64("device_id", NULL, f.device);
+		out_str("device", NULL, f.device ? nm(ZT_N_DEVICE, f.device, db, sizeof(db)) :
+			"unenrolled");
 		out_u64("bytes", NULL, f.bytes);
 		out_u64("reply_bytes", NULL, pair ? r.bytes : 0);
 		out_bool("reply_entry", NULL, pair);

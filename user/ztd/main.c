@@ -26,6 +26,7 @@
 #include "loader.h"
 #include "clock.h"
 #include "log.h"
+#include "nat.h"
 #include "names.h"
 #include "policy.h"
 #include "zt_abi.h"
@@ -610,6 +611,7 @@ int main(int argc, char **argv)
 	if (d.netlog)
 		fclose(d.netlog);
 	zt_apply_finish(&d.b.m, &d.mirror);
+	zt_nat_counts_unmap(d.nat_counts);
 	zt_bpf_close(&d.b);
 	zt_mirror_free(&d.mirror);
 	heap_warm_drop(&d);

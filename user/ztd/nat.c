@@ -109,6 +109,7 @@ void ztd_nat_sync(struct ztd *d)
 			v.flags |= ZT_IF_F_XDP;
 		v.port_lo = d->cfg.nat_port_lo;
 		v.port_hi = d->cfg.nat_port_hi;
+		v.nat_per_device = d->cfg.nat_per_device;
 		keep[n++] = d->ifindex[i];
 		if (!bpf_map_lookup_elem(d->b.m.ifaces, &d->ifindex[i], &old) &&
 		    !memcmp(&old, &v, sizeof(v)))
@@ -116,8 +117,9 @@ void ztd_nat_sync(struct ztd *d)
 		if (bpf_map_update_elem(d->b.m.ifaces, &d->ifindex[i], &v, BPF_ANY))
 			pr_warn("%s: writing zt_ifaces: %s\n", d->cfg.ifaces[i], strerror(errno));
 		else if (v.flags & ZT_IF_F_PRIVATE)
-			pr_info("%s: private interface, SNAT ports %u-%u, %s\n", d->cfg.ifaces[i],
-				v.port_lo, v.port_hi,
+			pr_info("%s: private interface, SNAT ports %u-%u, %u translations per "
+				"device, %s\n", d->cfg.ifaces[i], v.port_lo, v.port_hi,
+				v.nat_per_device,
 				v.flags & ZT_IF_F_XDP ? "translated at XDP" : "translated at tc");
 	}
 	freeifaddrs(all);
@@ -133,12 +135,21 @@ void ztd_nat_sync(struct ztd *d)
 	}
 }
 
-/* Idle translations go (user/lib/nat.c), which frees their ports. */
+/* Idle translations go (user/lib/nat.c), which frees their ports and
+ * gives their devices' counts back. */
 static void nat_gc(struct ztd *d)
 {
 	struct zt_nat_gc_stats st;
+	int err;
 
-	if (zt_nat_gc(d->b.m.nat, zt_bpf_now_ns(), &st))
+	if (!d->nat_counts) {
+		err = zt_nat_counts_map(d->b.m.nat_count, &d->nat_counts);
+		if (err && !d->nat_counts_warned)
+			pr_warn("mapping zt_nat_count: %s; translations removed now stay counted "
+				"against gateway.nat_per_device\n", strerror(-err));
+		d->nat_counts_warned = err != 0;
+	}
+	if (zt_nat_gc(d->b.m.nat, d->nat_counts, zt_bpf_now_ns(), &st))
 		return;
 	if (st.removed || st.stale || st.orphans)
 		pr_debug("NAT: %zu idle translations removed, %zu without a port, %zu ports "
