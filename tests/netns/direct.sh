@@ -13,7 +13,9 @@
 # / "packet too big" from a router in the private network in front of a
 # 1280-byte link (the client learns the path MTU). Then revocation of an
 # established flow, a refused user, SNAT port exhaustion, and `ztctl maps
-# dump nat`.
+# dump nat`. TCP translations are made by SYNs only and expire by state,
+# and one device holds gateway.nat_per_device of them at most (a raw
+# sender whose RSTs an nftables rule drops).
 # Usage: direct.sh BUILD_DIR
 set -u
 O=$(cd "${1:-build}" && pwd)
@@ -41,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for t in dig dnsmasq curl ethtool python3; do
+for t in dig dnsmasq curl ethtool python3 nft; do
 	command -v $t >/dev/null || { echo "not ok - $t is not installed (make deps)"; exit 1; }
 done
 
@@ -123,6 +125,7 @@ sleep 0.5
 
 # ---- gateway ---------------------------------------------------------------------
 LISTEN_DEFAULT='[10.10.0.1:53, "[fd00:10::1]:53"]'
+# NAT_PER_DEVICE=N write_config ...: with gateway.nat_per_device: N
 write_config() { # write_config XDP_REDIRECT_VETH NAT_PORTS ADMIN_ACTION [EXTRA_TOP_LEVEL]
 	cat > "$W/ztd.yaml" <<YAML
 gateway:
@@ -131,6 +134,7 @@ gateway:
   dns_listen: ${DNS_LISTEN:-$LISTEN_DEFAULT}
   state_dir: $W/state
   nat_ports: $2
+${NAT_PER_DEVICE:+  nat_per_device: $NAT_PER_DEVICE}
   xdp_redirect_veth: $1
   log: {network: $W/network.jsonl}
 dns: {origin_resolvers: [10.2.0.5:53]${DNS_TTL:+, ttl: $DNS_TTL}}
@@ -325,6 +329,49 @@ assert any(r["dst"]==sys.argv[1] and r["real_dst"]=="10.2.0.5" and r["snat_src"]
 ' "$IRI4" "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" -j maps dump nat
 check "ztctl maps dump nat (human)" sh -c "'$O/ztctl' --pin-root '$PIN' maps dump nat | grep -q '10.2.0.1:6[1-5][0-9][0-9][0-9]'"
 
+# ---- TCP translations: made by SYNs, embryonic until the server answers ---------
+# A raw sender in the client namespace (no sockets: nothing there answers
+# the server), and the RSTs the client's kernel would send for its
+# segments dropped, as a client that holds translations on purpose would.
+in_cli nft -f - <<'NFT'
+table inet zt_raw {
+	chain out {
+		type filter hook output priority 0;
+		tcp sport 30000-39999 tcp flags rst drop
+	}
+}
+NFT
+# nat_rows LO HI [STATE]: TCP translations of 10.10.0.2 from ports LO-HI
+# (in STATE); nat_rows all: its translations of any protocol.
+nat_rows() {
+	ztctl -j maps dump nat | python3 -c '
+import json,sys
+rows=[r for r in json.load(sys.stdin)["nat"] if r["src"]=="10.10.0.2"]
+if sys.argv[1]=="all": print(len(rows)); sys.exit()
+lo,hi=int(sys.argv[1]),int(sys.argv[2]); st=sys.argv[3] if len(sys.argv)>3 else None
+print(sum(1 for r in rows if lo<=r["src_port"]<=hi and r["protocol"]=="tcp"
+          and (st is None or r.get("state")==st)))' "$@"
+}
+# SYNs to an address of the private network nothing answers for: checked
+# again at the end, once their embryonic timeout (30 s) has passed.
+SYN_T0=$(date +%s)
+in_cli python3 "$PEER" raw 10.10.0.2 10.2.0.77 7 33000 5 S >/dev/null
+sleep 0.3
+check "[syn] 5 SYNs nothing answers: 5 embryonic translations ($(nat_rows 33000 33004 embryonic))" \
+	test "$(nat_rows 33000 33004 embryonic)" = 5
+n0=$(stat_of drop nat_no_syn)
+in_cli python3 "$PEER" raw 10.10.0.2 10.2.0.5 7 31000 50 A >/dev/null
+in_cli python3 "$PEER" raw 10.10.0.2 10.2.0.5 7 31100 50 SA >/dev/null
+sleep 0.3
+check "[syn] 100 ACK and SYN-ACK segments of no connection make no translation ($(nat_rows 31000 31199))" \
+	test "$(nat_rows 31000 31199)" = 0
+check "[syn] ... they were dropped with reason nat_no_syn" \
+	test "$(stat_of drop nat_no_syn)" -ge $((n0 + 100))
+in_cli python3 "$PEER" raw 10.10.0.2 10.2.0.5 7 31200 5 S >/dev/null
+sleep 0.3
+check "[syn] SYNs the server answers (SYN-ACK): established translations ($(nat_rows 31200 31204 established))" \
+	test "$(nat_rows 31200 31204 established)" = 5
+
 # XDP: the veth peers must take redirected frames (GRO on) and send full
 # checksums (offload off), as xdp_redirect_veth tells the operator.
 for x in "$CLI cli0" "$PRIV srv0"; do
@@ -374,6 +421,28 @@ full0=$(stat_of drop nat_full)
 out=$(in_cli python3 "$PEER" hold fd00:2::5 9 3 2>&1)
 check "SNAT ports exhausted: 2 of 3 connections in a 2-port range ($out)" test "$out" = 2
 check "... the third was dropped with reason nat_full" test "$(stat_of drop nat_full)" -gt "$full0"
+
+# One device may hold gateway.nat_per_device translations, whatever it sends.
+NAT_PER_DEVICE=40 write_config true 61000-65535 allow
+check "reload with gateway.nat_per_device: 40" sh -c "'$O/ztctl' --pin-root '$PIN' --socket '$SOCK' reload >/dev/null"
+l0=$(stat_of drop nat_limit)
+in_cli python3 "$PEER" raw 10.10.0.2 10.2.0.5 7 32000 300 S >/dev/null
+sleep 0.5
+all4=$(nat_rows all)
+check "[limit] 300 SYNs from one device (RSTs suppressed): it holds 40 translations at most, of any protocol ($all4)" \
+	test "$all4" -le 40
+check "[limit] ... the flood's translations are established (the server answered them)" \
+	test "$(nat_rows 32000 32299 established)" -ge 1
+check "[limit] ... the rest were dropped with reason nat_limit ($(( $(stat_of drop nat_limit) - l0 )))" \
+	test "$(stat_of drop nat_limit)" -ge $((l0 + 300 - 40))
+out=$(in_cli python3 "$PEER" ask fd00:2::5 7 2>&1)
+check "[limit] another device (fd00:10::2) still connects ($out)" saw fd00:2::1 "$out"
+el=$(( $(date +%s) - SYN_T0 ))
+[ "$el" -lt 37 ] && sleep $((37 - el))
+check "[syn] the embryonic translations are gone $(( $(date +%s) - SYN_T0 )) s after their SYNs ($(nat_rows 33000 33004))" \
+	test "$(nat_rows 33000 33004)" = 0
+check "[syn] ... the established ones are not ($(nat_rows 31200 31204 established))" \
+	test "$(nat_rows 31200 31204 established)" = 5
 check "ztd is still running" kill -0 "$ZTD_PID"
 
 # ---- an IRI given to another name -------------------------------------------------

@@ -25,6 +25,13 @@
                         prints the path MTU the kernel then has for HOST
                         (lower than the route's once a "fragmentation
                         needed" / "packet too big" matched the socket)
+  raw SRC DST PORT SPORT N FLAGS
+                        N bare TCP segments (a raw socket: no connection,
+                        nothing answers the server) from SRC ports SPORT to
+                        SPORT+N-1 to DST:PORT, with FLAGS (S: SYN, A: ACK,
+                        SA: both); prints N. Without an output rule of the
+                        test's, the client's kernel answers a SYN-ACK with
+                        a RST
   slowdns ADDR SECS [LOG]  a slow DNS server on ADDR:53 for SECS seconds: A
                         for slow.dc.local (10.3.0.81) after 0.4 s and for
                         slower.dc.local (10.3.0.82) after 1.6 s; no answer
@@ -39,6 +46,7 @@ SECS).
 """
 import os
 import socket
+import struct
 import sys
 import threading
 import time
@@ -163,6 +171,20 @@ def csum(b):
     while s >> 16:
         s = (s & 0xffff) + (s >> 16)
     return s  # 0xffff: the bytes hold a right checksum
+
+
+def raw(src, dst, port, sport, n, flags):
+    bits = {"S": 0x02, "A": 0x10, "SA": 0x12}[flags]
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    s.bind((src, 0))  # the kernel writes the IP header from this source
+    a, b = socket.inet_aton(src), socket.inet_aton(dst)
+    for i in range(n):
+        seg = bytearray(struct.pack("!HHIIBBHHH", sport + i, port, 1000 + i,
+                                    1 if bits & 0x10 else 0, 5 << 4, bits, 65535, 0, 0))
+        pseudo = a + b + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(seg))
+        seg[16:18] = struct.pack("!H", ~csum(pseudo + bytes(seg)) & 0xffff)
+        s.sendto(bytes(seg), (dst, 0))
+    print(n)
 
 
 def udpcheck(host, port, ifname):
@@ -315,6 +337,9 @@ if __name__ == "__main__":
         udpcheck(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif cmd == "pmtu":
         pmtu(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif cmd == "raw":
+        raw(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]),
+            sys.argv[7])
     elif cmd == "slowdns":
         slowdns(sys.argv[2], float(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None)
     else:
