@@ -17,10 +17,15 @@
 /* Their own BPF functions: the classifier and the NAT each take most of
  * the 512-byte stack, which two frames in a call chain may share only when
  * neither is inlined into the other. */
-static __noinline int zt_tc_nat_forward(struct __sk_buff *skb, struct zt_ctx *c,
-					struct zt_pkt *p, const struct zt_decision *d)
+__noinline int zt_tc_nat_forward(struct __sk_buff *skb, struct zt_pkt *p,
+				 const struct zt_decision *d, __u32 l3)
 {
-	return zt_nat_forward(skb, c, p, d, 0);
+	struct zt_ctx c;
+
+	if (!p || !d)
+		return TC_ACT_SHOT;
+	zt_ctx_from_skb(&c, skb, (int)l3);
+	return zt_nat_forward(skb, &c, p, d, 0);
 }
 
 static __noinline void zt_tc_classify(struct zt_ctx *c, struct zt_decision *d,
@@ -39,7 +44,7 @@ static __always_inline int zt_tc_act(struct __sk_buff *skb, struct zt_ctx *c,
 		zt_count(ZT_C_STEER_MARKED);
 	}
 	if (d->verdict == ZT_V_DIRECT && d->nat)
-		return zt_tc_nat_forward(skb, c, p, d);
+		return zt_tc_nat_forward(skb, p, d, c->l3);
 	return TC_ACT_OK;
 }
 

@@ -18,10 +18,15 @@ static __noinline void zt_xdp_classify(struct zt_ctx *c, struct zt_decision *d,
 	zt_classify(c, d, p);
 }
 
-static __noinline int zt_xdp_nat_forward(struct xdp_md *ctx, struct zt_ctx *c,
-					 struct zt_pkt *p, const struct zt_decision *d)
+__noinline int zt_xdp_nat_forward(struct xdp_md *ctx, struct zt_pkt *p,
+				  const struct zt_decision *d)
 {
-	return zt_nat_forward(ctx, c, p, d, 1);
+	struct zt_ctx c;
+
+	if (!p || !d)
+		return XDP_DROP;
+	zt_ctx_from_xdp(&c, ctx);
+	return zt_nat_forward(ctx, &c, p, d, 1);
 }
 
 /* Global: the verifier checks it once, on its own, and not again for each
@@ -49,7 +54,7 @@ static __always_inline int zt_xdp_entry(struct xdp_md *ctx)
 	if (d.verdict == ZT_V_DROP || zt_options_drop(&c, &p, &d))
 		return XDP_DROP;
 	if (d.verdict == ZT_V_DIRECT && d.nat)
-		return zt_xdp_nat_forward(ctx, &c, &p, &d);
+		return zt_xdp_nat_forward(ctx, &p, &d);
 	/* Not routed by zt: perhaps a query to ztd the cache answers. */
 	if (d.verdict == ZT_V_PASS && d.reason == ZT_R_NO_ROUTE && zt_dns_for_us(&p)) {
 		rc = zt_xdp_dns(ctx, &p, d.vnet_id);
