@@ -15,9 +15,10 @@ TIMEOUT=${ZT_VMTEST_TIMEOUT:-2400}
 MEM=${ZT_VMTEST_MEM:-3072}
 W=$O/vmtest
 # Modules the suites load; their dependencies are added from .modinfo.
-MODULES=(veth sch_ingress cls_bpf bridge tun)
+# nf_tables: tests/netns/direct.sh drops its raw sender's RSTs with nft.
+MODULES=(veth sch_ingress cls_bpf bridge tun nf_tables)
 # Programs the suites run (besides busybox), copied with their libraries.
-TOOLS=(bash ip tc curl nsenter dig dnsmasq timeout ethtool ssh ssh-keygen sshd)
+TOOLS=(bash ip tc curl nsenter dig dnsmasq timeout ethtool ssh ssh-keygen sshd nft)
 
 die() { echo "vmtest: $*" >&2; exit 1; }
 
