@@ -189,6 +189,7 @@ bench: deps
 	@bench/bench_control.sh $(O)
 	@bench/bench_dns.sh $(O)
 	@bench/bench_direct.sh $(O)
+	@bench/bench_drop.sh $(O)
 
 FUZZ_SECS ?= 300
 fuzz: all

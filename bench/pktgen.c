@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* pktgen — packet-rate load for bench_direct.sh: BPF_PROG_RUN in
- * live-frames mode (the way xdp-trafficgen sends, DESIGN §6) pushes UDP
- * frames out of a veth in one namespace, and an XDP sink on an interface
- * in another counts what arrives. What lies between (zt, nftables, plain
+/* pktgen — packet-rate load for bench_direct.sh and bench_drop.sh:
+ * BPF_PROG_RUN in live-frames mode (the way xdp-trafficgen sends, DESIGN
+ * §6) pushes UDP frames out of a veth in one namespace; an XDP sink on an
+ * interface in another may count what arrives, and a bare XDP_DROP may be
+ * put on an interface for the run. What lies between (zt, nftables, plain
  * routing) is what is measured. The sender runs on one CPU; the veth
  * peers' NAPI runs in the same CPU's softirq after each batch, so the rate
- * is what one core forwards end to end.
+ * is what one core handles end to end.
  * Usage: pktgen --from NETNS:DEV --to-mac MAC --src IPV4 --dst IPV4
- *               --dport N --sink NETNS:DEV [--flows N] [--secs S] [--cpu N]
- * Prints: sent N delivered N secs S pps N */
+ *               --dport N [--sink NETNS:DEV] [--drop-at NETNS:DEV]
+ *               [--flows N | --new-flows sport|dport] [--secs S] [--cpu N]
+ * Prints: sent N delivered N secs S pps N sent_pps N */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -33,10 +35,10 @@
 #define LEN 60
 
 struct opts {
-	char *from_ns, *from_dev, *sink_ns, *sink_dev;
+	char *from_ns, *from_dev, *sink_ns, *sink_dev, *drop_ns, *drop_dev;
 	struct ether_addr to_mac;
 	struct in_addr src, dst;
-	unsigned dport, flows, cpu;
+	unsigned dport, flows, cpu, new_flows;
 	double secs;
 };
 
@@ -110,11 +112,16 @@ static int split_ns_dev(char *arg, char **ns, char **dev)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pktgen --from NETNS:DEV --to-mac MAC --src IPV4 --dst IPV4 --dport N\n"
-		   "              --sink NETNS:DEV [--flows N] [--secs S] [--cpu N]\n"
+		   "              [--sink NETNS:DEV] [--drop-at NETNS:DEV]\n"
+		   "              [--flows N | --new-flows sport|dport] [--secs S] [--cpu N]\n"
 		   "Sends 64-byte UDP frames out of DEV (live-frames BPF_PROG_RUN) for S seconds\n"
-		   "(default 3) over N flows (source ports 10000.., default 256) on CPU N\n"
-		   "(default 0), counts them at the sink interface and prints\n"
-		   "'sent N delivered N secs S pps N'.\n");
+		   "(default 3) on CPU N (default 0) over N flows (source ports 10000..,\n"
+		   "default 256), or a new flow on every packet: --new-flows sport changes the\n"
+		   "source port each time (the destination port every 65536 packets), dport the\n"
+		   "destination port. --sink counts what arrives at an interface (an XDP program\n"
+		   "that drops it); --drop-at puts a bare XDP_DROP on an interface for the run.\n"
+		   "Prints 'sent N delivered N secs S pps N sent_pps N': pps is what the sink\n"
+		   "counted per second (0 without one), sent_pps what left DEV.\n");
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -123,7 +130,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "from", 1, 0, 'f' }, { "to-mac", 1, 0, 'm' }, { "src", 1, 0, 's' },
 		{ "dst", 1, 0, 'd' }, { "dport", 1, 0, 'p' }, { "sink", 1, 0, 'k' },
 		{ "flows", 1, 0, 'n' }, { "secs", 1, 0, 't' }, { "cpu", 1, 0, 'c' },
-		{ "help", 0, 0, 'h' }, {}
+		{ "drop-at", 1, 0, 'x' }, { "new-flows", 1, 0, 'N' }, { "help", 0, 0, 'h' }, {}
 	};
 	int c;
 
@@ -136,6 +143,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'k':
 			if (split_ns_dev(optarg, &o->sink_ns, &o->sink_dev))
+				goto bad;
+			break;
+		case 'x':
+			if (split_ns_dev(optarg, &o->drop_ns, &o->drop_dev))
+				goto bad;
+			break;
+		case 'N':
+			if (!strcmp(optarg, "sport"))
+				o->new_flows = 1;
+			else if (!strcmp(optarg, "dport"))
+				o->new_flows = 2;
+			else
 				goto bad;
 			break;
 		case 'm':
@@ -169,7 +188,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			goto bad;
 		}
 	}
-	if (optind != argc || !o->from_ns || !o->sink_ns || !o->src.s_addr || !o->dst.s_addr ||
+	if (optind != argc || !o->from_ns || !o->src.s_addr || !o->dst.s_addr ||
 	    !o->dport || o->dport > 65535 || !o->flows || o->flows > 50000 ||
 	    !(o->secs > 0 && o->secs <= 600))
 		goto bad;
@@ -192,12 +211,36 @@ static __u64 sunk_total(struct pktgen_bpf *skel)
 	return sum;
 }
 
+/* Puts prog on NS:DEV (XDP, native where the driver has it); returns its
+ * ifindex, 0 on failure (said). */
+static int attach(const char *ns, const char *dev, int prog_fd, const char *what)
+{
+	int ifindex, err;
+
+	if (enter_ns(ns) || !(ifindex = (int)if_nametoindex(dev))) {
+		fprintf(stderr, "pktgen: no %s in netns %s\n", dev, ns);
+		return 0;
+	}
+	err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	if (err) {
+		fprintf(stderr, "pktgen: attaching the %s to %s: %s\n", what, dev, strerror(-err));
+		return 0;
+	}
+	return ifindex;
+}
+
+static void detach(const char *ns, int ifindex)
+{
+	if (ifindex && !enter_ns(ns))
+		bpf_xdp_detach(ifindex, 0, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct pktgen_bpf *skel = NULL;
 	unsigned char src_mac[6], frame[LEN];
-	int sink_if = 0, from_if, rc = 1, err;
-	__u64 sent = 0, delivered;
+	int sink_if = 0, drop_if = 0, from_if, rc = 1, err;
+	__u64 sent = 0, delivered = 0;
 	struct opts o;
 	cpu_set_t set;
 	double t0, t;
@@ -209,17 +252,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pktgen: loading the BPF programs failed: %s\n", strerror(errno));
 		return 1;
 	}
-	if ((err = enter_ns(o.sink_ns)) || !(sink_if = (int)if_nametoindex(o.sink_dev))) {
-		fprintf(stderr, "pktgen: no %s in netns %s\n", o.sink_dev, o.sink_ns);
+	if (o.sink_ns && !(sink_if = attach(o.sink_ns, o.sink_dev,
+					    bpf_program__fd(skel->progs.zt_sink), "sink")))
 		goto out;
-	}
-	err = bpf_xdp_attach(sink_if, bpf_program__fd(skel->progs.zt_sink),
-			     XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
-	if (err) {
-		fprintf(stderr, "pktgen: attaching the sink to %s: %s\n", o.sink_dev, strerror(-err));
-		sink_if = 0;
+	if (o.drop_ns && !(drop_if = attach(o.drop_ns, o.drop_dev,
+					    bpf_program__fd(skel->progs.zt_drop), "XDP_DROP")))
 		goto out;
-	}
 	if ((err = enter_ns(o.from_ns)) || !(from_if = (int)if_nametoindex(o.from_dev)) ||
 	    mac_of(o.from_dev, src_mac)) {
 		fprintf(stderr, "pktgen: no %s in netns %s\n", o.from_dev, o.from_ns);
@@ -233,6 +271,8 @@ int main(int argc, char **argv)
 	skel->data->out_ifindex = (__u32)from_if;
 	skel->data->n_flows = o.flows;
 	skel->data->base_sport = 10000;
+	skel->data->base_dport = (__u16)o.dport;
+	skel->bss->new_flows = o.new_flows;
 	CPU_ZERO(&set);
 	CPU_SET(o.cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set)) {
@@ -254,13 +294,15 @@ int main(int argc, char **argv)
 		t = now() - t0;
 	} while (t < o.secs);
 	usleep(200 * 1000); /* what is still queued arrives */
-	delivered = sunk_total(skel);
-	printf("sent %llu delivered %llu secs %.3f pps %.0f\n", (unsigned long long)sent,
-	       (unsigned long long)delivered, t, (double)delivered / t);
+	if (sink_if)
+		delivered = sunk_total(skel);
+	printf("sent %llu delivered %llu secs %.3f pps %.0f sent_pps %.0f\n",
+	       (unsigned long long)sent, (unsigned long long)delivered, t, (double)delivered / t,
+	       (double)sent / t);
 	rc = 0;
 out:
-	if (sink_if && !enter_ns(o.sink_ns))
-		bpf_xdp_detach(sink_if, 0, NULL);
+	detach(o.drop_ns, drop_if);
+	detach(o.sink_ns, sink_if);
 	pktgen_bpf__destroy(skel);
 	return rc;
 }

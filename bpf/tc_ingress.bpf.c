@@ -114,11 +114,14 @@ int zt_tc_ingress(struct __sk_buff *skb)
 	__builtin_memset(&s->fk, 0, sizeof(s->fk));
 	zt_flow_key(&c, &p, &s->fk);
 	f = bpf_map_lookup_elem(&zt_flows, &s->fk);
-	if (!f) {
-		/* XDP's entry is gone already (a full flow map evicts): never
-		 * passed undecided. Dropped, not decided again here: the
-		 * classifier's frame does not fit beside this one; the
-		 * sender's next packet is decided by XDP afresh. */
+	st = bpf_map_lookup_elem(&zt_state, &zero);
+	if (!f || !st || f->generation != st->half[st->active & 1].generation) {
+		/* XDP's entry is gone already (a full flow map evicts), or
+		 * is of another policy (XDP decided the packet from the drop
+		 * cache and left an old flow be): never passed undecided.
+		 * Dropped, not decided again here: the classifier's frame
+		 * does not fit beside this one; the sender's next packet is
+		 * decided by XDP afresh. */
 		zt_count(ZT_C_TC_MISS);
 		return TC_ACT_SHOT;
 	}

@@ -8,7 +8,7 @@
 
 /* Bumped whenever a struct, enum value or map size below changes, so a
  * daemon refuses to adopt pinned maps of an incompatible build. */
-#define ZT_ABI_VERSION 7
+#define ZT_ABI_VERSION 8
 
 /* ---- sizes (DESIGN §7) ------------------------------------------------- */
 #define ZT_MAX_ROUTES   (1u << 20) /* per family */
@@ -16,6 +16,8 @@
 #define ZT_MAX_IRIS     65536
 #define ZT_MAX_FLOWS    (1u << 20)
 #define ZT_MAX_FRAGS    65536
+#define ZT_MAX_DROPS    65536      /* drop verdicts, apart from flows (zt_drops) */
+#define ZT_DROP_SRCS    256        /* sources lately dropped (zt_drop_srcs): a hint */
 #define ZT_MAX_NAT      (1u << 18) /* translation entries: two per DIRECT flow */
 #define ZT_NAT_COUNT_SLOTS (ZT_MAX_DEVICES + 1) /* zt_nat_count: device ids 0..65536 */
 #define ZT_MAX_IFINDEX_MAP 256     /* interfaces zt knows (zt_ifaces) */
@@ -87,26 +89,33 @@ enum zt_reason {
 	ZT_R_MAX
 };
 
-/* Counters other than verdicts (zt_counters, per-CPU). */
+/* Counters other than verdicts (zt_counters, per-CPU), in index order:
+ * appended only, never renumbered. ztctl prints them by these names. */
+#define ZT_COUNTERS(X)                                                                 \
+	X(FLOW_HIT, flow_hit)           /* packet decided by the flow cache */          \
+	X(FLOW_NEW, flow_new)           /* new flow classified (cached unless dropped) */ \
+	X(FLOW_STALE, flow_stale)       /* cached flow re-evaluated: older generation */ \
+	X(FRAG_FIRST, frag_first)       /* first fragment tracked */                    \
+	X(FRAG_LATER, frag_later)       /* later fragment followed its first */         \
+	X(EVENT_LOST, event_lost)       /* ring buffer full */                          \
+	X(EVENT_LIMITED, event_limited) /* drop event suppressed by the rate limit */   \
+	X(STEER_MARKED, steer_marked)   /* tc marked a STEER packet */                  \
+	X(NAT_NEW, nat_new)             /* DIRECT flow got its translation */           \
+	X(NAT_RETRY, nat_retry)         /* SNAT port taken: tried another */            \
+	X(NAT_XDP, nat_xdp)             /* translated and redirected at XDP */          \
+	X(NAT_TC, nat_tc)               /* translated and redirected at tc */           \
+	X(NAT_REPLY, nat_reply)         /* reply translated back to the client */       \
+	X(NAT_TTL, nat_ttl)             /* TTL/hop limit expiring: left to the stack */ \
+	X(NAT_ICMP, nat_icmp)           /* ICMP error about a DIRECT flow translated */  \
+	X(NAT_TOO_BIG, nat_too_big)     /* frag. needed / too big sent to a client */   \
+	X(DNS_ANSWERED, dns_answered)   /* DNS query answered by the programs */        \
+	X(TC_MISS, tc_miss)             /* tc after XDP found no flow entry: dropped */  \
+	X(DROP_HIT, drop_hit)           /* packet dropped by the drop cache (zt_drops) */
+
 enum zt_counter {
-	ZT_C_FLOW_HIT      = 0, /* packet decided by the flow cache */
-	ZT_C_FLOW_NEW      = 1, /* new flow classified and cached */
-	ZT_C_FLOW_STALE    = 2, /* cached flow re-evaluated: older generation */
-	ZT_C_FRAG_FIRST    = 3, /* first fragment tracked */
-	ZT_C_FRAG_LATER    = 4, /* later fragment followed its first */
-	ZT_C_EVENT_LOST    = 5, /* ring buffer full */
-	ZT_C_EVENT_LIMITED = 6, /* drop event suppressed by the rate limit */
-	ZT_C_STEER_MARKED  = 7, /* tc marked a STEER packet */
-	ZT_C_NAT_NEW       = 8, /* DIRECT flow got its translation (port allocated) */
-	ZT_C_NAT_RETRY     = 9, /* SNAT port taken: tried another */
-	ZT_C_NAT_XDP       = 10, /* translated and redirected at XDP */
-	ZT_C_NAT_TC        = 11, /* translated and redirected at tc */
-	ZT_C_NAT_REPLY     = 12, /* reply translated back to the client */
-	ZT_C_NAT_TTL       = 13, /* TTL/hop limit expiring: left to the stack */
-	ZT_C_NAT_ICMP      = 14, /* ICMP error about a DIRECT flow translated back */
-	ZT_C_NAT_TOO_BIG   = 15, /* fragmentation needed / packet too big sent to a client */
-	ZT_C_DNS_ANSWERED  = 16, /* DNS query answered by the programs (zt_dns_cache) */
-	ZT_C_TC_MISS       = 17, /* tc after XDP found no flow entry (evicted): dropped */
+#define ZT_C_ENUM(up, low) ZT_C_##up,
+	ZT_COUNTERS(ZT_C_ENUM)
+#undef ZT_C_ENUM
 	ZT_C_MAX
 };
 
@@ -324,6 +333,11 @@ struct zt_flow {
 	__u64 last_seen_ns;
 };
 _Static_assert(sizeof(struct zt_flow) == 72, "zt_flow size");
+
+/* zt_drop_srcs: a source address that lately had a drop-cache entry. */
+struct zt_drop_src {
+	__u8 addr[16];
+};
 
 struct zt_frag_key {
 	__u32 ifindex;

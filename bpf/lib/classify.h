@@ -129,8 +129,8 @@ static __always_inline void zt_frag_remember(struct zt_ctx *c, const struct zt_p
  * address may have been given to another name since (a new epoch), or
  * taken away: then it is decided again. A hit refreshes the IRI's last
  * use. Decisions for CIDR routes need no look-up. */
-static __always_inline int zt_iri_same(__u32 route_id, __u32 vnet, __u32 epoch, __u8 family,
-				       const __u8 *dst)
+static __always_inline int zt_iri_same_use(__u32 route_id, __u32 vnet, __u32 epoch,
+					   __u8 family, const __u8 *dst, int use)
 {
 	struct zt_iri_val *iv;
 
@@ -139,14 +139,79 @@ static __always_inline int zt_iri_same(__u32 route_id, __u32 vnet, __u32 epoch, 
 	iv = zt_iri_lookup(vnet, family, dst);
 	if (!iv || iv->epoch != epoch)
 		return 0;
-	zt_iri_touch(iv);
+	if (use)
+		zt_iri_touch(iv);
 	return 1;
+}
+
+static __always_inline int zt_iri_same(__u32 route_id, __u32 vnet, __u32 epoch, __u8 family,
+				       const __u8 *dst)
+{
+	return zt_iri_same_use(route_id, vnet, epoch, family, dst, 1);
 }
 
 static __always_inline int zt_flow_iri_same(const struct zt_flow *f, __u8 family,
 					    const __u8 *dst)
 {
 	return zt_iri_same(f->route_id, f->vnet_id, f->iri_epoch, family, dst);
+}
+
+/* The decision a cached flow (or drop) holds. */
+static __always_inline void zt_decision_of(struct zt_decision *d, const struct zt_flow *f)
+{
+	d->verdict = f->verdict;
+	d->reason = f->reason;
+	d->rule_id = f->rule_id;
+	d->nat = !!(f->flags & ZT_FLOW_F_NAT);
+	d->vnet_id = f->vnet_id;
+	d->route_id = f->route_id;
+	d->iri_epoch = f->iri_epoch;
+	d->device_id = f->device_id;
+}
+
+/* Drop verdicts live in zt_drops, keyed by the flow key without its source
+ * port. A sender whose address zt_drop_srcs holds (one lately dropped:
+ * a slot per hash of the address) is looked up there before zt_flows: a
+ * flood that changes its source port reads one bucket that stays in cache,
+ * never a random one of zt_flows' (most of the time a cache miss of its
+ * own), and inserts nothing. Everyone else goes to zt_flows at once, so
+ * established flows pay no extra look-up; a blocked sender whose slot
+ * another took is decided again, and takes it back. */
+static __always_inline struct zt_drop_src *zt_drop_src(const struct zt_pkt *p)
+{
+	__u32 x = *(const __u32 *)&p->src[0] ^ *(const __u32 *)&p->src[4] ^
+		  *(const __u32 *)&p->src[8] ^ *(const __u32 *)&p->src[12];
+
+	/* Multiplicative (Fibonacci) hashing: the top bits of x * 2^32/phi. */
+	x = (x * 2654435769u) >> 24;
+	return bpf_map_lookup_elem(&zt_drop_srcs, &x);
+}
+
+/* The drop cache for the packet (fk: its flow key; its source port is
+ * set back from p). A hit that still holds (policy generation gen, IRI
+ * epoch: a blocked sender does not keep an IRI in use) fills d and
+ * returns 1; one that no longer does is deleted. */
+static __always_inline int zt_drop_hit(struct zt_flow_key *fk, const struct zt_pkt *p,
+				       struct zt_decision *d, __u32 gen, __u32 len)
+{
+	struct zt_flow *f;
+
+	fk->sport = 0;
+	f = bpf_map_lookup_elem(&zt_drops, fk);
+	if (f && (f->generation != gen ||
+		  !zt_iri_same_use(f->route_id, f->vnet_id, f->iri_epoch, p->family, p->dst, 0))) {
+		bpf_map_delete_elem(&zt_drops, fk);
+		f = 0;
+	}
+	fk->sport = p->sport;
+	if (!f)
+		return 0;
+	/* Per packet: a plain add (the count may lose a packet when two
+	 * CPUs meet; an atomic costs every packet of a flood). */
+	f->packets++;
+	f->bytes += len;
+	zt_decision_of(d, f);
+	return 1;
 }
 
 /* A later fragment: its first fragment's decision, when that was made
@@ -206,9 +271,10 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 					struct zt_pkt *p)
 {
 	struct zt_flow_key fk = {};
-	struct zt_flow *f, nf = {};
+	struct zt_flow *f = 0, nf = {};
 	const struct zt_half_cfg *hc;
 	struct zt_state *st;
+	struct zt_drop_src *ds;
 	__u32 zero = 0, h;
 	__u64 now;
 	int r;
@@ -251,20 +317,23 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 
 	zt_flow_key(c, p, &fk);
 
+	ds = zt_drop_src(p);
+	if (!ZT_BENCH_ALWAYS_NEW && ds && zt_addr_eq(ds->addr, p->src) &&
+	    zt_drop_hit(&fk, p, d, hc->generation, c->len)) {
+		zt_count(ZT_C_DROP_HIT);
+		zt_stat(d->verdict, d->reason, c->len);
+		if (p->frag == ZT_FRAG_FIRST)
+			zt_frag_remember(c, p, d, hc->generation);
+		return;
+	}
+
 	now = bpf_ktime_get_coarse_ns();
 	f = ZT_BENCH_ALWAYS_NEW ? 0 : bpf_map_lookup_elem(&zt_flows, &fk);
 	if (f && f->generation == hc->generation && zt_flow_iri_same(f, p->family, p->dst)) {
 		__sync_fetch_and_add(&f->packets, 1);
 		__sync_fetch_and_add(&f->bytes, c->len);
 		f->last_seen_ns = now;
-		d->verdict = f->verdict;
-		d->reason = f->reason;
-		d->rule_id = f->rule_id;
-		d->nat = !!(f->flags & ZT_FLOW_F_NAT);
-		d->vnet_id = f->vnet_id;
-		d->route_id = f->route_id;
-		d->iri_epoch = f->iri_epoch;
-		d->device_id = f->device_id;
+		zt_decision_of(d, f);
 		zt_count(ZT_C_FLOW_HIT);
 		zt_stat(d->verdict, d->reason, c->len);
 		if (p->frag == ZT_FRAG_FIRST)
@@ -291,7 +360,26 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 	nf.bytes = (f ? f->bytes : 0) + c->len;
 	nf.created_ns = f ? f->created_ns : now;
 	nf.last_seen_ns = now;
-	bpf_map_update_elem(&zt_flows, &fk, &nf, BPF_ANY);
+	if (d->verdict != ZT_V_DROP) {
+		bpf_map_update_elem(&zt_flows, &fk, &nf, BPF_ANY);
+	} else {
+		/* Not a flow: a cached flow that is now dropped goes, and a
+		 * policy's drop is kept for every source port (zt_drops). An
+		 * IRI not (yet) known or resolved is decided again each time. */
+		if (f)
+			bpf_map_delete_elem(&zt_flows, &fk);
+		if (d->reason == ZT_R_RULE || d->reason == ZT_R_DEFAULT) {
+			/* Its own counts, not those of the flow it was. */
+			nf.packets = 1;
+			nf.bytes = c->len;
+			nf.created_ns = now;
+			fk.sport = 0;
+			bpf_map_update_elem(&zt_drops, &fk, &nf, BPF_ANY);
+			ds = zt_drop_src(p); /* now lately dropped */
+			if (ds && !zt_addr_eq(ds->addr, p->src))
+				__builtin_memcpy(ds->addr, p->src, 16);
+		}
+	}
 	zt_count(ZT_C_FLOW_NEW);
 	zt_stat(d->verdict, d->reason, c->len);
 	if (p->frag == ZT_FRAG_FIRST)

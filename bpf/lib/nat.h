@@ -772,17 +772,6 @@ static __noinline int zt_nat_flow_ok(struct zt_nat_scratch *s, const struct zt_p
  * header, the quoted L4 checksum when the quote holds it, and the ICMP
  * checksum over all of that (and ICMPv6's pseudo header). */
 
-static __always_inline int zt_addr_eq(const __u8 *a, const __u8 *b)
-{
-	__u64 x0, x1, y0, y1;
-
-	__builtin_memcpy(&x0, a, 8);
-	__builtin_memcpy(&x1, a + 8, 8);
-	__builtin_memcpy(&y0, b, 8);
-	__builtin_memcpy(&y1, b + 8, 8);
-	return x0 == y0 && x1 == y1;
-}
-
 static __always_inline int zt_icmp_is_err(const struct zt_pkt *p)
 {
 	if (p->proto == IPPROTO_ICMP)

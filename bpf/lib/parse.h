@@ -350,4 +350,16 @@ static __always_inline int zt_parse(struct zt_ctx *c, struct zt_pkt *p)
 	return ZT_PARSE_NON_IP;
 }
 
+/* Two 16-byte addresses (IPv4 in the first 4, the rest zero) equal. */
+static __always_inline int zt_addr_eq(const __u8 *a, const __u8 *b)
+{
+	__u64 x0, x1, y0, y1;
+
+	__builtin_memcpy(&x0, a, 8);
+	__builtin_memcpy(&x1, a + 8, 8);
+	__builtin_memcpy(&y0, b, 8);
+	__builtin_memcpy(&y1, b + 8, 8);
+	return x0 == y0 && x1 == y1;
+}
+
 #endif

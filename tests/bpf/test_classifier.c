@@ -245,7 +245,14 @@ static void expect(struct pkt_spec s, __u8 verdict, __u8 reason, int rule_idx)
 			k.sport = htons(s.sport);
 			k.dport = htons(s.dport);
 		}
-		T_ASSERT(!bpf_map_lookup_elem(B.m.flows, &k, &f), "flow not cached");
+		if (verdict != ZT_V_DROP) {
+			T_ASSERT(!bpf_map_lookup_elem(B.m.flows, &k, &f), "flow not cached");
+		} else {
+			/* A drop is no flow: kept for every source port. */
+			T_ASSERT(bpf_map_lookup_elem(B.m.flows, &k, &f), "drop cached as a flow");
+			k.sport = 0;
+			T_ASSERT(!bpf_map_lookup_elem(B.m.drops, &k, &f), "drop not cached");
+		}
 		T_EQ(f.verdict, verdict);
 		T_EQ(f.rule_id, rule);
 		evaluator_agrees(&s, verdict, reason, rule);
@@ -576,6 +583,96 @@ static void generation_change_reevaluates(void)
 	rules[R_BOB_WEB].action = ZT_ACT_ALLOW;
 	T_EQ(apply_policy(N_RULES, 6), 0);
 	T_EQ(run_xdp(buf, len), XDP_PASS);
+}
+
+static size_t map_entries(int fd, size_t key_size)
+{
+	__u8 k[64], next[64];
+	void *prev = NULL;
+	size_t n = 0;
+
+	if (key_size > sizeof(k))
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		n++;
+		memcpy(k, next, key_size);
+		prev = k;
+	}
+	return n;
+}
+
+/* A blocked sender that takes a new source port for every packet (issue
+ * 14 A9): one entry in zt_drops, none in zt_flows, so it can push no
+ * other device's flow out; every packet after the first a drop hit; and a
+ * policy that now allows it decides again. On the old code each packet
+ * made a flow of its own. */
+static void blocked_flood_is_one_entry(void)
+{
+	struct pkt_spec ok = TCP4(BOB, "10.2.0.6", 8080), s;
+	__u8 buf[256], obuf[256];
+	size_t olen = build(&ok, obuf, sizeof(obuf)), len, flows0, drops0;
+	__u64 hit0, new0;
+	int i;
+
+	T_EQ(run_xdp(obuf, olen), XDP_PASS); /* bob's flow, cached */
+	flows0 = map_entries(B.m.flows, sizeof(struct zt_flow_key));
+	drops0 = map_entries(B.m.drops, sizeof(struct zt_flow_key));
+	hit0 = counter(ZT_C_DROP_HIT);
+	new0 = counter(ZT_C_FLOW_NEW);
+	for (i = 0; i < 200; i++) {
+		s = TCP4(STRANGER, "10.2.0.77", 5000);
+		len = build(&s, buf, sizeof(buf));
+		T_EQ(run_xdp(buf, len), XDP_DROP);
+	}
+	T_EQ(map_entries(B.m.flows, sizeof(struct zt_flow_key)), flows0);
+	T_EQ(map_entries(B.m.drops, sizeof(struct zt_flow_key)), drops0 + 1);
+	T_EQ(counter(ZT_C_FLOW_NEW) - new0, 1);
+	T_EQ(counter(ZT_C_DROP_HIT) - hit0, 199);
+	/* Another destination port is another decision. */
+	s = TCP4(STRANGER, "10.2.0.77", 5001);
+	len = build(&s, buf, sizeof(buf));
+	T_EQ(run_xdp(buf, len), XDP_DROP);
+	T_EQ(counter(ZT_C_FLOW_NEW) - new0, 2);
+	/* Its slot in zt_drop_srcs taken by another address: decided
+	 * again (a new decision, not a hit), and the slot is its own again. */
+	for (i = 0; i < ZT_DROP_SRCS; i++) {
+		__u32 idx = (__u32)i;
+		struct zt_drop_src other = { .addr = { 10, 99, 0, 1 } };
+
+		bpf_map_update_elem(B.m.drop_srcs, &idx, &other, BPF_ANY);
+	}
+	new0 = counter(ZT_C_FLOW_NEW);
+	hit0 = counter(ZT_C_DROP_HIT);
+	for (i = 0; i < 2; i++) {
+		s = TCP4(STRANGER, "10.2.0.77", 5000);
+		len = build(&s, buf, sizeof(buf));
+		T_EQ(run_xdp(buf, len), XDP_DROP);
+	}
+	T_EQ(counter(ZT_C_FLOW_NEW) - new0, 1);
+	T_EQ(counter(ZT_C_DROP_HIT) - hit0, 1);
+	/* A policy under which the catch-all allows: decided again, allowed,
+	 * and that drop entry is gone (the other port's stays, unused). */
+	rules[R_CATCHALL].action = ZT_ACT_ALLOW;
+	T_EQ(apply_policy(N_RULES, 6), 0);
+	s = TCP4(STRANGER, "10.2.0.77", 5000);
+	len = build(&s, buf, sizeof(buf));
+	T_EQ(run_xdp(buf, len), XDP_PASS);
+	{
+		struct zt_flow_key k = { .ifindex = 1, .family = ZT_AF_INET,
+					 .proto = IPPROTO_TCP, .dport = htons(5000) };
+		struct zt_flow f;
+
+		inet_pton(AF_INET, STRANGER, k.src);
+		inet_pton(AF_INET, "10.2.0.77", k.dst);
+		T_ASSERT(bpf_map_lookup_elem(B.m.drops, &k, &f) && errno == ENOENT,
+			 "the drop decided under the old policy is still cached");
+		k.dport = htons(5001);
+		T_ASSERT(!bpf_map_lookup_elem(B.m.drops, &k, &f), "port 5001's drop entry");
+	}
+	rules[R_CATCHALL].action = ZT_ACT_BLOCK;
+	T_EQ(apply_policy(N_RULES, 6), 0);
+	len = build(&s, buf, sizeof(buf));
+	T_EQ(run_xdp(buf, len), XDP_DROP); /* the cached allowed flow is cut */
 }
 
 static size_t trie_entries(int fd)
@@ -1444,6 +1541,7 @@ int main(void)
 	T_RUN(iri_destinations);
 	T_RUN(flow_cache_hit);
 	T_RUN(generation_change_reevaluates);
+	T_RUN(blocked_flood_is_one_entry);
 	T_RUN(update_removes_stale_routes);
 	T_RUN(events_for_new_flows);
 	T_RUN(drop_events_rate_limited);

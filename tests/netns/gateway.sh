@@ -159,12 +159,15 @@ for l in open(sys.argv[1]): json.loads(l)' "$W/network.jsonl"
 check "ztctl -j maps dump parses as JSON with every section" python3 -c '
 import json,subprocess,sys
 d=json.loads(subprocess.check_output([sys.argv[1],"-j","--pin-root",sys.argv[2],"maps","dump"]))
-assert set(d)=={"policy","routes","devices","pools","iri","flows","nat","stats","counters"}, d.keys()
+assert set(d)=={"policy","routes","devices","pools","iri","flows","drops","nat","stats","counters"}, d.keys()
 assert d["pools"]["ipv4"]=="100.80.0.0" and d["pools"]["ipv4_mask"]=="255.255.0.0", d["pools"]
 assert any(r["rule"]=="Allow web" for r in d["policy"]["rules"])
 assert any(r["prefix"]=="10.2.0.0/24" and r["route"]=="10.2.0.0/24" and r["path"]=="direct" for r in d["routes"]), d["routes"]
 assert any(x["user_email"]=="bob@example.com" for x in d["devices"])
-assert any(f["rule"]=="Allow web" and f["verdict"]=="direct" for f in d["flows"])' "$O/ztctl" "$PIN"
+assert any(f["rule"]=="Allow web" and f["verdict"]=="direct" for f in d["flows"])
+# the blocked connections: kept for every source port, never as flows
+assert any(x["verdict"]=="drop" and x["src"].endswith(":*") for x in d["drops"]), d["drops"]
+assert not any(f["verdict"]=="drop" for f in d["flows"]), d["flows"]' "$O/ztctl" "$PIN"
 check "ztctl human maps dump names the rule" \
 	sh -c "'$O/ztctl' --pin-root '$PIN' maps dump policy | grep -q 'Catch-all block'"
 

@@ -101,27 +101,12 @@ mkroot:
 	return 0;
 }
 
-#define FILL_FDS(m, o)                                              \
-	do {                                                        \
-		(m)->state = bpf_map__fd((o)->maps.zt_state);       \
-		(m)->devices = bpf_map__fd((o)->maps.zt_devices);   \
-		(m)->iri = bpf_map__fd((o)->maps.zt_iri);           \
-		(m)->rules = bpf_map__fd((o)->maps.zt_rules);       \
-		(m)->sets = bpf_map__fd((o)->maps.zt_sets);         \
-		(m)->ports = bpf_map__fd((o)->maps.zt_ports);       \
-		(m)->flows = bpf_map__fd((o)->maps.zt_flows);       \
-		(m)->frags = bpf_map__fd((o)->maps.zt_frags);       \
-		(m)->stats = bpf_map__fd((o)->maps.zt_stats);       \
-		(m)->counters = bpf_map__fd((o)->maps.zt_counters); \
-		(m)->ratelimit = bpf_map__fd((o)->maps.zt_ratelimit); \
-		(m)->routes4 = bpf_map__fd((o)->maps.zt_routes4);   \
-		(m)->routes6 = bpf_map__fd((o)->maps.zt_routes6);   \
-		(m)->events = bpf_map__fd((o)->maps.zt_events);     \
-		(m)->nat = bpf_map__fd((o)->maps.zt_nat);           \
-		(m)->nat_count = bpf_map__fd((o)->maps.zt_nat_count); \
-		(m)->ifaces = bpf_map__fd((o)->maps.zt_ifaces);     \
-		(m)->dns_cache = bpf_map__fd((o)->maps.zt_dns_cache); \
-		(m)->dns_listen = bpf_map__fd((o)->maps.zt_dns_listen); \
+#define FILL_FD(n) fds->n = bpf_map__fd(maps->zt_##n);
+#define FILL_FDS(m, o)                              \
+	do {                                        \
+		struct zt_map_fds *fds = (m);       \
+		__typeof__(&(o)->maps) maps = &(o)->maps; \
+		ZT_MAP_LIST(FILL_FD)                \
 	} while (0)
 
 /* A fresh state map is stamped with our ABI; an old one must carry it. */
@@ -464,10 +449,8 @@ int zt_maps_open_pinned(const char *pin_root, struct zt_map_fds *m)
 		const char *name;
 		size_t off;
 	} tab[] = {
-#define E(n) { "zt_" #n, offsetof(struct zt_map_fds, n) }
-		E(state), E(devices), E(iri), E(rules), E(sets), E(ports), E(flows),
-		E(frags), E(stats), E(counters), E(ratelimit), E(routes4), E(routes6),
-		E(events), E(nat), E(nat_count), E(ifaces), E(dns_cache), E(dns_listen),
+#define E(n) { "zt_" #n, offsetof(struct zt_map_fds, n) },
+		ZT_MAP_LIST(E)
 #undef E
 	};
 	char path[PATH_MAX];

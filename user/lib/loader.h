@@ -9,10 +9,19 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+/* Every map the programs share (bpf/lib/maps.h defines them), by the name
+ * after "zt_": the one list the loader, the pinned-map opener and the fd
+ * set are made from. */
+#define ZT_MAP_LIST(X)                                                             \
+	X(state) X(devices) X(iri) X(rules) X(sets) X(ports) X(flows) X(drops)     \
+	X(drop_srcs)                                                               \
+	X(frags) X(stats) X(counters) X(ratelimit) X(routes4) X(routes6) X(events) \
+	X(nat) X(nat_count) X(ifaces) X(dns_cache) X(dns_listen)
+
 struct zt_map_fds {
-	int state, devices, iri, rules, sets, ports, flows, frags;
-	int stats, counters, ratelimit, routes4, routes6, events;
-	int nat, nat_count, ifaces, dns_cache, dns_listen;
+#define ZT_MAP_FD(n) int n;
+	ZT_MAP_LIST(ZT_MAP_FD)
+#undef ZT_MAP_FD
 };
 
 struct xdp_ingress_bpf;

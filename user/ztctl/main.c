@@ -24,7 +24,7 @@ static const struct {
 } subcommands[] = {
 	{ "status", status_main, "status: is ztd running, on which interfaces, which policy" },
 	{ "reload", reload_main, "reload: re-read the config; prints its errors if refused" },
-	{ "maps", maps_main, "maps dump [routes|devices|iri|flows|nat|policy|stats]: what the kernel holds" },
+	{ "maps", maps_main, "maps dump [routes|devices|iri|flows|drops|nat|policy|stats]: what the kernel holds" },
 	{ "policy", policy_main, "policy test --src IP --dst IP --proto P [--dport N] [--sni NAME]: "
 				 "which rule decides" },
 	{ "split-tunnel", split_tunnel_main, "split-tunnel [--format routes|wireguard]: what a "

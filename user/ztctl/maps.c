@@ -28,7 +28,8 @@ static bool per_cpu;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ztctl [-j|-p] maps dump [routes|devices|iri|flows|nat|policy|stats]... "
+	fprintf(f, "usage: ztctl [-j|-p] maps dump [routes|devices|iri|flows|drops|nat|policy|\n"
+		"       stats]... "
 		"[--per-cpu]\n\n"
 		"Prints what the kernel holds (all sections when none is named):\n"
 		"  routes   destination prefixes per vnet: route, tunnel, rule set\n"
@@ -38,7 +39,9 @@ static void usage(FILE *f)
 		"           seconds since last answered and since a packet last reached\n"
 		"           it, its epoch (new when the address goes to another name),\n"
 		"           flows made for its current name\n"
-		"  flows    the flow cache: 5-tuple, verdict, rule, packets, bytes, age\n"
+		"  flows    the flow cache: 5-tuple, verdict, rule, packets, bytes, seconds idle\n"
+		"  drops    drop verdicts, kept for every source port (a flood that changes\n"
+		"           it is one entry): source, destination, rule, packets, age\n"
 		"  nat      the DIRECT path's translations: the client's tuple, the SNAT\n"
 		"           address and port, the real destination, the private interface,\n"
 		"           packets each way, seconds idle\n"
@@ -368,27 +371,36 @@ static const char *endpoint(char *buf, size_t n, __u8 family, const __u8 *addr, 
 	return buf;
 }
 
-static void dump_flows(void)
+/* The flow cache, or (drops) the drop verdicts kept for every source port
+ * of a flow: those show since when the source has been dropped, not how
+ * long it has been quiet (a hit does not write the time). */
+static void dump_cache(int fd, const char *name, bool drops)
 {
 	struct zt_flow_key k, next;
 	void *prev = NULL;
 	__u64 now_ns = zt_bpf_now_ns();
 
 	out_text("%-42s %-42s %-6s %-7s %-9s %-24s %10s %12s %8s\n", "SOURCE", "DESTINATION",
-		 "PROTO", "VERDICT", "REASON", "RULE", "PACKETS", "BYTES", "IDLE");
-	out_arr_start("flows");
-	while (!bpf_map_get_next_key(M.flows, prev, &next)) {
+		 "PROTO", "VERDICT", "REASON", "RULE", "PACKETS", "BYTES", drops ? "AGE" : "IDLE");
+	out_arr_start(name);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		struct zt_flow f;
-		char s[80], d[80], pb[8], rb[16], idle[32];
+		char s[80], d[80], a[INET6_ADDRSTRLEN], pb[8], rb[16], idle[32];
+		__u64 t;
 
 		k = next;
 		prev = &k;
-		if (bpf_map_lookup_elem(M.flows, &k, &f))
+		if (bpf_map_lookup_elem(fd, &k, &f))
 			continue;
-		endpoint(s, sizeof(s), k.family, k.src, k.sport);
+		if (drops) {
+			inet_ntop(k.family == ZT_AF_INET6 ? AF_INET6 : AF_INET, k.src, a, sizeof(a));
+			snprintf(s, sizeof(s), k.family == ZT_AF_INET6 ? "[%s]:*" : "%s:*", a);
+		} else {
+			endpoint(s, sizeof(s), k.family, k.src, k.sport);
+		}
 		endpoint(d, sizeof(d), k.family, k.dst, k.dport);
-		snprintf(idle, sizeof(idle), "%.1fs",
-			 now_ns > f.last_seen_ns ? (double)(now_ns - f.last_seen_ns) / 1e9 : 0.0);
+		t = drops ? f.created_ns : f.last_seen_ns;
+		snprintf(idle, sizeof(idle), "%.1fs", now_ns > t ? (double)(now_ns - t) / 1e9 : 0.0);
 		out_obj_start(NULL);
 		out_str("src", "%-42s ", s);
 		out_str("dst", "%-42s ", d);
@@ -398,7 +410,7 @@ static void dump_flows(void)
 		out_str("rule", "%-24.24s ", f.rule_id ? nm(ZT_N_RULE, f.rule_id, rb, sizeof(rb)) : "-");
 		out_u64("packets", "%10llu ", f.packets);
 		out_u64("bytes", "%12llu ", f.bytes);
-		out_str("idle", "%8s\n", idle);
+		out_str(drops ? "age" : "idle", "%8s\n", idle);
 		out_u64("rule_id", NULL, f.rule_id);
 		out_u64("generation", NULL, f.generation);
 		out_bool("current", NULL,
@@ -406,6 +418,16 @@ static void dump_flows(void)
 		out_obj_end();
 	}
 	out_arr_end();
+}
+
+static void dump_flows(void)
+{
+	dump_cache(M.flows, "flows", false);
+}
+
+static void dump_drops(void)
+{
+	dump_cache(M.drops, "drops", true);
 }
 
 /* One row per DIRECT flow: its FWD entry, joined with its REV entry. */
@@ -507,10 +529,11 @@ static void dump_policy(void)
 
 static void dump_stats(void)
 {
-	static const char *const cnames[] = { "flow_hit", "flow_new", "flow_stale",
-		"frag_first", "frag_later", "event_lost", "event_limited", "steer_marked",
-		"nat_new", "nat_retry", "nat_xdp", "nat_tc", "nat_reply", "nat_ttl",
-		"nat_icmp", "nat_too_big", "dns_answered", "tc_miss" };
+	static const char *const cnames[] = {
+#define ZT_C_NAME(up, low) #low,
+		ZT_COUNTERS(ZT_C_NAME)
+#undef ZT_C_NAME
+	};
 	int ncpus = libbpf_num_possible_cpus(), cpu;
 	struct zt_stat *v = calloc((size_t)ncpus, sizeof(*v));
 	__u64 *c = calloc((size_t)ncpus, sizeof(*c));
@@ -573,7 +596,8 @@ int maps_main(int argc, char **argv)
 {
 	static const struct { const char *name; void (*fn)(void); } what[] = {
 		{ "policy", dump_policy }, { "routes", dump_routes }, { "devices", dump_devices },
-		{ "iri", dump_iri }, { "flows", dump_flows }, { "nat", dump_nat },
+		{ "iri", dump_iri }, { "flows", dump_flows }, { "drops", dump_drops },
+		{ "nat", dump_nat },
 		{ "stats", dump_stats },
 	};
 	const size_t nw = sizeof(what) / sizeof(what[0]);
@@ -602,9 +626,12 @@ int maps_main(int argc, char **argv)
 		for (k = 0; k < nw && strcmp(argv[i], what[k].name); k++)
 			;
 		if (k == nw) {
-			out_error("unknown section '%s' (routes, devices, iri, flows, nat, policy, "
-				  "stats)",
-				  argv[i]);
+			char names[128] = "";
+
+			for (k = 0; k < nw; k++)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+					 k ? ", " : "", what[k].name);
+			out_error("unknown section '%s' (%s)", argv[i], names);
 			return 2;
 		}
 		want[k] = any = true;

@@ -149,7 +149,8 @@ int status_main(int argc, char **argv)
 		out_text("kernel: maps pinned under %s\n", ztctl_pin_root);
 		out_u64("generation", "  enforcing policy generation %llu",
 			st.half[st.active & 1].generation);
-		out_u64("flows", ", %llu cached flows\n", count_keys(m.flows));
+		out_u64("flows", ", %llu cached flows", count_keys(m.flows));
+		out_u64("drops", ", %llu cached drops\n", count_keys(m.drops));
 		zt_maps_close(&m);
 	}
 	out_obj_end();
