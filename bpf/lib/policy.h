@@ -103,12 +103,12 @@ static __always_inline void zt_iri_touch(struct zt_iri_val *iv)
 }
 
 /* Resolves the destination in half h. Returns 0 with *dst filled (and for
- * an IRI *epoch), or a reason: ZT_R_NO_ROUTE (not ours) or
- * ZT_R_IRI_UNKNOWN. */
+ * an IRI *epoch and *ivp, which the caller touches when the flow is not
+ * dropped), or a reason: ZT_R_NO_ROUTE (not ours) or ZT_R_IRI_UNKNOWN. */
 static __always_inline int zt_destination(const struct zt_pkt *p,
 					  const struct zt_half_cfg *hc, __u32 h,
 					  __u32 vnet, struct zt_dst *dst, __u8 *unresolved,
-					  __u32 *epoch)
+					  __u32 *epoch, struct zt_iri_val **ivp)
 {
 	struct zt_route_val *rv;
 
@@ -117,7 +117,7 @@ static __always_inline int zt_destination(const struct zt_pkt *p,
 
 		if (!iv || !(iv->half[h & 1].flags & ZT_DST_F_ROUTED))
 			return ZT_R_IRI_UNKNOWN;
-		zt_iri_touch(iv);
+		*ivp = iv;
 		*dst = iv->half[h & 1];
 		*unresolved = !iv->real_ok;
 		*epoch = iv->epoch;
@@ -187,6 +187,7 @@ static __always_inline void zt_evaluate(struct zt_ctx *c, const struct zt_pkt *p
 					const struct zt_half_cfg *hc, __u32 h,
 					struct zt_decision *d)
 {
+	struct zt_iri_val *iv = 0;
 	struct zt_ident id;
 	struct zt_dst dst;
 	struct zt_rule *rule = 0;
@@ -198,7 +199,7 @@ static __always_inline void zt_evaluate(struct zt_ctx *c, const struct zt_pkt *p
 	d->device_id = id.device_id;
 	d->user_id = id.user_id;
 
-	r = zt_destination(p, hc, h, id.vnet_id, &dst, &unresolved, &d->iri_epoch);
+	r = zt_destination(p, hc, h, id.vnet_id, &dst, &unresolved, &d->iri_epoch, &iv);
 	if (r) {
 		d->verdict = r == ZT_R_NO_ROUTE ? ZT_V_PASS : ZT_V_DROP;
 		d->reason = r;
@@ -222,6 +223,8 @@ static __always_inline void zt_evaluate(struct zt_ctx *c, const struct zt_pkt *p
 			 * finishes the evaluation from this rule on. */
 			d->verdict = ZT_V_STEER;
 			d->reason = ZT_R_L7;
+			if (iv)
+				zt_iri_touch(iv);
 			return;
 		}
 		action = rule->action;
@@ -231,8 +234,14 @@ static __always_inline void zt_evaluate(struct zt_ctx *c, const struct zt_pkt *p
 		action = hc->default_action;
 	}
 	if (action != ZT_ACT_ALLOW) {
+		/* A blocked sender does not keep an IRI in use (nor from
+		 * being given to another name). */
 		d->verdict = ZT_V_DROP;
-	} else if (dst.flags & ZT_DST_F_LOCAL) {
+		return;
+	}
+	if (iv)
+		zt_iri_touch(iv);
+	if (dst.flags & ZT_DST_F_LOCAL) {
 		/* This node forwards it: to the server's real address,
 		 * which an IRI must have. */
 		d->verdict = unresolved ? ZT_V_DROP : ZT_V_DIRECT;

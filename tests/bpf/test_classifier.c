@@ -864,6 +864,44 @@ static void iri_reuse_invalidates_flows(void)
 	T_EQ(run_xdp(buf, len), XDP_DROP);
 }
 
+/* A sender the policy blocks does not keep an IRI in use: its packets
+ * leave the entry's last use alone, so the address can still go to
+ * another name; an allowed one records it. On the old code every
+ * evaluated packet to the IRI did. */
+static void blocked_sender_leaves_iri_idle(void)
+{
+	struct zt_iri_key k = { .vnet_id = VNET_DEFAULT, .family = ZT_AF_INET };
+	struct zt_iri_val v = { 0 }, got;
+	struct zt_prefix any = PFX("172.20.0.0/16");
+	const struct zt_dst_entry *e = zt_compiled_lookup(&cur, VNET_DEFAULT, &any);
+	struct pkt_spec s;
+	__u8 buf[256];
+	size_t len;
+	int i;
+
+	T_ASSERT(e, "no entry for 172.20.0.0/16");
+	if (!e)
+		return;
+	inet_pton(AF_INET, "100.80.0.10", k.addr);
+	v.half[0] = v.half[1] = (struct zt_dst){ .route_id = ZT_ROUTE_ID_HOST | 2, .tunnel_id = 2,
+		.dst_set = e->dst.dst_set, .flags = ZT_DST_F_ROUTED };
+	v.epoch = 9;
+	T_ASSERT(!bpf_map_update_elem(B.m.iri, &k, &v, BPF_ANY), "iri insert");
+	for (i = 0; i < 3; i++) { /* new destination ports: each one decided */
+		s = TCP4(STRANGER, "100.80.0.10", 8080 + i);
+		len = build(&s, buf, sizeof(buf));
+		T_EQ(run_xdp(buf, len), XDP_DROP);
+	}
+	T_ASSERT(!bpf_map_lookup_elem(B.m.iri, &k, &got) && got.last_ns == 0,
+		 "a blocked sender refreshed the IRI's last use");
+	s = TCP4(BOB, "100.80.0.10", 8080);
+	len = build(&s, buf, sizeof(buf));
+	T_EQ(run_xdp(buf, len), XDP_PASS);
+	T_ASSERT(!bpf_map_lookup_elem(B.m.iri, &k, &got) && got.last_ns > 0,
+		 "an allowed flow records the IRI's last use");
+	bpf_map_delete_elem(B.m.iri, &k);
+}
+
 /* Fragments: a first fragment's verdict holds only in its policy
  * generation; IPv6 later fragments are found when more extension headers
  * follow the fragment header in the first one (their keys differed). */
@@ -1548,6 +1586,7 @@ int main(void)
 	T_RUN(tc_marks_steered_flows);
 	T_RUN(tc_decides_on_cache_miss);
 	T_RUN(iri_reuse_invalidates_flows);
+	T_RUN(blocked_sender_leaves_iri_idle);
 	T_RUN(fragment_verdicts_bounded);
 	T_RUN(source_routes_dropped);
 	nat_cases();
