@@ -138,7 +138,9 @@ $(O)/ztctl: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztctl/*.c)) $(LIBZT)
 
 $(O)/tests/%: $(O)/tests/%.o $(O)/tests/lib/t.o $(O)/tests/lib/pkt.o $(LIBZT)
 	$(msg) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS)
+# test_classifier's DIRECT-path cases live in a file of their own.
+$(O)/tests/bpf/test_classifier: $(O)/tests/bpf/nat_cases.o
 
 # test_config fails each allocation of a config load in turn: the allocator
 # is wrapped at link time (valgrind replaces any function named malloc, so

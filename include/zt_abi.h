@@ -8,7 +8,7 @@
 
 /* Bumped whenever a struct, enum value or map size below changes, so a
  * daemon refuses to adopt pinned maps of an incompatible build. */
-#define ZT_ABI_VERSION 8
+#define ZT_ABI_VERSION 9
 
 /* ---- sizes (DESIGN §7) ------------------------------------------------- */
 #define ZT_MAX_ROUTES   (1u << 20) /* per family */
@@ -133,6 +133,7 @@ enum zt_pclass {
 };
 
 #define ZT_RULE_F_L7    0x1 /* rule has an L7 selector: verdict STEER */
+#define ZT_RULE_F_ANY   0x2 /* rule matches every protocol and port */
 #define ZT_DST_F_ROUTED 0x1 /* a route covers this destination */
 #define ZT_DST_F_LOCAL  0x2 /* its tunnel is local: DIRECT, not STEER */
 #define ZT_DST_F_NAT    0x4 /* DIRECT through the in-kernel NAT (the tunnel has a
@@ -313,6 +314,11 @@ struct zt_flow_key {
 _Static_assert(sizeof(struct zt_flow_key) == 44, "zt_flow_key size");
 
 #define ZT_FLOW_F_NAT 0x1 /* DIRECT through the NAT (ZT_DST_F_NAT) */
+
+/* zt_drops: a drop for every protocol and port from the key's source to
+ * its destination has protocol and ports 0 and this bit in vlan (a tag
+ * holds 12 bits: no packet's key has it). */
+#define ZT_FLOW_KEY_ANY 0x8000
 
 struct zt_flow {
 	__u8  verdict;

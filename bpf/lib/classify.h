@@ -187,22 +187,38 @@ static __always_inline struct zt_drop_src *zt_drop_src(const struct zt_pkt *p)
 	return bpf_map_lookup_elem(&zt_drop_srcs, &x);
 }
 
-/* The drop cache for the packet (fk: its flow key; its source port is
- * set back from p). A hit that still holds (policy generation gen, IRI
- * epoch: a blocked sender does not keep an IRI in use) fills d and
- * returns 1; one that no longer does is deleted. */
+/* fk as the key of a drop for every protocol and port (any) or for its
+ * own protocol and destination port, from p; either without source port. */
+static __always_inline void zt_drop_key(struct zt_flow_key *fk, const struct zt_pkt *p, int any)
+{
+	fk->sport = 0;
+	fk->dport = any ? 0 : p->dport;
+	fk->proto = any ? 0 : p->proto;
+	fk->vlan = any ? (__u16)(p->vlan | ZT_FLOW_KEY_ANY) : p->vlan;
+}
+
+/* The drop cache for the packet (fk: its flow key, which comes back as it
+ * went): the drop for all its ports, else the one for its own. A hit that
+ * still holds (policy generation gen, IRI epoch: a blocked sender does not
+ * keep an IRI in use) fills d and returns 1; one that no longer does is
+ * deleted. */
 static __always_inline int zt_drop_hit(struct zt_flow_key *fk, const struct zt_pkt *p,
 				       struct zt_decision *d, __u32 gen, __u32 len)
 {
 	struct zt_flow *f;
 
-	fk->sport = 0;
+	zt_drop_key(fk, p, 1);
 	f = bpf_map_lookup_elem(&zt_drops, fk);
+	if (!f) {
+		zt_drop_key(fk, p, 0);
+		f = bpf_map_lookup_elem(&zt_drops, fk);
+	}
 	if (f && (f->generation != gen ||
 		  !zt_iri_same_use(f->route_id, f->vnet_id, f->iri_epoch, p->family, p->dst, 0))) {
 		bpf_map_delete_elem(&zt_drops, fk);
 		f = 0;
 	}
+	zt_drop_key(fk, p, 0);
 	fk->sport = p->sport;
 	if (!f)
 		return 0;
@@ -364,21 +380,11 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 		bpf_map_update_elem(&zt_flows, &fk, &nf, BPF_ANY);
 	} else {
 		/* Not a flow: a cached flow that is now dropped goes, and a
-		 * policy's drop is kept for every source port (zt_drops). An
-		 * IRI not (yet) known or resolved is decided again each time. */
+		 * policy's drop is kept for every source port (zt_drops,
+		 * below). An IRI not (yet) known or resolved is decided
+		 * again each time. */
 		if (f)
 			bpf_map_delete_elem(&zt_flows, &fk);
-		if (d->reason == ZT_R_RULE || d->reason == ZT_R_DEFAULT) {
-			/* Its own counts, not those of the flow it was. */
-			nf.packets = 1;
-			nf.bytes = c->len;
-			nf.created_ns = now;
-			fk.sport = 0;
-			bpf_map_update_elem(&zt_drops, &fk, &nf, BPF_ANY);
-			ds = zt_drop_src(p); /* now lately dropped */
-			if (ds && !zt_addr_eq(ds->addr, p->src))
-				__builtin_memcpy(ds->addr, p->src, 16);
-		}
 	}
 	zt_count(ZT_C_FLOW_NEW);
 	zt_stat(d->verdict, d->reason, c->len);
@@ -387,6 +393,18 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 	/* Unrouted traffic is not a zt decision and is not logged. */
 	if (d->verdict != ZT_V_PASS)
 		zt_emit(c, st, p, d, ZT_EV_FLOW, hc->generation);
+	if (d->verdict != ZT_V_DROP || (d->reason != ZT_R_RULE && d->reason != ZT_R_DEFAULT))
+		return;
+	/* Last: the verifier walks what follows once per kind of key. Its
+	 * own counts, not those of the flow it was. */
+	nf.packets = 1;
+	nf.bytes = c->len;
+	nf.created_ns = now;
+	zt_drop_key(&fk, p, d->any_port);
+	bpf_map_update_elem(&zt_drops, &fk, &nf, BPF_ANY);
+	ds = zt_drop_src(p); /* now lately dropped */
+	if (ds && !zt_addr_eq(ds->addr, p->src))
+		__builtin_memcpy(ds->addr, p->src, 16);
 }
 
 #endif

@@ -13,6 +13,7 @@ struct zt_decision {
 	__u8  verdict;
 	__u8  reason;
 	__u8  nat;       /* DIRECT through the NAT (ZT_DST_F_NAT) */
+	__u8  any_port;  /* DROP: the same for every protocol and port */
 	__u32 rule_id;
 	__u32 route_id;
 	__u32 tunnel_id;
@@ -149,10 +150,13 @@ static __always_inline struct zt_bitmap *zt_set(__u32 h, __u32 set)
 	return bpf_map_lookup_elem(&zt_sets, &idx);
 }
 
-/* First matching rule bit, or -1. */
+/* First matching rule bit, or -1. *below: the rules of this identity and
+ * destination, whatever the protocol and port, before that bit (before
+ * none: all of them), as a word that is 0 when there are none. Without a
+ * branch on it: a branch per word would double the verifier's paths. */
 static __always_inline int zt_first_rule(__u32 h, const struct zt_half_cfg *hc,
 					 const struct zt_pkt *p, __u32 dst_set,
-					 __u32 id_set)
+					 __u32 id_set, __u64 *below)
 {
 	__u32 pidx = ((h & 1) * ZT_PCLASSES + (p->pclass & 3)) * ZT_PORTS +
 		     (p->pclass == ZT_PC_TCP || p->pclass == ZT_PC_UDP ?
@@ -170,14 +174,19 @@ static __always_inline int zt_first_rule(__u32 h, const struct zt_half_cfg *hc,
 	d = zt_set(h, id_set);
 	if (!a || !b || !d)
 		return -1;
+	*below = 0;
 	for (i = 0; i < ZT_RULE_WORDS; i++) {
-		__u64 x;
+		__u64 m, x;
 
 		if (i >= nwords)
 			break;
-		x = a->w[i] & b->w[i] & d->w[i];
-		if (x)
+		m = a->w[i] & d->w[i];
+		x = m & b->w[i];
+		if (x) {
+			*below |= m & ((x & -x) - 1);
 			return i * 64 + zt_ctz64(x);
+		}
+		*below |= m;
 	}
 	return -1;
 }
@@ -192,6 +201,7 @@ static __always_inline void zt_evaluate(struct zt_ctx *c, const struct zt_pkt *p
 	struct zt_dst dst;
 	struct zt_rule *rule = 0;
 	__u8 action, unresolved = 0;
+	__u64 below = ~0ULL; /* none known: no drop for every port */
 	int r, bit;
 
 	zt_identity(c, p, hc, h, &id);
@@ -209,7 +219,7 @@ static __always_inline void zt_evaluate(struct zt_ctx *c, const struct zt_pkt *p
 	d->tunnel_id = dst.tunnel_id;
 	d->nat = !!(dst.flags & ZT_DST_F_NAT);
 
-	bit = zt_first_rule(h, hc, p, dst.dst_set, id.id_set);
+	bit = zt_first_rule(h, hc, p, dst.dst_set, id.id_set, &below);
 	if (bit >= 0) {
 		__u32 ridx = (h & 1) * ZT_MAX_RULES + (__u32)bit;
 
@@ -237,6 +247,10 @@ static __always_inline void zt_evaluate(struct zt_ctx *c, const struct zt_pkt *p
 		/* A blocked sender does not keep an IRI in use (nor from
 		 * being given to another name). */
 		d->verdict = ZT_V_DROP;
+		/* The same drop for every protocol and port: no rule of this
+		 * source and destination (and the default blocks), or the
+		 * first of them is a rule for every protocol and port. */
+		d->any_port = !below && (!rule || (rule->flags & ZT_RULE_F_ANY));
 		return;
 	}
 	if (iv)

@@ -522,7 +522,8 @@ int zt_policy_compile(const struct zt_policy_in *in, struct zt_compiled *out)
 		out->rule_index[i] = ord[i].idx;
 		out->rules[i].rule_id = ord[i].idx + 1;
 		out->rules[i].action = ord[i].r->action;
-		out->rules[i].flags = ord[i].r->l7 ? ZT_RULE_F_L7 : 0;
+		out->rules[i].flags = (ord[i].r->l7 ? ZT_RULE_F_L7 : 0) |
+				      (!ord[i].r->protos && !ord[i].r->n_ports ? ZT_RULE_F_ANY : 0);
 	}
 	out->n_rules = (__u32)in->n_rules;
 

@@ -41,7 +41,8 @@ static void usage(FILE *f)
 		"           flows made for its current name\n"
 		"  flows    the flow cache: 5-tuple, verdict, rule, packets, bytes, seconds idle\n"
 		"  drops    drop verdicts, kept for every source port (a flood that changes\n"
-		"           it is one entry): source, destination, rule, packets, age\n"
+		"           it is one entry), or for every protocol and port (dst addr:*,\n"
+		"           protocol any): source, destination, rule, packets, age\n"
 		"  nat      the DIRECT path's translations: the client's tuple, the SNAT\n"
 		"           address and port, the real destination, the private interface,\n"
 		"           packets each way, seconds idle\n"
@@ -371,6 +372,15 @@ static const char *endpoint(char *buf, size_t n, __u8 family, const __u8 *addr, 
 	return buf;
 }
 
+/* An address with every port: "addr:*". */
+static void any_port(char *buf, size_t n, __u8 family, const __u8 *addr)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(family == ZT_AF_INET6 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
+	snprintf(buf, n, family == ZT_AF_INET6 ? "[%s]:*" : "%s:*", a);
+}
+
 /* The flow cache, or (drops) the drop verdicts kept for every source port
  * of a flow: those show since when the source has been dropped, not how
  * long it has been quiet (a hit does not write the time). */
@@ -385,26 +395,29 @@ static void dump_cache(int fd, const char *name, bool drops)
 	out_arr_start(name);
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		struct zt_flow f;
-		char s[80], d[80], a[INET6_ADDRSTRLEN], pb[8], rb[16], idle[32];
+		char s[80], d[80], pb[8], rb[16], idle[32];
+		bool any;
 		__u64 t;
 
 		k = next;
 		prev = &k;
 		if (bpf_map_lookup_elem(fd, &k, &f))
 			continue;
-		if (drops) {
-			inet_ntop(k.family == ZT_AF_INET6 ? AF_INET6 : AF_INET, k.src, a, sizeof(a));
-			snprintf(s, sizeof(s), k.family == ZT_AF_INET6 ? "[%s]:*" : "%s:*", a);
-		} else {
+		any = drops && (k.vlan & ZT_FLOW_KEY_ANY);
+		if (drops)
+			any_port(s, sizeof(s), k.family, k.src);
+		else
 			endpoint(s, sizeof(s), k.family, k.src, k.sport);
-		}
-		endpoint(d, sizeof(d), k.family, k.dst, k.dport);
+		if (any)
+			any_port(d, sizeof(d), k.family, k.dst);
+		else
+			endpoint(d, sizeof(d), k.family, k.dst, k.dport);
 		t = drops ? f.created_ns : f.last_seen_ns;
 		snprintf(idle, sizeof(idle), "%.1fs", now_ns > t ? (double)(now_ns - t) / 1e9 : 0.0);
 		out_obj_start(NULL);
 		out_str("src", "%-42s ", s);
 		out_str("dst", "%-42s ", d);
-		out_str("protocol", "%-6s ", zt_proto_name(k.proto, pb, sizeof(pb)));
+		out_str("protocol", "%-6s ", any ? "any" : zt_proto_name(k.proto, pb, sizeof(pb)));
 		out_str("verdict", "%-7s ", zt_verdict_name(f.verdict));
 		out_str("reason", "%-9s ", zt_reason_name(f.reason));
 		out_str("rule", "%-24.24s ", f.rule_id ? nm(ZT_N_RULE, f.rule_id, rb, sizeof(rb)) : "-");
