@@ -43,6 +43,7 @@
 	X(exhausted, "pool_exhausted")                                          \
 	X(pending_full, "pending_full")       /* SERVFAIL: all pending taken */ \
 	X(pending_limited, "pending_limited") /* SERVFAIL: the client's share */ \
+	X(iri_limited, "iri_limited")   /* SERVFAIL: the user's wildcard IRIs */ \
 	X(upstream_timeout, "upstream_timeouts")                                \
 	X(upstream_bad, "upstream_bad")                                         \
 	X(upstream_mismatch, "upstream_mismatch") /* another id or question */  \

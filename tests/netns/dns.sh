@@ -86,7 +86,7 @@ gateway:
 dns: {upstreams: [${UPSTREAMS:-10.3.0.53:53}], ttl: ${TTL:-45},
       upstream_timeout_ms: ${UP_TIMEOUT:-1500},
       origin_resolvers: [${3:-10.3.0.53}]}
-initial_resolved_ips: {ipv4: ${2:-100.80.0.0/16}, ipv6: 'fd7a:5a7e::/64'}
+initial_resolved_ips: {ipv4: ${2:-100.80.0.0/16}, ipv6: 'fd7a:5a7e::/64'${WILD:+, wildcard_per_user: $WILD}}
 tunnels:
   - {name: vpc}
   - {name: dc, local: true, private_interface: up0}
@@ -674,6 +674,28 @@ check "after a restart the wildcard name gets the same IRI" \
 	test "$(a @10.10.0.1 foo.internal.local A)" = "$FOO4"
 check "and the exact name too" test "$(a @10.10.0.1 ssh.internal.local A)" = "$SSH4"
 check "ztd said it restored the allocations" grep -q "IRI allocations restored from $W/state/iri.state" "$W/ztd.log"
+
+# ---- one user's share of the pool through wildcards ----------------------------------
+# Every name under a wildcard is a new IRI: bob asking names of his own
+# making gets 5, then SERVFAIL, while admin still gets new ones and bob
+# keeps what he has. (Counting starts again at a reload.)
+il0=$(dns_stat iri_limited)
+WILD=5 write_config "$W/ztd.yaml"
+"$O/ztctl" --socket "$W/ztd.sock" reload >/dev/null 2>&1
+got=0
+for i in 1 2 3 4 5 6 7; do
+	[ -n "$(q +short -b 10.10.0.3 @10.10.0.1 "bobscan$i.internal.local" A | head -1)" ] &&
+		got=$((got + 1))
+done
+check "wildcard_per_user: 5: bob's 7 new names under a wildcard get 5 IRIs ($got)" test "$got" = 5
+check "... the others SERVFAIL" bash -c \
+	"nsenter --net=/run/netns/$CLI dig +time=2 -b 10.10.0.3 @10.10.0.1 bobscan9.internal.local | grep -q 'status: SERVFAIL'"
+il1=$(dns_stat iri_limited)
+check "... counted (iri_limited ${il0:-none} -> ${il1:-none})" test "${il1:-0}" -ge $(( ${il0:-0} + 3 ))
+check "... bob keeps the IRIs he has" test -n "$(a -b 10.10.0.3 @10.10.0.1 bobscan1.internal.local A)"
+check "... and admin still gets a new one" test -n "$(a -b 10.10.0.2 @10.10.0.1 adminnew.internal.local A)"
+check "... and each refusal is in the DNS log" grep -q \
+	'"name":"bobscan9.internal.local","type":"A","action":"iri-user-limit","rcode":"SERVFAIL"' "$W/dns.jsonl"
 
 # ---- exhaustion -------------------------------------------------------------------------
 write_config "$W/ztd.yaml" 100.90.0.0/30

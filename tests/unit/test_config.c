@@ -558,7 +558,7 @@ static const char *dnscfg =
 	"  log: {dns: /var/log/zt/dns.jsonl}\n"
 	"  state_dir: /tmp/zt-state\n"
 	"dns: {upstreams: ['192.0.2.53', '[2001:db8::53]:5300'], ttl: 60, upstream_timeout_ms: 500}\n"
-	"initial_resolved_ips: {ipv4: 100.96.0.0/12, ipv6: 'fd00:abcd::/96'}\n"
+	"initial_resolved_ips: {ipv4: 100.96.0.0/12, ipv6: 'fd00:abcd::/96', wildcard_per_user: 50}\n"
 	"tunnels: [{name: vpc}, {name: dc, local: true, private_interface: eth1}]\n"
 	"routes:\n"
 	"  hostname:\n"
@@ -593,6 +593,7 @@ static void dns_keys_parse(void)
 	T_EQ(c.dns_timeout_ms, 500);
 	T_ASSERT(!strcmp(zt_prefix_str(&c.iri4, b, sizeof(b)), "100.96.0.0/12"), "iri4 %s", b);
 	T_ASSERT(!strcmp(zt_prefix_str(&c.iri6, b, sizeof(b)), "fd00:abcd::/96"), "iri6 %s", b);
+	T_EQ(c.iri_wild_per_user, 50);
 	T_EQ(c.n_host_routes, 2);
 	T_ASSERT(!strcmp(c.host_routes[0].host, "*.internal.local"), "stored '%s'",
 		 c.host_routes[0].host);
@@ -630,6 +631,7 @@ static void dns_keys_parse(void)
 	T_EQ(c.dns_ttl, 30);
 	T_EQ(c.n_dns_listen, 0);
 	T_ASSERT(!strcmp(zt_prefix_str(&c.iri4, b, sizeof(b)), "100.80.0.0/16"), "default pool");
+	T_EQ(c.iri_wild_per_user, 1024);
 	T_ASSERT(!strcmp(c.state_dir, "/var/lib/zt"), "default state dir");
 	T_EQ(c.nat_per_device, 4096);
 	zt_config_free(&c);
@@ -685,7 +687,7 @@ static void hostname_mistakes_reported(void)
 		 "  - {name: d, precedence: 1, action: allow, match: {}}\n"
 		 "  - {name: d, precedence: 2, action: allow, match: {dst_ip: 10.0.0.0/8}}\n"
 		 "dns: {ttl: 0, upstreams: ['10.0.0.1:99999']}\n"
-		 "initial_resolved_ips: {ipv4: 'fd00::/64'}\n", lab);
+		 "initial_resolved_ips: {ipv4: 'fd00::/64', wildcard_per_user: -1}\n", lab);
 	T_EQ(parse(y, &c, &e), -EINVAL);
 	T_ASSERT(has_err(&e, "t.yaml:5:18: hostname") && has_err(&e, "longer than 63"), "label");
 	T_ASSERT(has_err(&e, "t.yaml:6:31: unknown tunnel 'nope'"), "tunnel");
@@ -697,9 +699,11 @@ static void hostname_mistakes_reported(void)
 	T_ASSERT(has_err(&e, "dns.ttl must be a whole number from 1 to 86400"), "ttl");
 	T_ASSERT(has_err(&e, "dns.upstreams '10.0.0.1:99999' must be ADDRESS"), "upstream");
 	T_ASSERT(has_err(&e, "initial_resolved_ips.ipv4 must be an IPv4 prefix"), "pool family");
-	if (e.n != 9)
+	T_ASSERT(has_err(&e, "initial_resolved_ips.wildcard_per_user must be a whole number from 0 "
+			 "to 65536"), "wildcard_per_user");
+	if (e.n != 10)
 		zt_cfg_errors_print(&e, stderr);
-	T_EQ(e.n, 9);
+	T_EQ(e.n, 10);
 	zt_cfg_errors_free(&e);
 
 	/* A route inside the (default) pool is refused: its traffic would be

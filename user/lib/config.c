@@ -588,7 +588,8 @@ static void dns(struct cx *x, yaml_node_t *m)
 /* initial_resolved_ips: the pools DNS answers hostname routes from. */
 static void iri_pools(struct cx *x, yaml_node_t *m)
 {
-	static const char *const keys[] = { "ipv4", "ipv6", "reuse_after", NULL };
+	static const char *const keys[] = { "ipv4", "ipv6", "reuse_after", "wildcard_per_user",
+					    NULL };
 	yaml_node_t *n;
 	struct zt_prefix p;
 	unsigned long v;
@@ -605,6 +606,9 @@ static void iri_pools(struct cx *x, yaml_node_t *m)
 		else
 			x->c->iri_reuse_s = (__u32)v;
 	}
+	if ((n = get(x, m, "wildcard_per_user")) &&
+	    parse_uint(x, n, "initial_resolved_ips.wildcard_per_user", 0, ZT_MAX_IRIS, &v))
+		x->c->iri_wild_per_user = (__u32)v;
 	if ((n = get(x, m, "ipv4")) && parse_prefix(x, n, "initial_resolved_ips.ipv4", false, &p)) {
 		if (p.family != ZT_AF_INET || p.len < 8 || p.len > 30)
 			errf(x, n, "initial_resolved_ips.ipv4 must be an IPv4 prefix from /8 to /30");
@@ -2052,6 +2056,7 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 	out->nat_port_hi = ZT_NAT_PORT_HI_DEFAULT;
 	out->nat_per_device = ZT_NAT_PER_DEVICE_DEFAULT;
 	zt_prefix_parse(ZT_IRI4_DEFAULT, &out->iri4);
+	out->iri_wild_per_user = ZT_IRI_WILD_PER_USER_DEFAULT;
 	zt_prefix_parse(ZT_IRI6_DEFAULT, &out->iri6);
 	if (cache)
 		cache->reused = cache->parsed = 0;

@@ -21,6 +21,9 @@
 /* An IRI is given to another name only when neither answered nor reached
  * by a packet for this long (at least twice dns.ttl). */
 #define ZT_IRI_REUSE_DEFAULT_S 300
+/* IRIs one user may hold through wildcard routes (every name is a new
+ * one): a user asking random names cannot take the pool. */
+#define ZT_IRI_WILD_PER_USER_DEFAULT 1024
 #define ZT_DNS_TIMEOUT_DEFAULT_MS 2000
 #define ZT_STATE_DIR_DEFAULT "/var/lib/zt"
 /* SNAT ports of the DIRECT path: above Linux's default ephemeral range
@@ -117,6 +120,7 @@ struct zt_config {
 	__u32 dns_timeout_ms;     /* an upstream that has not answered by then: SERVFAIL */
 	struct zt_prefix iri4, iri6; /* initial_resolved_ips pools */
 	__u32 iri_reuse_s;        /* initial_resolved_ips.reuse_after */
+	__u32 iri_wild_per_user;  /* initial_resolved_ips.wildcard_per_user; 0: no cap */
 	__u32 drop_events_per_sec;
 	struct zt_cfg_vnet *vnets;      size_t n_vnets;
 	__u32 default_vnet;

@@ -59,6 +59,31 @@ static int room(struct zt_iri_pool *p)
 	return 0;
 }
 
+/* An allocation of owner's made (d 1) or gone (d -1); d 0 makes room for
+ * owner's count. */
+static int own(struct zt_iri_pool *p, __u32 owner, int d)
+{
+	__u32 *q;
+
+	if (!owner)
+		return 0;
+	if (owner >= p->n_owned) {
+		if (d < 0)
+			return 0;
+		q = realloc(p->owned, ((size_t)owner + 1) * sizeof(*q));
+		if (!q)
+			return -ENOMEM;
+		memset(q + p->n_owned, 0, ((size_t)owner + 1 - p->n_owned) * sizeof(*q));
+		p->owned = q;
+		p->n_owned = (size_t)owner + 1;
+	}
+	if (d > 0)
+		p->owned[owner]++;
+	else if (d < 0 && p->owned[owner])
+		p->owned[owner]--;
+	return 0;
+}
+
 static void reindex(struct zt_iri_pool *p)
 {
 	size_t i;
@@ -90,10 +115,22 @@ int zt_iri_pool_init(struct zt_iri_pool *p, const struct zt_prefix *v4,
 
 void zt_iri_pool_free(struct zt_iri_pool *p)
 {
+	free(p->owned);
 	free(p->a);
 	free(p->by_name);
 	free(p->by_addr);
 	memset(p, 0, sizeof(*p));
+}
+
+void zt_iri_pool_disown(struct zt_iri_pool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		p->a[i].owner = 0;
+	free(p->owned);
+	p->owned = NULL;
+	p->n_owned = 0;
 }
 
 static bool in_pool(const struct zt_iri_pool *p, __u8 family, const __u8 *addr)
@@ -112,9 +149,12 @@ size_t zt_iri_pool_reprefix(struct zt_iri_pool *p, const struct zt_prefix *v4,
 
 	p->pfx[0] = *v4;
 	p->pfx[1] = *v6;
-	for (i = 0; i < p->n; i++)
+	for (i = 0; i < p->n; i++) {
 		if (in_pool(p, p->a[i].family, p->a[i].addr))
 			p->a[k++] = p->a[i];
+		else
+			own(p, p->a[i].owner, -1);
+	}
 	if (k == p->n)
 		return 0;
 	i = p->n - k;
@@ -196,7 +236,8 @@ static bool free_addr(struct zt_iri_pool *p, __u8 family, __u8 *addr)
 }
 
 long zt_iri_get(struct zt_iri_pool *p, const char *name, __u32 vnet, __u8 family, __u64 now,
-		bool (*in_use)(void *arg, const struct zt_iri *iri), void *arg, bool *fresh)
+		bool (*in_use)(void *arg, const struct zt_iri *iri), void *arg, __u32 owner,
+		bool *fresh)
 {
 	struct zt_iri *a;
 	__u8 addr[16];
@@ -210,6 +251,10 @@ long zt_iri_get(struct zt_iri_pool *p, const char *name, __u32 vnet, __u8 family
 	}
 	if (p->pfx[fam_idx(family)].family != family || strlen(name) > ZT_HOSTNAME_MAX)
 		return -EAFNOSUPPORT;
+	if (owner && p->owner_max && owner < p->n_owned && p->owned[owner] >= p->owner_max)
+		return -EDQUOT;
+	if (own(p, owner, 0))
+		return -ENOMEM; /* room for its count, before anything changes */
 	if (p->n < p->max && free_addr(p, family, addr)) {
 		if (room(p))
 			return -ENOMEM;
@@ -237,6 +282,7 @@ long zt_iri_get(struct zt_iri_pool *p, const char *name, __u32 vnet, __u8 family
 		i = best;
 		a = &p->a[i];
 		/* A new name: what was resolved for the old one is void. */
+		own(p, a->owner, -1);
 		memset(a->real, 0, sizeof(a->real));
 		a->real_ok = a->res_inflight = false;
 		a->real_ttl = 0;
@@ -245,6 +291,8 @@ long zt_iri_get(struct zt_iri_pool *p, const char *name, __u32 vnet, __u8 family
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	a->vnet = vnet;
 	a->last_answer = now;
+	a->owner = owner;
+	own(p, owner, 1);
 	a->epoch = ++p->epoch ? p->epoch : ++p->epoch;
 	if (best >= 0)
 		reindex(p);

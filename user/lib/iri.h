@@ -31,6 +31,9 @@ struct zt_iri {
 	bool  res_inflight;
 	__u32 real_ttl;
 	__u64 res_next_ms;               /* monotonic: when to resolve next; 0 now */
+	/* Whose query through a wildcard route made it (zt_iri_get's owner;
+	 * 0: an exact name, or loaded from the state file). */
+	__u32 owner;
 };
 
 struct zt_iri_pool {
@@ -43,6 +46,8 @@ struct zt_iri_pool {
 	__u64 next[2];                   /* next offset to try in each pool */
 	__u32 epoch;                     /* the last epoch given */
 	bool dirty;                      /* changed since the last save */
+	size_t owner_max;                /* allocations one owner may hold; 0: any */
+	__u32 *owned; size_t n_owned;    /* allocations held, by owner */
 };
 
 /* max allocations; idle_s: how long unanswered before reuse. */
@@ -57,11 +62,17 @@ size_t zt_iri_pool_reprefix(struct zt_iri_pool *p, const struct zt_prefix *v4,
 
 /* The allocation for {name, vnet, family}, made when there is none.
  * in_use(arg, iri) says whether a flow still uses an allocation (only
- * asked when the pool is full). Returns the index, -ENOSPC (exhausted:
- * nothing idle), or -EAFNOSUPPORT (no pool for family). *fresh says it
- * was made now. */
+ * asked when the pool is full). owner (0: none) is who asks for a name
+ * through a wildcard, where every name is a new allocation: one owner
+ * makes at most owner_max of those that live. Returns the index, -ENOSPC
+ * (exhausted: nothing idle), -EDQUOT (the owner has owner_max), or
+ * -EAFNOSUPPORT (no pool for family). *fresh says it was made now. */
 long zt_iri_get(struct zt_iri_pool *p, const char *name, __u32 vnet, __u8 family, __u64 now,
-		bool (*in_use)(void *arg, const struct zt_iri *iri), void *arg, bool *fresh);
+		bool (*in_use)(void *arg, const struct zt_iri *iri), void *arg, __u32 owner,
+		bool *fresh);
+/* Forget every allocation's owner (their counts start again). */
+void zt_iri_pool_disown(struct zt_iri_pool *p);
+
 /* The allocation for {name, vnet, family}, or -1 (none is made). */
 long zt_iri_find(const struct zt_iri_pool *p, const char *name, __u32 vnet, __u8 family);
 /* The allocation holding addr, or -1. */

@@ -961,11 +961,23 @@ static size_t answer(struct ztd *d, const __u8 *msg, size_t len, int ufd, int sl
 		bool fresh;
 		long i;
 
+		/* Through a wildcard every name is a new IRI: counted against
+		 * the user asking (unenrolled askers are one user). */
+		__u32 owner = d->cfg.host_routes[dd.route].host[0] == '*' ?
+			      (dev ? dev->user : 0) + 1 : 0;
+
 		r.aa = true;
-		i = zt_iri_get(&s->pool, q.name, vnet, fam, real_s(), iri_in_use, d, &fresh);
+		i = zt_iri_get(&s->pool, q.name, vnet, fam, real_s(), iri_in_use, d, owner,
+			       &fresh);
 		if (i == -EAFNOSUPPORT) {
 			action = "nodata";
 			break; /* no pool for this family: NODATA */
+		}
+		if (i == -EDQUOT) {
+			r.rcode = ZT_DNS_SERVFAIL;
+			action = "iri-user-limit";
+			s->st.iri_limited++;
+			break;
 		}
 		if (i < 0) {
 			r.rcode = ZT_DNS_SERVFAIL;
@@ -1437,6 +1449,7 @@ int ztd_dns_open(struct ztd *d)
 			       d->cfg.iri_reuse_s);
 	if (err)
 		return err;
+	s->pool.owner_max = d->cfg.iri_wild_per_user;
 	snprintf(s->state_path, sizeof(s->state_path), "%s/iri.state", d->cfg.state_dir);
 	err = zt_iri_load(&s->pool, s->state_path, vnet_id, d, &skipped);
 	if (err && err != -ENOENT)
@@ -1491,6 +1504,10 @@ int ztd_dns_reload(struct ztd *d)
 	s->table = t;
 	pending_reindex(d);
 	s->pool.idle_s = d->cfg.iri_reuse_s;
+	s->pool.owner_max = d->cfg.iri_wild_per_user;
+	/* Owners are user indexes, which a new config may give to others:
+	 * counting starts again (each user may take its share once more). */
+	zt_iri_pool_disown(&s->pool);
 	dropped = zt_iri_pool_reprefix(&s->pool, &d->cfg.iri4, &d->cfg.iri6);
 	if (dropped)
 		pr_info("DNS: %zu IRI allocations outside the new pools released\n", dropped);
