@@ -24,9 +24,7 @@ command -v nft >/dev/null || { echo "bench: nft is not installed (apt-get instal
 
 cleanup() {
 	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null
-	nsenter --net=/run/netns/"$GW" "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
-	netns_remove "$CLI" "$GW" "$PRIV"
-	rm -rf "$W"
+	netns_chain_remove "$CLI" "$GW" "$PRIV" "$PIN" "$W"
 }
 trap cleanup EXIT
 in_gw() { nsenter --net=/run/netns/"$GW" "$@"; }
@@ -34,9 +32,7 @@ now() { echo "$EPOCHREALTIME"; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
 ratio() { awk -v z="$1" -v n="$2" 'BEGIN { printf "%.2fx", n / z }'; }
 
-for n in "$CLI" "$GW" "$PRIV"; do ip netns add "$n" || exit 1; ip -n "$n" link set lo up; done
-ip -n "$CLI" link add cli0 type veth peer name gw0 netns "$GW"
-ip -n "$GW" link add priv0 type veth peer name srv0 netns "$PRIV"
+netns_chain "$CLI" "$GW" "$PRIV" || exit 1
 ip -n "$CLI" addr add 10.10.0.2/24 dev cli0 && ip -n "$CLI" link set cli0 up
 ip -n "$CLI" route add 10.0.0.0/8 via 10.10.0.1
 ip -n "$GW" addr add 10.10.0.1/24 dev gw0 && ip -n "$GW" link set gw0 up

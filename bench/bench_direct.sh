@@ -31,16 +31,12 @@ for t in iperf3 nft ethtool dnsmasq dig; do
 done
 cleanup() {
 	disown -a 2>/dev/null
-	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
-	netns_remove "$CLI" "$GW" "$PRIV"
-	rm -rf "$W"
+	netns_chain_remove "$CLI" "$GW" "$PRIV" "$PIN" "$W"
 }
 trap cleanup EXIT
 
 # ---- topology --------------------------------------------------------------------
-for n in "$CLI" "$GW" "$PRIV"; do ip netns add "$n" || exit 1; ip -n "$n" link set lo up; done
-ip -n "$CLI" link add cli0 type veth peer name gw0 netns "$GW"
-ip -n "$GW" link add priv0 type veth peer name srv0 netns "$PRIV"
+netns_chain "$CLI" "$GW" "$PRIV" || exit 1
 ip -n "$CLI" addr add 10.10.0.2/24 dev cli0 && ip -n "$CLI" link set cli0 up
 ip -n "$CLI" route add 100.80.0.0/16 via 10.10.0.1
 ip -n "$CLI" route add 10.2.0.0/24 via 10.10.0.1

@@ -28,16 +28,12 @@ for t in nft ethtool; do
 done
 cleanup() {
 	disown -a 2>/dev/null
-	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
-	netns_remove "$CLI" "$GW" "$PRIV"
-	rm -rf "$W"
+	netns_chain_remove "$CLI" "$GW" "$PRIV" "$PIN" "$W"
 }
 trap cleanup EXIT
 
 # ---- topology: client -- gateway -- private network ---------------------------------
-for n in "$CLI" "$GW" "$PRIV"; do ip netns add "$n" || exit 1; ip -n "$n" link set lo up; done
-ip -n "$CLI" link add cli0 type veth peer name gw0 netns "$GW"
-ip -n "$GW" link add priv0 type veth peer name srv0 netns "$PRIV"
+netns_chain "$CLI" "$GW" "$PRIV" || exit 1
 ip -n "$CLI" addr add 10.10.0.2/24 dev cli0 && ip -n "$CLI" link set cli0 up
 ip -n "$GW" addr add 10.10.0.1/24 dev gw0 && ip -n "$GW" link set gw0 up
 ip -n "$GW" addr add 10.2.0.1/24 dev priv0 && ip -n "$GW" link set priv0 up

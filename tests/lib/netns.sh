@@ -13,6 +13,28 @@ netns_remove() {
 	return 0
 }
 
+# netns_chain CLI GW PRIV: the client -- gateway -- private network of the
+# suites and benchmarks: three namespaces with lo up, and veths cli0 (CLI)
+# -- gw0 (GW) and priv0 (GW) -- srv0 (PRIV), down and without addresses.
+netns_chain() {
+	local n
+	for n in "$1" "$2" "$3"; do
+		ip netns add "$n" || return 1
+		ip -n "$n" link set lo up
+	done
+	ip -n "$1" link add cli0 type veth peer name gw0 netns "$2" &&
+		ip -n "$2" link add priv0 type veth peer name srv0 netns "$3"
+}
+
+# netns_chain_remove CLI GW PRIV PIN DIR: what a run on netns_chain leaves:
+# ztd's programs detached from GW (its pins under PIN), the namespaces
+# and DIR. Uses $O/ztd.
+netns_chain_remove() {
+	nsenter --net=/run/netns/"$2" "$O/ztd" --detach --pin-root "$4" >/dev/null 2>&1
+	netns_remove "$1" "$2" "$3"
+	rm -rf "$5"
+}
+
 # Result lines for tests/run.sh: ok NAME, bad NAME (counted in $fail), and
 # check NAME CMD... (ok when CMD succeeds).
 fail=0
