@@ -44,9 +44,21 @@ BPFTOOL ?= bpftool
 MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
+# The library is in layers (DESIGN §9), each seeing only the ones below it:
+# core (no libbpf) < wire (pure codecs) < policy < config < bpf (maps,
+# apply, netlink; the loader alone includes the skeletons). A source is
+# compiled with the include paths of its own layer and those below, so an
+# include that reaches up does not compile.
+LIB_LAYERS := core wire policy config bpf
+layer_incs = $(patsubst %,-Iuser/lib/%,$(wordlist 1,$(1),$(LIB_LAYERS)))
+ALL_LIB_INCS := $(call layer_incs,5) -Iuser/lib
 ZT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
-	     -MMD -MP -Iinclude -Iuser/lib -I$(O)/skel \
+	     -MMD -MP -Iinclude \
 	     $(shell pkg-config --cflags libbpf libelf zlib yaml-0.1 libmnl 2>/dev/null)
+# Whatever is not in the library sees all of it; only ztd, the BPF tests
+# and the benches see the skeletons.
+LIB_INCS := $(ALL_LIB_INCS)
+SKEL_INCS := -I$(O)/skel
 LDLIBS  := $(shell pkg-config --libs libbpf libelf zlib yaml-0.1 libmnl 2>/dev/null)
 # Only ztd resolves names (c-ares: origin servers behind IRIs of local tunnels).
 ZTD_CFLAGS := $(shell pkg-config --cflags libcares 2>/dev/null)
@@ -66,9 +78,13 @@ BENCH_BPF := $(O)/bpf/bench_xdp.bpf.o
 BENCH_SKEL := $(O)/skel/bench_xdp.skel.h
 PKTGEN_SKEL := $(O)/skel/pktgen.skel.h
 
-LIB_SRCS := $(wildcard user/lib/*.c)
-LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+LIB_SRCS := $(wildcard user/lib/*.c $(LIB_LAYERS:%=user/lib/%/*.c))
+LOADER_OBJ := $(O)/user/lib/bpf/loader.o
+LIB_OBJS := $(filter-out $(LOADER_OBJ),$(LIB_SRCS:%.c=$(O)/%.o))
+# libzt.a is everything ztctl may link; the loader (the skeletons, with the
+# programs inside) is an archive of its own that only ztd and the tests link.
 LIBZT    := $(O)/libzt.a
+LIBZT_LOADER := $(O)/libzt-loader.a
 
 TEST_UNIT := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 TEST_BPF  := $(patsubst tests/bpf/%.c,$(O)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
@@ -76,13 +92,13 @@ BENCH_BIN := $(if $(wildcard bench/bench_dataplane.c),$(O)/bench/bench_dataplane
 PKTGEN_BIN := $(if $(wildcard bench/pktgen.c),$(O)/bench/pktgen)
 TESTS     := $(TEST_UNIT) $(TEST_BPF)
 # libFuzzer harnesses: clang with ASan and UBSan, the parsers compiled in.
-FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude -Iuser/lib \
+FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude $(ALL_LIB_INCS) \
 	       $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config
 BINS      := $(O)/ztd $(O)/ztctl
 
 .PHONY: all deps depcheck check test vmtest bench fuzz demo demo-clean clean help
-all: $(SKELS) $(LIBZT) $(BINS) $(TESTS) $(BENCH_BIN) $(PKTGEN_BIN) $(FUZZ)
+all: $(SKELS) $(LIBZT) $(LIBZT_LOADER) $(BINS) $(TESTS) $(BENCH_BIN) $(PKTGEN_BIN) $(FUZZ)
 
 help:
 	@echo "make            build BPF objects, skeletons, libraries, tests into $(O)/"
@@ -121,14 +137,27 @@ $(O)/skel/%.skel.h: $(O)/bpf/%.bpf.o
 $(O)/%.o: %.c $(SKELS) | depcheck
 	$(msg) CC $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ZT_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ZT_CFLAGS) $(LIB_INCS) $(CFLAGS) -c $< -o $@
+
+$(O)/user/lib/core/%.o: LIB_INCS = $(call layer_incs,1)
+$(O)/user/lib/wire/%.o: LIB_INCS = $(call layer_incs,2)
+$(O)/user/lib/policy/%.o: LIB_INCS = $(call layer_incs,3)
+$(O)/user/lib/config/%.o: LIB_INCS = $(call layer_incs,4) -Iuser/lib
+$(O)/user/lib/%.o: LIB_INCS = $(call layer_incs,4) -Iuser/lib
+$(O)/user/lib/bpf/%.o: LIB_INCS = $(call layer_incs,5) -Iuser/lib
+$(LOADER_OBJ): LIB_INCS = $(call layer_incs,5) -Iuser/lib $(SKEL_INCS)
+$(O)/user/ztd/%.o $(O)/tests/%.o $(O)/bench/%.o: LIB_INCS = $(ALL_LIB_INCS) $(SKEL_INCS)
 
 $(LIBZT): $(LIB_OBJS)
 	$(msg) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(LIBZT_LOADER): $(LOADER_OBJ)
+	$(msg) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(O)/user/ztd/%.o: ZT_CFLAGS += $(ZTD_CFLAGS)
-$(O)/ztd: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztd/*.c)) $(LIBZT)
+$(O)/ztd: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztd/*.c)) $(LIBZT_LOADER) $(LIBZT)
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ZTD_LDLIBS)
 
@@ -136,7 +165,7 @@ $(O)/ztctl: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztctl/*.c)) $(LIBZT)
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/%: $(O)/tests/%.o $(O)/tests/lib/t.o $(O)/tests/lib/pkt.o $(LIBZT)
+$(O)/tests/%: $(O)/tests/%.o $(O)/tests/lib/t.o $(O)/tests/lib/pkt.o $(LIBZT_LOADER) $(LIBZT)
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS)
 # test_classifier's DIRECT-path cases live in a file of their own.
@@ -151,7 +180,7 @@ $(O)/tests/unit/test_config: private LDFLAGS += $(CONFIG_TEST_WRAP:%=-Wl,--wrap=
 $(O)/tests/unit/test_config: private LDLIBS := $(patsubst -lyaml,-l:libyaml.a,$(LDLIBS))
 
 $(O)/bench/bench_dataplane.o: $(BENCH_SKEL)
-$(O)/bench/bench_dataplane: $(O)/bench/bench_dataplane.o $(O)/tests/lib/pkt.o $(LIBZT)
+$(O)/bench/bench_dataplane: $(O)/bench/bench_dataplane.o $(O)/tests/lib/pkt.o $(LIBZT_LOADER) $(LIBZT)
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
@@ -161,13 +190,13 @@ $(O)/bench/pktgen: $(O)/bench/pktgen.o $(O)/tests/lib/pkt.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- fuzz harnesses ------------------------------------------------------------
-$(O)/fuzz/fuzz_dns: fuzz/fuzz_dns.c user/lib/dns.c user/lib/dns.h user/lib/buf.h | depcheck
+$(O)/fuzz/fuzz_dns: fuzz/fuzz_dns.c user/lib/wire/dns.c user/lib/wire/dns.h user/lib/core/buf.h | depcheck
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_dns.c user/lib/dns.c -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_dns.c user/lib/wire/dns.c -o $@
 
-FUZZ_CONFIG_SRCS := user/lib/config.c user/lib/addr.c user/lib/hostname.c user/lib/sort.c
-$(O)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) $(wildcard user/lib/*.h) | depcheck
+FUZZ_CONFIG_SRCS := user/lib/config.c $(addprefix user/lib/core/,addr.c hostname.c sort.c)
+$(O)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) $(wildcard user/lib/*.h user/lib/*/*.h) | depcheck
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) \

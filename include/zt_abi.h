@@ -410,7 +410,7 @@ enum zt_nat_dir {
 	ZT_NAT_REV = 2,
 };
 
-/* TCP state, for ztd's idle timeouts (user/lib/nat.c); a pair's is what
+/* TCP state, for ztd's idle timeouts (user/lib/bpf/nat.c); a pair's is what
  * its two entries' flags say together. None: embryonic (a SYN went out). */
 #define ZT_NAT_F_FIN 0x1 /* a FIN went through */
 #define ZT_NAT_F_RST 0x2 /* a RST went through */

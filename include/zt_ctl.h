@@ -4,7 +4,7 @@
  * A SOCK_SEQPACKET Unix socket (ZT_CTL_SOCKET, mode 0600): one request
  * message, one reply message, then the daemon closes the connection.
  * Every field is big-endian and read through the bounds-checked reader
- * (user/lib/buf.h); strings are u16-length-prefixed.
+ * (user/lib/core/buf.h); strings are u16-length-prefixed.
  *
  *   request: u32 magic, u16 version, u16 type, then the body of the type
  *   reply:   u32 magic, u16 version, u16 type, i32 status (0 or -errno),

@@ -384,7 +384,7 @@ static void nat_per_device_cap(void)
 	nat_clear(); /* idle removal: every count back to 0 */
 }
 
-/* Idle removal (user/lib/nat.c, ztd every 5 s) takes a pair together or
+/* Idle removal (user/lib/bpf/nat.c, ztd every 5 s) takes a pair together or
  * not at all: a flow whose server never answers keeps its port while its
  * client sends (ztd removed such a flow's reply entry on its own before,
  * and the port went to the next flow while the client's went on using

@@ -135,7 +135,7 @@ void ztd_nat_sync(struct ztd *d)
 	}
 }
 
-/* Idle translations go (user/lib/nat.c), which frees their ports and
+/* Idle translations go (user/lib/bpf/nat.c), which frees their ports and
  * gives their devices' counts back. */
 static void nat_gc(struct ztd *d)
 {

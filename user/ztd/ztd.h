@@ -74,7 +74,7 @@ struct ztd {
 	struct ztd_dns *dns;
 	/* DIRECT path (nat.c) */
 	__u64 nat_sync_ms, nat_gc_ms;
-	__u64 *nat_counts;        /* zt_nat_count, mapped (user/lib/nat.h) */
+	__u64 *nat_counts;        /* zt_nat_count, mapped (user/lib/bpf/nat.h) */
 	bool nat_counts_warned;
 };
 

@@ -3,7 +3,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
-#include <bpf/libbpf.h>
 #include "log.h"
 
 int zt_log_level = ZT_LOG_INFO;
@@ -26,22 +25,6 @@ void zt_log(int level, const char *fmt, ...)
 		vfprintf(zt_log_tee, fmt, ap);
 		va_end(ap);
 	}
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	/* libbpf warnings are our info, its info our debug. */
-	int ours = level == LIBBPF_WARN ? ZT_LOG_INFO : ZT_LOG_DEBUG;
-
-	if (ours > zt_log_level)
-		return 0;
-	fprintf(stderr, "zt: libbpf: ");
-	return vfprintf(stderr, fmt, ap);
-}
-
-void zt_log_route_libbpf(void)
-{
-	libbpf_set_print(libbpf_print);
 }
 
 void zt_json_str(FILE *f, const char *s)

@@ -30,17 +30,6 @@
 #define ZT_TC_HANDLE 0x7a74
 #define ZT_TC_PRIO   1
 
-const char *zt_attach_mode_name(enum zt_attach_mode m)
-{
-	switch (m) {
-	case ZT_ATTACH_NATIVE:  return "xdp-native";
-	case ZT_ATTACH_GENERIC: return "xdp-generic";
-	case ZT_ATTACH_TC_L3:   return "tc-l3";
-	case ZT_ATTACH_TC:      return "tc";
-	default:                return "auto";
-	}
-}
-
 /* Pins live as long as the BPF filesystem they are on. One that ztd
  * mounted in a private mount namespace (`ip netns exec` makes one, with
  * its own /sys) dies with that namespace: ztctl outside sees nothing and
@@ -109,33 +98,6 @@ mkroot:
 		ZT_MAP_LIST(FILL_FD)                \
 	} while (0)
 
-/* A fresh state map is stamped with our ABI; an old one must carry it. */
-static int check_state(int fd, const char *pin_root)
-{
-	struct zt_state st;
-	__u32 zero = 0;
-
-	if (bpf_map_lookup_elem(fd, &zero, &st))
-		return -errno;
-	if (st.abi_version == 0) {
-		memset(&st, 0, sizeof(st));
-		st.abi_version = ZT_ABI_VERSION;
-		st.drop_events_per_sec = 100;
-		st.half[0].default_action = ZT_ACT_BLOCK;
-		st.half[1].default_action = ZT_ACT_BLOCK;
-		if (bpf_map_update_elem(fd, &zero, &st, BPF_ANY))
-			return -errno;
-		return 0;
-	}
-	if (st.abi_version != ZT_ABI_VERSION) {
-		pr_warn("maps pinned under %s belong to an incompatible zt build "
-			"(ABI %u, this build %u); remove them with 'ztd --detach' first\n",
-			pin_root, st.abi_version, ZT_ABI_VERSION);
-		return -EPROTO;
-	}
-	return 0;
-}
-
 int zt_bpf_open(struct zt_bpf *b, const char *pin_root)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
@@ -175,7 +137,7 @@ int zt_bpf_open(struct zt_bpf *b, const char *pin_root)
 	if (err)
 		goto fail;
 	FILL_FDS(&b->m, b->xdp);
-	err = check_state(b->m.state, pin_root);
+	err = zt_maps_check_state(b->m.state, pin_root);
 	if (err)
 		goto fail;
 	return 0;
@@ -441,45 +403,4 @@ static int unpin_dir(const char *dir)
 int zt_bpf_unpin_all(const char *pin_root)
 {
 	return unpin_dir(pin_root);
-}
-
-int zt_maps_open_pinned(const char *pin_root, struct zt_map_fds *m)
-{
-	static const struct {
-		const char *name;
-		size_t off;
-	} tab[] = {
-#define E(n) { "zt_" #n, offsetof(struct zt_map_fds, n) },
-		ZT_MAP_LIST(E)
-#undef E
-	};
-	char path[PATH_MAX];
-	size_t i;
-	int err;
-
-	memset(m, -1, sizeof(*m));
-	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
-		int fd;
-
-		snprintf(path, sizeof(path), "%s/%s", pin_root, tab[i].name);
-		fd = bpf_obj_get(path);
-		if (fd < 0) {
-			err = -errno;
-			zt_maps_close(m);
-			return err;
-		}
-		*(int *)((char *)m + tab[i].off) = fd;
-	}
-	return check_state(m->state, pin_root);
-}
-
-void zt_maps_close(struct zt_map_fds *m)
-{
-	int *fds = (int *)m;
-	size_t i;
-
-	for (i = 0; i < sizeof(*m) / sizeof(int); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	memset(m, -1, sizeof(*m));
 }

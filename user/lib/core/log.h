@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* log.h — leveled logging to stderr; libbpf's output is routed through it
- * one level lower. */
+/* log.h — leveled logging to stderr (libbpf's output is routed through
+ * it by zt_log_route_libbpf, in bpf/maps.h). */
 #ifndef ZT_LOG_H
 #define ZT_LOG_H
 
@@ -13,7 +13,6 @@ extern int zt_log_level;
  * a reload's warnings back to the ztctl that asked for it). */
 extern FILE *zt_log_tee;
 void zt_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void zt_log_route_libbpf(void);
 
 /* A JSON string value, escaped, for the JSON-lines logs. */
 void zt_json_str(FILE *f, const char *s);

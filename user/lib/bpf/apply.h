@@ -6,7 +6,7 @@
 #ifndef ZT_APPLY_H
 #define ZT_APPLY_H
 
-#include "loader.h"
+#include "maps.h"
 #include <stdbool.h>
 #include "policy.h"
 
