@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* ztd.h — the daemon's state, shared by its files (main: config, apply,
- * log; ctl: the control socket; link: netlink). */
+/* ztd.h — the daemon's state, shared by its files: main (start, the event
+ * loop, the network log's writer), reload (config to kernel: compile,
+ * apply, attach), ctl (the control socket), link (netlink), dns, nat.
+ * Calls go down only: main -> ctl, link -> reload -> dns, nat. */
 #ifndef ZT_ZTD_H
 #define ZT_ZTD_H
 
@@ -84,9 +86,22 @@ static inline enum zt_role ztd_role(const struct zt_config *c, size_t i)
 	return i < c->n_client_ifaces ? ZT_ROLE_CLIENT : ZT_ROLE_PRIVATE;
 }
 
-/* Compiles cfg with the interfaces at ifindex[] and applies it; on success
- * cfg's names are recorded and the new generation is in force. */
+/* reload.c: compiles cfg with the interfaces at ifindex[] and applies it;
+ * on success cfg's names are recorded and the new generation is in force. */
 int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex);
+/* Interfaces of cfg -> ifindex; a missing one is an error naming it. */
+int ztd_resolve_ifaces(const struct zt_config *cfg, __u32 *ifindex);
+/* Attaches to the configured interfaces, skipping those in already[] that
+ * keep their role and XDP-or-not (nothing to replace). */
+int ztd_attach_all(struct ztd *d, const __u32 *already, const enum zt_role *already_role,
+		   size_t n_already);
+/* (Re)opens cfg.network_log; 0 or -errno (logged). */
+int ztd_netlog_open(struct ztd *d);
+/* After an apply, a step of the background work (deletions of the old
+ * half, settling the route tries, warming the heap); true while more
+ * remains. */
+bool ztd_settle(struct ztd *d);
+void ztd_heap_warm_drop(struct ztd *d);
 
 /* Link watch: reads link changes; a configured interface that came back
  * gets the policy re-bound and its programs again. */
