@@ -10,12 +10,14 @@
  *   reply:   u32 magic, u16 version, u16 type, i32 status (0 or -errno),
  *            str message (why, when status < 0), then the body of the type
  *
- * Bodies:
+ * Bodies (each a struct with one put and one get function, used by both
+ * sides: user/lib/wire/ctl_msg.h):
  *   STATUS request: empty. Reply: u32 pid, u64 started (unix seconds),
  *     u32 generation, str config, u32 rules, u32 routes, u32 devices,
- *     u32 reloads, u32 reloads_refused, u8 n, n x { u32 ifindex, str name,
- *     u8 mode (enum zt_attach_mode) }, then the DNS server's: u32 listen
- *     addresses, u32 IRIs allocated, and each of ZT_DNS_STATS as a u64.
+ *     u32 reloads, u32 reloads_refused, u8 n (<= ZT_CTL_MAX_IFACES),
+ *     n x { u32 ifindex, str name, u8 mode (enum zt_attach_mode) }, then the
+ *     DNS server's: u32 listen addresses, u32 IRIs allocated, and each of
+ *     ZT_DNS_STATS as a u64.
  *   RELOAD request: empty. Reply: u32 generation in force; when the new
  *     config is refused status is -EINVAL and message holds every error.
  */
@@ -28,6 +30,7 @@
 #define ZT_CTL_MAX_REQ   512          /* longer requests are refused */
 #define ZT_CTL_MAX_REPLY 65536
 #define ZT_CTL_MAX_CLIENTS 16
+#define ZT_CTL_MAX_IFACES  16         /* interfaces a STATUS reply carries */
 #define ZT_CTL_IDLE_MS   2000         /* a silent client is closed after this */
 
 /* The DNS server's counters, in the order STATUS carries them: the field

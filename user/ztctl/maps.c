@@ -14,7 +14,7 @@
 #include <bpf/libbpf.h>
 #include "addr.h"
 #include "clock.h"
-#include "loader.h"
+#include "maps.h"
 #include "iri.h"
 #include "names.h"
 #include "out.h"

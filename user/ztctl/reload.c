@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ctl.h"
+#include "ctl_msg.h"
 #include "out.h"
 #include "ztctl.h"
 
@@ -22,7 +23,8 @@ static void usage(FILE *f)
 int reload_main(int argc, char **argv)
 {
 	static struct zt_ctl_reply r;
-	__u32 gen = 0;
+	struct zt_ctl_reload rl;
+	__u32 gen;
 	int err, rc;
 
 	if ((rc = ztctl_no_args(argc, argv, "reload", usage)) >= 0)
@@ -35,10 +37,11 @@ int reload_main(int argc, char **argv)
 			  err == -ENOENT || err == -ECONNREFUSED ? " (is ztd running?)" : "");
 		return err == -ENOENT || err == -ECONNREFUSED ? 3 : 1;
 	}
-	if (zt_buf_get_u32(&r.body, &gen)) {
+	if (zt_ctl_reload_get(&r.body, &rl)) {
 		out_error("ztd sent an unreadable reply");
 		return 1;
 	}
+	gen = rl.generation;
 	out_obj_start(NULL);
 	out_bool("applied", NULL, !r.status);
 	if (r.status) {

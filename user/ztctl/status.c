@@ -8,7 +8,8 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include "ctl.h"
-#include "loader.h"
+#include "ctl_msg.h"
+#include "maps.h"
 #include "out.h"
 #include "zt_abi.h"
 #include "ztctl.h"
@@ -43,68 +44,51 @@ static __u64 count_keys(int fd)
 /* The daemon's answer, printed; 0 or -EBADMSG when it does not parse. */
 static int print_daemon(struct zt_buf *b)
 {
-	char config[4096], name[64], when[32];
-	__u32 pid, gen, rules, routes, devices, reloads, refused, ifindex;
-	__u64 started;
-	__u8 n, mode, i;
+#define STAT_NAME(f, name) name,
+	static const char *const k[] = { ZT_DNS_STATS(STAT_NAME) };
+#undef STAT_NAME
+	static struct zt_ctl_status s;
+	char when[32];
 	struct tm tm;
 	time_t t;
+	size_t i;
 
-	if (zt_buf_get_u32(b, &pid) || zt_buf_get_u64(b, &started) ||
-	    zt_buf_get_u32(b, &gen) || zt_buf_get_str(b, config, sizeof(config)) ||
-	    zt_buf_get_u32(b, &rules) || zt_buf_get_u32(b, &routes) ||
-	    zt_buf_get_u32(b, &devices) || zt_buf_get_u32(b, &reloads) ||
-	    zt_buf_get_u32(b, &refused) || zt_buf_get_u8(b, &n))
+	if (zt_ctl_status_get(b, &s))
 		return -EBADMSG;
-	t = (time_t)started;
+	t = (time_t)s.started;
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	out_obj_start("daemon");
 	out_bool("running", NULL, true);
 	out_text("ztd: running\n");
-	out_u64("pid", "  pid %llu", pid);
+	out_u64("pid", "  pid %llu", s.pid);
 	out_str("started", ", since %s\n", when);
-	out_str("config", "  config %s\n", config);
-	out_u64("generation", "  policy generation %llu", gen);
-	out_u64("reloads", " (%llu reloads", reloads);
-	out_u64("reloads_refused", ", %llu refused)\n", refused);
-	out_u64("rules", "  %llu rules", rules);
-	out_u64("routes", ", %llu routes", routes);
-	out_u64("devices", ", %llu devices\n", devices);
+	out_str("config", "  config %s\n", s.config);
+	out_u64("generation", "  policy generation %llu", s.generation);
+	out_u64("reloads", " (%llu reloads", s.reloads);
+	out_u64("reloads_refused", ", %llu refused)\n", s.reloads_refused);
+	out_u64("rules", "  %llu rules", s.rules);
+	out_u64("routes", ", %llu routes", s.routes);
+	out_u64("devices", ", %llu devices\n", s.devices);
 	out_text("  %-16s %-8s %s\n", "INTERFACE", "IFINDEX", "MODE");
 	out_arr_start("interfaces");
-	for (i = 0; i < n; i++) {
-		if (zt_buf_get_u32(b, &ifindex) || zt_buf_get_str(b, name, sizeof(name)) ||
-		    zt_buf_get_u8(b, &mode))
-			return -EBADMSG;
+	for (i = 0; i < s.n_ifaces; i++) {
 		out_obj_start(NULL);
-		out_str("name", "  %-16s ", name);
-		out_u64("ifindex", "%-8llu ", ifindex);
-		out_str("mode", "%s\n", zt_attach_mode_name(mode));
+		out_str("name", "  %-16s ", s.ifaces[i].name);
+		out_u64("ifindex", "%-8llu ", s.ifaces[i].ifindex);
+		out_str("mode", "%s\n", zt_attach_mode_name(s.ifaces[i].mode));
 		out_obj_end();
 	}
 	out_arr_end();
-	{
-#define STAT_NAME(f, name) name,
-		static const char *const k[] = { ZT_DNS_STATS(STAT_NAME) };
-#undef STAT_NAME
-		__u32 nl, niri;
-		__u64 v;
-
-		if (zt_buf_get_u32(b, &nl) || zt_buf_get_u32(b, &niri))
-			return -EBADMSG;
-		out_obj_start("dns");
-		out_u64("listeners", "  dns: %llu listen addresses", nl);
-		out_u64("iris", ", %llu IRIs allocated\n ", niri);
-		for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
-			if (zt_buf_get_u64(b, &v))
-				return -EBADMSG;
-			out_text(i && !(i % 6) ? "\n  %s" : " %s", k[i]);
-			out_u64(k[i], " %llu", v);
-		}
-		out_text("\n");
-		out_obj_end();
+	out_obj_start("dns");
+	out_u64("listeners", "  dns: %llu listen addresses", s.dns_listen);
+	out_u64("iris", ", %llu IRIs allocated\n ", s.dns_iris);
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		out_text(i && !(i % 6) ? "\n  %s" : " %s", k[i]);
+		out_u64(k[i], " %llu", s.dns[i]);
 	}
+	out_text("\n");
+	out_obj_end();
 	out_obj_end();
 	return 0;
 }

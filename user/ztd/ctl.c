@@ -13,9 +13,12 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include "buf.h"
+#include "ctl_msg.h"
 #include "clock.h"
 #include "log.h"
 #include "ztd.h"
+
+_Static_assert(ZT_MAX_IFACES <= ZT_CTL_MAX_IFACES, "STATUS carries every interface");
 
 /* ---- requests --------------------------------------------------------------- */
 
@@ -27,35 +30,35 @@ typedef int (*ctl_fn)(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
 static int do_status(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
 		     char *why, size_t whysz)
 {
-	size_t i;
+	static struct zt_ctl_status s;
+	struct ztd_dns_stats ds;
+	size_t i, k = 0;
 
 	(void)req; (void)why; (void)whysz;
-	zt_buf_put_u32(out, (__u32)getpid());
-	zt_buf_put_u64(out, (__u64)d->started);
-	zt_buf_put_u32(out, d->generation);
-	zt_buf_put_str(out, d->config_path);
-	zt_buf_put_u32(out, (__u32)d->cfg.n_policies);
-	zt_buf_put_u32(out, (__u32)d->cfg.n_routes);
-	zt_buf_put_u32(out, (__u32)d->cfg.n_devices);
-	zt_buf_put_u32(out, d->reloads);
-	zt_buf_put_u32(out, d->reloads_refused);
-	zt_buf_put_u8(out, (__u8)d->cfg.n_ifaces);
+	memset(&s, 0, sizeof(s));
+	s.pid = (__u32)getpid();
+	s.started = (__u64)d->started;
+	s.generation = d->generation;
+	snprintf(s.config, sizeof(s.config), "%s", d->config_path);
+	s.rules = (__u32)d->cfg.n_policies;
+	s.routes = (__u32)d->cfg.n_routes;
+	s.devices = (__u32)d->cfg.n_devices;
+	s.reloads = d->reloads;
+	s.reloads_refused = d->reloads_refused;
+	s.n_ifaces = (__u8)d->cfg.n_ifaces;
 	for (i = 0; i < d->cfg.n_ifaces; i++) {
-		zt_buf_put_u32(out, d->ifindex[i]);
-		zt_buf_put_str(out, d->cfg.ifaces[i]);
-		zt_buf_put_u8(out, (__u8)d->mode[i]);
+		s.ifaces[i].ifindex = d->ifindex[i];
+		snprintf(s.ifaces[i].name, sizeof(s.ifaces[i].name), "%s", d->cfg.ifaces[i]);
+		s.ifaces[i].mode = (__u8)d->mode[i];
 	}
 	/* DNS: listeners, IRIs, counters (zeros when there is no server). */
-	{
-		struct ztd_dns_stats ds;
-
-		ztd_dns_stats(d, &ds);
-		zt_buf_put_u32(out, (__u32)d->cfg.n_dns_listen);
-		zt_buf_put_u32(out, (__u32)ds.iris);
-#define PUT_STAT(f, name) zt_buf_put_u64(out, ds.f);
-		ZT_DNS_STATS(PUT_STAT)
+	ztd_dns_stats(d, &ds);
+	s.dns_listen = (__u32)d->cfg.n_dns_listen;
+	s.dns_iris = (__u32)ds.iris;
+#define PUT_STAT(f, name) s.dns[k++] = ds.f;
+	ZT_DNS_STATS(PUT_STAT)
 #undef PUT_STAT
-	}
+	zt_ctl_status_put(out, &s);
 	return 0;
 }
 
@@ -77,7 +80,7 @@ static int do_reload(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
 	if (err)
 		snprintf(why, whysz, "%s", text && *text ? text : strerror(-err));
 	free(text);
-	zt_buf_put_u32(out, d->generation);
+	zt_ctl_reload_put(out, &(struct zt_ctl_reload){ .generation = d->generation });
 	return err;
 }
 
@@ -98,8 +101,8 @@ static void handle(struct ztd *d, const struct ucred *peer, __u8 *msg, size_t le
 	static __u8 body[ZT_CTL_MAX_REPLY];
 	static char why[ZT_CTL_MAX_REPLY / 2];
 	struct zt_buf req, rb;
-	__u32 magic = 0;
-	__u16 version = 0, type = 0;
+	struct zt_ctl_hdr h = { 0 };
+	__u16 type = 0;
 	size_t i = sizeof(requests) / sizeof(requests[0]); /* none yet */
 	int err = -EBADMSG;
 
@@ -110,15 +113,15 @@ static void handle(struct ztd *d, const struct ucred *peer, __u8 *msg, size_t le
 		snprintf(why, sizeof(why), "request longer than %d bytes", ZT_CTL_MAX_REQ);
 		goto reply;
 	}
-	if (zt_buf_get_u32(&req, &magic) || magic != ZT_CTL_MAGIC ||
-	    zt_buf_get_u16(&req, &version) || zt_buf_get_u16(&req, &type)) {
+	if (zt_ctl_hdr_get(&req, &h)) {
 		snprintf(why, sizeof(why), "not a zt control request");
 		goto reply;
 	}
-	if (version != ZT_CTL_VERSION) {
+	type = h.type;
+	if (h.version != ZT_CTL_VERSION) {
 		err = -EPROTONOSUPPORT;
 		snprintf(why, sizeof(why), "protocol version %u; this ztd speaks %u: use the "
-			 "ztctl of the same build", version, ZT_CTL_VERSION);
+			 "ztctl of the same build", h.version, ZT_CTL_VERSION);
 		goto reply;
 	}
 	for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
@@ -152,9 +155,7 @@ reply:
 		snprintf(why, sizeof(why), "%s", strerror(-err));
 	if (err && i == sizeof(requests) / sizeof(requests[0]))
 		pr_info("control: request refused: %s\n", why);
-	zt_buf_put_u32(out, ZT_CTL_MAGIC);
-	zt_buf_put_u16(out, ZT_CTL_VERSION);
-	zt_buf_put_u16(out, type);
+	zt_ctl_hdr_put(out, type);
 	zt_buf_put_u32(out, (__u32)err);
 	zt_buf_put_str(out, why);
 	zt_buf_put_bytes(out, body, rb.err ? 0 : rb.off);

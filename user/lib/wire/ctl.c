@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "ctl.h"
+#include "ctl_msg.h"
 
 static int wait_fd(int fd, short ev, int timeout_ms)
 {
@@ -24,8 +25,8 @@ int zt_ctl_call(const char *path, __u16 type, const void *body, size_t len,
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	__u8 req[ZT_CTL_MAX_REQ];
 	struct zt_buf w, *b = &r->body;
-	__u32 magic, status;
-	__u16 version, rtype;
+	struct zt_ctl_hdr h;
+	__u32 status;
 	ssize_t n;
 	int fd, err;
 
@@ -33,9 +34,7 @@ int zt_ctl_call(const char *path, __u16 type, const void *body, size_t len,
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
 	zt_buf_init(&w, req, sizeof(req));
-	zt_buf_put_u32(&w, ZT_CTL_MAGIC);
-	zt_buf_put_u16(&w, ZT_CTL_VERSION);
-	zt_buf_put_u16(&w, type);
+	zt_ctl_hdr_put(&w, type);
 	zt_buf_put_bytes(&w, body, len);
 	if (w.err)
 		return w.err;
@@ -62,9 +61,7 @@ int zt_ctl_call(const char *path, __u16 type, const void *body, size_t len,
 	if (n == 0 || (size_t)n > sizeof(r->data))
 		goto out;
 	zt_buf_init(b, r->data, (size_t)n);
-	if (zt_buf_get_u32(b, &magic) || magic != ZT_CTL_MAGIC ||
-	    zt_buf_get_u16(b, &version) || version != ZT_CTL_VERSION ||
-	    zt_buf_get_u16(b, &rtype) || rtype != type ||
+	if (zt_ctl_hdr_get(b, &h) || h.version != ZT_CTL_VERSION || h.type != type ||
 	    zt_buf_get_u32(b, &status) ||
 	    zt_buf_get_str(b, r->message, sizeof(r->message)))
 		goto out;
