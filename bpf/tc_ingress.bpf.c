@@ -12,6 +12,8 @@
  *  zt_tc_private(_l3): on a local tunnel's private interface: the replies of
  *                    DIRECT flows that XDP left, translated back. */
 #define ZT_HOOK_TC /* ctx.h: these programs run at tc */
+#include "lib/classify.h"
+#include "lib/nat.h"
 #include "lib/dns.h"
 
 /* Their own BPF functions: the classifier and the NAT each take most of

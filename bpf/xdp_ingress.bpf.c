@@ -7,6 +7,8 @@
  *                  (dns.h), and the stack (and tc) takes the rest;
  *  zt_xdp_private: on a local tunnel's private interface: replies of DIRECT
  *                  flows translated back to their clients. */
+#include "lib/classify.h"
+#include "lib/nat.h"
 #include "lib/dns.h"
 
 /* Their own BPF functions: the classifier and the NAT each take most of

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* ctx.h — the context abstraction: the classifier is written once over this
  * and runs at XDP (Ethernet devices) and at tc ingress (L3 devices such as
- * WireGuard, where XDP cannot attach). */
+ * WireGuard, where XDP cannot attach); with the hook's action and the
+ * offset bound that every module uses. */
 #ifndef ZT_BPF_CTX_H
 #define ZT_BPF_CTX_H
 
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "zt_abi.h"
@@ -68,6 +70,24 @@ static __always_inline void zt_ctx_from_skb(struct zt_ctx *c, struct __sk_buff *
 		c->family_hint = ZT_AF_INET;
 	else if (skb->protocol == bpf_htons(0x86DD))
 		c->family_hint = ZT_AF_INET6;
+}
+
+/* The hook's action for a packet passed on (pass) or dropped: the same
+ * code runs at XDP and at tc, xdp a constant in every caller. */
+static __always_inline int zt_act(int xdp, int pass)
+{
+	if (xdp)
+		return pass ? XDP_PASS : XDP_DROP;
+	return pass ? TC_ACT_OK : TC_ACT_SHOT;
+}
+
+/* v & mask, done where the verifier sees it (the compiler drops a mask it
+ * can prove changes nothing, and the verifier needs it to bound a packet
+ * offset that was only compared in another register). */
+static __always_inline __u32 zt_bound(__u32 v, const __u32 mask)
+{
+	asm volatile("%0 &= %1" : "+r"(v) : "i"(mask));
+	return v;
 }
 
 #endif

@@ -12,7 +12,9 @@
 #ifndef ZT_BPF_DNS_H
 #define ZT_BPF_DNS_H
 
-#include "nat.h"
+#include "csum.h"
+#include "maps.h"
+#include "parse.h"
 
 #define ZT_DNSQ_HDR     12
 #define ZT_DNSQ_OPT     11     /* an OPT record without options */
@@ -283,7 +285,7 @@ static __always_inline int zt_dns_answer(void *ctx, struct zt_ctx *c, const stru
 	 * not go on with a packet that changed. */
 	return (int)(bpf_redirect(c->ifindex, 0) & 0xff);
 drop:
-	return zt_nat_act(xdp, 0);
+	return zt_act(xdp, 0);
 }
 
 #endif

@@ -16,15 +16,19 @@
  * A translation is two zt_nat entries keyed by the packets they apply to:
  * FWD (client interface, the client's tuple) and REV (private interface,
  * the server's reply tuple). The REV entry is inserted first, with
- * BPF_NOEXIST: that is the port allocation, atomic across CPUs. */
+ * BPF_NOEXIST: that is the port allocation, atomic across CPUs.
+ *
+ * What is not the NAT's own is beside it: checksum updates in csum.h, the
+ * FIB lookup in fib.h, reading ICMP messages in icmp.h. */
 #ifndef ZT_BPF_NAT_H
 #define ZT_BPF_NAT_H
 
-#include <linux/pkt_cls.h>
 #include "classify.h"
+#include "csum.h"
+#include "fib.h"
+#include "icmp.h"
 
 #define ZT_NAT_TRIES  8    /* ports tried before NAT_FULL */
-#define ZT_NAT_MAX_L4 256  /* headers beyond this are not translated */
 #define ZT_NAT_FIB_NS 1000000000ULL /* a translation's FIB answer is reused this long */
 #define ZT_NAT_FIB_LEN 1280 /* ... by packets up to this long (they fit any link) */
 #define ZT_NAT_QUOTE  128  /* bytes of a too-big packet its ICMP error quotes */
@@ -66,64 +70,6 @@ static __always_inline struct zt_nat_scratch *zt_scratch(void)
 	return bpf_map_lookup_elem(&zt_nat_scratch, &zero);
 }
 
-/* v & mask, done where the verifier sees it (the compiler drops a mask it
- * can prove changes nothing, and the verifier needs it to bound a packet
- * offset that was only compared in another register). */
-static __always_inline __u32 zt_bound(__u32 v, const __u32 mask)
-{
-	asm volatile("%0 &= %1" : "+r"(v) : "i"(mask));
-	return v;
-}
-
-/* ---- checksums (RFC 1624 incremental updates) ------------------------- */
-
-static __always_inline __u32 zt_csum_add(__u32 a, __u32 b)
-{
-	a += b;
-	return a + (a < b);
-}
-
-static __always_inline __u16 zt_csum_fold(__u32 s)
-{
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (__u16)s;
-}
-
-/* d plus (new - old) over one 32-bit word. */
-static __always_inline __u32 zt_csum_d32(__u32 d, const __u8 *old, const __u8 *new)
-{
-	__u32 o, n;
-
-	__builtin_memcpy(&o, old, 4);
-	__builtin_memcpy(&n, new, 4);
-	return zt_csum_add(zt_csum_add(d, ~o), n);
-}
-
-static __always_inline __u32 zt_csum_d16(__u32 d, __u16 old, __u16 new)
-{
-	return zt_csum_add(zt_csum_add(d, (__u16)~old), new);
-}
-
-/* d plus the change of a 4- (IPv4) or 16-byte (IPv6) address. */
-static __always_inline __u32 zt_csum_daddr(__u32 d, __u8 family, const __u8 *old,
-					   const __u8 *new)
-{
-	d = zt_csum_d32(d, old, new);
-	if (family == ZT_AF_INET6) {
-		d = zt_csum_d32(d, old + 4, new + 4);
-		d = zt_csum_d32(d, old + 8, new + 8);
-		d = zt_csum_d32(d, old + 12, new + 12);
-	}
-	return d;
-}
-
-/* The checksum at *f after the data it covers changed by d. */
-static __always_inline void zt_csum_apply(__u16 *f, __u32 d)
-{
-	*f = ~zt_csum_fold(zt_csum_add((__u16)~*f, d));
-}
-
 /* ---- rewriting a packet's tuple ---------------------------------------- */
 
 /* How a packet's checksums change when its tuple becomes n's. */
@@ -135,12 +81,6 @@ struct zt_rw {
 	__u8  udp4;    /* UDP over IPv4: a zero checksum stays zero */
 	__u8  icmp4;   /* ICMPv4: no pseudo header */
 };
-
-static __always_inline int zt_icmp_echo(const struct zt_pkt *p)
-{
-	return (p->proto == IPPROTO_ICMP && (p->icmp_type == 8 || p->icmp_type == 0)) ||
-	       (p->proto == IPPROTO_ICMPV6 && (p->icmp_type == 128 || p->icmp_type == 129));
-}
 
 /* The IP header at l3 gets n's addresses and its TTL/hop limit minus one.
  * *d_ttl: the TTL's share of the IPv4 header checksum change; XDP applies
@@ -190,7 +130,7 @@ static __always_inline int zt_rw_write(struct zt_ctx *c, const struct zt_pkt *p,
 	__u16 *csum;
 
 	__builtin_memset(w, 0, sizeof(*w));
-	if (l3off > 64 || l4off > ZT_NAT_MAX_L4)
+	if (l3off > 64 || l4off > ZT_MAX_L4)
 		return -1;
 	l3 = data + zt_bound(l3off, 0x7f);
 	l4 = data + zt_bound(l4off, 0x1ff);
@@ -258,32 +198,6 @@ static __always_inline int zt_rw_csum_skb(struct __sk_buff *skb, const struct zt
 
 /* ---- forwarding ----------------------------------------------------------- */
 
-static __always_inline struct zt_iface *zt_iface(__u32 ifindex)
-{
-	return bpf_map_lookup_elem(&zt_ifaces, &ifindex);
-}
-
-/* bpf_fib_lookup for dst from src arriving on ifindex; BPF_FIB_LKUP_RET_*.
- * A packet of tot_len bytes larger than the route's MTU gets
- * BPF_FIB_LKUP_RET_FRAG_NEEDED with the MTU in mtu_result (XDP; at tc a
- * tot_len of 0 has the kernel check the skb, GSO packets passing). */
-static __always_inline int zt_fib(void *ctx, __u8 family, __u32 ifindex, const __u8 *src,
-				  const __u8 *dst, __u16 tot_len, struct bpf_fib_lookup *fib)
-{
-	__builtin_memset(fib, 0, sizeof(*fib));
-	fib->family = family;
-	fib->ifindex = ifindex;
-	fib->tot_len = tot_len;
-	if (family == ZT_AF_INET) {
-		__builtin_memcpy(&fib->ipv4_src, src, 4);
-		__builtin_memcpy(&fib->ipv4_dst, dst, 4);
-	} else {
-		__builtin_memcpy(fib->ipv6_src, src, 16);
-		__builtin_memcpy(fib->ipv6_dst, dst, 16);
-	}
-	return (int)bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
-}
-
 /* The route of a translation's packet, l3len bytes long. Its entry n keeps
  * the FIB's answer (the next hop's MAC out of n->ifindex) for
  * ZT_NAT_FIB_NS, so packets of an established flow skip the lookup: it was
@@ -341,20 +255,12 @@ static __always_inline int zt_nat_send(void *ctx, struct zt_ctx *c, const struct
 	return (int)bpf_redirect_neigh(fib->ifindex, 0, 0, 0);
 }
 
-/* The entry point's action for a verdict of the NAT code. */
-static __always_inline int zt_nat_act(int xdp, int pass)
-{
-	if (xdp)
-		return pass ? XDP_PASS : XDP_DROP;
-	return pass ? TC_ACT_OK : TC_ACT_SHOT;
-}
-
 /* The packet's TCP flags (0 when it has none to read). */
 static __always_inline __u8 zt_tcp_flags(const struct zt_ctx *c, const struct zt_pkt *p)
 {
 	__u8 *fl;
 
-	if (p->proto != IPPROTO_TCP || !p->l4off || p->l4off > ZT_NAT_MAX_L4)
+	if (p->proto != IPPROTO_TCP || !p->l4off || p->l4off > ZT_MAX_L4)
 		return 0;
 	fl = c->data + zt_bound(p->l4off, 0x1ff) + 13;
 	return fl + 1 <= (__u8 *)c->data_end ? *fl : 0;
@@ -380,18 +286,6 @@ static __always_inline void zt_nat_seen(struct zt_nat *n, const struct zt_ctx *c
 		set |= ZT_NAT_F_EST;
 	if (set)
 		n->flags |= set;
-}
-
-/* The IP packet's length, from its header (an XDP frame may be padded). */
-static __always_inline __u32 zt_l3_len(const struct zt_ctx *c, const struct zt_pkt *p)
-{
-	__u8 *l3 = c->data + zt_bound(p->l3off, 0xff);
-
-	if (l3 + 6 > (__u8 *)c->data_end)
-		return 0;
-	if (p->family == ZT_AF_INET)
-		return (__u32)l3[2] << 8 | l3[3];
-	return 40 + ((__u32)l3[4] << 8 | l3[5]);
 }
 
 /* A DIRECT packet larger than the MTU towards its server (s->fib says
@@ -493,7 +387,7 @@ static __always_inline int zt_nat_too_big(void *ctx, struct zt_ctx *c, const str
 	return (int)rc;
 drop:
 	zt_stat(ZT_V_DROP, ZT_R_TOO_BIG, c->len);
-	return zt_nat_act(xdp, 0);
+	return zt_act(xdp, 0);
 }
 
 /* Deletes the FWD entry at k, of device: whoever deletes one gives its
@@ -624,7 +518,7 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 	int rc;
 
 	if (!s)
-		return zt_nat_act(xdp, 0);
+		return zt_act(xdp, 0);
 	if (xdp) {
 		struct zt_iface *ii = zt_iface(c->ifindex);
 
@@ -640,7 +534,7 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 	if (p->ttl <= 1) {
 		/* The stack answers with time exceeded. */
 		zt_count(ZT_C_NAT_TTL);
-		return zt_nat_act(xdp, 1);
+		return zt_act(xdp, 1);
 	}
 	__builtin_memset(&s->fk, 0, sizeof(s->fk));
 	zt_flow_key(c, p, &s->fk);
@@ -707,7 +601,7 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 	reason = ZT_R_NAT_PROTO;
 drop:
 	zt_stat(ZT_V_DROP, reason, c->len);
-	return zt_nat_act(xdp, 0);
+	return zt_act(xdp, 0);
 }
 
 /* Is the flow a reply belongs to still allowed (DIRECT through the NAT)?
@@ -764,79 +658,14 @@ static __noinline int zt_nat_flow_ok(struct zt_nat_scratch *s, const struct zt_p
  * A router or the server on the private side answers a translated packet
  * with an ICMP error (port unreachable, fragmentation needed, packet too
  * big, time exceeded) addressed to the SNAT address and quoting the packet
- * as it left this node. Found by the quoted tuple's REV entry, it goes to
- * the client with every address and port as the client sent them: outer
- * source the destination the client used, outer destination the client;
- * the quoted packet's source the client and port, its destination the
- * client's destination. Checksums: the outer IPv4 header, the quoted IPv4
- * header, the quoted L4 checksum when the quote holds it, and the ICMP
- * checksum over all of that (and ICMPv6's pseudo header). */
-
-static __always_inline int zt_icmp_is_err(const struct zt_pkt *p)
-{
-	if (p->proto == IPPROTO_ICMP)
-		return p->icmp_type == 3 || p->icmp_type == 11 || p->icmp_type == 12;
-	return p->proto == IPPROTO_ICMPV6 && p->icmp_type >= 1 && p->icmp_type <= 4;
-}
-
-/* The quoted packet's headers and tuple into q (l3off/l4off from c->data):
- * an IPv4 header without options that is not a later fragment, or an IPv6
- * header straight followed by TCP, UDP or an echo request, with at least
- * the first 8 bytes of that. Returns 0, or -1 for anything else. */
-static __always_inline int zt_inner_parse(struct zt_ctx *c, const struct zt_pkt *p,
-					  struct zt_pkt *q)
-{
-	__u32 off;
-	__u8 *l3, *l4;
-
-	__builtin_memset(q, 0, sizeof(*q));
-	if (p->l4off > ZT_NAT_MAX_L4)
-		return -1;
-	off = zt_bound(p->l4off + ZT_ICMP_HLEN, 0x1ff);
-	l3 = c->data + off;
-	q->family = p->family;
-	if (p->family == ZT_AF_INET) {
-		struct iphdr *ip = (void *)l3;
-
-		if ((void *)(ip + 1) > c->data_end || ip->version != 4 || ip->ihl != 5 ||
-		    (ip->frag_off & bpf_htons(0x1fff)))
-			return -1;
-		q->proto = ip->protocol;
-		__builtin_memcpy(q->src, &ip->saddr, 4);
-		__builtin_memcpy(q->dst, &ip->daddr, 4);
-		l4 = l3 + sizeof(*ip);
-	} else {
-		struct ipv6hdr *ip6 = (void *)l3;
-
-		if ((void *)(ip6 + 1) > c->data_end || ip6->version != 6)
-			return -1;
-		q->proto = ip6->nexthdr;
-		__builtin_memcpy(q->src, &ip6->saddr, 16);
-		__builtin_memcpy(q->dst, &ip6->daddr, 16);
-		l4 = l3 + sizeof(*ip6);
-	}
-	if (l4 + 8 > (__u8 *)c->data_end)
-		return -1;
-	q->l3off = (__u16)off;
-	q->l4off = (__u16)(l4 - (__u8 *)c->data);
-	switch (q->proto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-		q->pclass = q->proto == IPPROTO_TCP ? ZT_PC_TCP : ZT_PC_UDP;
-		__builtin_memcpy(&q->sport, l4, 2);
-		__builtin_memcpy(&q->dport, l4 + 2, 2);
-		return 0;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		if (q->proto != p->proto || l4[0] != (q->proto == IPPROTO_ICMP ? 8 : 128))
-			return -1;
-		q->pclass = ZT_PC_ICMP;
-		q->icmp_type = l4[0];
-		__builtin_memcpy(&q->sport, l4 + 4, 2);
-		return 0;
-	}
-	return -1;
-}
+ * as it left this node. Found by the quoted tuple's REV entry (icmp.h
+ * reads the quote), it goes to the client with every address and port as
+ * the client sent them: outer source the destination the client used,
+ * outer destination the client; the quoted packet's source the client and
+ * port, its destination the client's destination. Checksums: the outer
+ * IPv4 header, the quoted IPv4 header, the quoted L4 checksum when the
+ * quote holds it, and the ICMP checksum over all of that (and ICMPv6's
+ * pseudo header). */
 
 /* Rewrites the error for the client (n: the REV entry). XDP fixes every
  * checksum here; tc fixes the quoted ones here and gets in *d_l3 (outer
@@ -852,8 +681,8 @@ static __always_inline int zt_icmp_err_write(struct zt_ctx *c, const struct zt_p
 	__u32 d_oaddr, d_iaddr, d_iport, d = 0;
 	__u16 old, *f;
 
-	if (p->l3off > 64 || p->l4off > ZT_NAT_MAX_L4 || q->l3off > ZT_NAT_MAX_L4 + 8 ||
-	    q->l4off > ZT_NAT_MAX_L4 + 48)
+	if (p->l3off > 64 || p->l4off > ZT_MAX_L4 || q->l3off > ZT_MAX_L4 + 8 ||
+	    q->l4off > ZT_MAX_L4 + 48)
 		return -1;
 	l3 = c->data + zt_bound(p->l3off, 0x7f);
 	l4 = c->data + zt_bound(p->l4off, 0x1ff);
@@ -942,11 +771,11 @@ static __always_inline int zt_nat_back(void *ctx, struct zt_ctx *c, const struct
 
 	if (!zt_nat_flow_ok(s, fp, n)) {
 		zt_stat(ZT_V_DROP, ZT_R_NAT_GONE, c->len);
-		return zt_nat_act(xdp, 0);
+		return zt_act(xdp, 0);
 	}
 	if (p->ttl <= 1) {
 		zt_count(ZT_C_NAT_TTL);
-		return zt_nat_act(xdp, 1);
+		return zt_act(xdp, 1);
 	}
 	rc = zt_nat_route(ctx, n, now, p->family, c->ifindex, n->src, n->dst, zt_l3_len(c, p),
 			  xdp, &s->fib);
@@ -956,7 +785,7 @@ static __always_inline int zt_nat_back(void *ctx, struct zt_ctx *c, const struct
 		 * told (README limits). */
 		zt_stat(ZT_V_DROP, rc == BPF_FIB_LKUP_RET_FRAG_NEEDED ? ZT_R_TOO_BIG : ZT_R_NO_PATH,
 			c->len);
-		return zt_nat_act(xdp, 0);
+		return zt_act(xdp, 0);
 	}
 	if (xdp) {
 		struct zt_iface *oi = zt_iface(s->fib.ifindex);
@@ -979,14 +808,14 @@ static __always_inline int zt_nat_icmp_err(void *ctx, struct zt_ctx *c, struct z
 	int rc;
 
 	if (zt_inner_parse(c, p, q))
-		return zt_nat_act(xdp, 1);
+		return zt_act(xdp, 1);
 	/* It left with the SNAT tuple: its REV entry is the quote reversed. */
 	zt_flow_key_rev(&s->rk, c->ifindex, q->family, q->proto, q->src, q->dst, q->sport,
 			q->dport);
 	n = bpf_map_lookup_elem(&zt_nat, &s->rk);
 	/* Ours only when it comes to the SNAT address the quote left with. */
 	if (!n || n->dir != ZT_NAT_REV || !zt_addr_eq(p->dst, q->src))
-		return zt_nat_act(xdp, 1);
+		return zt_act(xdp, 1);
 	rc = zt_nat_back(ctx, c, p, q, s, n, bpf_ktime_get_coarse_ns(), xdp);
 	if (rc >= 0)
 		return rc;
@@ -1023,7 +852,7 @@ static __always_inline int zt_nat_icmp_err(void *ctx, struct zt_ctx *c, struct z
 	return (int)bpf_redirect_neigh(s->fib.ifindex, 0, 0, 0);
 bad:
 	zt_stat(ZT_V_DROP, ZT_R_NAT_PROTO, c->len);
-	return zt_nat_act(xdp, 0);
+	return zt_act(xdp, 0);
 }
 
 /* A packet arriving on a private interface: a reply of a DIRECT flow is
@@ -1038,11 +867,11 @@ static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
 	int rc;
 
 	if (!s)
-		return zt_nat_act(xdp, 1);
+		return zt_act(xdp, 1);
 	if (zt_parse(c, &p) || p.frag != ZT_FRAG_NONE || !p.l4off)
-		return zt_nat_act(xdp, 1);
+		return zt_act(xdp, 1);
 	if (p.pclass == ZT_PC_ICMP && !zt_icmp_echo(&p) && !zt_icmp_is_err(&p))
-		return zt_nat_act(xdp, 1);
+		return zt_act(xdp, 1);
 	if (xdp) {
 		struct zt_iface *ii = zt_iface(c->ifindex);
 
@@ -1055,7 +884,7 @@ static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
 	zt_flow_key(c, &p, &s->rk);
 	n = bpf_map_lookup_elem(&zt_nat, &s->rk);
 	if (!n || n->dir != ZT_NAT_REV)
-		return zt_nat_act(xdp, 1);
+		return zt_act(xdp, 1);
 	now = bpf_ktime_get_coarse_ns();
 	rc = zt_nat_back(ctx, c, &p, &p, s, n, now, xdp);
 	if (rc >= 0)
@@ -1070,7 +899,7 @@ static __always_inline int zt_nat_reverse(void *ctx, struct zt_ctx *c, int xdp)
 		return rc;
 	}
 	zt_stat(ZT_V_DROP, ZT_R_NAT_PROTO, c->len);
-	return zt_nat_act(xdp, 0);
+	return zt_act(xdp, 0);
 }
 
 #endif

@@ -49,6 +49,10 @@ struct zt_pkt {
 #define ZT_UDP_HLEN  8
 #define ZT_ICMP_HLEN 8
 
+/* An L4 header further in than this is not rewritten (nat.h) nor looked
+ * into (icmp.h): the offsets there are bounded with zt_bound(.., 0x1ff). */
+#define ZT_MAX_L4 256
+
 #define ZT_PARSE_NON_IP (-1)
 
 static __always_inline int zt_parse_l4(struct zt_ctx *c, void *l4, struct zt_pkt *p)
