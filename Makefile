@@ -94,7 +94,7 @@ TESTS     := $(TEST_UNIT) $(TEST_BPF)
 # libFuzzer harnesses: clang with ASan and UBSan, the parsers compiled in.
 FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude $(ALL_LIB_INCS) \
 	       $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
-FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config
+FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config $(O)/fuzz/fuzz_ctl
 BINS      := $(O)/ztd $(O)/ztctl
 
 .PHONY: all deps depcheck check test vmtest bench fuzz demo demo-clean clean help
@@ -194,6 +194,11 @@ $(O)/fuzz/fuzz_dns: fuzz/fuzz_dns.c user/lib/wire/dns.c user/lib/wire/dns.h user
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_dns.c user/lib/wire/dns.c -o $@
+
+$(O)/fuzz/fuzz_ctl: fuzz/fuzz_ctl.c user/lib/wire/ctl_msg.c user/lib/wire/ctl_msg.h user/lib/core/buf.h include/zt_ctl.h | depcheck
+	$(msg) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_ctl.c user/lib/wire/ctl_msg.c -o $@
 
 FUZZ_CONFIG_SRCS := user/lib/config.c $(addprefix user/lib/core/,addr.c hostname.c sort.c)
 $(O)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) $(wildcard user/lib/*.h user/lib/*/*.h) | depcheck

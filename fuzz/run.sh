@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${ZT_FUZZ_SECS:-10}
 W=$(mktemp -d /tmp/zt-fuzz.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-mkdir -p "$O/fuzz/crashes" "$W/dns" "$W/config"
+mkdir -p "$O/fuzz/crashes" "$W/dns" "$W/config" "$W/ctl"
 
 # Seeds: a query with EDNS, one with a compression pointer in an extra
 # record, a response; the example config and a small one.
@@ -17,10 +17,13 @@ printf '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x01\x03ssh\x08internal\x05l
 printf '\x00\x07\x01\x00\x00\x01\x00\x00\x00\x00\x00\x01\x01a\x01b\x00\x00\x1c\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x00\x00\x00' > "$W/dns/q2"
 printf '\x00\x07\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x03www\x07example\x03com\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\x00\x00\x01' > "$W/dns/r1"
 cp "$ROOT/examples/ztd.yaml" "$W/config/example.yaml"
+# A RELOAD reply (header, generation 99), and a STATUS body after a header.
+printf 'ztcL\x00\x01\x00\x02\x00\x00\x00\x63' > "$W/ctl/reload"
+printf 'ztcL\x00\x01\x00\x01\x00\x00\x10\x92\x00\x00\x00\x00\x6a\x18\x4b\x80\x00\x00\x00\x07\x00\x01x\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x03\x00\x00\x00\x04\x00\x00\x00\x05\x01\x00\x00\x00\x04\x00\x03gw0\x01\x00\x00\x00\x01\x00\x00\x00\x02' > "$W/ctl/status"
 printf 'gateway: {interface: zt0}\nroutes: {hostname: [{hostname: "*.a.b", tunnel: t}]}\n' > "$W/config/small.yaml"
 
 fail=0
-for h in dns config; do
+for h in dns config ctl; do
 	bin=$O/fuzz/fuzz_$h
 	if [ ! -x "$bin" ]; then
 		echo "not ok - fuzz_$h is not built (make)"
