@@ -63,10 +63,13 @@ LDLIBS  := $(shell pkg-config --libs libbpf libelf zlib yaml-0.1 libmnl 2>/dev/n
 # Only ztd resolves names (c-ares: origin servers behind IRIs of local tunnels).
 ZTD_CFLAGS := $(shell pkg-config --cflags libcares 2>/dev/null)
 ZTD_LDLIBS := $(shell pkg-config --libs libcares 2>/dev/null)
+# make SAN=1: ASan and UBSan, every UB report fatal (make check builds
+# the user space this way into $(O)-san and runs the suites on it too).
 ifeq ($(SAN),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
+SAN_O := $(O)-san
 
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf \
 	      -I/usr/include/$(MULTIARCH)
@@ -97,7 +100,7 @@ FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude $(ALL_LIB_IN
 FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config $(O)/fuzz/fuzz_ctl
 BINS      := $(O)/ztd $(O)/ztctl
 
-.PHONY: all deps depcheck check test vmtest bench fuzz demo demo-clean clean help
+.PHONY: all deps depcheck check test vmtest bench fuzz demo demo-clean clean help san-build
 all: $(SKELS) $(LIBZT) $(LIBZT_LOADER) $(BINS) $(TESTS) $(BENCH_BIN) $(PKTGEN_BIN) $(FUZZ)
 
 help:
@@ -108,7 +111,8 @@ help:
 	@echo "make bench      data-plane cost per packet vs a no-op program; control-plane times vs nftables;"
 	@echo "                DNS server vs dnsmasq and NSD (dnsperf)"
 	@echo "make demo       what zt shows today"
-	@echo "make SAN=1      build with ASan/UBSan"
+	@echo "make SAN=1      build with ASan/UBSan (make check also runs the unit and namespace"
+	@echo "                suites on such a build, in $(SAN_O)/)"
 	@echo "make fuzz       run each libFuzzer harness for FUZZ_SECS (default 300) seconds"
 
 depcheck:
@@ -210,7 +214,13 @@ $(O)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) $(wildcard user/li
 # ---- tests, vmtest, bench ---------------------------------------------------
 check: deps
 	@$(MAKE) --no-print-directory all
-	@tests/run.sh $(O)
+	@$(MAKE) --no-print-directory O=$(SAN_O) SAN=1 san-build
+	@ZT_SAN_DIR=$(SAN_O) tests/run.sh $(O)
+
+# What the sanitizer pass of make check runs: the daemons, the CLI and the
+# unit tests (the BPF suites test the kernel's side, the fuzzers carry
+# their own sanitizers).
+san-build: $(BINS) $(TEST_UNIT)
 
 test: all
 	@ZT_SKIP_VMTEST=1 tests/run.sh $(O)
@@ -239,7 +249,7 @@ demo-clean:
 	@tools/demo.sh $(O) --clean
 
 clean:
-	rm -rf $(O)
+	rm -rf $(O) $(SAN_O)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 

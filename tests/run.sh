@@ -63,6 +63,37 @@ run_suite "bpf/policy_test_agrees" bash tests/bpf/policy_test_agrees.sh "$O" "$Z
 for t in tests/netns/*.sh; do
 	[ -f "$t" ] && run_suite "netns/$(basename "$t" .sh)" bash "$t" "$O"
 done
+# The same unit and namespace suites on the ASan+UBSan build make check
+# makes (ZT_SAN_DIR): a memory error or undefined behaviour anywhere in
+# ztd, ztctl or the library, even in a process whose exit status a suite
+# does not look at, leaves a report in san_log and fails the pass.
+if [ "$in_vm" != 1 ] && [ -n "${ZT_SAN_DIR:-}" ]; then
+	san_log=$(mktemp -d /tmp/zt-san.XXXXXX)
+	export ASAN_OPTIONS="log_path=$san_log/asan:detect_leaks=1" \
+	       UBSAN_OPTIONS="log_path=$san_log/ubsan:print_stacktrace=1:halt_on_error=1"
+	for t in "$ZT_SAN_DIR"/tests/unit/test_*; do
+		[ -x "$t" ] && run_suite "san/unit/$(basename "$t")" "$t"
+	done
+	for t in tests/unit/test_*.sh; do
+		[ -f "$t" ] && run_suite "san/unit/$(basename "$t" .sh)" bash "$t" "$ZT_SAN_DIR"
+	done
+	for t in tests/netns/*.sh; do
+		[ -f "$t" ] && run_suite "san/netns/$(basename "$t" .sh)" bash "$t" "$ZT_SAN_DIR"
+	done
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+	if [ -n "$(ls -A "$san_log")" ]; then
+		head -c 20000 "$san_log"/* | sed 's/^/# /'
+		echo "not ok - sanitizers: $(ls "$san_log" | wc -l) reports from the ASan+UBSan build"
+		fail=$((fail + 1))
+	else
+		echo "ok - sanitizers: no ASan or UBSan report from the suites on $ZT_SAN_DIR"
+		pass=$((pass + 1))
+	fi
+	rm -rf "$san_log"
+elif [ "$in_vm" != 1 ]; then
+	echo "skip - the suites on an ASan+UBSan build: ZT_SAN_DIR is not set (make check sets it)"
+	skip=$((skip + 1))
+fi
 if [ "$in_vm" = 1 ]; then
 	:
 elif [ "${ZT_SKIP_VMTEST:-0}" = 1 ]; then

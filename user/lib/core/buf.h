@@ -106,7 +106,8 @@ static inline void zt_buf_put_bytes(struct zt_buf *b, const void *v, size_t n)
 		b->err = -EMSGSIZE;
 		return;
 	}
-	memcpy(b->p + b->off, v, n);
+	if (n) /* memcpy from NULL is undefined even for 0 bytes (an empty body) */
+		memcpy(b->p + b->off, v, n);
 	b->off += n;
 }
 
