@@ -173,8 +173,14 @@ struct zt_dev_val {
 };
 _Static_assert(sizeof(struct zt_dev_val) == 48, "zt_dev_val size");
 
-/* LPM keys: prefixlen counts the 32 vnet bits, so the vnet is a fixed
- * prefix and the same address can be routed differently in two vnets. */
+/* LPM keys: prefixlen counts the ZT_VNET_BITS of vnet_id first, so the
+ * vnet is a fixed prefix and the same address can be routed differently in
+ * two vnets. An address's own prefix length p is ZT_VNET_BITS + p; a
+ * lookup of one address uses ZT_ROUTE4_HOST / ZT_ROUTE6_HOST. */
+#define ZT_VNET_BITS    32
+#define ZT_ROUTE4_HOST  (ZT_VNET_BITS + 32)
+#define ZT_ROUTE6_HOST  (ZT_VNET_BITS + 128)
+
 struct zt_route4_key {
 	__u32 prefixlen;
 	__u32 vnet_id;

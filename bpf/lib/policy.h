@@ -125,12 +125,12 @@ static __always_inline int zt_destination(const struct zt_pkt *p,
 		return 0;
 	}
 	if (p->family == ZT_AF_INET) {
-		struct zt_route4_key k = { .prefixlen = 64, .vnet_id = vnet };
+		struct zt_route4_key k = { .prefixlen = ZT_ROUTE4_HOST, .vnet_id = vnet };
 
 		__builtin_memcpy(k.addr, p->dst, 4);
 		rv = bpf_map_lookup_elem(&zt_routes4, &k);
 	} else {
-		struct zt_route6_key k = { .prefixlen = 160, .vnet_id = vnet };
+		struct zt_route6_key k = { .prefixlen = ZT_ROUTE6_HOST, .vnet_id = vnet };
 
 		__builtin_memcpy(k.addr, p->dst, 16);
 		rv = bpf_map_lookup_elem(&zt_routes6, &k);

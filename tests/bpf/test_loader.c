@@ -405,6 +405,40 @@ static void l3_device_classified_at_tc(void)
 	T_EQ(zt_stat_packets(B.m.stats, ZT_V_DROP, ZT_R_RULE) - block, 1);
 }
 
+/* The map list (bpf/maps.h's ZT_MAP_LIST) is the one ztctl and the pinned
+ * opener walk: a map the programs define but the list lacks would be
+ * invisible to them (the compiler already refuses a listed name the
+ * skeletons lack). Every pinned map of both programs is listed, and every
+ * listed one pinned (per-CPU scratch maps are each program's own). */
+static void every_map_is_listed(void)
+{
+	static const char *const listed[] = {
+#define NAME(n) "zt_" #n,
+		ZT_MAP_LIST(NAME)
+#undef NAME
+	};
+	struct bpf_object *objs[] = { B.xdp->obj, B.tc->obj };
+	const struct bpf_map *m;
+	size_t i, k, seen = 0;
+
+	for (i = 0; i < 2; i++)
+		bpf_object__for_each_map(m, objs[i]) {
+			const char *name = bpf_map__name(m);
+			bool found = false;
+
+			for (k = 0; k < sizeof(listed) / sizeof(listed[0]); k++)
+				found |= !strcmp(name, listed[k]);
+			if (bpf_map__pin_path(m)) {
+				T_ASSERT(found, "pinned map %s is not in ZT_MAP_LIST", name);
+				seen++;
+			} else {
+				T_ASSERT(!found, "listed map %s is not pinned", name);
+			}
+		}
+	/* Shared maps are in both objects. */
+	T_ASSERT(seen >= sizeof(listed) / sizeof(listed[0]), "saw %zu pinned maps", seen);
+}
+
 static void detach_removes_everything(void)
 {
 	__u32 id;
@@ -453,6 +487,7 @@ int main(void)
 	T_RUN(incompatible_build_refused);
 	T_RUN(generic_fallback_on_bridge);
 	T_RUN(l3_device_classified_at_tc);
+	T_RUN(every_map_is_listed);
 	T_RUN(detach_removes_everything);
 	return t_done();
 }

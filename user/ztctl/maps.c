@@ -143,7 +143,7 @@ static void rows_load(void)
 			r.d = v.half[active()];
 			if (!(r.d.flags & ZT_DST_F_ROUTED))
 				continue; /* an entry only a rule needs */
-			r.pfx.len = (__u8)(k.k4.prefixlen - 32);
+			r.pfx.len = (__u8)(k.k4.prefixlen - ZT_VNET_BITS);
 			memcpy(r.pfx.addr, fam ? (void *)k.k6.addr : (void *)k.k4.addr, fam ? 16 : 4);
 			r.vnet = k.k4.vnet_id;
 			rows_add(&r);

@@ -143,11 +143,11 @@ static void route_key(const struct zt_prefix *p, __u32 vnet, union route_key *k)
 {
 	memset(k, 0, sizeof(*k));
 	if (p->family == ZT_AF_INET) {
-		k->v4.prefixlen = 32 + p->len;
+		k->v4.prefixlen = ZT_VNET_BITS + p->len;
 		k->v4.vnet_id = vnet;
 		memcpy(k->v4.addr, p->addr, 4);
 	} else {
-		k->v6.prefixlen = 32 + p->len;
+		k->v6.prefixlen = ZT_VNET_BITS + p->len;
 		k->v6.vnet_id = vnet;
 		memcpy(k->v6.addr, p->addr, 16);
 	}
@@ -192,11 +192,11 @@ static int dump_trie(int fd, __u8 family, struct zt_mirror *mir)
 		memset(x, 0, sizeof(*x));
 		x->e.pfx.family = family;
 		if (family == ZT_AF_INET) {
-			x->e.pfx.len = (__u8)(next.v4.prefixlen - 32);
+			x->e.pfx.len = (__u8)(next.v4.prefixlen - ZT_VNET_BITS);
 			x->e.vnet = next.v4.vnet_id;
 			memcpy(x->e.pfx.addr, next.v4.addr, 4);
 		} else {
-			x->e.pfx.len = (__u8)(next.v6.prefixlen - 32);
+			x->e.pfx.len = (__u8)(next.v6.prefixlen - ZT_VNET_BITS);
 			x->e.vnet = next.v6.vnet_id;
 			memcpy(x->e.pfx.addr, next.v6.addr, 16);
 		}
