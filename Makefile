@@ -161,10 +161,12 @@ $(O)/bench/pktgen: $(O)/bench/pktgen.o $(O)/tests/lib/pkt.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- fuzz harnesses ------------------------------------------------------------
-$(O)/fuzz/fuzz_dns: fuzz/fuzz_dns.c user/lib/dns.c user/lib/dns.h user/lib/buf.h | depcheck
+FUZZ_DNS_SRCS := user/lib/dns.c user/lib/dnstcp.c
+$(O)/fuzz/fuzz_dns: fuzz/fuzz_dns.c $(FUZZ_DNS_SRCS) user/lib/dns.h user/lib/dnstcp.h \
+		    user/lib/buf.h | depcheck
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_dns.c user/lib/dns.c -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_dns.c $(FUZZ_DNS_SRCS) -o $@
 
 FUZZ_CONFIG_SRCS := user/lib/config.c user/lib/addr.c user/lib/hostname.c user/lib/sort.c
 $(O)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) $(wildcard user/lib/*.h) | depcheck
