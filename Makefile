@@ -194,10 +194,12 @@ $(O)/bench/pktgen: $(O)/bench/pktgen.o $(O)/tests/lib/pkt.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- fuzz harnesses ------------------------------------------------------------
-$(O)/fuzz/fuzz_dns: fuzz/fuzz_dns.c user/lib/wire/dns.c user/lib/wire/dns.h user/lib/core/buf.h | depcheck
+FUZZ_DNS_SRCS := user/lib/wire/dns.c user/lib/wire/dnstcp.c
+$(O)/fuzz/fuzz_dns: fuzz/fuzz_dns.c $(FUZZ_DNS_SRCS) user/lib/wire/dns.h user/lib/wire/dnstcp.h \
+		    user/lib/core/buf.h | depcheck
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_dns.c user/lib/wire/dns.c -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_dns.c $(FUZZ_DNS_SRCS) -o $@
 
 $(O)/fuzz/fuzz_ctl: fuzz/fuzz_ctl.c user/lib/wire/ctl_msg.c user/lib/wire/ctl_msg.h user/lib/core/buf.h include/zt_ctl.h | depcheck
 	$(msg) FUZZ $@

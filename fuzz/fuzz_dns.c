@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* fuzz_dns — libFuzzer harness for the DNS codec: any bytes as a query
- * (and, when one parses, its reply written at every size limit), and as an
- * upstream answer to relay. ASan and UBSan catch what a test would miss. */
+ * (and, when one parses, its reply written at every size limit), as an
+ * upstream answer to relay, and as a DNS over TCP stream whose messages
+ * are queued again as answers. ASan and UBSan catch what a test would
+ * miss. */
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
 #include <string.h>
 #include "dns.h"
+#include "dnstcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -42,6 +45,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		zt_dns_addrs(data, size, &base, size >= 2 ? (uint16_t)(data[0] << 8 | data[1]) : 0,
 			     addrs, 4, &ttl);
+	}
+	/* The same bytes as what a TCP client sent: each whole message taken
+	 * out (and parsed) and queued back behind its length, within a bound
+	 * some will pass. */
+	{
+		struct zt_dns_tcp_out o = { 0 };
+		const uint8_t *msg;
+		size_t off = 0, mlen;
+
+		while (zt_dns_tcp_next(data, size, &off, &msg, &mlen) == 1) {
+			zt_dns_parse_query(msg, mlen, &q);
+			zt_dns_tcp_put(&o, msg, mlen, 4096);
+		}
+		zt_dns_tcp_sent(&o, o.len / 2);
+		zt_dns_tcp_out_free(&o);
 	}
 	return 0;
 }
