@@ -220,6 +220,7 @@ static int detach(struct ztd *d)
 				if (ifx && zt_bpf_detach(d->pin_root, ifx))
 					err = -EIO;
 			}
+			zt_config_free(&d->cfg);
 		} else {
 			zt_cfg_errors_print(&e, stderr);
 			pr_warn("cannot read the interfaces from the config; detaching by the "
@@ -244,6 +245,7 @@ static int detach(struct ztd *d)
 	if (zt_nl_steering(false))
 		err = -EIO;
 	unlink(d->names_path);
+	zt_names_free(&d->names);
 	if (!err)
 		pr_warn("detached: zt's programs and pinned maps under %s are removed\n",
 			d->pin_root);
@@ -317,19 +319,23 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ztd: %s: %s\n", d.config_path, strerror(-err));
 		fprintf(stderr, "ztd: the configuration is invalid; nothing was applied\n");
 		zt_cfg_errors_free(&e);
+		zt_cfg_cache_free(d.cfg_cache);
 		return 1;
 	}
 	if (check) {
 		printf("%s: valid (%zu policies, %zu routes, %zu devices)\n", d.config_path,
 		       d.cfg.n_policies, d.cfg.n_routes, d.cfg.n_devices);
-		return 0;
+		err = 0;
+		goto out;
 	}
-	if (ztd_resolve_ifaces(&d.cfg, d.ifindex))
-		return 1;
+	err = ztd_resolve_ifaces(&d.cfg, d.ifindex);
+	if (err)
+		goto out;
 	mkdir(ZT_RUN_DIR, 0700);
 	/* Before touching the kernel: a second ztd must not fight the first. */
-	if (ztd_ctl_open(&d))
-		return 1;
+	err = ztd_ctl_open(&d);
+	if (err)
+		goto out;
 	err = run(&d);
 	ztd_ctl_close(&d);
 	if (d.netlog)
@@ -339,6 +345,7 @@ int main(int argc, char **argv)
 	zt_bpf_close(&d.b);
 	zt_mirror_free(&d.mirror);
 	ztd_heap_warm_drop(&d);
+out:
 	zt_cfg_cache_free(d.cfg_cache);
 	zt_config_free(&d.cfg);
 	zt_names_free(&d.names);
