@@ -45,7 +45,7 @@ MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 ZT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
-	     -MMD -MP -Iinclude -Iuser/lib -I$(O)/skel \
+	     -MMD -MP -Iinclude -Iuser/lib -Iuser/lib/config -I$(O)/skel \
 	     $(shell pkg-config --cflags libbpf libelf zlib yaml-0.1 libmnl 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs libbpf libelf zlib yaml-0.1 libmnl 2>/dev/null)
 # Only ztd resolves names (c-ares: origin servers behind IRIs of local tunnels).
@@ -66,7 +66,7 @@ BENCH_BPF := $(O)/bpf/bench_xdp.bpf.o
 BENCH_SKEL := $(O)/skel/bench_xdp.skel.h
 PKTGEN_SKEL := $(O)/skel/pktgen.skel.h
 
-LIB_SRCS := $(wildcard user/lib/*.c)
+LIB_SRCS := $(wildcard user/lib/*.c user/lib/config/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 LIBZT    := $(O)/libzt.a
 
@@ -76,7 +76,7 @@ BENCH_BIN := $(if $(wildcard bench/bench_dataplane.c),$(O)/bench/bench_dataplane
 PKTGEN_BIN := $(if $(wildcard bench/pktgen.c),$(O)/bench/pktgen)
 TESTS     := $(TEST_UNIT) $(TEST_BPF)
 # libFuzzer harnesses: clang with ASan and UBSan, the parsers compiled in.
-FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude -Iuser/lib \
+FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude -Iuser/lib -Iuser/lib/config \
 	       $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config
 BINS      := $(O)/ztd $(O)/ztctl
@@ -166,8 +166,10 @@ $(O)/fuzz/fuzz_dns: fuzz/fuzz_dns.c user/lib/dns.c user/lib/dns.h user/lib/buf.h
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_dns.c user/lib/dns.c -o $@
 
-FUZZ_CONFIG_SRCS := user/lib/config.c user/lib/addr.c user/lib/hostname.c user/lib/sort.c
-$(O)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) $(wildcard user/lib/*.h) | depcheck
+FUZZ_CONFIG_SRCS := $(filter-out %/names.c,$(wildcard user/lib/config/*.c)) \
+		    user/lib/addr.c user/lib/hostname.c user/lib/sort.c
+$(O)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) \
+		       $(wildcard user/lib/*.h user/lib/config/*.h) | depcheck
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) \
