@@ -141,6 +141,8 @@ $(O)/tests/%: $(O)/tests/%.o $(O)/tests/lib/t.o $(O)/tests/lib/pkt.o $(LIBZT)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS)
 # test_classifier's DIRECT-path cases live in a file of their own.
 $(O)/tests/bpf/test_classifier: $(O)/tests/bpf/nat_cases.o
+# test_config's cases are in several files (config_*.c), one binary.
+$(O)/tests/unit/test_config: $(patsubst %.c,$(O)/%.o,$(wildcard tests/unit/config_*.c))
 
 # test_config fails each allocation of a config load in turn: the allocator
 # is wrapped at link time (valgrind replaces any function named malloc, so
