@@ -51,7 +51,7 @@ CFLAGS  ?= -O2 -g
 # include that reaches up does not compile.
 LIB_LAYERS := core wire policy config bpf
 layer_incs = $(patsubst %,-Iuser/lib/%,$(wordlist 1,$(1),$(LIB_LAYERS)))
-ALL_LIB_INCS := $(call layer_incs,5) -Iuser/lib
+ALL_LIB_INCS := $(call layer_incs,5)
 ZT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	     -MMD -MP -Iinclude \
 	     $(shell pkg-config --cflags libbpf libelf zlib yaml-0.1 libmnl 2>/dev/null)
@@ -81,7 +81,7 @@ BENCH_BPF := $(O)/bpf/bench_xdp.bpf.o
 BENCH_SKEL := $(O)/skel/bench_xdp.skel.h
 PKTGEN_SKEL := $(O)/skel/pktgen.skel.h
 
-LIB_SRCS := $(wildcard user/lib/*.c $(LIB_LAYERS:%=user/lib/%/*.c))
+LIB_SRCS := $(wildcard $(LIB_LAYERS:%=user/lib/%/*.c))
 LOADER_OBJ := $(O)/user/lib/bpf/loader.o
 LIB_OBJS := $(filter-out $(LOADER_OBJ),$(LIB_SRCS:%.c=$(O)/%.o))
 # libzt.a is everything ztctl may link; the loader (the skeletons, with the
@@ -146,10 +146,9 @@ $(O)/%.o: %.c $(SKELS) | depcheck
 $(O)/user/lib/core/%.o: LIB_INCS = $(call layer_incs,1)
 $(O)/user/lib/wire/%.o: LIB_INCS = $(call layer_incs,2)
 $(O)/user/lib/policy/%.o: LIB_INCS = $(call layer_incs,3)
-$(O)/user/lib/config/%.o: LIB_INCS = $(call layer_incs,4) -Iuser/lib
-$(O)/user/lib/%.o: LIB_INCS = $(call layer_incs,4) -Iuser/lib
-$(O)/user/lib/bpf/%.o: LIB_INCS = $(call layer_incs,5) -Iuser/lib
-$(LOADER_OBJ): LIB_INCS = $(call layer_incs,5) -Iuser/lib $(SKEL_INCS)
+$(O)/user/lib/config/%.o: LIB_INCS = $(call layer_incs,4)
+$(O)/user/lib/bpf/%.o: LIB_INCS = $(call layer_incs,5)
+$(LOADER_OBJ): LIB_INCS = $(call layer_incs,5) $(SKEL_INCS)
 $(O)/user/ztd/%.o $(O)/tests/%.o $(O)/bench/%.o: LIB_INCS = $(ALL_LIB_INCS) $(SKEL_INCS)
 
 $(LIBZT): $(LIB_OBJS)
@@ -174,6 +173,8 @@ $(O)/tests/%: $(O)/tests/%.o $(O)/tests/lib/t.o $(O)/tests/lib/pkt.o $(LIBZT_LOA
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS)
 # test_classifier's DIRECT-path cases live in a file of their own.
 $(O)/tests/bpf/test_classifier: $(O)/tests/bpf/nat_cases.o
+# test_config's cases are in several files (config_*.c), one binary.
+$(O)/tests/unit/test_config: $(patsubst %.c,$(O)/%.o,$(wildcard tests/unit/config_*.c))
 
 # test_config fails each allocation of a config load in turn: the allocator
 # is wrapped at link time (valgrind replaces any function named malloc, so
@@ -206,8 +207,9 @@ $(O)/fuzz/fuzz_ctl: fuzz/fuzz_ctl.c user/lib/wire/ctl_msg.c user/lib/wire/ctl_ms
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_ctl.c user/lib/wire/ctl_msg.c -o $@
 
-FUZZ_CONFIG_SRCS := user/lib/config.c $(addprefix user/lib/core/,addr.c hostname.c sort.c)
-$(O)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) $(wildcard user/lib/*.h user/lib/*/*.h) | depcheck
+FUZZ_CONFIG_SRCS := $(filter-out %/names.c %/dnspolicy.c %/dnsreply.c,$(wildcard user/lib/config/*.c)) \
+		    $(addprefix user/lib/core/,addr.c hostname.c sort.c)
+$(O)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) $(wildcard user/lib/*/*.h) | depcheck
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) \

@@ -588,8 +588,9 @@ void zt_compiled_iri_dst(const struct zt_compiled *c, const char *name, __u32 ro
 	d->route_id = route_id;
 	d->tunnel_id = tunnel_id;
 	d->dst_set = h ? h->set : c->anydst_set;
-	/* A local tunnel's IRIs are always translated (config.c sees to it
-	 * that such a tunnel has its private_interface). */
+	/* A local tunnel's IRIs are always translated (the config parser,
+	 * config/gateway.c, sees to it that such a tunnel has its
+	 * private_interface). */
 	d->flags = ZT_DST_F_ROUTED | (local ? ZT_DST_F_LOCAL | ZT_DST_F_NAT : 0);
 }
 

@@ -145,7 +145,7 @@ int zt_config_parse(const char *name, const char *buf, size_t len, struct zt_con
 		    struct zt_cfg_errors *errs);
 void zt_config_free(struct zt_config *c);
 
-/* routes.cidr parsed in chunks and kept between loads (see config.c):
+/* routes.cidr parsed in chunks and kept between loads (see cache.c):
  * zt_config_load_cached gives what zt_config_load gives, but a reload
  * re-reads only the chunks of the route list whose text changed. */
 struct zt_cfg_cache;
