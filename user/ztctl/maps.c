@@ -12,6 +12,7 @@
 #include <net/if.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "sort.h"
 #include "addr.h"
 #include "clock.h"
 #include "maps.h"
@@ -295,7 +296,7 @@ static void dump_iri(void)
 					       v.epoch, v.last_ns };
 		memcpy(rows_[n - 1].real, v.real, 16);
 	}
-	qsort(rows_, n, sizeof(*rows_), iri_row_cmp);
+	zt_qsort(rows_, n, sizeof(*rows_), iri_row_cmp);
 	prev = NULL;
 	while (n && !bpf_map_get_next_key(M.flows, prev, &fnext)) {
 		struct zt_flow fv;
@@ -308,7 +309,7 @@ static void dump_iri(void)
 		key.k.vnet_id = fv.vnet_id;
 		key.k.family = fk.family;
 		memcpy(key.k.addr, fk.dst, 16);
-		r = bsearch(&key, rows_, n, sizeof(*rows_), iri_row_cmp);
+		r = zt_bsearch(&key, rows_, n, sizeof(*rows_), iri_row_cmp);
 		if (r && (fv.route_id & ZT_ROUTE_ID_HOST) && fv.iri_epoch == r->epoch)
 			r->flows++; /* made for the name it has now */
 	}

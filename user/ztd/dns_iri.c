@@ -12,6 +12,7 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
+#include "sort.h"
 #include "clock.h"
 #include "dnsreply.h"
 #include "log.h"
@@ -189,7 +190,7 @@ int ztd_dns_iris(struct ztd *d, const struct zt_config *cfg, struct zt_compiled 
 		e->real_ttl = a->real_ttl;
 		memcpy(e->real, a->real, 16);
 	}
-	qsort(c->iris, c->n_iris, sizeof(*c->iris), zt_iri_key_cmp);
+	zt_qsort(c->iris, c->n_iris, sizeof(*c->iris), zt_iri_key_cmp);
 	zt_dns_table_free(&t);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "sort.h"
 #include "apply.h"
 #include "log.h"
 
@@ -223,7 +224,7 @@ static int mirror_load(const struct zt_map_fds *m, struct zt_mirror *mir)
 		err = dump_trie(m->routes6, ZT_AF_INET6, mir);
 	if (err)
 		return err;
-	qsort(mir->dsts, mir->n, sizeof(*mir->dsts), zt_dst_entry_cmp);
+	zt_qsort(mir->dsts, mir->n, sizeof(*mir->dsts), zt_dst_entry_cmp);
 	mir->valid = true;
 	return 0;
 }
@@ -460,11 +461,11 @@ static int apply_devs(const struct zt_map_fds *m, const struct zt_compiled *c, _
 		k = next;
 		prev = &k;
 	}
-	qsort(ex, n, sizeof(*ex), dev_key_cmp);
+	zt_qsort(ex, n, sizeof(*ex), dev_key_cmp);
 
 	for (i = 0; i < c->n_devs; i++) {
 		const struct zt_dev_entry *d = &c->devs[i];
-		struct dev_existing *x = bsearch(&d->key, ex, n, sizeof(*ex), dev_key_cmp);
+		struct dev_existing *x = zt_bsearch(&d->key, ex, n, sizeof(*ex), dev_key_cmp);
 		struct zt_dev_val val;
 
 		if (x) {
@@ -541,7 +542,7 @@ static int stale_iris(const struct zt_map_fds *m, const struct zt_compiled *c, _
 
 		k = next;
 		prev = &k;
-		if (bsearch(&k, c->iris, c->n_iris, sizeof(*c->iris), zt_iri_key_cmp))
+		if (zt_bsearch(&k, c->iris, c->n_iris, sizeof(*c->iris), zt_iri_key_cmp))
 			continue;
 		if (bpf_map_lookup_elem(m->iri, &k, &v))
 			continue; /* gone meanwhile */

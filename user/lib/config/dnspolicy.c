@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sort.h"
 #include "dns.h"
 #include "dnspolicy.h"
 
@@ -56,7 +57,7 @@ int zt_dns_table_build(const struct zt_config *c, struct zt_dns_table *t)
 	for (i = 0; i < c->n_dns_policies; i++)
 		t->order[i] = i;
 	order_cfg = c;
-	qsort(t->order, c->n_dns_policies, sizeof(*t->order), prec_cmp);
+	zt_qsort(t->order, c->n_dns_policies, sizeof(*t->order), prec_cmp);
 	for (i = 0; i < c->n_devices; i++)
 		for (j = 0; j < c->devices[i].n_addr; j++) {
 			struct zt_dns_dev *d = &t->devs[t->n_devs++];
@@ -67,7 +68,7 @@ int zt_dns_table_build(const struct zt_config *c, struct zt_dns_table *t)
 			d->vlan = c->devices[i].vlan;
 			d->device = i;
 		}
-	qsort(t->devs, t->n_devs, sizeof(*t->devs), dev_cmp);
+	zt_qsort(t->devs, t->n_devs, sizeof(*t->devs), dev_cmp);
 out:
 	free(pat);
 	free(vn);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "sort.h"
 #include "hostname.h"
 
 /* Length without one trailing dot. */
@@ -110,14 +111,14 @@ int zt_host_index_build(struct zt_host_index *ix, const char *const *patterns,
 						 wild, i };
 	}
 	ix->n = n;
-	qsort(ix->e, n, sizeof(*ix->e), ent_cmp);
+	zt_qsort(ix->e, n, sizeof(*ix->e), ent_cmp);
 	return 0;
 }
 
 static long find(const struct zt_host_index *ix, const char *suffix, __u32 vnet, bool wild)
 {
 	struct zt_host_ent key = { suffix, vnet, wild, 0 };
-	const struct zt_host_ent *e = bsearch(&key, ix->e, ix->n, sizeof(*ix->e), ent_cmp);
+	const struct zt_host_ent *e = zt_bsearch(&key, ix->e, ix->n, sizeof(*ix->e), ent_cmp);
 
 	return e ? (long)e->idx : -1;
 }

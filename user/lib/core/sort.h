@@ -7,6 +7,23 @@
 #define ZT_SORT_H
 
 #include <stddef.h>
+#include <stdlib.h>
+
+/* qsort and bsearch for arrays that may be empty (and NULL): libc declares
+ * both pointers non-null even for 0 elements, so passing an empty array's
+ * NULL is undefined behaviour (UBSan stops ztd on it). */
+static inline void zt_qsort(void *base, size_t n, size_t size,
+			    int (*cmp)(const void *, const void *))
+{
+	if (n)
+		qsort(base, n, size, cmp);
+}
+
+static inline void *zt_bsearch(const void *key, const void *base, size_t n, size_t size,
+			       int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, base, n, size, cmp) : NULL;
+}
 
 /* 0, or -ENOMEM (base is then left as it was). */
 int zt_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));

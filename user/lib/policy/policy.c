@@ -133,7 +133,7 @@ static int compile_identities(const struct zt_policy_in *in, struct zt_compiled 
 			return err;
 	}
 	c->n_devs = in->n_devices;
-	qsort(c->devs, c->n_devs, sizeof(*c->devs), dev_cmp);
+	zt_qsort(c->devs, c->n_devs, sizeof(*c->devs), dev_cmp);
 	return 0;
 }
 
@@ -186,7 +186,7 @@ static int compile_ports(const struct zt_policy_in *in, struct zt_compiled *c,
 			cuts[n_cuts++] = in->rules[i].ports[j].lo;
 			cuts[n_cuts++] = (__u32)in->rules[i].ports[j].hi + 1;
 		}
-	qsort(cuts, n_cuts, sizeof(*cuts), u32_cmp);
+	zt_qsort(cuts, n_cuts, sizeof(*cuts), u32_cmp);
 
 	for (pc = 0; pc < ZT_PCLASSES; pc++) {
 		bool ported = pc == ZT_PC_TCP || pc == ZT_PC_UDP;
@@ -389,7 +389,7 @@ static int compile_hosts(const struct zt_policy_in *in, struct zt_compiled *c,
 		for (j = 0; j < in->rules[i].n_hosts; j++)
 			snprintf(c->hosts[c->n_hosts++].pattern, sizeof(c->hosts->pattern), "%s",
 				 in->rules[i].hosts[j]);
-	qsort(c->hosts, c->n_hosts, sizeof(*c->hosts), host_set_cmp);
+	zt_qsort(c->hosts, c->n_hosts, sizeof(*c->hosts), host_set_cmp);
 	for (i = 0, k = 0; i < c->n_hosts; i++)
 		if (!k || strcmp(c->hosts[i].pattern, c->hosts[k - 1].pattern))
 			c->hosts[k++] = c->hosts[i];
@@ -448,7 +448,7 @@ static int compile_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
 	for (i = 0; i < in->n_routes; i++)
 		if (!i || in->routes[i].vnet != in->routes[i - 1].vnet)
 			vnets[n_vnets++] = in->routes[i].vnet;
-	qsort(vnets, n_vnets, sizeof(*vnets), u32_cmp);
+	zt_qsort(vnets, n_vnets, sizeof(*vnets), u32_cmp);
 	for (i = 0, j = 0; i < n_vnets; i++)
 		if (!j || vnets[i] != vnets[j - 1])
 			vnets[j++] = vnets[i];
@@ -517,7 +517,7 @@ int zt_policy_compile(const struct zt_policy_in *in, struct zt_compiled *out)
 	}
 	for (i = 0; i < in->n_rules; i++)
 		ord[i] = (struct order){ &in->rules[i], (__u32)i };
-	qsort(ord, in->n_rules, sizeof(*ord), order_cmp);
+	zt_qsort(ord, in->n_rules, sizeof(*ord), order_cmp);
 	for (i = 0; i < in->n_rules; i++) {
 		out->rule_index[i] = ord[i].idx;
 		out->rules[i].rule_id = ord[i].idx + 1;
@@ -570,7 +570,7 @@ static const struct zt_host_set *host_find(const struct zt_compiled *c, const ch
 
 	if (snprintf(key.pattern, sizeof(key.pattern), "%s", pattern) >= (int)sizeof(key.pattern))
 		return NULL;
-	return bsearch(&key, c->hosts, c->n_hosts, sizeof(*c->hosts), host_set_cmp);
+	return zt_bsearch(&key, c->hosts, c->n_hosts, sizeof(*c->hosts), host_set_cmp);
 }
 
 void zt_compiled_iri_dst(const struct zt_compiled *c, const char *name, __u32 route_id,
@@ -617,7 +617,7 @@ const struct zt_dst_entry *zt_compiled_lookup(const struct zt_compiled *c, __u32
 		for (i = 0; i < len; i++)
 			if (zt_prefix_bit(pfx, i))
 				key.pfx.addr[i / 8] |= 0x80 >> (i % 8);
-		e = bsearch(&key, c->dsts, c->n_dsts, sizeof(*c->dsts), zt_dst_entry_cmp);
+		e = zt_bsearch(&key, c->dsts, c->n_dsts, sizeof(*c->dsts), zt_dst_entry_cmp);
 		if (e)
 			return e;
 	}
@@ -662,7 +662,7 @@ void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 	key.key.vlan = p->vlan;
 	key.key.family = p->family;
 	memcpy(key.key.addr, p->src, 16);
-	dev = bsearch(&key, c->devs, c->n_devs, sizeof(*c->devs), dev_cmp);
+	dev = zt_bsearch(&key, c->devs, c->n_devs, sizeof(*c->devs), dev_cmp);
 	r->vnet_id = dev ? dev->id.vnet_id : c->cfg.default_vnet;
 	r->device_id = dev ? dev->id.device_id : ZT_ID_NONE;
 	id_set = dev ? dev->id.id_set : c->cfg.unenrolled_set;
@@ -676,7 +676,7 @@ void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 		k.key.vnet_id = r->vnet_id;
 		k.key.family = p->family;
 		memcpy(k.key.addr, p->dst, 16);
-		ie = bsearch(&k, c->iris, c->n_iris, sizeof(*c->iris), zt_iri_key_cmp);
+		ie = zt_bsearch(&k, c->iris, c->n_iris, sizeof(*c->iris), zt_iri_key_cmp);
 		if (!ie || !(ie->dst.flags & ZT_DST_F_ROUTED)) {
 			r->verdict = ZT_V_DROP;
 			r->reason = ZT_R_IRI_UNKNOWN;
