@@ -297,15 +297,31 @@ static void too_many_rules_refused(void)
 	free(y);
 }
 
+/* Does every error name the file and a line of it (t.yaml:LINE:), as an
+ * operator needs to find what to fix? */
+static bool errors_located(const struct zt_cfg_errors *e, unsigned lines)
+{
+	size_t i;
+	unsigned line;
+
+	for (i = 0; i < e->n; i++)
+		if (sscanf(e->msg[i], "t.yaml:%u:", &line) != 1 || line < 1 || line > lines + 1)
+			return false;
+	return e->n > 0;
+}
+
 /* Every prefix of the example, and the example with each byte replaced,
- * is either accepted or refused with errors; never a crash (run under
- * ASan with make SAN=1). */
+ * is either accepted or refused with errors that say where; never a crash
+ * (run under ASan with make SAN=1). */
 static void truncated_and_corrupted_files_never_crash(void)
 {
 	size_t n = strlen(good), i;
 	char *buf = malloc(n + 1);
-	size_t refused = 0;
+	size_t refused = 0, corrupt_refused = 0, corrupted = 0;
+	unsigned lines = 0;
 
+	for (i = 0; i < n; i++)
+		lines += good[i] == '\n';
 	for (i = 0; i < n; i++) {
 		struct zt_config c;
 		struct zt_cfg_errors e;
@@ -313,7 +329,9 @@ static void truncated_and_corrupted_files_never_crash(void)
 		memcpy(buf, good, i);
 		buf[i] = '\0';
 		if (zt_config_parse("t.yaml", buf, i, &c, &e)) {
-			T_ASSERT(e.n > 0, "refused without an error at length %zu", i);
+			T_ASSERT(errors_located(&e, lines),
+				 "truncated at %zu: refused without an error that says where (%zu errors, first: %s)",
+				 i, e.n, e.n ? e.msg[0] : "none");
 			refused++;
 		} else {
 			zt_config_free(&c);
@@ -326,11 +344,24 @@ static void truncated_and_corrupted_files_never_crash(void)
 
 		memcpy(buf, good, n + 1);
 		buf[i] = "{}[]:,-'\"&*!|>%@`#\t"[i % 19];
-		if (!zt_config_parse("t.yaml", buf, n, &c, &e))
+		if (buf[i] == good[i])
+			continue;
+		corrupted++;
+		if (zt_config_parse("t.yaml", buf, n, &c, &e)) {
+			T_ASSERT(errors_located(&e, lines),
+				 "byte %zu replaced by '%c': refused without an error that says where (%zu errors, first: %s)",
+				 i, buf[i], e.n, e.n ? e.msg[0] : "none");
+			corrupt_refused++;
+		} else {
 			zt_config_free(&c);
+		}
 		zt_cfg_errors_free(&e);
 	}
 	T_ASSERT(refused > n / 2, "only %zu of %zu truncations refused", refused, n);
+	/* Most single-byte changes to a config make it invalid: a loop that
+	 * refused none would not be parsing what it changed. */
+	T_ASSERT(corrupt_refused > corrupted / 2, "only %zu of %zu corruptions refused",
+		 corrupt_refused, corrupted);
 	free(buf);
 }
 
