@@ -1,7 +1,8 @@
 # netns.sh — sourced by the namespace suites, the demo and the benchmarks:
-# one way to remove the namespaces a run made, and the suites' result lines. (nsenter, not 'ip netns
-# exec', is how they enter them: that one also makes a private mount
-# namespace, where ztd's pins would vanish with the process.)
+# the topology they share and one way to remove it, starting ztd, waiting
+# for what it does in its own time, and the suites' result lines. (nsenter,
+# not 'ip netns exec', is how they enter the namespaces: that one also makes
+# a private mount namespace, where ztd's pins would vanish with the process.)
 
 # netns_remove NAME...: kills what runs in each namespace, then deletes it.
 netns_remove() {
@@ -13,26 +14,55 @@ netns_remove() {
 	return 0
 }
 
+# netns_add NAME...: namespaces with lo up.
+netns_add() {
+	local n
+	for n in "$@"; do
+		ip netns add "$n" || return 1
+		ip -n "$n" link set lo up
+	done
+}
+
+# netns_veth NS_A IF_A NS_B IF_B: a veth pair between two namespaces, IF_A
+# in NS_A and IF_B in NS_B, down and without addresses.
+netns_veth() {
+	ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"
+}
+
 # netns_chain CLI GW PRIV: the client -- gateway -- private network of the
 # suites and benchmarks: three namespaces with lo up, and veths cli0 (CLI)
 # -- gw0 (GW) and priv0 (GW) -- srv0 (PRIV), down and without addresses.
 netns_chain() {
-	local n
-	for n in "$1" "$2" "$3"; do
-		ip netns add "$n" || return 1
-		ip -n "$n" link set lo up
-	done
-	ip -n "$1" link add cli0 type veth peer name gw0 netns "$2" &&
-		ip -n "$2" link add priv0 type veth peer name srv0 netns "$3"
+	netns_add "$1" "$2" "$3" &&
+		netns_veth "$1" cli0 "$2" gw0 &&
+		netns_veth "$2" priv0 "$3" srv0
 }
 
-# netns_chain_remove CLI GW PRIV PIN DIR: what a run on netns_chain leaves:
-# ztd's programs detached from GW (its pins under PIN), the namespaces
-# and DIR. Uses $O/ztd.
+# netns_chain_remove CLI GW PRIV PIN DIR [NETNS...]: what a run on
+# netns_chain leaves: ztd's programs detached from GW (its pins under PIN),
+# the namespaces (and the suite's own further NETNS) and DIR. Uses $O/ztd.
 netns_chain_remove() {
 	nsenter --net=/run/netns/"$2" "$O/ztd" --detach --pin-root "$4" >/dev/null 2>&1
-	netns_remove "$1" "$2" "$3"
+	netns_remove "$1" "$2" "$3" "${@:6}"
 	rm -rf "$5"
+}
+
+# wait_until SECONDS CMD...: runs CMD (a command or a function) every 0.1 s
+# until it succeeds or SECONDS (a fraction allowed) have passed; returns
+# CMD's last status. For what ztd does in its own time (log lines, map
+# entries, counters): as soon as it is there, and still in time under
+# QEMU's TCG, where the same takes many times longer.
+# (CMD runs in its scope: its locals are named not to hide the caller's.)
+wait_until() {
+	local wu_end wu_rc
+	wu_end=$(( ${EPOCHREALTIME//[!0-9]/} + $(awk -v s="$1" 'BEGIN { printf "%d", s * 1000000 }') ))
+	shift
+	while :; do
+		"$@" && return 0
+		wu_rc=$?
+		[ "${EPOCHREALTIME//[!0-9]/}" -lt "$wu_end" ] || return "$wu_rc"
+		sleep 0.1
+	done
 }
 
 # Result lines for tests/run.sh: ok NAME, bad NAME (counted in $fail), and
@@ -51,7 +81,7 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; 
 # of the test's. That namespace starts as a copy of this one: the same
 # bpffs (ztd's pins are the ones ztctl sees here) and /run/netns.
 ztd_start() {
-	local before i m binds= wrap=()
+	local before m binds= wrap=()
 	before=$(grep -c "running; control socket" "$5" 2>/dev/null)
 	for m in ${ZTD_MOUNTS:-}; do
 		binds+="mount -o bind '${m%%:*}' '${m#*:}' && "
@@ -60,12 +90,12 @@ ztd_start() {
 	"${wrap[@]}" nsenter --net=/run/netns/"$1" "$O/ztd" --config "$2" --pin-root "$3" \
 		--socket "$4" >>"$5" 2>&1 &
 	ZTD_PID=$!
-	for i in $(seq 300); do
-		[ "$(grep -c "running; control socket" "$5")" -gt "${before:-0}" ] && return 0
-		kill -0 "$ZTD_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	wait_until 30 ztd_settled "$5" "${before:-0}"
+	[ "$(grep -c "running; control socket" "$5")" -gt "${before:-0}" ]
+}
+# ztd_settled LOG N: ztd said it runs for the N+1st time in LOG, or exited.
+ztd_settled() {
+	[ "$(grep -c "running; control socket" "$1")" -gt "$2" ] || ! kill -0 "$ZTD_PID" 2>/dev/null
 }
 
 # From `ztctl -j maps dump stats` (the suite's own ztctl function, which
@@ -82,3 +112,8 @@ counter_of() {
 import json,sys
 print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"
 }
+# For wait_until: at_least N CMD... succeeds when CMD prints a number of N
+# or more (a counter that must grow), prints VALUE CMD... when it prints
+# VALUE.
+at_least() { local v; v=$("${@:2}") && [ "$v" -ge "$1" ] 2>/dev/null; }
+prints()   { [ "$("${@:2}")" = "$1" ]; }
