@@ -36,10 +36,8 @@ in_priv() { nsenter --net=/run/netns/"$PRIV" "$@"; }
 
 cleanup() {
 	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-direct-keep
-	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null
-	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
-	netns_remove "$CLI" "$GW" "$PRIV" "$FAR"
-	rm -rf "$W"
+	[ -n "$ZTD_PID" ] && { kill -KILL "$ZTD_PID"; wait "$ZTD_PID"; } 2>/dev/null
+	netns_chain_remove "$CLI" "$GW" "$PRIV" "$PIN" "$W" "$FAR"
 }
 trap cleanup EXIT
 
@@ -48,9 +46,7 @@ for t in dig dnsmasq curl ethtool python3 nft; do
 done
 
 # ---- topology ------------------------------------------------------------------
-for n in "$CLI" "$GW" "$PRIV" "$FAR"; do ip netns add "$n" || exit 1; ip -n "$n" link set lo up; done
-ip -n "$CLI" link add cli0 type veth peer name gw0 netns "$GW"
-ip -n "$GW" link add priv0 type veth peer name srv0 netns "$PRIV"
+netns_chain "$CLI" "$GW" "$PRIV" && netns_add "$FAR" || exit 1
 ip -n "$CLI" addr add 10.10.0.2/24 dev cli0
 ip -n "$CLI" addr add 10.10.0.3/24 dev cli0
 ip -n "$CLI" addr add fd00:10::2/64 dev cli0 nodad
@@ -73,7 +69,9 @@ ip -n "$PRIV" link set srv0 up
 # hosts 10.3.0.2-3 / fd00:3::2-3: a full-size datagram with DF gets
 # "fragmentation needed" / "packet too big" from the router. No ICMP rate
 # limit: every error the suite causes is sent.
-ip -n "$PRIV" link add far0 mtu 1280 type veth peer name far1 mtu 1280 netns "$FAR"
+netns_veth "$PRIV" far0 "$FAR" far1
+ip -n "$PRIV" link set far0 mtu 1280
+ip -n "$FAR" link set far1 mtu 1280
 ip -n "$PRIV" addr add 10.3.0.1/24 dev far0
 ip -n "$PRIV" addr add fd00:3::1/64 dev far0 nodad
 ip -n "$PRIV" link set far0 up
@@ -183,13 +181,14 @@ IRI6_WEB_PREFIX=fd7a:5a7e:: # web.dc.local's AAAA: an IRI of the IPv6 pool
 check "DNS answers IRIs for the names (IPv4 $IRI4, IPv6 $IRI6)" \
 	sh -c "case '$IRI4' in 100.80.*) ;; *) exit 1;; esac; case '$IRI6' in fd7a:5a7e::*) ;; *) exit 1;; esac"
 # ztd resolves the real addresses behind the IRIs in the background.
-for _ in $(seq 50); do
-	ztctl -j maps dump iri 2>/dev/null | grep -q '"real_address":"fd00:2::5"' &&
-	ztctl -j maps dump iri 2>/dev/null | grep -q '"real_address":"10.2.0.5"' && break
-	sleep 0.2
-done
-check "ztd resolved the real addresses (maps dump iri)" sh -c \
-	"'$O/ztctl' --pin-root '$PIN' --socket '$SOCK' -j maps dump iri | grep -q '\"real_address\":\"10.2.0.5\"'"
+# iri_resolved PATTERN...: maps dump iri succeeds and has each pattern.
+iri_resolved() {
+	local out p
+	out=$(ztctl -j maps dump iri) || return 1
+	for p in "$@"; do grep -q "$p" <<<"$out" || return 1; done
+}
+check "ztd resolved the real addresses (maps dump iri)" \
+	wait_until 20 iri_resolved '"real_address":"fd00:2::5"' '"real_address":"10.2.0.5"'
 
 # bob's flow: the policy drops it (at tc, with XDP's verdict or the whole
 # classifier there).
@@ -327,7 +326,8 @@ assert any(r["dst"]==sys.argv[1] and r["real_dst"]=="10.2.0.5" and r["snat_src"]
            and 61000<=r["snat_port"]<=65535 and r["interface"]=="priv0"
            and r["client_interface"]=="gw0" and r["reply_packets"]>0 for r in rows), rows
 ' "$IRI4" "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" -j maps dump nat
-check "ztctl maps dump nat (human)" sh -c "'$O/ztctl' --pin-root '$PIN' maps dump nat | grep -q '10.2.0.1:6[1-5][0-9][0-9][0-9]'"
+out=$(ztctl maps dump nat); rc=$?
+check "ztctl maps dump nat (human)" test "$rc" = 0 -a -n "$(echo "$out" | grep '10.2.0.1:6[1-5][0-9][0-9][0-9]')"
 
 # ---- TCP translations: made by SYNs, embryonic until the server answers ---------
 # A raw sender in the client namespace (no sockets: nothing there answers
@@ -356,19 +356,20 @@ print(sum(1 for r in rows if lo<=r["src_port"]<=hi and r["protocol"]=="tcp"
 # again at the end, once their embryonic timeout (30 s) has passed.
 SYN_T0=$(date +%s)
 in_cli python3 "$PEER" raw 10.10.0.2 10.2.0.77 7 33000 5 S >/dev/null
-sleep 0.3
+wait_until 3 prints 5 nat_rows 33000 33004 embryonic
 check "[syn] 5 SYNs nothing answers: 5 embryonic translations ($(nat_rows 33000 33004 embryonic))" \
 	test "$(nat_rows 33000 33004 embryonic)" = 5
 n0=$(stat_of drop nat_no_syn)
 in_cli python3 "$PEER" raw 10.10.0.2 10.2.0.5 7 31000 50 A >/dev/null
 in_cli python3 "$PEER" raw 10.10.0.2 10.2.0.5 7 31100 50 SA >/dev/null
-sleep 0.3
+# Once all 100 are counted as dropped, none is still on its way to make one.
+wait_until 3 at_least $((n0 + 100)) stat_of drop nat_no_syn
 check "[syn] 100 ACK and SYN-ACK segments of no connection make no translation ($(nat_rows 31000 31199))" \
 	test "$(nat_rows 31000 31199)" = 0
 check "[syn] ... they were dropped with reason nat_no_syn" \
 	test "$(stat_of drop nat_no_syn)" -ge $((n0 + 100))
 in_cli python3 "$PEER" raw 10.10.0.2 10.2.0.5 7 31200 5 S >/dev/null
-sleep 0.3
+wait_until 3 prints 5 nat_rows 31200 31204 established
 check "[syn] SYNs the server answers (SYN-ACK): established translations ($(nat_rows 31200 31204 established))" \
 	test "$(nat_rows 31200 31204 established)" = 5
 
@@ -396,7 +397,7 @@ check "[xdp] a UDP flow from a fixed port gets answers" sh -c \
 ip -n "$PRIV" link set srv0 address 02:00:00:00:02:05
 ip -n "$GW" neigh replace 10.2.0.5 lladdr 02:00:00:00:02:05 dev priv0
 ip -n "$GW" neigh replace fd00:2::5 lladdr 02:00:00:00:02:05 dev priv0
-sleep 1.2
+sleep 1.2 # a fixed time, the point here: past the 1 s the FIB answer is reused
 check "[xdp] ... and still gets them, from the server's new MAC, 1.2 s after it moved" \
 	test "$(q)" = 10.2.0.5
 
@@ -404,7 +405,7 @@ check "[xdp] ... and still gets them, from the server's new MAC, 1.2 s after it 
 rm -f "$W/trigger"
 in_cli python3 "$PEER" revoke "$IRI4" 7 "$W/trigger" > "$W/revoke.out" 2>&1 &
 rp=$!
-sleep 1.5
+sleep 1.5 # a fixed time, the point here: the flow exchanges lines before the reload
 write_config true 61000-65535 block
 # The clock starts before the reload: cut is the reload plus what follows.
 touch "$W/trigger"
@@ -427,7 +428,7 @@ NAT_PER_DEVICE=40 write_config true 61000-65535 allow
 check "reload with gateway.nat_per_device: 40" sh -c "'$O/ztctl' --pin-root '$PIN' --socket '$SOCK' reload >/dev/null"
 l0=$(stat_of drop nat_limit)
 in_cli python3 "$PEER" raw 10.10.0.2 10.2.0.5 7 32000 300 S >/dev/null
-sleep 0.5
+wait_until 3 at_least $((l0 + 300 - 40)) stat_of drop nat_limit
 all4=$(nat_rows all)
 check "[limit] 300 SYNs from one device (RSTs suppressed): it holds 40 translations at most, of any protocol ($all4)" \
 	test "$all4" -le 40
@@ -438,7 +439,7 @@ check "[limit] ... the rest were dropped with reason nat_limit ($(( $(stat_of dr
 out=$(in_cli python3 "$PEER" ask fd00:2::5 7 2>&1)
 check "[limit] another device (fd00:10::2) still connects ($out)" saw fd00:2::1 "$out"
 el=$(( $(date +%s) - SYN_T0 ))
-[ "$el" -lt 37 ] && sleep $((37 - el))
+[ "$el" -lt 37 ] && sleep $((37 - el)) # the point: past the embryonic timeout (30 s)
 check "[syn] the embryonic translations are gone $(( $(date +%s) - SYN_T0 )) s after their SYNs ($(nat_rows 33000 33004))" \
 	test "$(nat_rows 33000 33004)" = 0
 check "[syn] ... the established ones are not ($(nat_rows 31200 31204 established))" \
@@ -454,15 +455,12 @@ DNS_TTL=1 write_config true 61000-65535 allow \
 ip -n "$CLI" route add 100.90.0.0/30 via 10.10.0.1
 check "reload with a two-address pool reused after 3 s" ztctl reload
 X=$(a @10.10.0.1 ssh.dc.local A)
-for _ in $(seq 20); do
-	ztctl -j maps dump iri 2>/dev/null | grep -q "\"address\":\"$X\",.*\"real_address\":\"10.2.0.5\"" && break
-	sleep 0.2
-done
+wait_until 10 iri_resolved "\"address\":\"$X\",.*\"real_address\":\"10.2.0.5\""
 in_cli python3 "$PEER" idle "$X" 7 6 > "$W/idle.out" 2>&1 &
 ip_=$!
 sleep 0.5
 Y=$(a @10.10.0.1 web.dc.local A)
-sleep 4
+sleep 4 # a fixed time, the point here: past reuse_after (3 s)
 Z=$(a @10.10.0.1 blocked.dc.local A)
 check "the pool full, an address idle 3 s goes to another name ($X: ssh.dc.local, then blocked.dc.local: $Z; web.dc.local: $Y)" \
 	sh -c "[ -n '$X' ] && [ '$Z' = '$X' ] && [ '$Y' != '$X' ]"
