@@ -18,7 +18,7 @@ export ZT_NAMES_PATH=$W/names
 ZTD_PID=
 
 cleanup() {
-	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null
+	[ -n "$ZTD_PID" ] && { kill -KILL "$ZTD_PID"; wait "$ZTD_PID"; } 2>/dev/null
 	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-gw-keep
 	netns_chain_remove "$CLI" "$GW" "$PRIV" "$PIN" "$W" "$SPF"
 }
