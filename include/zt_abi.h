@@ -86,6 +86,10 @@ enum zt_reason {
 				* translation (only a SYN makes one) */
 	ZT_R_NAT_LIMIT   = 20, /* DROP: the device has gateway.nat_per_device
 				* translations already */
+	ZT_R_RP_FILTER   = 21, /* DROP: a new DIRECT flow whose source is not
+				* routed back through the interface it came in
+				* on (the strict reverse-path check the NAT's own
+				* FIB redirect would otherwise skip) */
 	ZT_R_MAX
 };
 

@@ -556,6 +556,19 @@ static __always_inline int zt_nat_forward(void *ctx, struct zt_ctx *c, struct zt
 			goto drop;
 		}
 	}
+	/* A new translation needs the route back to its source to leave
+	 * through the interface it came in on: a strict reverse-path check,
+	 * since the kernel's rp_filter never sees what this redirects. A
+	 * translation made keys on that interface, so its later packets
+	 * cannot come from elsewhere. */
+	if (!n) {
+		rc = zt_fib(ctx, p->family, c->ifindex, p->dst, p->src, 40, &s->fib);
+		if ((rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) ||
+		    s->fib.ifindex != c->ifindex) {
+			reason = ZT_R_RP_FILTER;
+			goto drop;
+		}
+	}
 	/* Where it goes: the translation's real address, or for a new flow
 	 * the IRI's (a CIDR route keeps its destination). */
 	__builtin_memcpy(s->real, n ? n->dst : p->dst, 16);

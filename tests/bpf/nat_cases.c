@@ -352,6 +352,41 @@ static void nat_tcp_needs_syn(void)
 	nat_clear();
 }
 
+/* The DIRECT path forwards by a FIB lookup of its own, which the kernel's
+ * rp_filter never sees. A new translation needs the route back to its
+ * source to leave through the interface it came in on (a strict reverse-
+ * path check): admin's address, routed out of the private side (a spoofer
+ * on the client link, or a host that moved), gets none, at XDP and at tc,
+ * dropped as rp_filter; bob is not affected, and admin gets one again once
+ * its route is back. On the old code admin's spoofed SYN was translated. */
+static void nat_reverse_path(void)
+{
+	__u64 d0 = stat_packets(ZT_V_DROP, ZT_R_RP_FILTER);
+	struct pkt_spec a = TCP4(ADMIN, NAT_SERVER, 22);
+	struct __sk_buff skb = { .ifindex = (__u32)if_cli };
+	struct zt_flow_key fk;
+	struct zt_nat f;
+	__u8 buf[256];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .ctx_in = &skb,
+		    .ctx_size_in = sizeof(skb), .repeat = 1);
+
+	T_EQ(system("ip route add " ADMIN "/32 dev ztp0"), 0);
+	T_EQ(nat_send(ADMIN, 40031, 22, 0, NULL), XDP_DROP);
+	nat_fwd_key(&fk, ADMIN, 40031, 22);
+	T_ASSERT(bpf_map_lookup_elem(B.m.nat, &fk, &f), "a spoofed source got a translation");
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_RP_FILTER) - d0, 1);
+	a.sport = 40032;
+	o.data_size_in = (__u32)pkt_build(&a, buf, sizeof(buf), NULL, NULL);
+	T_EQ(bpf_prog_test_run_opts(bpf_program__fd(B.tc->progs.zt_tc_ingress_eth), &o), 0);
+	T_EQ(o.retval, TC_ACT_SHOT);
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_RP_FILTER) - d0, 2);
+	T_EQ(nat_send(BOB, 40033, 22, 0, NULL), XDP_REDIRECT);
+	T_EQ(system("ip route del " ADMIN "/32 dev ztp0"), 0);
+	T_EQ(nat_send(ADMIN, 40031, 22, 0, NULL), XDP_REDIRECT);
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_RP_FILTER) - d0, 2);
+	nat_clear();
+}
+
 /* One device cannot take every translation: past gateway.nat_per_device
  * (default 4096) its new flows are dropped (nat_limit); another device's
  * are not. A translation gone, by the programs or by idle removal, is one
@@ -521,6 +556,7 @@ void nat_cases(void)
 	T_RUN(nat_tcp_needs_syn);
 	T_RUN(nat_tcp_states_expire);
 	T_RUN(nat_per_device_cap);
+	T_RUN(nat_reverse_path);
 	nat_leave();
 }
 
