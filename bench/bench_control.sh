@@ -14,11 +14,7 @@ O=$(cd "${1:-build}" && pwd)
 . "$(dirname "$0")/../tests/lib/netns.sh"
 BIG=1000000 MID=100000 RULES=1024
 [ "${2:-}" = --quick ] && BIG=200000 MID=50000
-ID=ztb$$
-CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv
-W=$(mktemp -d /tmp/zt-bench.XXXXXX)
-PIN=/sys/fs/bpf/$ID SOCK=$W/ztd.sock
-export ZT_NAMES_PATH=$W/names
+netns_run ztb bench
 ZTD_PID=
 command -v nft >/dev/null || { echo "bench: nft is not installed (apt-get install nftables)" >&2; exit 1; }
 
@@ -27,7 +23,6 @@ cleanup() {
 	netns_chain_remove "$CLI" "$GW" "$PRIV" "$PIN" "$W"
 }
 trap cleanup EXIT
-in_gw() { nsenter --net=/run/netns/"$GW" "$@"; }
 now() { echo "$EPOCHREALTIME"; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
 ratio() { awk -v z="$1" -v n="$2" 'BEGIN { printf "%.2fx", n / z }'; }

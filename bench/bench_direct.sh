@@ -14,14 +14,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
 SECS=5 ROUNDS=3
 [ "${2:-}" = --quick ] && SECS=2 ROUNDS=1
-ID=ztn$$
-CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv
-W=$(mktemp -d /tmp/zt-bench-direct.XXXXXX)
-PIN=/sys/fs/bpf/$ID
-export ZT_NAMES_PATH=$W/names
-in_cli()  { nsenter --net=/run/netns/"$CLI" "$@"; }
-in_gw()   { nsenter --net=/run/netns/"$GW" "$@"; }
-in_priv() { nsenter --net=/run/netns/"$PRIV" "$@"; }
+netns_run ztn bench-direct
 
 # iperf3 is only needed here (installed like bench_dns.sh's extras).
 "$ROOT/tools/deps.sh" install-only iperf3 ||
@@ -36,14 +29,9 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- topology --------------------------------------------------------------------
-netns_chain "$CLI" "$GW" "$PRIV" || exit 1
-ip -n "$CLI" addr add 10.10.0.2/24 dev cli0 && ip -n "$CLI" link set cli0 up
+netns_chain "$CLI" "$GW" "$PRIV" && netns_chain_up "$CLI" "$GW" "$PRIV" || exit 1
 ip -n "$CLI" route add 100.80.0.0/16 via 10.10.0.1
 ip -n "$CLI" route add 10.2.0.0/24 via 10.10.0.1
-ip -n "$GW" addr add 10.10.0.1/24 dev gw0 && ip -n "$GW" link set gw0 up
-ip -n "$GW" addr add 10.2.0.1/24 dev priv0 && ip -n "$GW" link set priv0 up
-in_gw sysctl -qw net.ipv4.ip_forward=1
-ip -n "$PRIV" addr add 10.2.0.5/24 dev srv0 && ip -n "$PRIV" link set srv0 up
 ip -n "$PRIV" route add 10.10.0.0/24 via 10.2.0.1 # plain routing needs it
 mac_of() { ip -n "$1" -br link show dev "$2" | awk '{ print $3 }'; }
 ip -n "$GW" neigh replace 10.2.0.5 lladdr "$(mac_of "$PRIV" srv0)" dev priv0 nud permanent

@@ -12,11 +12,7 @@ O=$(cd "${1:-build}" && pwd)
 . "$(dirname "$0")/../tests/lib/netns.sh"
 NAMES=1000 SECS=10 LOAD=20000
 [ "${2:-}" = --quick ] && SECS=3
-ID=ztq$$
-CLI=$ID-cli GW=$ID-gw
-W=$(mktemp -d /tmp/zt-bench-dns.XXXXXX)
-PIN=/sys/fs/bpf/$ID
-export ZT_NAMES_PATH=$W/names
+netns_run ztq bench-dns
 
 # dnsperf and nsd are only needed here (installed without starting a
 # system nsd on port 53).
@@ -30,7 +26,6 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT
-in_cli() { nsenter --net=/run/netns/"$CLI" "$@"; }
 
 for n in "$CLI" "$GW"; do ip netns add "$n" || exit 1; ip -n "$n" link set lo up; done
 ip -n "$CLI" link add cli0 type veth peer name gw0 netns "$GW"

@@ -17,12 +17,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
 SECS=4 ROUNDS=3
 [ "${2:-}" = --quick ] && SECS=2 ROUNDS=1
-ID=ztd$$
-CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv
-W=$(mktemp -d /tmp/zt-bench-drop.XXXXXX)
-PIN=/sys/fs/bpf/$ID
-export ZT_NAMES_PATH=$W/names
-in_gw() { nsenter --net=/run/netns/"$GW" "$@"; }
+netns_run ztd bench-drop
 for t in nft ethtool; do
 	command -v $t >/dev/null || { echo "bench: $t is not installed (make deps)" >&2; exit 1; }
 done
@@ -33,12 +28,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- topology: client -- gateway -- private network ---------------------------------
-netns_chain "$CLI" "$GW" "$PRIV" || exit 1
-ip -n "$CLI" addr add 10.10.0.2/24 dev cli0 && ip -n "$CLI" link set cli0 up
-ip -n "$GW" addr add 10.10.0.1/24 dev gw0 && ip -n "$GW" link set gw0 up
-ip -n "$GW" addr add 10.2.0.1/24 dev priv0 && ip -n "$GW" link set priv0 up
-in_gw sysctl -qw net.ipv4.ip_forward=1
-ip -n "$PRIV" addr add 10.2.0.5/24 dev srv0 && ip -n "$PRIV" link set srv0 up
+netns_chain "$CLI" "$GW" "$PRIV" && netns_chain_up "$CLI" "$GW" "$PRIV" || exit 1
 mac_of() { ip -n "$1" -br link show dev "$2" | awk '{ print $3 }'; }
 ip -n "$GW" neigh replace 10.2.0.5 lladdr "$(mac_of "$PRIV" srv0)" dev priv0 nud permanent
 # gw0 takes redirected frames into its NAPI (GRO on), as a NIC would.

@@ -267,6 +267,12 @@ struct zt_half_cfg {
 };
 _Static_assert(sizeof(struct zt_half_cfg) == 56, "zt_half_cfg size");
 
+/* What a fresh zt_state holds until ztd applies a config, and what a
+ * config that does not say gets: gateway.drop_events_per_sec and
+ * gateway.default_action. */
+#define ZT_DROP_EVENTS_DEFAULT   100
+#define ZT_DEFAULT_ACTION_DEFAULT ZT_ACT_BLOCK
+
 struct zt_state {
 	__u32 active;          /* which half packets read: 0 or 1 */
 	__u32 abi_version;     /* ZT_ABI_VERSION of the build that filled it */

@@ -4,6 +4,21 @@
 # not 'ip netns exec', is how they enter the namespaces: that one also makes
 # a private mount namespace, where ztd's pins would vanish with the process.)
 
+# netns_run PREFIX TAG: this run's names, unique per process: ID (PREFIX
+# and the pid), the namespaces CLI, GW and PRIV ($ID-cli, ...), a work
+# directory W (/tmp/zt-TAG.*), ztd's pin root PIN and control socket SOCK,
+# and ZT_NAMES_PATH in W; in_cli, in_gw and in_priv run a command in them.
+netns_run() {
+	ID=$1$$
+	CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv
+	W=$(mktemp -d "/tmp/zt-$2.XXXXXX") || exit 1
+	PIN=/sys/fs/bpf/$ID SOCK=$W/ztd.sock
+	export ZT_NAMES_PATH=$W/names
+}
+in_cli()  { nsenter --net=/run/netns/"$CLI" "$@"; }
+in_gw()   { nsenter --net=/run/netns/"$GW" "$@"; }
+in_priv() { nsenter --net=/run/netns/"$PRIV" "$@"; }
+
 # netns_remove NAME...: kills what runs in each namespace, then deletes it.
 netns_remove() {
 	local n
@@ -36,6 +51,17 @@ netns_chain() {
 	netns_add "$1" "$2" "$3" &&
 		netns_veth "$1" cli0 "$2" gw0 &&
 		netns_veth "$2" priv0 "$3" srv0
+}
+
+# netns_chain_up CLI GW PRIV: the benchmarks' addresses on netns_chain's
+# links, all up, and forwarding on in GW: client 10.10.0.2 on cli0, the
+# gateway 10.10.0.1 on gw0 and 10.2.0.1 on priv0, the server 10.2.0.5 on srv0.
+netns_chain_up() {
+	ip -n "$1" addr add 10.10.0.2/24 dev cli0 && ip -n "$1" link set cli0 up &&
+		ip -n "$2" addr add 10.10.0.1/24 dev gw0 && ip -n "$2" link set gw0 up &&
+		ip -n "$2" addr add 10.2.0.1/24 dev priv0 && ip -n "$2" link set priv0 up &&
+		nsenter --net=/run/netns/"$2" sysctl -qw net.ipv4.ip_forward=1 &&
+		ip -n "$3" addr add 10.2.0.5/24 dev srv0 && ip -n "$3" link set srv0 up
 }
 
 # netns_chain_remove CLI GW PRIV PIN DIR [NETNS...]: what a run on

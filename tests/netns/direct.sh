@@ -21,18 +21,11 @@ set -u
 O=$(cd "${1:-build}" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
-ID=zd$$
-CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv FAR=$ID-far
-W=$(mktemp -d /tmp/zt-direct.XXXXXX)
-PIN=/sys/fs/bpf/$ID
-SOCK=$W/ztd.sock
+netns_run zd direct
+FAR=$ID-far
 PEER="$ROOT/tests/netns/peer.py"
-export ZT_NAMES_PATH=$W/names
 ZTD_PID=
 
-in_cli()  { nsenter --net=/run/netns/"$CLI" "$@"; }
-in_gw()   { nsenter --net=/run/netns/"$GW" "$@"; }
-in_priv() { nsenter --net=/run/netns/"$PRIV" "$@"; }
 
 cleanup() {
 	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-direct-keep

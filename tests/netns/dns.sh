@@ -16,15 +16,10 @@ O=$(cd "${1:-build}" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
 PEER="$ROOT/tests/netns/peer.py"
-ID=ztd$$
-CLI=$ID-cli GW=$ID-gw UP=$ID-up SPF=$ID-spf
-W=$(mktemp -d /tmp/zt-dns.XXXXXX)
-PIN=/sys/fs/bpf/$ID
-export ZT_NAMES_PATH=$W/names
+netns_run ztd dns
+UP=$ID-up SPF=$ID-spf
 ZTD_PID=
 
-in_cli() { nsenter --net=/run/netns/"$CLI" "$@"; }
-in_gw()  { nsenter --net=/run/netns/"$GW" "$@"; }
 in_up()  { nsenter --net=/run/netns/"$UP" "$@"; }
 
 cleanup() {

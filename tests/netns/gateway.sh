@@ -9,12 +9,8 @@ set -u
 O=$(cd "${1:-build}" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/netns.sh"
-ID=zt$$
-CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv SPF=$ID-spf
-W=$(mktemp -d /tmp/zt-netns.XXXXXX)
-PIN=/sys/fs/bpf/$ID
-SOCK=$W/ztd.sock
-export ZT_NAMES_PATH=$W/names
+netns_run zt netns
+SPF=$ID-spf
 ZTD_PID=
 
 cleanup() {
@@ -24,9 +20,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-in_cli()  { nsenter --net=/run/netns/"$CLI" "$@"; }
-in_gw()   { nsenter --net=/run/netns/"$GW" "$@"; }
-in_priv() { nsenter --net=/run/netns/"$PRIV" "$@"; }
 
 # ---- topology ----------------------------------------------------------------
 netns_chain "$CLI" "$GW" "$PRIV" || exit 1

@@ -35,9 +35,9 @@ int zt_maps_check_state(int fd, const char *pin_root)
 	if (st.abi_version == 0) {
 		memset(&st, 0, sizeof(st));
 		st.abi_version = ZT_ABI_VERSION;
-		st.drop_events_per_sec = 100;
-		st.half[0].default_action = ZT_ACT_BLOCK;
-		st.half[1].default_action = ZT_ACT_BLOCK;
+		st.drop_events_per_sec = ZT_DROP_EVENTS_DEFAULT;
+		st.half[0].default_action = ZT_DEFAULT_ACTION_DEFAULT;
+		st.half[1].default_action = ZT_DEFAULT_ACTION_DEFAULT;
 		if (bpf_map_update_elem(fd, &zero, &st, BPF_ANY))
 			return -errno;
 		return 0;

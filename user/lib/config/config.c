@@ -29,8 +29,8 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 	memset(errs, 0, sizeof(*errs));
 	if (!(out->path = cfg_strdup(&x, name)))
 		goto out;
-	out->default_action = ZT_ACT_BLOCK;
-	out->drop_events_per_sec = 100;
+	out->default_action = ZT_DEFAULT_ACTION_DEFAULT;
+	out->drop_events_per_sec = ZT_DROP_EVENTS_DEFAULT;
 	out->dns_ttl = ZT_DNS_TTL_DEFAULT;
 	out->dns_timeout_ms = ZT_DNS_TIMEOUT_DEFAULT_MS;
 	out->nat_port_lo = ZT_NAT_PORT_LO_DEFAULT;
