@@ -14,7 +14,6 @@
 #include <sys/un.h>
 #include "buf.h"
 #include "ctl_msg.h"
-#include "clock.h"
 #include "log.h"
 #include "ztd.h"
 

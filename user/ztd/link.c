@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <net/if.h>
 #include "log.h"
 #include "ztd.h"
