@@ -2,8 +2,8 @@
 /* ctl.c — ztd's control socket: a fixed table of requests (as OpenSSH's
  * monitor.c), each with its permission, each body read through the
  * bounds-checked reader. A client gets one reply and is closed; garbage gets
- * an error reply; a silent client is dropped after ZT_CTL_IDLE_MS. Nothing
- * here blocks the daemon's loop. Protocol: include/zt_ctl.h. */
+ * an error reply; a silent client is dropped after ZT_CTL_IDLE_MS (a timer
+ * each). Nothing here blocks the daemon's loop. Protocol: include/zt_ctl.h. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
@@ -14,11 +14,24 @@
 #include <sys/un.h>
 #include "buf.h"
 #include "ctl_msg.h"
-#include "clock.h"
 #include "log.h"
 #include "ztd.h"
 
 _Static_assert(ZT_MAX_IFACES <= ZT_CTL_MAX_IFACES, "STATUS carries every interface");
+
+struct ctl_client {
+	struct zt_io io;
+	struct zt_timer idle;     /* dropped when it fires */
+	struct ztd_ctl *c;
+	bool used;
+};
+
+struct ztd_ctl {
+	struct ztd *d;
+	struct zt_io lis;
+	struct ctl_client cl[ZT_CTL_MAX_CLIENTS];
+	size_t n;
+};
 
 /* ---- requests --------------------------------------------------------------- */
 
@@ -163,9 +176,87 @@ reply:
 
 /* ---- the socket ------------------------------------------------------------- */
 
+static void drop_client(struct ctl_client *cl)
+{
+	struct ztd_ctl *c = cl->c;
+
+	zt_io_del(c->d->loop, &cl->io);
+	zt_timer_stop(c->d->loop, &cl->idle);
+	close(cl->io.fd);
+	cl->used = false;
+	c->n--;
+}
+
+static void on_client(struct zt_io *io, __u32 events)
+{
+	static __u8 reply[ZT_CTL_MAX_REPLY];
+	struct ctl_client *cl = ztd_of(io, struct ctl_client, io);
+	__u8 msg[ZT_CTL_MAX_REQ];
+	struct ucred peer = { 0 };
+	socklen_t sl = sizeof(peer);
+	struct zt_buf out;
+	ssize_t n;
+	int fd = io->fd;
+
+	(void)events;
+	n = recv(fd, msg, sizeof(msg), MSG_DONTWAIT | MSG_TRUNC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) { /* hung up, or an error: nothing to answer */
+		drop_client(cl);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &sl))
+		peer.uid = (uid_t)-1;
+	zt_buf_init(&out, reply, sizeof(reply));
+	handle(cl->c->d, &peer, msg, (size_t)n > sizeof(msg) ? sizeof(msg) : (size_t)n,
+	       (size_t)n > sizeof(msg), &out);
+	/* Non-blocking: a client that does not read its reply loses it. */
+	if (!out.err)
+		send(fd, reply, out.off, MSG_DONTWAIT | MSG_NOSIGNAL);
+	drop_client(cl);
+}
+
+static void on_idle(struct zt_timer *t)
+{
+	pr_info("control: dropping a client silent for %d ms\n", ZT_CTL_IDLE_MS);
+	drop_client(ztd_of(t, struct ctl_client, idle));
+}
+
+static void on_accept(struct zt_io *io, __u32 events)
+{
+	struct ztd_ctl *c = ztd_of(io, struct ztd_ctl, lis);
+	struct ctl_client *cl;
+	size_t i;
+	int fd;
+
+	(void)events;
+	while ((fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		for (i = 0; i < ZT_CTL_MAX_CLIENTS && c->cl[i].used; i++)
+			;
+		if (i == ZT_CTL_MAX_CLIENTS) {
+			pr_info("control: %d clients already; refusing one\n", ZT_CTL_MAX_CLIENTS);
+			close(fd);
+			continue;
+		}
+		cl = &c->cl[i];
+		*cl = (struct ctl_client){ .io = { .fd = fd, .cb = on_client },
+					   .idle = { .cb = on_idle }, .c = c };
+		if (zt_io_add(c->d->loop, &cl->io, EPOLLIN) ||
+		    zt_timer_arm(c->d->loop, &cl->idle, ZT_CTL_IDLE_MS)) {
+			zt_io_del(c->d->loop, &cl->io);
+			close(fd);
+			continue;
+		}
+		cl->used = true;
+		c->n++;
+	}
+}
+
 int ztd_ctl_open(struct ztd *d)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ztd_ctl *c;
 	mode_t old;
 	int fd, err;
 
@@ -186,120 +277,48 @@ int ztd_ctl_open(struct ztd *d)
 		return -EADDRINUSE;
 	}
 	close(fd);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
 	unlink(d->ctl_path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		err = -errno;
+		free(c);
+		return err;
+	}
 	old = umask(0177); /* the socket is born 0600: no window at 0755 */
 	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	umask(old);
 	if (!err && listen(fd, ZT_CTL_MAX_CLIENTS))
 		err = -errno;
+	c->d = d;
+	c->lis = (struct zt_io){ .fd = fd, .cb = on_accept };
+	if (!err)
+		err = zt_io_add(d->loop, &c->lis, EPOLLIN);
 	if (err) {
 		pr_warn("control socket %s: %s\n", d->ctl_path, strerror(-err));
 		close(fd);
+		free(c);
 		return err;
 	}
-	d->ctl_fd = fd;
+	d->ctl = c;
 	return 0;
 }
 
 void ztd_ctl_close(struct ztd *d)
 {
+	struct ztd_ctl *c = d->ctl;
 	size_t i;
 
-	for (i = 0; i < d->n_clients; i++)
-		close(d->clients[i].fd);
-	d->n_clients = 0;
-	if (d->ctl_fd >= 0) {
-		close(d->ctl_fd);
-		unlink(d->ctl_path);
-	}
-	d->ctl_fd = -1;
-}
-
-size_t ztd_ctl_pollfds(struct ztd *d, struct pollfd *p, size_t max)
-{
-	size_t n = 0, i;
-
-	if (d->ctl_fd < 0 || max == 0)
-		return 0;
-	p[n++] = (struct pollfd){ .fd = d->ctl_fd, .events = POLLIN };
-	for (i = 0; i < d->n_clients && n < max; i++)
-		p[n++] = (struct pollfd){ .fd = d->clients[i].fd, .events = POLLIN };
-	return n;
-}
-
-static void drop_client(struct ztd *d, size_t i)
-{
-	close(d->clients[i].fd);
-	d->clients[i] = d->clients[--d->n_clients];
-}
-
-static void serve_client(struct ztd *d, size_t i)
-{
-	static __u8 reply[ZT_CTL_MAX_REPLY];
-	__u8 msg[ZT_CTL_MAX_REQ];
-	struct ucred peer = { 0 };
-	socklen_t sl = sizeof(peer);
-	struct zt_buf out;
-	ssize_t n;
-	int fd = d->clients[i].fd;
-
-	n = recv(fd, msg, sizeof(msg), MSG_DONTWAIT | MSG_TRUNC);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (!c)
 		return;
-	if (n <= 0) { /* hung up, or an error: nothing to answer */
-		drop_client(d, i);
-		return;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &sl))
-		peer.uid = (uid_t)-1;
-	zt_buf_init(&out, reply, sizeof(reply));
-	handle(d, &peer, msg, (size_t)n > sizeof(msg) ? sizeof(msg) : (size_t)n,
-	       (size_t)n > sizeof(msg), &out);
-	/* Non-blocking: a client that does not read its reply loses it. */
-	if (!out.err)
-		send(fd, reply, out.off, MSG_DONTWAIT | MSG_NOSIGNAL);
-	drop_client(d, i);
-}
-
-void ztd_ctl_serve(struct ztd *d, const struct pollfd *p, size_t n)
-{
-	__u64 now = zt_mono_ms();
-	size_t i, k;
-
-	if (n == 0)
-		return;
-	/* Clients first (p[1..] are clients[0..] as they were when polled). */
-	for (k = n - 1; k >= 1; k--) {
-		if (p[k].revents & (POLLIN | POLLHUP | POLLERR)) {
-			for (i = 0; i < d->n_clients; i++)
-				if (d->clients[i].fd == p[k].fd) {
-					serve_client(d, i);
-					break;
-				}
-		}
-	}
-	for (i = 0; i < d->n_clients;) {
-		if (now - d->clients[i].since_ms > ZT_CTL_IDLE_MS) {
-			pr_info("control: dropping a client silent for %d ms\n", ZT_CTL_IDLE_MS);
-			drop_client(d, i);
-		} else {
-			i++;
-		}
-	}
-	if (p[0].revents & POLLIN) {
-		int fd;
-
-		while ((fd = accept4(d->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-			if (d->n_clients == ZT_CTL_MAX_CLIENTS) {
-				pr_info("control: %d clients already; refusing one\n",
-					ZT_CTL_MAX_CLIENTS);
-				close(fd);
-				continue;
-			}
-			d->clients[d->n_clients++] = (struct ztd_client){ .fd = fd, .since_ms = now };
-		}
-	}
+	for (i = 0; i < ZT_CTL_MAX_CLIENTS; i++)
+		if (c->cl[i].used)
+			drop_client(&c->cl[i]);
+	zt_io_del(d->loop, &c->lis);
+	close(c->lis.fd);
+	unlink(d->ctl_path);
+	free(c);
+	d->ctl = NULL;
 }

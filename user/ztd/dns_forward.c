@@ -4,7 +4,8 @@
  * RFC 5452) until the answer to the question asked comes or its timeout
  * passes (then the next upstream, then SERVFAIL); and IRI answers held
  * (up to HOLD_MS) until the name's real address is in the map. They share
- * one table, of which each client address has a bounded share. */
+ * one table, of which each client address has a bounded share; each entry
+ * has its socket and its timeout on the loop. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
@@ -15,17 +16,19 @@
 #include "log.h"
 #include "dns_int.h"
 
-#define UP_READS  4           /* datagrams read per forwarded query's socket per turn */
+#define UP_READS  4           /* datagrams read per forwarded query's socket per wakeup */
 #define HOLD_MS   1000        /* an IRI answer waits this long at most for its real address */
 
 struct pending {
 	bool used;
 	__u16 id;                 /* the id sent upstream */
 	size_t up;                /* index into upstreams */
-	int fd;                   /* forwarded: its own socket, connect()ed to the
-				   * upstream (a fresh port per try); else -1 */
+	struct zt_io io;          /* forwarded: its own socket, connect()ed to the
+				   * upstream (a fresh port per try); else fd -1 */
+	struct zt_timer timeout;  /* the next upstream or SERVFAIL; a held answer
+				   * goes anyway */
+	struct ztd *d;
 	bool retried;
-	__u64 deadline_ms;
 	struct zt_dns_query q;
 	struct dns_asker to;
 	long device;
@@ -40,10 +43,6 @@ struct dns_fwd {
 	struct pending pend[ZTD_DNS_PENDING];
 	size_t n_pending;         /* used entries: the timeout scan is skipped at 0 */
 	struct zt_share share;    /* the entries each client address holds */
-	/* Where ztd_dns_pollfds put the forwarded queries' sockets: pfd_pend[k]
-	 * is the pending entry of the k-th. */
-	size_t n_pfd;
-	__u16 pfd_pend[ZTD_DNS_PENDING];
 	__u8 in[ZT_DNS_UDP_MAX];
 };
 
@@ -51,6 +50,18 @@ struct dns_fwd {
  * (RFC 5452): connect()ed, so the kernel gives it a random ephemeral port
  * and passes on only the upstream's datagrams; and a random id. An
  * off-path spoofer must guess both, per query. A retry gets new ones. */
+static void on_upstream(struct zt_io *io, __u32 events);
+static void on_timeout(struct zt_timer *t);
+
+static void upstream_close(struct ztd *d, struct pending *p)
+{
+	if (p->io.fd < 0)
+		return;
+	zt_io_del(d->loop, &p->io);
+	close(p->io.fd);
+	p->io.fd = -1;
+}
+
 static int send_upstream(struct ztd *d, struct pending *p)
 {
 	const struct zt_cfg_endpoint *u = &d->cfg.upstreams[p->up];
@@ -59,10 +70,7 @@ static int send_upstream(struct ztd *d, struct pending *p)
 	__u8 buf[ZT_DNS_NAME_MAX + 64];
 	int len, fd, err;
 
-	if (p->fd >= 0) {
-		close(p->fd);
-		p->fd = -1;
-	}
+	upstream_close(d, p);
 	/* No predictable fallback: without randomness, no query. */
 	if (getrandom(&p->id, sizeof(p->id), GRND_NONBLOCK) != sizeof(p->id))
 		return -EAGAIN;
@@ -79,9 +87,13 @@ static int send_upstream(struct ztd *d, struct pending *p)
 		close(fd);
 		return err;
 	}
-	p->fd = fd;
-	p->deadline_ms = zt_mono_ms() + d->cfg.dns_timeout_ms;
-	return 0;
+	p->io = (struct zt_io){ .fd = fd, .cb = on_upstream };
+	err = zt_io_add(d->loop, &p->io, EPOLLIN);
+	if (!err)
+		err = zt_timer_arm(d->loop, &p->timeout, d->cfg.dns_timeout_ms);
+	if (err)
+		upstream_close(d, p);
+	return err;
 }
 
 /* A free entry for a query from a->from, counted as used: -EDQUOT when
@@ -109,9 +121,8 @@ static int pending_new(struct dns_fwd *f, const struct dns_asker *a, struct pend
 
 static void pending_free(struct dns_fwd *f, struct pending *p)
 {
-	if (p->fd >= 0)
-		close(p->fd);
-	p->fd = -1;
+	upstream_close(p->d, p);
+	zt_timer_stop(p->d->loop, &p->timeout);
 	p->used = false;
 	f->n_pending--;
 	zt_share_give(&f->share, p->to.from.family, p->to.from.addr);
@@ -127,7 +138,8 @@ int dns_forward(struct ztd *d, const struct zt_dns_query *q, const struct dns_as
 	err = pending_new(f, a, &p);
 	if (err)
 		return err;
-	*p = (struct pending){ .used = true, .q = *q, .to = *a, .fd = -1, .device = device };
+	*p = (struct pending){ .used = true, .q = *q, .to = *a, .io.fd = -1, .d = d,
+			       .timeout.cb = on_timeout, .device = device };
 	err = send_upstream(d, p);
 	if (err) {
 		pending_free(f, p);
@@ -147,9 +159,13 @@ bool dns_hold(struct ztd *d, const struct zt_dns_query *q, const struct dns_aske
 
 	if (pending_new(d->dns->fwd, a, &p))
 		return false;
-	*p = (struct pending){ .used = true, .hold = true, .q = *q, .to = *a, .fd = -1,
-			       .device = device, .vnet = vnet, .route = route,
-			       .deadline_ms = zt_mono_ms() + HOLD_MS };
+	*p = (struct pending){ .used = true, .hold = true, .q = *q, .to = *a, .io.fd = -1,
+			       .d = d, .timeout.cb = on_timeout, .device = device,
+			       .vnet = vnet, .route = route };
+	if (zt_timer_arm(d->loop, &p->timeout, HOLD_MS)) {
+		pending_free(d->dns->fwd, p);
+		return false;
+	}
 	return true;
 }
 
@@ -228,8 +244,8 @@ static void upstream_read(struct ztd *d, struct pending *p)
 	__u8 out[ZT_DNS_TCP_MAX];
 	int k, len, err;
 
-	for (k = 0; k < UP_READS && p->used && p->fd >= 0; k++) {
-		ssize_t n = recv(p->fd, f->in, sizeof(f->in), MSG_DONTWAIT);
+	for (k = 0; k < UP_READS && p->used && p->io.fd >= 0; k++) {
+		ssize_t n = recv(p->io.fd, f->in, sizeof(f->in), MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == ECONNREFUSED) /* port unreachable: none will come */
@@ -273,56 +289,22 @@ void dns_forward_reindex(struct ztd *d)
 	}
 }
 
-size_t dns_forward_pollfds(struct ztd *d, struct pollfd *p, size_t max)
+static void on_upstream(struct zt_io *io, __u32 events)
 {
-	struct dns_fwd *f = d->dns->fwd;
-	size_t n = 0, i, seen;
+	struct pending *p = ztd_of(io, struct pending, io);
 
-	f->n_pfd = 0;
-	for (i = 0, seen = 0; i < ZTD_DNS_PENDING && seen < f->n_pending && n < max; i++) {
-		const struct pending *q = &f->pend[i];
-
-		if (!q->used)
-			continue;
-		seen++;
-		if (q->fd < 0)
-			continue;
-		p[n++] = (struct pollfd){ .fd = q->fd, .events = POLLIN };
-		f->pfd_pend[f->n_pfd++] = (__u16)i;
-	}
-	return n;
+	(void)events;
+	upstream_read(p->d, p);
 }
 
-void dns_forward_serve(struct ztd *d, const struct pollfd *p, size_t n)
+static void on_timeout(struct zt_timer *t)
 {
-	struct dns_fwd *f = d->dns->fwd;
-	size_t i;
+	struct pending *p = ztd_of(t, struct pending, timeout);
 
-	for (i = 0; i < n && i < f->n_pfd; i++) {
-		/* The entry may have ended, or been reused, since poll: a read
-		 * that finds nothing, or another's, is harmless. */
-		struct pending *q = &f->pend[f->pfd_pend[i]];
-
-		if (p[i].revents && q->used && q->fd == p[i].fd)
-			upstream_read(d, q);
-	}
-}
-
-void dns_forward_tick(struct ztd *d, __u64 now)
-{
-	struct dns_fwd *f = d->dns->fwd;
-	size_t i;
-
-	for (i = 0; i < ZTD_DNS_PENDING && f->n_pending; i++) {
-		struct pending *p = &f->pend[i];
-
-		if (!p->used || p->deadline_ms > now)
-			continue;
-		if (p->hold) /* no real address in time: the answer goes anyway */
-			held_answer(d, p);
-		else
-			upstream_failed(d, p);
-	}
+	if (p->hold) /* no real address in time: the answer goes anyway */
+		held_answer(p->d, p);
+	else
+		upstream_failed(p->d, p);
 }
 
 int dns_forward_open(struct ztd *d)
@@ -343,8 +325,8 @@ void dns_forward_close(struct ztd *d)
 	if (!f)
 		return;
 	for (i = 0; i < ZTD_DNS_PENDING; i++)
-		if (f->pend[i].used && f->pend[i].fd >= 0)
-			close(f->pend[i].fd);
+		if (f->pend[i].used)
+			pending_free(f, &f->pend[i]);
 	zt_share_free(&f->share);
 	free(f);
 	d->dns->fwd = NULL;

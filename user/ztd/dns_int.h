@@ -10,7 +10,6 @@
 #ifndef ZT_ZTD_DNS_INT_H
 #define ZT_ZTD_DNS_INT_H
 
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -42,20 +41,30 @@ struct dns_asker {
 	__u32 tcp_gen;            /* and its generation (the slot may be reused) */
 };
 
+/* A listening socket, on the loop. */
+struct dns_listener {
+	struct zt_io io;
+	struct ztd *d;
+};
+
 struct tcp_client;            /* dns_server.c's */
 struct dns_fwd;               /* dns_forward.c's */
 struct dns_res;               /* dns_resolve.c's */
 struct dns_iris;              /* dns_iri.c's */
 
 struct ztd_dns {
+	struct ztd *d;
 	/* dns_server.c: listeners and clients */
-	int udp[ZT_MAX_DNS_LISTEN], tcp[ZT_MAX_DNS_LISTEN];
+	struct dns_listener udp[ZT_MAX_DNS_LISTEN], tcp[ZT_MAX_DNS_LISTEN];
 	struct zt_cfg_endpoint ep[ZT_MAX_DNS_LISTEN];
 	size_t n;
 	struct tcp_client *clients[ZTD_DNS_TCP_MAX];
 	struct zt_share tcp_share; /* the TCP slots each client address holds */
 	__u32 tcp_gen;
-	size_t fwd_pfd_at;        /* where ztd_dns_pollfds put dns_forward's */
+	/* The resolver's scan and the state file (every ZT_EVENTS_POLL_MS,
+	 * each with its own interval inside); the log, flushed in the turn
+	 * after one was written. */
+	struct zt_timer tick, flush;
 	/* Answers to one batch of datagrams, sent with one sendmmsg. */
 	struct {
 		size_t n;
@@ -115,9 +124,8 @@ void dns_resolve_reload(struct ztd *d);
 void dns_resolve_close(struct ztd *d);
 /* Resolves allocation i's name now. */
 void dns_resolve_start(struct ztd *d, size_t i);
-size_t dns_resolve_pollfds(struct ztd *d, struct pollfd *p, size_t max);
-/* Serves p when it is one of the resolver's: true; else false. */
-bool dns_resolve_serve(struct ztd *d, const struct pollfd *p);
+/* Allocations due to be asked again; a resolver that could not be made,
+ * made again. Its sockets and timeouts are on the loop by themselves. */
 void dns_resolve_tick(struct ztd *d, __u64 now);
 
 /* ---- dns_forward.c: queries waiting for an upstream or an address ---- */
@@ -138,11 +146,6 @@ void dns_release(struct ztd *d, const char *name, __u32 vnet, __u8 family);
 /* After a reload: the waiting queries' devices and routes in the new
  * config. */
 void dns_forward_reindex(struct ztd *d);
-/* The forwarded queries' sockets; dns_forward_serve takes the same p, n. */
-size_t dns_forward_pollfds(struct ztd *d, struct pollfd *p, size_t max);
-void dns_forward_serve(struct ztd *d, const struct pollfd *p, size_t n);
-/* Timeouts: the next upstream or SERVFAIL; a held answer goes anyway. */
-void dns_forward_tick(struct ztd *d, __u64 now);
 
 /* ---- dns_iri.c: allocations, the state file, the maps ---- */
 /* The pool restored from the state file. */

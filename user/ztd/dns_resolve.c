@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* dns_resolve.c — the real address behind an IRI of a local tunnel, which
  * the DIRECT path sends its flows to. c-ares resolves the name as the
- * system does (/etc/hosts, DNS) without blocking, its sockets polled in
- * ztd's loop; each allocation is asked again when its answer's TTL runs
- * out (origin.c's arithmetic), and answers held for it are released when
- * its address is known. */
+ * system does (/etc/hosts, DNS) without blocking, its sockets on ztd's
+ * loop as c-ares opens and closes them (its socket state callback) and
+ * its next timeout a timer; each allocation is asked again when its
+ * answer's TTL runs out (origin.c's arithmetic), and answers held for it
+ * are released when its address is known. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +22,12 @@
 #define RES_TIMEOUT_MS 1000   /* per try; c-ares doubles it each round of the servers */
 #define RES_TRIES      2      /* tries per server: 3 s in all with one server */
 
-_Static_assert(ZTD_DNS_RES_FDS == ARES_GETSOCK_MAXNUM, "ztd_dns_pollfds has room for ares_getsock");
+/* One of c-ares' sockets, on the loop while c-ares has it open. */
+struct res_sock {
+	struct zt_io io;
+	struct ztd *d;
+	struct res_sock *next;
+};
 
 /* One resolution of an IRI's name in flight (c-ares' callback argument):
  * the allocation is found again by these, as it may go meanwhile. */
@@ -34,14 +40,88 @@ struct rq {
 };
 
 struct dns_res {
+	struct ztd *d;
 	struct rq rq[RQ_MAX];
 	size_t n_rq;
 	ares_channel ch;          /* NULL: none could be made (tried again every
 				   * ZT_ORIGIN_RETRY_MS) */
 	__u64 scan_ms, open_ms;
-	ares_socket_t fds[ZTD_DNS_RES_FDS]; /* what ztd_dns_pollfds gave poll */
-	size_t n_fds;
+	struct res_sock *socks;
+	struct zt_timer timeout;  /* c-ares' next retry or give-up (ares_timeout) */
 };
+
+/* The timer follows c-ares' next timeout, after every call that may have
+ * changed it; none with nothing in flight. */
+static void res_arm(struct ztd *d)
+{
+	struct dns_res *r = d->dns->res;
+	struct timeval tv, *t = r->ch ? ares_timeout(r->ch, NULL, &tv) : NULL;
+
+	if (!t) {
+		zt_timer_stop(d->loop, &r->timeout);
+		return;
+	}
+	zt_timer_arm(d->loop, &r->timeout,
+		     (__u64)t->tv_sec * 1000 + ((__u64)t->tv_usec + 999) / 1000);
+}
+
+static void on_res_timeout(struct zt_timer *t)
+{
+	struct dns_res *r = ztd_of(t, struct dns_res, timeout);
+
+	/* c-ares retries, or gives up and calls back */
+	if (r->ch)
+		ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	res_arm(r->d);
+}
+
+static void on_sock(struct zt_io *io, __u32 events)
+{
+	struct res_sock *k = ztd_of(io, struct res_sock, io);
+	struct ztd *d = k->d;
+	int fd = io->fd;
+
+	/* c-ares may close this socket in there (k is freed then). */
+	ares_process_fd(d->dns->res->ch,
+			events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? fd : ARES_SOCKET_BAD,
+			events & EPOLLOUT ? fd : ARES_SOCKET_BAD);
+	res_arm(d);
+}
+
+/* c-ares opens, changes or closes a socket (closing: both 0, before its
+ * close()). */
+static void sock_state(void *arg, ares_socket_t fd, int readable, int writable)
+{
+	struct ztd *d = arg;
+	struct dns_res *r = d->dns->res;
+	struct res_sock **pk, *k;
+	__u32 ev = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0);
+
+	for (pk = &r->socks; *pk && (*pk)->io.fd != fd; pk = &(*pk)->next)
+		;
+	k = *pk;
+	if (!ev) {
+		if (k) {
+			zt_io_del(d->loop, &k->io);
+			*pk = k->next;
+			free(k);
+		}
+		return;
+	}
+	if (k) {
+		zt_io_mod(d->loop, &k->io, ev);
+		return;
+	}
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return; /* its queries time out */
+	*k = (struct res_sock){ .io = { .fd = fd, .cb = on_sock }, .d = d, .next = r->socks };
+	if (zt_io_add(d->loop, &k->io, ev)) {
+		free(k);
+		return;
+	}
+	r->socks = k;
+}
 
 /* The origin resolver: the system resolver's semantics (/etc/hosts and DNS
  * in nsswitch.conf's order; resolv.conf's nameservers and options), with
@@ -51,13 +131,15 @@ struct dns_res {
 static int res_open(struct ztd *d)
 {
 	struct dns_res *r = d->dns->res;
-	struct ares_options o = { .timeout = RES_TIMEOUT_MS, .tries = RES_TRIES, .ndomains = 0 };
+	struct ares_options o = { .timeout = RES_TIMEOUT_MS, .tries = RES_TRIES, .ndomains = 0,
+				  .sock_state_cb = sock_state, .sock_state_cb_data = d };
 	struct ares_addr_port_node srv[ZT_MAX_UPSTREAMS];
 	size_t i, n = d->cfg.n_resolvers;
 	int err;
 
 	r->open_ms = zt_mono_ms();
-	err = ares_init_options(&r->ch, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_DOMAINS);
+	err = ares_init_options(&r->ch, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_DOMAINS |
+				ARES_OPT_SOCK_STATE_CB);
 	if (err != ARES_SUCCESS) {
 		r->ch = NULL;
 		goto fail;
@@ -85,13 +167,15 @@ fail:
 
 /* Ends every resolution in flight (each one's callback sees
  * ARES_EDESTRUCTION and leaves its allocation to be asked again). */
-static void res_close(struct dns_res *r)
+static void res_close(struct ztd *d)
 {
+	struct dns_res *r = d->dns->res;
+
 	if (!r->ch)
 		return;
-	ares_destroy(r->ch);
+	ares_destroy(r->ch); /* each socket's state callback says closed */
 	r->ch = NULL;
-	r->n_fds = 0;
+	zt_timer_stop(d->loop, &r->timeout);
 }
 
 /* What a resolution gave (see zt_origin_record), logged when it is news
@@ -234,6 +318,7 @@ void dns_resolve_start(struct ztd *d, size_t i)
 	a->res_inflight = true;
 	/* May call resolved() before it returns (a name in /etc/hosts). */
 	ares_getaddrinfo(r->ch, q->name, NULL, &h, resolved, q);
+	res_arm(d);
 }
 
 void dns_resolve_tick(struct ztd *d, __u64 now)
@@ -242,8 +327,6 @@ void dns_resolve_tick(struct ztd *d, __u64 now)
 	struct dns_res *r = s->res;
 	size_t k;
 
-	if (r->ch && r->n_rq) /* timeouts: c-ares retries, or gives up and calls back */
-		ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 	if (!r->ch && r->open_ms + ZT_ORIGIN_RETRY_MS <= now)
 		res_open(d);
 	if (r->scan_ms + RES_SCAN_MS > now)
@@ -257,43 +340,6 @@ void dns_resolve_tick(struct ztd *d, __u64 now)
 	}
 }
 
-size_t dns_resolve_pollfds(struct ztd *d, struct pollfd *p, size_t max)
-{
-	struct dns_res *r = d->dns->res;
-	size_t n = 0, i;
-	int bits;
-
-	r->n_fds = 0;
-	if (!r->ch || !r->n_rq)
-		return 0;
-	bits = ares_getsock(r->ch, r->fds, ZTD_DNS_RES_FDS);
-	for (i = 0; i < ZTD_DNS_RES_FDS && n < max; i++) {
-		short ev = (ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-			   (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0);
-
-		if (!ev)
-			break; /* ares_getsock fills from the start */
-		p[n++] = (struct pollfd){ .fd = r->fds[i], .events = ev };
-		r->n_fds++;
-	}
-	return n;
-}
-
-bool dns_resolve_serve(struct ztd *d, const struct pollfd *p)
-{
-	struct dns_res *r = d->dns->res;
-	size_t j;
-
-	for (j = 0; j < r->n_fds && r->ch; j++)
-		if (p->fd == r->fds[j]) {
-			ares_process_fd(r->ch,
-					p->revents & (POLLIN | POLLERR | POLLHUP) ? p->fd : ARES_SOCKET_BAD,
-					p->revents & POLLOUT ? p->fd : ARES_SOCKET_BAD);
-			return true;
-		}
-	return false;
-}
-
 int dns_resolve_open(struct ztd *d)
 {
 	int err;
@@ -301,6 +347,8 @@ int dns_resolve_open(struct ztd *d)
 	d->dns->res = calloc(1, sizeof(*d->dns->res));
 	if (!d->dns->res)
 		return -ENOMEM;
+	d->dns->res->d = d;
+	d->dns->res->timeout.cb = on_res_timeout;
 	err = ares_library_init(ARES_LIB_INIT_ALL);
 	if (err != ARES_SUCCESS)
 		return err == ARES_ENOMEM ? -ENOMEM : -EIO;
@@ -312,7 +360,7 @@ int dns_resolve_open(struct ztd *d)
  * is in flight is asked again of the new resolver. */
 void dns_resolve_reload(struct ztd *d)
 {
-	res_close(d->dns->res);
+	res_close(d);
 	res_open(d);
 	d->dns->res->scan_ms = 0; /* routes may have moved to a local tunnel */
 }
@@ -322,7 +370,9 @@ void dns_resolve_close(struct ztd *d)
 {
 	if (!d->dns->res)
 		return;
-	res_close(d->dns->res);
+	res_close(d);
+	while (d->dns->res->socks) /* none should be left */
+		sock_state(d, d->dns->res->socks->io.fd, 0, 0);
 	ares_library_cleanup();
 	free(d->dns->res);
 	d->dns->res = NULL;

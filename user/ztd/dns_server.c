@@ -24,10 +24,13 @@
 
 #define TCP_IDLE_MS   10000   /* a TCP client without a whole message this long is closed */
 #define TCP_OUT_MAX   (256 * 1024) /* a client not reading its answers is closed */
-#define UDP_ROUNDS    4       /* batches per socket per loop turn */
+#define UDP_ROUNDS    4       /* batches per socket per wakeup */
 
 struct tcp_client {
-	int fd;
+	struct zt_io io;          /* EPOLLOUT only while answers wait in out */
+	struct zt_timer idle;     /* closes it once idle (or closing) */
+	struct ztd *d;
+	size_t slot;
 	__u32 gen;                /* answers given later find the client by this */
 	__u64 last_ms;
 	struct dns_src from;
@@ -102,6 +105,8 @@ void dns_log(struct ztd *d, const struct zt_dns_query *q, const struct dns_src *
 
 	if (!f)
 		return;
+	if (!zt_timer_armed(&d->dns->flush))
+		zt_timer_arm(d->loop, &d->dns->flush, 0);
 	inet_ntop(from->family == ZT_AF_INET ? AF_INET : AF_INET6, from->addr, a, sizeof(a));
 	fprintf(f, "{\"time\":\"%s\",\"src\":\"%s\",\"device\":",
 		zt_log_time(t, sizeof(t), (long long)zt_clock_ns(CLOCK_REALTIME)), a);
@@ -129,7 +134,9 @@ static void tcp_close(struct ztd *d, size_t i)
 	struct tcp_client *c = d->dns->clients[i];
 
 	zt_share_give(&d->dns->tcp_share, c->from.family, c->from.addr);
-	close(c->fd);
+	zt_io_del(d->loop, &c->io);
+	zt_timer_stop(d->loop, &c->idle);
+	close(c->io.fd);
 	zt_dns_tcp_out_free(&c->out);
 	free(c);
 	d->dns->clients[i] = NULL;
@@ -137,18 +144,24 @@ static void tcp_close(struct ztd *d, size_t i)
 
 /* Queues one answer. A client whose unsent answers would pass
  * TCP_OUT_MAX is not reading them: it is marked closing (counted), and
- * whoever holds it closes it once done (tcp_read's loop must not go on
- * over its buffer, so nothing here frees or resets it). */
+ * whoever holds it closes it once done, or its timer in the next turn
+ * (tcp_read's loop must not go on over its buffer, so nothing here frees
+ * or resets it). */
 static void tcp_queue(struct ztd *d, struct tcp_client *c, const __u8 *msg, size_t len)
 {
+	bool was_empty = !c->out.len;
+
 	if (c->closing)
 		return;
 	if (zt_dns_tcp_put(&c->out, msg, len, TCP_OUT_MAX)) {
 		d->dns->st.tcp_dropped++;
 		c->closing = true;
+		zt_timer_arm(d->loop, &c->idle, 0);
 		return;
 	}
 	c->last_ms = zt_mono_ms(); /* an exchange done: idle from now */
+	if (was_empty)
+		zt_io_mod(d->loop, &c->io, EPOLLIN | EPOLLOUT);
 }
 
 void dns_reply_to(struct ztd *d, const struct dns_asker *a, const __u8 *msg, size_t len)
@@ -396,6 +409,9 @@ static void udp_read(struct ztd *d, int fd)
 
 /* ---- TCP ------------------------------------------------------------------------ */
 
+static void on_tcp(struct zt_io *io, __u32 events);
+static void on_tcp_idle(struct zt_timer *t);
+
 static void tcp_accept(struct ztd *d, int lfd)
 {
 	struct ztd_dns *s = d->dns;
@@ -424,12 +440,17 @@ static void tcp_accept(struct ztd *d, int lfd)
 		close(fd);
 		return;
 	}
-	c->fd = fd;
+	c->io = (struct zt_io){ .fd = fd, .cb = on_tcp };
+	c->idle.cb = on_tcp_idle;
+	c->d = d;
+	c->slot = slot;
 	c->gen = ++s->tcp_gen;
 	c->last_ms = zt_mono_ms(); /* its first message is due within TCP_IDLE_MS */
 	c->from = from;
 	s->clients[slot] = c;
 	s->st.tcp++;
+	if (zt_io_add(d->loop, &c->io, EPOLLIN) || zt_timer_arm(d->loop, &c->idle, TCP_IDLE_MS))
+		tcp_close(d, slot);
 }
 
 /* Reads what a client sent and answers each whole message in it. Only a
@@ -440,7 +461,7 @@ static void tcp_read(struct ztd *d, size_t i)
 	struct tcp_client *c = d->dns->clients[i];
 	struct dns_asker a = { .from = c->from, .ufd = -1, .slot = (int)i, .tcp_gen = c->gen };
 	__u8 out[ZT_DNS_TCP_MAX];
-	ssize_t n = read(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
+	ssize_t n = read(c->io.fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
 	const __u8 *msg;
 	size_t off = 0, mlen, len;
 
@@ -468,7 +489,7 @@ static void tcp_write(struct ztd *d, size_t i)
 {
 	struct tcp_client *c = d->dns->clients[i];
 	/* MSG_NOSIGNAL: a peer that reset must not raise SIGPIPE */
-	ssize_t n = send(c->fd, c->out.p, c->out.len, MSG_NOSIGNAL);
+	ssize_t n = send(c->io.fd, c->out.p, c->out.len, MSG_NOSIGNAL);
 
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
@@ -476,6 +497,36 @@ static void tcp_write(struct ztd *d, size_t i)
 		return;
 	}
 	zt_dns_tcp_sent(&c->out, (size_t)n);
+	if (!c->out.len)
+		zt_io_mod(d->loop, &c->io, EPOLLIN);
+}
+
+static void on_tcp(struct zt_io *io, __u32 events)
+{
+	struct tcp_client *c = ztd_of(io, struct tcp_client, io);
+	struct ztd *d = c->d;
+	size_t slot = c->slot;
+	__u32 gen = c->gen;
+
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		tcp_read(d, slot);
+	/* tcp_read may have closed it (c freed; the slot maybe taken anew). */
+	c = d->dns->clients[slot];
+	if (c && c->gen == gen && (events & EPOLLOUT) && c->out.len)
+		tcp_write(d, slot);
+}
+
+/* A client without a whole message for TCP_IDLE_MS, or marked closing,
+ * is closed; else the timer waits for the rest of its time. */
+static void on_tcp_idle(struct zt_timer *t)
+{
+	struct tcp_client *c = ztd_of(t, struct tcp_client, idle);
+	__u64 now = zt_mono_ms();
+
+	if (c->closing || c->last_ms + TCP_IDLE_MS < now)
+		tcp_close(c->d, c->slot);
+	else
+		zt_timer_arm(c->d->loop, t, c->last_ms + TCP_IDLE_MS + 1 - now);
 }
 
 /* ---- listeners ------------------------------------------------------------------ */
@@ -512,13 +563,27 @@ static const char *ep_str(const struct zt_cfg_endpoint *ep, char *buf, size_t le
 	return buf;
 }
 
+static void on_udp(struct zt_io *io, __u32 events)
+{
+	(void)events;
+	udp_read(ztd_of(io, struct dns_listener, io)->d, io->fd);
+}
+
+static void on_accept(struct zt_io *io, __u32 events)
+{
+	(void)events;
+	tcp_accept(ztd_of(io, struct dns_listener, io)->d, io->fd);
+}
+
 static void close_listeners(struct ztd_dns *s)
 {
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
-		close(s->udp[i]);
-		close(s->tcp[i]);
+		zt_io_del(s->d->loop, &s->udp[i].io);
+		zt_io_del(s->d->loop, &s->tcp[i].io);
+		close(s->udp[i].io.fd);
+		close(s->tcp[i].io.fd);
 	}
 	s->n = 0;
 }
@@ -552,8 +617,14 @@ static int listen_all(struct ztd_dns *s, const struct zt_config *cfg)
 		}
 	}
 	for (i = 0; i < cfg->n_dns_listen; i++) {
-		s->udp[i] = udp[i];
-		s->tcp[i] = tcp[i];
+		s->udp[i] = (struct dns_listener){ .io = { .fd = udp[i], .cb = on_udp }, .d = s->d };
+		s->tcp[i] = (struct dns_listener){ .io = { .fd = tcp[i], .cb = on_accept }, .d = s->d };
+		/* Level-triggered: an add that fails (no memory) leaves the
+		 * address unanswered, as a failed bind would. */
+		if (zt_io_add(s->d->loop, &s->udp[i].io, EPOLLIN) ||
+		    zt_io_add(s->d->loop, &s->tcp[i].io, EPOLLIN))
+			pr_warn("DNS: watching %s: %s\n", ep_str(&cfg->dns_listen[i], b, sizeof(b)),
+				strerror(errno));
 		s->ep[i] = cfg->dns_listen[i];
 		pr_info("DNS: answering on %s (UDP and TCP)\n", ep_str(&s->ep[i], b, sizeof(b)));
 	}
@@ -573,7 +644,8 @@ static int open_dns_log(struct ztd_dns *s, const struct zt_config *cfg)
 			pr_warn("opening DNS log %s: %s\n", cfg->dns_log, strerror(errno));
 			return err;
 		}
-		/* Buffered, flushed once per loop turn: not a write per query. */
+		/* Buffered, flushed in the turn after a line (the flush timer):
+		 * not a write per query. */
 		setvbuf(f, NULL, _IOFBF, 64 * 1024);
 	}
 	if (s->log)
@@ -585,7 +657,7 @@ static int open_dns_log(struct ztd_dns *s, const struct zt_config *cfg)
 /* Each forwarded query has a socket of its own: with every pending entry
  * and TCP slot taken, ztd holds ZTD_DNS_PENDING + ZTD_DNS_TCP_MAX
  * descriptors more than at rest, past the usual soft limit of 1024. It is
- * raised (poll, not select, watches them); short of it, the queries past
+ * raised (epoll, not select, watches them); short of it, the queries past
  * the limit get SERVFAIL (send_failed). */
 static void fd_limit(void)
 {
@@ -604,6 +676,26 @@ static void fd_limit(void)
 
 /* ---- the entry points (ztd.h) ------------------------------------------------------ */
 
+/* Every ZT_EVENTS_POLL_MS (how often the checks inside ran before the
+ * loop had timers): allocations due to be resolved again, the state file. */
+static void on_tick(struct zt_timer *t)
+{
+	struct ztd_dns *s = ztd_of(t, struct ztd_dns, tick);
+	__u64 now = zt_mono_ms();
+
+	dns_resolve_tick(s->d, now);
+	dns_iri_tick(s->d, now);
+	zt_timer_arm(s->d->loop, t, ZT_EVENTS_POLL_MS);
+}
+
+static void on_flush(struct zt_timer *t)
+{
+	struct ztd_dns *s = ztd_of(t, struct ztd_dns, flush);
+
+	if (s->log)
+		fflush(s->log);
+}
+
 int ztd_dns_open(struct ztd *d)
 {
 	struct ztd_dns *s = calloc(1, sizeof(*s));
@@ -612,6 +704,10 @@ int ztd_dns_open(struct ztd *d)
 	if (!s)
 		return -ENOMEM;
 	d->dns = s;
+	s->d = d;
+	s->tick.cb = on_tick;
+	s->flush.cb = on_flush;
+	zt_timer_arm(d->loop, &s->tick, ZT_EVENTS_POLL_MS);
 	fd_limit();
 	err = dns_iri_open(d);
 	if (!err)
@@ -658,6 +754,8 @@ void ztd_dns_close(struct ztd *d)
 
 	if (!s)
 		return;
+	zt_timer_stop(d->loop, &s->tick);
+	zt_timer_stop(d->loop, &s->flush);
 	dns_resolve_close(d); /* before the pool its callbacks look in */
 	close_listeners(s);
 	for (i = 0; i < ZTD_DNS_TCP_MAX; i++)
@@ -671,81 +769,6 @@ void ztd_dns_close(struct ztd *d)
 	zt_share_free(&s->tcp_share);
 	free(s);
 	d->dns = NULL;
-}
-
-size_t ztd_dns_pollfds(struct ztd *d, struct pollfd *p, size_t max)
-{
-	struct ztd_dns *s = d->dns;
-	size_t n = 0, i;
-
-	if (!s)
-		return 0;
-	for (i = 0; i < s->n && n + 2 <= max; i++) {
-		p[n++] = (struct pollfd){ .fd = s->udp[i], .events = POLLIN };
-		p[n++] = (struct pollfd){ .fd = s->tcp[i], .events = POLLIN };
-	}
-	n += dns_resolve_pollfds(d, p + n, max - n);
-	for (i = 0; i < ZTD_DNS_TCP_MAX && n < max; i++)
-		if (s->clients[i])
-			p[n++] = (struct pollfd){ .fd = s->clients[i]->fd,
-						  .events = POLLIN | (s->clients[i]->out.len ?
-								      POLLOUT : 0) };
-	/* Last, so that ztd_dns_serve finds them by position. */
-	s->fwd_pfd_at = n;
-	return n + dns_forward_pollfds(d, p + n, max - n);
-}
-
-void ztd_dns_serve(struct ztd *d, const struct pollfd *p, size_t n)
-{
-	struct ztd_dns *s = d->dns;
-	size_t i, j;
-
-	if (!s)
-		return;
-	for (i = 0; i < n && i < s->fwd_pfd_at; i++) {
-		if (!p[i].revents)
-			continue;
-		for (j = 0; j < s->n; j++) {
-			if (p[i].fd == s->udp[j])
-				udp_read(d, p[i].fd);
-			else if (p[i].fd == s->tcp[j])
-				tcp_accept(d, p[i].fd);
-		}
-		if (dns_resolve_serve(d, &p[i]))
-			continue;
-		for (j = 0; j < ZTD_DNS_TCP_MAX; j++) {
-			struct tcp_client *c = s->clients[j];
-
-			if (!c || c->fd != p[i].fd)
-				continue;
-			if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
-				tcp_read(d, j);
-			if (s->clients[j] && (p[i].revents & POLLOUT))
-				tcp_write(d, j);
-			break;
-		}
-	}
-	if (n > s->fwd_pfd_at)
-		dns_forward_serve(d, p + s->fwd_pfd_at, n - s->fwd_pfd_at);
-}
-
-void ztd_dns_tick(struct ztd *d)
-{
-	struct ztd_dns *s = d->dns;
-	__u64 now = zt_mono_ms();
-	size_t i;
-
-	if (!s)
-		return;
-	dns_forward_tick(d, now);
-	for (i = 0; i < ZTD_DNS_TCP_MAX; i++)
-		if (s->clients[i] && (s->clients[i]->closing ||
-				      s->clients[i]->last_ms + TCP_IDLE_MS < now))
-			tcp_close(d, i);
-	if (s->log)
-		fflush(s->log);
-	dns_resolve_tick(d, now);
-	dns_iri_tick(d, now);
 }
 
 void ztd_dns_stats(const struct ztd *d, struct ztd_dns_stats *out)

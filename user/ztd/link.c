@@ -3,10 +3,18 @@
  * its programs with it; when one of that name comes back (a new ifindex),
  * the policy is re-bound to it and the programs attached again. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
 #include "log.h"
 #include "ztd.h"
+
+struct ztd_links {
+	struct ztd *d;
+	struct zt_nl_watch *w;
+	struct zt_io io;
+	bool changed;             /* a configured name has a new ifindex */
+};
 
 static void on_link(void *arg, int ifindex, const char *name, bool exists)
 {
@@ -23,7 +31,7 @@ static void on_link(void *arg, int ifindex, const char *name, bool exists)
 			zt_bpf_detach(d->pin_root, ifindex);
 			d->ifindex[i] = 0;
 		} else if (exists && d->ifindex[i] != (__u32)ifindex) {
-			d->links_changed = true;
+			d->links->changed = true;
 		}
 	}
 }
@@ -35,7 +43,8 @@ int ztd_relink(struct ztd *d)
 	size_t i;
 	int err;
 
-	d->links_changed = false;
+	if (d->links)
+		d->links->changed = false;
 	for (i = 0; i < d->cfg.n_ifaces; i++) {
 		idx[i] = if_nametoindex(d->cfg.ifaces[i]);
 		changed |= idx[i] != d->ifindex[i];
@@ -71,20 +80,55 @@ int ztd_relink(struct ztd *d)
 	return 0;
 }
 
-int ztd_links_read(struct ztd *d)
+static void on_links(struct zt_io *io, __u32 events)
 {
-	int err = zt_nl_watch_read(d->links, on_link, d);
+	struct ztd_links *l = ztd_of(io, struct ztd_links, io);
+	struct ztd *d = l->d;
+	int err = zt_nl_watch_read(l->w, on_link, d);
 
+	(void)events;
 	if (err == -ENOBUFS) {
 		/* Messages were lost: look at every interface again. */
 		pr_info("link watch overrun: checking every interface\n");
 		for (size_t i = 0; i < d->cfg.n_ifaces; i++)
 			if (d->ifindex[i] && if_nametoindex(d->cfg.ifaces[i]) != d->ifindex[i])
 				d->ifindex[i] = 0;
-		d->links_changed = true;
-		err = 0;
+		l->changed = true;
 	}
-	if (d->links_changed)
-		return ztd_relink(d);
-	return err;
+	if (l->changed)
+		ztd_relink(d);
+}
+
+int ztd_links_open(struct ztd *d)
+{
+	struct ztd_links *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l)
+		return -ENOMEM;
+	err = zt_nl_watch_open(&l->w);
+	if (err) {
+		free(l);
+		return err;
+	}
+	l->d = d;
+	l->io = (struct zt_io){ .fd = zt_nl_watch_fd(l->w), .cb = on_links };
+	err = zt_io_add(d->loop, &l->io, EPOLLIN);
+	if (err) {
+		zt_nl_watch_close(l->w);
+		free(l);
+		return err;
+	}
+	d->links = l;
+	return 0;
+}
+
+void ztd_links_close(struct ztd *d)
+{
+	if (!d->links)
+		return;
+	zt_io_del(d->loop, &d->links->io);
+	zt_nl_watch_close(d->links->w);
+	free(d->links);
+	d->links = NULL;
 }

@@ -2,13 +2,15 @@
 /* ztd — the gateway daemon: loads the config, applies it to the pinned
  * maps, attaches the programs (replacing running ones in place), writes the
  * network log from the event ring, reloads on SIGHUP, and on SIGTERM exits
- * leaving the programs attached so the last policy stays enforced. */
+ * leaving the programs attached so the last policy stays enforced. Main
+ * makes the event loop, opens the modules (each registers its own
+ * descriptors and timers) and runs it; its own are the signals and the
+ * event ring. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@
 #include "loader.h"
 #include "clock.h"
 #include "log.h"
+#include "loop.h"
 #include "nat.h"
 #include "names.h"
 #include "policy.h"
@@ -75,12 +78,54 @@ static __s64 mono_to_real(void)
 	return ((__s64)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
 }
 
+/* What main itself watches: the signals, and the event ring (its epoll fd,
+ * and a timer: events arrive without a wakeup until the ring fills up, so
+ * the timer is what picks up a trickle). */
+struct ztd_run {
+	struct ztd *d;
+	struct ring_buffer *rb;
+	struct zt_io sig, ring;
+	struct zt_timer trickle;
+};
+
+static void on_signal(struct zt_io *io, __u32 events)
+{
+	struct ztd_run *r = ztd_of(io, struct ztd_run, sig);
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(io->fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo == SIGHUP) {
+		ztd_reload(r->d);
+		return;
+	}
+	pr_info("signal %u: exiting; the programs stay attached and the policy of "
+		"generation %u stays enforced\n", si.ssi_signo, r->d->generation);
+	zt_loop_stop(r->d->loop);
+}
+
+static void on_ring(struct zt_io *io, __u32 events)
+{
+	(void)events;
+	ring_buffer__consume(ztd_of(io, struct ztd_run, ring)->rb);
+}
+
+static void on_trickle(struct zt_timer *t)
+{
+	struct ztd_run *r = ztd_of(t, struct ztd_run, trickle);
+
+	ring_buffer__consume(r->rb);
+	zt_timer_arm(r->d->loop, t, ZT_EVENTS_POLL_MS);
+}
+
 /* Applies, attaches and serves until a signal says stop; 0 or -errno. */
 static int run(struct ztd *d)
 {
-	struct ring_buffer *rb = NULL;
+	struct ztd_run r = { .d = d, .sig = { .fd = -1, .cb = on_signal },
+			     .ring = { .fd = -1, .cb = on_ring }, .trickle = { .cb = on_trickle } };
 	sigset_t mask;
-	int sfd = -1, err;
+	int err;
 
 	d->started = time(NULL);
 	err = zt_bpf_open(&d->b, d->pin_root);
@@ -91,11 +136,12 @@ static int run(struct ztd *d)
 	}
 	/* Policy first, then the programs: a first start never runs an
 	 * interface with an empty policy, a restart swaps programs in place. */
-	err = zt_nl_watch_open(&d->links);
+	err = ztd_links_open(d);
 	if (err) {
 		pr_warn("watching links (netlink): %s\n", strerror(-err));
 		return err;
 	}
+	ztd_nat_open(d);
 	/* The steering route and rule before any packet can be marked: a
 	 * steered flow must reach the proxy, never be forwarded unchecked. */
 	err = zt_nl_steering(true);
@@ -118,61 +164,40 @@ static int run(struct ztd *d)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	rb = ring_buffer__new(d->b.m.events, on_event, d, NULL);
+	r.sig.fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	r.rb = ring_buffer__new(d->b.m.events, on_event, d, NULL);
 	/* A link may have come and gone between resolving and watching. */
 	ztd_relink(d);
-	if (sfd < 0 || !rb) {
+	if (r.sig.fd < 0 || !r.rb) {
 		err = -errno;
 		pr_warn("setting up the event loop failed: %s\n", strerror(errno));
 		goto out;
 	}
+	r.ring.fd = ring_buffer__epoll_fd(r.rb);
+	err = zt_io_add(d->loop, &r.sig, EPOLLIN);
+	if (!err)
+		err = zt_io_add(d->loop, &r.ring, EPOLLIN);
+	if (!err)
+		err = zt_timer_arm(d->loop, &r.trickle, ZT_EVENTS_POLL_MS);
+	if (err) {
+		pr_warn("setting up the event loop failed: %s\n", strerror(-err));
+		goto out;
+	}
 	pr_info("running; control socket %s; SIGHUP reloads, SIGTERM leaves the policy "
 		"enforced and exits\n", d->ctl_path);
-	for (;;) {
-		struct pollfd p[3 + 1 + ZT_CTL_MAX_CLIENTS + ZTD_DNS_POLLFDS] = {
-			{ .fd = sfd, .events = POLLIN },
-			{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
-			{ .fd = zt_nl_watch_fd(d->links), .events = POLLIN } };
-		size_t np = 3, nctl, ndns;
-		struct signalfd_siginfo si;
-
-		nctl = ztd_ctl_pollfds(d, p + np, sizeof(p) / sizeof(p[0]) - np);
-		np += nctl;
-		ndns = ztd_dns_pollfds(d, p + np, sizeof(p) / sizeof(p[0]) - np);
-		np += ndns;
-		/* Events arrive without a wakeup until the ring fills up:
-		 * the timeout is what picks up a trickle. */
-		if (poll(p, np, d->settling ? 0 : ZT_EVENTS_POLL_MS) < 0 && errno != EINTR) {
-			err = -errno;
-			break;
-		}
-		ring_buffer__consume(rb);
-		if (p[2].revents & POLLIN)
-			ztd_links_read(d);
-		ztd_ctl_serve(d, p + 3, nctl);
-		ztd_dns_serve(d, p + 3 + nctl, ndns);
-		ztd_dns_tick(d);
-		ztd_nat_tick(d);
-		ztd_settle(d);
-		if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGHUP) {
-			ztd_reload(d);
-			continue;
-		}
-		pr_info("signal %u: exiting; the programs stay attached and the policy of "
-			"generation %u stays enforced\n", si.ssi_signo, d->generation);
-		break;
-	}
-	ring_buffer__consume(rb);
+	err = zt_loop_run(d->loop);
+	ring_buffer__consume(r.rb);
 out:
+	ztd_settle_stop(d);
 	ztd_dns_close(d);
-	ring_buffer__free(rb);
-	if (sfd >= 0)
-		close(sfd);
-	zt_nl_watch_close(d->links);
-	d->links = NULL;
+	zt_timer_stop(d->loop, &r.trickle);
+	zt_io_del(d->loop, &r.ring);
+	ring_buffer__free(r.rb);
+	zt_io_del(d->loop, &r.sig);
+	if (r.sig.fd >= 0)
+		close(r.sig.fd);
+	ztd_nat_close(d);
+	ztd_links_close(d);
 	return err;
 }
 
@@ -262,7 +287,7 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	struct ztd d = { .pin_root = ZT_PIN_ROOT, .names_path = ZT_NAMES_PATH,
-			 .ctl_path = ZT_CTL_SOCKET, .ctl_fd = -1 };
+			 .ctl_path = ZT_CTL_SOCKET };
 	struct zt_cfg_errors e;
 	bool do_detach = false, check = false;
 	int opt, err;
@@ -332,6 +357,11 @@ int main(int argc, char **argv)
 	if (err)
 		goto out;
 	mkdir(ZT_RUN_DIR, 0700);
+	err = zt_loop_new(&d.loop);
+	if (err) {
+		fprintf(stderr, "ztd: the event loop: %s\n", strerror(-err));
+		goto out;
+	}
 	/* Before touching the kernel: a second ztd must not fight the first. */
 	err = ztd_ctl_open(&d);
 	if (err)
@@ -346,6 +376,7 @@ int main(int argc, char **argv)
 	zt_mirror_free(&d.mirror);
 	ztd_heap_warm_drop(&d);
 out:
+	zt_loop_free(d.loop);
 	zt_cfg_cache_free(d.cfg_cache);
 	zt_config_free(&d.cfg);
 	zt_names_free(&d.names);

@@ -93,7 +93,8 @@ void ztd_nat_sync(struct ztd *d)
 	size_t i, n = 0;
 	bool more;
 
-	d->nat_sync_ms = zt_mono_ms();
+	/* Again in ZTD_NAT_SYNC_MS, whoever called this time. */
+	zt_timer_arm(d->loop, &d->nat_sync_timer, ZTD_NAT_SYNC_MS);
 	if (getifaddrs(&all))
 		all = NULL;
 	for (i = 0; i < d->cfg.n_ifaces; i++) {
@@ -156,16 +157,30 @@ static void nat_gc(struct ztd *d)
 			 "without a translation\n", st.removed, st.stale, st.orphans);
 }
 
-void ztd_nat_tick(struct ztd *d)
+static void on_sync(struct zt_timer *t)
 {
-	__u64 now = zt_mono_ms();
+	ztd_nat_sync(ztd_of(t, struct ztd, nat_sync_timer));
+}
 
-	if (now - d->nat_sync_ms >= ZTD_NAT_SYNC_MS)
-		ztd_nat_sync(d);
-	if (now - d->nat_gc_ms >= ZTD_NAT_GC_MS) {
-		d->nat_gc_ms = now;
-		nat_gc(d);
-	}
+static void on_gc(struct zt_timer *t)
+{
+	struct ztd *d = ztd_of(t, struct ztd, nat_gc_timer);
+
+	nat_gc(d);
+	zt_timer_arm(d->loop, t, ZTD_NAT_GC_MS);
+}
+
+void ztd_nat_open(struct ztd *d)
+{
+	d->nat_sync_timer.cb = on_sync;
+	d->nat_gc_timer.cb = on_gc;
+	zt_timer_arm(d->loop, &d->nat_gc_timer, 0); /* the first sweep at once */
+}
+
+void ztd_nat_close(struct ztd *d)
+{
+	zt_timer_stop(d->loop, &d->nat_sync_timer);
+	zt_timer_stop(d->loop, &d->nat_gc_timer);
 }
 
 /* The DIRECT path forwards: say so when the kernel would refuse to. */

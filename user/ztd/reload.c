@@ -21,6 +21,8 @@
 #include "zt_abi.h"
 #include "ztd.h"
 
+static void on_settle(struct zt_timer *t);
+
 /* Interfaces of cfg -> ifindex; a missing one is an error naming it. */
 int ztd_resolve_ifaces(const struct zt_config *cfg, __u32 *ifindex)
 {
@@ -79,8 +81,11 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 		return err;
 	}
 	t1 = zt_mono_msf();
+	d->settle_timer.cb = on_settle;
 	err = zt_apply(&d->b.m, &c, &d->mirror, &st);
 	d->settling = !err;
+	if (d->settling) /* the deletions first, in the turn after this one */
+		zt_timer_arm(d->loop, &d->settle_timer, 0);
 	if (!err && d->dns)
 		ztd_dns_applied(d, &c);
 	zt_compiled_free(&c);
@@ -286,7 +291,8 @@ refused: {
 }
 }
 
-bool ztd_settle(struct ztd *d)
+/* A step of the background work after an apply; true while more remains. */
+static bool settle(struct ztd *d)
 {
 	/* The last reload's deletions, once in-flight packets are done with
 	 * the old half; ztctl reload has its answer already. */
@@ -301,4 +307,17 @@ bool ztd_settle(struct ztd *d)
 				"half\n", d->mirror.settle_written);
 	}
 	return d->settling;
+}
+
+static void on_settle(struct zt_timer *t)
+{
+	struct ztd *d = ztd_of(t, struct ztd, settle_timer);
+
+	if (settle(d)) /* the next step once the loop has looked at the descriptors */
+		zt_timer_arm(d->loop, t, 0);
+}
+
+void ztd_settle_stop(struct ztd *d)
+{
+	zt_timer_stop(d->loop, &d->settle_timer);
 }

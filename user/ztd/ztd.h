@@ -1,20 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* ztd.h — the daemon's state, shared by its files: main (start, the event
- * loop, the network log's writer), reload (config to kernel: compile,
+/* ztd.h — the daemon's state, shared by its files: main (start, the
+ * signals, the network log's writer), reload (config to kernel: compile,
  * apply, attach), ctl (the control socket), link (netlink), dns, nat.
+ * All run on one event loop (user/lib/core/loop.h): each module registers
+ * its own descriptors and timers when it opens and takes them back when
+ * it closes; main only makes the loop, opens the modules and runs it.
  * Calls go down only: main -> ctl, link -> reload -> dns, nat. */
 #ifndef ZT_ZTD_H
 #define ZT_ZTD_H
 
-#include <poll.h>
+#include <stddef.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <time.h>
 #include "apply.h"
 #include "config.h"
 #include "loader.h"
+#include "loop.h"
 #include "names.h"
 #include "nl.h"
 #include "zt_ctl.h"
+
+/* The struct that holds member m, from a pointer to m (a callback's io or
+ * timer back to its owner). */
+#define ztd_of(ptr, type, m) ((type *)((char *)(ptr) - offsetof(type, m)))
 
 /* Entries zt_apply_settle looks at per turn of the event loop (~3 us per
  * write: a turn stays in the tens of milliseconds). */
@@ -27,11 +36,6 @@
  * answer at once), so one client cannot take what all share. */
 #define ZTD_DNS_TCP_PER_CLIENT     8
 #define ZTD_DNS_PENDING_PER_CLIENT 64
-#define ZTD_DNS_RES_FDS  16    /* the origin resolver's sockets (c-ares' ARES_GETSOCK_MAXNUM) */
-/* Descriptors ztd_dns_pollfds fills at most: listeners, TCP clients, the
- * origin resolver's, and one socket per forwarded query. */
-#define ZTD_DNS_POLLFDS  (2 * ZT_MAX_DNS_LISTEN + ZTD_DNS_TCP_MAX + ZTD_DNS_RES_FDS + \
-			  ZTD_DNS_PENDING)
 
 struct ztd_dns;
 struct ztd_dns_stats {
@@ -41,12 +45,11 @@ struct ztd_dns_stats {
 	__u64 iris;           /* allocations held (filled by ztd_dns_stats) */
 };
 
-struct ztd_client {
-	int fd;
-	__u64 since_ms;
-};
+struct ztd_ctl;
+struct ztd_links;
 
 struct ztd {
+	struct zt_loop *loop;     /* the one event loop, made before any module opens */
 	const char *config_path;
 	const char *pin_root;
 	const char *names_path;
@@ -62,20 +65,18 @@ struct ztd {
 	__u32 generation;
 	struct zt_mirror mirror;  /* what the route tries hold */
 	bool settling;            /* zt_apply_settle or heap_warm has work left */
+	struct zt_timer settle_timer; /* a step of it per turn (reload.c) */
 	char **warm; size_t n_warm, warm_want; /* heap_warm's blocks, its goal */
 	time_t started;
 	__u32 reloads, reloads_refused;
-	/* control socket */
-	int ctl_fd;
-	struct ztd_client clients[ZT_CTL_MAX_CLIENTS];
-	size_t n_clients;
-	/* link watch */
-	struct zt_nl_watch *links;
-	bool links_changed;
+	/* control socket (ctl.c) */
+	struct ztd_ctl *ctl;
+	/* link watch (link.c) */
+	struct ztd_links *links;
 	/* DNS server and IRI allocations (dns.c) */
 	struct ztd_dns *dns;
 	/* DIRECT path (nat.c) */
-	__u64 nat_sync_ms, nat_gc_ms;
+	struct zt_timer nat_sync_timer, nat_gc_timer;
 	__u64 *nat_counts;        /* zt_nat_count, mapped (user/lib/bpf/nat.h) */
 	bool nat_counts_warned;
 };
@@ -97,45 +98,45 @@ int ztd_attach_all(struct ztd *d, const __u32 *already, const enum zt_role *alre
 		   size_t n_already);
 /* (Re)opens cfg.network_log; 0 or -errno (logged). */
 int ztd_netlog_open(struct ztd *d);
-/* After an apply, a step of the background work (deletions of the old
- * half, settling the route tries, warming the heap); true while more
- * remains. */
-bool ztd_settle(struct ztd *d);
+/* After a successful apply, the background work (deletions of the old
+ * half, settling the route tries, warming the heap) goes on a step per
+ * turn of the loop; stop ends it early (ztd's exit). */
+void ztd_settle_stop(struct ztd *d);
 void ztd_heap_warm_drop(struct ztd *d);
 
-/* Link watch: reads link changes; a configured interface that came back
- * gets the policy re-bound and its programs again. */
-int ztd_links_read(struct ztd *d);
+/* Link watch: open registers the netlink socket; on a link change a
+ * configured interface that came back gets the policy re-bound and its
+ * programs again (relink, which run also calls once after watching). */
+int ztd_links_open(struct ztd *d);
+void ztd_links_close(struct ztd *d);
 int ztd_relink(struct ztd *d);
 
 /* Reloads the config file; 0, or -errno with the reasons logged (and
  * teed to zt_log_tee). The running policy is kept on any failure. */
 int ztd_reload(struct ztd *d);
 
-/* Control socket: open (refusing when another ztd answers there), the
- * fds to poll, serve what is ready, close (unlinking the path). */
+/* Control socket: open (refusing when another ztd answers there; the
+ * listener and each client then served by the loop), close (unlinking the
+ * path). */
 int ztd_ctl_open(struct ztd *d);
-size_t ztd_ctl_pollfds(struct ztd *d, struct pollfd *p, size_t max);
-void ztd_ctl_serve(struct ztd *d, const struct pollfd *p, size_t n);
 void ztd_ctl_close(struct ztd *d);
 
 /* DIRECT path (nat.c): zt_ifaces written from the interfaces now (after
- * every attach; the tick repeats it, addresses change), idle translations
- * removed by the tick; a warning when forwarding is off. */
+ * every attach; a timer repeats it, addresses change), idle translations
+ * removed by another; a warning when forwarding is off. open arms the
+ * timers (before the first attach), close stops them. */
+void ztd_nat_open(struct ztd *d);
+void ztd_nat_close(struct ztd *d);
 void ztd_nat_sync(struct ztd *d);
 enum zt_attach_mode ztd_attach_mode(const struct ztd *d, size_t i);
-void ztd_nat_tick(struct ztd *d);
 void ztd_nat_check_forwarding(const struct ztd *d);
 
-/* DNS (dns.c): open restores the IRI allocations from the state file and
- * binds gateway.dns_listen; reload follows a new running config. */
+/* DNS (dns_*.c): open restores the IRI allocations from the state file
+ * and binds gateway.dns_listen (its sockets and timeouts on the loop);
+ * reload follows a new running config. */
 int ztd_dns_open(struct ztd *d);
 int ztd_dns_reload(struct ztd *d);
 void ztd_dns_close(struct ztd *d);
-size_t ztd_dns_pollfds(struct ztd *d, struct pollfd *p, size_t max);
-void ztd_dns_serve(struct ztd *d, const struct pollfd *p, size_t n);
-/* Timeouts and the state file; called every loop turn. */
-void ztd_dns_tick(struct ztd *d);
 /* Before an apply: the IRIs cfg routes, resolved by c, into c->iris. */
 int ztd_dns_iris(struct ztd *d, const struct zt_config *cfg, struct zt_compiled *c);
 /* After it: new IRIs are resolved with c's rule sets. */
