@@ -16,7 +16,9 @@ MEM=${ZT_VMTEST_MEM:-3072}
 W=$O/vmtest
 # Modules the suites load; their dependencies are added from .modinfo.
 # nf_tables: tests/netns/direct.sh drops its raw sender's RSTs with nft.
-MODULES=(veth sch_ingress cls_bpf bridge tun nf_tables)
+# 8021q: tests/netns/dns.sh asks from a VLAN device (the host kernel may
+# lack 802.1Q; the VM's has it as a module).
+MODULES=(veth sch_ingress cls_bpf bridge tun nf_tables 8021q)
 # Programs the suites run (besides busybox), copied with their libraries.
 TOOLS=(bash ip tc curl nsenter dig dnsmasq timeout ethtool ssh ssh-keygen sshd nft)
 

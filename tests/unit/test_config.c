@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "dnspolicy.h"
 #include "policy.h"
 #include "config_test.h"
 #include "../lib/t.h"
@@ -137,6 +138,22 @@ static void example_parses_and_compiles(void)
 		p.vlan = 0;
 		zt_policy_eval(&cc, &p, &r);
 		T_EQ(r.device_id, ZT_ID_NONE);
+	}
+	{
+		/* The DNS server asks the same way: interface (index + 1)
+		 * and VLAN, or 0 for any (a TCP asker). */
+		static const __u8 admin[16] = { 10, 10, 0, 2 }, bob[16] = { 10, 10, 0, 3 };
+		struct zt_dns_table t;
+
+		T_EQ(zt_dns_table_build(&c, &t), 0);
+		T_EQ(zt_dns_device(&t, 2, 0, ZT_AF_INET, admin), 0);
+		T_EQ(zt_dns_device(&t, 1, 0, ZT_AF_INET, admin), -1);
+		T_EQ(zt_dns_device(&t, 2, 10, ZT_AF_INET, admin), -1);
+		T_EQ(zt_dns_device(&t, 1, 10, ZT_AF_INET, bob), 1);
+		T_EQ(zt_dns_device(&t, 1, 0, ZT_AF_INET, bob), -1);
+		T_EQ(zt_dns_device(&t, 1, 11, ZT_AF_INET, bob), -1);
+		T_EQ(zt_dns_device(&t, 0, 0, ZT_AF_INET, bob), 1);
+		zt_dns_table_free(&t);
 	}
 	zt_compiled_free(&cc);
 	zt_policy_build_free(&b);

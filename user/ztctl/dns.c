@@ -115,7 +115,7 @@ static int test_main(int argc, char **argv)
 			rc = 2;
 			goto out;
 		}
-		d = zt_dns_device(&t, 0, p.family, p.addr);
+		d = zt_dns_device(&t, 0, 0, p.family, p.addr);
 		dev = d >= 0 ? &cfg.devices[d] : NULL;
 	}
 	vnet = dev ? dev->vnet : cfg.default_vnet;

@@ -40,24 +40,40 @@ struct tcp_client {
 	bool closing;             /* dropped: closed once the caller is done with it */
 };
 
-/* The gateway interface (index + 1) a datagram came in on: its device
- * is the one declared there. A query that came in elsewhere (not a
- * gateway interface) is nobody's: 0 is kept for TCP only. */
-static __u32 src_iface(const struct ztd *d, const struct dns_src *from)
+/* The gateway interface (index + 1) a datagram came in on, and its VLAN:
+ * its device is the one declared there. A VLAN device whose parent is a
+ * gateway interface is that interface with the VLAN's id (the kernel
+ * strips the tag: the datagram's interface is the VLAN's). A query that
+ * came in elsewhere is nobody's. 0 (any) is kept for TCP only. */
+static __u32 src_iface(const struct ztd *d, const struct dns_src *from, __u16 *vlan)
 {
+	__u32 ifindex = from->ifindex, parent;
 	size_t i;
 
-	if (!from->ifindex)
+	*vlan = 0;
+	if (!ifindex)
 		return 0;
 	for (i = 0; i < d->cfg.n_client_ifaces; i++)
-		if (d->ifindex[i] == from->ifindex)
+		if (d->ifindex[i] == ifindex)
 			return (__u32)i + 1;
+	/* Asked of the kernel for each such datagram (a netlink round
+	 * trip), never remembered: an ifindex may come to name another
+	 * link. Datagrams from a gateway interface itself cost nothing. */
+	if (ifindex == (__u32)-1 || zt_nl_vlan_of(ifindex, &parent, vlan))
+		return (__u32)-1;
+	for (i = 0; i < d->cfg.n_client_ifaces; i++)
+		if (d->ifindex[i] == parent)
+			return (__u32)i + 1;
+	*vlan = 0;
 	return (__u32)-1;
 }
 
 long dns_src_device(const struct ztd *d, const struct dns_src *from)
 {
-	return zt_dns_device(&d->dns->table, src_iface(d, from), from->family, from->addr);
+	__u16 vlan;
+	__u32 iface = src_iface(d, from, &vlan);
+
+	return zt_dns_device(&d->dns->table, iface, vlan, from->family, from->addr);
 }
 
 /* The ifindex a datagram arrived on, from its IP_PKTINFO/IPV6_PKTINFO

@@ -18,8 +18,9 @@ struct zt_nl_watch {
 	struct mnl_socket *nl;
 };
 
-/* Sends one request and waits for its ACK; the kernel's error as -errno. */
-static int nl_request(struct nlmsghdr *nlh)
+/* Sends one request and reads the answer until its ACK (or DONE), each
+ * message through cb (may be NULL); the kernel's error as -errno. */
+static int nl_call(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl;
@@ -41,15 +42,23 @@ static int nl_request(struct nlmsghdr *nlh)
 		err = -errno;
 		goto out;
 	}
-	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (n < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) < 0 ? -errno : 0;
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0) {
+			err = -errno;
+			goto out;
+		}
+		err = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+	} while (err > 0); /* more to come before the ACK */
+	err = err < 0 ? -errno : 0;
 out:
 	mnl_socket_close(nl);
 	return err;
+}
+
+static int nl_request(struct nlmsghdr *nlh)
+{
+	return nl_call(nlh, NULL, NULL);
 }
 
 static int steer_rule(bool add, int family)
@@ -125,6 +134,92 @@ int zt_nl_steering(bool add)
 			first = e1 ? e1 : e2;
 	}
 	return first;
+}
+
+/* ---- VLAN devices ------------------------------------------------------------ */
+
+struct vlan_of {
+	__u32 link;
+	__u16 vid;
+	bool vlan, netns; /* kind "vlan"; its parent in another netns */
+};
+
+static int vlan_data_attr(const struct nlattr *a, void *data)
+{
+	struct vlan_of *v = data;
+
+	if (mnl_attr_get_type(a) == IFLA_VLAN_ID && !mnl_attr_validate(a, MNL_TYPE_U16))
+		v->vid = mnl_attr_get_u16(a);
+	return MNL_CB_OK;
+}
+
+static int vlan_info_attr(const struct nlattr *a, void *data)
+{
+	struct vlan_of *v = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_INFO_KIND:
+		if (!mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+			v->vlan = !strcmp(mnl_attr_get_str(a), "vlan");
+		break;
+	case IFLA_INFO_DATA:
+		if (!mnl_attr_validate(a, MNL_TYPE_NESTED))
+			mnl_attr_parse_nested(a, vlan_data_attr, v);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int vlan_attr(const struct nlattr *a, void *data)
+{
+	struct vlan_of *v = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_LINK:
+		if (!mnl_attr_validate(a, MNL_TYPE_U32))
+			v->link = mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINK_NETNSID:
+		v->netns = true;
+		break;
+	case IFLA_LINKINFO:
+		if (!mnl_attr_validate(a, MNL_TYPE_NESTED))
+			mnl_attr_parse_nested(a, vlan_info_attr, v);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int vlan_msg(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct ifinfomsg)))
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(struct ifinfomsg), vlan_attr, data);
+	return MNL_CB_OK;
+}
+
+int zt_nl_vlan_of(__u32 ifindex, __u32 *parent, __u16 *vid)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct vlan_of v = { 0 };
+	struct ifinfomsg *ifi;
+	int err;
+
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	err = nl_call(nlh, vlan_msg, &v);
+	if (err)
+		return err;
+	if (!v.vlan || v.netns || !v.link || !v.vid || v.vid > 4094)
+		return -ENOENT;
+	*parent = v.link;
+	*vid = v.vid;
+	return 0;
 }
 
 /* ---- link watch ------------------------------------------------------------ */

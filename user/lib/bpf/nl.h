@@ -18,6 +18,11 @@
  * Returns 0 or the first -errno. */
 int zt_nl_steering(bool add);
 
+/* Whether ifindex is an 802.1Q VLAN device: its parent's ifindex (in this
+ * network namespace) and VLAN id. 0, -ENOENT (not a VLAN device, or its
+ * parent is in another namespace), or another -errno. */
+int zt_nl_vlan_of(__u32 ifindex, __u32 *parent, __u16 *vid);
+
 struct zt_nl_watch;
 
 /* A netlink socket subscribed to link changes; its fd is for poll. */

@@ -85,13 +85,14 @@ void zt_dns_table_free(struct zt_dns_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-long zt_dns_device(const struct zt_dns_table *t, __u32 iface, __u8 family, const __u8 *addr)
+long zt_dns_device(const struct zt_dns_table *t, __u32 iface, __u16 vlan, __u8 family,
+		   const __u8 *addr)
 {
-	struct zt_dns_dev key = { .family = family, .iface = iface };
+	struct zt_dns_dev key = { .family = family, .iface = iface, .vlan = vlan };
 	size_t lo = 0, hi = t->n_devs, m;
 
 	memcpy(key.addr, addr, 16);
-	/* The first entry not below {family, addr, iface, untagged}. */
+	/* The first entry not below {family, addr, iface, vlan}. */
 	while (lo < hi) {
 		m = lo + (hi - lo) / 2;
 		if (dev_cmp(&t->devs[m], &key) < 0)
@@ -103,7 +104,7 @@ long zt_dns_device(const struct zt_dns_table *t, __u32 iface, __u8 family, const
 		return -1;
 	if (!iface) /* any interface (the first device with the address) */
 		return (long)t->devs[lo].device;
-	return t->devs[lo].iface == iface && !t->devs[lo].vlan ? (long)t->devs[lo].device : -1;
+	return t->devs[lo].iface == iface && t->devs[lo].vlan == vlan ? (long)t->devs[lo].device : -1;
 }
 
 static bool has_user(const struct zt_cfg_policy *p, __u32 user)

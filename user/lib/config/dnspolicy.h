@@ -38,9 +38,11 @@ struct zt_dns_decision {
 int zt_dns_table_build(const struct zt_config *c, struct zt_dns_table *t);
 void zt_dns_table_free(struct zt_dns_table *t);
 
-/* The device at a source address on gateway interface iface (index + 1,
- * untagged), or -1 (unenrolled there); iface 0: on any interface. */
-long zt_dns_device(const struct zt_dns_table *t, __u32 iface, __u8 family, const __u8 *addr);
+/* The device at a source address on gateway interface iface (index + 1)
+ * and 802.1Q VLAN vlan (0: untagged), or -1 (unenrolled there); iface 0:
+ * on any interface and VLAN (the first device with the address). */
+long zt_dns_device(const struct zt_dns_table *t, __u32 iface, __u16 vlan, __u8 family,
+		   const __u8 *addr);
 
 /* name: lower case, no trailing dot (zt_dns_query.name). user 0 and
  * groups 0 for an unenrolled source; vnet is the source's. */
