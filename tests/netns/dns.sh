@@ -89,6 +89,7 @@ routes:
     - {hostname: ssh.internal.local., tunnel: vpc, comment: exact beats the wildcard}
 devices:
   - {ip: 10.10.0.2, email: admin@example.com, groups: [devops], name: admin-laptop}
+  - {ip: 'fd00:10::2', email: admin@example.com, groups: [devops], name: admin-laptop-v6}
 ${NOBOB-  - {ip: 10.10.0.3, email: bob@example.com, name: bob-laptop\}}
 ${VLAN:+  - {ip: 10.100.0.2, email: admin@example.com, interface: gw0, vlan: 100, name: admin-vlan100\}}
 network_policies:
@@ -384,8 +385,24 @@ ip -n "$SPF" route add 10.10.0.1/32 via 10.11.0.1 src 10.10.0.2
 check "admin, on gw0, gets the name only admin may resolve" \
 	sh -c "nsenter --net=/run/netns/$CLI dig +short +time=2 -b 10.10.0.2 @10.10.0.1 adminonly.internal.local A | grep -q '^100\.'"
 nsenter --net=/run/netns/"$SPF" dig +time=1 +tries=1 -b 10.10.0.2 @10.10.0.1 adminonly.internal.local A >/dev/null 2>&1
+# spoof_blocked: how many of admin's address's queries were nobody's (blocked).
+spoof_blocked() { grep -c '"src":"10.10.0.2","device":"","user_email":"",.*"name":"adminonly.internal.local".*"action":"block".*"policy":"Nobody else"' "$W/dns.jsonl"; }
 check "admin's address asking from another link is nobody: the name is blocked for it (DNS log)" \
-	wait_until 3 grep -q '"src":"10.10.0.2","device":"","user_email":"",.*"name":"adminonly.internal.local".*"action":"block".*"policy":"Nobody else"' "$W/dns.jsonl"
+	wait_until 3 at_least 1 spoof_blocked
+# Over TCP the same host can complete a handshake once the gateway routes
+# admin's address its way: the handshake's interface decides, not the
+# address, so it is still nobody.
+in_gw ip route add 10.10.0.2/32 dev gw1
+b0=$(spoof_blocked)
+TSPF=$(nsenter --net=/run/netns/"$SPF" dig +tcp +time=2 +tries=1 -b 10.10.0.2 @10.10.0.1 adminonly.internal.local A 2>&1 | grep -o 'status: [A-Z]*')
+check "... and over TCP, a handshake from another link is nobody's too: the name is blocked for it ($TSPF)" \
+	test "$TSPF" = "status: NXDOMAIN"
+check "... and the TCP query is logged as nobody's, blocked" wait_until 3 at_least $((b0 + 1)) spoof_blocked
+in_gw ip route del 10.10.0.2/32 dev gw1
+check "admin, on gw0, still gets the name over TCP" \
+	sh -c "nsenter --net=/run/netns/$CLI dig +tcp +short +time=2 -b 10.10.0.2 @10.10.0.1 adminonly.internal.local A | grep -q '^100\.'"
+check "... and over TCP and IPv6 (the handshake's IPV6_PKTINFO)" \
+	sh -c "nsenter --net=/run/netns/$CLI dig +tcp +short +time=2 -b fd00:10::2 @fd00:10::1 adminonly.internal.local A | grep -q '^100\.'"
 
 # ---- a device declared on a VLAN ---------------------------------------------------------
 # VLAN 100 on the gw0 link (gw0.100 on the gateway, cli0.100 on the client):

@@ -23,9 +23,8 @@
 
 #define UDP_BATCH     32      /* datagrams per recvmmsg/sendmmsg */
 
-/* A client's address: ifindex is where its query arrived (IP_PKTINFO; 0
- * for TCP, whose handshake already ties it to the link its address is
- * routed on). */
+/* A client's address: ifindex is where its query arrived (IP_PKTINFO of
+ * the datagram, or of the TCP handshake; (__u32)-1: not said, nobody's). */
 struct dns_src {
 	__u8 family, addr[16];
 	__u16 port;

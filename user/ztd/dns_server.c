@@ -44,15 +44,13 @@ struct tcp_client {
  * its device is the one declared there. A VLAN device whose parent is a
  * gateway interface is that interface with the VLAN's id (the kernel
  * strips the tag: the datagram's interface is the VLAN's). A query that
- * came in elsewhere is nobody's. 0 (any) is kept for TCP only. */
+ * came in elsewhere, or from an interface not said, is nobody's. */
 static __u32 src_iface(const struct ztd *d, const struct dns_src *from, __u16 *vlan)
 {
 	__u32 ifindex = from->ifindex, parent;
 	size_t i;
 
 	*vlan = 0;
-	if (!ifindex)
-		return 0;
 	for (i = 0; i < d->cfg.n_client_ifaces; i++)
 		if (d->ifindex[i] == ifindex)
 			return (__u32)i + 1;
@@ -77,7 +75,7 @@ long dns_src_device(const struct ztd *d, const struct dns_src *from)
 }
 
 /* The ifindex a datagram arrived on, from its IP_PKTINFO/IPV6_PKTINFO
- * (bind_one asks for them on every UDP listener). */
+ * (bind_one asks for them on every listener). */
 static __u32 pktinfo_ifindex(struct msghdr *m)
 {
 	struct cmsghdr *c;
@@ -89,6 +87,30 @@ static __u32 pktinfo_ifindex(struct msghdr *m)
 			return ((struct in6_pktinfo *)CMSG_DATA(c))->ipi6_ifindex;
 	}
 	return (__u32)-1; /* not said: no interface's, so nobody's */
+}
+
+/* The ifindex a TCP client's handshake arrived on. The kernel keeps it
+ * for an accepted socket whose listener asked for packet info (bind_one)
+ * and gives it back as the IP_PKTINFO / IPV6_PKTINFO of IP_PKTOPTIONS /
+ * IPV6_2292PKTOPTIONS. The address alone is no identity: a host behind
+ * another link can complete a handshake from an enrolled address when
+ * the gateway routes that address its way. */
+static __u32 tcp_ifindex(int fd, __u8 family)
+{
+	union {
+		struct cmsghdr align;
+		__u8 buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) * 4];
+	} u;
+	struct msghdr m = { .msg_control = u.buf };
+	socklen_t len = sizeof(u.buf);
+	__u32 ifindex;
+
+	if (family == ZT_AF_INET ? getsockopt(fd, IPPROTO_IP, IP_PKTOPTIONS, u.buf, &len) :
+				   getsockopt(fd, IPPROTO_IPV6, IPV6_2292PKTOPTIONS, u.buf, &len))
+		return (__u32)-1;
+	m.msg_controllen = len;
+	ifindex = pktinfo_ifindex(&m);
+	return ifindex ? ifindex : (__u32)-1;
 }
 
 static void from_sockaddr(const struct sockaddr_storage *ss, struct dns_src *s)
@@ -441,6 +463,7 @@ static void tcp_accept(struct ztd *d, int lfd)
 	if (fd < 0)
 		return;
 	from_sockaddr(&ss, &from);
+	from.ifindex = tcp_ifindex(fd, from.family);
 	err = zt_share_take(&s->tcp_share, from.family, from.addr, ZTD_DNS_TCP_PER_CLIENT);
 	if (err == -EDQUOT) { /* the slots are shared: its share is taken */
 		s->st.tcp_limited++;
@@ -559,9 +582,10 @@ static int bind_one(const struct zt_cfg_endpoint *ep, int type)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ep->family == ZT_AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if ((type == SOCK_DGRAM &&
-	     (ep->family == ZT_AF_INET ? setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) :
-	      setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))) ||
+	/* Packet info on both: a datagram carries its interface, and an
+	 * accepted TCP socket keeps its handshake's (tcp_ifindex). */
+	if ((ep->family == ZT_AF_INET ? setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) :
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one))) ||
 	    bind(fd, (struct sockaddr *)&ss, sl) || (type == SOCK_STREAM && listen(fd, 64))) {
 		err = -errno;
 		close(fd);
