@@ -10,19 +10,12 @@
 #      millisecond that the old policy drops and the new one allows).
 # Not a test: prints figures and ratios. Usage: bench_control.sh BUILD_DIR [--quick]
 set -u
-O=$(cd "${1:-build}" && pwd)
 . "$(dirname "$0")/../tests/lib/netns.sh"
 BIG=1000000 MID=100000 RULES=1024
 [ "${2:-}" = --quick ] && BIG=200000 MID=50000
-netns_run ztb bench
-ZTD_PID=
-command -v nft >/dev/null || { echo "bench: nft is not installed (apt-get install nftables)" >&2; exit 1; }
-
-cleanup() {
-	[ -n "$ZTD_PID" ] && kill -KILL "$ZTD_PID" 2>/dev/null
-	netns_chain_remove "$CLI" "$GW" "$PRIV" "$PIN" "$W"
-}
-trap cleanup EXIT
+netns_run ztb bench "${1:-build}"
+needs bench: nft
+netns_trap
 now() { echo "$EPOCHREALTIME"; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
 ratio() { awk -v z="$1" -v n="$2" 'BEGIN { printf "%.2fx", n / z }'; }

@@ -9,31 +9,22 @@
 # BPF_PROG_RUN into cli0).
 # Not a test: prints figures and ratios. Usage: bench_direct.sh BUILD_DIR [--quick]
 set -u
-O=$(cd "${1:-build}" && pwd)
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-. "$ROOT/tests/lib/netns.sh"
+. "$(dirname "$0")/../tests/lib/netns.sh"
 SECS=5 ROUNDS=3
 [ "${2:-}" = --quick ] && SECS=2 ROUNDS=1
-netns_run ztn bench-direct
+netns_run ztn bench-direct "${1:-build}"
 
 # iperf3 is only needed here (installed like bench_dns.sh's extras).
 "$ROOT/tools/deps.sh" install-only iperf3 ||
 	{ echo "bench: installing iperf3 failed" >&2; exit 1; }
-for t in iperf3 nft ethtool dnsmasq dig; do
-	command -v $t >/dev/null || { echo "bench: $t is not installed (make deps)" >&2; exit 1; }
-done
-cleanup() {
-	disown -a 2>/dev/null
-	netns_chain_remove "$CLI" "$GW" "$PRIV" "$PIN" "$W"
-}
-trap cleanup EXIT
+needs bench: iperf3 nft ethtool dnsmasq dig
+netns_trap
 
 # ---- topology --------------------------------------------------------------------
 netns_chain "$CLI" "$GW" "$PRIV" && netns_chain_up "$CLI" "$GW" "$PRIV" || exit 1
 ip -n "$CLI" route add 100.80.0.0/16 via 10.10.0.1
 ip -n "$CLI" route add 10.2.0.0/24 via 10.10.0.1
 ip -n "$PRIV" route add 10.10.0.0/24 via 10.2.0.1 # plain routing needs it
-mac_of() { ip -n "$1" -br link show dev "$2" | awk '{ print $3 }'; }
 ip -n "$GW" neigh replace 10.2.0.5 lladdr "$(mac_of "$PRIV" srv0)" dev priv0 nud permanent
 ip -n "$GW" neigh replace 10.10.0.2 lladdr "$(mac_of "$CLI" cli0)" dev gw0 nud permanent
 echo "10.2.0.5 web.dc.local" > "$W/hosts"

@@ -8,24 +8,17 @@
 # a hosts file; NSD from a zone. No server logs queries.
 # Not a test: prints figures and ratios. Usage: bench_dns.sh BUILD_DIR [--quick]
 set -u
-O=$(cd "${1:-build}" && pwd)
 . "$(dirname "$0")/../tests/lib/netns.sh"
 NAMES=1000 SECS=10 LOAD=20000
 [ "${2:-}" = --quick ] && SECS=3
-netns_run ztq bench-dns
+netns_run ztq bench-dns "${1:-build}"
 
 # dnsperf and nsd are only needed here (installed without starting a
 # system nsd on port 53).
-"$(dirname "$0")/../tools/deps.sh" install-only dnsperf nsd dnsmasq-base ||
+"$ROOT/tools/deps.sh" install-only dnsperf nsd dnsmasq-base ||
 	{ echo "bench: installing dnsperf, nsd, dnsmasq failed" >&2; exit 1; }
 
-cleanup() {
-	disown -a 2>/dev/null # no "Killed" lines for the servers
-	nsenter --net=/run/netns/"$GW" "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
-	netns_remove "$CLI" "$GW"
-	rm -rf "$W"
-}
-trap cleanup EXIT
+netns_trap
 
 for n in "$CLI" "$GW"; do ip netns add "$n" || exit 1; ip -n "$n" link set lo up; done
 ip -n "$CLI" link add cli0 type veth peer name gw0 netns "$GW"

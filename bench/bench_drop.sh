@@ -12,24 +12,15 @@
 # misses they cause are counted (0: still cached).
 # Not a test: prints figures and ratios. Usage: bench_drop.sh BUILD_DIR [--quick]
 set -u
-O=$(cd "${1:-build}" && pwd)
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-. "$ROOT/tests/lib/netns.sh"
+. "$(dirname "$0")/../tests/lib/netns.sh"
 SECS=4 ROUNDS=3
 [ "${2:-}" = --quick ] && SECS=2 ROUNDS=1
-netns_run ztd bench-drop
-for t in nft ethtool; do
-	command -v $t >/dev/null || { echo "bench: $t is not installed (make deps)" >&2; exit 1; }
-done
-cleanup() {
-	disown -a 2>/dev/null
-	netns_chain_remove "$CLI" "$GW" "$PRIV" "$PIN" "$W"
-}
-trap cleanup EXIT
+netns_run ztd bench-drop "${1:-build}"
+needs bench: nft ethtool
+netns_trap
 
 # ---- topology: client -- gateway -- private network ---------------------------------
 netns_chain "$CLI" "$GW" "$PRIV" && netns_chain_up "$CLI" "$GW" "$PRIV" || exit 1
-mac_of() { ip -n "$1" -br link show dev "$2" | awk '{ print $3 }'; }
 ip -n "$GW" neigh replace 10.2.0.5 lladdr "$(mac_of "$PRIV" srv0)" dev priv0 nud permanent
 # gw0 takes redirected frames into its NAPI (GRO on), as a NIC would.
 in_gw ethtool -K gw0 gro on >/dev/null 2>&1

@@ -5,9 +5,8 @@
 # log, then cleans up (at the end, on Ctrl-C, or with --clean).
 # Usage: demo.sh BUILD_DIR [--clean]
 set -u
+. "$(dirname "$0")/../tests/lib/netns.sh" # sets ROOT
 O=$(cd "${1:-build}" && pwd)
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-. "$ROOT/tests/lib/netns.sh"
 CLI=zt-demo-cli GW=zt-demo-gw PRIV=zt-demo-priv
 W=/tmp/zt-demo
 PIN=/sys/fs/bpf/zt-demo

@@ -4,15 +4,22 @@
 # not 'ip netns exec', is how they enter the namespaces: that one also makes
 # a private mount namespace, where ztd's pins would vanish with the process.)
 
-# netns_run PREFIX TAG: this run's names, unique per process: ID (PREFIX
-# and the pid), the namespaces CLI, GW and PRIV ($ID-cli, ...), a work
-# directory W (/tmp/zt-TAG.*), ztd's pin root PIN and control socket SOCK,
-# and ZT_NAMES_PATH in W; in_cli, in_gw and in_priv run a command in them.
+# ROOT: the source tree this file is in.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# netns_run PREFIX TAG [BUILD_DIR]: this run's names, unique per process:
+# O, the build directory (BUILD_DIR, by default build; absolute), ID
+# (PREFIX and the pid), the namespaces CLI, GW and PRIV ($ID-cli, ...), a
+# work directory W (/tmp/zt-TAG.*), ztd's pin root PIN and control socket
+# SOCK, and ZT_NAMES_PATH in W; ZTD_PID empty (ztd_start sets it); in_cli,
+# in_gw and in_priv run a command in the namespaces.
 netns_run() {
-	ID=$1$$
+	O=$(cd "${3:-build}" && pwd) || exit 1
+	ID=$1$$ RUN_TAG=$2
 	CLI=$ID-cli GW=$ID-gw PRIV=$ID-priv
 	W=$(mktemp -d "/tmp/zt-$2.XXXXXX") || exit 1
 	PIN=/sys/fs/bpf/$ID SOCK=$W/ztd.sock
+	ZTD_PID=
 	export ZT_NAMES_PATH=$W/names
 }
 in_cli()  { nsenter --net=/run/netns/"$CLI" "$@"; }
@@ -72,6 +79,34 @@ netns_chain_remove() {
 	netns_remove "$1" "$2" "$3" "${@:6}"
 	rm -rf "$5"
 }
+
+# netns_trap [NETNS...]: on exit, ztd ($ZTD_PID) killed, W copied to
+# /tmp/zt-TAG-keep when ZT_KEEP is set (a failed run, kept to read), and
+# netns_chain_remove of this run's names and the further NETNS.
+netns_trap() {
+	RUN_EXTRA_NETNS=("$@")
+	trap netns_exit EXIT
+}
+netns_exit() {
+	[ -n "${ZTD_PID:-}" ] && { kill -KILL "$ZTD_PID"; wait "$ZTD_PID"; } 2>/dev/null
+	disown -a 2>/dev/null # no "Killed" lines for what ran in the background
+	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" "/tmp/zt-$RUN_TAG-keep"
+	netns_chain_remove "$CLI" "$GW" "$PRIV" "$PIN" "$W" "${RUN_EXTRA_NETNS[@]}"
+}
+
+# needs WHO TOOL...: each TOOL is on PATH, or a line "WHO TOOL is not
+# installed (make deps)" and exit 1 (WHO: "not ok -" in a suite, where
+# tests/run.sh counts it, "bench:" in a benchmark).
+needs() {
+	local who=$1 t
+	shift
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "$who $t is not installed (make deps)"; exit 1; }
+	done
+}
+
+# mac_of NETNS DEV: DEV's MAC address.
+mac_of() { ip -n "$1" -br link show dev "$2" | awk '{ print $3 }'; }
 
 # wait_until SECONDS CMD...: runs CMD (a command or a function) every 0.1 s
 # until it succeeds or SECONDS (a fraction allowed) have passed; returns

@@ -18,25 +18,12 @@
 # sender whose RSTs an nftables rule drops).
 # Usage: direct.sh BUILD_DIR
 set -u
-O=$(cd "${1:-build}" && pwd)
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/lib/netns.sh"
-netns_run zd direct
+. "$(dirname "$0")/../lib/netns.sh"
+netns_run zd direct "${1:-build}"
 FAR=$ID-far
 PEER="$ROOT/tests/netns/peer.py"
-ZTD_PID=
-
-
-cleanup() {
-	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-direct-keep
-	[ -n "$ZTD_PID" ] && { kill -KILL "$ZTD_PID"; wait "$ZTD_PID"; } 2>/dev/null
-	netns_chain_remove "$CLI" "$GW" "$PRIV" "$PIN" "$W" "$FAR"
-}
-trap cleanup EXIT
-
-for t in dig dnsmasq curl ethtool python3 nft; do
-	command -v $t >/dev/null || { echo "not ok - $t is not installed (make deps)"; exit 1; }
-done
+netns_trap "$FAR"
+needs "not ok -" dig dnsmasq curl ethtool python3 nft
 
 # ---- topology ------------------------------------------------------------------
 netns_chain "$CLI" "$GW" "$PRIV" && netns_add "$FAR" || exit 1

@@ -12,26 +12,13 @@
 # each from its own port and id with spoofed answers ignored. Usage:
 # dns.sh BUILD_DIR
 set -u
-O=$(cd "${1:-build}" && pwd)
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/lib/netns.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 PEER="$ROOT/tests/netns/peer.py"
-netns_run ztd dns
-UP=$ID-up SPF=$ID-spf
-ZTD_PID=
-
+netns_run ztd dns "${1:-build}"
+UP=$PRIV SPF=$ID-spf # the upstream resolvers' namespace is netns_run's PRIV
 in_up()  { nsenter --net=/run/netns/"$UP" "$@"; }
-
-cleanup() {
-	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-dns-keep # a failed run, kept to read
-	[ -n "$ZTD_PID" ] && { kill -KILL "$ZTD_PID"; wait "$ZTD_PID"; } 2>/dev/null
-	netns_chain_remove "$CLI" "$GW" "$UP" "$PIN" "$W" "$SPF"
-}
-trap cleanup EXIT
-
-for t in dig dnsmasq; do
-	command -v $t >/dev/null || { echo "not ok - $t is not installed (make deps)"; exit 1; }
-done
+netns_trap "$SPF"
+needs "not ok -" dig dnsmasq
 
 # ---- topology: client 10.10.0.2/.3 -- gw 10.10.0.1 | 10.3.0.1 -- upstream 10.3.0.53
 # (the upstream's namespace is the private network of netns_chain: priv0 -- srv0)
@@ -128,12 +115,16 @@ a() { q +short "$@" | head -1; }               # first answer
 ztctl() { "$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" "$@"; }
 # dns_stat NAME: one of ztd's DNS counters (ztctl status).
 dns_stat() { ztctl -j status | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["dns"][sys.argv[1]])' "$1" 2>/dev/null; }
-# iri_real ADDR: the real address in the map behind the IRI ADDR.
-iri_real() {
+# iri_of ADDR FIELD...: the fields of the IRI ADDR in `ztctl -j maps dump
+# iri`, separated by spaces (nothing when there is no such IRI).
+iri_of() {
 	ztctl -j maps dump iri | python3 -c '
 import json,sys
-print(next((x["real_address"] for x in json.load(sys.stdin)["iri"] if x["address"]==sys.argv[1]), ""))' "$1"
+r = [x for x in json.load(sys.stdin)["iri"] if x["address"] == sys.argv[1]]
+print(" ".join(str(r[0][f]) for f in sys.argv[2:]) if r else "")' "$@"
 }
+# iri_real ADDR: the real address in the map behind the IRI ADDR.
+iri_real() { iri_of "$1" real_address; }
 # slowdns_up: peer.py slowdns on 10.3.0.54 answers (NXDOMAIN).
 slowdns_up() { in_up dig +time=1 +tries=1 @10.3.0.54 ready.test 2>/dev/null | grep -q NXDOMAIN; }
 
@@ -206,29 +197,17 @@ check "a flow to another name's IRI falls to the default block" \
 knock 100.80.200.200:22
 check "an address in the pool that DNS never gave out is dropped (iri_unknown)" \
 	wait_until 3 grep -q '"dst":"100.80.200.200".*"reason":"iri_unknown"' "$W/network.jsonl"
-JSON=$("$O/ztctl" -j --pin-root "$PIN" maps dump iri)
-check "ztctl -j maps dump iri names the IRI's host, route and tunnel" \
-	python3 -c "
-import json, sys
-d = json.loads(sys.argv[1])
-r = [x for x in d['iri'] if x['address'] == sys.argv[2]]
-assert r and r[0]['hostname'] == 'ssh.internal.local' and r[0]['route'] == 'ssh.internal.local' and r[0]['tunnel'] == 'vpc', r
-" "$JSON" "$SSH4"
+R=$(iri_of "$SSH4" hostname route tunnel)
+check "ztctl -j maps dump iri names the IRI's host, route and tunnel ($R)" \
+	test "$R" = "ssh.internal.local ssh.internal.local vpc"
 
 # ---- the real address behind an IRI of a local tunnel --------------------------------
 WEB4=$(a @10.10.0.1 web.dc.local A)
 NONE4=$(a @10.10.0.1 nothere.dc.local A)
 wait_until 5 prints 10.3.0.80 iri_real "$WEB4"
-JSON=$("$O/ztctl" -j --pin-root "$PIN" maps dump iri)
-check "a local tunnel's IRI gets the server's address from the origin resolver ($WEB4 -> 10.3.0.80)" \
-	python3 -c "
-import json, sys
-d = json.loads(sys.argv[1])
-r = [x for x in d['iri'] if x['address'] == sys.argv[2]]
-assert r and r[0]['path'] == 'direct' and r[0]['real_address'] == '10.3.0.80', r
-n = [x for x in d['iri'] if x['address'] == sys.argv[3]]
-assert n and n[0]['real_address'] == 'unresolved', n
-" "$JSON" "$WEB4" "$NONE4"
+R="$(iri_of "$WEB4" path real_address), $(iri_of "$NONE4" real_address)"
+check "a local tunnel's IRI gets the server's address from the origin resolver ($WEB4 -> 10.3.0.80; $R)" \
+	test "$R" = "direct 10.3.0.80, unresolved"
 check "ztd logs what the name resolves to" grep -q "web.dc.local resolves to 10.3.0.80" "$W/ztd.log"
 check "and that a name without an address cannot be reached" \
 	wait_until 5 grep -q "nothere.dc.local.*flows to its IRI are dropped (reason resolve)" "$W/ztd.log"
@@ -244,14 +223,9 @@ check "a flow to a resolved one is allowed on the DIRECT path" \
 FILES4=$(a @10.10.0.1 files.dc.local A)
 BOTH4=$(a @10.10.0.1 both.dc.local A)
 wait_until 5 prints 10.3.0.90 iri_real "$FILES4"
-JSON=$("$O/ztctl" -j --pin-root "$PIN" maps dump iri)
-check "a name only in /etc/hosts resolves from it ($FILES4 -> 10.3.0.90)" \
-	python3 -c "
-import json, sys
-d = json.loads(sys.argv[1])
-r = [x for x in d['iri'] if x['address'] == sys.argv[2]]
-assert r and r[0]['path'] == 'direct' and r[0]['real_address'] == '10.3.0.90', r
-" "$JSON" "$FILES4"
+R=$(iri_of "$FILES4" path real_address)
+check "a name only in /etc/hosts resolves from it ($FILES4 -> 10.3.0.90; $R)" \
+	test "$R" = "direct 10.3.0.90"
 check "ztd logs that the address came from /etc/hosts" \
 	grep -q "files.dc.local resolves to 10.3.0.90 (/etc/hosts" "$W/ztd.log"
 knock "$FILES4:80"
@@ -280,15 +254,9 @@ write_config "$W/ztd.yaml" 100.80.0.0/16 10.3.0.54
 "$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" reload >/dev/null
 ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; } # busybox date has no %N
 t0=$(ms); SLOW4=$(a @10.10.0.1 slow.dc.local A); t1=$(ms)
-JSON=$("$O/ztctl" -j --pin-root "$PIN" maps dump iri)
-check "a fresh name on a local tunnel is answered once its real address is in the map ($SLOW4 after $((t1 - t0)) ms)" \
-	python3 -c "
-import json, sys
-d = json.loads(sys.argv[1])
-r = [x for x in d['iri'] if x['address'] == sys.argv[2]]
-assert r and r[0]['real_address'] == '10.3.0.81', r
-assert int(sys.argv[3]) >= 350, sys.argv[3]
-" "$JSON" "$SLOW4" "$((t1 - t0))"
+R=$(iri_real "$SLOW4")
+check "a fresh name on a local tunnel is answered once its real address is in the map ($SLOW4 -> $R after $((t1 - t0)) ms)" \
+	sh -c "[ '$R' = 10.3.0.81 ] && [ $((t1 - t0)) -ge 350 ]"
 t0=$(ms); SLOWER4=$(a @10.10.0.1 slower.dc.local A); t1=$(ms)
 check "a resolver slower than 1 s: the IRI is answered anyway, after about 1 s ($SLOWER4 after $((t1 - t0)) ms)" \
 	sh -c "case '$SLOWER4' in 100.80.*) ;; *) exit 1;; esac; [ $((t1 - t0)) -ge 900 ] && [ $((t1 - t0)) -lt 1900 ]"

@@ -6,19 +6,10 @@
 # log lines that say why, reload and revocation, SIGKILL, restart, refusal of
 # invalid configs, ztctl JSON, detach. Usage: gateway.sh BUILD_DIR
 set -u
-O=$(cd "${1:-build}" && pwd)
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/lib/netns.sh"
-netns_run zt netns
+. "$(dirname "$0")/../lib/netns.sh"
+netns_run zt netns "${1:-build}"
 SPF=$ID-spf
-ZTD_PID=
-
-cleanup() {
-	[ -n "$ZTD_PID" ] && { kill -KILL "$ZTD_PID"; wait "$ZTD_PID"; } 2>/dev/null
-	[ -n "${ZT_KEEP:-}" ] && cp -r "$W" /tmp/zt-gw-keep
-	netns_chain_remove "$CLI" "$GW" "$PRIV" "$PIN" "$W" "$SPF"
-}
-trap cleanup EXIT
+netns_trap "$SPF"
 
 
 # ---- topology ----------------------------------------------------------------
