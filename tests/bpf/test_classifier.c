@@ -363,50 +363,52 @@ static void ipv4_options_parsed(void)
 	expect(s, ZT_V_DROP, ZT_R_RULE, R_CATCHALL);
 }
 
+/* fragment_pair: FIRST as the first fragment of datagram ID, decided as
+ * given; returns the datagram's later fragment. */
+static struct pkt_spec fragment_pair(struct pkt_spec first, __u32 id, __u8 verdict,
+				     __u8 reason, int rule)
+{
+	first.frag = 1;
+	first.frag_id = id;
+	expect(first, verdict, reason, rule);
+	first.frag = 2;
+	return first;
+}
+
+/* xdp_verdict: what the XDP program does with S. */
+static int xdp_verdict(struct pkt_spec *s)
+{
+	__u8 buf[256];
+	size_t len = build(s, buf, sizeof(buf));
+
+	return run_xdp(buf, len);
+}
+
 static void fragments_follow_first(void)
 {
-	struct pkt_spec first = TCP4(ADMIN, "10.2.0.9", 22), later;
-	__u8 buf[256];
-	size_t len;
+	struct pkt_spec later;
 	__u64 c0 = counter(ZT_C_FRAG_LATER), d0 = stat_packets(ZT_V_DROP, ZT_R_FRAG);
 
-	first.frag = 1;
-	first.frag_id = 4242;
-	expect(first, ZT_V_DIRECT, ZT_R_RULE, R_SSH_DEVOPS);
-	later = first;
-	later.frag = 2;
-	len = build(&later, buf, sizeof(buf));
-	T_EQ(run_xdp(buf, len), XDP_PASS);
+	later = fragment_pair(TCP4(ADMIN, "10.2.0.9", 22), 4242, ZT_V_DIRECT, ZT_R_RULE,
+			      R_SSH_DEVOPS);
+	T_EQ(xdp_verdict(&later), XDP_PASS);
 	T_EQ(counter(ZT_C_FRAG_LATER) - c0, 1);
 
 	/* Blocked first fragment: its later fragments are dropped too. */
-	first = TCP4(ADMIN, "10.2.0.9", 23);
-	first.frag = 1;
-	first.frag_id = 4343;
-	expect(first, ZT_V_DROP, ZT_R_RULE, R_CATCHALL);
-	later = first;
-	later.frag = 2;
-	len = build(&later, buf, sizeof(buf));
-	T_EQ(run_xdp(buf, len), XDP_DROP);
+	later = fragment_pair(TCP4(ADMIN, "10.2.0.9", 23), 4343, ZT_V_DROP, ZT_R_RULE, R_CATCHALL);
+	T_EQ(xdp_verdict(&later), XDP_DROP);
 
 	/* A later fragment with no first: dropped with reason FRAG. */
 	later.frag_id = 999;
-	len = build(&later, buf, sizeof(buf));
-	T_EQ(run_xdp(buf, len), XDP_DROP);
+	T_EQ(xdp_verdict(&later), XDP_DROP);
 	T_EQ(stat_packets(ZT_V_DROP, ZT_R_FRAG) - d0, 1);
 
 	/* IPv6 fragments likewise. */
-	first = TCP4("fd00:10::2", "fd00:2::5", 22);
-	first.frag = 1;
-	first.frag_id = 0xabcdef;
-	expect(first, ZT_V_DIRECT, ZT_R_RULE, R_V6_SSH);
-	later = first;
-	later.frag = 2;
-	len = build(&later, buf, sizeof(buf));
-	T_EQ(run_xdp(buf, len), XDP_PASS);
+	later = fragment_pair(TCP4("fd00:10::2", "fd00:2::5", 22), 0xabcdef, ZT_V_DIRECT,
+			      ZT_R_RULE, R_V6_SSH);
+	T_EQ(xdp_verdict(&later), XDP_PASS);
 	later.frag_id = 1;
-	len = build(&later, buf, sizeof(buf));
-	T_EQ(run_xdp(buf, len), XDP_DROP);
+	T_EQ(xdp_verdict(&later), XDP_DROP);
 }
 
 static void ipv6_extension_headers(void)
@@ -509,22 +511,38 @@ static void icmp_and_no_route(void)
 	expect(TCP4(ADMIN, "198.18.0.1", 22), ZT_V_PASS, ZT_R_NO_ROUTE, -1);
 }
 
-static void iri_destinations(void)
+/* iri_put: the IRI ADDR in the default vnet, for a name whose rules are
+ * those of bob's web range (172.20.0.0/16), with the given route, tunnel,
+ * flags and epoch; its key and value in *k and *v. False when the range
+ * has no entry. */
+static bool iri_put(const char *addr, __u32 route_id, __u32 tunnel_id, __u32 flags, __u32 epoch,
+		    struct zt_iri_key *k, struct zt_iri_val *v)
 {
-	struct zt_iri_key k = { .vnet_id = VNET_DEFAULT, .family = ZT_AF_INET };
-	struct zt_iri_val v = { 0 };
 	struct zt_prefix any = PFX("172.20.0.0/16");
 	const struct zt_dst_entry *e = zt_compiled_lookup(&cur, VNET_DEFAULT, &any);
 
-	expect(TCP4(BOB, "100.80.0.7", 8080), ZT_V_DROP, ZT_R_IRI_UNKNOWN, -1);
+	*k = (struct zt_iri_key){ .vnet_id = VNET_DEFAULT, .family = ZT_AF_INET };
+	*v = (struct zt_iri_val){ 0 };
 	T_ASSERT(e, "no entry for 172.20.0.0/16");
 	if (!e)
-		return;
-	inet_pton(AF_INET, "100.80.0.7", k.addr);
-	v.half[0] = v.half[1] = (struct zt_dst){ .route_id = 9, .tunnel_id = 1,
-		.dst_set = e->dst.dst_set, .flags = ZT_DST_F_ROUTED | ZT_DST_F_LOCAL };
+		return false;
+	inet_pton(AF_INET, addr, k->addr);
+	v->half[0] = v->half[1] = (struct zt_dst){ .route_id = route_id, .tunnel_id = tunnel_id,
+		.dst_set = e->dst.dst_set, .flags = flags };
+	v->epoch = epoch;
+	T_ASSERT(!bpf_map_update_elem(B.m.iri, k, v, BPF_ANY), "iri insert");
+	return true;
+}
+
+static void iri_destinations(void)
+{
+	struct zt_iri_key k;
+	struct zt_iri_val v;
+
+	expect(TCP4(BOB, "100.80.0.7", 8080), ZT_V_DROP, ZT_R_IRI_UNKNOWN, -1);
 	/* A local tunnel's IRI whose server has no address yet: RESOLVE. */
-	T_ASSERT(!bpf_map_update_elem(B.m.iri, &k, &v, BPF_ANY), "iri insert");
+	if (!iri_put("100.80.0.7", 9, 1, ZT_DST_F_ROUTED | ZT_DST_F_LOCAL, 0, &k, &v))
+		return;
 	expect(TCP4(BOB, "100.80.0.7", 8081), ZT_V_DROP, ZT_R_RESOLVE, -1);
 	v.real_ok = 1;
 	inet_pton(AF_INET, "10.2.0.9", v.real);
@@ -612,8 +630,8 @@ static size_t map_entries(int fd, size_t key_size)
 static void blocked_flood_is_one_entry(void)
 {
 	struct pkt_spec ok = TCP4(BOB, "10.2.0.6", 8080), s;
-	__u8 buf[256], obuf[256];
-	size_t olen = build(&ok, obuf, sizeof(obuf)), len, flows0, drops0;
+	__u8 obuf[256];
+	size_t olen = build(&ok, obuf, sizeof(obuf)), flows0, drops0;
 	__u64 hit0, new0;
 	int i;
 
@@ -624,8 +642,7 @@ static void blocked_flood_is_one_entry(void)
 	new0 = counter(ZT_C_FLOW_NEW);
 	for (i = 0; i < 200; i++) {
 		s = TCP4(STRANGER, "10.2.0.77", 5000);
-		len = build(&s, buf, sizeof(buf));
-		T_EQ(run_xdp(buf, len), XDP_DROP);
+		T_EQ(xdp_verdict(&s), XDP_DROP);
 	}
 	T_EQ(map_entries(B.m.flows, sizeof(struct zt_flow_key)), flows0);
 	T_EQ(map_entries(B.m.drops, sizeof(struct zt_flow_key)), drops0 + 1);
@@ -633,8 +650,7 @@ static void blocked_flood_is_one_entry(void)
 	T_EQ(counter(ZT_C_DROP_HIT) - hit0, 199);
 	/* Another destination port is another decision. */
 	s = TCP4(STRANGER, "10.2.0.77", 5001);
-	len = build(&s, buf, sizeof(buf));
-	T_EQ(run_xdp(buf, len), XDP_DROP);
+	T_EQ(xdp_verdict(&s), XDP_DROP);
 	T_EQ(counter(ZT_C_FLOW_NEW) - new0, 2);
 	/* Its slot in zt_drop_srcs taken by another address: decided
 	 * again (a new decision, not a hit), and the slot is its own again. */
@@ -648,8 +664,7 @@ static void blocked_flood_is_one_entry(void)
 	hit0 = counter(ZT_C_DROP_HIT);
 	for (i = 0; i < 2; i++) {
 		s = TCP4(STRANGER, "10.2.0.77", 5000);
-		len = build(&s, buf, sizeof(buf));
-		T_EQ(run_xdp(buf, len), XDP_DROP);
+		T_EQ(xdp_verdict(&s), XDP_DROP);
 	}
 	T_EQ(counter(ZT_C_FLOW_NEW) - new0, 1);
 	T_EQ(counter(ZT_C_DROP_HIT) - hit0, 1);
@@ -658,8 +673,7 @@ static void blocked_flood_is_one_entry(void)
 	rules[R_CATCHALL].action = ZT_ACT_ALLOW;
 	T_EQ(apply_policy(N_RULES, 6), 0);
 	s = TCP4(STRANGER, "10.2.0.77", 5000);
-	len = build(&s, buf, sizeof(buf));
-	T_EQ(run_xdp(buf, len), XDP_PASS);
+	T_EQ(xdp_verdict(&s), XDP_PASS);
 	{
 		struct zt_flow_key k = { .ifindex = 1, .family = ZT_AF_INET,
 					 .proto = IPPROTO_TCP, .dport = htons(5000) };
@@ -674,8 +688,7 @@ static void blocked_flood_is_one_entry(void)
 	}
 	rules[R_CATCHALL].action = ZT_ACT_BLOCK;
 	T_EQ(apply_policy(N_RULES, 6), 0);
-	len = build(&s, buf, sizeof(buf));
-	T_EQ(run_xdp(buf, len), XDP_DROP); /* the cached allowed flow is cut */
+	T_EQ(xdp_verdict(&s), XDP_DROP); /* the cached allowed flow is cut */
 }
 
 static size_t trie_entries(int fd)
@@ -821,23 +834,15 @@ static void tc_decides_on_cache_miss(void)
  * cache hit kept the old verdict. */
 static void iri_reuse_invalidates_flows(void)
 {
-	struct zt_iri_key k = { .vnet_id = VNET_DEFAULT, .family = ZT_AF_INET };
-	struct zt_iri_val v = { 0 }, got;
-	struct zt_prefix any = PFX("172.20.0.0/16");
-	const struct zt_dst_entry *e = zt_compiled_lookup(&cur, VNET_DEFAULT, &any);
+	struct zt_iri_key k;
+	struct zt_iri_val v, got;
 	struct pkt_spec s = TCP4(BOB, "100.80.0.9", 8080), f1, f2;
 	__u8 buf[256];
 	size_t len;
 	__u64 stale0 = counter(ZT_C_FLOW_STALE);
 
-	T_ASSERT(e, "no entry for 172.20.0.0/16");
-	if (!e)
+	if (!iri_put("100.80.0.9", ZT_ROUTE_ID_HOST | 1, 2, ZT_DST_F_ROUTED, 7, &k, &v))
 		return;
-	inet_pton(AF_INET, "100.80.0.9", k.addr);
-	v.half[0] = v.half[1] = (struct zt_dst){ .route_id = ZT_ROUTE_ID_HOST | 1, .tunnel_id = 2,
-		.dst_set = e->dst.dst_set, .flags = ZT_DST_F_ROUTED };
-	v.epoch = 7;
-	T_ASSERT(!bpf_map_update_elem(B.m.iri, &k, &v, BPF_ANY), "iri insert");
 	len = build(&s, buf, sizeof(buf));
 	T_EQ(run_xdp(buf, len), XDP_PASS);  /* bob's web range: STEER (remote tunnel) */
 	T_EQ(run_xdp(buf, len), XDP_PASS);  /* a hit */
@@ -914,23 +919,15 @@ static void port_scan_is_one_entry(void)
  * evaluated packet to the IRI did. */
 static void blocked_sender_leaves_iri_idle(void)
 {
-	struct zt_iri_key k = { .vnet_id = VNET_DEFAULT, .family = ZT_AF_INET };
-	struct zt_iri_val v = { 0 }, got;
-	struct zt_prefix any = PFX("172.20.0.0/16");
-	const struct zt_dst_entry *e = zt_compiled_lookup(&cur, VNET_DEFAULT, &any);
+	struct zt_iri_key k;
+	struct zt_iri_val v, got;
 	struct pkt_spec s;
 	__u8 buf[256];
 	size_t len;
 	int i;
 
-	T_ASSERT(e, "no entry for 172.20.0.0/16");
-	if (!e)
+	if (!iri_put("100.80.0.10", ZT_ROUTE_ID_HOST | 2, 2, ZT_DST_F_ROUTED, 9, &k, &v))
 		return;
-	inet_pton(AF_INET, "100.80.0.10", k.addr);
-	v.half[0] = v.half[1] = (struct zt_dst){ .route_id = ZT_ROUTE_ID_HOST | 2, .tunnel_id = 2,
-		.dst_set = e->dst.dst_set, .flags = ZT_DST_F_ROUTED };
-	v.epoch = 9;
-	T_ASSERT(!bpf_map_update_elem(B.m.iri, &k, &v, BPF_ANY), "iri insert");
 	for (i = 0; i < 3; i++) { /* new destination ports: each one decided */
 		s = TCP4(STRANGER, "100.80.0.10", 8080 + i);
 		len = build(&s, buf, sizeof(buf));
@@ -955,14 +952,9 @@ static void fragment_verdicts_bounded(void)
 	__u8 buf[256];
 	size_t len, l3, l4;
 
-	first.frag = 1;
-	first.frag_id = 7171;
-	expect(first, ZT_V_DIRECT, ZT_R_RULE, R_SSH_DEVOPS);
+	later = fragment_pair(first, 7171, ZT_V_DIRECT, ZT_R_RULE, R_SSH_DEVOPS);
 	T_EQ(apply_policy(N_RULES, 6), 0); /* a new generation, same rules */
-	later = first;
-	later.frag = 2;
-	len = build(&later, buf, sizeof(buf));
-	T_EQ(run_xdp(buf, len), XDP_DROP);
+	T_EQ(xdp_verdict(&later), XDP_DROP);
 
 	/* IPv6: [fragment -> destination options -> TCP] in the first,
 	 * [fragment(next header: destination options)] in the later. */

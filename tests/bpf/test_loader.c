@@ -279,17 +279,26 @@ static __u32 tc_query(int ifindex)
 	return bpf_tc_query(&h, &o) ? 0 : o.prog_id;
 }
 
+/* attach_auto: B's programs attached to IFINDEX in AUTO mode, which must
+ * pick WANT; then the XDP program the interface says it runs, and how. */
+static void attach_auto(struct zt_bpf *b, int ifindex, enum zt_attach_mode want, __u32 *id,
+			__u8 *mode)
+{
+	enum zt_attach_mode got = ZT_ATTACH_AUTO;
+
+	T_EQ(zt_bpf_attach(b, ifindex, ZT_ROLE_CLIENT, ZT_ATTACH_AUTO, &got), 0);
+	T_EQ(got, want);
+	xdp_query(ifindex, id, mode);
+}
+
 /* ---- cases ------------------------------------------------------------- */
 
 static void native_xdp_and_tc_on_veth(void)
 {
-	enum zt_attach_mode got = ZT_ATTACH_AUTO;
 	__u32 id;
 	__u8 mode;
 
-	T_EQ(zt_bpf_attach(&B, if_gw, ZT_ROLE_CLIENT, ZT_ATTACH_AUTO, &got), 0);
-	T_EQ(got, ZT_ATTACH_NATIVE);
-	xdp_query(if_gw, &id, &mode);
+	attach_auto(&B, if_gw, ZT_ATTACH_NATIVE, &id, &mode);
 	T_EQ(mode, XDP_ATTACHED_DRV);
 	T_EQ(id, prog_id(bpf_program__fd(B.xdp->progs.zt_xdp_ingress)));
 	T_EQ(tc_query(if_gw), prog_id(bpf_program__fd(B.tc->progs.zt_tc_ingress)));
@@ -314,7 +323,6 @@ static void replaced_in_place_and_outlives_process(void)
 {
 	__u32 link_before = pinned_link_id(if_gw), id;
 	__u32 old_xdp = prog_id(bpf_program__fd(B.xdp->progs.zt_xdp_ingress));
-	enum zt_attach_mode got = ZT_ATTACH_AUTO;
 	struct zt_bpf b2;
 	__u8 mode;
 	int err;
@@ -327,10 +335,8 @@ static void replaced_in_place_and_outlives_process(void)
 		return;
 	T_EQ(map_id(b2.m.flows), map_id(B.m.flows));
 	T_EQ(map_id(b2.m.routes4), map_id(B.m.routes4));
-	T_EQ(zt_bpf_attach(&b2, if_gw, ZT_ROLE_CLIENT, ZT_ATTACH_AUTO, &got), 0);
-	T_EQ(got, ZT_ATTACH_NATIVE);
+	attach_auto(&b2, if_gw, ZT_ATTACH_NATIVE, &id, &mode);
 	T_EQ(pinned_link_id(if_gw), link_before);
-	xdp_query(if_gw, &id, &mode);
 	T_EQ(id, prog_id(bpf_program__fd(b2.xdp->progs.zt_xdp_ingress)));
 	T_ASSERT(id != old_xdp, "XDP program id %u did not change", id);
 	T_EQ(tc_query(if_gw), prog_id(bpf_program__fd(b2.tc->progs.zt_tc_ingress)));
@@ -373,9 +379,7 @@ static void generic_fallback_on_bridge(void)
 	__u32 id;
 	__u8 mode;
 
-	T_EQ(zt_bpf_attach(&B, if_bridge, ZT_ROLE_CLIENT, ZT_ATTACH_AUTO, &got), 0);
-	T_EQ(got, ZT_ATTACH_GENERIC);
-	xdp_query(if_bridge, &id, &mode);
+	attach_auto(&B, if_bridge, ZT_ATTACH_GENERIC, &id, &mode);
 	T_EQ(mode, XDP_ATTACHED_SKB);
 	/* Asking for native where there is none is an error, not a fallback. */
 	T_EQ(zt_bpf_detach(pin_root, if_bridge), 0);
@@ -388,15 +392,12 @@ static void generic_fallback_on_bridge(void)
 
 static void l3_device_classified_at_tc(void)
 {
-	enum zt_attach_mode got = ZT_ATTACH_AUTO;
 	__u64 allow = zt_stat_packets(B.m.stats, ZT_V_DIRECT, ZT_R_RULE);
 	__u64 block = zt_stat_packets(B.m.stats, ZT_V_DROP, ZT_R_RULE);
 	__u32 id;
 	__u8 mode;
 
-	T_EQ(zt_bpf_attach(&B, if_tun, ZT_ROLE_CLIENT, ZT_ATTACH_AUTO, &got), 0);
-	T_EQ(got, ZT_ATTACH_TC_L3);
-	xdp_query(if_tun, &id, &mode);
+	attach_auto(&B, if_tun, ZT_ATTACH_TC_L3, &id, &mode);
 	T_EQ(id, 0);
 	T_EQ(tc_query(if_tun), prog_id(bpf_program__fd(B.tc->progs.zt_tc_ingress_l3)));
 	T_ASSERT(udp_reaches_via_tun("10.3.0.1", PORT_ALLOW), "allowed datagram via tun lost");

@@ -10,38 +10,13 @@
 #include <string.h>
 #include "buf.h"
 #include "dns.h"
+#include "dns_msg.h"
 #include "../lib/t.h"
 
 /* A query: id 0x1234, RD, name, type, class IN, optional OPT. */
 static size_t query(__u8 *out, const char *name, __u16 type, int opt_size, __u32 opt_ttl)
 {
-	__u8 wire[ZT_DNS_NAME_MAX];
-	struct zt_buf b;
-	int n = zt_dns_name_to_wire(name, wire, sizeof(wire));
-
-	zt_buf_init(&b, out, 1024);
-	zt_buf_put_u16(&b, 0x1234);
-	zt_buf_put_u16(&b, 0x0100);
-	zt_buf_put_u16(&b, 1);
-	zt_buf_put_u16(&b, 0);
-	zt_buf_put_u16(&b, 0);
-	zt_buf_put_u16(&b, opt_size >= 0 ? 1 : 0);
-	zt_buf_put_bytes(&b, wire, n > 0 ? (size_t)n : 0);
-	zt_buf_put_u16(&b, type);
-	zt_buf_put_u16(&b, ZT_DNS_C_IN);
-	if (opt_size >= 0) {
-		zt_buf_put_u8(&b, 0);
-		zt_buf_put_u16(&b, ZT_DNS_T_OPT);
-		zt_buf_put_u16(&b, (__u16)opt_size);
-		zt_buf_put_u32(&b, opt_ttl);
-		zt_buf_put_u16(&b, 0);
-	}
-	return b.off;
-}
-
-static __u16 u16_at(const __u8 *p)
-{
-	return (__u16)(p[0] << 8 | p[1]);
+	return t_dns_query(out, 1024, 0x1234, 0x0100, name, type, opt_size, opt_ttl);
 }
 
 static void good_query_reads_back(void)
@@ -265,28 +240,28 @@ static void replies(void)
 	len = zt_dns_write_reply(&q, &r, out, zt_dns_udp_limit(&q));
 	qend = ZT_DNS_HDR + q.qname_len + 4;
 	T_EQ(len, qend + 16 + 11);
-	T_EQ(u16_at(out), 0x1234);
-	T_EQ(u16_at(out + 2), 0x8000 | 0x0400 | 0x0100 | 0x0080); /* QR AA RD RA, NOERROR */
-	T_EQ(u16_at(out + 4), 1);
-	T_EQ(u16_at(out + 6), 1);
-	T_EQ(u16_at(out + 10), 1);
+	T_EQ(t_u16_at(out), 0x1234);
+	T_EQ(t_u16_at(out + 2), 0x8000 | 0x0400 | 0x0100 | 0x0080); /* QR AA RD RA, NOERROR */
+	T_EQ(t_u16_at(out + 4), 1);
+	T_EQ(t_u16_at(out + 6), 1);
+	T_EQ(t_u16_at(out + 10), 1);
 	T_ASSERT(!memcmp(out + ZT_DNS_HDR, q.qname, q.qname_len), "question echoed as sent");
-	T_EQ(u16_at(out + qend), 0xc00c);
-	T_EQ(u16_at(out + qend + 2), ZT_DNS_T_A);
+	T_EQ(t_u16_at(out + qend), 0xc00c);
+	T_EQ(t_u16_at(out + qend + 2), ZT_DNS_T_A);
 	T_EQ(out[qend + 9], 30);
-	T_EQ(u16_at(out + qend + 10), 4);
+	T_EQ(t_u16_at(out + qend + 10), 4);
 	T_ASSERT(!memcmp(out + qend + 12, "\x64\x50\x00\x07", 4), "address");
 
 	/* NXDOMAIN with EDE 15 and the policy name. */
 	r = (struct zt_dns_reply){ .rcode = ZT_DNS_NXDOMAIN, .ede = ZT_DNS_EDE_BLOCKED,
 				   .ede_text = "Hide it" };
 	len = zt_dns_write_reply(&q, &r, out, 512);
-	T_EQ(u16_at(out + 2) & 0xf, ZT_DNS_NXDOMAIN);
-	T_EQ(u16_at(out + 6), 0);
+	T_EQ(t_u16_at(out + 2) & 0xf, ZT_DNS_NXDOMAIN);
+	T_EQ(t_u16_at(out + 6), 0);
 	T_EQ(len, qend + 11 + 4 + 2 + 7);
-	T_EQ(u16_at(out + qend + 9), 4 + 2 + 7);         /* OPT rdlen */
-	T_EQ(u16_at(out + qend + 11), ZT_DNS_OPT_EDE);
-	T_EQ(u16_at(out + qend + 15), ZT_DNS_EDE_BLOCKED);
+	T_EQ(t_u16_at(out + qend + 9), 4 + 2 + 7);         /* OPT rdlen */
+	T_EQ(t_u16_at(out + qend + 11), ZT_DNS_OPT_EDE);
+	T_EQ(t_u16_at(out + qend + 15), ZT_DNS_EDE_BLOCKED);
 	T_ASSERT(!memcmp(out + qend + 17, "Hide it", 7), "EDE text");
 
 	/* A negative answer's SOA (RFC 2308): owned by the question's parent
@@ -295,23 +270,23 @@ static void replies(void)
 	r.soa = true;
 	r.soa_ttl = 45;
 	len = zt_dns_write_reply(&q, &r, out, 512);
-	T_EQ(u16_at(out + 8), 1);                          /* NSCOUNT */
+	T_EQ(t_u16_at(out + 8), 1);                          /* NSCOUNT */
 	T_EQ(len, qend + 47 + 11 + 4 + 2 + 7);
-	T_EQ(u16_at(out + qend), 0xc000 | (ZT_DNS_HDR + 4)); /* internal.local */
-	T_EQ(u16_at(out + qend + 2), ZT_DNS_T_SOA);
-	T_EQ(u16_at(out + qend + 4), ZT_DNS_C_IN);
-	T_EQ(u16_at(out + qend + 8), 45);                  /* TTL */
-	T_EQ(u16_at(out + qend + 10), 35);                 /* RDLENGTH */
-	T_EQ(u16_at(out + qend + 12), 0xc000 | (ZT_DNS_HDR + 4));
+	T_EQ(t_u16_at(out + qend), 0xc000 | (ZT_DNS_HDR + 4)); /* internal.local */
+	T_EQ(t_u16_at(out + qend + 2), ZT_DNS_T_SOA);
+	T_EQ(t_u16_at(out + qend + 4), ZT_DNS_C_IN);
+	T_EQ(t_u16_at(out + qend + 8), 45);                  /* TTL */
+	T_EQ(t_u16_at(out + qend + 10), 35);                 /* RDLENGTH */
+	T_EQ(t_u16_at(out + qend + 12), 0xc000 | (ZT_DNS_HDR + 4));
 	T_ASSERT(!memcmp(out + qend + 14, "\x0ahostmaster", 11), "RNAME's first label");
-	T_EQ(u16_at(out + qend + 25), 0xc000 | (ZT_DNS_HDR + 4));
-	T_EQ(u16_at(out + qend + 45), 45);                 /* MINIMUM */
-	T_EQ(u16_at(out + qend + 47 + 11), ZT_DNS_OPT_EDE); /* then the OPT, EDE kept */
+	T_EQ(t_u16_at(out + qend + 25), 0xc000 | (ZT_DNS_HDR + 4));
+	T_EQ(t_u16_at(out + qend + 45), 45);                 /* MINIMUM */
+	T_EQ(t_u16_at(out + qend + 47 + 11), ZT_DNS_OPT_EDE); /* then the OPT, EDE kept */
 	/* Too little room for it: the answer goes without the SOA. */
 	len = zt_dns_write_reply(&q, &r, out, (size_t)(qend + 11 + 4 + 2 + 7 + 10));
 	T_EQ(len, qend + 11 + 4 + 2 + 7);
-	T_EQ(u16_at(out + 8), 0);
-	T_ASSERT(!(u16_at(out + 2) & 0x0200), "no TC for a left-out SOA");
+	T_EQ(t_u16_at(out + 8), 0);
+	T_ASSERT(!(t_u16_at(out + 2) & 0x0200), "no TC for a left-out SOA");
 
 	/* 40 AAAA answers do not fit 512: TC, no answers, question kept. */
 	for (i = 0; i < 40; i++)
@@ -319,30 +294,30 @@ static void replies(void)
 	r = (struct zt_dns_reply){ .an = rr, .n_an = 40, .ede = -1 };
 	len = zt_dns_write_reply(&q, &r, out, 512);
 	T_ASSERT(len > 0 && len <= 512, "fits: %d", len);
-	T_ASSERT(u16_at(out + 2) & 0x0200, "TC set");
-	T_EQ(u16_at(out + 6), 0);
-	T_EQ(u16_at(out + 4), 1);
+	T_ASSERT(t_u16_at(out + 2) & 0x0200, "TC set");
+	T_EQ(t_u16_at(out + 6), 0);
+	T_EQ(t_u16_at(out + 4), 1);
 	len = zt_dns_write_reply(&q, &r, out, ZT_DNS_TCP_MAX);
-	T_EQ(u16_at(out + 6), 40);
-	T_ASSERT(!(u16_at(out + 2) & 0x0200), "no TC over TCP");
+	T_EQ(t_u16_at(out + 6), 40);
+	T_ASSERT(!(t_u16_at(out + 2) & 0x0200), "no TC over TCP");
 
 	/* BADVERS goes in the OPT's extended rcode; without EDNS -> SERVFAIL. */
 	r = (struct zt_dns_reply){ .rcode = ZT_DNS_BADVERS, .ede = -1 };
 	len = zt_dns_write_reply(&q, &r, out, 512);
-	T_EQ(u16_at(out + 2) & 0xf, 0);
+	T_EQ(t_u16_at(out + 2) & 0xf, 0);
 	T_EQ(out[qend + 5], 1);
 	n = query(m, "a.b", ZT_DNS_T_A, -1, 0);
 	zt_dns_parse_query(m, n, &q);
 	len = zt_dns_write_reply(&q, &r, out, 512);
-	T_EQ(u16_at(out + 2) & 0xf, ZT_DNS_SERVFAIL);
-	T_EQ(u16_at(out + 10), 0);
+	T_EQ(t_u16_at(out + 2) & 0xf, ZT_DNS_SERVFAIL);
+	T_EQ(t_u16_at(out + 10), 0);
 
 	/* A FORMERR for a message whose question did not parse: header only. */
 	memset(&q, 0, sizeof(q));
 	q.id = 7;
 	r = (struct zt_dns_reply){ .rcode = ZT_DNS_FORMERR, .ede = -1 };
 	T_EQ(zt_dns_write_reply(&q, &r, out, 512), ZT_DNS_HDR);
-	T_EQ(u16_at(out + 4), 0);
+	T_EQ(t_u16_at(out + 4), 0);
 }
 
 /* An upstream answer: the question, n A records compressed against it,
@@ -353,12 +328,7 @@ static size_t upstream(__u8 *out, const struct zt_dns_query *q, __u16 id, int n,
 	int i;
 
 	zt_buf_init(&b, out, 8192);
-	zt_buf_put_u16(&b, id);
-	zt_buf_put_u16(&b, 0x8180);
-	zt_buf_put_u16(&b, 1);
-	zt_buf_put_u16(&b, (__u16)n);
-	zt_buf_put_u16(&b, 0);
-	zt_buf_put_u16(&b, opt ? 1 : 0);
+	t_dns_header(&b, id, 0x8180, 1, (__u16)n, 0, opt ? 1 : 0);
 	zt_buf_put_bytes(&b, q->qname, q->qname_len);
 	zt_buf_put_u16(&b, q->qtype);
 	zt_buf_put_u16(&b, q->qclass);
@@ -370,13 +340,8 @@ static size_t upstream(__u8 *out, const struct zt_dns_query *q, __u16 id, int n,
 		zt_buf_put_u16(&b, 4);
 		zt_buf_put_u32(&b, 0x0a000000u + (__u32)i);
 	}
-	if (opt) {
-		zt_buf_put_u8(&b, 0);
-		zt_buf_put_u16(&b, ZT_DNS_T_OPT);
-		zt_buf_put_u16(&b, 1232);
-		zt_buf_put_u32(&b, 0);
-		zt_buf_put_u16(&b, 0);
-	}
+	if (opt)
+		t_dns_opt(&b, 1232, 0);
 	return b.off;
 }
 
@@ -398,9 +363,9 @@ static void relay(void)
 	un = upstream(up, &q, 0xbeef, 3, true);
 	len = zt_dns_relay(up, un, &q, 0xbeef, out, 512);
 	T_EQ(len, un - 11);
-	T_EQ(u16_at(out), 0x1234);
-	T_EQ(u16_at(out + 6), 3);
-	T_EQ(u16_at(out + 10), 0);
+	T_EQ(t_u16_at(out), 0x1234);
+	T_EQ(t_u16_at(out + 6), 3);
+	T_EQ(t_u16_at(out + 10), 0);
 	/* The wrong id, or another question: not relayed. */
 	T_EQ(zt_dns_relay(up, un, &q, 0xbeee, out, 512), -EBADMSG);
 	up[ZT_DNS_HDR + 1] = 'x';
@@ -412,8 +377,8 @@ static void relay(void)
 	un = upstream(up, &q, 0xbeef, 60, false);
 	len = zt_dns_relay(up, un, &q, 0xbeef, out, 512);
 	T_EQ(len, ZT_DNS_HDR + q.qname_len + 4);
-	T_ASSERT(u16_at(out + 2) & 0x0200, "TC");
-	T_EQ(u16_at(out + 6), 0);
+	T_ASSERT(t_u16_at(out + 2) & 0x0200, "TC");
+	T_EQ(t_u16_at(out + 6), 0);
 	T_EQ(zt_dns_relay(up, un, &q, 0xbeef, out, ZT_DNS_TCP_MAX), (int)un);
 
 	/* Every truncation of an upstream answer is refused, exactly sized. */

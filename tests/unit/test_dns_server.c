@@ -13,41 +13,17 @@
 #include "dns.h"
 #include "dnsreply.h"
 #include "dnstcp.h"
+#include "dns_msg.h"
 #include "origin.h"
 #include "share.h"
 #include "zt_abi.h"
 #include "../lib/t.h"
 
-static __u16 u16_at(const __u8 *p)
-{
-	return (__u16)(p[0] << 8 | p[1]);
-}
-
 /* A query for name, type A, with an OPT (EDNS) when edns; opcode op. */
 static size_t query(__u8 *out, const char *name, int op, bool edns)
 {
-	__u8 wire[ZT_DNS_NAME_MAX];
-	struct zt_buf b;
-	int n = zt_dns_name_to_wire(name, wire, sizeof(wire));
-
-	zt_buf_init(&b, out, 512);
-	zt_buf_put_u16(&b, 0x4321);
-	zt_buf_put_u16(&b, (__u16)(0x0100 | op << 11));
-	zt_buf_put_u16(&b, 1);
-	zt_buf_put_u16(&b, 0);
-	zt_buf_put_u16(&b, 0);
-	zt_buf_put_u16(&b, edns ? 1 : 0);
-	zt_buf_put_bytes(&b, wire, n > 0 ? (size_t)n : 0);
-	zt_buf_put_u16(&b, ZT_DNS_T_A);
-	zt_buf_put_u16(&b, ZT_DNS_C_IN);
-	if (edns) {
-		zt_buf_put_u8(&b, 0);
-		zt_buf_put_u16(&b, ZT_DNS_T_OPT);
-		zt_buf_put_u16(&b, 1232);
-		zt_buf_put_u32(&b, 0);
-		zt_buf_put_u16(&b, 0);
-	}
-	return b.off;
+	return t_dns_query(out, 512, 0x4321, (__u16)(0x0100 | op << 11), name, ZT_DNS_T_A,
+			   edns ? 1232 : -1, 0);
 }
 
 static void error_rcodes(void)
@@ -72,8 +48,8 @@ static void error_rcodes(void)
 	T_EQ(err, -EOPNOTSUPP);
 	r = (struct zt_dns_reply){ .rcode = zt_dns_error_rcode(err), .ede = -1 };
 	T_ASSERT(zt_dns_write_reply(&q, &r, out, sizeof(out)) >= ZT_DNS_HDR, "written");
-	T_EQ(u16_at(out), 0x4321);
-	T_EQ(u16_at(out + 2) & 0xf, ZT_DNS_NOTIMP);
+	T_EQ(t_u16_at(out), 0x4321);
+	T_EQ(t_u16_at(out + 2) & 0xf, ZT_DNS_NOTIMP);
 	n = query(m, "a.internal.local", 0, false);
 	err = zt_dns_parse_query(m, n - 1, &q);
 	T_EQ(zt_dns_error_rcode(err), ZT_DNS_FORMERR);
@@ -129,9 +105,9 @@ static void own_replies(void)
 	len = zt_dns_write_reply(&q, &r, out, zt_dns_udp_limit(&q));
 	qend = ZT_DNS_HDR + q.qname_len + 4;
 	T_ASSERT(len > (int)qend, "written: %d", len);
-	T_EQ(u16_at(out + 2) & 0xf, ZT_DNS_NXDOMAIN);
-	T_EQ(u16_at(out + 8), 1);  /* NSCOUNT: the SOA */
-	T_EQ(u16_at(out + 10), 1); /* ARCOUNT: the OPT */
+	T_EQ(t_u16_at(out + 2) & 0xf, ZT_DNS_NXDOMAIN);
+	T_EQ(t_u16_at(out + 8), 1);  /* NSCOUNT: the SOA */
+	T_EQ(t_u16_at(out + 10), 1); /* ARCOUNT: the OPT */
 	T_ASSERT(len >= 27 && !memcmp(out + len - 27, "blocked by DNS policy 'ads'", 27),
 		 "EDE text last");
 	/* Its text is cut to the buffer given, never past it; no policy

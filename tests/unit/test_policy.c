@@ -11,23 +11,25 @@
 #include "policy.h"
 #include "../lib/t.h"
 
-static void prefix_parse_valid(void)
+/* prefix_reads: TEXT parses as a prefix of FAMILY and LEN, and prints
+ * back as AS. */
+static void prefix_reads(const char *text, __u8 family, __u8 len, const char *as)
 {
 	struct zt_prefix p;
 	char buf[ZT_PREFIX_STRLEN];
 
-	T_EQ(zt_prefix_parse("10.0.0.0/8", &p), 0);
-	T_EQ(p.family, ZT_AF_INET);
-	T_EQ(p.len, 8);
-	T_ASSERT(!strcmp(zt_prefix_str(&p, buf, sizeof(buf)), "10.0.0.0/8"), "%s", buf);
-	T_EQ(zt_prefix_parse("10.2.0.3", &p), 0);
-	T_EQ(p.len, 32);
-	T_EQ(zt_prefix_parse("fd7a:5a7e::/64", &p), 0);
-	T_EQ(p.family, ZT_AF_INET6);
-	T_EQ(p.len, 64);
-	T_ASSERT(!strcmp(zt_prefix_str(&p, buf, sizeof(buf)), "fd7a:5a7e::/64"), "%s", buf);
-	T_EQ(zt_prefix_parse("::/0", &p), 0);
-	T_EQ(p.len, 0);
+	T_EQ(zt_prefix_parse(text, &p), 0);
+	T_EQ(p.family, family);
+	T_EQ(p.len, len);
+	T_ASSERT(!strcmp(zt_prefix_str(&p, buf, sizeof(buf)), as), "%s: %s", text, buf);
+}
+
+static void prefix_parse_valid(void)
+{
+	prefix_reads("10.0.0.0/8", ZT_AF_INET, 8, "10.0.0.0/8");
+	prefix_reads("10.2.0.3", ZT_AF_INET, 32, "10.2.0.3/32");
+	prefix_reads("fd7a:5a7e::/64", ZT_AF_INET6, 64, "fd7a:5a7e::/64");
+	prefix_reads("::/0", ZT_AF_INET6, 0, "::/0");
 }
 
 static void prefix_parse_errors(void)
