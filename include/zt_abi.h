@@ -524,6 +524,16 @@ enum zt_event_type {
 	ZT_EV_DROP = 2, /* a packet dropped before it made a flow (malformed) */
 };
 
+/* The ids a decision names, in this order in an event and in the
+ * programs' own struct zt_decision (bpf/lib/policy.h). */
+#define ZT_DECISION_IDS \
+	__u32  rule_id;   \
+	__u32  route_id;  \
+	__u32  tunnel_id; \
+	__u32  vnet_id;   \
+	__u32  device_id; \
+	__u32  user_id;
+
 struct zt_event {
 	__u64  ts_ns;      /* bpf_ktime_get_ns() */
 	__u8   type;
@@ -533,12 +543,7 @@ struct zt_event {
 	__u8   reason;
 	__u8   pad[3];
 	__u32  ifindex;
-	__u32  rule_id;
-	__u32  route_id;
-	__u32  tunnel_id;
-	__u32  vnet_id;
-	__u32  device_id;
-	__u32  user_id;
+	ZT_DECISION_IDS
 	__u32  generation;
 	__be16 sport;
 	__be16 dport;

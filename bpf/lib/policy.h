@@ -14,12 +14,7 @@ struct zt_decision {
 	__u8  reason;
 	__u8  nat;       /* DIRECT through the NAT (ZT_DST_F_NAT) */
 	__u8  any_port;  /* DROP: the same for every protocol and port */
-	__u32 rule_id;
-	__u32 route_id;
-	__u32 tunnel_id;
-	__u32 vnet_id;
-	__u32 device_id;
-	__u32 user_id;
+	ZT_DECISION_IDS
 	__u32 iri_epoch; /* to an IRI: the epoch it was decided under */
 };
 

@@ -178,13 +178,7 @@ out:
 
 int dns_main(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	if (strcmp(argv[1], "test")) {
-		out_error("unknown dns command '%s' (test); see ztctl dns --help", argv[1]);
-		return 2;
-	}
-	return test_main(argc - 1, argv + 1);
+	int rc = ztctl_verb(argc, argv, "dns", "test", usage);
+
+	return rc >= 0 ? rc : test_main(argc - 1, argv + 1);
 }

@@ -47,6 +47,21 @@ int ztctl_no_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *f)
 	return -1;
 }
 
+int ztctl_verb(int argc, char **argv, const char *cmd, const char *verb,
+	       void (*usage)(FILE *f))
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], verb)) {
+		out_error("unknown %s command '%s' (%s); see ztctl %s --help", cmd, argv[1], verb,
+			  cmd);
+		return 2;
+	}
+	return -1;
+}
+
 int ztctl_usage_error(const char *cmd, const char *what, const char *arg)
 {
 	out_error("%s '%s'; see ztctl %s --help", what, arg, cmd);

@@ -620,14 +620,9 @@ int maps_main(int argc, char **argv)
 	size_t k;
 	int i, err;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	if (strcmp(argv[1], "dump")) {
-		out_error("unknown maps command '%s'; see ztctl maps --help", argv[1]);
-		return 2;
-	}
+	err = ztctl_verb(argc, argv, "maps", "dump", usage);
+	if (err >= 0)
+		return err;
 	for (i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--per-cpu")) {
 			per_cpu = true;

@@ -125,6 +125,20 @@ static const struct zt_cfg_device *device_of(const struct zt_config *c, const st
 }
 
 /* A flag value or a clear error. */
+/* optarg, the value of option OPT, as a whole number from lo to hi in *v;
+ * else an error that says it must be WHAT, and -1. */
+static int number_in(const char *opt, long lo, long hi, const char *what, long *v)
+{
+	char *end;
+
+	*v = strtol(optarg, &end, 10);
+	if (*end || !*optarg || *v < lo || *v > hi) {
+		out_error("%s '%s' is not %s", opt, optarg, what);
+		return -1;
+	}
+	return 0;
+}
+
 static int test_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -146,7 +160,6 @@ static int test_main(int argc, char **argv)
 	struct sni_arg sa;
 	__u32 ifindex[ZT_MAX_IFACES];
 	long dport = -1;
-	char *end;
 	size_t i;
 	int opt, err, rc = 1;
 
@@ -161,18 +174,12 @@ static int test_main(int argc, char **argv)
 		case 'c': path = optarg; break;
 		case 'i': ifname = optarg; break;
 		case 'v':
-			vlan = strtol(optarg, &end, 10);
-			if (*end || !*optarg || vlan < 0 || vlan > 4094) {
-				out_error("--vlan '%s' is not a VLAN id (0-4094, 0: untagged)", optarg);
+			if (number_in("--vlan", 0, 4094, "a VLAN id (0-4094, 0: untagged)", &vlan))
 				return 2;
-			}
 			break;
 		case 'P':
-			dport = strtol(optarg, &end, 10);
-			if (*end || !*optarg || dport < 1 || dport > 65535) {
-				out_error("--dport '%s' is not a port number (1-65535)", optarg);
+			if (number_in("--dport", 1, 65535, "a port number (1-65535)", &dport))
 				return 2;
-			}
 			break;
 		case 'h': usage(stdout); return 0;
 		default:
@@ -263,13 +270,7 @@ out:
 
 int policy_main(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	if (strcmp(argv[1], "test")) {
-		out_error("unknown policy command '%s'; see ztctl policy --help", argv[1]);
-		return 2;
-	}
-	return test_main(argc - 1, argv + 1);
+	int rc = ztctl_verb(argc, argv, "policy", "test", usage);
+
+	return rc >= 0 ? rc : test_main(argc - 1, argv + 1);
 }

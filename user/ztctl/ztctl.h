@@ -17,6 +17,10 @@ int ztctl_config_load(const char *path, struct zt_config *cfg);
 /* For a subcommand without arguments: --help prints usage (0), anything
  * else is an error (2); -1 when there is nothing to say (go on). */
 int ztctl_no_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *f));
+/* For a subcommand with one verb: --help prints usage (0), no verb or
+ * another is an error (2); -1 when argv[1] is VERB (go on). */
+int ztctl_verb(int argc, char **argv, const char *cmd, const char *verb,
+	       void (*usage)(FILE *f));
 /* A bad command line: "WHAT 'ARG'; see ztctl CMD --help". Returns 2. */
 int ztctl_usage_error(const char *cmd, const char *what, const char *arg);
 

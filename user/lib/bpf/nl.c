@@ -61,15 +61,26 @@ static int nl_request(struct nlmsghdr *nlh)
 	return nl_call(nlh, NULL, NULL);
 }
 
+/* The header of a request that adds (exclusively) or removes, with its
+ * family header of HDR_LEN bytes in *hdr. */
+static struct nlmsghdr *nl_put_change(char *buf, __u16 type, bool add, void **hdr,
+				      size_t hdr_len)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	*hdr = mnl_nlmsg_put_extra_header(nlh, hdr_len);
+	return nlh;
+}
+
 static int steer_rule(bool add, int family)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct fib_rule_hdr *r;
+	struct nlmsghdr *nlh = nl_put_change(buf, add ? RTM_NEWRULE : RTM_DELRULE, add,
+					     (void **)&r, sizeof(*r));
 
-	nlh->nlmsg_type = add ? RTM_NEWRULE : RTM_DELRULE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
 	r->family = (__u8)family;
 	r->action = FR_ACT_TO_TBL;
 	r->table = RT_TABLE_UNSPEC; /* FRA_TABLE says it */
@@ -83,12 +94,10 @@ static int steer_rule(bool add, int family)
 static int steer_route(bool add, int family)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rt;
+	struct nlmsghdr *nlh = nl_put_change(buf, add ? RTM_NEWROUTE : RTM_DELROUTE, add,
+					     (void **)&rt, sizeof(*rt));
 
-	nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
 	rt->rtm_family = (__u8)family;
 	rt->rtm_dst_len = 0;
 	rt->rtm_table = RT_TABLE_UNSPEC;
@@ -136,6 +145,45 @@ int zt_nl_steering(bool add)
 	return first;
 }
 
+/* ---- attributes ------------------------------------------------------------- */
+
+/* A message's attributes by type, up to max (libmnl's table idiom); the
+ * last of a type wins, unknown types are passed over. */
+struct attr_table {
+	const struct nlattr **tb;
+	unsigned int max;
+};
+
+static int nl_attr_store(const struct nlattr *a, void *data)
+{
+	const struct attr_table *t = data;
+	unsigned int type = mnl_attr_get_type(a);
+
+	if (type <= t->max)
+		t->tb[type] = a;
+	return MNL_CB_OK;
+}
+
+/* The attributes nested in A (which may be NULL) into tb[0..max]: false
+ * when there is none or it is not a valid nest. */
+static bool nl_nested(const struct nlattr *a, const struct nlattr **tb, unsigned int max)
+{
+	struct attr_table t = { tb, max };
+
+	return a && !mnl_attr_validate(a, MNL_TYPE_NESTED) &&
+	       mnl_attr_parse_nested(a, nl_attr_store, &t) >= 0;
+}
+
+/* The attributes of a link message into tb[0..IFLA_MAX]: false when it
+ * is not one. */
+static bool link_attrs(const struct nlmsghdr *nlh, const struct nlattr **tb)
+{
+	struct attr_table t = { tb, IFLA_MAX };
+
+	return nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(struct ifinfomsg)) &&
+	       mnl_attr_parse(nlh, sizeof(struct ifinfomsg), nl_attr_store, &t) >= 0;
+}
+
 /* ---- VLAN devices ------------------------------------------------------------ */
 
 struct vlan_of {
@@ -144,58 +192,25 @@ struct vlan_of {
 	bool vlan, netns; /* kind "vlan"; its parent in another netns */
 };
 
-static int vlan_data_attr(const struct nlattr *a, void *data)
-{
-	struct vlan_of *v = data;
-
-	if (mnl_attr_get_type(a) == IFLA_VLAN_ID && !mnl_attr_validate(a, MNL_TYPE_U16))
-		v->vid = mnl_attr_get_u16(a);
-	return MNL_CB_OK;
-}
-
-static int vlan_info_attr(const struct nlattr *a, void *data)
-{
-	struct vlan_of *v = data;
-
-	switch (mnl_attr_get_type(a)) {
-	case IFLA_INFO_KIND:
-		if (!mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
-			v->vlan = !strcmp(mnl_attr_get_str(a), "vlan");
-		break;
-	case IFLA_INFO_DATA:
-		if (!mnl_attr_validate(a, MNL_TYPE_NESTED))
-			mnl_attr_parse_nested(a, vlan_data_attr, v);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-static int vlan_attr(const struct nlattr *a, void *data)
-{
-	struct vlan_of *v = data;
-
-	switch (mnl_attr_get_type(a)) {
-	case IFLA_LINK:
-		if (!mnl_attr_validate(a, MNL_TYPE_U32))
-			v->link = mnl_attr_get_u32(a);
-		break;
-	case IFLA_LINK_NETNSID:
-		v->netns = true;
-		break;
-	case IFLA_LINKINFO:
-		if (!mnl_attr_validate(a, MNL_TYPE_NESTED))
-			mnl_attr_parse_nested(a, vlan_info_attr, v);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
 static int vlan_msg(const struct nlmsghdr *nlh, void *data)
 {
-	if (nlh->nlmsg_type != RTM_NEWLINK ||
-	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct ifinfomsg)))
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 }, *info[IFLA_INFO_MAX + 1] = { 0 },
+			    *vd[IFLA_VLAN_MAX + 1] = { 0 };
+	struct vlan_of *v = data;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || !link_attrs(nlh, tb))
 		return MNL_CB_OK;
-	mnl_attr_parse(nlh, sizeof(struct ifinfomsg), vlan_attr, data);
+	if (tb[IFLA_LINK] && !mnl_attr_validate(tb[IFLA_LINK], MNL_TYPE_U32))
+		v->link = mnl_attr_get_u32(tb[IFLA_LINK]);
+	v->netns = tb[IFLA_LINK_NETNSID] != NULL;
+	if (!nl_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX))
+		return MNL_CB_OK;
+	v->vlan = info[IFLA_INFO_KIND] &&
+		  !mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) &&
+		  !strcmp(mnl_attr_get_str(info[IFLA_INFO_KIND]), "vlan");
+	if (nl_nested(info[IFLA_INFO_DATA], vd, IFLA_VLAN_MAX) && vd[IFLA_VLAN_ID] &&
+	    !mnl_attr_validate(vd[IFLA_VLAN_ID], MNL_TYPE_U16))
+		v->vid = mnl_attr_get_u16(vd[IFLA_VLAN_ID]);
 	return MNL_CB_OK;
 }
 
@@ -257,29 +272,19 @@ struct link_cb {
 	void *arg;
 };
 
-static int link_attr(const struct nlattr *a, void *data)
-{
-	const char **name = data;
-
-	if (mnl_attr_get_type(a) == IFLA_IFNAME && !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
-		*name = mnl_attr_get_str(a);
-	return MNL_CB_OK;
-}
-
 static int link_msg(const struct nlmsghdr *nlh, void *data)
 {
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
 	const struct link_cb *c = data;
-	const struct ifinfomsg *ifi;
-	const char *name = NULL;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
 	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
 		return MNL_CB_OK;
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
+	if (!link_attrs(nlh, tb) || !tb[IFLA_IFNAME] ||
+	    mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING))
 		return MNL_CB_OK;
-	ifi = mnl_nlmsg_get_payload(nlh);
-	mnl_attr_parse(nlh, sizeof(*ifi), link_attr, &name);
-	if (name)
-		c->cb(c->arg, ifi->ifi_index, name, nlh->nlmsg_type == RTM_NEWLINK);
+	c->cb(c->arg, ifi->ifi_index, mnl_attr_get_str(tb[IFLA_IFNAME]),
+	      nlh->nlmsg_type == RTM_NEWLINK);
 	return MNL_CB_OK;
 }
 
