@@ -131,8 +131,8 @@ pps() { # pps DST: frames per second delivered to srv0
 	"$O/bench/pktgen" --from "$CLI:cli0" --to-mac "$GW_MAC" --src 10.10.0.2 --dst "$1" \
 		--dport 9 --sink "$PRIV:srv0" --secs "$SECS" --flows 256 | awk '{ print $8 }'
 }
-P=() N=() ZX=() Z=()
-for _ in $(seq "$ROUNDS"); do
+P=() N=() ZX=() Z=() XDP_N=-
+pktgen_works "$GW_MAC" && for _ in $(seq "$ROUNDS"); do
 	P+=("$(pps 10.2.0.5)")
 	nft_nat
 	N+=("$(pps "$IRI")")
@@ -148,7 +148,7 @@ done
 PLAIN_PPS=$(median "${P[@]}") NFT_PPS=$(median "${N[@]}")
 ZTX_PPS=$(median "${ZX[@]}") ZT_PPS=$(median "${Z[@]}")
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2fx", a / b; else print "-" }'; }
 echo "DIRECT path vs nftables NAT and plain routing, kernel $(uname -r), $(nproc) CPUs"
 printf '%-48s %10s %10s %10s %8s %8s\n' case zt nftables plain zt/nft zt/plain
 echo "(median of $ROUNDS rounds, the cases taking turns)"
@@ -158,7 +158,7 @@ printf '%-48s %10s %10s %10s %8s %8s\n' "TCP Gbit/s (iperf3 ${SECS}s), veth offl
 printf '%-48s %10s %10s %10s %8s %8s\n' "TCP Gbit/s, peers GRO on/tx csum off, zt at XDP" \
 	"$ZTX_TCP" "$NFTX_TCP" "$PLAINX_TCP" "$(ratio "$ZTX_TCP" "$NFTX_TCP")" \
 	"$(ratio "$ZTX_TCP" "$PLAINX_TCP")"
-kpps() { awk -v a="$1" 'BEGIN { printf "%.0f", a / 1000 }'; }
+kpps() { awk -v a="$1" 'BEGIN { if (a != "") printf "%.0f", a / 1000; else print "-" }'; }
 printf '%-48s %10s %10s %10s %8s %8s\n' "64-byte UDP kpps, 256 flows, one core, zt at XDP" \
 	"$(kpps "$ZTX_PPS")" "$(kpps "$NFT_PPS")" "$(kpps "$PLAIN_PPS")" \
 	"$(ratio "$ZTX_PPS" "$NFT_PPS")" "$(ratio "$ZTX_PPS" "$PLAIN_PPS")"

@@ -25,6 +25,7 @@ ip -n "$GW" neigh replace 10.2.0.5 lladdr "$(mac_of "$PRIV" srv0)" dev priv0 nud
 # gw0 takes redirected frames into its NAPI (GRO on), as a NIC would.
 in_gw ethtool -K gw0 gro on >/dev/null 2>&1
 GW_MAC=$(mac_of "$GW" gw0)
+pktgen_works "$GW_MAC" || exit 1
 
 cat > "$W/ztd.yaml" <<YAML
 gateway: {interface: gw0, default_action: block, dns_listen: [10.10.0.1:53],

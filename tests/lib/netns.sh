@@ -105,6 +105,16 @@ needs() {
 	done
 }
 
+# pktgen_works MAC (benches): bench/pktgen can send from $CLI's cli0 to
+# MAC. It needs BPF_PROG_RUN with live frames, which some kernels refuse
+# (EPERM seen on a 6.18 build): then it says so and fails.
+pktgen_works() {
+	"$O/bench/pktgen" --from "$CLI:cli0" --to-mac "$1" --src 10.10.0.2 --dst 10.2.0.5 \
+		--dport 9 --secs 0.05 >/dev/null && return 0
+	echo "bench: bench/pktgen cannot send on this kernel ($(uname -r)): no packet rates here" >&2
+	return 1
+}
+
 # mac_of NETNS DEV: DEV's MAC address.
 mac_of() { ip -n "$1" -br link show dev "$2" | awk '{ print $3 }'; }
 
