@@ -2,7 +2,8 @@
 /* bench_dataplane — zt's per-packet cost through BPF_PROG_TEST_RUN against
  * a no-op XDP program measured in the same run: an established-flow hit,
  * and a new TCP SYN with 10 .. 1M routes and 1 .. 1024 rules, IPv4 and
- * IPv6; plus the time to load 1M routes. Prints a table and writes JSON.
+ * IPv6; a blocked source's packets from the drop cache (a flood that
+ * changes its source port); plus the time to load 1M routes. Prints a table and writes JSON.
  * Usage: bench_dataplane [--json FILE] [--quick] */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -106,7 +107,7 @@ struct workload {
 };
 
 static const struct zt_port_range port_22[] = { { 22, 22 } }, port_443[] = { { 443, 443 } };
-static const __u32 vnets[] = { 1 }, user_other[] = { 2 };
+static const __u32 vnets[] = { 1 }, user_one[] = { 1 }, user_other[] = { 2 };
 
 /* n_rules - 1 rules that do not match the packet (other users, port 22, a
  * destination taken from the table), then the one that does: the worst
@@ -286,6 +287,40 @@ static void cleanup(void)
 		zt_bpf_unpin_all(pin_root);
 }
 
+/* One run of prog on pkt must give XDP_DROP (the blocked rows measure
+ * what they say). */
+static void must_drop(int prog, const __u8 *pkt, size_t len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = (__u32)len);
+
+	if (bpf_prog_test_run_opts(prog, &o) || o.retval != XDP_DROP) {
+		fprintf(stderr, "bench: a blocked source's packet was not dropped (%u)\n", o.retval);
+		exit(1);
+	}
+}
+
+/* A blocked source's later packets, IPv4 and IPv6: what a flood costs
+ * that changes its source port on every packet (the drop cache keys
+ * without it, so the same packet again is such a flood's next one). */
+static void blocked_row(const char *what, int noop, int zt)
+{
+	struct pkt_spec b4 = { .src = "10.77.0.9", .dst = "10.99.1.5", .proto = IPPROTO_TCP,
+			       .sport = 40000, .dport = 22 };
+	struct pkt_spec b6 = { .src = "fd00:77::9", .dst = "fd00:99:1::5", .proto = IPPROTO_TCP,
+			       .sport = 40000, .dport = 22 };
+	struct row r = { what, 0, 0, 0, 0, 0 };
+	__u8 p4[128], p6[128];
+	size_t l4 = pkt_build(&b4, p4, sizeof(p4), NULL, NULL);
+	size_t l6 = pkt_build(&b6, p6, sizeof(p6), NULL, NULL);
+
+	must_drop(zt, p4, l4); /* the first decides, and makes the drop */
+	must_drop(zt, p6, l6);
+	r.noop = ns_per_packet(noop, p4, l4);
+	r.v4 = ns_per_packet(zt, p4, l4);
+	r.v6 = ns_per_packet(zt, p6, l6);
+	print_row(&r);
+}
+
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = { 10, 10000, 100000, 1000000 };
@@ -438,6 +473,20 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	/* A source no device has. Under these rules one could allow it
+	 * another port (the last rule is everyone's), so its drop is kept
+	 * per port; under a rule for user 1 alone none could, and one drop
+	 * covers every port (as in bench_drop.sh). */
+	blocked_row("blocked_source,_drop_cache,_per_port", noop, hit);
+	gen_rules(&w, 1);
+	w.rules[0].users = user_one;
+	w.rules[0].n_users = 1;
+	err = load(&w, NULL, NULL);
+	if (err) {
+		fprintf(stderr, "bench: loading a rule for one user: %s\n", strerror(-err));
+		return 1;
+	}
+	blocked_row("blocked_source,_drop_cache,_one_key", noop, hit);
 	atomic_store(&stop_consumer, 1);
 	pthread_join(thr, NULL);
 	ring_buffer__free(rb);
