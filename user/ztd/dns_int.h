@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* dns_int.h — what ztd's DNS files share, and no one else sees: the
  * server (dns_server.c: listeners, clients, answering, the ztd_dns_*
- * entry points), the queries that wait (dns_forward.c: forwarded to an
+ * entry points; dns_asker.c: who asked), the queries that wait (dns_forward.c: forwarded to an
  * upstream, or held for an address), the origin resolver (dns_resolve.c)
  * and the IRI allocations with their maps (dns_iri.c). Calls go one way,
  * server -> resolve -> forward -> iri; an answer that comes late goes back
- * to its client through the few the server offers (dns_reply_to, dns_log,
- * dns_src_device). */
+ * to its client through the few the server offers (dns_reply_to, dns_log)
+ * and dns_asker.c's dns_src_device. */
 #ifndef ZT_ZTD_DNS_INT_H
 #define ZT_ZTD_DNS_INT_H
 
@@ -113,8 +113,18 @@ void dns_reply_to(struct ztd *d, const struct dns_asker *a, const __u8 *msg, siz
 void dns_log(struct ztd *d, const struct zt_dns_query *q, const struct dns_src *from,
 	     long device, const char *action, int rcode, const char *answer, long route,
 	     long policy);
+
+/* ---- dns_asker.c: who asked ---- */
 /* The device a query from `from` is, by the config in force; -1: none. */
 long dns_src_device(const struct ztd *d, const struct dns_src *from);
+/* A client's address and port (ifindex left 0 for the caller). */
+void dns_src_from(const struct sockaddr_storage *ss, struct dns_src *s);
+/* The ifindex a datagram came in on, from its IP_PKTINFO / IPV6_PKTINFO;
+ * (__u32)-1 when it does not say. */
+__u32 dns_datagram_ifindex(struct msghdr *m);
+/* The ifindex an accepted TCP client's handshake came in on (the
+ * listener asked for packet info); (__u32)-1 when the kernel does not say. */
+__u32 dns_tcp_ifindex(int fd, __u8 family);
 
 /* ---- dns_resolve.c: the real address behind an IRI of a local tunnel ---- */
 int dns_resolve_open(struct ztd *d);

@@ -40,97 +40,6 @@ struct tcp_client {
 	bool closing;             /* dropped: closed once the caller is done with it */
 };
 
-/* The gateway interface (index + 1) a datagram came in on, and its VLAN:
- * its device is the one declared there. A VLAN device whose parent is a
- * gateway interface is that interface with the VLAN's id (the kernel
- * strips the tag: the datagram's interface is the VLAN's). A query that
- * came in elsewhere, or from an interface not said, is nobody's. */
-static __u32 src_iface(const struct ztd *d, const struct dns_src *from, __u16 *vlan)
-{
-	__u32 ifindex = from->ifindex, parent;
-	size_t i;
-
-	*vlan = 0;
-	for (i = 0; i < d->cfg.n_client_ifaces; i++)
-		if (d->ifindex[i] == ifindex)
-			return (__u32)i + 1;
-	/* Asked of the kernel for each such datagram (a netlink round
-	 * trip), never remembered: an ifindex may come to name another
-	 * link. Datagrams from a gateway interface itself cost nothing. */
-	if (ifindex == (__u32)-1 || zt_nl_vlan_of(ifindex, &parent, vlan))
-		return (__u32)-1;
-	for (i = 0; i < d->cfg.n_client_ifaces; i++)
-		if (d->ifindex[i] == parent)
-			return (__u32)i + 1;
-	*vlan = 0;
-	return (__u32)-1;
-}
-
-long dns_src_device(const struct ztd *d, const struct dns_src *from)
-{
-	__u16 vlan;
-	__u32 iface = src_iface(d, from, &vlan);
-
-	return zt_dns_device(&d->dns->table, iface, vlan, from->family, from->addr);
-}
-
-/* The ifindex a datagram arrived on, from its IP_PKTINFO/IPV6_PKTINFO
- * (bind_one asks for them on every listener). */
-static __u32 pktinfo_ifindex(struct msghdr *m)
-{
-	struct cmsghdr *c;
-
-	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
-			return (__u32)((struct in_pktinfo *)CMSG_DATA(c))->ipi_ifindex;
-		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO)
-			return ((struct in6_pktinfo *)CMSG_DATA(c))->ipi6_ifindex;
-	}
-	return (__u32)-1; /* not said: no interface's, so nobody's */
-}
-
-/* The ifindex a TCP client's handshake arrived on. The kernel keeps it
- * for an accepted socket whose listener asked for packet info (bind_one)
- * and gives it back as the IP_PKTINFO / IPV6_PKTINFO of IP_PKTOPTIONS /
- * IPV6_2292PKTOPTIONS. The address alone is no identity: a host behind
- * another link can complete a handshake from an enrolled address when
- * the gateway routes that address its way. */
-static __u32 tcp_ifindex(int fd, __u8 family)
-{
-	union {
-		struct cmsghdr align;
-		__u8 buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) * 4];
-	} u;
-	struct msghdr m = { .msg_control = u.buf };
-	socklen_t len = sizeof(u.buf);
-	__u32 ifindex;
-
-	if (family == ZT_AF_INET ? getsockopt(fd, IPPROTO_IP, IP_PKTOPTIONS, u.buf, &len) :
-				   getsockopt(fd, IPPROTO_IPV6, IPV6_2292PKTOPTIONS, u.buf, &len))
-		return (__u32)-1;
-	m.msg_controllen = len;
-	ifindex = pktinfo_ifindex(&m);
-	return ifindex ? ifindex : (__u32)-1;
-}
-
-static void from_sockaddr(const struct sockaddr_storage *ss, struct dns_src *s)
-{
-	memset(s, 0, sizeof(*s));
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-
-		s->family = ZT_AF_INET;
-		memcpy(s->addr, &a->sin_addr, 4);
-		s->port = ntohs(a->sin_port);
-	} else {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-
-		s->family = ZT_AF_INET6;
-		memcpy(s->addr, &a->sin6_addr, 16);
-		s->port = ntohs(a->sin6_port);
-	}
-}
-
 /* ---- the log ----------------------------------------------------------------- */
 
 void dns_log(struct ztd *d, const struct zt_dns_query *q, const struct dns_src *from,
@@ -434,8 +343,8 @@ static void udp_read(struct ztd *d, int fd)
 		for (i = 0; i < n; i++) {
 			struct dns_src from;
 
-			from_sockaddr(&ss[i], &from);
-			from.ifindex = pktinfo_ifindex(&mm[i].msg_hdr);
+			dns_src_from(&ss[i], &from);
+			from.ifindex = dns_datagram_ifindex(&mm[i].msg_hdr);
 			/* Longer than 4096 octets: cut, so it reads as malformed. */
 			udp_query(d, fd, s->in[i], mm[i].msg_len, &from);
 		}
@@ -462,8 +371,8 @@ static void tcp_accept(struct ztd *d, int lfd)
 
 	if (fd < 0)
 		return;
-	from_sockaddr(&ss, &from);
-	from.ifindex = tcp_ifindex(fd, from.family);
+	dns_src_from(&ss, &from);
+	from.ifindex = dns_tcp_ifindex(fd, from.family);
 	err = zt_share_take(&s->tcp_share, from.family, from.addr, ZTD_DNS_TCP_PER_CLIENT);
 	if (err == -EDQUOT) { /* the slots are shared: its share is taken */
 		s->st.tcp_limited++;
@@ -583,7 +492,7 @@ static int bind_one(const struct zt_cfg_endpoint *ep, int type)
 	if (ep->family == ZT_AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	/* Packet info on both: a datagram carries its interface, and an
-	 * accepted TCP socket keeps its handshake's (tcp_ifindex). */
+	 * accepted TCP socket keeps its handshake's (dns_tcp_ifindex). */
 	if ((ep->family == ZT_AF_INET ? setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) :
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one))) ||
 	    bind(fd, (struct sockaddr *)&ss, sl) || (type == SOCK_STREAM && listen(fd, 64))) {
