@@ -361,6 +361,26 @@ struct zt_drop_src {
 	__u8 addr[16];
 };
 
+/* zt_drop_last, per CPU, a slot for each of zt_drop_srcs': the drop its
+ * source last hit on this CPU (not one to an IRI). A flood's next packets
+ * match it without a zt_drops look-up; their counts wait here and join
+ * the entry's when the batch is full (or are lost, at most a batch less
+ * one, when the slot goes to another drop). */
+#define ZT_DROP_LAST_BATCH 64
+struct zt_drop_last {
+	struct zt_flow_key key; /* the zt_drops entry's key (source port 0) */
+	__u32 generation;       /* the policy generation it was found under */
+	__u32 rule_id;
+	__u32 route_id;
+	__u32 vnet_id;
+	__u32 device_id;
+	__u32 packets;          /* matched here, not yet in the entry */
+	__u8  reason;
+	__u8  pad[3];
+	__u64 bytes;
+};
+_Static_assert(sizeof(struct zt_drop_last) == 80, "zt_drop_last size");
+
 struct zt_frag_key {
 	__u32 ifindex;
 	__u8  family;

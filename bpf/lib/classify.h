@@ -176,15 +176,76 @@ static __always_inline void zt_decision_of(struct zt_decision *d, const struct z
  * never a random one of zt_flows' (most of the time a cache miss of its
  * own), and inserts nothing. Everyone else goes to zt_flows at once, so
  * established flows pay no extra look-up; a blocked sender whose slot
- * another took is decided again, and takes it back. */
-static __always_inline struct zt_drop_src *zt_drop_src(const struct zt_pkt *p)
+ * another took is decided again, and takes it back. Per CPU, the slot
+ * also remembers the drop its source last hit (zt_drop_last), which the
+ * flood's next packets match without the zt_drops look-up. */
+static __always_inline __u32 zt_drop_slot(const struct zt_pkt *p)
 {
 	__u32 x = *(const __u32 *)&p->src[0] ^ *(const __u32 *)&p->src[4] ^
 		  *(const __u32 *)&p->src[8] ^ *(const __u32 *)&p->src[12];
 
 	/* Multiplicative (Fibonacci) hashing: the top bits of x * 2^32/phi. */
-	x = (x * 2654435769u) >> 24;
-	return bpf_map_lookup_elem(&zt_drop_srcs, &x);
+	return (x * 2654435769u) >> 24;
+}
+
+static __always_inline struct zt_drop_src *zt_drop_src(__u32 slot)
+{
+	return bpf_map_lookup_elem(&zt_drop_srcs, &slot);
+}
+
+/* The drop this CPU's slot holds (l), when it is the packet's (fk: its
+ * flow key; the drop for every port, or for its own) under policy
+ * generation gen, and its batch is not full: d filled, the packet
+ * counted there, 1. No zt_drops look-up: a flood's common case. */
+static __always_inline int zt_drop_last_hit(struct zt_drop_last *l, const struct zt_flow_key *fk,
+					    struct zt_decision *d, __u32 gen, __u32 len)
+{
+	if (!l || l->generation != gen || l->packets >= ZT_DROP_LAST_BATCH ||
+	    l->key.ifindex != fk->ifindex || l->key.family != fk->family ||
+	    !zt_addr_eq(l->key.src, fk->src) || !zt_addr_eq(l->key.dst, fk->dst))
+		return 0;
+	if (l->key.vlan != (__u16)(fk->vlan | ZT_FLOW_KEY_ANY) &&
+	    (l->key.vlan != fk->vlan || l->key.proto != fk->proto || l->key.dport != fk->dport))
+		return 0;
+	l->packets++;
+	l->bytes += len;
+	d->verdict = ZT_V_DROP;
+	d->reason = l->reason;
+	d->rule_id = l->rule_id;
+	d->route_id = l->route_id;
+	d->vnet_id = l->vnet_id;
+	d->device_id = l->device_id;
+	return 1;
+}
+
+/* A zt_drops hit f under key fk and generation gen: the counts l holds
+ * for that entry join it, and l holds it from now on (not a drop to an
+ * IRI, whose epoch l does not check). */
+static __always_inline void zt_drop_last_keep(struct zt_drop_last *l, struct zt_flow *f,
+					      const struct zt_flow_key *fk, __u32 gen)
+{
+	if (!l)
+		return;
+	if (l->key.ifindex == fk->ifindex && l->key.vlan == fk->vlan &&
+	    l->key.family == fk->family && l->key.proto == fk->proto &&
+	    l->key.dport == fk->dport && zt_addr_eq(l->key.src, fk->src) &&
+	    zt_addr_eq(l->key.dst, fk->dst)) {
+		f->packets += l->packets;
+		f->bytes += l->bytes;
+	}
+	l->packets = 0;
+	l->bytes = 0;
+	if (f->route_id & ZT_ROUTE_ID_HOST) {
+		l->generation = 0; /* matches nothing */
+		return;
+	}
+	__builtin_memcpy(&l->key, fk, sizeof(*fk));
+	l->generation = gen;
+	l->rule_id = f->rule_id;
+	l->route_id = f->route_id;
+	l->vnet_id = f->vnet_id;
+	l->device_id = f->device_id;
+	l->reason = f->reason;
 }
 
 /* fk as the key of a drop for every protocol and port (any) or for its
@@ -203,7 +264,8 @@ static __always_inline void zt_drop_key(struct zt_flow_key *fk, const struct zt_
  * keep an IRI in use) fills d and returns 1; one that no longer does is
  * deleted. */
 static __always_inline int zt_drop_hit(struct zt_flow_key *fk, const struct zt_pkt *p,
-				       struct zt_decision *d, __u32 gen, __u32 len)
+				       struct zt_decision *d, __u32 gen, __u32 len,
+				       struct zt_drop_last *l)
 {
 	struct zt_flow *f;
 
@@ -218,6 +280,8 @@ static __always_inline int zt_drop_hit(struct zt_flow_key *fk, const struct zt_p
 		bpf_map_delete_elem(&zt_drops, fk);
 		f = 0;
 	}
+	if (f)
+		zt_drop_last_keep(l, f, fk, gen);
 	zt_drop_key(fk, p, 0);
 	fk->sport = p->sport;
 	if (!f)
@@ -291,7 +355,7 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 	const struct zt_half_cfg *hc;
 	struct zt_state *st;
 	struct zt_drop_src *ds;
-	__u32 zero = 0, h;
+	__u32 zero = 0, h, slot;
 	__u64 now;
 	int r;
 
@@ -333,14 +397,19 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 
 	zt_flow_key(c, p, &fk);
 
-	ds = zt_drop_src(p);
-	if (!ZT_BENCH_ALWAYS_NEW && ds && zt_addr_eq(ds->addr, p->src) &&
-	    zt_drop_hit(&fk, p, d, hc->generation, c->len)) {
-		zt_count(ZT_C_DROP_HIT);
-		zt_stat(d->verdict, d->reason, c->len);
-		if (p->frag == ZT_FRAG_FIRST)
-			zt_frag_remember(c, p, d, hc->generation);
-		return;
+	slot = zt_drop_slot(p);
+	ds = zt_drop_src(slot);
+	if (!ZT_BENCH_ALWAYS_NEW && ds && zt_addr_eq(ds->addr, p->src)) {
+		struct zt_drop_last *l = bpf_map_lookup_elem(&zt_drop_last, &slot);
+
+		if (zt_drop_last_hit(l, &fk, d, hc->generation, c->len) ||
+		    zt_drop_hit(&fk, p, d, hc->generation, c->len, l)) {
+			zt_count(ZT_C_DROP_HIT);
+			zt_stat(d->verdict, d->reason, c->len);
+			if (p->frag == ZT_FRAG_FIRST)
+				zt_frag_remember(c, p, d, hc->generation);
+			return;
+		}
 	}
 
 	now = bpf_ktime_get_coarse_ns();
@@ -402,7 +471,7 @@ static __always_inline void zt_classify(struct zt_ctx *c, struct zt_decision *d,
 	nf.created_ns = now;
 	zt_drop_key(&fk, p, d->any_port);
 	bpf_map_update_elem(&zt_drops, &fk, &nf, BPF_ANY);
-	ds = zt_drop_src(p); /* now lately dropped */
+	ds = zt_drop_src(zt_drop_slot(p)); /* now lately dropped */
 	if (ds && !zt_addr_eq(ds->addr, p->src))
 		__builtin_memcpy(ds->addr, p->src, 16);
 }

@@ -36,6 +36,8 @@ ZT_MAP_F(BPF_MAP_TYPE_LRU_HASH, zt_drops, struct zt_flow_key, struct zt_flow, ZT
  * packets look in zt_drops before zt_flows (the flood's path); everyone
  * else's go to zt_flows alone (the established flow's path). */
 ZT_MAP(BPF_MAP_TYPE_ARRAY, zt_drop_srcs, __u32, struct zt_drop_src, ZT_DROP_SRCS);
+/* Per CPU, the drop each such source last hit, for its next packets. */
+ZT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, zt_drop_last, __u32, struct zt_drop_last, ZT_DROP_SRCS);
 ZT_MAP(BPF_MAP_TYPE_LRU_HASH, zt_frags, struct zt_frag_key, struct zt_frag_val, ZT_MAX_FRAGS);
 ZT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, zt_stats, __u32, struct zt_stat, ZT_V_MAX * ZT_MAX_REASONS);
 ZT_MAP(BPF_MAP_TYPE_PERCPU_ARRAY, zt_counters, __u32, __u64, ZT_C_MAX);

@@ -19,6 +19,7 @@
 #include "iri.h"
 #include "names.h"
 #include "out.h"
+#include "stats.h"
 #include "zt_abi.h"
 #include "ztctl.h"
 
@@ -388,8 +389,14 @@ static void any_port(char *buf, size_t n, __u8 family, const __u8 *addr)
 static void dump_cache(int fd, const char *name, bool drops)
 {
 	struct zt_flow_key k, next;
+	struct zt_drop_waiting w = { 0 };
 	void *prev = NULL;
 	__u64 now_ns = zt_bpf_now_ns();
+
+	/* A drop's latest packets may still wait in zt_drop_last: counted
+	 * with it (a map that cannot be read adds nothing). */
+	if (drops)
+		zt_drop_waiting_read(M.drop_last, &w);
 
 	out_text("%-42s %-42s %-6s %-7s %-9s %-24s %10s %12s %8s\n", "SOURCE", "DESTINATION",
 		 "PROTO", "VERDICT", "REASON", "RULE", "PACKETS", "BYTES", drops ? "AGE" : "IDLE");
@@ -404,6 +411,8 @@ static void dump_cache(int fd, const char *name, bool drops)
 		prev = &k;
 		if (bpf_map_lookup_elem(fd, &k, &f))
 			continue;
+		if (drops)
+			zt_drop_waiting_add(&w, &k, &f.packets, &f.bytes);
 		any = drops && (k.vlan & ZT_FLOW_KEY_ANY);
 		if (drops)
 			any_port(s, sizeof(s), k.family, k.src);
@@ -432,6 +441,7 @@ static void dump_cache(int fd, const char *name, bool drops)
 		out_obj_end();
 	}
 	out_arr_end();
+	zt_drop_waiting_free(&w);
 }
 
 static void dump_flows(void)
