@@ -8,7 +8,7 @@
 
 /* Bumped whenever a struct, enum value or map size below changes, so a
  * daemon refuses to adopt pinned maps of an incompatible build. */
-#define ZT_ABI_VERSION 9
+#define ZT_ABI_VERSION 10
 
 /* ---- sizes (DESIGN §7) ------------------------------------------------- */
 #define ZT_MAX_ROUTES   (1u << 20) /* per family */
@@ -364,8 +364,7 @@ struct zt_drop_src {
 /* zt_drop_last, per CPU, a slot for each of zt_drop_srcs': the drop its
  * source last hit on this CPU (not one to an IRI). A flood's next packets
  * match it without a zt_drops look-up; their counts wait here and join
- * the entry's when the batch is full (or are lost, at most a batch less
- * one, when the slot goes to another drop). */
+ * the entry's when the batch is full or the slot goes to another drop. */
 #define ZT_DROP_LAST_BATCH 64
 struct zt_drop_last {
 	struct zt_flow_key key; /* the zt_drops entry's key (source port 0) */

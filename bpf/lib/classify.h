@@ -219,24 +219,34 @@ static __always_inline int zt_drop_last_hit(struct zt_drop_last *l, const struct
 }
 
 /* A zt_drops hit f under key fk and generation gen: the counts l holds
- * for that entry join it, and l holds it from now on (not a drop to an
- * IRI, whose epoch l does not check). */
+ * join their entry (f, or the one l held before, looked up once more; an
+ * older generation's are dropped with it), and l holds f from now on (not
+ * a drop to an IRI, whose epoch l does not check). */
 static __always_inline void zt_drop_last_keep(struct zt_drop_last *l, struct zt_flow *f,
 					      const struct zt_flow_key *fk, __u32 gen)
 {
+	struct zt_flow *o;
+
 	if (!l)
 		return;
-	if (l->key.ifindex == fk->ifindex && l->key.vlan == fk->vlan &&
-	    l->key.family == fk->family && l->key.proto == fk->proto &&
-	    l->key.dport == fk->dport && zt_addr_eq(l->key.src, fk->src) &&
-	    zt_addr_eq(l->key.dst, fk->dst)) {
-		f->packets += l->packets;
-		f->bytes += l->bytes;
+	if (l->packets && l->generation == gen) {
+		if (l->key.ifindex == fk->ifindex && l->key.vlan == fk->vlan &&
+		    l->key.family == fk->family && l->key.proto == fk->proto &&
+		    l->key.dport == fk->dport && zt_addr_eq(l->key.src, fk->src) &&
+		    zt_addr_eq(l->key.dst, fk->dst))
+			o = f;
+		else
+			o = bpf_map_lookup_elem(&zt_drops, &l->key);
+		if (o) {
+			o->packets += l->packets;
+			o->bytes += l->bytes;
+		}
 	}
 	l->packets = 0;
 	l->bytes = 0;
 	if (f->route_id & ZT_ROUTE_ID_HOST) {
-		l->generation = 0; /* matches nothing */
+		l->generation = 0; /* matches nothing: no policy is generation 0 */
+		l->key.ifindex = 0;
 		return;
 	}
 	__builtin_memcpy(&l->key, fk, sizeof(*fk));

@@ -913,11 +913,22 @@ static void port_scan_is_one_entry(void)
 		 f.packets + waiting == 101 && waiting > 0,
 		 "the drop for every port: %llu packets and %llu waiting", f.packets,
 		 (unsigned long long)waiting);
-	/* The slot is for that destination only: another is decided. */
+	/* The slot is for that destination only: another is decided. Its
+	 * next packet takes the slot, and what waited there for the first
+	 * destination joins that entry. */
 	s = TCP4(STRANGER, "172.20.0.10", 1000);
 	len = build(&s, buf, sizeof(buf));
 	T_EQ(run_xdp(buf, len), XDP_DROP);
 	T_EQ(counter(ZT_C_FLOW_NEW) - new0, 2);
+	T_EQ(run_xdp(buf, len), XDP_DROP);
+	T_EQ(counter(ZT_C_FLOW_NEW) - new0, 2);
+	waiting = 0;
+	T_EQ(zt_drop_waiting_read(B.m.drop_last, &w), 0);
+	zt_drop_waiting_add(&w, &any, &waiting, &wbytes);
+	zt_drop_waiting_free(&w);
+	T_ASSERT(!bpf_map_lookup_elem(B.m.drops, &any, &f) && f.packets + waiting == 101,
+		 "after the switch: %llu packets and %llu waiting", f.packets,
+		 (unsigned long long)waiting);
 	/* Bob has a rule to 172.20.0.0/16 on 8000-8100: his drop to port
 	 * 22 there is for port 22 alone, and 8080 is still his. */
 	expect(TCP4(BOB, "172.20.0.9", 22), ZT_V_DROP, ZT_R_DEFAULT, -1);

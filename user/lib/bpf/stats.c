@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "sort.h"
 #include "stats.h"
 #include "zt_abi.h"
 
@@ -35,12 +36,20 @@ __u64 zt_counter_sum(int counters_fd, __u32 idx)
 	return sum;
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct zt_drop_last *)a)->key, &((const struct zt_drop_last *)b)->key,
+		      sizeof(struct zt_flow_key));
+}
+
 int zt_drop_waiting_read(int drop_last_fd, struct zt_drop_waiting *w)
 {
 	int ncpus = libbpf_num_possible_cpus(), c;
 	struct zt_drop_last *v;
+	size_t j;
 	__u32 i;
 
+	w->v = NULL;
 	w->n = 0;
 	if (ncpus <= 0)
 		return ncpus ? ncpus : -EINVAL;
@@ -59,19 +68,33 @@ int zt_drop_waiting_read(int drop_last_fd, struct zt_drop_waiting *w)
 				w->v[w->n++] = v[c];
 	}
 	free(v);
+	/* Sorted by key, one element per key (CPUs' slots summed): a
+	 * binary search per entry of a table that may hold 64k. */
+	zt_qsort(w->v, w->n, sizeof(*w->v), key_cmp);
+	for (i = 0, j = 0; i < w->n; i++) {
+		if (j && !key_cmp(&w->v[j - 1], &w->v[i])) {
+			w->v[j - 1].packets += w->v[i].packets;
+			w->v[j - 1].bytes += w->v[i].bytes;
+		} else {
+			w->v[j++] = w->v[i];
+		}
+	}
+	w->n = j;
 	return 0;
 }
 
 void zt_drop_waiting_add(const struct zt_drop_waiting *w, const struct zt_flow_key *k,
 			 __u64 *packets, __u64 *bytes)
 {
-	size_t i;
+	struct zt_drop_last key;
+	const struct zt_drop_last *e;
 
-	for (i = 0; i < w->n; i++)
-		if (!memcmp(&w->v[i].key, k, sizeof(*k))) {
-			*packets += w->v[i].packets;
-			*bytes += w->v[i].bytes;
-		}
+	memcpy(&key.key, k, sizeof(*k));
+	e = zt_bsearch(&key, w->v, w->n, sizeof(*w->v), key_cmp);
+	if (e) {
+		*packets += e->packets;
+		*bytes += e->bytes;
+	}
 }
 
 void zt_drop_waiting_free(struct zt_drop_waiting *w)
