@@ -219,9 +219,9 @@ static __always_inline int zt_drop_last_hit(struct zt_drop_last *l, const struct
 }
 
 /* A zt_drops hit f under key fk and generation gen: the counts l holds
- * join their entry (f, or the one l held before, looked up once more; an
- * older generation's are dropped with it), and l holds f from now on (not
- * a drop to an IRI, whose epoch l does not check). */
+ * join their entry (looked up by its key: f, or the drop l held before;
+ * an older generation's are dropped), and l holds f from now on (not a
+ * drop to an IRI, whose epoch l does not check). Once a batch. */
 static __always_inline void zt_drop_last_keep(struct zt_drop_last *l, struct zt_flow *f,
 					      const struct zt_flow_key *fk, __u32 gen)
 {
@@ -230,13 +230,7 @@ static __always_inline void zt_drop_last_keep(struct zt_drop_last *l, struct zt_
 	if (!l)
 		return;
 	if (l->packets && l->generation == gen) {
-		if (l->key.ifindex == fk->ifindex && l->key.vlan == fk->vlan &&
-		    l->key.family == fk->family && l->key.proto == fk->proto &&
-		    l->key.dport == fk->dport && zt_addr_eq(l->key.src, fk->src) &&
-		    zt_addr_eq(l->key.dst, fk->dst))
-			o = f;
-		else
-			o = bpf_map_lookup_elem(&zt_drops, &l->key);
+		o = bpf_map_lookup_elem(&zt_drops, &l->key);
 		if (o) {
 			o->packets += l->packets;
 			o->bytes += l->bytes;
