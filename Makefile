@@ -171,8 +171,10 @@ $(O)/ztctl: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztctl/*.c)) $(LIBZT)
 $(O)/tests/%: $(O)/tests/%.o $(O)/tests/lib/t.o $(O)/tests/lib/pkt.o $(LIBZT_LOADER) $(LIBZT)
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS)
-# test_classifier's DIRECT-path cases live in a file of their own.
-$(O)/tests/bpf/test_classifier: $(O)/tests/bpf/nat_cases.o
+# test_classifier's fixture and its drop-cache and DIRECT-path cases live
+# in files of their own.
+$(O)/tests/bpf/test_classifier: $(O)/tests/bpf/classifier.o $(O)/tests/bpf/drop_cases.o \
+	$(O)/tests/bpf/nat_cases.o
 # test_config's cases are in several files (config_*.c), one binary.
 $(O)/tests/unit/test_config: $(patsubst %.c,$(O)/%.o,$(wildcard tests/unit/config_*.c))
 
