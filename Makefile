@@ -97,7 +97,7 @@ TESTS     := $(TEST_UNIT) $(TEST_BPF)
 # libFuzzer harnesses: clang with ASan and UBSan, the parsers compiled in.
 FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude $(ALL_LIB_INCS) \
 	       $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
-FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config $(O)/fuzz/fuzz_ctl
+FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config $(O)/fuzz/fuzz_ctl $(O)/fuzz/fuzz_tls
 BINS      := $(O)/ztd $(O)/ztctl
 
 .PHONY: all deps depcheck check test vmtest bench fuzz demo demo-clean clean help san-build
@@ -208,6 +208,11 @@ $(O)/fuzz/fuzz_ctl: fuzz/fuzz_ctl.c user/lib/wire/ctl_msg.c user/lib/wire/ctl_ms
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_ctl.c user/lib/wire/ctl_msg.c -o $@
+
+$(O)/fuzz/fuzz_tls: fuzz/fuzz_tls.c user/lib/wire/tls.c user/lib/wire/tls.h user/lib/core/buf.h | depcheck
+	$(msg) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_tls.c user/lib/wire/tls.c -o $@
 
 FUZZ_CONFIG_SRCS := $(filter-out %/names.c %/dnspolicy.c %/dnsreply.c,$(wildcard user/lib/config/*.c)) \
 		    $(addprefix user/lib/core/,addr.c hostname.c sort.c)

@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${ZT_FUZZ_SECS:-10}
 W=$(mktemp -d /tmp/zt-fuzz.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-mkdir -p "$O/fuzz/crashes" "$W/dns" "$W/config" "$W/ctl"
+mkdir -p "$O/fuzz/crashes" "$W/dns" "$W/config" "$W/ctl" "$W/tls"
 
 # Seeds: a query with EDNS, one with a compression pointer in an extra
 # record, a response, two queries framed as over TCP with a third cut
@@ -24,8 +24,25 @@ printf 'ztcL\x00\x01\x00\x02\x00\x00\x00\x63' > "$W/ctl/reload"
 printf 'ztcL\x00\x01\x00\x01\x00\x00\x10\x92\x00\x00\x00\x00\x6a\x18\x4b\x80\x00\x00\x00\x07\x00\x01x\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x03\x00\x00\x00\x04\x00\x00\x00\x05\x01\x00\x00\x00\x04\x00\x03gw0\x01\x00\x00\x00\x01\x00\x00\x00\x02' > "$W/ctl/status"
 printf 'gateway: {interface: zt0}\nroutes: {hostname: [{hostname: "*.a.b", tunnel: t}]}\n' > "$W/config/small.yaml"
 
+# A ClientHello (SNI ssh.internal.local, ALPN h2) in one record, and cut
+# into records of 7 bytes.
+python3 - "$W/tls" <<'PY'
+import struct, sys
+sni = b"ssh.internal.local"
+ext = struct.pack(">HHHBH", 0, len(sni) + 5, len(sni) + 3, 0, len(sni)) + sni
+ext += struct.pack(">HHHB", 16, 5, 3, 2) + b"h2"
+body = b"\x03\x03" + bytes(32) + b"\x00" + b"\x00\x02\x13\x01" + b"\x01\x00"
+body += struct.pack(">H", len(ext)) + ext
+msg = b"\x01" + struct.pack(">I", len(body))[1:] + body
+def recs(n):
+    return b"".join(b"\x16\x03\x01" + struct.pack(">H", len(msg[i:i + n])) + msg[i:i + n]
+                    for i in range(0, len(msg), n))
+open(sys.argv[1] + "/one", "wb").write(recs(16384))
+open(sys.argv[1] + "/cut", "wb").write(recs(7))
+PY
+
 fail=0
-for h in dns config ctl; do
+for h in dns config ctl tls; do
 	bin=$O/fuzz/fuzz_$h
 	if [ ! -x "$bin" ]; then
 		echo "not ok - fuzz_$h is not built (make)"

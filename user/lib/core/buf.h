@@ -98,6 +98,24 @@ static inline int zt_buf_get_str(struct zt_buf *b, char *out, size_t outsz)
 	return 0;
 }
 
+/* A vector whose length is the next lenbytes (1, 2 or 3) big-endian bytes
+ * (TLS's <0..2^8-1>, <0..2^16-1>, <0..2^24-1>), as a reader of its own in
+ * *sub; consumed from b. -EBADMSG when not all of it is there. */
+static inline int zt_buf_get_vec(struct zt_buf *b, int lenbytes, struct zt_buf *sub)
+{
+	size_t n = 0, i;
+
+	if (lenbytes < 1 || lenbytes > 3 || zt_buf_left(b) < (size_t)lenbytes)
+		return -EBADMSG;
+	for (i = 0; i < (size_t)lenbytes; i++)
+		n = n << 8 | b->p[b->off + i];
+	if (zt_buf_left(b) - (size_t)lenbytes < n)
+		return -EBADMSG;
+	zt_buf_init(sub, b->p + b->off + lenbytes, n);
+	b->off += (size_t)lenbytes + n;
+	return 0;
+}
+
 /* Writer: a put that does not fit sets err (-EMSGSIZE) and writes nothing
  * more; check b->err once at the end. */
 static inline void zt_buf_put_bytes(struct zt_buf *b, const void *v, size_t n)
