@@ -398,9 +398,20 @@ check "revocation: an established DIRECT flow stops within 1 s of the reload ($o
 write_config true 61000-61001 allow
 ztctl reload >/dev/null
 full0=$(stat_of drop nat_full)
-# Port 9 has seen no flow yet: two ports, two connections; the third none.
+# held: the translations the earlier flows still hold on ports 61000-61001
+# (they keep them across the reload; under QEMU more of them live on).
+held() {
+	ztctl -j maps dump nat | python3 -c '
+import json,sys
+print(sum(1 for x in json.load(sys.stdin)["nat"] if x["snat_port"] in (61000, 61001)))'
+}
+h0=$(held)
+# Port 9 has seen no flow yet: two ports, as many connections as are free
+# of them; the third none.
 out=$(in_cli python3 "$PEER" hold fd00:2::5 9 3 2>&1)
-check "SNAT ports exhausted: 2 of 3 connections in a 2-port range ($out)" test "$out" = 2
+h1=$(held)
+check "SNAT ports exhausted: of 3 connections in a 2-port range, those its free ports allow ($out; held before $h0, after $h1)" \
+	sh -c "[ '$h1' -eq 2 ] && [ '$out' -ge $((2 - h0)) ] && [ '$out' -le 2 ]"
 check "... the third was dropped with reason nat_full" test "$(stat_of drop nat_full)" -gt "$full0"
 
 # One device may hold gateway.nat_per_device translations, whatever it sends.

@@ -91,7 +91,8 @@ def hold(host, port, n):
     socks, ok = [], 0
     for _ in range(n):
         try:
-            socks.append(connect(host, port, 2))
+            # 4 s: a SYN lost under QEMU's TCG is sent again after 1 s and 3 s
+            socks.append(connect(host, port, 4))
             ok += 1
         except OSError:
             pass
