@@ -368,17 +368,11 @@ struct zt_drop_src {
 #define ZT_DROP_LAST_BATCH 64
 struct zt_drop_last {
 	struct zt_flow_key key; /* the zt_drops entry's key (source port 0) */
-	__u32 generation;       /* the policy generation it was found under */
-	__u32 rule_id;
-	__u32 route_id;
-	__u32 vnet_id;
-	__u32 device_id;
 	__u32 packets;          /* matched here, not yet in the entry */
-	__u8  reason;
-	__u8  pad[3];
 	__u64 bytes;
+	struct zt_flow drop;    /* the entry as found (its generation: the policy's then) */
 };
-_Static_assert(sizeof(struct zt_drop_last) == 80, "zt_drop_last size");
+_Static_assert(sizeof(struct zt_drop_last) == 128, "zt_drop_last size");
 
 struct zt_frag_key {
 	__u32 ifindex;

@@ -200,7 +200,7 @@ static __always_inline struct zt_drop_src *zt_drop_src(__u32 slot)
 static __always_inline int zt_drop_last_hit(struct zt_drop_last *l, const struct zt_flow_key *fk,
 					    struct zt_decision *d, __u32 gen, __u32 len)
 {
-	if (!l || l->generation != gen || l->packets >= ZT_DROP_LAST_BATCH ||
+	if (!l || l->drop.generation != gen || l->packets >= ZT_DROP_LAST_BATCH ||
 	    l->key.ifindex != fk->ifindex || l->key.family != fk->family ||
 	    !zt_addr_eq(l->key.src, fk->src) || !zt_addr_eq(l->key.dst, fk->dst))
 		return 0;
@@ -209,12 +209,7 @@ static __always_inline int zt_drop_last_hit(struct zt_drop_last *l, const struct
 		return 0;
 	l->packets++;
 	l->bytes += len;
-	d->verdict = ZT_V_DROP;
-	d->reason = l->reason;
-	d->rule_id = l->rule_id;
-	d->route_id = l->route_id;
-	d->vnet_id = l->vnet_id;
-	d->device_id = l->device_id;
+	zt_decision_of(d, &l->drop);
 	return 1;
 }
 
@@ -229,7 +224,7 @@ static __always_inline void zt_drop_last_keep(struct zt_drop_last *l, struct zt_
 
 	if (!l)
 		return;
-	if (l->packets && l->generation == gen) {
+	if (l->packets && l->drop.generation == gen) {
 		o = bpf_map_lookup_elem(&zt_drops, &l->key);
 		if (o) {
 			o->packets += l->packets;
@@ -239,17 +234,12 @@ static __always_inline void zt_drop_last_keep(struct zt_drop_last *l, struct zt_
 	l->packets = 0;
 	l->bytes = 0;
 	if (f->route_id & ZT_ROUTE_ID_HOST) {
-		l->generation = 0; /* matches nothing: no policy is generation 0 */
+		l->drop.generation = 0; /* matches nothing: no policy is generation 0 */
 		l->key.ifindex = 0;
 		return;
 	}
 	__builtin_memcpy(&l->key, fk, sizeof(*fk));
-	l->generation = gen;
-	l->rule_id = f->rule_id;
-	l->route_id = f->route_id;
-	l->vnet_id = f->vnet_id;
-	l->device_id = f->device_id;
-	l->reason = f->reason;
+	__builtin_memcpy(&l->drop, f, sizeof(*f)); /* f's generation is gen */
 }
 
 /* fk as the key of a drop for every protocol and port (any) or for its
