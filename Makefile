@@ -97,7 +97,8 @@ TESTS     := $(TEST_UNIT) $(TEST_BPF)
 # libFuzzer harnesses: clang with ASan and UBSan, the parsers compiled in.
 FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude $(ALL_LIB_INCS) \
 	       $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
-FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config $(O)/fuzz/fuzz_ctl $(O)/fuzz/fuzz_tls
+FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config $(O)/fuzz/fuzz_ctl $(O)/fuzz/fuzz_tls \
+	     $(O)/fuzz/fuzz_http $(O)/fuzz/fuzz_ssh
 BINS      := $(O)/ztd $(O)/ztctl
 
 .PHONY: all deps depcheck check test vmtest bench fuzz demo demo-clean clean help san-build
@@ -213,6 +214,18 @@ $(O)/fuzz/fuzz_tls: fuzz/fuzz_tls.c user/lib/wire/tls.c user/lib/wire/tls.h user
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_tls.c user/lib/wire/tls.c -o $@
+
+FUZZ_DETECT_SRCS := $(addprefix user/lib/wire/,detect.c http.c ssh_banner.c tls.c) \
+		    user/lib/core/hostname.c
+$(O)/fuzz/fuzz_http: fuzz/fuzz_http.c $(FUZZ_DETECT_SRCS) $(wildcard user/lib/wire/*.h) user/lib/core/buf.h | depcheck
+	$(msg) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_http.c $(FUZZ_DETECT_SRCS) -o $@
+
+$(O)/fuzz/fuzz_ssh: fuzz/fuzz_ssh.c user/lib/wire/ssh_banner.c user/lib/wire/ssh_banner.h user/lib/core/buf.h | depcheck
+	$(msg) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_ssh.c user/lib/wire/ssh_banner.c -o $@
 
 FUZZ_CONFIG_SRCS := $(filter-out %/names.c %/dnspolicy.c %/dnsreply.c,$(wildcard user/lib/config/*.c)) \
 		    $(addprefix user/lib/core/,addr.c hostname.c sort.c)

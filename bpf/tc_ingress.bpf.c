@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tc_ingress — clsact ingress programs sharing the flow map:
  *  zt_tc_ingress:    on Ethernet devices, after XDP has decided: acts on the
- *                    cached verdict (STEER is marked for the proxy's
- *                    policy-routing rule; DIRECT through the NAT that XDP
+ *                    cached verdict (STEER is assigned to the proxy's
+ *                    socket, steer.h; DIRECT through the NAT that XDP
  *                    left is translated here) without counting it twice;
  *  zt_tc_ingress_l3: on L3 devices (WireGuard), where XDP cannot attach: the
  *                    whole classifier;
@@ -15,6 +15,7 @@
 #include "lib/classify.h"
 #include "lib/nat.h"
 #include "lib/dns.h"
+#include "lib/steer.h"
 
 /* Their own BPF functions: the classifier and the NAT each take most of
  * the 512-byte stack, which two frames in a call chain may share only when
@@ -30,6 +31,15 @@ __noinline int zt_tc_nat_forward(struct __sk_buff *skb, struct zt_pkt *p,
 	return zt_nat_forward(skb, &c, p, d, 0);
 }
 
+/* Global, with its own frame: the socket look-up's tuple would not fit
+ * beside the classifier's. */
+__noinline int zt_tc_steer(struct __sk_buff *skb, const struct zt_pkt *p, __u32 len)
+{
+	if (!p)
+		return TC_ACT_SHOT;
+	return zt_steer(skb, p, len);
+}
+
 static __noinline void zt_tc_classify(struct zt_ctx *c, struct zt_decision *d,
 				      struct zt_pkt *p)
 {
@@ -41,10 +51,8 @@ static __always_inline int zt_tc_act(struct __sk_buff *skb, struct zt_ctx *c,
 {
 	if (d->verdict == ZT_V_DROP)
 		return TC_ACT_SHOT;
-	if (d->verdict == ZT_V_STEER) {
-		skb->mark = ZT_MARK_STEER;
-		zt_count(ZT_C_STEER_MARKED);
-	}
+	if (d->verdict == ZT_V_STEER)
+		return zt_tc_steer(skb, p, c->len);
 	if (d->verdict == ZT_V_DIRECT && d->nat)
 		return zt_tc_nat_forward(skb, p, d, c->l3);
 	return TC_ACT_OK;

@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${ZT_FUZZ_SECS:-10}
 W=$(mktemp -d /tmp/zt-fuzz.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-mkdir -p "$O/fuzz/crashes" "$W/dns" "$W/config" "$W/ctl" "$W/tls"
+mkdir -p "$O/fuzz/crashes" "$W/dns" "$W/config" "$W/ctl" "$W/tls" "$W/http" "$W/ssh"
 
 # Seeds: a query with EDNS, one with a compression pointer in an extra
 # record, a response, two queries framed as over TCP with a third cut
@@ -41,8 +41,15 @@ open(sys.argv[1] + "/one", "wb").write(recs(16384))
 open(sys.argv[1] + "/cut", "wb").write(recs(7))
 PY
 
+# An HTTP request head with Host and a port, one cut short; SSH lines.
+printf 'GET /index.html HTTP/1.1\r\nHost: app.internal.local:8080\r\nUser-Agent: curl/8\r\n\r\n' > "$W/http/get"
+printf 'POST / HTTP/1.0\r\nhost:  a.b \r\nContent-Length: 3\r\n\r\nabc' > "$W/http/post"
+printf 'GET / HTTP/1.1\r\nHost: a.b\r\nX: y' > "$W/http/cut"
+printf 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n' > "$W/ssh/openssh"
+printf 'SSH-1.99-x\n' > "$W/ssh/lf"
+
 fail=0
-for h in dns config ctl tls; do
+for h in dns config ctl tls http ssh; do
 	bin=$O/fuzz/fuzz_$h
 	if [ ! -x "$bin" ]; then
 		echo "not ok - fuzz_$h is not built (make)"

@@ -8,7 +8,7 @@
 
 /* Bumped whenever a struct, enum value or map size below changes, so a
  * daemon refuses to adopt pinned maps of an incompatible build. */
-#define ZT_ABI_VERSION 10
+#define ZT_ABI_VERSION 11
 
 /* ---- sizes (DESIGN §7) ------------------------------------------------- */
 #define ZT_MAX_ROUTES   (1u << 20) /* per family */
@@ -23,6 +23,10 @@
 #define ZT_MAX_IFINDEX_MAP 256     /* interfaces zt knows (zt_ifaces) */
 #define ZT_MAX_DNS_CACHE 65536     /* answers the programs give themselves (zt_dns_cache) */
 #define ZT_MAX_DNS_LISTEN 8        /* gateway.dns_listen entries (config, zt_dns_listen) */
+/* The proxy's listening sockets (zt_proxy, a sockmap ztd fills): slot
+ * family * ZT_PROXY_PER_FAMILY + worker, IPv4 family 0, IPv6 family 1. */
+#define ZT_PROXY_PER_FAMILY 64
+#define ZT_PROXY_SLOTS  (2 * ZT_PROXY_PER_FAMILY)
 #define ZT_MAX_RULES    1024
 #define ZT_RULE_WORDS   (ZT_MAX_RULES / 64)
 #define ZT_MAX_TUNNELS  1024
@@ -90,6 +94,11 @@ enum zt_reason {
 				* routed back through the interface it came in
 				* on (the strict reverse-path check the NAT's own
 				* FIB redirect would otherwise skip) */
+	ZT_R_NO_PROXY    = 22, /* DROP: a STEER TCP segment and no proxy
+				* listening (ztd stopped): never handed to the
+				* stack undecided */
+	ZT_R_STEER_PROTO = 23, /* DROP: STEER other than TCP (the proxy takes
+				* TCP; UDP and ICMP come with the connector) */
 	ZT_R_MAX
 };
 
@@ -103,7 +112,7 @@ enum zt_reason {
 	X(FRAG_LATER, frag_later)       /* later fragment followed its first */         \
 	X(EVENT_LOST, event_lost)       /* ring buffer full */                          \
 	X(EVENT_LIMITED, event_limited) /* drop event suppressed by the rate limit */   \
-	X(STEER_MARKED, steer_marked)   /* tc marked a STEER packet */                  \
+	X(STEER_MARKED, steer_marked)   /* tc assigned a STEER packet to the proxy */   \
 	X(NAT_NEW, nat_new)             /* DIRECT flow got its translation */           \
 	X(NAT_RETRY, nat_retry)         /* SNAT port taken: tried another */            \
 	X(NAT_XDP, nat_xdp)             /* translated and redirected at XDP */          \
@@ -277,7 +286,7 @@ struct zt_state {
 	__u32 active;          /* which half packets read: 0 or 1 */
 	__u32 abi_version;     /* ZT_ABI_VERSION of the build that filled it */
 	__u32 drop_events_per_sec; /* per CPU; 0 disables drop events */
-	__u32 pad;
+	__u32 proxy_workers;   /* zt_proxy slots in use per family (0: none) */
 	struct zt_half_cfg half[ZT_HALVES];
 };
 _Static_assert(sizeof(struct zt_state) == 128, "zt_state size");

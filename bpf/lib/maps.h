@@ -60,6 +60,9 @@ ZT_MAP(BPF_MAP_TYPE_HASH, zt_ifaces, __u32, struct zt_iface, ZT_MAX_IFINDEX_MAP)
 ZT_MAP(BPF_MAP_TYPE_LRU_HASH, zt_dns_cache, struct zt_dns_key, struct zt_dns_val,
        ZT_MAX_DNS_CACHE);
 ZT_MAP(BPF_MAP_TYPE_HASH, zt_dns_listen, struct zt_dns_listen_key, __u8, ZT_MAX_DNS_LISTEN);
+/* The proxy's listening sockets (steer.h), put there by ztd; a socket
+ * leaves by itself when it closes, so a stopped ztd leaves none. */
+ZT_MAP(BPF_MAP_TYPE_SOCKMAP, zt_proxy, __u32, __u64, ZT_PROXY_SLOTS);
 
 /* LPM tries must be created without preallocation. */
 ZT_MAP_F(BPF_MAP_TYPE_LPM_TRIE, zt_routes4, struct zt_route4_key, struct zt_route_val,

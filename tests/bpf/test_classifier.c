@@ -425,19 +425,36 @@ static void drop_events_rate_limited(void)
 	ring_buffer__free(rb);
 }
 
-static void tc_marks_steered_flows(void)
+/* tc hands a STEER packet to the proxy's socket (steer.h) or drops it:
+ * with no proxy listening it is dropped and counted (no_proxy), and a
+ * steered protocol other than TCP too (steer_proto). On the old code the
+ * packet was only marked and went on to the stack, whose own look-up gave
+ * it to whatever the gateway listens on at that port. The assignment
+ * itself needs a packet at a real ingress: tests/netns/proxy.sh. */
+static void tc_steers_or_fails_closed(void)
 {
 	struct pkt_spec s = TCP4(ADMIN, "10.3.0.1", 443);
 	__u8 buf[256];
 	size_t len = build(&s, buf, sizeof(buf));
+	__u64 np = stat_packets(ZT_V_DROP, ZT_R_NO_PROXY);
+	__u64 sp = stat_packets(ZT_V_DROP, ZT_R_STEER_PROTO);
 	__u32 mark = 0;
 
 	/* Before XDP nothing is cached: a miss must never pass undecided. */
 	T_EQ(run_tc(buf, len, &mark), TC_ACT_SHOT);
 	T_EQ(mark, 0);
 	T_EQ(run_xdp(buf, len), XDP_PASS);        /* STEER (L7) */
-	T_EQ(run_tc(buf, len, &mark), TC_ACT_OK);
-	T_EQ(mark, ZT_MARK_STEER);
+	T_EQ(run_tc(buf, len, &mark), TC_ACT_SHOT); /* no proxy: ztd is not running */
+	T_EQ(mark, 0);
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_NO_PROXY) - np, 1);
+	T_EQ(run_tc_full(buf, len, &mark), TC_ACT_SHOT);
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_NO_PROXY) - np, 2);
+	s = (struct pkt_spec){ .src = CAROL, .dst = "10.2.0.9", .proto = IPPROTO_UDP,
+			       .dport = 53 };    /* STEER: b1's remote tunnel */
+	len = build(&s, buf, sizeof(buf));
+	T_EQ(run_xdp(buf, len), XDP_PASS);
+	T_EQ(run_tc(buf, len, &mark), TC_ACT_SHOT);
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_STEER_PROTO) - sp, 1);
 	s = TCP4(ADMIN, "10.2.0.9", 22);           /* DIRECT: no mark */
 	len = build(&s, buf, sizeof(buf));
 	T_EQ(run_xdp(buf, len), XDP_PASS);
@@ -689,7 +706,7 @@ int main(void)
 	T_RUN(update_removes_stale_routes);
 	T_RUN(events_for_new_flows);
 	T_RUN(drop_events_rate_limited);
-	T_RUN(tc_marks_steered_flows);
+	T_RUN(tc_steers_or_fails_closed);
 	T_RUN(tc_decides_on_cache_miss);
 	T_RUN(iri_reuse_invalidates_flows);
 	T_RUN(blocked_sender_leaves_iri_idle);

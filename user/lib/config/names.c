@@ -162,7 +162,8 @@ const char *zt_reason_name(__u8 r)
 	static const char *const n[] = { "non_ip", "no_route", "rule", "default", "l7",
 		"bad_eth", "trunc_ip", "bad_ip", "trunc_l4", "ipv6_ext", "frag", "iri_unknown",
 		"resolve", "nat_full", "nat_proto", "no_path", "nat_gone", "too_big",
-		"src_route", "nat_no_syn", "nat_limit", "rp_filter" };
+		"src_route", "nat_no_syn", "nat_limit", "rp_filter", "no_proxy",
+		"steer_proto" };
 
 	_Static_assert(sizeof(n) / sizeof(n[0]) == ZT_R_MAX, "a reason has no name");
 	return r < ZT_R_MAX ? n[r] : "unknown";

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* steer.h — STEER at tc ingress: the packet goes to the proxy's socket,
+ * unchanged. A segment of a connection the proxy accepted goes to that
+ * socket; anything else to a listening socket of the proxy (zt_proxy, a
+ * sockmap ztd fills: slot family * ZT_PROXY_PER_FAMILY + worker, a new
+ * connection's worker by the packet's hash). The mark sends it through the
+ * policy-routing rule ztd adds (fwmark ZT_MARK_STEER -> a table whose
+ * default route is local), so the stack delivers it here and does not
+ * forward it.
+ *
+ * Fails closed: with no proxy socket (ztd stopped), or for a protocol the
+ * proxy does not take, the packet is dropped and counted; it is never
+ * left to the stack's own socket look-up, which would hand it to whatever
+ * the gateway itself listens on at that port. */
+#ifndef ZT_BPF_STEER_H
+#define ZT_BPF_STEER_H
+
+#include "maps.h"
+#include "parse.h"
+
+#ifndef BPF_TCP_LISTEN
+#define BPF_TCP_LISTEN 10
+#endif
+
+/* The proxy socket for p, referenced (the caller releases it), or NULL. */
+static __always_inline struct bpf_sock *zt_steer_sock(struct __sk_buff *skb,
+						      const struct zt_pkt *p)
+{
+	struct bpf_sock_tuple t = {};
+	const struct zt_state *st;
+	struct bpf_sock *sk;
+	__u32 zero = 0, slot, n;
+	__u32 sz;
+
+	if (p->family == ZT_AF_INET) {
+		__builtin_memcpy(&t.ipv4.saddr, p->src, 4);
+		__builtin_memcpy(&t.ipv4.daddr, p->dst, 4);
+		t.ipv4.sport = p->sport;
+		t.ipv4.dport = p->dport;
+		sz = sizeof(t.ipv4);
+	} else {
+		__builtin_memcpy(t.ipv6.saddr, p->src, 16);
+		__builtin_memcpy(t.ipv6.daddr, p->dst, 16);
+		t.ipv6.sport = p->sport;
+		t.ipv6.dport = p->dport;
+		sz = sizeof(t.ipv6);
+	}
+	/* A connection already accepted (or half open). A listener this
+	 * finds is the gateway's own, bound to the port: never used. */
+	sk = (struct bpf_sock *)bpf_skc_lookup_tcp(skb, &t, sz, BPF_F_CURRENT_NETNS, 0);
+	if (sk) {
+		if (sk->state != BPF_TCP_LISTEN)
+			return sk;
+		bpf_sk_release(sk);
+	}
+	st = bpf_map_lookup_elem(&zt_state, &zero);
+	n = st ? st->proxy_workers : 0;
+	if (!n)
+		return NULL;
+	if (n > ZT_PROXY_PER_FAMILY)
+		n = ZT_PROXY_PER_FAMILY;
+	slot = bpf_get_hash_recalc(skb) % n;
+	if (p->family != ZT_AF_INET)
+		slot += ZT_PROXY_PER_FAMILY;
+	return bpf_map_lookup_elem(&zt_proxy, &slot);
+}
+
+/* Steers p: TC_ACT_OK with the packet assigned to the proxy, or
+ * TC_ACT_SHOT, counted with its reason. */
+static __always_inline int zt_steer(struct __sk_buff *skb, const struct zt_pkt *p, __u32 len)
+{
+	struct bpf_sock *sk;
+	long err;
+
+	if (p->proto != IPPROTO_TCP || p->frag != ZT_FRAG_NONE) {
+		zt_stat(ZT_V_DROP, ZT_R_STEER_PROTO, len);
+		return TC_ACT_SHOT;
+	}
+	sk = zt_steer_sock(skb, p);
+	if (!sk) {
+		zt_stat(ZT_V_DROP, ZT_R_NO_PROXY, len);
+		return TC_ACT_SHOT;
+	}
+	err = bpf_sk_assign(skb, sk, 0);
+	bpf_sk_release(sk);
+	if (err) {
+		zt_stat(ZT_V_DROP, ZT_R_NO_PROXY, len);
+		return TC_ACT_SHOT;
+	}
+	skb->mark = ZT_MARK_STEER;
+	zt_count(ZT_C_STEER_MARKED);
+	return TC_ACT_OK;
+}
+
+#endif
