@@ -55,6 +55,19 @@
 	X(tcp_dropped, "tcp_dropped")                                           \
 	X(tcp_limited, "tcp_limited")         /* closed at accept: its share */
 
+/* The L7 proxy's counters, in the order STATUS carries them: the field of
+ * ztd's struct ztd_proxy_stats and the name ztctl status prints. */
+#define ZT_PROXY_STATS(X)                                                       \
+	X(accepted, "accepted")                                                 \
+	X(allowed, "allowed")             /* connected on */                    \
+	X(blocked, "blocked")             /* the policy blocks it: reset */      \
+	X(no_tunnel, "no_connector")      /* a remote tunnel's: refused */       \
+	X(upstream_failed, "upstream_failed")                                   \
+	X(refused_full, "refused_full")   /* max_connections reached: reset */   \
+	X(detect_timeouts, "detect_timeouts") /* sent nothing (enough) in time */ \
+	X(malformed, "malformed")         /* first bytes broken or too big */    \
+	X(revoked, "revoked")             /* a reload no longer allows it */
+
 enum zt_ctl_type {
 	ZT_CTL_STATUS = 1,
 	ZT_CTL_RELOAD = 2,

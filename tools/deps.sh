@@ -9,7 +9,8 @@ BUILD_PKGS=(gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-
 	    libc-ares-dev linux-libc-dev)
 TEST_PKGS=(iproute2 qemu-system-x86 busybox-static cpio binutils curl python3 valgrind
 	   bind9-dnsutils dnsmasq-base ethtool openssh-client openssh-server
-	   nftables) # nftables: the alternative bench/bench_control.sh measures against
+	   nftables nginx openssl socat) # nftables: the alternative bench/bench_control.sh measures against;
+	   # nginx, openssl, socat: the servers and certificates of tests/netns/proxy.sh
 
 missing() {
 	local p

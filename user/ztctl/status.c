@@ -46,6 +46,7 @@ static int print_daemon(struct zt_buf *b)
 {
 #define STAT_NAME(f, name) name,
 	static const char *const k[] = { ZT_DNS_STATS(STAT_NAME) };
+	static const char *const pk[] = { ZT_PROXY_STATS(STAT_NAME) };
 #undef STAT_NAME
 	static struct zt_ctl_status s;
 	char when[32];
@@ -86,6 +87,14 @@ static int print_daemon(struct zt_buf *b)
 	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
 		out_text(i && !(i % 6) ? "\n  %s" : " %s", k[i]);
 		out_u64(k[i], " %llu", s.dns[i]);
+	}
+	out_text("\n");
+	out_obj_end();
+	out_obj_start("proxy");
+	out_u64("live", "  proxy: %llu connections\n ", s.proxy_live);
+	for (i = 0; i < sizeof(pk) / sizeof(pk[0]); i++) {
+		out_text(i && !(i % 5) ? "\n  %s" : " %s", pk[i]);
+		out_u64(pk[i], " %llu", s.proxy[i]);
 	}
 	out_text("\n");
 	out_obj_end();

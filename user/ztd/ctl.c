@@ -45,6 +45,7 @@ static int do_status(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
 {
 	static struct zt_ctl_status s;
 	struct ztd_dns_stats ds;
+	struct ztd_proxy_stats ps;
 	size_t i, k = 0;
 
 	(void)req; (void)why; (void)whysz;
@@ -70,6 +71,12 @@ static int do_status(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
 	s.dns_iris = (__u32)ds.iris;
 #define PUT_STAT(f, name) s.dns[k++] = ds.f;
 	ZT_DNS_STATS(PUT_STAT)
+#undef PUT_STAT
+	ztd_proxy_stats(d, &ps);
+	s.proxy_live = ps.live;
+	k = 0;
+#define PUT_STAT(f, name) s.proxy[k++] = ps.f;
+	ZT_PROXY_STATS(PUT_STAT)
 #undef PUT_STAT
 	zt_ctl_status_put(out, &s);
 	return 0;

@@ -41,45 +41,6 @@ long dns_src_device(const struct ztd *d, const struct dns_src *from)
 	return zt_dns_device(&d->dns->table, iface, vlan, from->family, from->addr);
 }
 
-/* The ifindex a datagram arrived on, from its IP_PKTINFO/IPV6_PKTINFO
- * (dns_server.c's bind_one asks for them on every listener). */
-__u32 dns_datagram_ifindex(struct msghdr *m)
-{
-	struct cmsghdr *c;
-
-	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
-			return (__u32)((struct in_pktinfo *)CMSG_DATA(c))->ipi_ifindex;
-		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO)
-			return ((struct in6_pktinfo *)CMSG_DATA(c))->ipi6_ifindex;
-	}
-	return (__u32)-1; /* not said: no interface's, so nobody's */
-}
-
-/* The ifindex a TCP client's handshake arrived on. The kernel keeps it
- * for an accepted socket whose listener asked for packet info (bind_one)
- * and gives it back as the IP_PKTINFO / IPV6_PKTINFO of IP_PKTOPTIONS /
- * IPV6_2292PKTOPTIONS. The address alone is no identity: a host behind
- * another link can complete a handshake from an enrolled address when
- * the gateway routes that address its way. */
-__u32 dns_tcp_ifindex(int fd, __u8 family)
-{
-	union {
-		struct cmsghdr align;
-		__u8 buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) * 4];
-	} u;
-	struct msghdr m = { .msg_control = u.buf };
-	socklen_t len = sizeof(u.buf);
-	__u32 ifindex;
-
-	if (family == ZT_AF_INET ? getsockopt(fd, IPPROTO_IP, IP_PKTOPTIONS, u.buf, &len) :
-				   getsockopt(fd, IPPROTO_IPV6, IPV6_2292PKTOPTIONS, u.buf, &len))
-		return (__u32)-1;
-	m.msg_controllen = len;
-	ifindex = dns_datagram_ifindex(&m);
-	return ifindex ? ifindex : (__u32)-1;
-}
-
 void dns_src_from(const struct sockaddr_storage *ss, struct dns_src *s)
 {
 	memset(s, 0, sizeof(*s));

@@ -119,12 +119,6 @@ void dns_log(struct ztd *d, const struct zt_dns_query *q, const struct dns_src *
 long dns_src_device(const struct ztd *d, const struct dns_src *from);
 /* A client's address and port (ifindex left 0 for the caller). */
 void dns_src_from(const struct sockaddr_storage *ss, struct dns_src *s);
-/* The ifindex a datagram came in on, from its IP_PKTINFO / IPV6_PKTINFO;
- * (__u32)-1 when it does not say. */
-__u32 dns_datagram_ifindex(struct msghdr *m);
-/* The ifindex an accepted TCP client's handshake came in on (the
- * listener asked for packet info); (__u32)-1 when the kernel does not say. */
-__u32 dns_tcp_ifindex(int fd, __u8 family);
 
 /* ---- dns_resolve.c: the real address behind an IRI of a local tunnel ---- */
 int dns_resolve_open(struct ztd *d);

@@ -209,6 +209,19 @@ void ztd_dns_applied(struct ztd *d, const struct zt_compiled *c)
 	ir->sets.anydst_set = c->anydst_set;
 }
 
+bool ztd_dns_iri_name(const struct ztd *d, __u8 family, const __u8 *addr, struct zt_iri *out)
+{
+	long i;
+
+	if (!d->dns)
+		return false;
+	i = zt_iri_find_addr(&d->dns->pool, family, addr);
+	if (i < 0)
+		return false;
+	*out = d->dns->pool.a[i];
+	return true;
+}
+
 bool dns_iri_local(const struct ztd *d, const struct zt_iri *a)
 {
 	long r = zt_host_index_find(&d->dns->table.routes, a->name, a->vnet);

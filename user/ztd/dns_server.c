@@ -20,6 +20,7 @@
 #include "dnsreply.h"
 #include "dnstcp.h"
 #include "log.h"
+#include "sock.h"
 #include "dns_int.h"
 
 #define TCP_IDLE_MS   10000   /* a TCP client without a whole message this long is closed */
@@ -344,7 +345,7 @@ static void udp_read(struct ztd *d, int fd)
 			struct dns_src from;
 
 			dns_src_from(&ss[i], &from);
-			from.ifindex = dns_datagram_ifindex(&mm[i].msg_hdr);
+			from.ifindex = zt_sock_msg_ifindex(&mm[i].msg_hdr);
 			/* Longer than 4096 octets: cut, so it reads as malformed. */
 			udp_query(d, fd, s->in[i], mm[i].msg_len, &from);
 		}
@@ -372,7 +373,7 @@ static void tcp_accept(struct ztd *d, int lfd)
 	if (fd < 0)
 		return;
 	dns_src_from(&ss, &from);
-	from.ifindex = dns_tcp_ifindex(fd, from.family);
+	from.ifindex = zt_sock_tcp_ifindex(fd, from.family == ZT_AF_INET ? AF_INET : AF_INET6);
 	err = zt_share_take(&s->tcp_share, from.family, from.addr, ZTD_DNS_TCP_PER_CLIENT);
 	if (err == -EDQUOT) { /* the slots are shared: its share is taken */
 		s->st.tcp_limited++;
@@ -492,7 +493,7 @@ static int bind_one(const struct zt_cfg_endpoint *ep, int type)
 	if (ep->family == ZT_AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	/* Packet info on both: a datagram carries its interface, and an
-	 * accepted TCP socket keeps its handshake's (dns_tcp_ifindex). */
+	 * accepted TCP socket keeps its handshake's (zt_sock_tcp_ifindex). */
 	if ((ep->family == ZT_AF_INET ? setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) :
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one))) ||
 	    bind(fd, (struct sockaddr *)&ss, sl) || (type == SOCK_STREAM && listen(fd, 64))) {

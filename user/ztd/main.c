@@ -151,6 +151,10 @@ static int run(struct ztd *d)
 		err = ztd_dns_open(d);
 	if (!err)
 		err = ztd_apply(d, &d->cfg, d->ifindex);
+	/* The proxy's listeners before the programs: a flow steered from
+	 * the first packet on finds one. */
+	if (!err)
+		err = ztd_proxy_open(d);
 	if (!err)
 		err = ztd_attach_all(d, NULL, NULL, 0);
 	if (err)
@@ -189,6 +193,7 @@ static int run(struct ztd *d)
 	ring_buffer__consume(r.rb);
 out:
 	ztd_settle_stop(d);
+	ztd_proxy_close(d);
 	ztd_dns_close(d);
 	zt_timer_stop(d->loop, &r.trickle);
 	zt_io_del(d->loop, &r.ring);
@@ -372,6 +377,9 @@ int main(int argc, char **argv)
 		fclose(d.netlog);
 	zt_apply_finish(&d.b.m, &d.mirror);
 	zt_nat_counts_unmap(d.nat_counts);
+	if (d.policy)
+		zt_compiled_free(d.policy);
+	free(d.policy);
 	zt_bpf_close(&d.b);
 	zt_mirror_free(&d.mirror);
 	ztd_heap_warm_drop(&d);

@@ -55,7 +55,7 @@ static int set_event_rate(struct ztd *d, __u32 rate)
 int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 {
 	struct zt_policy_build pb;
-	struct zt_compiled c;
+	struct zt_compiled c, *np;
 	struct zt_apply_stats st;
 	double t0 = zt_mono_msf(), t1;
 	int err;
@@ -88,8 +88,17 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 		zt_timer_arm(d->loop, &d->settle_timer, 0);
 	if (!err && d->dns)
 		ztd_dns_applied(d, &c);
-	zt_compiled_free(&c);
 	zt_policy_build_free(&pb);
+	if (!err && (np = malloc(sizeof(*np)))) {
+		/* Kept: the proxy decides with the policy in force. */
+		*np = c;
+		if (d->policy)
+			zt_compiled_free(d->policy);
+		free(d->policy);
+		d->policy = np;
+	} else {
+		zt_compiled_free(&c);
+	}
 	if (err) {
 		pr_warn("applying the policy: %s; packets still see the previous policy\n",
 			strerror(-err));
@@ -106,6 +115,8 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 		pr_warn("writing %s: %s (ztctl will print ids)\n", d->names_path, strerror(-err));
 	zt_names_free(&d->names);
 	zt_names_read(d->names_path, &d->names);
+	if (cfg == &d->cfg) /* else once cfg is in force (ztd_reload) */
+		ztd_proxy_recheck(d);
 	return 0;
 }
 
@@ -263,6 +274,7 @@ int ztd_reload(struct ztd *d)
 	zt_config_free(&d->cfg);
 	d->cfg = cfg;
 	memcpy(d->ifindex, ifindex, sizeof(ifindex));
+	ztd_proxy_recheck(d);
 	if (ztd_dns_reload(d))
 		pr_warn("DNS: still answering on the previous addresses\n");
 	for (i = 0; i < d->cfg.n_ifaces; i++)

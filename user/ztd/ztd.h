@@ -5,10 +5,11 @@
  * All run on one event loop (user/lib/core/loop.h): each module registers
  * its own descriptors and timers when it opens and takes them back when
  * it closes; main only makes the loop, opens the modules and runs it.
- * Calls go down only: main -> ctl, link -> reload -> dns, nat. */
+ * Calls go down only: main -> ctl, link -> reload -> proxy -> dns, nat. */
 #ifndef ZT_ZTD_H
 #define ZT_ZTD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/epoll.h>
 #include <stdio.h>
@@ -47,6 +48,16 @@ struct ztd_dns_stats {
 
 struct ztd_ctl;
 struct ztd_links;
+struct ztd_proxy;
+struct zt_iri;
+
+/* The proxy's counters (proxy.c), for ztctl status. */
+struct ztd_proxy_stats {
+#define ZTD_PROXY_STAT_FIELD(f, name) __u64 f;
+	ZT_PROXY_STATS(ZTD_PROXY_STAT_FIELD)
+#undef ZTD_PROXY_STAT_FIELD
+	__u64 live;
+};
 
 struct ztd {
 	struct zt_loop *loop;     /* the one event loop, made before any module opens */
@@ -75,6 +86,10 @@ struct ztd {
 	struct ztd_links *links;
 	/* DNS server and IRI allocations (dns.c) */
 	struct ztd_dns *dns;
+	/* The policy in force, compiled (the proxy decides with it) */
+	struct zt_compiled *policy;
+	/* The L7 proxy (proxy*.c) */
+	struct ztd_proxy *proxy;
 	/* DIRECT path (nat.c) */
 	struct zt_timer nat_sync_timer, nat_gc_timer;
 	__u64 *nat_counts;        /* zt_nat_count, mapped (user/lib/bpf/nat.h) */
@@ -143,5 +158,17 @@ int ztd_dns_iris(struct ztd *d, const struct zt_config *cfg, struct zt_compiled 
 void ztd_dns_applied(struct ztd *d, const struct zt_compiled *c);
 /* The counters and allocations now; zeros when there is no server. */
 void ztd_dns_stats(const struct ztd *d, struct ztd_dns_stats *out);
+/* The allocation that holds address addr now, into *out; false: none. */
+bool ztd_dns_iri_name(const struct ztd *d, __u8 family, const __u8 *addr, struct zt_iri *out);
+
+/* The L7 proxy (proxy*.c): open makes its listeners and puts them in
+ * zt_proxy (tc steers to them); recheck decides every live connection
+ * again after an apply (those no longer allowed are reset); close resets
+ * what is live and closes the listeners (steered flows then fail
+ * closed in the kernel). */
+int ztd_proxy_open(struct ztd *d);
+void ztd_proxy_recheck(struct ztd *d);
+void ztd_proxy_close(struct ztd *d);
+void ztd_proxy_stats(const struct ztd *d, struct ztd_proxy_stats *out);
 
 #endif

@@ -45,7 +45,7 @@ void cfg_gateway(struct cx *x, yaml_node_t *g)
 	static const char *const keys[] = { "interface", "default_action", "log",
 					    "drop_events_per_sec", "dns_listen", "state_dir",
 					    "nat_ports", "nat_per_device", "xdp_redirect_veth",
-					    NULL };
+					    "proxy", NULL };
 	yaml_node_t *n;
 	unsigned long v;
 
@@ -80,6 +80,22 @@ void cfg_gateway(struct cx *x, yaml_node_t *g)
 		x->c->nat_per_device = (__u32)v;
 	if ((n = cfg_get(x, g, "xdp_redirect_veth")))
 		cfg_parse_bool(x, n, "gateway.xdp_redirect_veth", &x->c->xdp_redirect_veth);
+	if ((n = cfg_get(x, g, "proxy")) && cfg_is_map(x, n, "gateway.proxy")) {
+		static const char *const pk[] = { "max_connections", "detect_timeout_ms",
+						  "detect_all_ports", NULL };
+		yaml_node_t *k;
+
+		cfg_check_keys(x, n, "gateway.proxy", pk);
+		if ((k = cfg_get(x, n, "max_connections")) &&
+		    cfg_parse_uint(x, k, "gateway.proxy.max_connections", 1, 1000000, &v))
+			x->c->proxy_max_conns = (__u32)v;
+		if ((k = cfg_get(x, n, "detect_timeout_ms")) &&
+		    cfg_parse_uint(x, k, "gateway.proxy.detect_timeout_ms", 10, 60000, &v))
+			x->c->proxy_detect_ms = (__u32)v;
+		if ((k = cfg_get(x, n, "detect_all_ports")))
+			cfg_parse_bool(x, k, "gateway.proxy.detect_all_ports",
+				       &x->c->proxy_detect_all);
+	}
 	if ((n = cfg_get(x, g, "log")) && cfg_is_map(x, n, "gateway.log")) {
 		static const char *const lk[] = { "network", "dns", NULL };
 

@@ -25,6 +25,7 @@ void zt_ctl_hdr_put(struct zt_buf *b, __u16 type);
 int zt_ctl_hdr_get(struct zt_buf *b, struct zt_ctl_hdr *h);
 
 #define ZT_CTL_DNS_N_STATS (0 ZT_DNS_STATS(ZT_CTL_COUNT_ONE))
+#define ZT_CTL_PROXY_N_STATS (0 ZT_PROXY_STATS(ZT_CTL_COUNT_ONE))
 #define ZT_CTL_COUNT_ONE(f, name) + 1
 
 struct zt_ctl_iface {
@@ -43,6 +44,8 @@ struct zt_ctl_status {
 	struct zt_ctl_iface ifaces[ZT_CTL_MAX_IFACES];
 	__u32 dns_listen, dns_iris;
 	__u64 dns[ZT_CTL_DNS_N_STATS]; /* in ZT_DNS_STATS order */
+	__u64 proxy_live;         /* connections the proxy holds now */
+	__u64 proxy[ZT_CTL_PROXY_N_STATS]; /* in ZT_PROXY_STATS order */
 };
 
 void zt_ctl_status_put(struct zt_buf *b, const struct zt_ctl_status *s);

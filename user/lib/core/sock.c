@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sock.c — see sock.h. */
+#define _GNU_SOURCE
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "sock.h"
+
+/* The ifindex a datagram arrived on, from its IP_PKTINFO/IPV6_PKTINFO
+ * (the socket asked for them: IP_PKTINFO, IPV6_RECVPKTINFO). */
+__u32 zt_sock_msg_ifindex(struct msghdr *m)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
+			return (__u32)((struct in_pktinfo *)CMSG_DATA(c))->ipi_ifindex;
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO)
+			return ((struct in6_pktinfo *)CMSG_DATA(c))->ipi6_ifindex;
+	}
+	return (__u32)-1; /* not said: no interface's, so nobody's */
+}
+
+/* The ifindex a TCP client's handshake arrived on. The kernel keeps it
+ * for an accepted socket whose listener asked for packet info
+ * and gives it back as the IP_PKTINFO / IPV6_PKTINFO of IP_PKTOPTIONS /
+ * IPV6_2292PKTOPTIONS. The address alone is no identity: a host behind
+ * another link can complete a handshake from an enrolled address when
+ * the gateway routes that address its way. */
+__u32 zt_sock_tcp_ifindex(int fd, int family)
+{
+	union {
+		struct cmsghdr align;
+		__u8 buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) * 4];
+	} u;
+	struct msghdr m = { .msg_control = u.buf };
+	socklen_t len = sizeof(u.buf);
+	__u32 ifindex;
+
+	if (family == AF_INET ? getsockopt(fd, IPPROTO_IP, IP_PKTOPTIONS, u.buf, &len) :
+				   getsockopt(fd, IPPROTO_IPV6, IPV6_2292PKTOPTIONS, u.buf, &len))
+		return (__u32)-1;
+	m.msg_controllen = len;
+	ifindex = zt_sock_msg_ifindex(&m);
+	return ifindex ? ifindex : (__u32)-1;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sock.h — what the kernel says about where a client's packets came in:
+ * the interface of a datagram (its packet info) and of an accepted TCP
+ * socket's handshake. (__u32)-1 when not said: no interface's. */
+#ifndef ZT_SOCK_H
+#define ZT_SOCK_H
+
+#include <linux/types.h>
+#include <sys/socket.h>
+
+__u32 zt_sock_msg_ifindex(struct msghdr *m);
+/* fd: accepted from a listener with IP_PKTINFO / IPV6_RECVPKTINFO on;
+ * family AF_INET or AF_INET6. */
+__u32 zt_sock_tcp_ifindex(int fd, int family);
+
+#endif

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* proxy_int.h — what the proxy's files share: proxy.c (listeners,
+ * accepting, detection, the decision, connecting upstream), proxy_relay.c
+ * (the bytes both ways once connected) and proxy_log.c (the network log's
+ * line for a proxied flow). Calls go proxy -> relay -> log; a connection's
+ * end is proxy_end's alone. */
+#ifndef ZT_ZTD_PROXY_INT_H
+#define ZT_ZTD_PROXY_INT_H
+
+#include "detect.h"
+#include "policy.h"
+#include "ztd.h"
+
+#define PROXY_CONNECT_MS 5000   /* upstream handshake */
+#define PROXY_IDLE_MS    (3600 * 1000) /* a relayed flow with no byte either way */
+#define PROXY_PIPE       (1 << 16)
+
+enum px_state { PX_DETECT, PX_CONNECT, PX_RELAY };
+
+enum px_end {
+	PX_END_CLOSED,     /* both sides finished */
+	PX_END_BLOCKED,    /* the policy blocks it: reset */
+	PX_END_RESET,      /* a side reset */
+	PX_END_UPSTREAM,   /* the destination refused or did not answer */
+	PX_END_NO_TUNNEL,  /* a remote tunnel's: no connector yet */
+	PX_END_IDLE,
+	PX_END_REVOKED,    /* a reload no longer allows it */
+	PX_END_SHUTDOWN,   /* ztd stopping */
+	PX_END_ERROR,      /* out of memory, a failed syscall */
+};
+
+/* One direction of the relay: bytes spliced from one socket into a pipe
+ * and on into the other. */
+struct px_dir {
+	int pipe[2];
+	size_t queued;      /* in the pipe */
+	__u64 bytes;        /* delivered */
+	bool eof;           /* its source said FIN */
+	bool shut;          /* its sink got our FIN */
+};
+
+struct pconn {
+	struct ztd_proxy *px;
+	struct pconn *next, *prev;
+	struct zt_io c, u;          /* client, upstream */
+	struct zt_timer t;          /* detection, connect, idle */
+	enum px_state st;
+	enum px_end end;
+	__u8 family;
+	__u8 src[16], dst[16];
+	__u16 sport, dport;
+	__u32 ifindex;              /* the client interface (0: none of them) */
+	__u16 vlan;
+	__u8 *buf;                  /* the bytes detection read (ZT_DETECT_MAX) */
+	size_t len, sent;           /* read; sent upstream */
+	struct zt_detected det;
+	bool decided, iri;
+	char iri_name[ZT_HOSTNAME_MAX + 1]; /* the IRI's name ("" unknown) */
+	struct zt_eval_result r;
+	__u8 up_family, up_addr[16];
+	__u16 up_port;
+	struct px_dir cu, uc;       /* client -> upstream, upstream -> client */
+	__u64 start_ms, last_ms;
+};
+
+struct ztd_proxy {
+	struct ztd *d;
+	struct zt_io l[2];          /* IPv4, IPv6 listeners */
+	struct pconn *head;
+	size_t n, max_conns;
+	bool full_warned;
+	struct ztd_proxy_stats st;
+};
+
+/* Watches io for ev; none: not watched at all (an idle socket's EPOLLHUP,
+ * which epoll reports whatever is asked, must not spin the loop). */
+static inline void px_watch(struct zt_loop *l, struct zt_io *io, __u32 ev)
+{
+	if (!ev)
+		zt_io_del(l, io);
+	else if (io->added)
+		zt_io_mod(l, io, ev);
+	else if (zt_io_add(l, io, ev))
+		zt_io_del(l, io);
+}
+
+/* proxy.c */
+bool proxy_decide(struct ztd_proxy *px, struct pconn *c, bool final);
+void proxy_act(struct pconn *c);
+void proxy_end(struct pconn *c, enum px_end how);
+const char *proxy_end_name(enum px_end e);
+
+/* proxy_relay.c: start once the upstream is connected (the bytes
+ * detection read go first); events on either socket after that. */
+void proxy_relay_start(struct pconn *c);
+void proxy_relay_events(struct pconn *c, struct zt_io *io, __u32 ev);
+void proxy_relay_free(struct pconn *c);
+
+/* proxy_log.c */
+void proxy_log(const struct pconn *c);
+
+#endif

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+/* proxy_log.c — a proxied flow's line in the network log, when it ends:
+ * who, where, what was detected, the rule and verdict, bytes each way,
+ * how long and how it ended. Fields: docs/proxy.md. */
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include "clock.h"
+#include "log.h"
+#include "names.h"
+#include "proxy_int.h"
+
+static const char *why_name(enum zt_detect_why w)
+{
+	static const char *const n[] = { "ok", "other", "malformed", "too_big" };
+
+	return (unsigned)w < 4 ? n[w] : "?";
+}
+
+void proxy_log(const struct pconn *c)
+{
+	const struct ztd *d = c->px->d;
+	FILE *f = d->netlog;
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], t[64];
+	int af = c->family == ZT_AF_INET ? AF_INET : AF_INET6;
+	const struct zt_cfg_device *dev = c->r.device_id && c->r.device_id <= d->cfg.n_devices ?
+					  &d->cfg.devices[c->r.device_id - 1] : NULL;
+	__u64 now = zt_mono_ms();
+
+	if (!f)
+		return;
+	inet_ntop(af, c->src, src, sizeof(src));
+	inet_ntop(af, c->dst, dst, sizeof(dst));
+	fprintf(f, "{\"time\":\"%s\",\"kind\":\"proxy\",\"interface\":",
+		zt_log_time(t, sizeof(t), (long long)zt_clock_ns(CLOCK_REALTIME)));
+	zt_json_str(f, zt_name(&d->names, ZT_N_IFACE, c->ifindex));
+	fprintf(f, ",\"device\":");
+	zt_json_str(f, zt_name(&d->names, ZT_N_DEVICE, c->r.device_id));
+	fprintf(f, ",\"user_email\":");
+	zt_json_str(f, dev ? zt_name(&d->names, ZT_N_USER, dev->user) : NULL);
+	fprintf(f, ",\"src\":\"%s\",\"dst\":\"%s\",\"protocol\":\"tcp\",\"src_port\":%u,"
+		"\"dst_port\":%u,\"hostname\":", src, dst, c->sport, c->dport);
+	zt_json_str(f, c->iri ? c->iri_name : NULL);
+	fprintf(f, ",\"detected_protocol\":\"%s\",\"detection\":\"%s\",\"sni\":",
+		c->decided && (c->len || c->det.why) ? zt_l7_proto_name(c->det.proto) : "",
+		why_name(c->det.why));
+	zt_json_str(f, c->det.proto == ZT_PROTO_TLS ? c->det.name : NULL);
+	fprintf(f, ",\"ech\":%s,\"http_host\":", c->det.ech ? "true" : "false");
+	zt_json_str(f, c->det.proto == ZT_PROTO_HTTP ? c->det.name : NULL);
+	fprintf(f, ",\"sni_mismatch\":%s,\"rule\":",
+		c->iri && c->det.proto == ZT_PROTO_TLS && c->det.name[0] &&
+				strcmp(c->det.name, c->iri_name) ? "true" : "false");
+	zt_json_str(f, c->r.rule_id ? zt_name(&d->names, ZT_N_RULE, c->r.rule_id) : "");
+	fprintf(f, ",\"rule_id\":%u,\"action\":\"%s\",\"reason\":\"%s\",\"bytes_up\":%llu,"
+		"\"bytes_down\":%llu,\"duration_ms\":%llu,\"end\":\"%s\",\"generation\":%u}\n",
+		c->r.rule_id, c->decided ? zt_verdict_name(c->r.verdict) : "none",
+		c->decided ? zt_reason_name(c->r.reason) : "none",
+		(unsigned long long)c->cu.bytes, (unsigned long long)c->uc.bytes,
+		(unsigned long long)(now - c->start_ms), proxy_end_name(c->end), d->generation);
+}
