@@ -20,7 +20,9 @@ W=$O/vmtest
 # lack 802.1Q; the VM's has it as a module).
 MODULES=(veth sch_ingress cls_bpf bridge tun nf_tables 8021q)
 # Programs the suites run (besides busybox), copied with their libraries.
-TOOLS=(bash ip tc curl nsenter dig dnsmasq timeout ethtool ssh ssh-keygen sshd nft)
+# openssl, socat: tests/netns/proxy.sh's TLS server, certificate and bulk source.
+TOOLS=(bash ip tc curl nsenter dig dnsmasq timeout ethtool ssh ssh-keygen sshd nft openssl socat
+       sha256sum)
 
 die() { echo "vmtest: $*" >&2; exit 1; }
 
@@ -78,6 +80,8 @@ echo 'nameserver 127.0.0.1' > "$root/etc/resolv.conf"
 printf '%s\n' '127.0.0.1 localhost' '::1 localhost' > "$root/etc/hosts"
 echo 'hosts: files dns' > "$root/etc/nsswitch.conf"
 cp /bin/busybox "$root/bin/busybox"
+# openssl req reads its configuration file.
+mkdir -p "$root/usr/lib/ssl" && cp -L /usr/lib/ssl/openssl.cnf "$root/usr/lib/ssl/"
 
 copy_with_libs() { # copies an ELF file and the shared libraries it loads
 	local f=$1 dst=$2 lib

@@ -111,11 +111,27 @@ for line in open(sys.argv[1]):
 sys.exit(1)
 EOF
 }
-curl_sni() { # curl_sni SNI ADDR [-6]: the page's first line, or curl's failure
-	local host=$2
-	case $2 in *:*) host="[$2]" ;; esac
-	in_cli curl -sk --max-time 5 --resolve "$1:443:$host" "https://$1/" 2>&1 | head -1
+curl_sni() { # curl_sni SNI ADDR[:PORT]: the page's first line, or curl's failure
+	local host=${2%:*} port=443
+	case $2 in
+	*:*:*) host="[$2]" ;;
+	*:*) port=${2##*:} ;;
+	*) host=$2 ;;
+	esac
+	in_cli curl -sk --max-time 5 --resolve "$1:$port:$host" "https://$1:$port/" 2>&1 | head -1
 	return "${PIPESTATUS[0]}"
+}
+# agrees SRC DST PORT [--sni N | --detected-protocol P]: ztctl policy test
+# on the suite's config gives the verdict and rule the proxy logged for
+# such a flow.
+agrees() {
+	local src=$1 dst=$2 port=$3 want
+	shift 3
+	mapfile -t want < <(ztctl -j policy test --config "$W/ztd.yaml" --src "$src" --dst "$dst" \
+		--proto tcp --dport "$port" "$@" | python3 -c '
+import json,sys
+r=json.load(sys.stdin); print("action=" + r["verdict"]); print("rule=" + (r.get("rule") or "").lower())')
+	[ "${#want[@]}" = 2 ] && logged src="$src" dst="$dst" dst_port="$port" "${want[@]}"
 }
 
 check "ztd starts, its proxy listening" start_ztd
@@ -149,6 +165,10 @@ out=$(in_cli python3 "$TLSPEER" big 10.2.0.5 443 app.internal.local 20000)
 check "one larger is decided unknown and blocked: reset ($out)" test "$out" = reset
 check "... counted malformed" at_least $((m0 + 1)) proxy_stat malformed
 
+curl_sni app.internal.local 10.2.0.5:8443 >/dev/null 2>&1
+check "the allowed SNI to port 8443 does not count there (only on 443): blocked" \
+	wait_until 3 logged dst_port=8443 sni=app.internal.local action=drop reason=default
+
 # ---- server-first, plain TCP, half-close, bulk ------------------------------------
 out=$(in_cli python3 "$PEER" ask 10.2.0.5 7)
 check "a server-first protocol works after the detection wait: the server saw the gateway ($out)" \
@@ -159,12 +179,19 @@ out=$(in_cli python3 "$PEER" ask fd00:2::5 7)
 check "... over IPv6 ($out)" sh -c "case '$out' in 'fd00:2::1 '*) ;; *) exit 1;; esac"
 out=$(printf 'hello, half-closed\n' | in_cli socat -t 5 - TCP:10.2.0.5:10,shut-down 2>&1)
 check "half-close: the server answers after the client's FIN ($out)" test "$out" = 19
-t0=$(date +%s.%N)
+t0=$EPOCHREALTIME
 sum=$(in_cli socat -u -T 30 TCP:10.2.0.5:8 - | sha256sum | cut -d' ' -f1)
-t1=$(date +%s.%N)
+t1=$EPOCHREALTIME
 check "$((SIZE >> 20)) MB through the proxy, checksum equal ($(python3 -c "print(f'{$SIZE / ($t1 - $t0) / 1e6:.0f}')") MB/s)" \
 	test "$sum" = "$BLOB_SUM"
 check "... logged with its bytes" wait_until 3 logged dst_port=8 bytes_down="$SIZE" end=closed
+
+check "ztctl policy test --sni agrees with the proxy: the allowed SNI" \
+	agrees 10.10.0.2 10.2.0.5 443 --sni app.internal.local
+check "... another SNI" agrees 10.10.0.2 10.2.0.5 443 --sni other.internal.local
+check "... the allowed SNI on 8443" agrees 10.10.0.2 10.2.0.5 8443 --sni app.internal.local
+check "... --detected-protocol unknown: a server-first protocol" \
+	agrees 10.10.0.2 10.2.0.5 7 --detected-protocol unknown
 
 # ---- revocation, limits, slow senders ----------------------------------------------
 rm -f "$W/revoked"

@@ -64,7 +64,9 @@ for bad in "--src 10.10.0.2 --dst ::1 --proto tcp --dport 1|one family" \
 	   "--src 10.10.0.2 --dst 10.2.0.5 --proto icmp --dport 3|no meaning" \
 	   "--src 10.10.0.2 --dst 10.2.0.5 --proto sctp --dport 3|say tcp, udp or icmp" \
 	   "--src 10.10.0.2 --dst 10.2.0.5 --proto tcp --dport 70000|not a port number" \
-	   "--src 10.10.0.2 --dst 10.2.0.5 --proto udp --dport 53 --sni x|needs --proto tcp" \
+	   "--src 10.10.0.2 --dst 10.2.0.5 --proto udp --dport 53 --sni x|need --proto tcp" \
+	   "--src 10.10.0.2 --dst 10.3.0.1 --proto tcp --dport 443 --detected-protocol smtp|say tls, http, ssh or unknown" \
+	   "--src 10.10.0.2 --dst 10.3.0.1 --proto tcp --dport 443 --sni a.b --detected-protocol ssh|goes with --detected-protocol tls" \
 	   "--src 10.10.0.2 --proto tcp --dport 22|are required"; do
 	args=${bad%%|*} want=${bad#*|}
 	# shellcheck disable=SC2086
@@ -77,6 +79,31 @@ check "policy test --sni: the L7 rule decides as the proxy will" \
 out=$(ztctl -j policy test --config "$C" --src 10.10.0.2 --dst 10.3.0.1 --proto tcp --dport 443 --sni x.other)
 check "policy test --sni not matching: the next rule decides" \
 	test -n "$(echo "$out" | grep '"rule":"catch-all".*"verdict":"drop"')"
+out=$(ztctl -j policy test --config "$C" --src 10.10.0.2 --dst 10.3.0.1 --proto tcp --dport 443 --detected-protocol ssh)
+check "policy test --detected-protocol ssh: no server name, the sni rule does not match" \
+	test -n "$(echo "$out" | grep '"detected_protocol":"ssh".*"rule":"catch-all".*"verdict":"drop"')"
+# An sni rule on every port of a CIDR route: the client's SNI counts on
+# 443 only, unless gateway.proxy.detect_all_ports (as the proxy decides).
+sni_cfg() { # sni_cfg DETECT_ALL
+	cat > "$W/sni.yaml" <<YAML
+gateway: {interface: lo, default_action: block, proxy: {detect_all_ports: $1}}
+tunnels: [{name: t, local: true}]
+routes: {cidr: [{network: 10.2.0.0/24, tunnel: t}]}
+network_policies:
+  - {name: by sni, precedence: 1, action: allow, match: {dst_ip: 10.2.0.0/24, sni: [a.example]}}
+YAML
+}
+sni_cfg false
+out=$(ztctl -j policy test --config "$W/sni.yaml" --src 10.10.0.9 --dst 10.2.0.5 --proto tcp --dport 8443 --sni a.example)
+check "policy test --sni on port 8443: not counted (the default decides)" \
+	test -n "$(echo "$out" | grep '"verdict":"drop","reason":"default"')"
+out=$(ztctl -j policy test --config "$W/sni.yaml" --src 10.10.0.9 --dst 10.2.0.5 --proto tcp --dport 443 --sni a.example)
+check "... on 443 it is (direct by the sni rule)" \
+	test -n "$(echo "$out" | grep '"rule":"by sni".*"verdict":"direct"')"
+sni_cfg true
+out=$(ztctl -j policy test --config "$W/sni.yaml" --src 10.10.0.9 --dst 10.2.0.5 --proto tcp --dport 8443 --sni a.example)
+check "... and on 8443 with gateway.proxy.detect_all_ports" \
+	test -n "$(echo "$out" | grep '"rule":"by sni".*"verdict":"direct"')"
 printf 'gateway: {interface: lo, colour: red}\n' > "$W/bad.yaml"
 out=$(ztctl policy test --config "$W/bad.yaml" --src 10.10.0.2 --dst 10.2.0.5 --proto icmp 2>&1); rc=$?
 check "policy test on an invalid config prints its errors" \

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* policy.c — `ztctl policy test`: which rule decides a flow and what the
  * kernel does with it, computed from a config file by the same compiler
- * and evaluation order as the kernel (zt_policy_eval); with --sni, also
- * what the proxy finishes for rules with SNI selectors. */
+ * and evaluation order as the kernel (zt_policy_eval); with --sni or
+ * --detected-protocol, also what the proxy finishes for rules with L7
+ * selectors, by the proxy's own rules (config/l7.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "addr.h"
 #include "config.h"
 #include "hostname.h"
+#include "l7.h"
 #include "names.h"
 #include "out.h"
 #include "policy.h"
@@ -20,37 +22,25 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ztctl [-j|-p] policy test --src IP --dst IP --proto tcp|udp|icmp\n"
-		"                   [--dport N] [--sni NAME] [--interface NAME] [--vlan N]\n"
+		"                   [--dport N] [--sni NAME] [--detected-protocol P]\n"
+		"                   [--interface NAME] [--vlan N]\n"
 		"                   [--config FILE]\n\n"
 		"Says which rule decides a new flow from device address --src to --dst,\n"
 		"and the verdict the kernel gives it (direct, steer, drop, pass), using\n"
 		"the same compiler and evaluation order as the kernel.\n"
 		"  --config FILE  the config to test (default: the file ztd last applied)\n"
 		"  --dport N      destination port (tcp and udp; required for them)\n"
-		"  --sni NAME     the TLS server name: rules with sni selectors decide\n"
-		"                 as the proxy will; without it such a rule shows 'steer'\n"
-		"                 with reason l7 (the proxy decides on the server name)\n"
+		"  --sni NAME     the TLS server name the client sends: rules with sni\n"
+		"                 selectors decide as the proxy does (on port 443 unless\n"
+		"                 gateway.proxy.detect_all_ports); implies tls\n"
+		"  --detected-protocol tls|http|ssh|unknown\n"
+		"                 what the proxy's detection found (no server name): such\n"
+		"                 rules then decide as the proxy does. Without either, a\n"
+		"                 rule with an L7 selector shows 'steer' with reason l7\n"
 		"  --interface NAME  the gateway interface the packet arrives on, and\n"
 		"  --vlan N       its 802.1Q id (default: where the device with address\n"
 		"                 --src is declared; elsewhere that address is unenrolled)\n"
 		"example: ztctl policy test --src 10.10.0.2 --dst 10.2.0.5 --proto tcp --dport 22\n");
-}
-
-struct sni_arg {
-	const struct zt_config *cfg;
-	const char *sni;
-};
-
-static bool sni_matches(void *arg, __u32 idx)
-{
-	const struct sni_arg *a = arg;
-	const struct zt_cfg_policy *p = &a->cfg->policies[idx];
-	size_t i;
-
-	for (i = 0; i < p->n_sni; i++)
-		if (zt_hostname_match(p->sni[i], a->sni))
-			return true;
-	return false;
 }
 
 static const char *opt_name(char **v, size_t n, __u32 id)
@@ -60,7 +50,7 @@ static const char *opt_name(char **v, size_t n, __u32 id)
 
 static void print_result(const struct zt_config *cfg, const struct zt_eval_result *r,
 			 const char *src, const char *dst, const char *proto, long dport,
-			 const char *sni)
+			 const char *sni, const char *detected)
 {
 	const struct zt_cfg_device *dev = r->device_id ? &cfg->devices[r->device_id - 1] : NULL;
 	const struct zt_cfg_route *rt = r->route_id ? &cfg->routes[r->route_id - 1] : NULL;
@@ -84,6 +74,8 @@ static void print_result(const struct zt_config *cfg, const struct zt_eval_resul
 		out_u64("dport", "/%llu", (unsigned long long)dport);
 	if (sni)
 		out_str("sni", " sni %s", sni);
+	if (detected)
+		out_str("detected_protocol", " detected %s", detected);
 	out_text("\n");
 	if (rt) {
 		out_str("route", "route:   %s", zt_prefix_str(&rt->pfx, pfx, sizeof(pfx)));
@@ -146,6 +138,7 @@ static int test_main(int argc, char **argv)
 		{ "proto", required_argument, 0, 'p' },  { "dport", required_argument, 0, 'P' },
 		{ "sni", required_argument, 0, 'n' },    { "config", required_argument, 0, 'c' },
 		{ "interface", required_argument, 0, 'i' }, { "vlan", required_argument, 0, 'v' },
+		{ "detected-protocol", required_argument, 0, 'D' },
 		{ "help", no_argument, 0, 'h' },         { 0 }
 	};
 	const char *src = NULL, *dst = NULL, *proto = NULL, *sni = NULL, *path = NULL,
@@ -157,7 +150,9 @@ static int test_main(int argc, char **argv)
 	struct zt_compiled c;
 	struct zt_eval_pkt pkt = { .ifindex = 1 };
 	struct zt_eval_result r;
-	struct sni_arg sa;
+	struct zt_l7_arg la;
+	struct zt_l7_flow lf = { .proto = ZT_PROTO_UNKNOWN };
+	int detected = -1;
 	__u32 ifindex[ZT_MAX_IFACES];
 	long dport = -1;
 	size_t i;
@@ -171,6 +166,14 @@ static int test_main(int argc, char **argv)
 		case 'd': dst = optarg; break;
 		case 'p': proto = optarg; break;
 		case 'n': sni = optarg; break;
+		case 'D':
+			detected = zt_l7_proto_parse(optarg);
+			if (detected < 0) {
+				out_error("--detected-protocol '%s': say tls, http, ssh or unknown",
+					  optarg);
+				return 2;
+			}
+			break;
 		case 'c': path = optarg; break;
 		case 'i': ifname = optarg; break;
 		case 'v':
@@ -217,8 +220,12 @@ static int test_main(int argc, char **argv)
 		out_error("--dport has no meaning with --proto icmp");
 		return 2;
 	}
-	if (sni && pkt.pclass != ZT_PC_TCP) {
-		out_error("--sni needs --proto tcp (TLS)");
+	if ((sni || detected >= 0) && pkt.pclass != ZT_PC_TCP) {
+		out_error("--sni and --detected-protocol need --proto tcp (the proxy takes TCP)");
+		return 2;
+	}
+	if (sni && detected >= 0 && detected != ZT_PROTO_TLS) {
+		out_error("--sni is a TLS server name: it goes with --detected-protocol tls only");
 		return 2;
 	}
 	if (ztctl_config_load(path, &cfg))
@@ -258,9 +265,14 @@ static int test_main(int argc, char **argv)
 	memcpy(pkt.src, ps.addr, 16);
 	memcpy(pkt.dst, pd.addr, 16);
 	pkt.dport = dport < 0 ? 0 : (__u16)dport;
-	sa = (struct sni_arg){ .cfg = &cfg, .sni = sni };
-	zt_policy_eval_l7(&c, &pkt, sni ? sni_matches : NULL, &sa, &r);
-	print_result(&cfg, &r, src, dst, proto, dport, sni);
+	/* As the proxy decides (l7.h): the same name for sni selectors. */
+	lf.dport = pkt.dport;
+	lf.proto = sni ? ZT_PROTO_TLS : detected >= 0 ? (enum zt_proto)detected : ZT_PROTO_UNKNOWN;
+	lf.sni = sni;
+	la = (struct zt_l7_arg){ .cfg = &cfg, .name = zt_l7_sni_name(&cfg, &lf) };
+	zt_policy_eval_l7(&c, &pkt, sni || detected >= 0 ? zt_l7_match : NULL, &la, &r);
+	print_result(&cfg, &r, src, dst, proto, dport, sni,
+		     sni || detected >= 0 ? zt_l7_proto_name(lf.proto) : NULL);
 	zt_compiled_free(&c);
 	rc = 0;
 out:

@@ -18,11 +18,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include "clock.h"
 #include "hostname.h"
 #include "iri.h"
+#include "l7.h"
 #include "log.h"
 #include "nl.h"
 #include "sock.h"
@@ -108,26 +110,12 @@ static __u32 client_ifindex(const struct ztd *d, __u32 ifindex, __u16 *vlan)
 	return 0;
 }
 
-struct l7_arg {
-	const struct ztd *d;
-	const char *name; /* what sni selectors match; NULL: nothing */
-	int force;        /* -1: as the name says; 0/1: every L7 rule fails/matches */
-};
-
-static bool l7_match(void *arg, __u32 idx)
+/* For the "could an L7 selector change it" check: every L7 rule matches
+ * (arg non-NULL) or none. */
+static bool l7_all(void *arg, __u32 idx)
 {
-	const struct l7_arg *a = arg;
-	const struct zt_cfg_policy *p = &a->d->cfg.policies[idx];
-	size_t i;
-
-	if (a->force >= 0)
-		return a->force;
-	if (!a->name || !a->name[0])
-		return false;
-	for (i = 0; i < p->n_sni; i++)
-		if (zt_hostname_match(p->sni[i], a->name))
-			return true;
-	return false;
+	(void)idx;
+	return arg != NULL;
 }
 
 /* The IRI dst is, from the kernel's own table (the half in force), into
@@ -163,7 +151,8 @@ bool proxy_decide(struct ztd_proxy *px, struct pconn *c, bool final)
 	struct zt_eval_pkt p = { 0 };
 	struct zt_eval_result any, none;
 	struct zt_iri_entry ie;
-	struct l7_arg a = { .d = d, .force = 1 };
+	struct zt_l7_arg a = { .cfg = &d->cfg };
+	struct zt_l7_flow f = { .dport = c->dport, .proto = c->det.proto, .sni = c->det.name };
 
 	if (!d->policy)
 		return false;
@@ -189,21 +178,15 @@ bool proxy_decide(struct ztd_proxy *px, struct pconn *c, bool final)
 			memcpy(c->iri_name, a2.name, sizeof(c->iri_name));
 	}
 	if (!final) {
-		zt_policy_eval_l7(&cc, &p, l7_match, &a, &any);
-		a.force = 0;
-		zt_policy_eval_l7(&cc, &p, l7_match, &a, &none);
+		zt_policy_eval_l7(&cc, &p, l7_all, &cc, &any);
+		zt_policy_eval_l7(&cc, &p, l7_all, NULL, &none);
 		if (any.rule_id != none.rule_id || any.verdict != none.verdict)
 			return false;
 		c->r = any;
 	} else {
-		/* An IRI's name is its SNI on every port (it decides where the
-		 * flow goes); elsewhere the client's ClientHello, on 443. */
-		a.force = -1;
-		if (c->iri)
-			a.name = c->iri_name;
-		else if (c->det.proto == ZT_PROTO_TLS && (c->dport == 443 || d->cfg.proxy_detect_all))
-			a.name = c->det.name;
-		zt_policy_eval_l7(&cc, &p, l7_match, &a, &c->r);
+		f.iri_name = c->iri ? c->iri_name : NULL;
+		a.name = zt_l7_sni_name(&d->cfg, &f);
+		zt_policy_eval_l7(&cc, &p, zt_l7_match, &a, &c->r);
 	}
 	c->decided = true;
 	c->up_family = c->family;
@@ -347,6 +330,7 @@ void proxy_act(struct pconn *c)
 	err = upstream_connect(c);
 	if (!err)
 		err = zt_io_add(px->d->loop, &c->u, EPOLLOUT);
+	c->uev = EPOLLOUT;
 	if (err == 0 && c->u.fd < 0)
 		err = -EBADF;
 	if (err) {
@@ -356,7 +340,7 @@ void proxy_act(struct pconn *c)
 		return;
 	}
 	c->st = PX_CONNECT;
-	px_watch(px->d->loop, &c->c, 0);
+	px_watch(px->d->loop, &c->c, &c->cev, 0);
 	zt_timer_arm(px->d->loop, &c->t, PROXY_CONNECT_MS);
 }
 
@@ -388,6 +372,20 @@ static void accept_all(struct ztd_proxy *px, struct zt_io *io)
 		sl = sizeof(src);
 		dl = sizeof(dst);
 		fd = accept4(io->fd, (struct sockaddr *)&src, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+			       errno == ENOBUFS)) {
+			/* Out of descriptors or memory (max_connections is kept
+			 * below the descriptor limit, so another part of ztd
+			 * took them): the listeners rest 100 ms, not spin on a
+			 * backlog they cannot take; the kernel's backlog, then
+			 * the clients' SYN retries, wait meanwhile. */
+			px->st.refused_full++;
+			pr_warn("proxy: accepting: %s; pausing 100 ms\n", strerror(errno));
+			px_watch(px->d->loop, &px->l[0], &px->lev[0], 0);
+			px_watch(px->d->loop, &px->l[1], &px->lev[1], 0);
+			zt_timer_arm(px->d->loop, &px->resume, 100);
+			return;
+		}
 		if (fd < 0)
 			return;
 		if (getsockname(fd, (struct sockaddr *)&dst, &dl)) {
@@ -437,12 +435,21 @@ static void accept_all(struct ztd_proxy *px, struct zt_io *io)
 			proxy_act(c);
 			continue;
 		}
+		c->cev = EPOLLIN;
 		if (zt_io_add(px->d->loop, &c->c, EPOLLIN) ||
 		    zt_timer_arm(px->d->loop, &c->t, px->d->cfg.proxy_detect_ms)) {
 			proxy_end(c, PX_END_ERROR);
 			continue;
 		}
 	}
+}
+
+static void on_resume(struct zt_timer *t)
+{
+	struct ztd_proxy *px = ztd_of(t, struct ztd_proxy, resume);
+
+	px_watch(px->d->loop, &px->l[0], &px->lev[0], EPOLLIN);
+	px_watch(px->d->loop, &px->l[1], &px->lev[1], EPOLLIN);
 }
 
 static void on_accept4(struct zt_io *io, __u32 ev)
@@ -488,6 +495,38 @@ static int listener(int family)
 	return fd;
 }
 
+/* A relayed connection holds PROXY_FDS descriptors (two sockets, two
+ * pipes). The soft RLIMIT_NOFILE is raised to hold max_connections of
+ * them beside what the rest of ztd holds; when the hard limit is lower,
+ * the proxy's limit comes down to what fits (and says so): connections
+ * past it are refused and counted, never an accept that fails. */
+#define PROXY_FDS 6
+#define PROXY_FD_RESERVE 4096 /* the rest of ztd: DNS, maps, netlink */
+
+static void proxy_limits(struct ztd_proxy *px)
+{
+	size_t want = px->d->cfg.proxy_max_conns;
+	struct rlimit rl;
+	rlim_t need = (rlim_t)want * PROXY_FDS + PROXY_FD_RESERVE;
+
+	px->full_warned = false;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < need) {
+		size_t fit = rl.rlim_cur > PROXY_FD_RESERVE ?
+			     (size_t)((rl.rlim_cur - PROXY_FD_RESERVE) / PROXY_FDS) : 1;
+
+		pr_warn("proxy: open files limited to %llu (RLIMIT_NOFILE): %zu connections "
+			"at once, not gateway.proxy.max_connections' %zu\n",
+			(unsigned long long)rl.rlim_cur, fit ? fit : 1, want);
+		want = fit ? fit : 1;
+	}
+	px->max_conns = want;
+}
+
 static int set_workers(struct ztd *d, __u32 n)
 {
 	struct zt_state st;
@@ -507,8 +546,9 @@ int ztd_proxy_open(struct ztd *d)
 	if (!px)
 		return -ENOMEM;
 	px->d = d;
-	px->max_conns = d->cfg.proxy_max_conns;
+	px->resume.cb = on_resume;
 	px->l[0].fd = px->l[1].fd = -1;
+	proxy_limits(px);
 	for (i = 0; i < 2 && !err; i++) {
 		__u32 slot = (__u32)i * ZT_PROXY_PER_FAMILY;
 		__u64 v;
@@ -522,6 +562,7 @@ int ztd_proxy_open(struct ztd *d)
 		err = bpf_map_update_elem(d->b.m.proxy, &slot, &v, BPF_ANY) ? -errno : 0;
 		if (!err)
 			err = zt_io_add(d->loop, &px->l[i], EPOLLIN);
+		px->lev[i] = EPOLLIN;
 	}
 	if (!err)
 		err = set_workers(d, 1);
@@ -543,6 +584,7 @@ void ztd_proxy_close(struct ztd *d)
 	set_workers(d, 0);
 	while (px->head)
 		proxy_end(px->head, PX_END_SHUTDOWN);
+	zt_timer_stop(d->loop, &px->resume);
 	for (i = 0; i < 2; i++) {
 		zt_io_del(d->loop, &px->l[i]);
 		if (px->l[i].fd >= 0)
@@ -561,8 +603,7 @@ void ztd_proxy_recheck(struct ztd *d)
 
 	if (!px)
 		return;
-	px->max_conns = d->cfg.proxy_max_conns;
-	px->full_warned = false;
+	proxy_limits(px);
 	for (c = px->head; c; c = next) {
 		next = c->next;
 		if (!c->decided)

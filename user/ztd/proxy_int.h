@@ -43,6 +43,7 @@ struct pconn {
 	struct ztd_proxy *px;
 	struct pconn *next, *prev;
 	struct zt_io c, u;          /* client, upstream */
+	__u32 cev, uev;             /* the events each is watched for (px_watch) */
 	struct zt_timer t;          /* detection, connect, idle */
 	enum px_state st;
 	enum px_end end;
@@ -66,6 +67,8 @@ struct pconn {
 struct ztd_proxy {
 	struct ztd *d;
 	struct zt_io l[2];          /* IPv4, IPv6 listeners */
+	__u32 lev[2];               /* what each is watched for (px_watch) */
+	struct zt_timer resume;     /* after accept ran out of descriptors */
 	struct pconn *head;
 	size_t n, max_conns;
 	bool full_warned;
@@ -74,8 +77,11 @@ struct ztd_proxy {
 
 /* Watches io for ev; none: not watched at all (an idle socket's EPOLLHUP,
  * which epoll reports whatever is asked, must not spin the loop). */
-static inline void px_watch(struct zt_loop *l, struct zt_io *io, __u32 ev)
+static inline void px_watch(struct zt_loop *l, struct zt_io *io, __u32 *now, __u32 ev)
 {
+	if (io->added && *now == ev)
+		return; /* a syscall saved per turn of a busy relay */
+	*now = ev;
 	if (!ev)
 		zt_io_del(l, io);
 	else if (io->added)

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -81,16 +82,18 @@ static void rearm(struct pconn *c)
 		proxy_end(c, PX_END_CLOSED);
 		return;
 	}
-	if (!c->cu.eof && c->cu.queued < PROXY_PIPE)
+	/* A source is read only while its pipe is empty: with bytes still
+	 * waiting for the sink, its readiness would only spin the loop. */
+	if (!c->cu.eof && !c->cu.queued)
 		ce |= EPOLLIN;
 	if (c->uc.queued)
 		ce |= EPOLLOUT;
-	if (!c->uc.eof && c->uc.queued < PROXY_PIPE)
+	if (!c->uc.eof && !c->uc.queued)
 		ue |= EPOLLIN;
 	if (c->cu.queued || c->sent < c->len)
 		ue |= EPOLLOUT;
-	px_watch(l, &c->c, ce);
-	px_watch(l, &c->u, ue);
+	px_watch(l, &c->c, &c->cev, ce);
+	px_watch(l, &c->u, &c->uev, ue);
 }
 
 static void step(struct pconn *c)
@@ -110,6 +113,10 @@ static void step(struct pconn *c)
 		}
 		c->sent += (size_t)n;
 		c->cu.bytes += (__u64)n;
+		if (c->sent == c->len) { /* its memory back: the rest is spliced */
+			free(c->buf);
+			c->buf = NULL;
+		}
 	}
 	if (pump(&c->cu, c->c.fd, c->u.fd) || pump(&c->uc, c->u.fd, c->c.fd)) {
 		proxy_end(c, PX_END_RESET);

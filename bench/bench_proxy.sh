@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# bench_proxy.sh — the L7 proxy against what a user would run instead, in
+# the same run and the same namespaces (client -- gateway -- server): iperf3
+# TCP throughput, 1 and 4 streams, client -> server
+#   - through zt's proxy (a rule with an sni selector makes the flow STEER;
+#     tc assigns it to ztd's listener, the proxy decides `unknown` at
+#     iperf3's first bytes and relays with splice),
+#   - through nginx `stream` with `ssl_preread on` (what reads SNI there),
+#   - through HAProxy in TCP mode,
+#   - by plain routing (no proxy: the ceiling),
+# each proxy with one worker (ztd's proxy is one thread today). Also the
+# memory each proxy holds per idle connection (its RSS growth over 500
+# connections that connected and stay silent).
+# Not a test: prints figures and ratios. Usage: bench_proxy.sh BUILD_DIR [--quick]
+set -u
+. "$(dirname "$0")/../tests/lib/netns.sh"
+SECS=5 ROUNDS=3
+[ "${2:-}" = --quick ] && SECS=2 ROUNDS=1
+netns_run ztp bench-proxy "${1:-build}"
+
+"$ROOT/tools/deps.sh" install-only iperf3 haproxy libnginx-mod-stream nginx ||
+	{ echo "bench: installing iperf3, haproxy, nginx's stream module failed" >&2; exit 1; }
+needs bench: iperf3 haproxy nginx python3
+netns_trap
+
+# ---- topology --------------------------------------------------------------------
+netns_chain "$CLI" "$GW" "$PRIV" && netns_chain_up "$CLI" "$GW" "$PRIV" || exit 1
+ip -n "$CLI" route add 10.2.0.0/24 via 10.10.0.1
+ip -n "$PRIV" route add 10.10.0.0/24 via 10.2.0.1 # plain routing needs it
+in_priv iperf3 -s -D -B 10.2.0.5 --pidfile "$W/iperf3.pid" >/dev/null 2>&1
+in_priv python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.2.0.5", 7000)); s.listen(4096); c = []
+end = time.time() + 600
+while time.time() < end:
+    c.append(s.accept()[0])' >/dev/null 2>&1 &
+
+cat > "$W/ztd.yaml" <<YAML
+gateway: {interface: gw0, default_action: block, state_dir: $W/state}
+tunnels: [{name: dc, local: true, private_interface: priv0}]
+routes: {cidr: [{network: 10.2.0.0/24, tunnel: dc}]}
+devices: [{ip: 10.10.0.2, email: admin@example.com}]
+network_policies:
+  - {name: by SNI, precedence: 10, action: allow,
+     match: {dst_ip: 10.2.0.0/24, protocol: tcp, sni: [app.internal.local]}}
+  - {name: Admin, precedence: 20, action: allow, match: {user_email: admin@example.com}}
+YAML
+mods=$(ls /usr/lib/nginx/modules/ngx_stream_module.so 2>/dev/null)
+cat > "$W/nginx.conf" <<NGINX
+${mods:+load_module $mods;}
+worker_processes 1;
+daemon off;
+pid $W/nginx.pid;
+error_log $W/nginx.err;
+events { worker_connections 4096; }
+stream {
+	server { listen 10.10.0.1:5201; ssl_preread on; proxy_pass 10.2.0.5:5201; }
+	server { listen 10.10.0.1:7000; ssl_preread on; proxy_pass 10.2.0.5:7000; }
+}
+NGINX
+cat > "$W/haproxy.cfg" <<HAP
+global
+	nbthread 1
+	maxconn 8192
+	pidfile $W/haproxy.pid
+defaults
+	mode tcp
+	timeout connect 5s
+	timeout client 1h
+	timeout server 1h
+listen iperf
+	bind 10.10.0.1:5201
+	server s 10.2.0.5:5201
+listen idle
+	bind 10.10.0.1:7000
+	server s 10.2.0.5:7000
+HAP
+
+start_ztd() {
+	ztd_start "$GW" "$W/ztd.yaml" "$PIN" "$W/ztd.sock" "$W/ztd.log" ||
+		{ echo "bench: ztd did not start" >&2; cat "$W/ztd.log" >&2; exit 1; }
+	PROXY_PID=$ZTD_PID
+}
+stop_ztd() {
+	kill "$ZTD_PID" 2>/dev/null; wait "$ZTD_PID" 2>/dev/null
+	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
+	ZTD_PID=
+}
+start_nginx() {
+	in_gw nginx -c "$W/nginx.conf" -e "$W/nginx.err" >/dev/null 2>&1 &
+	sleep 0.5
+	PROXY_PID=$(pgrep -f "nginx: worker process" -P "$(cat "$W/nginx.pid" 2>/dev/null || echo 1)" | head -1)
+}
+stop_nginx() { kill "$(cat "$W/nginx.pid" 2>/dev/null)" 2>/dev/null; sleep 0.3; }
+start_haproxy() {
+	in_gw haproxy -f "$W/haproxy.cfg" -D >/dev/null 2>&1
+	sleep 0.5
+	PROXY_PID=$(cat "$W/haproxy.pid" 2>/dev/null)
+}
+stop_haproxy() { kill "$(cat "$W/haproxy.pid" 2>/dev/null)" 2>/dev/null; sleep 0.3; }
+
+gbps() { # gbps TARGET STREAMS: receiver's bits per second, in Gbit/s
+	in_cli timeout $((SECS + 10)) iperf3 -c "$1" -P "$2" -t "$SECS" -J 2>/dev/null | python3 -c '
+import json,sys
+try:
+    print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
+except Exception:
+    print("0")'
+}
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# idle_kb TARGET: the proxy's RSS growth, in bytes per connection, over 500
+# connections that stay open and silent (the server accepts and waits).
+idle_bytes() {
+	local before after
+	before=$(rss_kb "$PROXY_PID")
+	in_cli python3 - "$1" > "$W/idle.out" 2>&1 <<'EOF' &
+import socket, sys, time
+c = []
+for _ in range(500):
+    try:
+        c.append(socket.create_connection((sys.argv[1], 7000), timeout=4))
+    except OSError:
+        pass
+print(len(c), flush=True)
+time.sleep(4)
+EOF
+	sleep 3
+	after=$(rss_kb "$PROXY_PID")
+	wait
+	echo $(((after - before) * 1024 / 500))
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+P1=() P4=() Z1=() Z4=() N1=() N4=() H1=() H4=()
+for _ in $(seq "$ROUNDS"); do
+	P1+=("$(gbps 10.2.0.5 1)") P4+=("$(gbps 10.2.0.5 4)")
+	start_ztd
+	Z1+=("$(gbps 10.2.0.5 1)") Z4+=("$(gbps 10.2.0.5 4)")
+	stop_ztd
+	start_nginx
+	N1+=("$(gbps 10.10.0.1 1)") N4+=("$(gbps 10.10.0.1 4)")
+	stop_nginx
+	start_haproxy
+	H1+=("$(gbps 10.10.0.1 1)") H4+=("$(gbps 10.10.0.1 4)")
+	stop_haproxy
+done
+start_ztd; ZI=$(idle_bytes 10.2.0.5); ZACC=$(proxy_live=1; "$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" -j status | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["proxy"]["accepted"])'); stop_ztd
+start_nginx; NI=$(idle_bytes 10.10.0.1); stop_nginx
+start_haproxy; HI=$(idle_bytes 10.10.0.1); stop_haproxy
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2fx", a / b; else print "-" }'; }
+m() { median "$@"; }
+echo "L7 proxy vs nginx stream (ssl_preread), HAProxy (TCP) and plain routing," \
+     "kernel $(uname -r), $(nproc) CPUs, one worker each"
+echo "(median of $ROUNDS rounds, the cases taking turns)"
+printf '%-34s %8s %8s %8s %8s %8s %8s %8s\n' case zt nginx haproxy plain zt/nginx zt/hap zt/plain
+for s in 1 4; do
+	eval "z=\$(m \"\${Z$s[@]}\") n=\$(m \"\${N$s[@]}\") h=\$(m \"\${H$s[@]}\") p=\$(m \"\${P$s[@]}\")"
+	printf '%-34s %8s %8s %8s %8s %8s %8s %8s\n' "TCP Gbit/s, iperf3 ${SECS}s, $s stream(s)" \
+		"$z" "$n" "$h" "$p" "$(ratio "$z" "$n")" "$(ratio "$z" "$h")" "$(ratio "$z" "$p")"
+done
+printf '%-34s %8s %8s %8s\n' "bytes per idle connection (RSS)" "$ZI" "$NI" "$HI"
+echo "(zt's proxy accepted $ZACC connections in its idle run; its relay is splice(2)" \
+     "through a pipe each way: two pipes per connection are kernel memory, not in RSS)"

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* l7.h — how a steered flow's L7 selectors are decided, the one way the
+ * proxy (user/ztd/proxy.c) and `ztctl policy test` both use: the name an
+ * `sni` selector is matched against, and the match itself, as the
+ * l7_match callback of zt_policy_eval_l7. */
+#ifndef ZT_L7_H
+#define ZT_L7_H
+
+#include <stdbool.h>
+#include "config.h"
+#include "detect.h"
+
+struct zt_l7_flow {
+	/* The flow goes to an IRI given for this name; NULL: a CIDR
+	 * destination (or the IRI's name is not known). */
+	const char *iri_name;
+	__u16 dport;
+	enum zt_proto proto;     /* what detection found */
+	const char *sni;         /* the ClientHello's server name (TLS) */
+};
+
+/* The name sni selectors match: for an IRI its name, on every port and
+ * whatever the client sent (the IRI decides where the flow goes); for a
+ * CIDR destination the ClientHello's SNI, on port 443 unless
+ * gateway.proxy.detect_all_ports. NULL: none, no sni selector matches. */
+const char *zt_l7_sni_name(const struct zt_config *c, const struct zt_l7_flow *f);
+
+struct zt_l7_arg {
+	const struct zt_config *cfg;
+	const char *name;        /* zt_l7_sni_name's */
+};
+
+/* zt_policy_eval_l7's l7_match: arg is a struct zt_l7_arg; rule_index a
+ * position in cfg->policies. */
+bool zt_l7_match(void *arg, __u32 rule_index);
+
+#endif
