@@ -260,6 +260,7 @@ bench: deps
 	@bench/bench_dns.sh $(O)
 	@bench/bench_direct.sh $(O)
 	@bench/bench_drop.sh $(O)
+	@bench/bench_proxy.sh $(O)
 
 FUZZ_SECS ?= 300
 fuzz: all

@@ -109,11 +109,14 @@ except Exception:
     print("0")'
 }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-# idle_kb TARGET: the proxy's RSS growth, in bytes per connection, over 500
-# connections that stay open and silent (the server accepts and waits).
+avail_kb() { awk '/^MemAvailable/ { print $2 }' /proc/meminfo; }
+# idle_bytes TARGET: over 500 connections that stay open and silent (the
+# server accepts and waits), per connection: the proxy's RSS growth, and
+# the machine's MemAvailable drop (kernel memory too: sockets, pipes; the
+# client's and server's sockets are the same for every proxy).
 idle_bytes() {
-	local before after
-	before=$(rss_kb "$PROXY_PID")
+	local before after a0 a1
+	before=$(rss_kb "$PROXY_PID") a0=$(avail_kb)
 	in_cli python3 - "$1" > "$W/idle.out" 2>&1 <<'EOF' &
 import socket, sys, time
 c = []
@@ -126,9 +129,9 @@ print(len(c), flush=True)
 time.sleep(4)
 EOF
 	sleep 3
-	after=$(rss_kb "$PROXY_PID")
+	after=$(rss_kb "$PROXY_PID") a1=$(avail_kb)
 	wait
-	echo $(((after - before) * 1024 / 500))
+	echo "$(((after - before) * 1024 / 500)) $(((a0 - a1) * 1024 / 500))"
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
@@ -145,9 +148,13 @@ for _ in $(seq "$ROUNDS"); do
 	H1+=("$(gbps 10.10.0.1 1)") H4+=("$(gbps 10.10.0.1 4)")
 	stop_haproxy
 done
-start_ztd; ZI=$(idle_bytes 10.2.0.5); ZACC=$(proxy_live=1; "$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" -j status | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["proxy"]["accepted"])'); stop_ztd
-start_nginx; NI=$(idle_bytes 10.10.0.1); stop_nginx
-start_haproxy; HI=$(idle_bytes 10.10.0.1); stop_haproxy
+start_ztd
+read -r ZI ZS < <(idle_bytes 10.2.0.5)
+ZACC=$("$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" -j status |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["proxy"]["accepted"])')
+stop_ztd
+start_nginx; read -r NI NS < <(idle_bytes 10.10.0.1); stop_nginx
+start_haproxy; read -r HI HS < <(idle_bytes 10.10.0.1); stop_haproxy
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2fx", a / b; else print "-" }'; }
 m() { median "$@"; }
@@ -160,6 +167,8 @@ for s in 1 4; do
 	printf '%-34s %8s %8s %8s %8s %8s %8s %8s\n' "TCP Gbit/s, iperf3 ${SECS}s, $s stream(s)" \
 		"$z" "$n" "$h" "$p" "$(ratio "$z" "$n")" "$(ratio "$z" "$h")" "$(ratio "$z" "$p")"
 done
-printf '%-34s %8s %8s %8s\n' "bytes per idle connection (RSS)" "$ZI" "$NI" "$HI"
-echo "(zt's proxy accepted $ZACC connections in its idle run; its relay is splice(2)" \
-     "through a pipe each way: two pipes per connection are kernel memory, not in RSS)"
+printf '%-34s %8s %8s %8s\n' "bytes per idle connection, RSS" "$ZI" "$NI" "$HI"
+printf '%-34s %8s %8s %8s\n' "... machine (MemAvailable drop)" "$ZS" "$NS" "$HS"
+echo "(zt's proxy accepted $ZACC connections in the idle run; ztd's heap is warmed at start," \
+     "so its RSS may not grow; its relay is splice(2) through a pipe each way, 64 KiB," \
+     "grown to 1 MiB for bulk flows, at most $((256)) at once)"

@@ -17,10 +17,28 @@
 
 static int dir_open(struct px_dir *d)
 {
+	int n;
+
 	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC))
 		return -errno;
-	fcntl(d->pipe[1], F_SETPIPE_SZ, PROXY_PIPE);
+	n = fcntl(d->pipe[1], F_SETPIPE_SZ, PROXY_PIPE);
+	d->cap = n > 0 ? (size_t)n : PROXY_PIPE;
 	return 0;
+}
+
+/* A direction that keeps filling its pipe is a bulk flow: a bigger pipe
+ * moves it with fewer splices (while the count of big ones allows). */
+static void dir_grow(struct ztd_proxy *px, struct px_dir *d)
+{
+	int n;
+
+	if (d->cap >= PROXY_PIPE_BIG || ++d->fills < 8 || px->big_pipes >= PROXY_BIG_PIPES)
+		return;
+	n = fcntl(d->pipe[1], F_SETPIPE_SZ, PROXY_PIPE_BIG);
+	if (n >= PROXY_PIPE_BIG) {
+		d->cap = (size_t)n;
+		px->big_pipes++;
+	}
 }
 
 void proxy_relay_free(struct pconn *c)
@@ -28,17 +46,21 @@ void proxy_relay_free(struct pconn *c)
 	struct px_dir *d[2] = { &c->cu, &c->uc };
 	int i;
 
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
+		if (d[i]->cap >= PROXY_PIPE_BIG)
+			c->px->big_pipes--;
+		d[i]->cap = 0;
 		if (d[i]->pipe[0] >= 0) {
 			close(d[i]->pipe[0]);
 			close(d[i]->pipe[1]);
 			d[i]->pipe[0] = d[i]->pipe[1] = -1;
 		}
+	}
 }
 
 /* Moves what it can from `from` to `to` through d: 0, or -ECONNRESET
  * (a side reset, or another error). */
-static int pump(struct px_dir *d, int from, int to)
+static int pump(struct ztd_proxy *px, struct px_dir *d, int from, int to)
 {
 	ssize_t n;
 
@@ -55,7 +77,7 @@ static int pump(struct px_dir *d, int from, int to)
 		}
 		if (d->eof)
 			break;
-		n = splice(from, NULL, d->pipe[1], NULL, PROXY_PIPE,
+		n = splice(from, NULL, d->pipe[1], NULL, d->cap,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -ECONNRESET;
@@ -64,6 +86,8 @@ static int pump(struct px_dir *d, int from, int to)
 			break;
 		}
 		d->queued += (size_t)n;
+		if (d->queued >= d->cap)
+			dir_grow(px, d);
 	}
 	if (!d->shut && !d->queued) {
 		shutdown(to, SHUT_WR);
@@ -118,7 +142,7 @@ static void step(struct pconn *c)
 			c->buf = NULL;
 		}
 	}
-	if (pump(&c->cu, c->c.fd, c->u.fd) || pump(&c->uc, c->u.fd, c->c.fd)) {
+	if (pump(c->px, &c->cu, c->c.fd, c->u.fd) || pump(c->px, &c->uc, c->u.fd, c->c.fd)) {
 		proxy_end(c, PX_END_RESET);
 		return;
 	}
