@@ -157,6 +157,10 @@ enum zt_pclass {
 #define ZT_ROUTE_ID_HOST 0x80000000u /* hostname route i has route_id this | (i + 1);
 				      * CIDR route i has i + 1 */
 #define ZT_MARK_STEER   0x7a740001u /* skb mark tc sets on STEER packets */
+/* SO_MARK of the proxy's sockets (its listeners; accepted ones inherit
+ * it): tc gives steered segments only to sockets so marked. Not matched
+ * by the steering rule, so their own packets route normally. */
+#define ZT_MARK_PROXY   0x7a740002u
 
 /* ---- keys and values ---------------------------------------------------- */
 /* Addresses are 16 bytes; IPv4 uses the first 4 and leaves the rest zero. */

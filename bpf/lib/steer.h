@@ -8,7 +8,8 @@
  * default route is local), so the stack delivers it here and does not
  * forward it.
  *
- * Fails closed: with no proxy socket (ztd stopped), or for a protocol the
+ * Fails closed: with no proxy socket (ztd stopped), a socket of the
+ * gateway's own holding the 4-tuple, or for a protocol the
  * proxy does not take, the packet is dropped and counted; it is never
  * left to the stack's own socket look-up, which would hand it to whatever
  * the gateway itself listens on at that port. */
@@ -19,7 +20,9 @@
 #include "parse.h"
 
 #ifndef BPF_TCP_LISTEN
-#define BPF_TCP_LISTEN 10
+#define BPF_TCP_TIME_WAIT    6
+#define BPF_TCP_LISTEN       10
+#define BPF_TCP_NEW_SYN_RECV 12
 #endif
 
 /* The proxy socket for p, referenced (the caller releases it), or NULL. */
@@ -45,12 +48,29 @@ static __always_inline struct bpf_sock *zt_steer_sock(struct __sk_buff *skb,
 		t.ipv6.dport = p->dport;
 		sz = sizeof(t.ipv6);
 	}
-	/* A connection already accepted (or half open). A listener this
-	 * finds is the gateway's own, bound to the port: never used. */
+	/* A connection the proxy accepted (its sockets carry
+	 * ZT_MARK_PROXY, from the listener), one half open (a request
+	 * socket, made by the proxy's listener for a SYN steered to it), or
+	 * the TIME_WAIT socket an earlier one left (the proxy's side, when
+	 * the server closed first): the kernel handles a segment for it, and
+	 * a new SYN there reaches the proxy's listener again (proxy.sh
+	 * checks that it never reaches the gateway's own). A listener this
+	 * finds is the gateway's own, bound to the port: not used, the
+	 * packet goes to the proxy's listener. Another full socket with this
+	 * 4-tuple is not the proxy's: the packet is dropped. */
 	sk = (struct bpf_sock *)bpf_skc_lookup_tcp(skb, &t, sz, BPF_F_CURRENT_NETNS, 0);
 	if (sk) {
-		if (sk->state != BPF_TCP_LISTEN)
+		struct bpf_sock *full;
+
+		if (sk->state == BPF_TCP_NEW_SYN_RECV || sk->state == BPF_TCP_TIME_WAIT)
 			return sk;
+		if (sk->state != BPF_TCP_LISTEN) {
+			full = bpf_sk_fullsock(sk);
+			if (full && full->mark == ZT_MARK_PROXY)
+				return sk;
+			bpf_sk_release(sk);
+			return NULL;
+		}
 		bpf_sk_release(sk);
 	}
 	st = bpf_map_lookup_elem(&zt_state, &zero);

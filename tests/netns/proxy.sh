@@ -60,12 +60,16 @@ BLOB_SUM=$(sha256sum < "$W/blob" | cut -d' ' -f1)
 in_priv socat TCP6-LISTEN:8,fork,reuseaddr OPEN:"$W/blob",rdonly >/dev/null 2>&1 &
 # Half-close: answers only once the client has finished sending.
 in_priv socat TCP6-LISTEN:10,fork,reuseaddr SYSTEM:'wc -c' >/dev/null 2>&1 &
-# What the gateway itself listens on, at a port steered flows go to.
+# Closes first: the proxy's side of the client's connection ends in TIME_WAIT.
+in_priv socat TCP6-LISTEN:11,fork,reuseaddr SYSTEM:'echo bye' >/dev/null 2>&1 &
+# What the gateway itself listens on, at ports steered flows go to.
 in_gw socat -u TCP-LISTEN:9,fork,reuseaddr OPEN:"$W/gw-got",creat,append >/dev/null 2>&1 &
+in_gw socat TCP-LISTEN:11,fork,reuseaddr SYSTEM:'echo gw; echo gw >> "$W/gw-got"' \
+	>/dev/null 2>&1 &
 sleep 0.5
 
 # ---- gateway ---------------------------------------------------------------------
-write_config() { # write_config MAX_CONNECTIONS [PLAIN_RULE_ACTION]
+write_config() { # write_config MAX_CONNECTIONS [PLAIN_RULE_ACTION [PER_CLIENT]]
 	cat > "$W/ztd.yaml" <<YAML
 gateway:
   interface: gw0
@@ -73,7 +77,7 @@ gateway:
   dns_listen: [10.10.0.1:53]
   state_dir: $W/state
   log: {network: $W/network.jsonl}
-  proxy: {max_connections: $1, detect_timeout_ms: 300}
+  proxy: {max_connections: $1, per_client: ${3:-1024}, detect_timeout_ms: 300}
 tunnels:
   - {name: dc, local: true, private_interface: priv0}
 routes:
@@ -89,7 +93,7 @@ network_policies:
      match: {dst_ip: [10.2.0.0/24, 'fd00:2::/64'], protocol: tcp,
              sni: [app.internal.local, '*.apps.internal.local']}}
   - {name: admin plain, precedence: 20, action: ${2:-allow},
-     match: {user_email: admin@example.com, protocol: tcp, dst_port: [7-10]}}
+     match: {user_email: admin@example.com, protocol: tcp, dst_port: [7-11]}}
 YAML
 }
 write_config 64
@@ -193,6 +197,38 @@ check "... the allowed SNI on 8443" agrees 10.10.0.2 10.2.0.5 8443 --sni app.int
 check "... --detected-protocol unknown: a server-first protocol" \
 	agrees 10.10.0.2 10.2.0.5 7 --detected-protocol unknown
 
+# ---- what the gateway itself is ---------------------------------------------------
+u0=$(proxy_stat upstream_failed)
+out=$(in_cli timeout 5 python3 "$PEER" ask 10.2.0.1 9 2>/dev/null)
+check "a steered flow to the gateway's own private address is not connected ('$out')" \
+	test -z "$out"
+check "... counted upstream_failed" at_least $((u0 + 1)) proxy_stat upstream_failed
+# Two connections from one source port, the server closing first: the
+# proxy's side of the first is in TIME_WAIT when the second SYN comes.
+# That SYN must reach the proxy again, never the gateway's own listener on
+# the port (a socat that says "gw").
+out=$(in_cli python3 - <<'EOF'
+import socket
+got = []
+for _ in range(2):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("10.10.0.2", 45678))
+    s.settimeout(4)
+    try:
+        s.connect(("10.2.0.5", 11))
+        got.append(s.recv(16).decode().strip() or "eof")
+        s.recv(16)
+    except OSError as e:
+        got.append(type(e).__name__)
+    s.close()
+print(" ".join(got))
+EOF
+)
+check "a SYN meeting the proxy's TIME_WAIT socket goes to the proxy again ($out)" \
+	test "$out" = "bye bye"
+check "... nothing steered ever reached the gateway's own listeners" test ! -s "$W/gw-got"
+
 # ---- revocation, limits, slow senders ----------------------------------------------
 rm -f "$W/revoked"
 in_cli python3 "$PEER" revoke 10.2.0.5 9 "$W/revoked" > "$W/revoke.out" 2>&1 &
@@ -216,6 +252,18 @@ check "past gateway.proxy.max_connections (5), new connections are reset and cou
 check "... and ztd warns once" grep -q "max_connections allows" "$W/ztd.log"
 wait "$hp"
 check "the slots are free again once those close" wait_until 5 prints 0 proxy_stat live
+write_config 64 allow 3
+ztctl reload >/dev/null 2>&1
+c0=$(proxy_stat refused_client)
+in_cli python3 "$PEER" hold 10.2.0.5 9 6 >/dev/null 2>&1 &
+hp=$!
+check "past gateway.proxy.per_client (3), one client's new connections are reset" \
+	wait_until 5 at_least $((c0 + 3)) proxy_stat refused_client
+out=$(in_cli curl -sk --max-time 5 --interface 10.10.0.3 --resolve app.internal.local:443:10.2.0.5 \
+	https://app.internal.local/ 2>&1 | head -1)
+check "... while another client's go on ($out)" \
+	sh -c "case '$out' in *HTML*|*html*) ;; *) exit 1;; esac"
+wait "$hp"
 write_config 64
 ztctl reload >/dev/null 2>&1
 out=$(in_cli python3 "$TLSPEER" slow 10.2.0.5 443 3)

@@ -94,6 +94,17 @@ void dns_keys_parse(void)
 	T_EQ(c.iri_wild_per_user, 1024);
 	T_ASSERT(!strcmp(c.state_dir, "/var/lib/zt"), "default state dir");
 	T_EQ(c.nat_per_device, 4096);
+	T_EQ(c.proxy_max_conns, 16384);
+	T_EQ(c.proxy_per_client, 1024);
+	T_EQ(c.proxy_detect_ms, 1000);
+	T_ASSERT(!c.proxy_detect_all, "SNI on 443 only by default");
+	zt_config_free(&c);
+	T_EQ(parse("gateway: {interface: zt0, proxy: {max_connections: 10, per_client: 2,"
+		   " detect_timeout_ms: 250, detect_all_ports: true}}\n", &c, &e), 0);
+	T_EQ(c.proxy_max_conns, 10);
+	T_EQ(c.proxy_per_client, 2);
+	T_EQ(c.proxy_detect_ms, 250);
+	T_ASSERT(c.proxy_detect_all, "detect_all_ports");
 	zt_config_free(&c);
 
 	/* The DIRECT path's: two tunnels on one private interface name it once. */

@@ -243,6 +243,15 @@ static void each_mistake_reported_with_position(void)
 		{ "gateway: {interface: zt0, nat_per_device: 200000}\n", "1:43",
 		  "gateway.nat_per_device must be a whole number from 1 to 131072" },
 		{ "gateway: {interface: zt0, xdp_redirect_veth: maybe}\n", "1:46", "true or false" },
+		/* The proxy's. */
+		{ "gateway: {interface: zt0, proxy: {max_connections: 0}}\n", "1:52",
+		  "gateway.proxy.max_connections must be a whole number from 1" },
+		{ "gateway: {interface: zt0, proxy: {detect_timeout_ms: 5}}\n", "1:54",
+		  "gateway.proxy.detect_timeout_ms must be a whole number from 10 to 60000" },
+		{ "gateway: {interface: zt0, proxy: {per_client: -1}}\n", "1:47",
+		  "gateway.proxy.per_client must be a whole number" },
+		{ "gateway: {interface: zt0, proxy: {detect_all: true}}\n", "1:35",
+		  "unknown key 'detect_all'" },
 		{ "gateway: {interface: zt0}\ntunnels: [{name: t, private_interface: eth1}]\n",
 		  "2:40", "private_interface is for local tunnels" },
 		{ "gateway: {interface: zt0}\n"

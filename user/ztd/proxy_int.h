@@ -2,13 +2,14 @@
 /* proxy_int.h — what the proxy's files share: proxy.c (listeners,
  * accepting, detection, the decision, connecting upstream), proxy_relay.c
  * (the bytes both ways once connected) and proxy_log.c (the network log's
- * line for a proxied flow). Calls go proxy -> relay -> log; a connection's
- * end is proxy_end's alone. */
+ * line for a proxied flow). Calls go proxy -> conn -> relay -> log; a
+ * connection's end is proxy_end's alone (proxy_conn.c). */
 #ifndef ZT_ZTD_PROXY_INT_H
 #define ZT_ZTD_PROXY_INT_H
 
 #include "detect.h"
 #include "policy.h"
+#include "share.h"
 #include "ztd.h"
 
 #define PROXY_CONNECT_MS 5000   /* upstream handshake */
@@ -64,12 +65,14 @@ struct pconn {
 	size_t len, sent;           /* read; sent upstream */
 	struct zt_detected det;
 	bool decided, iri;
+	bool client_eof;            /* it sent FIN during detection */
+	__u32 iri_epoch;            /* the IRI's epoch when first decided */
 	char iri_name[ZT_HOSTNAME_MAX + 1]; /* the IRI's name ("" unknown) */
 	struct zt_eval_result r;
 	__u8 up_family, up_addr[16];
 	__u16 up_port;
 	struct px_dir cu, uc;       /* client -> upstream, upstream -> client */
-	__u64 start_ms, last_ms;
+	__u64 start_ms;
 };
 
 struct ztd_proxy {
@@ -77,6 +80,8 @@ struct ztd_proxy {
 	struct zt_io l[2];          /* IPv4, IPv6 listeners */
 	__u32 lev[2];               /* what each is watched for (px_watch) */
 	struct zt_timer resume;     /* after accept ran out of descriptors */
+	struct zt_timer iri_check;  /* connections to IRIs, every second */
+	struct zt_share share;      /* live connections per client address */
 	struct pconn *head;
 	size_t n, max_conns;
 	size_t big_pipes;           /* directions with PROXY_PIPE_BIG pipes */
@@ -86,20 +91,26 @@ struct ztd_proxy {
 
 /* Watches io for ev; none: not watched at all (an idle socket's EPOLLHUP,
  * which epoll reports whatever is asked, must not spin the loop). */
-static inline void px_watch(struct zt_loop *l, struct zt_io *io, __u32 *now, __u32 ev)
+static inline int px_watch(struct zt_loop *l, struct zt_io *io, __u32 *now, __u32 ev)
 {
+	int err = 0;
+
 	if (io->added && *now == ev)
-		return; /* a syscall saved per turn of a busy relay */
+		return 0; /* a syscall saved per turn of a busy relay */
 	*now = ev;
 	if (!ev)
 		zt_io_del(l, io);
 	else if (io->added)
-		zt_io_mod(l, io, ev);
-	else if (zt_io_add(l, io, ev))
-		zt_io_del(l, io);
+		err = zt_io_mod(l, io, ev);
+	else
+		err = zt_io_add(l, io, ev);
+	return err;
 }
 
-/* proxy.c */
+/* proxy_conn.c */
+void proxy_conn_start(struct ztd_proxy *px, int fd, const struct sockaddr_storage *src,
+		      const struct sockaddr_storage *dst);
+void proxy_rst(int fd);
 bool proxy_decide(struct ztd_proxy *px, struct pconn *c, bool final);
 void proxy_act(struct pconn *c);
 void proxy_end(struct pconn *c, enum px_end how);

@@ -108,7 +108,7 @@ static void rearm(struct pconn *c)
 	}
 	/* A source is read only while its pipe is empty: with bytes still
 	 * waiting for the sink, its readiness would only spin the loop. */
-	if (!c->cu.eof && !c->cu.queued)
+	if (!c->cu.eof && !c->cu.queued && c->sent == c->len)
 		ce |= EPOLLIN;
 	if (c->uc.queued)
 		ce |= EPOLLOUT;
@@ -116,12 +116,13 @@ static void rearm(struct pconn *c)
 		ue |= EPOLLIN;
 	if (c->cu.queued || c->sent < c->len)
 		ue |= EPOLLOUT;
-	px_watch(l, &c->c, &c->cev, ce);
-	px_watch(l, &c->u, &c->uev, ue);
+	if (px_watch(l, &c->c, &c->cev, ce) || px_watch(l, &c->u, &c->uev, ue))
+		proxy_end(c, PX_END_ERROR);
 }
 
 static void step(struct pconn *c)
 {
+	__u64 moved = c->cu.bytes + c->uc.bytes;
 	ssize_t n;
 
 	/* The bytes detection read go first. */
@@ -146,6 +147,9 @@ static void step(struct pconn *c)
 		proxy_end(c, PX_END_RESET);
 		return;
 	}
+	/* Idle means no byte moved: readiness alone does not count. */
+	if (c->cu.bytes + c->uc.bytes != moved)
+		zt_timer_arm(c->px->d->loop, &c->t, PROXY_IDLE_MS);
 	rearm(c);
 }
 
@@ -158,7 +162,7 @@ void proxy_relay_start(struct pconn *c)
 		return;
 	}
 	c->st = PX_RELAY;
-	c->last_ms = zt_mono_ms();
+	c->cu.eof = c->client_eof; /* its FIN came during detection */
 	zt_timer_arm(l, &c->t, PROXY_IDLE_MS);
 	step(c);
 }
@@ -170,7 +174,5 @@ void proxy_relay_events(struct pconn *c, struct zt_io *io, __u32 ev)
 		proxy_end(c, PX_END_RESET);
 		return;
 	}
-	c->last_ms = zt_mono_ms();
-	zt_timer_arm(c->px->d->loop, &c->t, PROXY_IDLE_MS);
 	step(c);
 }

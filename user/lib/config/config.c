@@ -37,6 +37,7 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 	out->nat_port_hi = ZT_NAT_PORT_HI_DEFAULT;
 	out->nat_per_device = ZT_NAT_PER_DEVICE_DEFAULT;
 	out->proxy_max_conns = ZT_PROXY_MAX_CONNS_DEFAULT;
+	out->proxy_per_client = ZT_PROXY_PER_CLIENT_DEFAULT;
 	out->proxy_detect_ms = ZT_PROXY_DETECT_MS_DEFAULT;
 	zt_prefix_parse(ZT_IRI4_DEFAULT, &out->iri4);
 	out->iri_wild_per_user = ZT_IRI_WILD_PER_USER_DEFAULT;

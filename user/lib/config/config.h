@@ -34,6 +34,7 @@
  * client's real connections, far less than the table (ZT_MAX_NAT / 2). */
 #define ZT_NAT_PER_DEVICE_DEFAULT 4096
 #define ZT_PROXY_MAX_CONNS_DEFAULT 16384
+#define ZT_PROXY_PER_CLIENT_DEFAULT 1024
 #define ZT_PROXY_DETECT_MS_DEFAULT 1000
 
 struct zt_cfg_errors {
@@ -109,11 +110,11 @@ struct zt_config {
 	__u16 nat_port_lo, nat_port_hi; /* gateway.nat_ports */
 	__u32 nat_per_device;     /* gateway.nat_per_device */
 	bool xdp_redirect_veth;   /* gateway.xdp_redirect_veth */
-	/* gateway.proxy: connections at once; how long a client may send
+	/* gateway.proxy: connections at once, and per client address; how long a client may send
 	 * nothing before its flow is decided `unknown` (server-first
 	 * protocols); whether a CIDR destination's TLS SNI counts on every
 	 * port (else on 443 only) */
-	__u32 proxy_max_conns, proxy_detect_ms;
+	__u32 proxy_max_conns, proxy_per_client, proxy_detect_ms;
 	bool proxy_detect_all;
 	__u8 default_action;
 	char *network_log;        /* NULL: no network log */

@@ -81,14 +81,17 @@ void cfg_gateway(struct cx *x, yaml_node_t *g)
 	if ((n = cfg_get(x, g, "xdp_redirect_veth")))
 		cfg_parse_bool(x, n, "gateway.xdp_redirect_veth", &x->c->xdp_redirect_veth);
 	if ((n = cfg_get(x, g, "proxy")) && cfg_is_map(x, n, "gateway.proxy")) {
-		static const char *const pk[] = { "max_connections", "detect_timeout_ms",
-						  "detect_all_ports", NULL };
+		static const char *const pk[] = { "max_connections", "per_client",
+						  "detect_timeout_ms", "detect_all_ports", NULL };
 		yaml_node_t *k;
 
 		cfg_check_keys(x, n, "gateway.proxy", pk);
 		if ((k = cfg_get(x, n, "max_connections")) &&
 		    cfg_parse_uint(x, k, "gateway.proxy.max_connections", 1, 1000000, &v))
 			x->c->proxy_max_conns = (__u32)v;
+		if ((k = cfg_get(x, n, "per_client")) &&
+		    cfg_parse_uint(x, k, "gateway.proxy.per_client", 1, 1000000, &v))
+			x->c->proxy_per_client = (__u32)v;
 		if ((k = cfg_get(x, n, "detect_timeout_ms")) &&
 		    cfg_parse_uint(x, k, "gateway.proxy.detect_timeout_ms", 10, 60000, &v))
 			x->c->proxy_detect_ms = (__u32)v;
