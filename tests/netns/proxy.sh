@@ -62,10 +62,12 @@ in_priv socat TCP6-LISTEN:8,fork,reuseaddr OPEN:"$W/blob",rdonly >/dev/null 2>&1
 in_priv socat TCP6-LISTEN:10,fork,reuseaddr SYSTEM:'wc -c' >/dev/null 2>&1 &
 # Closes first: the proxy's side of the client's connection ends in TIME_WAIT.
 in_priv socat TCP6-LISTEN:11,fork,reuseaddr SYSTEM:'echo bye' >/dev/null 2>&1 &
-# What the gateway itself listens on, at ports steered flows go to.
-in_gw socat -u TCP-LISTEN:9,fork,reuseaddr OPEN:"$W/gw-got",creat,append >/dev/null 2>&1 &
-in_gw socat TCP-LISTEN:11,fork,reuseaddr SYSTEM:'echo gw; echo gw >> "$W/gw-got"' \
-	>/dev/null 2>&1 &
+# What the gateway itself listens on, at ports steered flows go to: it
+# says "gw", and notes each connection in gw-got.
+for p in 9 11; do
+	in_gw socat TCP-LISTEN:$p,fork,reuseaddr SYSTEM:"echo gw; echo gw >> '$W/gw-got'" \
+		>/dev/null 2>&1 &
+done
 sleep 0.5
 
 # ---- gateway ---------------------------------------------------------------------
