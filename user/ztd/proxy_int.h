@@ -7,6 +7,7 @@
 #ifndef ZT_ZTD_PROXY_INT_H
 #define ZT_ZTD_PROXY_INT_H
 
+#include <sys/socket.h>
 #include "detect.h"
 #include "policy.h"
 #include "share.h"
