@@ -273,7 +273,8 @@ c0=$(proxy_stat refused_client)
 hold_open 6 &
 hp=$!
 check "past gateway.proxy.per_client (3), one client's new connections are reset" \
-	wait_until 8 at_least $((c0 + 3)) proxy_stat refused_client
+	wait_until 8 at_least $((c0 + 3)) proxy_stat refused_client ||
+	{ ztctl status | sed 's/^/# /'; grep -i "proxy" "$W/ztd.log" | tail -3 | sed 's/^/# /'; }
 out=$(in_cli curl -sk --max-time 5 --interface 10.10.0.3 --resolve app.internal.local:443:10.2.0.5 \
 	https://app.internal.local/ 2>&1 | head -1)
 check "... while another client's go on ($out)" \

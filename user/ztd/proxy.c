@@ -130,7 +130,9 @@ static int listener(int family)
  * the proxy's limit comes down to what fits (and says so): connections
  * past it are refused and counted, never an accept that fails. */
 #define PROXY_FDS 6
-#define PROXY_FD_RESERVE 4096 /* the rest of ztd: DNS, maps, netlink */
+/* The rest of ztd: DNS (ZTD_DNS_PENDING + ZTD_DNS_TCP_MAX at most), maps,
+ * netlink, logs. Linux gives a process 4096 at most by default (hard). */
+#define PROXY_FD_RESERVE 2048
 
 /* Each client address's count of live connections, in a table for max
  * connections: made anew when max changes, with what is live counted. */
