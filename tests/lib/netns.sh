@@ -71,6 +71,30 @@ netns_chain_up() {
 		ip -n "$3" addr add 10.2.0.5/24 dev srv0 && ip -n "$3" link set srv0 up
 }
 
+# netns_chain_dual CLI GW PRIV: the suites' addresses on netns_chain's
+# links, IPv4 and IPv6, all up, forwarding on in GW: clients 10.10.0.2,
+# 10.10.0.3 and fd00:10::2 on cli0; the gateway 10.10.0.1 / fd00:10::1 on
+# gw0 and 10.2.0.1 / fd00:2::1 on priv0; the server 10.2.0.5 / fd00:2::5
+# on srv0. No routes: the server has none back to the clients (only what
+# the gateway sends from its own addresses is answered), the suite adds
+# the client's.
+netns_chain_dual() {
+	ip -n "$1" addr add 10.10.0.2/24 dev cli0 &&
+		ip -n "$1" addr add 10.10.0.3/24 dev cli0 &&
+		ip -n "$1" addr add fd00:10::2/64 dev cli0 nodad &&
+		ip -n "$1" link set cli0 up &&
+		ip -n "$2" addr add 10.10.0.1/24 dev gw0 &&
+		ip -n "$2" addr add fd00:10::1/64 dev gw0 nodad &&
+		ip -n "$2" addr add 10.2.0.1/24 dev priv0 &&
+		ip -n "$2" addr add fd00:2::1/64 dev priv0 nodad &&
+		ip -n "$2" link set gw0 up && ip -n "$2" link set priv0 up &&
+		nsenter --net=/run/netns/"$2" sysctl -qw net.ipv4.ip_forward=1 \
+			net.ipv6.conf.all.forwarding=1 &&
+		ip -n "$3" addr add 10.2.0.5/24 dev srv0 &&
+		ip -n "$3" addr add fd00:2::5/64 dev srv0 nodad &&
+		ip -n "$3" link set srv0 up
+}
+
 # netns_chain_remove CLI GW PRIV PIN DIR [NETNS...]: what a run on
 # netns_chain leaves: ztd's programs detached from GW (its pins under PIN),
 # the namespaces (and the suite's own further NETNS) and DIR. Uses $O/ztd.

@@ -26,23 +26,10 @@ netns_trap "$FAR"
 needs "not ok -" dig dnsmasq curl ethtool python3 nft
 
 # ---- topology ------------------------------------------------------------------
-netns_chain "$CLI" "$GW" "$PRIV" && netns_add "$FAR" || exit 1
-ip -n "$CLI" addr add 10.10.0.2/24 dev cli0
-ip -n "$CLI" addr add 10.10.0.3/24 dev cli0
-ip -n "$CLI" addr add fd00:10::2/64 dev cli0 nodad
-ip -n "$CLI" link set cli0 up
+netns_chain "$CLI" "$GW" "$PRIV" && netns_add "$FAR" &&
+	netns_chain_dual "$CLI" "$GW" "$PRIV" || exit 1
 for r in 100.80.0.0/16 10.2.0.0/24; do ip -n "$CLI" route add $r via 10.10.0.1; done
 for r in fd7a:5a7e::/64 fd00:2::/64; do ip -n "$CLI" -6 route add $r via fd00:10::1; done
-ip -n "$GW" addr add 10.10.0.1/24 dev gw0
-ip -n "$GW" addr add fd00:10::1/64 dev gw0 nodad
-ip -n "$GW" addr add 10.2.0.1/24 dev priv0
-ip -n "$GW" addr add fd00:2::1/64 dev priv0 nodad
-ip -n "$GW" link set gw0 up
-ip -n "$GW" link set priv0 up
-in_gw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-ip -n "$PRIV" addr add 10.2.0.5/24 dev srv0
-ip -n "$PRIV" addr add fd00:2::5/64 dev srv0 nodad
-ip -n "$PRIV" link set srv0 up
 # No route back to 10.10.0.0/24 or fd00:10::/64: replies reach only the
 # gateway's own addresses.
 # Behind the private network's host, a router here, a 1280-byte link to

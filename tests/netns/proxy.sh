@@ -25,23 +25,9 @@ netns_trap
 needs "not ok -" curl openssl socat python3 sha256sum
 
 # ---- topology ------------------------------------------------------------------
-netns_chain "$CLI" "$GW" "$PRIV" || exit 1
-ip -n "$CLI" addr add 10.10.0.2/24 dev cli0
-ip -n "$CLI" addr add 10.10.0.3/24 dev cli0
-ip -n "$CLI" addr add fd00:10::2/64 dev cli0 nodad
-ip -n "$CLI" link set cli0 up
+netns_chain "$CLI" "$GW" "$PRIV" && netns_chain_dual "$CLI" "$GW" "$PRIV" || exit 1
 ip -n "$CLI" route add 10.2.0.0/24 via 10.10.0.1
 ip -n "$CLI" -6 route add fd00:2::/64 via fd00:10::1
-ip -n "$GW" addr add 10.10.0.1/24 dev gw0
-ip -n "$GW" addr add fd00:10::1/64 dev gw0 nodad
-ip -n "$GW" addr add 10.2.0.1/24 dev priv0
-ip -n "$GW" addr add fd00:2::1/64 dev priv0 nodad
-ip -n "$GW" link set gw0 up
-ip -n "$GW" link set priv0 up
-in_gw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-ip -n "$PRIV" addr add 10.2.0.5/24 dev srv0
-ip -n "$PRIV" addr add fd00:2::5/64 dev srv0 nodad
-ip -n "$PRIV" link set srv0 up
 # No route back to the clients: only what comes from the gateway's own
 # addresses can be answered.
 
@@ -211,6 +197,19 @@ check "... another SNI" agrees 10.10.0.2 10.2.0.5 443 --sni other.internal.local
 check "... the allowed SNI on 8443" agrees 10.10.0.2 10.2.0.5 8443 --sni app.internal.local
 check "... --detected-protocol unknown: a server-first protocol" \
 	agrees 10.10.0.2 10.2.0.5 7 --detected-protocol unknown
+
+# A client that never reads a bulk flow: its pipe fills and the relay stops
+# reading the server for it; the proxy goes on serving everyone else.
+in_cli python3 -c '
+import socket, time
+s = socket.create_connection(("10.2.0.5", 8), timeout=4)
+time.sleep(5)' >/dev/null 2>&1 &
+nr=$!
+sleep 1.5
+out=$(in_cli timeout 5 python3 "$PEER" ask 10.2.0.5 7 2>&1)
+check "while a client that never reads holds a bulk flow, another flow is served ($out)" \
+	sh -c "case '$out' in '10.2.0.1 '*) ;; *) exit 1;; esac"
+wait "$nr"
 
 # ---- what the gateway itself is ---------------------------------------------------
 u0=$(proxy_stat upstream_failed)

@@ -42,6 +42,18 @@ static __u64 count_keys(int fd)
 }
 
 /* The daemon's answer, printed; 0 or -EBADMSG when it does not parse. */
+/* NAME VALUE pairs, per_line to a line in text, an object's fields in JSON. */
+static void counters(const char *const *names, const __u64 *v, size_t n, size_t per_line)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out_text(i && !(i % per_line) ? "\n  %s" : " %s", names[i]);
+		out_u64(names[i], " %llu", v[i]);
+	}
+	out_text("\n");
+}
+
 static int print_daemon(struct zt_buf *b)
 {
 #define STAT_NAME(f, name) name,
@@ -84,19 +96,11 @@ static int print_daemon(struct zt_buf *b)
 	out_obj_start("dns");
 	out_u64("listeners", "  dns: %llu listen addresses", s.dns_listen);
 	out_u64("iris", ", %llu IRIs allocated\n ", s.dns_iris);
-	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
-		out_text(i && !(i % 6) ? "\n  %s" : " %s", k[i]);
-		out_u64(k[i], " %llu", s.dns[i]);
-	}
-	out_text("\n");
+	counters(k, s.dns, sizeof(k) / sizeof(k[0]), 6);
 	out_obj_end();
 	out_obj_start("proxy");
 	out_u64("live", "  proxy: %llu connections\n ", s.proxy_live);
-	for (i = 0; i < sizeof(pk) / sizeof(pk[0]); i++) {
-		out_text(i && !(i % 5) ? "\n  %s" : " %s", pk[i]);
-		out_u64(pk[i], " %llu", s.proxy[i]);
-	}
-	out_text("\n");
+	counters(pk, s.proxy, sizeof(pk) / sizeof(pk[0]), 5);
 	out_obj_end();
 	out_obj_end();
 	return 0;

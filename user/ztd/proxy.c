@@ -8,6 +8,7 @@
  * reload and as IRIs change hands. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -181,13 +182,7 @@ static void proxy_limits(struct ztd_proxy *px)
 
 static int set_workers(struct ztd *d, __u32 n)
 {
-	struct zt_state st;
-	__u32 zero = 0;
-
-	if (bpf_map_lookup_elem(d->b.m.state, &zero, &st))
-		return -errno;
-	st.proxy_workers = n;
-	return bpf_map_update_elem(d->b.m.state, &zero, &st, BPF_ANY) ? -errno : 0;
+	return zt_state_set_u32(d->b.m.state, offsetof(struct zt_state, proxy_workers), n);
 }
 
 int ztd_proxy_open(struct ztd *d)

@@ -40,17 +40,6 @@ int ztd_resolve_ifaces(const struct zt_config *cfg, __u32 *ifindex)
 	return err;
 }
 
-static int set_event_rate(struct ztd *d, __u32 rate)
-{
-	struct zt_state st;
-	__u32 zero = 0;
-
-	if (bpf_map_lookup_elem(d->b.m.state, &zero, &st))
-		return -errno;
-	st.drop_events_per_sec = rate;
-	return bpf_map_update_elem(d->b.m.state, &zero, &st, BPF_ANY) ? -errno : 0;
-}
-
 /* Compiles cfg and applies it; on success cfg becomes the running config. */
 int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 {
@@ -104,7 +93,8 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 			strerror(-err));
 		return err;
 	}
-	set_event_rate(d, cfg->drop_events_per_sec);
+	zt_state_set_u32(d->b.m.state, offsetof(struct zt_state, drop_events_per_sec),
+			 cfg->drop_events_per_sec);
 	d->generation = st.generation;
 	pr_info("policy generation %u in force: %zu rules, %zu routes, %zu devices "
 		"(%zu prefixes written, %zu removed; compile %.0f ms, apply %.0f ms)\n",

@@ -108,3 +108,15 @@ void zt_log_route_libbpf(void)
 	libbpf_set_print(libbpf_print);
 }
 
+int zt_state_set_u32(int fd, size_t offset, __u32 v)
+{
+	struct zt_state st;
+	__u32 zero = 0;
+
+	if (offset + sizeof(v) > sizeof(st))
+		return -EINVAL;
+	if (bpf_map_lookup_elem(fd, &zero, &st))
+		return -errno;
+	memcpy((char *)&st + offset, &v, sizeof(v));
+	return bpf_map_update_elem(fd, &zero, &st, BPF_ANY) ? -errno : 0;
+}

@@ -5,6 +5,7 @@
 #ifndef ZT_MAPS_H
 #define ZT_MAPS_H
 
+#include <stddef.h>
 #include <linux/types.h>
 
 /* Every map the programs share (bpf/lib/maps.h defines them), by the name
@@ -48,6 +49,10 @@ void zt_maps_close(struct zt_map_fds *m);
 /* The ABI check of a pinned zt_state (a fresh one is stamped): 0, or
  * -EPROTO (pinned maps of another build; logged). */
 int zt_maps_check_state(int fd, const char *pin_root);
+
+/* Sets the __u32 at offset (offsetof(struct zt_state, FIELD)) of the one
+ * zt_state entry, the rest as it is: 0 or -errno. */
+int zt_state_set_u32(int fd, size_t offset, __u32 v);
 
 /* libbpf's own messages, routed through zt_log one level lower. */
 void zt_log_route_libbpf(void);
