@@ -228,7 +228,8 @@ $(O)/fuzz/fuzz_ssh: fuzz/fuzz_ssh.c user/lib/wire/ssh_banner.c user/lib/wire/ssh
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_ssh.c user/lib/wire/ssh_banner.c -o $@
 
 FUZZ_CONFIG_SRCS := $(filter-out %/names.c %/dnspolicy.c %/dnsreply.c,$(wildcard user/lib/config/*.c)) \
-		    $(addprefix user/lib/core/,addr.c hostname.c sort.c)
+		    $(addprefix user/lib/core/,addr.c hostname.c sort.c) \
+		    $(filter-out %/hostname.c,$(FUZZ_DETECT_SRCS))
 $(O)/fuzz/fuzz_config: fuzz/fuzz_config.c $(FUZZ_CONFIG_SRCS) $(wildcard user/lib/*/*.h) | depcheck
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)

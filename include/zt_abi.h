@@ -147,6 +147,11 @@ enum zt_pclass {
 
 #define ZT_RULE_F_L7    0x1 /* rule has an L7 selector: verdict STEER */
 #define ZT_RULE_F_ANY   0x2 /* rule matches every protocol and port */
+/* Which destinations a rule bit is in the sets of (shown by ztctl; the
+ * programs go by the sets alone): a rule with host or sni selectors
+ * compiles to a bit for IRIs by name and a bit for CIDR destinations. */
+#define ZT_RULE_F_IRI   0x4 /* IRIs only */
+#define ZT_RULE_F_CIDR  0x8 /* CIDR destinations only */
 #define ZT_DST_F_ROUTED 0x1 /* a route covers this destination */
 #define ZT_DST_F_LOCAL  0x2 /* its tunnel is local: DIRECT, not STEER */
 #define ZT_DST_F_NAT    0x4 /* DIRECT through the in-kernel NAT (the tunnel has a

@@ -37,6 +37,7 @@ static struct zt_prefix p_10_2, p_10_2_5, p_10_3, p_10_8, p_fd2;
 static struct zt_port_range ports_22[] = { { 22, 22 } }, ports_web[] = { { 8000, 8100 } },
 			    ports_443[] = { { 443, 443 } };
 static __u32 users_bob[] = { USER_BOB }, vnets_b1[] = { VNET_B1 };
+static char *const sni_app[] = { "app.example" };
 struct zt_rule_in rules[N_RULES];
 static struct zt_route_in routes[6];
 static struct zt_device_in devices[5];
@@ -64,7 +65,8 @@ void build_policy(void)
 		.action = ZT_ACT_ALLOW, .protos = TCP, .ports = ports_web, .n_ports = 1,
 		.users = users_bob, .n_users = 1 };
 	rules[R_SNI] = (struct zt_rule_in){ .name = "sni", .precedence = 40,
-		.action = ZT_ACT_ALLOW, .l7 = true, .dst = &p_10_3, .n_dst = 1, .protos = TCP,
+		.action = ZT_ACT_ALLOW, .sni = sni_app, .n_sni = 1, .dst = &p_10_3, .n_dst = 1,
+		.protos = TCP,
 		.ports = ports_443, .n_ports = 1 };
 	rules[R_ICMP] = (struct zt_rule_in){ .name = "icmp", .precedence = 50,
 		.action = ZT_ACT_ALLOW, .dst = &p_10_2, .n_dst = 1,

@@ -2,7 +2,8 @@
 /* config_test.h — what the files of the test_config binary share:
  * test_config.c (the example, each mistake and its position, main),
  * config_cache.c (the route-list cache), config_dns.c (the DNS and
- * hostname keys) and config_oom.c (each allocation of a load failing). */
+ * hostname keys), config_oom.c (each allocation of a load failing) and
+ * config_l7.c (the L7 selectors). */
 #ifndef ZT_TEST_CONFIG_H
 #define ZT_TEST_CONFIG_H
 
@@ -39,5 +40,7 @@ void dns_keys_parse(void);
 void hostname_mistakes_reported(void);
 void hostname_index_lookup(void);
 void out_of_memory_refuses_the_load(void);
+void l7_selectors_match_as_the_proxy(void);
+void l7_selector_mistakes_reported(void);
 
 #endif

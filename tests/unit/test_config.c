@@ -414,5 +414,7 @@ int main(void)
 	T_RUN(hostname_mistakes_reported);
 	T_RUN(hostname_index_lookup);
 	T_RUN(out_of_memory_refuses_the_load);
+	T_RUN(l7_selectors_match_as_the_proxy);
+	T_RUN(l7_selector_mistakes_reported);
 	return t_done();
 }

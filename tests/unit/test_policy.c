@@ -8,6 +8,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "addr.h"
+#include "detect.h"
 #include "policy.h"
 #include "../lib/t.h"
 
@@ -126,6 +127,166 @@ static void nested_prefixes_carry_route_and_rules(void)
 	zt_compiled_free(&c);
 }
 
+/* ---- host, sni and detected_protocol: a bit for IRIs, a bit for CIDR ---- */
+
+/* What a flow from the one device to dst (an IRI of name when name is
+ * set) gets: verdict, reason, rule. */
+struct l7w {
+	struct zt_policy_in in;
+	struct zt_compiled c;
+	struct zt_iri_entry ie;
+};
+
+static void l7_eval(struct l7w *w, const char *name, const char *dst, __u8 pclass,
+		    __u16 dport, struct zt_eval_result *r)
+{
+	struct zt_eval_pkt p = { .ifindex = 1, .family = ZT_AF_INET, .pclass = pclass,
+				 .dport = dport };
+	struct zt_prefix a;
+
+	zt_prefix_parse("192.0.2.1", &a);
+	memcpy(p.src, a.addr, 16);
+	zt_prefix_parse(dst, &a);
+	memcpy(p.dst, a.addr, 16);
+	w->c.iris = NULL;
+	w->c.n_iris = 0;
+	if (name) {
+		memset(&w->ie, 0, sizeof(w->ie));
+		w->ie.key.vnet_id = 1;
+		w->ie.key.family = ZT_AF_INET;
+		memcpy(w->ie.key.addr, a.addr, 16);
+		zt_compiled_iri_dst(&w->c, name, ZT_ROUTE_ID_HOST | 1, 1, true, &w->ie.dst);
+		w->ie.resolved = true;
+		w->c.iris = &w->ie;
+		w->c.n_iris = 1;
+	}
+	zt_policy_eval(&w->c, &p, r);
+	w->c.iris = NULL;
+	w->c.n_iris = 0;
+}
+
+#define L7_IS(w, name, dst, pc, port, v, why, rule)                                      \
+	do {                                                                               \
+		struct zt_eval_result r_;                                                  \
+		l7_eval(w, name, dst, pc, port, &r_);                                      \
+		T_ASSERT(r_.verdict == (v) && r_.reason == (why) && r_.rule_id == (rule), \
+			 "%s %s %u/%u: got %u/%u rule %u", name ? name : "", dst, pc, port, \
+			 r_.verdict, r_.reason, r_.rule_id);                              \
+	} while (0)
+
+static void sni_and_host_split_iri_and_cidr(void)
+{
+	static char *const ssh[] = { "ssh.internal.local" }, *const wiki[] = { "*.wiki.local" },
+			   *const web[] = { "*.web.local" };
+	struct zt_rule_in rules[4] = {
+		/* The seeds' example: decided in the kernel for the IRI. */
+		{ .name = "sni", .precedence = 1, .action = ZT_ACT_ALLOW, .sni = ssh, .n_sni = 1 },
+		{ .name = "host", .precedence = 2, .action = ZT_ACT_BLOCK, .hosts = wiki,
+		  .n_hosts = 1 },
+		{ .name = "ssh proto", .precedence = 9, .action = ZT_ACT_ALLOW,
+		  .detected = 1u << ZT_PROTO_SSH },
+		{ .name = "http host", .precedence = 4, .action = ZT_ACT_ALLOW, .hosts = web,
+		  .n_hosts = 1, .detected = 1u << ZT_PROTO_HTTP },
+	};
+	struct zt_route_in rt[1];
+	struct l7w w = { 0 };
+	const __u8 T = ZT_PC_TCP, U = ZT_PC_UDP;
+
+	rt[0] = (struct zt_route_in){ { 0 }, 1, 1, 1, true, true };
+	zt_prefix_parse("10.0.0.0/8", &rt[0].pfx);
+	w.in = (struct zt_policy_in){ .rules = rules, .n_rules = 4, .routes = rt, .n_routes = 1,
+				     .default_vnet = 1, .default_action = ZT_ACT_BLOCK };
+	zt_prefix_parse("100.80.0.0/16", &w.in.iri4);
+	T_EQ(zt_policy_compile(&w.in, &w.c), 0);
+	/* sni: IRI + CIDR/443; host: IRI only; host with detected http: IRI
+	 * (L7) + CIDR/80; detected alone: one bit. */
+	T_EQ(w.c.n_rules, 6);
+	T_EQ(w.c.rules[0].flags, ZT_RULE_F_IRI); /* TCP: not F_ANY */
+	T_EQ(w.c.rules[1].flags, ZT_RULE_F_L7 | ZT_RULE_F_CIDR);
+	T_EQ(w.c.rules[0].rule_id, 1);
+	T_EQ(w.c.rules[1].rule_id, 1);
+	T_EQ(w.c.rules[2].flags, ZT_RULE_F_ANY | ZT_RULE_F_IRI);
+	T_EQ(w.c.rules[3].flags, ZT_RULE_F_L7 | ZT_RULE_F_IRI);
+	T_EQ(w.c.rules[4].flags, ZT_RULE_F_L7 | ZT_RULE_F_CIDR);
+	T_EQ(w.c.rules[5].flags, ZT_RULE_F_L7);
+
+	/* To the IRI of the sni name: allowed in the kernel, DIRECT, on any
+	 * TCP port; never steered. UDP is not sni's. */
+	L7_IS(&w, "ssh.internal.local", "100.80.0.7", T, 22, ZT_V_DIRECT, ZT_R_RULE, 1);
+	L7_IS(&w, "ssh.internal.local", "100.80.0.7", T, 443, ZT_V_DIRECT, ZT_R_RULE, 1);
+	L7_IS(&w, "ssh.internal.local", "100.80.0.7", U, 53, ZT_V_DROP, ZT_R_DEFAULT, 0);
+	/* host blocks every protocol to its IRIs, in the kernel. */
+	L7_IS(&w, "a.wiki.local", "100.80.0.8", U, 53, ZT_V_DROP, ZT_R_RULE, 2);
+	L7_IS(&w, "a.wiki.local", "100.80.0.8", T, 22, ZT_V_DROP, ZT_R_RULE, 2);
+	/* host with detected_protocol: the proxy checks the protocol. */
+	L7_IS(&w, "a.web.local", "100.80.0.10", T, 22, ZT_V_STEER, ZT_R_L7, 4);
+	/* Another IRI: only detected_protocol's rule (L7) is left. */
+	L7_IS(&w, "db.internal.local", "100.80.0.9", T, 22, ZT_V_STEER, ZT_R_L7, 3);
+	L7_IS(&w, "db.internal.local", "100.80.0.9", U, 22, ZT_V_DROP, ZT_R_DEFAULT, 0);
+	/* CIDR: sni on 443, Host (with http) on 80, both to the proxy; a
+	 * plain host rule is not there. */
+	L7_IS(&w, NULL, "10.1.2.3", T, 443, ZT_V_STEER, ZT_R_L7, 1);
+	L7_IS(&w, NULL, "10.1.2.3", T, 80, ZT_V_STEER, ZT_R_L7, 4);
+	L7_IS(&w, NULL, "10.1.2.3", T, 22, ZT_V_STEER, ZT_R_L7, 3);
+	L7_IS(&w, NULL, "10.1.2.3", U, 443, ZT_V_DROP, ZT_R_DEFAULT, 0);
+	zt_compiled_free(&w.c);
+
+	/* detect_all_ports: the CIDR halves on every TCP port. */
+	w.in.l7_all_ports = true;
+	w.in.n_rules = 2;
+	T_EQ(zt_policy_compile(&w.in, &w.c), 0);
+	L7_IS(&w, NULL, "10.1.2.3", T, 8443, ZT_V_STEER, ZT_R_L7, 1);
+	zt_compiled_free(&w.c);
+
+	/* A port selector that leaves out 443: no CIDR half at all. */
+	{
+		static const struct zt_port_range p22 = { 22, 22 };
+
+		w.in.l7_all_ports = false;
+		rules[0].ports = &p22;
+		rules[0].n_ports = 1;
+		T_EQ(zt_policy_compile(&w.in, &w.c), 0);
+		T_EQ(w.c.n_rules, 2);
+		L7_IS(&w, "ssh.internal.local", "100.80.0.7", T, 22, ZT_V_DIRECT, ZT_R_RULE, 1);
+		L7_IS(&w, "ssh.internal.local", "100.80.0.7", T, 443, ZT_V_DROP, ZT_R_DEFAULT, 0);
+		L7_IS(&w, NULL, "10.1.2.3", T, 443, ZT_V_DROP, ZT_R_DEFAULT, 0);
+		zt_compiled_free(&w.c);
+		rules[0].ports = NULL;
+		rules[0].n_ports = 0;
+	}
+
+	/* host and sni in one rule: the kernel goes by host, the proxy
+	 * checks sni (L7 for the IRI); no CIDR half (TLS vs HTTP). */
+	rules[0].hosts = wiki;
+	rules[0].n_hosts = 1;
+	w.in.n_rules = 1;
+	T_EQ(zt_policy_compile(&w.in, &w.c), 0);
+	T_EQ(w.c.n_rules, 1);
+	T_EQ(w.c.rules[0].flags, ZT_RULE_F_L7 | ZT_RULE_F_IRI);
+	L7_IS(&w, "a.wiki.local", "100.80.0.8", T, 443, ZT_V_STEER, ZT_R_L7, 1);
+	L7_IS(&w, NULL, "10.1.2.3", T, 443, ZT_V_DROP, ZT_R_DEFAULT, 0);
+	zt_compiled_free(&w.c);
+}
+
+/* Each sni rule takes two bits: past ZT_MAX_RULES bits, -E2BIG. */
+static void split_rules_count_against_the_limit(void)
+{
+	static struct zt_rule_in many[ZT_MAX_RULES / 2 + 1];
+	static char *const h[] = { "a.example" };
+	struct zt_policy_in in = { .rules = many, .n_rules = ZT_MAX_RULES / 2,
+				   .default_vnet = 1 };
+	struct zt_compiled c;
+	size_t i;
+
+	for (i = 0; i < ZT_MAX_RULES / 2 + 1; i++)
+		many[i] = (struct zt_rule_in){ .name = "h", .sni = h, .n_sni = 1 };
+	T_EQ(zt_policy_compile(&in, &c), 0);
+	T_EQ(c.n_rules, ZT_MAX_RULES);
+	zt_compiled_free(&c);
+	in.n_rules++;
+	T_EQ(zt_policy_compile(&in, &c), -E2BIG);
+}
+
 /* ---- randomized comparison against a naive evaluator --------------------- */
 
 static unsigned rnd_state = 12345;
@@ -156,6 +317,7 @@ struct world {
 	struct zt_route_in routes[30];
 	struct zt_device_in devs[6];
 	size_t n_rules, n_routes;
+	char *sni[1];
 };
 
 static void make_world(struct world *w)
@@ -163,6 +325,7 @@ static void make_world(struct world *w)
 	size_t i, j;
 
 	memset(w, 0, sizeof(*w));
+	w->sni[0] = "s.example";
 	w->n_rules = 1 + rnd() % 40;
 	w->n_routes = 1 + rnd() % 30;
 	for (i = 0; i < w->n_rules; i++) {
@@ -171,7 +334,11 @@ static void make_world(struct world *w)
 		r->name = "r";
 		r->precedence = rnd() % 100; /* ties: input order decides */
 		r->action = rnd() % 2 ? ZT_ACT_ALLOW : ZT_ACT_BLOCK;
-		r->l7 = rnd() % 8 == 0;
+		/* An L7 selector: the proxy decides on 443 (sni) or any port
+		 * (detected_protocol), TCP only. */
+		r->n_sni = rnd() % 8 == 0;
+		r->sni = w->sni;
+		r->detected = !r->n_sni && rnd() % 8 == 0 ? 1u << (rnd() % 4) : 0;
 		r->n_dst = rnd() % 3;
 		for (j = 0; j < r->n_dst; j++)
 			w->dst[i][j] = rand_pfx(8);
@@ -179,7 +346,7 @@ static void make_world(struct world *w)
 		r->protos = rnd() % 3 ? 0 : (__u8)(1u << (rnd() % 4));
 		r->n_ports = rnd() % 3 == 0 ? 1 + rnd() % 2 : 0;
 		for (j = 0; j < r->n_ports; j++) {
-			__u16 lo = (__u16)(rnd() % 100);
+			__u16 lo = (__u16)(rnd() % 4 ? rnd() % 100 : 430 + rnd() % 20);
 
 			w->ports[i][j] = (struct zt_port_range){ lo, (__u16)(lo + rnd() % 20) };
 		}
@@ -258,6 +425,10 @@ static void naive(const struct world *w, const struct zt_eval_pkt *p, struct zt_
 			dst_ok |= zt_prefix_contains(&x->dst[j], &host);
 		if (x->protos && !(x->protos & (1u << p->pclass)))
 			continue;
+		if ((x->n_sni || x->detected) && p->pclass != ZT_PC_TCP)
+			continue;
+		if (x->n_sni && p->dport != 443)
+			continue;
 		for (j = 0; j < x->n_ports; j++)
 			port_ok |= (p->pclass == ZT_PC_TCP || p->pclass == ZT_PC_UDP) &&
 				   p->dport >= x->ports[j].lo && p->dport <= x->ports[j].hi;
@@ -277,7 +448,7 @@ static void naive(const struct world *w, const struct zt_eval_pkt *p, struct zt_
 	if (best) {
 		r->rule_id = (__u32)best_i + 1;
 		r->reason = ZT_R_RULE;
-		if (best->l7) {
+		if (best->n_sni || best->detected) {
 			r->verdict = ZT_V_STEER;
 			r->reason = ZT_R_L7;
 			return;
@@ -320,7 +491,7 @@ static void compiler_matches_naive_evaluator(void)
 			p.src[0] = 192; p.src[1] = 0; p.src[2] = 2;
 			p.src[3] = (__u8)(rnd() % 8); /* 0 and 7: unenrolled */
 			p.pclass = (__u8)(rnd() % 4);
-			p.dport = (__u16)(rnd() % 128);
+			p.dport = (__u16)(rnd() % 4 ? rnd() % 128 : 443);
 			zt_policy_eval(&c, &p, &a);
 			naive(&w, &p, &b);
 			if (a.verdict != b.verdict || a.reason != b.reason ||
@@ -343,6 +514,8 @@ int main(void)
 	T_RUN(prefix_contains);
 	T_RUN(compile_errors);
 	T_RUN(nested_prefixes_carry_route_and_rules);
+	T_RUN(sni_and_host_split_iri_and_cidr);
+	T_RUN(split_rules_count_against_the_limit);
 	T_RUN(compiler_matches_naive_evaluator);
 	return t_done();
 }

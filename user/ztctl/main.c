@@ -25,8 +25,8 @@ static const struct {
 	{ "status", status_main, "status: is ztd running, on which interfaces, which policy" },
 	{ "reload", reload_main, "reload: re-read the config; prints its errors if refused" },
 	{ "maps", maps_main, "maps dump [routes|devices|iri|flows|drops|nat|policy|stats]: what the kernel holds" },
-	{ "policy", policy_main, "policy test --src IP --dst IP --proto P [--dport N] [--sni NAME]: "
-				 "which rule decides" },
+	{ "policy", policy_main, "policy test --src IP (--dst IP | --host NAME) --proto P [--dport N] "
+				 "[--sni NAME | --http-host NAME] [--detected-protocol P]: which rule decides" },
 	{ "split-tunnel", split_tunnel_main, "split-tunnel [--format routes|wireguard]: what a "
 					     "device routes to the gateway" },
 	{ "dns", dns_main, "dns test NAME [--user EMAIL] [--type A|AAAA]: what the gateway answers, "

@@ -531,7 +531,7 @@ static void dump_policy(void)
 	out_str("default_action", "default action %s, ",
 		h->default_action == ZT_ACT_ALLOW ? "allow" : "block");
 	out_str("config", "config %s\n", N.config);
-	out_text("%-5s %-6s %-40s %-6s %s\n", "ORDER", "ID", "RULE", "ACTION", "L7");
+	out_text("%-5s %-6s %-40s %-6s %-5s %s\n", "ORDER", "ID", "RULE", "ACTION", "FOR", "L7");
 	out_arr_start("rules");
 	for (bit = 0; bit < (__u32)h->nwords * 64; bit++) {
 		__u32 idx = base + bit;
@@ -544,6 +544,9 @@ static void dump_policy(void)
 		out_u64("rule_id", "%-6llu ", r.rule_id);
 		out_str("rule", "%-40s ", nm(ZT_N_RULE, r.rule_id, b, sizeof(b)));
 		out_str("action", "%-6s ", r.action == ZT_ACT_ALLOW ? "allow" : "block");
+		/* A rule with host or sni selectors has a bit for each. */
+		out_str("for", "%-5s ", r.flags & ZT_RULE_F_IRI ? "iri" :
+					r.flags & ZT_RULE_F_CIDR ? "cidr" : "any");
 		out_bool("l7", "%s\n", r.flags & ZT_RULE_F_L7);
 		out_obj_end();
 	}

@@ -141,8 +141,8 @@ bool proxy_decide(struct ztd_proxy *px, struct pconn *c, bool final)
 	struct zt_eval_pkt p = { 0 };
 	struct zt_eval_result any, none;
 	struct zt_iri_entry ie;
-	struct zt_l7_arg a = { .cfg = &d->cfg };
-	struct zt_l7_flow f = { .dport = c->dport, .proto = c->det.proto, .sni = c->det.name };
+	struct zt_l7_flow f = { .dport = c->dport, .proto = c->det.proto, .name = c->det.name };
+	struct zt_l7_arg a = { .cfg = &d->cfg, .flow = &f };
 	bool was = c->decided, iri;
 
 	if (!d->policy)
@@ -187,7 +187,6 @@ bool proxy_decide(struct ztd_proxy *px, struct pconn *c, bool final)
 		c->r = any;
 	} else {
 		f.iri_name = c->iri ? c->iri_name : NULL;
-		a.name = zt_l7_sni_name(&d->cfg, &f);
 		zt_policy_eval_l7(&cc, &p, zt_l7_match, &a, &c->r);
 	}
 	c->decided = true;

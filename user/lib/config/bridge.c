@@ -27,11 +27,12 @@ int zt_config_policy(const struct zt_config *c, const __u32 *ifindex, size_t n_i
 
 		b->rules[i] = (struct zt_rule_in){
 			.name = p->name, .precedence = p->precedence, .action = p->action,
-			.l7 = p->n_sni > 0, .dst = p->dst, .n_dst = p->n_dst,
+			.dst = p->dst, .n_dst = p->n_dst,
 			.protos = p->protos, .ports = p->ports, .n_ports = p->n_ports,
 			.users = p->users, .n_users = p->n_users, .groups = p->groups,
 			.vnets = p->vnets, .n_vnets = p->n_vnets,
 			.hosts = p->hosts, .n_hosts = p->n_hosts,
+			.sni = p->sni, .n_sni = p->n_sni, .detected = p->detected,
 		};
 	}
 	for (i = 0; i < c->n_routes; i++) {
@@ -69,6 +70,7 @@ int zt_config_policy(const struct zt_config *c, const __u32 *ifindex, size_t n_i
 	};
 	b->in.iri4 = c->iri4;
 	b->in.iri6 = c->iri6;
+	b->in.l7_all_ports = c->proxy_detect_all;
 	return 0;
 }
 

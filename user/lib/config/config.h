@@ -98,8 +98,9 @@ struct zt_cfg_policy {
 	__u32 *users;             size_t n_users;
 	__u64 groups;
 	__u32 *vnets;             size_t n_vnets;
-	char **sni;               size_t n_sni;
+	char **sni;               size_t n_sni;   /* hostname patterns, stored form */
 	char **hosts;             size_t n_hosts; /* hostname patterns, stored form */
+	__u8 detected;            /* detected_protocol: 1 << ZT_PROTO_*; 0 none */
 };
 
 struct zt_config {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* l7.h — how a steered flow's L7 selectors are decided, the one way the
- * proxy (user/ztd/proxy.c) and `ztctl policy test` both use: the name an
- * `sni` selector is matched against, and the match itself, as the
- * l7_match callback of zt_policy_eval_l7. */
+ * proxy (user/ztd/proxy_conn.c) and `ztctl policy test` both use: the
+ * names `sni` and `host` selectors are matched against, and the match
+ * itself, as the l7_match callback of zt_policy_eval_l7. */
 #ifndef ZT_L7_H
 #define ZT_L7_H
 
@@ -12,11 +12,11 @@
 
 struct zt_l7_flow {
 	/* The flow goes to an IRI given for this name; NULL: a CIDR
-	 * destination (or the IRI's name is not known). */
+	 * destination ("" : an IRI whose name is not known). */
 	const char *iri_name;
 	__u16 dport;
 	enum zt_proto proto;     /* what detection found */
-	const char *sni;         /* the ClientHello's server name (TLS) */
+	const char *name;        /* TLS: the ClientHello's SNI; HTTP: Host */
 };
 
 /* The name sni selectors match: for an IRI its name, on every port and
@@ -25,13 +25,18 @@ struct zt_l7_flow {
  * gateway.proxy.detect_all_ports. NULL: none, no sni selector matches. */
 const char *zt_l7_sni_name(const struct zt_config *c, const struct zt_l7_flow *f);
 
+/* The name host selectors match: for an IRI its name; for a CIDR
+ * destination the HTTP Host, on port 80 unless detect_all_ports. */
+const char *zt_l7_host_name(const struct zt_config *c, const struct zt_l7_flow *f);
+
 struct zt_l7_arg {
 	const struct zt_config *cfg;
-	const char *name;        /* zt_l7_sni_name's */
+	const struct zt_l7_flow *flow;
 };
 
 /* zt_policy_eval_l7's l7_match: arg is a struct zt_l7_arg; rule_index a
- * position in cfg->policies. */
+ * position in cfg->policies. True when each of the rule's sni, host and
+ * detected_protocol selectors matches the flow. */
 bool zt_l7_match(void *arg, __u32 rule_index);
 
 #endif

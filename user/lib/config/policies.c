@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "cfg_int.h"
+#include "detect.h"
 #include "hostname.h"
 
 static void m_dst(struct cx *x, yaml_node_t *n, void *arg)
@@ -84,38 +85,48 @@ static void m_vnet(struct cx *x, yaml_node_t *n, void *arg)
 	p->vnets[p->n_vnets++] = v;
 }
 
-static void m_sni(struct cx *x, yaml_node_t *n, void *arg)
+/* sni and host patterns alike: to an IRI the kernel matches both against
+ * the IRI's name (policy.h), so both are stored as hostname patterns. */
+static void m_names(struct cx *x, yaml_node_t *n, const char *what, char ***v, size_t *nv)
 {
-	struct zt_cfg_policy *p = arg;
-	const char *s = cfg_scalar(x, n, "sni");
-	char *d;
+	char host[ZT_HOSTNAME_MAX + 1], *d;
 
-	if (!s)
+	if (!cfg_parse_host(x, n, what, host))
 		return;
-	if (!*s || strlen(s) > 253 || strpbrk(s, " \t/:")) {
-		cfg_errf(x, n, "sni '%s' is not a host name", s);
-		return;
-	}
-	if (!(d = cfg_strdup(x, s)) || cfg_grow(x, (void **)&p->sni, p->n_sni, sizeof(*p->sni))) {
+	if (!(d = cfg_strdup(x, host)) || cfg_grow(x, (void **)v, *nv, sizeof(**v))) {
 		free(d);
 		return;
 	}
-	p->sni[p->n_sni++] = d;
+	(*v)[(*nv)++] = d;
+}
+
+static void m_sni(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_policy *p = arg;
+
+	m_names(x, n, "sni", &p->sni, &p->n_sni);
+}
+
+static void m_detected(struct cx *x, yaml_node_t *n, void *arg)
+{
+	struct zt_cfg_policy *p = arg;
+	const char *s = cfg_scalar(x, n, "detected_protocol");
+	int d;
+
+	if (!s)
+		return;
+	d = zt_l7_proto_parse(s);
+	if (d < 0)
+		cfg_errf(x, n, "detected_protocol must be tls, http, ssh or unknown, not '%s'", s);
+	else
+		p->detected |= (__u8)(1u << d);
 }
 
 static void m_host(struct cx *x, yaml_node_t *n, void *arg)
 {
 	struct zt_cfg_policy *p = arg;
-	char host[ZT_HOSTNAME_MAX + 1], *d;
 
-	if (!cfg_parse_host(x, n, "host", host))
-		return;
-	if (!(d = cfg_strdup(x, host)) ||
-	    cfg_grow(x, (void **)&p->hosts, p->n_hosts, sizeof(*p->hosts))) {
-		free(d);
-		return;
-	}
-	p->hosts[p->n_hosts++] = d;
+	m_names(x, n, "host", &p->hosts, &p->n_hosts);
 }
 
 void cfg_policy_free(struct zt_cfg_policy *p)
@@ -222,6 +233,9 @@ static void policy_list(struct cx *x, yaml_node_t *l, const struct plist *pl)
 				cfg_errf(x, m, "dst_ip and host cannot be combined in one rule: a "
 					 "hostname route's traffic is selected by host, a CIDR "
 					 "route's by dst_ip");
+			if ((p.n_sni || p.detected) && p.protos && !(p.protos & (1u << ZT_PC_TCP)))
+				cfg_errf(x, m, "sni and detected_protocol match TCP only (the proxy "
+					 "takes TCP): add protocol: tcp or drop them");
 			ok &= x->e->n + x->e->dropped == before;
 		} else {
 			ok = false;
@@ -249,9 +263,10 @@ static void policy_list(struct cx *x, yaml_node_t *l, const struct plist *pl)
 void cfg_policies(struct cx *x, yaml_node_t *l)
 {
 	static const char *const mkeys[] = { "dst_ip", "dst_port", "protocol", "user_email",
-					     "user_group", "vnet", "sni", "host", NULL };
+					     "user_group", "vnet", "sni", "host",
+					     "detected_protocol", NULL };
 	static const item_fn fns[] = { m_dst, m_port, m_proto, m_email, m_group, m_vnet,
-				       m_sni, m_host };
+				       m_sni, m_host, m_detected };
 	const struct plist pl = {
 		"network_policies", "network policy", "network policies", mkeys, fns,
 		"say dst_ip: [0.0.0.0/0, ::/0] if that is meant",

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "detect.h"
 #include "hash.h"
 #include "policy.h"
 #include "sort.h"
@@ -72,16 +73,100 @@ static int order_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* ---- rule bits ----------------------------------------------------------- */
+
+/* A rule bit: its rule as the dimensions see it, for the destinations in
+ * where. A rule with host or sni selectors takes two: for IRIs (the
+ * names, decided here: the kernel knows which name an IRI is for) and
+ * for CIDR destinations (the proxy reads the name off the wire: L7). */
+#define W_IRI  0x1
+#define W_CIDR 0x2
+
+struct view {
+	struct zt_rule_in r;
+	__u8 where;
+	bool l7;
+};
+
+static const struct zt_port_range port_https = { 443, 443 }, port_http = { 80, 80 };
+
+/* v's ports narrowed to the one port p; false when its own leave p out. */
+static bool narrow_port(struct zt_rule_in *v, const struct zt_port_range *p)
+{
+	size_t i;
+
+	for (i = 0; i < v->n_ports; i++)
+		if (p->lo >= v->ports[i].lo && p->lo <= v->ports[i].hi)
+			break;
+	if (v->n_ports && i == v->n_ports)
+		return false;
+	v->ports = p;
+	v->n_ports = 1;
+	return true;
+}
+
+static int view_push(struct view *v, __u32 *n, const struct zt_rule_in *r, __u8 where, bool l7)
+{
+	if (*n >= ZT_MAX_RULES)
+		return -E2BIG;
+	v[*n] = (struct view){ *r, where, l7 };
+	(*n)++;
+	return 0;
+}
+
+/* The bits of r. TCP only for sni and detected_protocol: the proxy takes
+ * TCP; a rule whose protocols leave TCP out has none there. */
+static int view_rule(const struct zt_policy_in *in, const struct zt_rule_in *r,
+		     struct view *v, __u32 *n, __u32 *from)
+{
+	const __u8 tcp = 1u << ZT_PC_TCP;
+	/* To a CIDR destination host is the HTTP Host only where the rule
+	 * asks for HTTP: otherwise such a rule is for IRIs alone, decided in
+	 * the kernel, and steers nothing. */
+	bool http = r->n_hosts && (r->detected & (1u << ZT_PROTO_HTTP));
+	struct zt_rule_in b = *r;
+	int err;
+
+	*from = *n;
+	if (r->n_sni || r->detected) {
+		if (r->protos && !(r->protos & tcp))
+			return 0;
+		b.protos = tcp;
+	}
+	if (!r->n_sni && !r->n_hosts)
+		return view_push(v, n, &b, r->n_dst ? W_CIDR : W_IRI | W_CIDR, r->detected != 0);
+	if (!r->n_dst) {
+		struct zt_rule_in iri = b;
+
+		if (!r->n_hosts) {
+			iri.hosts = r->sni;
+			iri.n_hosts = r->n_sni;
+		}
+		/* With both, the kernel goes by host; sni is the proxy's. */
+		err = view_push(v, n, &iri, W_IRI, r->detected || (r->n_hosts && r->n_sni));
+		if (err)
+			return err;
+	}
+	/* On the wire sni is TLS and Host HTTP: no flow has both. */
+	if ((r->n_hosts && !http) || (r->n_sni && r->n_hosts))
+		return 0;
+	b.hosts = NULL;
+	b.n_hosts = 0;
+	if (!in->l7_all_ports && !narrow_port(&b, r->n_sni ? &port_https : &port_http))
+		return 0;
+	return view_push(v, n, &b, W_CIDR, true);
+}
+
 /* ---- identity dimension ------------------------------------------------ */
 
-static void ident_bitmap(const struct zt_compiled *c, const struct zt_policy_in *in,
+static void ident_bitmap(const struct zt_compiled *c, const struct view *v,
 			 __u32 user, __u64 groups, __u32 vnet, struct zt_bitmap *b)
 {
 	__u32 bit;
 
 	memset(b, 0, sizeof(*b));
 	for (bit = 0; bit < c->n_rules; bit++) {
-		const struct zt_rule_in *r = &in->rules[c->rule_index[bit]];
+		const struct zt_rule_in *r = &v[bit].r;
 
 		if (r->n_users && !has_u32(r->users, r->n_users, user))
 			continue;
@@ -99,14 +184,14 @@ static int dev_cmp(const void *a, const void *b)
 		      &((const struct zt_dev_entry *)b)->key, sizeof(struct zt_dev_key));
 }
 
-static int compile_identities(const struct zt_policy_in *in, struct zt_compiled *c,
-			      struct setpool *sp)
+static int compile_identities(const struct zt_policy_in *in, const struct view *v,
+			      struct zt_compiled *c, struct setpool *sp)
 {
 	struct zt_bitmap b;
 	size_t i;
 	int err;
 
-	ident_bitmap(c, in, 0, 0, in->default_vnet, &b);
+	ident_bitmap(c, v, 0, 0, in->default_vnet, &b);
 	err = set_intern(sp, &b, &c->cfg.unenrolled_set);
 	if (err)
 		return err;
@@ -127,7 +212,7 @@ static int compile_identities(const struct zt_policy_in *in, struct zt_compiled 
 		e->id.user_id = d->user_id;
 		e->id.vnet_id = d->vnet;
 		e->id.groups = d->groups;
-		ident_bitmap(c, in, d->user_id, d->groups, d->vnet, &b);
+		ident_bitmap(c, v, d->user_id, d->groups, d->vnet, &b);
 		err = set_intern(sp, &b, &e->id.id_set);
 		if (err)
 			return err;
@@ -162,8 +247,7 @@ static int u32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int compile_ports(const struct zt_policy_in *in, struct zt_compiled *c,
-			 struct setpool *sp)
+static int compile_ports(const struct view *v, struct zt_compiled *c, struct setpool *sp)
 {
 	__u32 *cuts = NULL, n_cuts = 0, cap = 2, bit, set;
 	struct zt_bitmap b;
@@ -171,8 +255,8 @@ static int compile_ports(const struct zt_policy_in *in, struct zt_compiled *c,
 	int pc, err = 0;
 
 	c->ports = calloc((size_t)ZT_PCLASSES * ZT_PORTS, sizeof(__u32));
-	for (i = 0; i < in->n_rules; i++)
-		cap += 2 * in->rules[i].n_ports;
+	for (i = 0; i < c->n_rules; i++)
+		cap += 2 * v[i].r.n_ports;
 	cuts = malloc(cap * sizeof(*cuts));
 	if (!c->ports || !cuts) {
 		err = -ENOMEM;
@@ -181,10 +265,10 @@ static int compile_ports(const struct zt_policy_in *in, struct zt_compiled *c,
 	/* Elementary intervals: every range start and end + 1 is a cut. */
 	cuts[n_cuts++] = 0;
 	cuts[n_cuts++] = ZT_PORTS;
-	for (i = 0; i < in->n_rules; i++)
-		for (j = 0; j < in->rules[i].n_ports; j++) {
-			cuts[n_cuts++] = in->rules[i].ports[j].lo;
-			cuts[n_cuts++] = (__u32)in->rules[i].ports[j].hi + 1;
+	for (i = 0; i < c->n_rules; i++)
+		for (j = 0; j < v[i].r.n_ports; j++) {
+			cuts[n_cuts++] = v[i].r.ports[j].lo;
+			cuts[n_cuts++] = (__u32)v[i].r.ports[j].hi + 1;
 		}
 	zt_qsort(cuts, n_cuts, sizeof(*cuts), u32_cmp);
 
@@ -200,7 +284,7 @@ static int compile_ports(const struct zt_policy_in *in, struct zt_compiled *c,
 				break; /* only port 0 is ever looked up */
 			memset(&b, 0, sizeof(b));
 			for (bit = 0; bit < c->n_rules; bit++)
-				if (rule_port_match(&in->rules[c->rule_index[bit]], pc, lo))
+				if (rule_port_match(&v[bit].r, pc, lo))
 					bit_set(&b, bit);
 			err = set_intern(sp, &b, &set);
 			if (err)
@@ -274,10 +358,10 @@ static void nodes_next(struct nodes *n, const struct dnode *x)
 		n->ib++;
 }
 
-static int compile_vnet_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
-			     struct setpool *sp, __u32 vnet, __u32 anydst_set,
-			     const struct zt_bitmap *anydst, struct dnode *rnodes,
-			     struct dnode *qnodes)
+static int compile_vnet_dsts(const struct zt_policy_in *in, const struct view *v,
+			     struct zt_compiled *c, struct setpool *sp, __u32 vnet,
+			     __u32 anydst_set, const struct zt_bitmap *anydst,
+			     struct dnode *rnodes, struct dnode *qnodes)
 {
 	struct frame *stack = NULL;
 	struct nodes ns = { .a = rnodes, .b = qnodes };
@@ -290,7 +374,7 @@ static int compile_vnet_dsts(const struct zt_policy_in *in, struct zt_compiled *
 		if (in->routes[i].vnet == vnet)
 			rnodes[ns.na++] = (struct dnode){ in->routes[i].pfx, (__s32)i, -1 };
 	for (bit = 0; bit < c->n_rules; bit++) {
-		const struct zt_rule_in *r = &in->rules[c->rule_index[bit]];
+		const struct zt_rule_in *r = &v[bit].r;
 
 		for (j = 0; j < r->n_dst; j++)
 			qnodes[ns.nb++] = (struct dnode){ r->dst[j], -1, (__s32)bit };
@@ -373,22 +457,22 @@ static int host_set_cmp(const void *a, const void *b)
 /* One destination set per distinct host pattern: names under a pattern
  * match its rules; an exact name also matches the wildcard rules that
  * cover it. */
-static int compile_hosts(const struct zt_policy_in *in, struct zt_compiled *c,
-			 struct setpool *sp, const struct zt_bitmap *anydst)
+static int compile_hosts(const struct view *v, struct zt_compiled *c, struct setpool *sp,
+			 const struct zt_bitmap *anydst)
 {
 	size_t n = 0, i, j, k;
 	__u32 bit;
 	int err;
 
-	for (i = 0; i < in->n_rules; i++)
-		n += in->rules[i].n_hosts;
+	for (i = 0; i < c->n_rules; i++)
+		n += v[i].r.n_hosts;
 	c->hosts = calloc(n ? n : 1, sizeof(*c->hosts));
 	if (!c->hosts)
 		return -ENOMEM;
-	for (i = 0; i < in->n_rules; i++)
-		for (j = 0; j < in->rules[i].n_hosts; j++)
+	for (i = 0; i < c->n_rules; i++)
+		for (j = 0; j < v[i].r.n_hosts; j++)
 			snprintf(c->hosts[c->n_hosts++].pattern, sizeof(c->hosts->pattern), "%s",
-				 in->rules[i].hosts[j]);
+				 v[i].r.hosts[j]);
 	zt_qsort(c->hosts, c->n_hosts, sizeof(*c->hosts), host_set_cmp);
 	for (i = 0, k = 0; i < c->n_hosts; i++)
 		if (!k || strcmp(c->hosts[i].pattern, c->hosts[k - 1].pattern))
@@ -400,7 +484,7 @@ static int compile_hosts(const struct zt_policy_in *in, struct zt_compiled *c,
 		bool wild = h->pattern[0] == '*';
 
 		for (bit = 0; bit < c->n_rules; bit++) {
-			const struct zt_rule_in *r = &in->rules[c->rule_index[bit]];
+			const struct zt_rule_in *r = &v[bit].r;
 
 			for (j = 0; j < r->n_hosts; j++)
 				if (!strcmp(r->hosts[j], h->pattern) ||
@@ -414,27 +498,34 @@ static int compile_hosts(const struct zt_policy_in *in, struct zt_compiled *c,
 	return 0;
 }
 
-static int compile_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
-			struct setpool *sp)
+static int compile_dsts(const struct zt_policy_in *in, const struct view *v,
+			struct zt_compiled *c, struct setpool *sp)
 {
-	struct zt_bitmap anydst = { 0 };
+	struct zt_bitmap anydst = { 0 }, anycidr = { 0 };
 	struct dnode *nodes = NULL;
-	__u32 *vnets = NULL, n_vnets = 0, anydst_set, bit;
+	__u32 *vnets = NULL, n_vnets = 0, anycidr_set, bit;
 	size_t n_rule_pfx = 0, i, j;
 	int err;
 
+	/* Rules with no destination selector: anydst is in every IRI's set
+	 * (but for those of names a host set covers, which add to it), and
+	 * anycidr in every CIDR destination's, with the CIDR halves of host
+	 * and sni rules. */
 	for (bit = 0; bit < c->n_rules; bit++) {
-		const struct zt_rule_in *r = &in->rules[c->rule_index[bit]];
+		const struct zt_rule_in *r = &v[bit].r;
 
-		if (!r->n_dst && !r->n_hosts)
-			bit_set(&anydst, bit);
+		if (!r->n_dst && !r->n_hosts) {
+			if (v[bit].where & W_IRI)
+				bit_set(&anydst, bit);
+			bit_set(&anycidr, bit);
+		}
 		n_rule_pfx += r->n_dst;
 	}
-	err = set_intern(sp, &anydst, &anydst_set);
-	if (err)
-		return err;
-	c->anydst_set = anydst_set;
-	err = compile_hosts(in, c, sp, &anydst);
+	err = set_intern(sp, &anydst, &c->anydst_set);
+	if (!err)
+		err = set_intern(sp, &anycidr, &anycidr_set);
+	if (!err)
+		err = compile_hosts(v, c, sp, &anydst);
 	if (err)
 		return err;
 
@@ -462,7 +553,7 @@ static int compile_dsts(const struct zt_policy_in *in, struct zt_compiled *c,
 		goto out;
 	}
 	for (i = 0; i < n_vnets; i++) {
-		err = compile_vnet_dsts(in, c, sp, vnets[i], anydst_set, &anydst, nodes,
+		err = compile_vnet_dsts(in, v, c, sp, vnets[i], anycidr_set, &anycidr, nodes,
 					nodes + in->n_routes);
 		if (err)
 			goto out;
@@ -499,6 +590,8 @@ int zt_policy_compile(const struct zt_policy_in *in, struct zt_compiled *out)
 {
 	struct setpool sp = { 0 };
 	struct order *ord = NULL;
+	struct view *v = NULL;
+	__u32 n = 0, from, k;
 	size_t i;
 	int err;
 
@@ -511,7 +604,8 @@ int zt_policy_compile(const struct zt_policy_in *in, struct zt_compiled *out)
 	sp.sets = calloc(ZT_MAX_SETS, sizeof(*sp.sets));
 	sp.slots = calloc(SLOTS, sizeof(*sp.slots));
 	ord = calloc(in->n_rules + 1, sizeof(*ord));
-	if (!sp.sets || !sp.slots || !ord) {
+	v = calloc(ZT_MAX_RULES, sizeof(*v));
+	if (!sp.sets || !sp.slots || !ord || !v) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -519,26 +613,34 @@ int zt_policy_compile(const struct zt_policy_in *in, struct zt_compiled *out)
 		ord[i] = (struct order){ &in->rules[i], (__u32)i };
 	zt_qsort(ord, in->n_rules, sizeof(*ord), order_cmp);
 	for (i = 0; i < in->n_rules; i++) {
-		out->rule_index[i] = ord[i].idx;
-		out->rules[i].rule_id = ord[i].idx + 1;
-		out->rules[i].action = ord[i].r->action;
-		out->rules[i].flags = (ord[i].r->l7 ? ZT_RULE_F_L7 : 0) |
-				      (!ord[i].r->protos && !ord[i].r->n_ports ? ZT_RULE_F_ANY : 0);
+		err = view_rule(in, ord[i].r, v, &n, &from);
+		if (err)
+			goto out;
+		for (k = from; k < n; k++) {
+			out->rule_index[k] = ord[i].idx;
+			out->rules[k].rule_id = ord[i].idx + 1;
+			out->rules[k].action = ord[i].r->action;
+			out->rules[k].flags = (v[k].l7 ? ZT_RULE_F_L7 : 0) |
+					      (!v[k].r.protos && !v[k].r.n_ports ? ZT_RULE_F_ANY : 0) |
+					      (v[k].where == W_IRI ? ZT_RULE_F_IRI : 0) |
+					      (v[k].where == W_CIDR ? ZT_RULE_F_CIDR : 0);
+		}
 	}
-	out->n_rules = (__u32)in->n_rules;
+	out->n_rules = n;
 
 	out->cfg.default_action = in->default_action;
-	out->cfg.nwords = (__u8)((in->n_rules + 63) / 64);
+	out->cfg.nwords = (__u8)((n + 63) / 64);
 	out->cfg.default_vnet = in->default_vnet;
 	pool_mask(&in->iri4, out->cfg.iri4_addr, out->cfg.iri4_mask, 4);
 	pool_mask(&in->iri6, out->cfg.iri6_addr, out->cfg.iri6_mask, 16);
 
-	err = compile_identities(in, out, &sp);
+	err = compile_identities(in, v, out, &sp);
 	if (!err)
-		err = compile_ports(in, out, &sp);
+		err = compile_ports(v, out, &sp);
 	if (!err)
-		err = compile_dsts(in, out, &sp);
+		err = compile_dsts(in, v, out, &sp);
 out:
+	free(v);
 	free(ord);
 	free(sp.slots);
 	if (err) {

@@ -21,16 +21,25 @@ struct zt_rule_in {
 	const char *name;
 	__u32 precedence;        /* lower decides first */
 	__u8  action;            /* enum zt_action */
-	bool  l7;                /* has an L7 selector: STEER */
 	const struct zt_prefix *dst;  size_t n_dst;    /* none: any */
 	__u8  protos;            /* bit (1 << ZT_PC_*); 0: any */
 	const struct zt_port_range *ports; size_t n_ports; /* none: any */
 	const __u32 *users;      size_t n_users;  /* user ids; none: any */
 	__u64 groups;            /* group bitmap; 0: any */
 	const __u32 *vnets;      size_t n_vnets;  /* none: every vnet */
-	/* Hostname patterns (stored form): the rule matches only traffic to
-	 * IRIs of names they cover, never a CIDR destination. */
+	/* Hostname patterns (stored form). To an IRI the kernel matches
+	 * them against the name the IRI was given for. To a CIDR destination
+	 * only with detected_protocol http: an L7 selector (the proxy matches
+	 * the HTTP Host), on TCP port 80 unless zt_policy_in.l7_all_ports. */
 	char *const *hosts;      size_t n_hosts;
+	/* TLS server names: to an IRI the same as hosts (the IRI's name is
+	 * the truth, config/l7.h), decided in the kernel; to a CIDR
+	 * destination an L7 selector, on TCP port 443 unless l7_all_ports.
+	 * Only TCP. */
+	char *const *sni;        size_t n_sni;
+	/* detected_protocol: an L7 selector on every destination, TCP only
+	 * (bit 1 << enum zt_proto, detect.h; 0 none). */
+	__u8  detected;
 };
 
 struct zt_route_in {
@@ -60,6 +69,7 @@ struct zt_policy_in {
 	__u32 default_vnet;
 	__u8  default_action;
 	struct zt_prefix iri4, iri6;        /* len 0: no pool */
+	bool  l7_all_ports;  /* sni and HTTP Host on every port (detect_all_ports) */
 };
 
 /* One LPM entry: a prefix in a vnet and what it resolves to. */
@@ -93,6 +103,8 @@ struct zt_iri_entry {
 
 struct zt_compiled {
 	struct zt_half_cfg cfg;       /* generation left 0: the applier sets it */
+	/* One bit per rule, or two for a rule with host or sni selectors
+	 * (one for IRIs, one for CIDR destinations): at most ZT_MAX_RULES. */
 	struct zt_rule rules[ZT_MAX_RULES];
 	__u32 rule_index[ZT_MAX_RULES]; /* bit -> index into zt_policy_in.rules */
 	__u32 n_rules;
@@ -115,7 +127,7 @@ void zt_compiled_iri_dst(const struct zt_compiled *c, const char *name, __u32 ro
 int zt_iri_key_cmp(const void *a, const void *b);
 
 /* Compiles in into out. Returns 0 or -errno: -E2BIG (too many rules or
- * distinct bitmaps), -EINVAL (bad input: a device address that is not a
+ * distinct bitmaps, or more than ZT_MAX_RULES bits), -EINVAL (bad input: a device address that is not a
  * host prefix, an id of 0), -ENOMEM. On error out holds nothing. */
 int zt_policy_compile(const struct zt_policy_in *in, struct zt_compiled *out);
 void zt_compiled_free(struct zt_compiled *c);
