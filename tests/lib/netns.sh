@@ -139,6 +139,40 @@ pktgen_works() {
 	return 1
 }
 
+# netns_sshd: an OpenSSH server in $PRIV on port 22 (IPv4 and IPv6) with
+# keys made in $W/ssh, the client's key $W/ssh/user authorized for root;
+# fails when sshd is missing or does not start. ssh_to ADDR CMD...: runs
+# CMD there with OpenSSH from $CLI, never asking anything, at most 5 s
+# to connect.
+netns_sshd() {
+	local sshd
+	sshd=$(command -v sshd || echo /usr/sbin/sshd)
+	[ -x "$sshd" ] && command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || return 1
+	mkdir -p /run/sshd "$W/ssh" && chmod 700 "$W/ssh" &&
+	ssh-keygen -q -t ed25519 -N '' -f "$W/ssh/host" &&
+	ssh-keygen -q -t ed25519 -N '' -f "$W/ssh/user" &&
+	cp "$W/ssh/user.pub" "$W/ssh/authorized_keys" &&
+	cat > "$W/ssh/sshd_config" <<EOF &&
+ListenAddress 0.0.0.0:22
+ListenAddress [::]:22
+HostKey $W/ssh/host
+AuthorizedKeysFile $W/ssh/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+StrictModes no
+UsePAM no
+PidFile $W/ssh/sshd.pid
+EOF
+	in_priv "$sshd" -f "$W/ssh/sshd_config" -E "$W/ssh/sshd.log"
+}
+ssh_to() {
+	local to=$1
+	shift
+	in_cli ssh -i "$W/ssh/user" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "root@$to" "$@"
+}
+
 # mac_of NETNS DEV: DEV's MAC address.
 mac_of() { ip -n "$1" -br link show dev "$2" | awk '{ print $3 }'; }
 

@@ -65,27 +65,8 @@ mkdir -p "$W/www" && echo "hello from the private network" > "$W/www/index.html"
 head -c 8M /dev/urandom > "$W/www/big" # bulk transfers: GSO and GRO packets through the NAT
 BIG_SUM=$(sha256sum < "$W/www/big")
 in_priv busybox httpd -p 80 -h "$W/www"
-SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 HAVE_SSH=0
-if [ -x "$SSHD" ] && command -v ssh >/dev/null && command -v ssh-keygen >/dev/null; then
-	mkdir -p /run/sshd "$W/ssh" && chmod 700 "$W/ssh"
-	ssh-keygen -q -t ed25519 -N '' -f "$W/ssh/host" &&
-	ssh-keygen -q -t ed25519 -N '' -f "$W/ssh/user" &&
-	cp "$W/ssh/user.pub" "$W/ssh/authorized_keys" &&
-	cat > "$W/ssh/sshd_config" <<EOF &&
-ListenAddress 0.0.0.0:22
-ListenAddress [::]:22
-HostKey $W/ssh/host
-AuthorizedKeysFile $W/ssh/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-StrictModes no
-UsePAM no
-PidFile $W/ssh/sshd.pid
-EOF
-	in_priv "$SSHD" -f "$W/ssh/sshd_config" -E "$W/ssh/sshd.log" && HAVE_SSH=1
-fi
+netns_sshd && HAVE_SSH=1
 sleep 0.5
 
 # ---- gateway ---------------------------------------------------------------------
@@ -199,19 +180,13 @@ direct_checks() { # direct_checks MODE (tc|xdp)
 	check "[$m] ICMP echo to the IRI (IPv6)" sh -c \
 		"nsenter --net=/run/netns/$CLI busybox ping6 -c 2 -W 2 $IRI6 >/dev/null"
 	if [ "$HAVE_SSH" = 1 ]; then
-		out=$(in_cli ssh -i "$W/ssh/user" -o StrictHostKeyChecking=no \
-			-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5 \
-			-o LogLevel=ERROR "root@$IRI4" 'echo $SSH_CONNECTION' 2>&1)
+		out=$(ssh_to "$IRI4" 'echo $SSH_CONNECTION' 2>&1)
 		check "[$m] OpenSSH to the IRI: sshd saw the SNAT address ($out)" \
 			sh -c "case '$out' in '10.2.0.1 '*' 10.2.0.5 22') ;; *) exit 1;; esac"
-		out=$(in_cli ssh -i "$W/ssh/user" -o StrictHostKeyChecking=no \
-			-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5 \
-			-o LogLevel=ERROR "root@$IRI6" 'echo $SSH_CONNECTION' 2>&1)
+		out=$(ssh_to "$IRI6" 'echo $SSH_CONNECTION' 2>&1)
 		check "[$m] OpenSSH over IPv6 ($out)" \
 			sh -c "case '$out' in 'fd00:2::1 '*' fd00:2::5 22') ;; *) exit 1;; esac"
-		out=$(in_cli ssh -i "$W/ssh/user" -o StrictHostKeyChecking=no \
-			-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5 \
-			-o LogLevel=ERROR "root@$IRI4" sha256sum < "$W/www/big" 2>&1)
+		out=$(ssh_to "$IRI4" sha256sum < "$W/www/big" 2>&1)
 		check "[$m] an 8 MB upload over OpenSSH through the IRI arrives intact" \
 			test "$out" = "$BIG_SUM"
 	else

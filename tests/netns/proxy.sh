@@ -15,19 +15,25 @@
 # on connections; a slow sender decided at the timeout; ztd stopped (a
 # steered SYN is dropped, counted, and never reaches what the gateway
 # itself listens on; on the old code it did) and started again; the
-# network log's lines. Usage: proxy.sh BUILD_DIR
+# network log's lines. And the L7 selectors: the seeds' example (sni on a
+# hostname route, user admin) with OpenSSH to the IRI, decided in the
+# kernel and never steered; an HTTP Host rule (host with detected_protocol
+# http); OpenSSH through the proxy by detected_protocol ssh; ztctl policy
+# test --host/--http-host/--detected-protocol agreeing with each.
+# Usage: proxy.sh BUILD_DIR
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_run zp proxy "${1:-build}"
 PEER="$ROOT/tests/netns/peer.py"
 TLSPEER="$ROOT/tests/netns/tlspeer.py"
 netns_trap
-needs "not ok -" curl openssl socat python3 sha256sum
+needs "not ok -" curl openssl socat python3 sha256sum dig dnsmasq busybox
 
 # ---- topology ------------------------------------------------------------------
 netns_chain "$CLI" "$GW" "$PRIV" && netns_chain_dual "$CLI" "$GW" "$PRIV" || exit 1
 ip -n "$CLI" route add 10.2.0.0/24 via 10.10.0.1
 ip -n "$CLI" -6 route add fd00:2::/64 via fd00:10::1
+ip -n "$CLI" route add 100.80.0.0/16 via 10.10.0.1
 # No route back to the clients: only what comes from the gateway's own
 # addresses can be answered.
 
@@ -39,6 +45,16 @@ for f in -4 -6; do
 		-key "$W/key.pem" >/dev/null 2>&1 &
 done
 for p in 7 9; do in_priv python3 "$PEER" serve $p >/dev/null 2>&1 & done
+# The private network's resolver (ztd resolves IRIs' real addresses there),
+# a web server and an OpenSSH server.
+printf '%s\n' "10.2.0.5 ssh.internal.local wiki.internal.local" > "$W/hosts"
+in_priv dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$W/hosts" \
+	--listen-address=10.2.0.5 --bind-interfaces --user=root \
+	--pid-file="$W/dnsmasq.pid" >/dev/null 2>&1 &
+mkdir -p "$W/www" && echo "the wiki" > "$W/www/index.html"
+in_priv busybox httpd -p 80 -h "$W/www"
+netns_sshd
+SSHD_RC=$?
 SIZE=$((1024 * 1024 * 1024))
 [ -n "${ZT_IN_VM:-}" ] && SIZE=$((64 * 1024 * 1024))
 head -c "$SIZE" /dev/urandom > "$W/blob"
@@ -66,9 +82,11 @@ gateway:
   state_dir: $W/state
   log: {network: $W/network.jsonl}
   proxy: {max_connections: $1, per_client: ${3:-1024}, detect_timeout_ms: 300}
+dns: {origin_resolvers: [10.2.0.5:53]}
 tunnels:
   - {name: dc, local: true, private_interface: priv0}
 routes:
+  hostname: [{hostname: '*.internal.local', tunnel: dc}]
   cidr:
     - {network: 10.2.0.0/24, tunnel: dc}
     - {network: 'fd00:2::/64', tunnel: dc}
@@ -77,11 +95,19 @@ devices:
   - {ip: 'fd00:10::2', email: admin@example.com}
   - {ip: 10.10.0.3, email: bob@example.com}
 network_policies:
+  # The seeds' example: decided in the kernel for the IRI.
+  - {name: ssh by SNI, precedence: 5, action: allow,
+     match: {sni: [ssh.internal.local], user_email: admin@example.com}}
+  - {name: wiki by Host, precedence: 6, action: allow,
+     match: {host: wiki.internal.local, detected_protocol: http, user_email: bob@example.com}}
+  - {name: bob ssh, precedence: 7, action: allow,
+     match: {detected_protocol: ssh, dst_ip: 10.2.0.0/24, user_email: bob@example.com}}
   - {name: app by SNI, precedence: 10, action: allow,
      match: {dst_ip: [10.2.0.0/24, 'fd00:2::/64'], protocol: tcp,
              sni: [app.internal.local, '*.apps.internal.local']}}
+  # Decided by the proxy: detected_protocol makes it an L7 rule.
   - {name: admin plain, precedence: 20, action: ${2:-allow},
-     match: {user_email: admin@example.com, protocol: tcp, dst_port: [7-11]}}
+     match: {user_email: admin@example.com, dst_port: [7-11], detected_protocol: unknown}}
 YAML
 }
 write_config 64
@@ -126,17 +152,39 @@ curl_sni() { # curl_sni SNI ADDR[:PORT]: the page's first line, or curl's failur
 	in_cli curl -sk --max-time 5 --resolve "$1:$port:$host" "https://$1:$port/" 2>&1 | head -1
 	return "${PIPESTATUS[0]}"
 }
-# agrees SRC DST PORT [--sni N | --detected-protocol P]: ztctl policy test
-# on the suite's config gives the verdict and rule the proxy logged for
-# such a flow.
+# policy_says SRC PORT ARGS...: "action=VERDICT" and "rule=NAME" from
+# ztctl policy test on the suite's config, for a TCP flow from SRC.
+policy_says() {
+	local src=$1 port=$2
+	shift 2
+	ztctl -j policy test --config "$W/ztd.yaml" --src "$src" --proto tcp --dport "$port" "$@" |
+		python3 -c '
+import json,sys
+r=json.load(sys.stdin); print("action=" + r["verdict"]); print("rule=" + (r.get("rule") or "").lower())'
+}
+# says WANT SRC PORT ARGS...: policy_says gives WANT on one line.
+says() { local w=$1; shift; [ "$(echo $(policy_says "$@"))" = "$w" ]; }
+# agrees SRC DST PORT [--sni N | --http-host N | --detected-protocol P]:
+# ztctl policy test gives the verdict and rule the proxy logged for such
+# a flow.
 agrees() {
 	local src=$1 dst=$2 port=$3 want
 	shift 3
-	mapfile -t want < <(ztctl -j policy test --config "$W/ztd.yaml" --src "$src" --dst "$dst" \
-		--proto tcp --dport "$port" "$@" | python3 -c '
-import json,sys
-r=json.load(sys.stdin); print("action=" + r["verdict"]); print("rule=" + (r.get("rule") or "").lower())')
+	mapfile -t want < <(policy_says "$src" "$port" --dst "$dst" "$@")
 	[ "${#want[@]}" = 2 ] && logged src="$src" dst="$dst" dst_port="$port" "${want[@]}"
+}
+# klogged KEY=VALUE...: a line of the kernel's (not the proxy's) has
+# every field so.
+klogged() {
+	python3 - "$W/network.jsonl" "$@" <<'EOF'
+import json, sys
+want = dict(a.split("=", 1) for a in sys.argv[2:])
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if "kind" not in e and all(str(e.get(k)).lower() == v for k, v in want.items()):
+        sys.exit(0)
+sys.exit(1)
+EOF
 }
 
 check "ztd starts, its proxy listening" start_ztd
@@ -170,9 +218,14 @@ out=$(in_cli python3 "$TLSPEER" big 10.2.0.5 443 app.internal.local 20000)
 check "one larger is decided unknown and blocked: reset ($out)" test "$out" = reset
 check "... counted malformed" at_least $((m0 + 1)) proxy_stat malformed
 
+a0=$(proxy_stat accepted)
 curl_sni app.internal.local 10.2.0.5:8443 >/dev/null 2>&1
-check "the allowed SNI to port 8443 does not count there (only on 443): blocked" \
-	wait_until 3 logged dst_port=8443 sni=app.internal.local action=drop reason=default
+rc=$?
+check "the allowed SNI to port 8443 does not count there (only on 443): blocked (curl exit $rc)" \
+	test "$rc" -ne 0
+check "... in the kernel: logged dropped by the default" \
+	wait_until 3 klogged dst=10.2.0.5 dst_port=8443 action=drop reason=default
+check "... never steered (the proxy accepted none)" test "$(proxy_stat accepted)" = "$a0"
 
 # ---- server-first, plain TCP, half-close, bulk ------------------------------------
 out=$(in_cli python3 "$PEER" ask 10.2.0.5 7)
@@ -194,9 +247,88 @@ check "... logged with its bytes" wait_until 3 logged dst_port=8 bytes_down="$SI
 check "ztctl policy test --sni agrees with the proxy: the allowed SNI" \
 	agrees 10.10.0.2 10.2.0.5 443 --sni app.internal.local
 check "... another SNI" agrees 10.10.0.2 10.2.0.5 443 --sni other.internal.local
-check "... the allowed SNI on 8443" agrees 10.10.0.2 10.2.0.5 8443 --sni app.internal.local
+check "... the allowed SNI on 8443: blocked by the default" \
+	says "action=drop rule=" 10.10.0.2 8443 --dst 10.2.0.5 --sni app.internal.local
 check "... --detected-protocol unknown: a server-first protocol" \
 	agrees 10.10.0.2 10.2.0.5 7 --detected-protocol unknown
+
+# ---- the L7 selectors: sni on an IRI, HTTP Host, detected_protocol ----------------
+# The seeds' example: "SNI in ssh.internal.local and user admin: allow;
+# catch-all: block". To an IRI the name is the truth, so the kernel
+# decides it and OpenSSH goes the DIRECT path, never through the proxy.
+check "an OpenSSH server runs in the private network" test "$SSHD_RC" = 0
+IRI=$(in_cli dig +short +time=2 +tries=2 @10.10.0.1 ssh.internal.local A | head -1)
+check "DNS answers ssh.internal.local with an IRI ($IRI)" \
+	sh -c "case '$IRI' in 100.80.*) ;; *) exit 1;; esac"
+iri_real() { ztctl -j maps dump iri | grep -q '"real_address":"10.2.0.5"'; }
+wait_until 10 iri_real
+a0=$(proxy_stat accepted)
+out=$(ssh_to "$IRI" 'echo $SSH_CONNECTION' 2>&1)
+check "the seeds' example: admin's OpenSSH to ssh.internal.local (the IRI) logs in ($out)" \
+	sh -c "case '$out' in '10.2.0.1 '*' 10.2.0.5 22') ;; *) exit 1;; esac"
+check "... decided in the kernel by the sni rule: direct, rule 'ssh by sni'" \
+	wait_until 3 klogged dst="$IRI" dst_port=22 action=direct rule="ssh by sni"
+check "... and the proxy never saw it (accepted stays $a0)" prints "$a0" proxy_stat accepted
+check "ztctl policy test --host ssh.internal.local agrees: direct, rule 'ssh by sni'" \
+	says "action=direct rule=ssh by sni" 10.10.0.2 22 --host ssh.internal.local
+out=$(in_cli timeout 8 ssh -i "$W/ssh/user" -b 10.10.0.3 -o StrictHostKeyChecking=no \
+	-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=3 -o LogLevel=ERROR \
+	"root@$IRI" true 2>&1)
+rc=$?
+check "bob's OpenSSH to the same IRI is blocked (ssh exit $rc)" test "$rc" -ne 0
+check "... dropped in the kernel by the default" \
+	wait_until 3 klogged src=10.10.0.3 dst="$IRI" dst_port=22 action=drop reason=default
+check "... and ztctl policy test --host says so" \
+	says "action=drop rule=" 10.10.0.3 22 --host ssh.internal.local
+
+# host with detected_protocol http: to a CIDR destination the HTTP Host.
+out=$(in_cli curl -s --max-time 5 --interface 10.10.0.3 -H 'Host: wiki.internal.local' \
+	http://10.2.0.5/ 2>&1)
+check "bob's HTTP request with Host wiki.internal.local passes the proxy ($out)" \
+	test "$out" = "the wiki"
+check "... logged: detected http, the Host, rule 'wiki by host'" \
+	wait_until 3 logged src=10.10.0.3 dst_port=80 detected_protocol=http \
+	http_host=wiki.internal.local rule="wiki by host" action=direct
+in_cli curl -s --max-time 5 --interface 10.10.0.3 -H 'Host: other.internal.local' \
+	http://10.2.0.5/ >/dev/null 2>&1
+rc=$?
+check "... another Host is reset (curl exit $rc)" test "$rc" -ne 0
+check "... logged blocked by the default" wait_until 3 logged src=10.10.0.3 dst_port=80 \
+	http_host=other.internal.local action=drop reason=default
+check "ztctl policy test --http-host agrees with the proxy: the allowed Host" \
+	agrees 10.10.0.3 10.2.0.5 80 --http-host wiki.internal.local
+check "... another Host" agrees 10.10.0.3 10.2.0.5 80 --http-host other.internal.local
+# To the wiki's IRI the name is known, but detected_protocol still needs
+# the proxy: HTTP passes, anything else to that IRI is blocked.
+IRIW=$(in_cli dig +short +time=2 +tries=2 @10.10.0.1 wiki.internal.local A | head -1)
+out=$(in_cli curl -s --max-time 5 --interface 10.10.0.3 \
+	--resolve "wiki.internal.local:80:$IRIW" http://wiki.internal.local/ 2>&1)
+check "bob's curl to http://wiki.internal.local/ (IRI $IRIW) passes the proxy ($out)" \
+	test "$out" = "the wiki"
+check "... logged: to the IRI, detected http, rule 'wiki by host'" wait_until 3 logged \
+	src=10.10.0.3 dst="$IRIW" detected_protocol=http rule="wiki by host" action=direct
+out=$(in_cli timeout 15 ssh -i "$W/ssh/user" -b 10.10.0.3 -o StrictHostKeyChecking=no \
+	-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR \
+	"root@$IRIW" true 2>&1)
+rc=$?
+check "... bob's OpenSSH to the same IRI is not http: blocked (ssh exit $rc)" test "$rc" -ne 0
+check "... logged: detected ssh, blocked by the default" wait_until 3 logged \
+	src=10.10.0.3 dst="$IRIW" dst_port=22 detected_protocol=ssh action=drop reason=default
+
+# detected_protocol ssh: OpenSSH through the proxy.
+out=$(in_cli timeout 15 ssh -i "$W/ssh/user" -b 10.10.0.3 -o StrictHostKeyChecking=no \
+	-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR \
+	root@10.2.0.5 'echo $SSH_CONNECTION' 2>&1)
+check "bob's OpenSSH to 10.2.0.5 passes the proxy by detected_protocol ssh ($out)" \
+	sh -c "case '$out' in '10.2.0.1 '*' 10.2.0.5 22') ;; *) exit 1;; esac"
+check "... logged: detected ssh, rule 'bob ssh'" wait_until 3 logged src=10.10.0.3 \
+	dst_port=22 detected_protocol=ssh rule="bob ssh" action=direct end=closed
+out=$(in_cli timeout 5 socat -u TCP:10.2.0.5:7,bind=10.10.0.3 - 2>/dev/null)
+check "... bob's server-first flow is not ssh: blocked ('$out')" test -z "$out"
+check "... logged unknown, blocked" wait_until 3 logged src=10.10.0.3 dst_port=7 \
+	detected_protocol=unknown action=drop
+check "ztctl policy test --detected-protocol ssh agrees" \
+	agrees 10.10.0.3 10.2.0.5 22 --detected-protocol ssh
 
 # A client that never reads a bulk flow: its pipe fills and the relay stops
 # reading the server for it; the proxy goes on serving everyone else.
