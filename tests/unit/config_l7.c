@@ -70,6 +70,13 @@ void l7_selectors_match_as_the_proxy(void)
 	T_ASSERT(l7(&c, 0, NULL, 8443, TLS, "app.example"), "detect_all_ports: sni off 443");
 	T_ASSERT(l7(&c, 1, NULL, 8080, HTTP, "x.wiki.example"), "detect_all_ports: Host off 80");
 	zt_config_free(&c);
+	/* With detected_protocol http, host and dst_ip go together: the
+	 * HTTP Host at those addresses. */
+	T_EQ(parse("gateway: {interface: zt0}\nnetwork_policies:\n"
+		   "  - {name: w, precedence: 1, action: allow, match: {host: w.example,\n"
+		   "     dst_ip: 10.0.0.0/8, detected_protocol: http}}\n", &c, &e), 0);
+	T_EQ(e.n, 0);
+	zt_config_free(&c);
 }
 
 void l7_selector_mistakes_reported(void)
@@ -81,6 +88,8 @@ void l7_selector_mistakes_reported(void)
 		{ "{detected_protocol: ssh, protocol: icmp}", "match TCP only" },
 		{ "{sni: 'a b.example'}", "sni 'a b.example'" },
 		{ "{sni: 10.0.0.1/8}", "sni '10.0.0.1/8'" },
+		{ "{host: a.example, dst_ip: 10.0.0.0/8, detected_protocol: ssh}",
+		  "dst_ip and host cannot be combined" },
 	};
 	size_t i;
 

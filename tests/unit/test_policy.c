@@ -231,6 +231,33 @@ static void sni_and_host_split_iri_and_cidr(void)
 	L7_IS(&w, NULL, "10.1.2.3", U, 443, ZT_V_DROP, ZT_R_DEFAULT, 0);
 	zt_compiled_free(&w.c);
 
+	/* sni with protocol [tcp, udp]: to the IRI the name holds for UDP
+	 * too (QUIC); the CIDR half is the proxy's, TCP on 443. */
+	rules[0].protos = (1u << ZT_PC_TCP) | (1u << ZT_PC_UDP);
+	T_EQ(zt_policy_compile(&w.in, &w.c), 0);
+	L7_IS(&w, "ssh.internal.local", "100.80.0.7", U, 443, ZT_V_DIRECT, ZT_R_RULE, 1);
+	L7_IS(&w, NULL, "10.1.2.3", U, 443, ZT_V_DROP, ZT_R_DEFAULT, 0);
+	L7_IS(&w, NULL, "10.1.2.3", T, 443, ZT_V_STEER, ZT_R_L7, 1);
+	zt_compiled_free(&w.c);
+	rules[0].protos = 0;
+
+	/* host with detected http and a dst: the HTTP Host at those
+	 * addresses only, on 80; no IRI half. */
+	{
+		struct zt_prefix d;
+
+		zt_prefix_parse("10.1.2.0/24", &d);
+		rules[3].dst = &d;
+		rules[3].n_dst = 1;
+		T_EQ(zt_policy_compile(&w.in, &w.c), 0);
+		L7_IS(&w, NULL, "10.1.2.3", T, 80, ZT_V_STEER, ZT_R_L7, 4);
+		L7_IS(&w, NULL, "10.1.9.3", T, 80, ZT_V_STEER, ZT_R_L7, 3);
+		L7_IS(&w, "a.web.local", "100.80.0.10", T, 80, ZT_V_STEER, ZT_R_L7, 3);
+		zt_compiled_free(&w.c);
+		rules[3].dst = NULL;
+		rules[3].n_dst = 0;
+	}
+
 	/* detect_all_ports: the CIDR halves on every TCP port. */
 	w.in.l7_all_ports = true;
 	w.in.n_rules = 2;

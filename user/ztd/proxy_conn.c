@@ -174,10 +174,18 @@ bool proxy_decide(struct ztd_proxy *px, struct pconn *c, bool final)
 	if (c->iri && !was) {
 		struct zt_iri a2;
 
-		if (!ztd_dns_iri_name(d, c->family, c->dst, &a2) || a2.epoch != ie.epoch)
-			c->iri_name[0] = 0;
-		else
-			memcpy(c->iri_name, a2.name, sizeof(c->iri_name));
+		if (!ztd_dns_iri_name(d, c->family, c->dst, &a2) || a2.epoch != ie.epoch) {
+			/* The kernel's IRI and the DNS server's disagree (it
+			 * changed hands meanwhile): no name to decide by, and
+			 * a rule that blocks by name must not be skipped. */
+			c->r = any;
+			c->r.rule_id = 0;
+			c->r.verdict = ZT_V_DROP;
+			c->r.reason = ZT_R_IRI_UNKNOWN;
+			c->decided = true;
+			return true;
+		}
+		memcpy(c->iri_name, a2.name, sizeof(c->iri_name));
 	}
 	if (!final) {
 		zt_policy_eval_l7(&cc, &p, l7_all, &cc, &any);

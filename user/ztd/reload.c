@@ -57,7 +57,9 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 	err = zt_policy_compile(&pb.in, &c);
 	if (err) {
 		pr_warn("%s: compiling the policy: %s\n", cfg->path,
-			err == -E2BIG ? "too many rules or distinct rule combinations" :
+			err == -E2BIG ? "more than 1024 kernel rule rows (a rule with sni or "
+					"host selectors may take two: ztctl maps dump policy), or "
+					"too many distinct rule combinations" :
 			strerror(-err));
 		zt_policy_build_free(&pb);
 		return err;
@@ -69,6 +71,15 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 		zt_policy_build_free(&pb);
 		return err;
 	}
+	/* Where the proxy's copy goes, before anything is applied: once the
+	 * kernel has the new policy the proxy must decide with it too. */
+	np = malloc(sizeof(*np));
+	if (!np) {
+		pr_warn("%s: %s\n", cfg->path, strerror(ENOMEM));
+		zt_compiled_free(&c);
+		zt_policy_build_free(&pb);
+		return -ENOMEM;
+	}
 	t1 = zt_mono_msf();
 	d->settle_timer.cb = on_settle;
 	err = zt_apply(&d->b.m, &c, &d->mirror, &st);
@@ -78,7 +89,7 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 	if (!err && d->dns)
 		ztd_dns_applied(d, &c);
 	zt_policy_build_free(&pb);
-	if (!err && (np = malloc(sizeof(*np)))) {
+	if (!err) {
 		/* Kept: the proxy decides with the policy in force. */
 		*np = c;
 		if (d->policy)
@@ -87,6 +98,7 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 		d->policy = np;
 	} else {
 		zt_compiled_free(&c);
+		free(np);
 	}
 	if (err) {
 		pr_warn("applying the policy: %s; packets still see the previous policy\n",

@@ -229,10 +229,11 @@ static void policy_list(struct cx *x, yaml_node_t *l, const struct plist *pl)
 			for (k = 0; pl->mkeys[k]; k++)
 				cfg_each(x, cfg_get(x, m, pl->mkeys[k]), pl->mkeys[k], pl->fns[k],
 					 &p);
-			if (p.n_dst && p.n_hosts)
+			if (p.n_dst && p.n_hosts && !(p.detected & (1u << ZT_PROTO_HTTP)))
 				cfg_errf(x, m, "dst_ip and host cannot be combined in one rule: a "
 					 "hostname route's traffic is selected by host, a CIDR "
-					 "route's by dst_ip");
+					 "route's by dst_ip (with detected_protocol: http, host is "
+					 "the HTTP Host at those addresses)");
 			if ((p.n_sni || p.detected) && p.protos && !(p.protos & (1u << ZT_PC_TCP)))
 				cfg_errf(x, m, "sni and detected_protocol match TCP only (the proxy "
 					 "takes TCP): add protocol: tcp or drop them");

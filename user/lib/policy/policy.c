@@ -114,8 +114,10 @@ static int view_push(struct view *v, __u32 *n, const struct zt_rule_in *r, __u8 
 	return 0;
 }
 
-/* The bits of r. TCP only for sni and detected_protocol: the proxy takes
- * TCP; a rule whose protocols leave TCP out has none there. */
+/* The bits of r. TCP only for sni and detected_protocol (the proxy takes
+ * TCP; a rule whose protocols leave TCP out has none there), but to an
+ * IRI an sni rule's own protocols hold, since the name is the IRI's: a
+ * rule that names UDP there covers QUIC too. */
 static int view_rule(const struct zt_policy_in *in, const struct zt_rule_in *r,
 		     struct view *v, __u32 *n, __u32 *from)
 {
@@ -142,6 +144,8 @@ static int view_rule(const struct zt_policy_in *in, const struct zt_rule_in *r,
 			iri.hosts = r->sni;
 			iri.n_hosts = r->n_sni;
 		}
+		if (!r->detected && r->protos)
+			iri.protos = r->protos;
 		/* With both, the kernel goes by host; sni is the proxy's. */
 		err = view_push(v, n, &iri, W_IRI, r->detected || (r->n_hosts && r->n_sni));
 		if (err)
