@@ -205,7 +205,7 @@ $(O)/fuzz/fuzz_dns: fuzz/fuzz_dns.c $(FUZZ_DNS_SRCS) user/lib/wire/dns.h user/li
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_dns.c $(FUZZ_DNS_SRCS) -o $@
 
-$(O)/fuzz/fuzz_ctl: fuzz/fuzz_ctl.c user/lib/wire/ctl_msg.c user/lib/wire/ctl_msg.h user/lib/core/buf.h include/zt_ctl.h | depcheck
+$(O)/fuzz/fuzz_ctl: fuzz/fuzz_ctl.c user/lib/wire/ctl_msg.c user/lib/wire/ctl_msg.h user/lib/core/buf.h include/zt_ctl.h include/zt_abi.h | depcheck
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_ctl.c user/lib/wire/ctl_msg.c -o $@

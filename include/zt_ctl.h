@@ -20,6 +20,16 @@
  *     ZT_DNS_STATS as a u64.
  *   RELOAD request: empty. Reply: u32 generation in force; when the new
  *     config is refused status is -EINVAL and message holds every error.
+ *   PROXY_LIST request: u64 after (0: from the first). Reply: the live
+ *     connections with an id above it, lowest first, a page at a time:
+ *     u64 live (connections now), u64 next (the after of the next page;
+ *     0: this is the last), u8 n (<= ZT_CTL_PROXY_PAGE), n x { u64 id,
+ *     u8 family (ZT_AF_*), 16 src, 16 dst, u16 sport, u16 dport, u8 state
+ *     (enum zt_ctl_pconn_state), u8 detected (enum zt_proto; 0xff none
+ *     yet), u8 verdict (enum zt_verdict; 0xff undecided), u32 rule_id,
+ *     u64 bytes_up, u64 bytes_down, u64 age_ms, str interface, str
+ *     device, str user, str name (the SNI or HTTP Host), str hostname
+ *     (an IRI's), str rule }.
  */
 #ifndef ZT_CTL_H
 #define ZT_CTL_H
@@ -32,6 +42,8 @@
 #define ZT_CTL_MAX_CLIENTS 16
 #define ZT_CTL_MAX_IFACES  16         /* interfaces a STATUS reply carries */
 #define ZT_CTL_IDLE_MS   2000         /* a silent client is closed after this */
+#define ZT_CTL_PROXY_PAGE 32          /* connections a PROXY_LIST reply carries */
+#define ZT_CTL_STR_MAX   256          /* a PROXY_LIST string, with its NUL */
 
 /* The DNS server's counters, in the order STATUS carries them: the field
  * of ztd's struct ztd_dns_stats and the name ztctl status prints. */
@@ -72,6 +84,13 @@
 enum zt_ctl_type {
 	ZT_CTL_STATUS = 1,
 	ZT_CTL_RELOAD = 2,
+	ZT_CTL_PROXY_LIST = 3,
+};
+
+enum zt_ctl_pconn_state {
+	ZT_CTL_PC_DETECT,   /* reading the first bytes */
+	ZT_CTL_PC_CONNECT,  /* allowed, connecting upstream */
+	ZT_CTL_PC_RELAY,    /* relaying */
 };
 
 #endif

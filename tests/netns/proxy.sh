@@ -375,6 +375,35 @@ check "a SYN meeting the proxy's TIME_WAIT socket goes to the proxy again ($out)
 	test "$out" = "bye bye"
 check "... nothing steered ever reached the gateway's own listeners" test ! -s "$W/gw-got"
 
+# ---- ztctl proxy list --------------------------------------------------------------
+# listed N: ztctl -j proxy list shows N connections of admin's to 10.2.0.5:9
+# relayed (detected unknown, rule admin plain, the server's greeting
+# down), each once, however many pages it took.
+listed() {
+	ztctl -j proxy list | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+c = r["connections"]
+ok = [x for x in c if x["user_email"] == "admin@example.com" and x["src"] == "10.10.0.2"
+      and x["dst"] == "10.2.0.5" and x["dst_port"] == 9 and x["state"] == "relay"
+      and x["detected_protocol"] == "unknown" and x["rule"] == "admin plain"
+      and x["action"] == "direct" and x["bytes_down"] > 0 and x["interface"] == "gw0"]
+ids = [x["id"] for x in c]
+sys.exit(not (len(ok) >= int(sys.argv[1]) and len(set(ids)) == len(ids) == r["live"]
+              and ids == sorted(ids)))' "$1"
+}
+hold_open 40 &
+hp=$!
+check "ztctl proxy list shows 40 held connections (two pages), each once, oldest first" \
+	wait_until 8 listed 40
+out=$(ztctl proxy list | grep -c "admin@example.com .* relay  *unknown .*admin plain")
+check "... and in its table ($out rows)" test "$out" -ge 40
+wait "$hp"
+list_count() {
+	ztctl -j proxy list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["connections"]))'
+}
+check "... and none once they close" wait_until 5 prints 0 list_count
+
 # ---- revocation, limits, slow senders ----------------------------------------------
 rm -f "$W/revoked"
 in_cli python3 "$PEER" revoke 10.2.0.5 9 "$W/revoked" > "$W/revoke.out" 2>&1 &
@@ -428,6 +457,9 @@ check "ztd stopped: a steered connection fails closed (connected: $out)" test "$
 check "... dropped and counted (no_proxy)" at_least $((np0 + 1)) stat_of drop no_proxy
 check "... and never reaches what the gateway listens on at that port" \
 	test ! -s "$W/gw-got"
+ztctl proxy list >/dev/null 2>&1
+rc=$?
+check "ztctl proxy list says ztd is not running (exit $rc)" test "$rc" = 3
 check "ztd starts again" start_ztd
 out=$(in_cli python3 "$PEER" ask 10.2.0.5 7)
 check "... and takes new connections at once ($out)" \

@@ -5,10 +5,24 @@
  * is "an unreadable reply", never a half-filled status). */
 #include <errno.h>
 #include <string.h>
+#include <stdbool.h>
 #include "ctl_msg.h"
+#include "zt_abi.h"
 #include "../lib/t.h"
 
 static __u8 wire[8192];
+static __u8 big[ZT_CTL_MAX_REPLY + 1];
+
+/* p as put (past a page: its count and a page of entries), read back. */
+static int reput(const struct zt_ctl_proxy_page *p, struct zt_ctl_proxy_page *out)
+{
+	struct zt_buf b;
+
+	zt_buf_init(&b, big, sizeof(big));
+	zt_ctl_proxy_page_put(&b, p);
+	zt_buf_init(&b, big, b.off);
+	return zt_ctl_proxy_page_get(&b, out);
+}
 
 static size_t put_status(struct zt_ctl_status *s)
 {
@@ -119,10 +133,128 @@ static void header_and_reload(void)
 	T_EQ(zt_ctl_hdr_get(&b, &h), -EBADMSG);
 }
 
+static size_t put_page(struct zt_ctl_proxy_page *p, size_t n, bool longest)
+{
+	struct zt_buf b;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	p->live = 1000;
+	p->n = (__u8)n;
+	for (i = 0; i < n; i++) {
+		struct zt_ctl_pconn *c = &p->c[i];
+
+		c->id = 10 + 3 * i;
+		c->family = i % 2 ? ZT_AF_INET6 : ZT_AF_INET;
+		c->src[0] = 10; c->dst[0] = 100; c->dst[15] = (__u8)i;
+		c->sport = 40000; c->dport = 443;
+		c->state = ZT_CTL_PC_RELAY;
+		c->detected = 1;
+		c->verdict = 2;
+		c->rule_id = 7;
+		c->bytes_up = 517; c->bytes_down = 1ull << 40; c->age_ms = 61000;
+		strcpy(c->iface, "gw0");
+		strcpy(c->user, "admin@example.com");
+		strcpy(c->name, "app.internal.local");
+		strcpy(c->rule, "app by SNI");
+		if (longest) {
+			memset(c->device, 'd', sizeof(c->device) - 1);
+			memset(c->hostname, 'h', sizeof(c->hostname) - 1);
+			memset(c->rule, 'r', sizeof(c->rule) - 1);
+			memset(c->user, 'u', sizeof(c->user) - 1);
+			memset(c->name, 'n', sizeof(c->name) - 1);
+			memset(c->iface, 'i', sizeof(c->iface) - 1);
+		}
+	}
+	p->next = n ? p->c[n - 1].id : 0;
+	zt_buf_init(&b, big, sizeof(big));
+	zt_ctl_proxy_page_put(&b, p);
+	T_EQ(b.err, 0);
+	return b.off;
+}
+
+/* A page of connections as ztd puts it is what ztctl reads, field for
+ * field; the fullest page (every string at its longest) fits a reply
+ * with its header, status and an empty message. */
+static void proxy_page_round_trip(void)
+{
+	static struct zt_ctl_proxy_page in, out, again_p;
+	static __u8 again[sizeof(big)];
+	size_t n = put_page(&in, 2, false);
+	struct zt_buf b;
+
+	zt_buf_init(&b, big, n);
+	T_EQ(zt_ctl_proxy_page_get(&b, &out), 0);
+	T_EQ(out.live, 1000);
+	T_EQ(out.n, 2);
+	T_EQ(out.next, 13);
+	T_EQ(out.c[1].family, ZT_AF_INET6);
+	T_EQ(out.c[1].dst[15], 1);
+	T_EQ(out.c[0].bytes_down, 1ull << 40);
+	T_ASSERT(!strcmp(out.c[1].rule, "app by SNI") && !strcmp(out.c[0].iface, "gw0") &&
+		 !out.c[0].device[0], "strings");
+	zt_buf_init(&b, again, sizeof(again));
+	zt_ctl_proxy_page_put(&b, &out);
+	T_EQ(b.off, n);
+	T_ASSERT(!memcmp(again, big, n), "read back, put again: the same bytes");
+	n = put_page(&in, ZT_CTL_PROXY_PAGE, true);
+	T_ASSERT(n <= ZT_CTL_MAX_REPLY - 8 - 4 - 2, "the fullest page fits a reply");
+	zt_buf_init(&b, big, n);
+	T_EQ(zt_ctl_proxy_page_get(&b, &again_p), 0);
+	T_EQ(strlen(again_p.c[31].hostname), ZT_CTL_STR_MAX - 1);
+	/* The last page: no next. An empty list: nothing at all. */
+	n = put_page(&in, 0, false);
+	zt_buf_init(&b, big, n);
+	T_EQ(zt_ctl_proxy_page_get(&b, &out), 0);
+	T_EQ(out.n + out.next, 0);
+}
+
+/* Every truncation, a trailing byte, more than a page, ids that do not
+ * rise, a next before the page's last id (a client paging on it would
+ * never end), a bad family or state: -EBADMSG. */
+static void proxy_page_bad_input(void)
+{
+	static struct zt_ctl_proxy_page in, out;
+	size_t n = put_page(&in, 3, false), cut;
+	struct zt_buf b;
+	int bad = 0;
+
+	for (cut = 0; cut < n; cut++) {
+		zt_buf_init(&b, big, cut);
+		bad += zt_ctl_proxy_page_get(&b, &out) == -EBADMSG;
+	}
+	T_EQ(bad, n);
+	big[n] = 0;
+	zt_buf_init(&b, big, n + 1);
+	T_EQ(zt_ctl_proxy_page_get(&b, &out), -EBADMSG);
+	in.n = ZT_CTL_PROXY_PAGE + 1;
+	T_EQ(reput(&in, &out), -EBADMSG);
+	put_page(&in, 3, false);
+	in.c[2].id = in.c[1].id;
+	T_EQ(reput(&in, &out), -EBADMSG);
+	put_page(&in, 3, false);
+	in.c[0].id = 0;
+	T_EQ(reput(&in, &out), -EBADMSG);
+	put_page(&in, 3, false);
+	in.next = in.c[2].id - 1;
+	T_EQ(reput(&in, &out), -EBADMSG);
+	put_page(&in, 3, false);
+	in.c[1].family = 7;
+	T_EQ(reput(&in, &out), -EBADMSG);
+	put_page(&in, 3, false);
+	in.c[1].state = ZT_CTL_PC_RELAY + 1;
+	T_EQ(reput(&in, &out), -EBADMSG);
+	put_page(&in, 0, false);
+	in.next = 5;
+	T_EQ(reput(&in, &out), -EBADMSG);
+}
+
 int main(void)
 {
 	T_RUN(status_round_trip);
 	T_RUN(status_bad_input);
 	T_RUN(header_and_reload);
+	T_RUN(proxy_page_round_trip);
+	T_RUN(proxy_page_bad_input);
 	return t_done();
 }

@@ -104,6 +104,21 @@ static int do_reload(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
 	return err;
 }
 
+static int do_proxy_list(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
+			 char *why, size_t whysz)
+{
+	static struct zt_ctl_proxy_page p;
+	__u64 after;
+
+	if (zt_buf_get_u64(req, &after)) {
+		snprintf(why, whysz, "proxy list needs the id to list after (u64)");
+		return -EBADMSG;
+	}
+	ztd_proxy_list(d, after, &p);
+	zt_ctl_proxy_page_put(out, &p);
+	return 0;
+}
+
 static const struct {
 	__u16 type;
 	const char *name;
@@ -112,6 +127,7 @@ static const struct {
 } requests[] = {
 	{ ZT_CTL_STATUS, "status", false, do_status },
 	{ ZT_CTL_RELOAD, "reload", true,  do_reload },
+	{ ZT_CTL_PROXY_LIST, "proxy list", false, do_proxy_list },
 };
 
 /* Parses one request and writes the whole reply message into out. */
@@ -161,7 +177,7 @@ static void handle(struct ztd *d, const struct ucred *peer, __u8 *msg, size_t le
 	pr_debug("control: %s from pid %d\n", requests[i].name, peer->pid);
 	err = requests[i].fn(d, &req, &rb, why, sizeof(why));
 	if (!err && zt_buf_left(&req)) {
-		/* No request here takes a body: trailing bytes are garbage. */
+		/* What the handler did not read is garbage. */
 		err = -EBADMSG;
 		snprintf(why, sizeof(why), "%zu unexpected bytes after the %s request",
 			 zt_buf_left(&req), requests[i].name);

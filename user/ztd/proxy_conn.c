@@ -497,6 +497,7 @@ void proxy_conn_start(struct ztd_proxy *px, int fd, const struct sockaddr_storag
 	ifindex = zt_sock_tcp_ifindex(fd, src->ss_family);
 	c->ifindex = client_ifindex(px->d, ifindex, &c->vlan);
 	c->start_ms = zt_mono_ms();
+	c->id = ++px->last_id;
 	c->next = px->head;
 	if (px->head)
 		px->head->prev = c;

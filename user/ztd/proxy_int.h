@@ -51,6 +51,7 @@ struct px_dir {
 
 struct pconn {
 	struct ztd_proxy *px;
+	__u64 id;                   /* rises with each accept (ztctl proxy list) */
 	struct pconn *next, *prev;
 	struct zt_io c, u;          /* client, upstream */
 	__u32 cev, uev;             /* the events each is watched for (px_watch) */
@@ -83,7 +84,8 @@ struct ztd_proxy {
 	struct zt_timer resume;     /* after accept ran out of descriptors */
 	struct zt_timer iri_check;  /* connections to IRIs, every second */
 	struct zt_share share;      /* live connections per client address */
-	struct pconn *head;
+	struct pconn *head;         /* the newest first: ids fall along next */
+	__u64 last_id;
 	size_t n, max_conns;
 	size_t big_pipes;           /* directions with PROXY_PIPE_BIG pipes */
 	bool full_warned;
@@ -123,7 +125,12 @@ void proxy_relay_start(struct pconn *c);
 void proxy_relay_events(struct pconn *c, struct zt_io *io, __u32 ev);
 void proxy_relay_free(struct pconn *c);
 
-/* proxy_log.c */
+/* proxy_log.c: the names a connection is told by (NULL: none), and its
+ * line in the network log when it ends. */
+struct px_names {
+	const char *iface, *device, *user, *rule;
+};
+void proxy_names(const struct pconn *c, struct px_names *n);
 void proxy_log(const struct pconn *c);
 
 #endif

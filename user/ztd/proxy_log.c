@@ -17,27 +17,39 @@ static const char *why_name(enum zt_detect_why w)
 	return (unsigned)w < 4 ? n[w] : "?";
 }
 
+void proxy_names(const struct pconn *c, struct px_names *n)
+{
+	const struct ztd *d = c->px->d;
+	const struct zt_cfg_device *dev = c->r.device_id && c->r.device_id <= d->cfg.n_devices ?
+					  &d->cfg.devices[c->r.device_id - 1] : NULL;
+
+	n->iface = zt_name(&d->names, ZT_N_IFACE, c->ifindex);
+	n->device = zt_name(&d->names, ZT_N_DEVICE, c->r.device_id);
+	n->user = dev ? zt_name(&d->names, ZT_N_USER, dev->user) : NULL;
+	n->rule = c->r.rule_id ? zt_name(&d->names, ZT_N_RULE, c->r.rule_id) : "";
+}
+
 void proxy_log(const struct pconn *c)
 {
 	const struct ztd *d = c->px->d;
 	FILE *f = d->netlog;
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], t[64];
 	int af = c->family == ZT_AF_INET ? AF_INET : AF_INET6;
-	const struct zt_cfg_device *dev = c->r.device_id && c->r.device_id <= d->cfg.n_devices ?
-					  &d->cfg.devices[c->r.device_id - 1] : NULL;
 	__u64 now = zt_mono_ms();
+	struct px_names n;
 
 	if (!f)
 		return;
+	proxy_names(c, &n);
 	inet_ntop(af, c->src, src, sizeof(src));
 	inet_ntop(af, c->dst, dst, sizeof(dst));
 	fprintf(f, "{\"time\":\"%s\",\"kind\":\"proxy\",\"interface\":",
 		zt_log_time(t, sizeof(t), (long long)zt_clock_ns(CLOCK_REALTIME)));
-	zt_json_str(f, zt_name(&d->names, ZT_N_IFACE, c->ifindex));
+	zt_json_str(f, n.iface);
 	fprintf(f, ",\"device\":");
-	zt_json_str(f, zt_name(&d->names, ZT_N_DEVICE, c->r.device_id));
+	zt_json_str(f, n.device);
 	fprintf(f, ",\"user_email\":");
-	zt_json_str(f, dev ? zt_name(&d->names, ZT_N_USER, dev->user) : NULL);
+	zt_json_str(f, n.user);
 	fprintf(f, ",\"src\":\"%s\",\"dst\":\"%s\",\"protocol\":\"tcp\",\"src_port\":%u,"
 		"\"dst_port\":%u,\"hostname\":", src, dst, c->sport, c->dport);
 	zt_json_str(f, c->iri ? c->iri_name : NULL);
@@ -50,7 +62,7 @@ void proxy_log(const struct pconn *c)
 	fprintf(f, ",\"sni_mismatch\":%s,\"rule\":",
 		c->iri && c->det.proto == ZT_PROTO_TLS && c->det.name[0] &&
 				strcmp(c->det.name, c->iri_name) ? "true" : "false");
-	zt_json_str(f, c->r.rule_id ? zt_name(&d->names, ZT_N_RULE, c->r.rule_id) : "");
+	zt_json_str(f, n.rule);
 	fprintf(f, ",\"rule_id\":%u,\"action\":\"%s\",\"reason\":\"%s\",\"bytes_up\":%llu,"
 		"\"bytes_down\":%llu,\"duration_ms\":%llu,\"end\":\"%s\",\"generation\":%u}\n",
 		c->r.rule_id, c->decided ? zt_verdict_name(c->r.verdict) : "none",

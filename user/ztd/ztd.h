@@ -170,5 +170,9 @@ int ztd_proxy_open(struct ztd *d);
 void ztd_proxy_recheck(struct ztd *d);
 void ztd_proxy_close(struct ztd *d);
 void ztd_proxy_stats(const struct ztd *d, struct ztd_proxy_stats *out);
+/* ztctl proxy list (proxy_list.c): the live connections with an id past
+ * after, lowest first, as many as a page holds. */
+struct zt_ctl_proxy_page;
+void ztd_proxy_list(const struct ztd *d, __u64 after, struct zt_ctl_proxy_page *p);
 
 #endif

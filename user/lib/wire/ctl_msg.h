@@ -58,4 +58,31 @@ struct zt_ctl_reload {
 void zt_ctl_reload_put(struct zt_buf *b, const struct zt_ctl_reload *r);
 int zt_ctl_reload_get(struct zt_buf *b, struct zt_ctl_reload *r);
 
+/* One live connection of the proxy's (ztctl proxy list). Strings longer
+ * than ZT_CTL_STR_MAX - 1 are cut by whoever fills the struct. */
+struct zt_ctl_pconn {
+	__u64 id;
+	__u8 family;              /* ZT_AF_INET, ZT_AF_INET6 */
+	__u8 src[16], dst[16];
+	__u16 sport, dport;
+	__u8 state;               /* enum zt_ctl_pconn_state */
+	__u8 detected;            /* enum zt_proto; 0xff: not yet */
+	__u8 verdict;             /* enum zt_verdict; 0xff: undecided */
+	__u32 rule_id;
+	__u64 bytes_up, bytes_down, age_ms;
+	char iface[ZT_CTL_STR_MAX], device[ZT_CTL_STR_MAX], user[ZT_CTL_STR_MAX];
+	char name[ZT_CTL_STR_MAX], hostname[ZT_CTL_STR_MAX], rule[ZT_CTL_STR_MAX];
+};
+
+struct zt_ctl_proxy_page {
+	__u64 live;               /* connections the proxy holds now */
+	__u64 next;               /* the next request's after; 0: no more */
+	__u8 n;
+	struct zt_ctl_pconn c[ZT_CTL_PROXY_PAGE];
+};
+
+void zt_ctl_proxy_page_put(struct zt_buf *b, const struct zt_ctl_proxy_page *p);
+/* -EBADMSG too when ids do not rise, or next is not past them. */
+int zt_ctl_proxy_page_get(struct zt_buf *b, struct zt_ctl_proxy_page *p);
+
 #endif
