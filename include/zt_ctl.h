@@ -79,7 +79,8 @@
 	X(refused_client, "refused_client") /* the client's per_client share */  \
 	X(detect_timeouts, "detect_timeouts") /* sent nothing (enough) in time */ \
 	X(malformed, "malformed")         /* first bytes broken or too big */    \
-	X(revoked, "revoked")             /* a reload no longer allows it */
+	X(revoked, "revoked")             /* a reload no longer allows it */     \
+	X(log_suppressed, "log_suppressed") /* blocked, past blocked_logs_per_sec */
 
 enum zt_ctl_type {
 	ZT_CTL_STATUS = 1,

@@ -57,7 +57,7 @@ def serve(port):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     s.bind(("::", port))
-    s.listen(64)
+    s.listen(4096)
 
     def one(c, a):
         host = a[0][7:] if a[0].startswith("::ffff:") else a[0]

@@ -64,6 +64,19 @@ in_priv socat TCP6-LISTEN:8,fork,reuseaddr OPEN:"$W/blob",rdonly >/dev/null 2>&1
 in_priv socat TCP6-LISTEN:10,fork,reuseaddr SYSTEM:'wc -c' >/dev/null 2>&1 &
 # Closes first: the proxy's side of the client's connection ends in TIME_WAIT.
 in_priv socat TCP6-LISTEN:11,fork,reuseaddr SYSTEM:'echo bye' >/dev/null 2>&1 &
+# Resets: says "x", then closes with a reset (SO_LINGER 0).
+in_priv python3 -c '
+import socket, struct, time
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 12)); s.listen(16)
+end = time.time() + 1800
+while time.time() < end:
+    c = s.accept()[0]
+    c.sendall(b"x"); time.sleep(0.2)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()' >/dev/null 2>&1 &
 # What the gateway itself listens on, at ports steered flows go to: it
 # says "gw", and notes each connection in gw-got.
 for p in 9 11; do
@@ -81,7 +94,8 @@ gateway:
   dns_listen: [10.10.0.1:53]
   state_dir: $W/state
   log: {network: $W/network.jsonl}
-  proxy: {max_connections: $1, per_client: ${3:-1024}, detect_timeout_ms: 300}
+  proxy: {max_connections: $1, per_client: ${3:-1024}, detect_timeout_ms: 300,
+          blocked_logs_per_sec: 50}
 dns: {origin_resolvers: [10.2.0.5:53]}
 tunnels:
   - {name: dc, local: true, private_interface: priv0}
@@ -107,7 +121,7 @@ network_policies:
              sni: [app.internal.local, '*.apps.internal.local']}}
   # Decided by the proxy: detected_protocol makes it an L7 rule.
   - {name: admin plain, precedence: 20, action: ${2:-allow},
-     match: {user_email: admin@example.com, dst_port: [7-11], detected_protocol: unknown}}
+     match: {user_email: admin@example.com, dst_port: [7-12], detected_protocol: unknown}}
 YAML
 }
 write_config 64
@@ -237,6 +251,31 @@ out=$(in_cli python3 "$PEER" ask fd00:2::5 7)
 check "... over IPv6 ($out)" sh -c "case '$out' in 'fd00:2::1 '*) ;; *) exit 1;; esac"
 out=$(printf 'hello, half-closed\n' | in_cli socat -t 5 - TCP:10.2.0.5:10,shut-down 2>&1)
 check "half-close: the server answers after the client's FIN ($out)" test "$out" = 19
+# A reset each way is passed on as a reset.
+port=$(in_cli python3 -c '
+import socket, struct
+s = socket.create_connection(("10.2.0.5", 9), timeout=5)
+s.recv(64)
+print(s.getsockname()[1])
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()' 2>&1)
+check "a client's reset ends its relayed flow: logged end reset (port $port)" \
+	wait_until 3 logged src_port="$port" dst_port=9 end=reset
+out=$(in_cli python3 -c '
+import socket
+s = socket.create_connection(("10.2.0.5", 12), timeout=5)
+got = b""
+try:
+    while True:
+        d = s.recv(64)
+        if not d:
+            break
+        got += d
+    print(got.decode(), "fin")
+except ConnectionResetError:
+    print(got.decode(), "reset")' 2>&1)
+check "a server's reset reaches the client as a reset, after its bytes ($out)" test "$out" = "x reset"
+check "... logged end reset" wait_until 3 logged dst_port=12 end=reset
 t0=$EPOCHREALTIME
 sum=$(in_cli socat -u -T 30 TCP:10.2.0.5:8 - | sha256sum | cut -d' ' -f1)
 t1=$EPOCHREALTIME
@@ -403,6 +442,71 @@ list_count() {
 	ztctl -j proxy list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["connections"]))'
 }
 check "... and none once they close" wait_until 5 prints 0 list_count
+
+# ---- a client refused again and again does not fill the log -------------------
+# bob's flows to port 7 are blocked at his first byte; 400 of them as fast
+# as he can: at most 50 lines a second are written, the rest counted.
+# port7_lines SRC ACTION: the proxy's lines for SRC's flows to port 7 so decided.
+port7_lines() {
+	python3 -c '
+import json, sys
+print(sum(1 for l in open(sys.argv[1]) if (e := json.loads(l)).get("kind") == "proxy"
+          and e["src"] == sys.argv[2] and e["dst_port"] == 7 and e["action"] == sys.argv[3]))' \
+		"$W/network.jsonl" "$1" "$2"
+}
+l0=$(port7_lines 10.10.0.3 drop) s0=$(proxy_stat log_suppressed)
+secs=$(in_cli python3 -c '
+import socket, time
+t0 = time.time()
+for _ in range(400):
+    try:
+        with socket.create_connection(("10.2.0.5", 7), timeout=2,
+                                      source_address=("10.10.0.3", 0)) as s:
+            s.sendall(b"x")
+            s.recv(64)
+    except OSError:
+        pass
+print(int(time.time() - t0) + 2)' 2>/dev/null)
+# Each of the 400 is written or counted (lines reach the file within 100 ms).
+accounted() { echo $(($(port7_lines 10.10.0.3 drop) - l0 + $(proxy_stat log_suppressed) - s0)); }
+wait_until 3 prints 400 accounted
+l1=$(port7_lines 10.10.0.3 drop) s1=$(proxy_stat log_suppressed)
+check "400 blocked connections in ${secs:-?} s: at most 50 lines a second written ($((l1 - l0)))" \
+	test "$((l1 - l0))" -ge 1 -a "$((l1 - l0))" -le "$((50 * ${secs:-0}))"
+check "... the rest counted log_suppressed ($((s1 - s0)))" test "$((l1 - l0 + s1 - s0))" = 400
+a0=$(port7_lines 10.10.0.2 direct)
+in_cli python3 "$PEER" ask 10.2.0.5 7 >/dev/null
+check "... while an allowed flow is still logged" wait_until 3 at_least $((a0 + 1)) port7_lines 10.10.0.2 direct
+
+# ---- many at once: nothing left over ---------------------------------------------------
+# N connections held at once (each two sockets and, relayed, two pipes in
+# ztd); once they close, ztd holds the descriptors it held before.
+N=1000
+[ -n "${ZT_IN_VM:-}" ] && N=200
+write_config $((N + 100))
+ztctl reload >/dev/null 2>&1
+fds() { ls "/proc/$ZTD_PID/fd" | wc -l; }
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$ZTD_PID/status"; }
+fd0=$(fds) rss0=$(rss_kb)
+in_cli python3 -c '
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+c = []
+for _ in range(int(sys.argv[1])):
+    try:
+        c.append(socket.create_connection(("10.2.0.5", 9), timeout=4))
+    except OSError:
+        pass
+time.sleep(4)' "$N" >/dev/null 2>&1 &
+hp=$!
+check "$N connections at once are all live in the proxy" wait_until 15 at_least "$N" proxy_stat live
+rss1=$(rss_kb)
+wait "$hp"
+check "... once they close, none is left ($(( (rss1 - rss0) * 1024 / N )) bytes of RSS each while open)" \
+	wait_until 20 prints 0 proxy_stat live
+check "... and ztd holds the descriptors it held before ($fd0)" wait_until 5 prints "$fd0" fds
+write_config 64
+ztctl reload >/dev/null 2>&1
 
 # ---- revocation, limits, slow senders ----------------------------------------------
 rm -f "$W/revoked"

@@ -98,9 +98,12 @@ void dns_keys_parse(void)
 	T_EQ(c.proxy_per_client, 1024);
 	T_EQ(c.proxy_detect_ms, 1000);
 	T_ASSERT(!c.proxy_detect_all, "SNI on 443 only by default");
+	T_EQ(c.proxy_blocked_logs, 100);
 	zt_config_free(&c);
 	T_EQ(parse("gateway: {interface: zt0, proxy: {max_connections: 10, per_client: 2,"
-		   " detect_timeout_ms: 250, detect_all_ports: true}}\n", &c, &e), 0);
+		   " detect_timeout_ms: 250, detect_all_ports: true, blocked_logs_per_sec: 0}}\n",
+		   &c, &e), 0);
+	T_EQ(c.proxy_blocked_logs, 0);
 	T_EQ(c.proxy_max_conns, 10);
 	T_EQ(c.proxy_per_client, 2);
 	T_EQ(c.proxy_detect_ms, 250);

@@ -77,6 +77,13 @@ struct pconn {
 	__u64 start_ms;
 };
 
+/* Upstream addresses recently found not to be the gateway's own. */
+#define PROXY_NOT_OURS 256
+struct px_not_ours {
+	__u8 family, addr[16];
+	__u64 at_ms;
+};
+
 struct ztd_proxy {
 	struct ztd *d;
 	struct zt_io l[2];          /* IPv4, IPv6 listeners */
@@ -89,7 +96,10 @@ struct ztd_proxy {
 	size_t n, max_conns;
 	size_t big_pipes;           /* directions with PROXY_PIPE_BIG pipes */
 	bool full_warned;
+	__u64 log_sec;              /* the second blocked lines are counted in */
+	__u32 log_n;                /* ... and how many were written in it */
 	struct ztd_proxy_stats st;
+	struct px_not_ours not_ours[PROXY_NOT_OURS];
 };
 
 /* Watches io for ev; none: not watched at all (an idle socket's EPOLLHUP,

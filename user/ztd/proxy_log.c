@@ -40,6 +40,21 @@ void proxy_log(const struct pconn *c)
 
 	if (!f)
 		return;
+	if (c->decided && c->r.verdict == ZT_V_DROP) {
+		/* A client refused again and again writes a line each time:
+		 * past the rate they are counted, so the disk is not its. */
+		struct ztd_proxy *px = c->px;
+
+		if (now / 1000 != px->log_sec) {
+			px->log_sec = now / 1000;
+			px->log_n = 0;
+		}
+		if (px->log_n >= d->cfg.proxy_blocked_logs) {
+			px->st.log_suppressed++;
+			return;
+		}
+		px->log_n++;
+	}
 	proxy_names(c, &n);
 	inet_ntop(af, c->src, src, sizeof(src));
 	inet_ntop(af, c->dst, dst, sizeof(dst));

@@ -36,6 +36,9 @@
 #define ZT_PROXY_MAX_CONNS_DEFAULT 16384
 #define ZT_PROXY_PER_CLIENT_DEFAULT 1024
 #define ZT_PROXY_DETECT_MS_DEFAULT 1000
+/* Network-log lines for flows the proxy blocks, per second; past it they
+ * are counted (log_suppressed), not written. */
+#define ZT_PROXY_BLOCKED_LOGS_DEFAULT 100
 
 struct zt_cfg_errors {
 	char *msg[ZT_CFG_MAX_ERRORS];
@@ -115,7 +118,7 @@ struct zt_config {
 	 * nothing before its flow is decided `unknown` (server-first
 	 * protocols); whether a CIDR destination's TLS SNI counts on every
 	 * port (else on 443 only) */
-	__u32 proxy_max_conns, proxy_per_client, proxy_detect_ms;
+	__u32 proxy_max_conns, proxy_per_client, proxy_detect_ms, proxy_blocked_logs;
 	bool proxy_detect_all;
 	__u8 default_action;
 	char *network_log;        /* NULL: no network log */

@@ -82,7 +82,8 @@ void cfg_gateway(struct cx *x, yaml_node_t *g)
 		cfg_parse_bool(x, n, "gateway.xdp_redirect_veth", &x->c->xdp_redirect_veth);
 	if ((n = cfg_get(x, g, "proxy")) && cfg_is_map(x, n, "gateway.proxy")) {
 		static const char *const pk[] = { "max_connections", "per_client",
-						  "detect_timeout_ms", "detect_all_ports", NULL };
+						  "detect_timeout_ms", "detect_all_ports",
+						  "blocked_logs_per_sec", NULL };
 		yaml_node_t *k;
 
 		cfg_check_keys(x, n, "gateway.proxy", pk);
@@ -95,6 +96,9 @@ void cfg_gateway(struct cx *x, yaml_node_t *g)
 		if ((k = cfg_get(x, n, "detect_timeout_ms")) &&
 		    cfg_parse_uint(x, k, "gateway.proxy.detect_timeout_ms", 10, 60000, &v))
 			x->c->proxy_detect_ms = (__u32)v;
+		if ((k = cfg_get(x, n, "blocked_logs_per_sec")) &&
+		    cfg_parse_uint(x, k, "gateway.proxy.blocked_logs_per_sec", 0, 1000000, &v))
+			x->c->proxy_blocked_logs = (__u32)v;
 		if ((k = cfg_get(x, n, "detect_all_ports")))
 			cfg_parse_bool(x, k, "gateway.proxy.detect_all_ports",
 				       &x->c->proxy_detect_all);
