@@ -93,6 +93,7 @@ TEST_UNIT := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(wildcard tests/unit/t
 TEST_BPF  := $(patsubst tests/bpf/%.c,$(O)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 BENCH_BIN := $(if $(wildcard bench/bench_dataplane.c),$(O)/bench/bench_dataplane)
 PKTGEN_BIN := $(if $(wildcard bench/pktgen.c),$(O)/bench/pktgen)
+CPS_BIN   := $(if $(wildcard bench/cps.c),$(O)/bench/cps)
 TESTS     := $(TEST_UNIT) $(TEST_BPF)
 # libFuzzer harnesses: clang with ASan and UBSan, the parsers compiled in.
 FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude $(ALL_LIB_INCS) \
@@ -102,7 +103,7 @@ FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config $(O)/fuzz/fuzz_ctl $(O)/fu
 BINS      := $(O)/ztd $(O)/ztctl
 
 .PHONY: all deps depcheck check test vmtest bench fuzz demo demo-clean clean help san-build
-all: $(SKELS) $(LIBZT) $(LIBZT_LOADER) $(BINS) $(TESTS) $(BENCH_BIN) $(PKTGEN_BIN) $(FUZZ)
+all: $(SKELS) $(LIBZT) $(LIBZT_LOADER) $(BINS) $(TESTS) $(BENCH_BIN) $(PKTGEN_BIN) $(CPS_BIN) $(FUZZ)
 
 help:
 	@echo "make            build BPF objects, skeletons, libraries, tests into $(O)/"
@@ -191,6 +192,10 @@ $(O)/bench/bench_dataplane.o: $(BENCH_SKEL)
 $(O)/bench/bench_dataplane: $(O)/bench/bench_dataplane.o $(O)/tests/lib/pkt.o $(LIBZT_LOADER) $(LIBZT)
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+
+$(O)/bench/cps: $(O)/bench/cps.o
+	$(msg) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 $(O)/bench/pktgen.o: $(PKTGEN_SKEL)
 $(O)/bench/pktgen: $(O)/bench/pktgen.o $(O)/tests/lib/pkt.o

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # bench_proxy.sh — the L7 proxy against what a user would run instead, in
 # the same run and the same namespaces (client -- gateway -- server): iperf3
-# TCP throughput, 1 and 4 streams, client -> server
-#   - through zt's proxy (a rule with an sni selector makes the flow STEER;
-#     tc assigns it to ztd's listener, the proxy decides `unknown` at
-#     iperf3's first bytes and relays with splice),
+# TCP throughput, 1 and 4 streams, client -> server, and new connections
+# per second (bench/cps: 64 in flight, each sends a line, reads the
+# server's "ok" and its close)
+#   - through zt's proxy (a rule with a detected_protocol selector makes
+#     the flow STEER; tc assigns it to ztd's listener, the proxy decides
+#     `unknown` at the client's first bytes and relays with splice),
 #   - through nginx `stream` with `ssl_preread on` (what reads SNI there),
 #   - through HAProxy in TCP mode,
 #   - by plain routing (no proxy: the ceiling),
@@ -21,6 +23,7 @@ netns_run ztp bench-proxy "${1:-build}"
 "$ROOT/tools/deps.sh" install-only iperf3 haproxy libnginx-mod-stream nginx ||
 	{ echo "bench: installing iperf3, haproxy, nginx's stream module failed" >&2; exit 1; }
 needs bench: iperf3 haproxy nginx python3
+[ -x "$O/bench/cps" ] || { echo "bench: $O/bench/cps is not built (make all)" >&2; exit 1; }
 netns_trap
 
 # ---- topology --------------------------------------------------------------------
@@ -28,6 +31,12 @@ netns_chain "$CLI" "$GW" "$PRIV" && netns_chain_up "$CLI" "$GW" "$PRIV" || exit 
 ip -n "$CLI" route add 10.2.0.0/24 via 10.10.0.1
 ip -n "$PRIV" route add 10.10.0.0/24 via 10.2.0.1 # plain routing needs it
 in_priv iperf3 -s -D -B 10.2.0.5 --pidfile "$W/iperf3.pid" >/dev/null 2>&1
+# Plain routing's on another port: the TIME_WAIT sockets the proxy's
+# connections leave in the gateway would take its SYNs (the kernel's
+# early demux finds them and does not forward a packet with a socket).
+for p in 7001 7002; do
+	in_priv "$O/bench/cps" serve 10.2.0.5 $p 3600 >/dev/null 2>&1 &
+done
 in_priv python3 -c '
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -42,8 +51,9 @@ tunnels: [{name: dc, local: true, private_interface: priv0}]
 routes: {cidr: [{network: 10.2.0.0/24, tunnel: dc}]}
 devices: [{ip: 10.10.0.2, email: admin@example.com}]
 network_policies:
-  - {name: by SNI, precedence: 10, action: allow,
-     match: {dst_ip: 10.2.0.0/24, protocol: tcp, sni: [app.internal.local]}}
+  # An L7 rule on every port: each flow goes through the proxy.
+  - {name: proxied, precedence: 10, action: allow,
+     match: {dst_ip: 10.2.0.0/24, detected_protocol: [unknown, tls]}}
   - {name: Admin, precedence: 20, action: allow, match: {user_email: admin@example.com}}
 YAML
 mods=$(ls /usr/lib/nginx/modules/ngx_stream_module.so 2>/dev/null)
@@ -57,6 +67,7 @@ events { worker_connections 4096; }
 stream {
 	server { listen 10.10.0.1:5201; ssl_preread on; proxy_pass 10.2.0.5:5201; }
 	server { listen 10.10.0.1:7000; ssl_preread on; proxy_pass 10.2.0.5:7000; }
+	server { listen 10.10.0.1:7001; ssl_preread on; proxy_pass 10.2.0.5:7001; }
 }
 NGINX
 cat > "$W/haproxy.cfg" <<HAP
@@ -75,6 +86,9 @@ listen iperf
 listen idle
 	bind 10.10.0.1:7000
 	server s 10.2.0.5:7000
+listen cps
+	bind 10.10.0.1:7001
+	server s 10.2.0.5:7001
 HAP
 
 start_ztd() {
@@ -108,6 +122,14 @@ try:
 except Exception:
     print("0")'
 }
+# cps TARGET [PORT]: new connections per second through TARGET:PORT
+# (7001; and how many failed, into $W/cps-failed).
+cps() {
+	local out
+	out=$(in_cli "$O/bench/cps" client "$1" "${2:-7001}" "$SECS" 64)
+	echo "${out%% *}" "$(echo "$out" | cut -d' ' -f2)" >> "$W/cps-failed"
+	echo "${out##* }"
+}
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 avail_kb() { awk '/^MemAvailable/ { print $2 }' /proc/meminfo; }
 # idle_bytes TARGET: over 500 connections that stay open and silent (the
@@ -135,17 +157,17 @@ EOF
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-P1=() P4=() Z1=() Z4=() N1=() N4=() H1=() H4=()
+P1=() P4=() Z1=() Z4=() N1=() N4=() H1=() H4=() PC=() ZC=() NC=() HC=()
 for _ in $(seq "$ROUNDS"); do
-	P1+=("$(gbps 10.2.0.5 1)") P4+=("$(gbps 10.2.0.5 4)")
+	P1+=("$(gbps 10.2.0.5 1)") P4+=("$(gbps 10.2.0.5 4)") PC+=("$(cps 10.2.0.5 7002)")
 	start_ztd
-	Z1+=("$(gbps 10.2.0.5 1)") Z4+=("$(gbps 10.2.0.5 4)")
+	Z1+=("$(gbps 10.2.0.5 1)") Z4+=("$(gbps 10.2.0.5 4)") ZC+=("$(cps 10.2.0.5)")
 	stop_ztd
 	start_nginx
-	N1+=("$(gbps 10.10.0.1 1)") N4+=("$(gbps 10.10.0.1 4)")
+	N1+=("$(gbps 10.10.0.1 1)") N4+=("$(gbps 10.10.0.1 4)") NC+=("$(cps 10.10.0.1)")
 	stop_nginx
 	start_haproxy
-	H1+=("$(gbps 10.10.0.1 1)") H4+=("$(gbps 10.10.0.1 4)")
+	H1+=("$(gbps 10.10.0.1 1)") H4+=("$(gbps 10.10.0.1 4)") HC+=("$(cps 10.10.0.1)")
 	stop_haproxy
 done
 start_ztd
@@ -167,8 +189,13 @@ for s in 1 4; do
 	printf '%-34s %8s %8s %8s %8s %8s %8s %8s\n' "TCP Gbit/s, iperf3 ${SECS}s, $s stream(s)" \
 		"$z" "$n" "$h" "$p" "$(ratio "$z" "$n")" "$(ratio "$z" "$h")" "$(ratio "$z" "$p")"
 done
+z=$(m "${ZC[@]}") n=$(m "${NC[@]}") h=$(m "${HC[@]}") p=$(m "${PC[@]}")
+printf '%-34s %8s %8s %8s %8s %8s %8s %8s\n' "new connections/s, ${SECS}s, 64 open" \
+	"$z" "$n" "$h" "$p" "$(ratio "$z" "$n")" "$(ratio "$z" "$h")" "$(ratio "$z" "$p")"
 printf '%-34s %8s %8s %8s\n' "bytes per idle connection, RSS" "$ZI" "$NI" "$HI"
 printf '%-34s %8s %8s %8s\n' "... machine (MemAvailable drop)" "$ZS" "$NS" "$HS"
+echo "(connections done and failed in the cps runs, in turn plain, zt, nginx, haproxy:" \
+     "$(tr '\n' ',' < "$W/cps-failed" | sed 's/,$//'))"
 echo "(zt's proxy accepted $ZACC connections in the idle run; ztd's heap is warmed at start," \
      "so its RSS may not grow; its relay is splice(2) through a pipe each way, 64 KiB," \
      "grown to 1 MiB for bulk flows, at most $((256)) at once)"

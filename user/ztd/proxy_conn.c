@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include "clock.h"
+#include "hash.h"
 #include "iri.h"
 #include "l7.h"
 #include "log.h"
@@ -108,6 +109,15 @@ static bool l7_all(void *arg, __u32 idx)
 	return arg != NULL;
 }
 
+/* Whether a is in the initial-resolved-IP pools (IRIs live nowhere else). */
+static bool in_iri_pool(const struct zt_config *cfg, __u8 family, const __u8 *a)
+{
+	struct zt_prefix pa = { .family = family, .len = family == ZT_AF_INET ? 32 : 128 };
+
+	memcpy(pa.addr, a, 16);
+	return zt_prefix_contains(family == ZT_AF_INET ? &cfg->iri4 : &cfg->iri6, &pa);
+}
+
 /* The IRI dst is, from the kernel's own table (the half in force), into
  * e and its name; false when it is no allocated IRI. */
 static bool iri_entry(struct ztd_proxy *px, const struct pconn *c, __u32 vnet,
@@ -118,6 +128,8 @@ static bool iri_entry(struct ztd_proxy *px, const struct pconn *c, __u32 vnet,
 	__u32 zero = 0;
 
 	memset(e, 0, sizeof(*e));
+	if (!in_iri_pool(&px->d->cfg, c->family, c->dst))
+		return false; /* two look-ups saved on every CIDR flow */
 	e->key.vnet_id = vnet;
 	e->key.family = c->family;
 	memcpy(e->key.addr, c->dst, 16);
@@ -331,7 +343,8 @@ static bool upstream_forbidden(const struct ztd *d, const struct sockaddr_storag
 			       socklen_t sl, const __u8 *a, __u8 family)
 {
 	static const __u8 zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
-	struct zt_prefix pa = { .family = family, .len = family == ZT_AF_INET ? 32 : 128 };
+	struct px_not_ours *seen;
+	__u64 now;
 	int fd, ok;
 
 	if (family == ZT_AF_INET) {
@@ -340,9 +353,14 @@ static bool upstream_forbidden(const struct ztd *d, const struct sockaddr_storag
 	} else if (!memcmp(a, zero, 15) || a[0] == 0xff || !memcmp(a, mapped, 12)) {
 		return true; /* ::, ::1, multicast, IPv4-mapped */
 	}
-	memcpy(pa.addr, a, 16);
-	if (zt_prefix_contains(family == ZT_AF_INET ? &d->cfg.iri4 : &d->cfg.iri6, &pa))
+	if (in_iri_pool(&d->cfg, family, a))
 		return true;
+	/* Found no address of the gateway's within the last second: not
+	 * asked again (three syscalls on every connection to a server). */
+	now = zt_mono_ms();
+	seen = &d->proxy->not_ours[zt_hash64(a, 16, family) % PROXY_NOT_OURS];
+	if (seen->family == family && !memcmp(seen->addr, a, 16) && now - seen->at_ms < 1000)
+		return false;
 	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return true;
@@ -356,6 +374,11 @@ static bool upstream_forbidden(const struct ztd *d, const struct sockaddr_storag
 		ok = bind(fd, (struct sockaddr *)&b, sl) != 0; /* bound: it is ours */
 	}
 	close(fd);
+	if (ok) {
+		seen->family = family;
+		memcpy(seen->addr, a, 16);
+		seen->at_ms = now;
+	}
 	return !ok;
 }
 
