@@ -90,6 +90,14 @@ void l7_selector_mistakes_reported(void)
 		{ "{sni: 10.0.0.1/8}", "sni '10.0.0.1/8'" },
 		{ "{host: a.example, dst_ip: 10.0.0.0/8, detected_protocol: ssh}",
 		  "dst_ip and host cannot be combined" },
+		/* Rules that would compile to no kernel row: errors, not a
+		 * block that blocks nothing. */
+		{ "{host: a.example, sni: a.example, dst_ip: 10.0.0.0/8, "
+		  "detected_protocol: [http, tls]}", "cannot both match one flow" },
+		{ "{sni: a.example, dst_ip: 10.0.0.0/8, dst_port: 8443}",
+		  "sni counts on port 443 only" },
+		{ "{host: a.example, dst_ip: 10.0.0.0/8, detected_protocol: http, dst_port: 8080}",
+		  "host with dst_ip is the HTTP Host, on port 80 only" },
 	};
 	size_t i;
 

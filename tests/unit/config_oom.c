@@ -155,7 +155,7 @@ static const char *oomcfg =
 	"  cidr: [{network: 10.2.0.0/24, tunnel: l, comment: c}, {network: 10.1.0.0/24, tunnel: t}]\n"
 	"devices: [{ip: 10.9.0.2, email: A@x.com, groups: [g], name: d}]\n"
 	"network_policies:\n"
-	"  - {name: p, precedence: 1, action: allow, match: {dst_ip: 10.0.0.0/8, dst_port: 22,\n"
+	"  - {name: p, precedence: 1, action: allow, match: {dst_ip: 10.0.0.0/8, dst_port: [22, 443],\n"
 	"     user_email: a@x.com, user_group: g, vnet: b, sni: s.x}}\n"
 	"  - {name: q, precedence: 2, action: allow, match: {host: a.x.local}}\n"
 	"split_tunnels: {entries: [10.0.0.0/8]}\n"

@@ -293,6 +293,12 @@ static void sni_and_host_split_iri_and_cidr(void)
 	L7_IS(&w, "a.wiki.local", "100.80.0.8", T, 443, ZT_V_STEER, ZT_R_L7, 1);
 	L7_IS(&w, NULL, "10.1.2.3", T, 443, ZT_V_DROP, ZT_R_DEFAULT, 0);
 	zt_compiled_free(&w.c);
+	/* ... and its UDP is not the proxy's: the rule's own protocols are
+	 * not taken to an L7 row (UDP there would be steered and dropped). */
+	rules[0].protos = (1u << ZT_PC_TCP) | (1u << ZT_PC_UDP);
+	T_EQ(zt_policy_compile(&w.in, &w.c), 0);
+	L7_IS(&w, "a.wiki.local", "100.80.0.8", U, 443, ZT_V_DROP, ZT_R_DEFAULT, 0);
+	zt_compiled_free(&w.c);
 }
 
 /* Each sni rule takes two bits: past ZT_MAX_RULES bits, -E2BIG. */

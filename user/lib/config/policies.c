@@ -129,6 +129,37 @@ static void m_host(struct cx *x, yaml_node_t *n, void *arg)
 	m_names(x, n, "host", &p->hosts, &p->n_hosts);
 }
 
+static bool has_port(const struct zt_cfg_policy *p, __u16 port)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_ports; i++)
+		if (p->ports[i].lo <= port && port <= p->ports[i].hi)
+			return true;
+	return !p->n_ports;
+}
+
+/* With dst_ip a rule is for CIDR destinations alone, where sni is the
+ * TLS SNI on 443 and host the HTTP Host on 80 (gateway parsed first:
+ * detect_all_ports known): a rule none of whose flows can carry the name
+ * would match nothing, and a block that blocks nothing is an error. */
+static void never_matches(struct cx *x, yaml_node_t *m, const struct zt_cfg_policy *p)
+{
+	bool all = x->c->proxy_detect_all;
+
+	if (!p->n_dst)
+		return;
+	if (p->n_sni && p->n_hosts)
+		cfg_errf(x, m, "with dst_ip, sni (the TLS SNI) and host (the HTTP Host) cannot "
+			 "both match one flow: this rule would match nothing; split it");
+	else if (p->n_sni && !all && !has_port(p, 443))
+		cfg_errf(x, m, "sni counts on port 443 only for a dst_ip (gateway.proxy."
+			 "detect_all_ports is false): this rule would match nothing");
+	else if (p->n_hosts && !all && !has_port(p, 80))
+		cfg_errf(x, m, "host with dst_ip is the HTTP Host, on port 80 only (gateway.proxy."
+			 "detect_all_ports is false): this rule would match nothing");
+}
+
 void cfg_policy_free(struct zt_cfg_policy *p)
 {
 	size_t k;
@@ -237,6 +268,7 @@ static void policy_list(struct cx *x, yaml_node_t *l, const struct plist *pl)
 			if ((p.n_sni || p.detected) && p.protos && !(p.protos & (1u << ZT_PC_TCP)))
 				cfg_errf(x, m, "sni and detected_protocol match TCP only (the proxy "
 					 "takes TCP): add protocol: tcp or drop them");
+			never_matches(x, m, &p);
 			ok &= x->e->n + x->e->dropped == before;
 		} else {
 			ok = false;

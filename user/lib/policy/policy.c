@@ -144,8 +144,8 @@ static int view_rule(const struct zt_policy_in *in, const struct zt_rule_in *r,
 			iri.hosts = r->sni;
 			iri.n_hosts = r->n_sni;
 		}
-		if (!r->detected && r->protos)
-			iri.protos = r->protos;
+		if (!r->detected && !r->n_hosts && r->protos)
+			iri.protos = r->protos; /* the kernel's alone: not L7 */
 		/* With both, the kernel goes by host; sni is the proxy's. */
 		err = view_push(v, n, &iri, W_IRI, r->detected || (r->n_hosts && r->n_sni));
 		if (err)
