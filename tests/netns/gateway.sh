@@ -111,11 +111,15 @@ def ask(data, want=True):
     magic,ver,typ,st=struct.unpack(">IHHi",r[:12]); n=struct.unpack(">H",r[12:14])[0]
     return st, r[14:14+n].decode()
 hdr=lambda v,t: struct.pack(">IHH",0x7a74634c,v,t)
+V=2                                           # include/zt_ctl.h ZT_CTL_VERSION
 assert ask(b"x")[0]<0                        # too short
 assert ask(b"GET / HTTP/1.0\r\n\r\n")[0]<0  # not ours
-st,why=ask(hdr(9,1)); assert st<0 and "version" in why, why
-st,why=ask(hdr(1,77)); assert st<0 and "unknown request" in why, why
-st,why=ask(hdr(1,1)+b"junk"); assert st<0 and "unexpected bytes" in why, why
+st,why=ask(hdr(1,1)); assert st<0 and "version" in why, why
+st,why=ask(hdr(V,77)); assert st<0 and "unknown request" in why, why
+st,why=ask(hdr(V,1)+b"junk"); assert st<0 and "unexpected bytes" in why, why
+st,why=ask(hdr(V,3)+b"\0\0\0"); assert st<0 and "id to list after" in why, why
+st,why=ask(hdr(V,3)+bytes(8)+b"x"); assert st<0 and "unexpected bytes" in why, why
+st,why=ask(hdr(V,3)+bytes(8)); assert st==0, why
 st,why=ask(b"\0"*100000); assert st<0 and "longer than" in why, why
 for i in range(300):
     st,why=ask(os.urandom(1+i%600)); assert st<0 and why, (i, st, why)
@@ -125,7 +129,7 @@ for c in idle:
     except OSError: pass
 s=socket.socket(socket.AF_UNIX,socket.SOCK_SEQPACKET); s.connect(path); s.close()  # hang up at once
 time.sleep(2.5)                               # idle ones are dropped after 2 s
-st,why=ask(hdr(1,1)); assert st==0, why' "$SOCK"
+st,why=ask(hdr(V,1)); assert st==0, why' "$SOCK"
 check "ztd is alive and answers after the garbage" sh -c "'$O/ztctl' --socket '$SOCK' --pin-root '$PIN' status >/dev/null"
 check "admin reaches the web server (allow rule)" test "$(fetch 10.10.0.2 http://10.2.0.5/)" = 200
 drop0=$(stat_of drop rule)

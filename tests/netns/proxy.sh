@@ -86,7 +86,7 @@ done
 sleep 0.5
 
 # ---- gateway ---------------------------------------------------------------------
-write_config() { # write_config MAX_CONNECTIONS [PLAIN_RULE_ACTION [PER_CLIENT]]
+write_config() { # write_config MAX_CONNECTIONS [PLAIN_RULE_ACTION [PER_CLIENT [REFUSED_LOGS]]]
 	cat > "$W/ztd.yaml" <<YAML
 gateway:
   interface: gw0
@@ -95,7 +95,7 @@ gateway:
   state_dir: $W/state
   log: {network: $W/network.jsonl}
   proxy: {max_connections: $1, per_client: ${3:-1024}, detect_timeout_ms: 300,
-          blocked_logs_per_sec: 50}
+          blocked_logs_per_sec: ${4:-50}}
 dns: {origin_resolvers: [10.2.0.5:53]}
 tunnels:
   - {name: dc, local: true, private_interface: priv0}
@@ -513,14 +513,16 @@ rm -f "$W/revoked"
 in_cli python3 "$PEER" revoke 10.2.0.5 9 "$W/revoked" > "$W/revoke.out" 2>&1 &
 rp=$!
 sleep 1.5
-write_config 64 block
+# No line for refused flows at all: a revoked flow carried bytes, and is
+# logged whatever that budget.
+write_config 64 block 1024 0
 touch "$W/revoked"
 ztctl reload >/dev/null 2>&1
 wait "$rp"
 out=$(cat "$W/revoke.out")
 check "a reload that blocks a live proxied connection cuts it within 1 s ($out)" \
 	python3 -c "import sys; d=dict(x.split('=') for x in sys.argv[1].split()); sys.exit(not (int(d['before']) > 0 and float(d.get('cut', 9)) < 1.0))" "$out"
-check "... logged revoked" wait_until 3 logged dst_port=9 end=revoked
+check "... logged revoked (with blocked_logs_per_sec 0)" wait_until 3 logged dst_port=9 end=revoked
 write_config 5
 ztctl reload >/dev/null 2>&1
 f0=$(proxy_stat refused_full)

@@ -27,10 +27,11 @@ static void usage(FILE *f)
 		"user, source and destination, the state (detect: reading the first\n"
 		"bytes; connect: allowed, connecting on; relay), the protocol detection\n"
 		"found, the SNI or HTTP Host, the IRI's hostname, the rule and verdict,\n"
-		"and the bytes relayed each way (up: client to server). Connections\n"
-		"accepted while the list is read are left out of it.\n"
+		"and the bytes relayed each way (up: client to server). ztd answers a\n"
+		"page of %d at a time: connections accepted while the list is read\n"
+		"may be in it, those that ended meanwhile may not.\n"
 		"Exit status: 0 listed, 3 ztd not running, 1 another error.\n",
-		ZT_CTL_SOCKET);
+		ZT_CTL_SOCKET, ZT_CTL_PROXY_PAGE);
 }
 
 static const char *state_name(__u8 s)

@@ -456,9 +456,13 @@ void proxy_act(struct pconn *c)
 	if (err == 0 && c->u.fd < 0)
 		err = -EBADF;
 	if (err) {
-		pr_info("proxy: connecting to the destination: %s\n",
-			err == -EADDRNOTAVAIL ? "an address of the gateway's own, loopback or "
-			"unspecified: refused" : strerror(-err));
+		/* Once a second at most: a client can make these as fast as
+		 * it connects (each is counted and in the network log). */
+		if (zt_mono_ms() / 1000 != px->upstream_warn_sec)
+			pr_info("proxy: connecting to the destination: %s\n",
+				err == -EADDRNOTAVAIL ? "an address of the gateway's own, "
+				"loopback or unspecified: refused" : strerror(-err));
+		px->upstream_warn_sec = zt_mono_ms() / 1000;
 		px->st.upstream_failed++;
 		proxy_end(c, PX_END_UPSTREAM);
 		return;

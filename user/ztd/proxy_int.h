@@ -98,6 +98,7 @@ struct ztd_proxy {
 	bool full_warned;
 	__u64 log_sec;              /* the second blocked lines are counted in */
 	__u32 log_n;                /* ... and how many were written in it */
+	__u64 upstream_warn_sec;    /* the second ztd last said why a connect failed */
 	struct ztd_proxy_stats st;
 	struct px_not_ours not_ours[PROXY_NOT_OURS];
 };

@@ -40,9 +40,12 @@ void proxy_log(const struct pconn *c)
 
 	if (!f)
 		return;
-	if (c->decided && c->r.verdict == ZT_V_DROP) {
-		/* A client refused again and again writes a line each time:
-		 * past the rate they are counted, so the disk is not its. */
+	if (c->end == PX_END_BLOCKED || c->end == PX_END_NO_TUNNEL ||
+	    c->end == PX_END_UPSTREAM) {
+		/* Refused, nothing relayed: a client refused again and again
+		 * writes a line each time, so past the rate they are counted
+		 * and the disk is not its. A flow that carried bytes (ended,
+		 * reset, revoked) is always written. */
 		struct ztd_proxy *px = c->px;
 
 		if (now / 1000 != px->log_sec) {
