@@ -166,6 +166,9 @@ void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 		       bool (*l7_match)(void *arg, __u32 rule_index), void *arg,
 		       struct zt_eval_result *r);
 
+/* Orders zt_dev_entry by its key (qsort/bsearch). */
+int zt_dev_entry_cmp(const void *a, const void *b);
+
 /* Orders zt_dst_entry by family, vnet, prefix (qsort/bsearch). */
 int zt_dst_entry_cmp(const void *a, const void *b);
 
