@@ -127,18 +127,20 @@ YAML
 write_config 64
 start_ztd() { ztd_start "$GW" "$W/ztd.yaml" "$PIN" "$SOCK" "$W/ztd.log"; }
 ztctl() { "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" "$@"; }
-# hold_open N: N connections to 10.2.0.5:9 from the client, kept open 3 s
-# (slow machines accept them late: none may close before all are in).
+# hold_open N [SECS]: N connections to 10.2.0.5:9 from the client, kept
+# open SECS (3) once all are made (slow machines accept them late: none
+# may close before all are in).
 hold_open() {
 	in_cli python3 -c '
-import socket, sys, time
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
 c = []
 for _ in range(int(sys.argv[1])):
     try:
         c.append(socket.create_connection(("10.2.0.5", 9), timeout=4))
     except OSError:
         pass
-time.sleep(3)' "$1" >/dev/null 2>&1
+time.sleep(float(sys.argv[2]))' "$1" "${2:-3}" >/dev/null 2>&1
 }
 # proxy_stat NAME: a counter of the proxy's from ztctl -j status.
 proxy_stat() {
@@ -488,16 +490,7 @@ ztctl reload >/dev/null 2>&1
 fds() { ls "/proc/$ZTD_PID/fd" | wc -l; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$ZTD_PID/status"; }
 fd0=$(fds) rss0=$(rss_kb)
-in_cli python3 -c '
-import resource, socket, sys, time
-resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
-c = []
-for _ in range(int(sys.argv[1])):
-    try:
-        c.append(socket.create_connection(("10.2.0.5", 9), timeout=4))
-    except OSError:
-        pass
-time.sleep(4)' "$N" >/dev/null 2>&1 &
+hold_open "$N" 4 &
 hp=$!
 check "$N connections at once are all live in the proxy" wait_until 15 at_least "$N" proxy_stat live
 rss1=$(rss_kb)

@@ -220,7 +220,7 @@ static int test_main(int argc, char **argv)
 	     hhname[ZT_HOSTNAME_MAX + 1], pool_dst[INET6_ADDRSTRLEN];
 	struct zt_iri_entry ie;
 	long vlan = -1;
-	struct zt_prefix ps, pd;
+	struct zt_prefix ps, pd = { 0 };
 	struct zt_config cfg = { 0 };
 	struct zt_policy_build pb;
 	struct zt_compiled c;

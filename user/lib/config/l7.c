@@ -15,12 +15,12 @@ static const char *wire_name(const struct zt_config *c, const struct zt_l7_flow 
 	return f->dport == port || c->proxy_detect_all ? f->name : NULL;
 }
 
-const char *zt_l7_sni_name(const struct zt_config *c, const struct zt_l7_flow *f)
+static const char *sni_name(const struct zt_config *c, const struct zt_l7_flow *f)
 {
 	return wire_name(c, f, ZT_PROTO_TLS, 443);
 }
 
-const char *zt_l7_host_name(const struct zt_config *c, const struct zt_l7_flow *f)
+static const char *host_name(const struct zt_config *c, const struct zt_l7_flow *f)
 {
 	return wire_name(c, f, ZT_PROTO_HTTP, 80);
 }
@@ -45,9 +45,9 @@ bool zt_l7_match(void *arg, __u32 rule_index)
 	if (rule_index >= a->cfg->n_policies)
 		return false;
 	p = &a->cfg->policies[rule_index];
-	if (p->n_sni && !any_match(p->sni, p->n_sni, zt_l7_sni_name(a->cfg, a->flow)))
+	if (p->n_sni && !any_match(p->sni, p->n_sni, sni_name(a->cfg, a->flow)))
 		return false;
-	if (p->n_hosts && !any_match(p->hosts, p->n_hosts, zt_l7_host_name(a->cfg, a->flow)))
+	if (p->n_hosts && !any_match(p->hosts, p->n_hosts, host_name(a->cfg, a->flow)))
 		return false;
 	return !p->detected || (p->detected & (1u << a->flow->proto));
 }

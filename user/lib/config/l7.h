@@ -19,16 +19,6 @@ struct zt_l7_flow {
 	const char *name;        /* TLS: the ClientHello's SNI; HTTP: Host */
 };
 
-/* The name sni selectors match: for an IRI its name, on every port and
- * whatever the client sent (the IRI decides where the flow goes); for a
- * CIDR destination the ClientHello's SNI, on port 443 unless
- * gateway.proxy.detect_all_ports. NULL: none, no sni selector matches. */
-const char *zt_l7_sni_name(const struct zt_config *c, const struct zt_l7_flow *f);
-
-/* The name host selectors match: for an IRI its name; for a CIDR
- * destination the HTTP Host, on port 80 unless detect_all_ports. */
-const char *zt_l7_host_name(const struct zt_config *c, const struct zt_l7_flow *f);
-
 struct zt_l7_arg {
 	const struct zt_config *cfg;
 	const struct zt_l7_flow *flow;
@@ -36,7 +26,11 @@ struct zt_l7_arg {
 
 /* zt_policy_eval_l7's l7_match: arg is a struct zt_l7_arg; rule_index a
  * position in cfg->policies. True when each of the rule's sni, host and
- * detected_protocol selectors matches the flow. */
+ * detected_protocol selectors matches the flow. The name sni and host
+ * match is, for an IRI, its name, on every port and whatever the client
+ * sent (the IRI decides where the flow goes); for a CIDR destination the
+ * ClientHello's SNI on port 443 (sni) or the HTTP Host on port 80 (host),
+ * on every port with gateway.proxy.detect_all_ports. */
 bool zt_l7_match(void *arg, __u32 rule_index);
 
 #endif
