@@ -99,7 +99,8 @@ TESTS     := $(TEST_UNIT) $(TEST_BPF)
 FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude $(ALL_LIB_INCS) \
 	       $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config $(O)/fuzz/fuzz_ctl $(O)/fuzz/fuzz_tls \
-	     $(O)/fuzz/fuzz_http $(O)/fuzz/fuzz_ssh
+	     $(O)/fuzz/fuzz_http $(O)/fuzz/fuzz_ssh \
+	     $(O)/fuzz/fuzz_pxmsg
 BINS      := $(O)/ztd $(O)/ztctl
 
 .PHONY: all deps depcheck check test vmtest bench fuzz demo demo-clean clean help san-build
@@ -231,6 +232,11 @@ $(O)/fuzz/fuzz_ssh: fuzz/fuzz_ssh.c user/lib/wire/ssh_banner.c user/lib/wire/ssh
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_ssh.c user/lib/wire/ssh_banner.c -o $@
+
+$(O)/fuzz/fuzz_pxmsg: fuzz/fuzz_pxmsg.c user/lib/wire/pxmsg.c user/lib/wire/pxmsg.h user/lib/core/buf.h include/zt_abi.h | depcheck
+	$(msg) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_pxmsg.c user/lib/wire/pxmsg.c -o $@
 
 FUZZ_CONFIG_SRCS := $(filter-out %/names.c %/dnspolicy.c %/dnsreply.c,$(wildcard user/lib/config/*.c)) \
 		    $(addprefix user/lib/core/,addr.c hostname.c sort.c) \

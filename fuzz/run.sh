@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${ZT_FUZZ_SECS:-10}
 W=$(mktemp -d /tmp/zt-fuzz.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-mkdir -p "$O/fuzz/crashes" "$W/dns" "$W/config" "$W/ctl" "$W/tls" "$W/http" "$W/ssh"
+mkdir -p "$O/fuzz/crashes" "$W/dns" "$W/config" "$W/ctl" "$W/tls" "$W/http" "$W/ssh" "$W/pxmsg"
 
 # Seeds: a query with EDNS, one with a compression pointer in an extra
 # record, a response, two queries framed as over TCP with a third cut
@@ -47,9 +47,13 @@ printf 'POST / HTTP/1.0\r\nhost:  a.b \r\nContent-Length: 3\r\n\r\nabc' > "$W/ht
 printf 'GET / HTTP/1.1\r\nHost: a.b\r\nX: y' > "$W/http/cut"
 printf 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n' > "$W/ssh/openssh"
 printf 'SSH-1.99-x\n' > "$W/ssh/lf"
+# A worker's ASK (IPv4, after detection: TLS, SNI a.b), END and PROGRESS.
+printf '\x01\x00\x00\x00\x00\x00\x00\x00\x07\x01\x00\x01\x00\x02\x0a\x0a\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x0a\x02\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x9c\x40\x01\xbb\x00\x00\x00\x03\x01\x00\x03a.b' > "$W/pxmsg/ask"
+printf '\x02\x00\x00\x00\x00\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02' > "$W/pxmsg/end"
+printf '\x03\x01\x00\x00\x00\x00\x00\x00\x00\x07\x02\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x06' > "$W/pxmsg/progress"
 
 fail=0
-for h in dns config ctl tls http ssh; do
+for h in dns config ctl tls http ssh pxmsg; do
 	bin=$O/fuzz/fuzz_$h
 	if [ ! -x "$bin" ]; then
 		echo "not ok - fuzz_$h is not built (make)"

@@ -36,7 +36,7 @@
 
 #define ZT_CTL_SOCKET    "/run/zt/ztd.sock"
 #define ZT_CTL_MAGIC     0x7a74634cu  /* "ztcL" */
-#define ZT_CTL_VERSION   2            /* 2: PROXY_LIST, log_suppressed */
+#define ZT_CTL_VERSION   3            /* 2: PROXY_LIST, log_suppressed; 3: workers */
 #define ZT_CTL_MAX_REQ   512          /* longer requests are refused */
 #define ZT_CTL_MAX_REPLY 65536
 #define ZT_CTL_MAX_CLIENTS 16
@@ -80,7 +80,9 @@
 	X(detect_timeouts, "detect_timeouts") /* sent nothing (enough) in time */ \
 	X(malformed, "malformed")         /* first bytes broken or too big */    \
 	X(revoked, "revoked")             /* a reload no longer allows it */     \
-	X(log_suppressed, "log_suppressed") /* blocked, past blocked_logs_per_sec */
+	X(log_suppressed, "log_suppressed") /* blocked, past blocked_logs_per_sec */ \
+	X(workers, "workers")             /* worker processes */                 \
+	X(worker_restarts, "worker_restarts") /* workers that died, started again */
 
 enum zt_ctl_type {
 	ZT_CTL_STATUS = 1,

@@ -72,6 +72,7 @@ ln -s /run "$root/var/run"
 # sshd (the DIRECT suite's OpenSSH server) runs its privilege-separated
 # child as user sshd.
 printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'sshd:x:100:65534::/run/sshd:/bin/false' \
+	'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' \
 	> "$root/etc/passwd"
 printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' > "$root/etc/group"
 echo 'nameserver 127.0.0.1' > "$root/etc/resolv.conf"

@@ -95,7 +95,7 @@ gateway:
   state_dir: $W/state
   log: {network: $W/network.jsonl}
   proxy: {max_connections: $1, per_client: ${3:-1024}, detect_timeout_ms: 300,
-          blocked_logs_per_sec: ${4:-50}}
+          blocked_logs_per_sec: ${4:-50}, workers: 2}
 dns: {origin_resolvers: [10.2.0.5:53]}
 tunnels:
   - {name: dc, local: true, private_interface: priv0}
@@ -126,6 +126,14 @@ YAML
 }
 write_config 64
 start_ztd() { ztd_start "$GW" "$W/ztd.yaml" "$PIN" "$SOCK" "$W/ztd.log"; }
+# The proxy's worker processes (ztd's children named ztd-proxy; no pgrep
+# in the vmtest).
+workers() {
+	local p
+	for p in $(cat "/proc/$ZTD_PID/task/$ZTD_PID/children" 2>/dev/null); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = ztd-proxy ] && echo "$p"
+	done
+}
 ztctl() { "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" "$@"; }
 # hold_open N [SECS]: N connections to 10.2.0.5:9 from the client, kept
 # open SECS (3) once all are made (slow machines accept them late: none
@@ -482,13 +490,14 @@ check "... while an allowed flow is still logged" wait_until 3 at_least $((a0 + 
 
 # ---- many at once: nothing left over ---------------------------------------------------
 # N connections held at once (each two sockets and, relayed, two pipes in
-# ztd); once they close, ztd holds the descriptors it held before.
+# a worker); once they close, ztd and its workers hold the descriptors
+# they held before.
 N=1000
 [ -n "${ZT_IN_VM:-}" ] && N=200
 write_config $((N + 100))
 ztctl reload >/dev/null 2>&1
-fds() { ls "/proc/$ZTD_PID/fd" | wc -l; }
-rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$ZTD_PID/status"; }
+fds() { local p n=0; for p in $ZTD_PID $(workers); do n=$((n + $(ls "/proc/$p/fd" | wc -l))); done; echo $n; }
+rss_kb() { cat $(printf '/proc/%s/status ' $ZTD_PID $(workers)) | awk '/^VmRSS/ { n += $2 } END { print n }'; }
 fd0=$(fds) rss0=$(rss_kb)
 hold_open "$N" 4 &
 hp=$!
@@ -497,7 +506,8 @@ rss1=$(rss_kb)
 wait "$hp"
 check "... once they close, none is left ($(( (rss1 - rss0) * 1024 / N )) bytes of RSS each while open)" \
 	wait_until 20 prints 0 proxy_stat live
-check "... and ztd holds the descriptors it held before ($fd0)" wait_until 5 prints "$fd0" fds
+check "... and ztd and its workers hold the descriptors they held before ($fd0)" \
+	wait_until 5 prints "$fd0" fds
 write_config 64
 ztctl reload >/dev/null 2>&1
 
@@ -545,6 +555,51 @@ out=$(in_cli python3 "$TLSPEER" slow 10.2.0.5 443 3)
 check "a ClientHello sent a byte every 0.25 s is decided at the timeout (blocked: $out)" \
 	test "$out" = reset
 check "... counted as a detection timeout" at_least 1 proxy_stat detect_timeouts
+
+# ---- the workers: unprivileged, one per listener pair, restarted ------------------
+n=$(workers | wc -l)
+check "the proxy runs in 2 worker processes, as gateway.proxy.workers says ($n; status: $(proxy_stat workers))" \
+	test "$n" = 2 -a "$(proxy_stat workers)" = 2
+# unprivileged PID: runs as nobody with no capability and no way to gain one.
+unprivileged() {
+	awk '/^Uid:/ { u = ($2 == 65534 && $3 == 65534 && $4 == 65534 && $5 == 65534) }
+	     /^Gid:/ { g = ($2 == 65534 && $3 == 65534) }
+	     /^CapPrm:/ { p = ($2 == "0000000000000000") } /^CapEff:/ { e = ($2 == "0000000000000000") }
+	     /^NoNewPrivs:/ { n = ($2 == 1) } END { exit !(u && g && p && e && n) }' "/proc/$1/status"
+}
+for p in $(workers); do
+	check "worker $p runs as nobody, with no capability and no_new_privs" unprivileged "$p"
+done
+# Connections held open across a worker's death: those it held are reset
+# and logged; the kernel's policy is untouched; a new worker takes over.
+victim=$(workers | head -1)
+r0=$(proxy_stat worker_restarts)
+ztctl -j maps dump policy > "$W/policy.before"
+hold_open 20 6 &
+hp=$!
+wait_until 8 at_least 20 proxy_stat live
+kill -KILL "$victim"
+check "a killed worker is logged (signal 9) and restarted" \
+	wait_until 5 grep -q "proxy worker [01] (pid $victim) ended (signal 9)" "$W/ztd.log"
+check "... counted (worker_restarts)" wait_until 3 at_least $((r0 + 1)) proxy_stat worker_restarts
+replaced() { [ "$(workers | wc -l)" = 2 ] && ! kill -0 "$victim" 2>/dev/null; }
+check "... two workers again, the killed one replaced" wait_until 3 replaced
+check "... the connections it held logged end=worker_died" wait_until 3 logged end=worker_died
+for p in $(workers); do
+	check "... worker $p (after the restart) unprivileged too" unprivileged "$p"
+done
+a0=$(port7_lines 10.10.0.2 direct)
+ok=0
+for i in $(seq 12); do
+	out=$(in_cli python3 "$PEER" ask 10.2.0.5 7 2>&1)
+	case "$out" in '10.2.0.1 '*) ok=$((ok + 1)) ;; esac
+done
+check "... and every new steered connection is served after it ($ok of 12)" test "$ok" = 12
+check "... each decided by ztd and logged" wait_until 3 at_least $((a0 + 12)) port7_lines 10.10.0.2 direct
+wait "$hp"
+ztctl -j maps dump policy > "$W/policy.after"
+check "the policy in the kernel is what it was before the worker died" \
+	cmp -s "$W/policy.before" "$W/policy.after"
 
 # ---- ztd stopped and started ----------------------------------------------------------
 kill -TERM "$ZTD_PID"

@@ -99,6 +99,8 @@ void dns_keys_parse(void)
 	T_EQ(c.proxy_detect_ms, 1000);
 	T_ASSERT(!c.proxy_detect_all, "SNI on 443 only by default");
 	T_EQ(c.proxy_blocked_logs, 100);
+	T_EQ(c.proxy_workers, 0); /* one per online CPU */
+	T_ASSERT(!c.proxy_user, "the workers run as nobody unless told");
 	zt_config_free(&c);
 	T_EQ(parse("gateway: {interface: zt0, proxy: {max_connections: 10, per_client: 2,"
 		   " detect_timeout_ms: 250, detect_all_ports: true, blocked_logs_per_sec: 0}}\n",
@@ -109,6 +111,21 @@ void dns_keys_parse(void)
 	T_EQ(c.proxy_detect_ms, 250);
 	T_ASSERT(c.proxy_detect_all, "detect_all_ports");
 	zt_config_free(&c);
+	T_EQ(parse("gateway: {interface: zt0, proxy: {workers: 3, user: zt-proxy_1}}\n", &c, &e), 0);
+	T_EQ(c.proxy_workers, 3);
+	T_ASSERT(c.proxy_user && !strcmp(c.proxy_user, "zt-proxy_1"), "proxy user");
+	zt_config_free(&c);
+	/* 64 listener slots per family; a user is a login name, nothing more. */
+	T_EQ(parse("gateway: {interface: zt0, proxy: {workers: 65, user: '../x'}}\n", &c, &e),
+	     -EINVAL);
+	T_ASSERT(has_err(&e, "t.yaml:1:44: gateway.proxy.workers must be a whole number from 0 "
+			 "to 64"), "workers");
+	T_ASSERT(has_err(&e, "t.yaml:1:54: gateway.proxy.user must be a user name"), "user");
+	zt_config_free(&c);
+	zt_cfg_errors_free(&e);
+	T_EQ(parse("gateway: {interface: zt0, proxy: {user: '1x'}}\n", &c, &e), -EINVAL);
+	zt_config_free(&c);
+	zt_cfg_errors_free(&e);
 
 	/* The DIRECT path's: two tunnels on one private interface name it once. */
 	T_EQ(parse("gateway: {interface: zt0, nat_ports: 40000-40099, xdp_redirect_veth: true,"

@@ -33,6 +33,7 @@
 #include "names.h"
 #include "policy.h"
 #include "zt_abi.h"
+#include "pxw.h"
 #include "ztd.h"
 
 
@@ -230,6 +231,8 @@ static void usage(FILE *f)
 		"      --pin-root DIR  where maps and links are pinned (default %s)\n"
 		"      --socket PATH   the control socket ztctl talks to (default %s)\n"
 		"  -v, --verbose       more log output (twice: debug)\n"
+		"      --proxy-worker  (not for use by hand) how ztd starts its proxy's\n"
+		"                      worker processes, which drop to gateway.proxy.user\n"
 		"  -h, --help          this text\n\n"
 		"Signals: SIGHUP reloads the configuration (an invalid file is refused and\n"
 		"the running policy kept); SIGTERM and SIGINT exit leaving the programs\n"
@@ -297,6 +300,9 @@ int main(int argc, char **argv)
 	bool do_detach = false, check = false;
 	int opt, err;
 
+	/* How ztd starts its proxy workers (proxy.c, pxw.c). */
+	if (argc > 1 && !strcmp(argv[1], "--proxy-worker"))
+		return ztd_proxy_worker_main(argc, argv);
 	/* A peer that goes away mid-answer is an error on that socket, never
 	 * the daemon's end: every send also says MSG_NOSIGNAL. */
 	signal(SIGPIPE, SIG_IGN);
@@ -351,6 +357,16 @@ int main(int argc, char **argv)
 		zt_cfg_errors_free(&e);
 		zt_cfg_cache_free(d.cfg_cache);
 		return 1;
+	}
+	{
+		uid_t uid;
+		gid_t gid;
+
+		if (ztd_proxy_user(&d.cfg, &uid, &gid)) {
+			fprintf(stderr, "ztd: the configuration is invalid; nothing was applied\n");
+			err = -EINVAL;
+			goto out;
+		}
 	}
 	if (check) {
 		printf("%s: valid (%zu policies, %zu routes, %zu devices)\n", d.config_path,

@@ -1,20 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
-/* proxy.c — the L7 proxy's listeners (issue 15): transparent sockets on
- * loopback that ztd puts in zt_proxy, so tc assigns steered segments to
- * them (bpf/lib/steer.h) and an accepted socket's local address is the
- * original destination. Here: accepting (proxy_conn.c takes each
- * connection on), the limits (connections at once, per client, the
- * descriptors they need), and deciding live connections again after a
- * reload and as IRIs change hands. */
+/* proxy.c — the L7 proxy's ztd half (issue 15): transparent listening
+ * sockets on loopback that ztd puts in zt_proxy, so tc assigns steered
+ * segments to them (bpf/lib/steer.h) and an accepted socket's local
+ * address is the original destination; a pair of them (IPv4, IPv6) for
+ * each worker, a process of its own that accepts, detects and relays
+ * without root (pxw*.c). Here: starting the workers as
+ * gateway.proxy.user, restarting one that dies (the listeners are ztd's
+ * and stay: what arrives meanwhile waits in their backlog), the limits,
+ * and deciding live connections again after a reload and as IRIs change
+ * hands. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <bpf/bpf.h>
 #include "clock.h"
 #include "log.h"
@@ -22,73 +30,170 @@
 #include "proxy_int.h"
 
 static void on_iri_check(struct zt_timer *t);
+static void on_respawn(struct zt_timer *t);
 
-static void accept_all(struct ztd_proxy *px, struct zt_io *io)
+/* ---- workers ----------------------------------------------------------------- */
+
+static int on_msg(struct zt_chan *ch, const __u8 *body, size_t len)
 {
-	struct sockaddr_storage src, dst;
-	socklen_t sl, dl;
-	int fd, k;
+	struct px_worker *w = (struct px_worker *)((char *)ch - offsetof(struct px_worker, ch));
 
-	for (k = 0; k < 64; k++) {
-		sl = sizeof(src);
-		dl = sizeof(dst);
-		fd = accept4(io->fd, (struct sockaddr *)&src, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
-			       errno == ENOBUFS)) {
-			/* Out of descriptors or memory (max_connections is kept
-			 * below the descriptor limit, so another part of ztd
-			 * took them): the listeners rest 100 ms, not spin on a
-			 * backlog they cannot take; the kernel's backlog, then
-			 * the clients' SYN retries, wait meanwhile. */
-			px->st.refused_full++;
-			pr_warn("proxy: accepting: %s; pausing 100 ms\n", strerror(errno));
-			px_watch(px->d->loop, &px->l[0], &px->lev[0], 0);
-			px_watch(px->d->loop, &px->l[1], &px->lev[1], 0);
-			zt_timer_arm(px->d->loop, &px->resume, 100);
-			return;
-		}
-		if (fd < 0)
-			return;
-		if (getsockname(fd, (struct sockaddr *)&dst, &dl)) {
-			close(fd);
-			continue;
-		}
-		if (px->n >= px->max_conns) {
-			/* Full: this one is refused (reset), counted and
-			 * logged; the connections that hold slots go on. */
-			px->st.refused_full++;
-			if (!px->full_warned)
-				pr_warn("proxy: %zu connections, the most gateway.proxy."
-					"max_connections allows: new ones are reset (counted "
-					"as refused_full)\n", px->n);
-			px->full_warned = true;
-			proxy_rst(fd);
-			close(fd);
-			continue;
-		}
-		proxy_conn_start(px, fd, &src, &dst);
+	if (proxy_msg(w, body, len)) {
+		pr_warn("proxy worker %u (pid %d) sent a message that is not a worker's: "
+			"killed\n", w->idx, (int)w->pid);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* Starts worker w: a new process of this same binary (posix_spawn, then
+ * exec: none of ztd's memory goes with it), its listeners on 3 and 4 and
+ * its end of a new channel on 5, nothing else open. 0 or -errno. */
+static int spawn(struct px_worker *w)
+{
+	struct ztd_proxy *px = w->px;
+	char idx[16], uid[16], gid[16], ppid[16], level[16];
+	char *argv[] = { "ztd-proxy", "--proxy-worker", idx, uid, gid, ppid, level, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
+	int sv[2], hi[3] = { -1, -1, -1 }, i, err;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	/* Above 5, so that placing them on 3, 4, 5 cannot overwrite one. */
+	hi[0] = fcntl(w->l[0], F_DUPFD_CLOEXEC, 16);
+	hi[1] = fcntl(w->l[1], F_DUPFD_CLOEXEC, 16);
+	hi[2] = fcntl(sv[1], F_DUPFD_CLOEXEC, 16);
+	snprintf(idx, sizeof(idx), "%u", w->idx);
+	snprintf(uid, sizeof(uid), "%u", (unsigned)px->uid);
+	snprintf(gid, sizeof(gid), "%u", (unsigned)px->gid);
+	snprintf(ppid, sizeof(ppid), "%d", (int)getpid());
+	snprintf(level, sizeof(level), "%d", zt_log_level);
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	for (i = 0; i < 3; i++)
+		posix_spawn_file_actions_adddup2(&fa, hi[i], 3 + i);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 6);
+	err = hi[0] < 0 || hi[1] < 0 || hi[2] < 0 ? EMFILE :
+	      posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, NULL);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	for (i = 0; i < 3; i++)
+		if (hi[i] >= 0)
+			close(hi[i]);
+	close(sv[1]);
+	if (err) {
+		close(sv[0]);
+		return -err;
+	}
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	w->pid = pid;
+	w->ch.on_msg = on_msg;
+	w->ch.on_close = NULL;
+	err = zt_chan_open(&w->ch, px->d->loop, sv[0], PROXY_CHAN_OUT);
+	if (err) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		w->pid = 0;
+		return err;
+	}
+	return 0;
+}
+
+static void reap(struct px_worker *w, const char *why)
+{
+	int status = 0;
+
+	if (w->pid <= 0)
+		return;
+	kill(w->pid, SIGKILL);
+	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (why)
+		pr_warn("proxy worker %u (pid %d) %s (%s %d): its connections are reset; "
+			"restarting it\n", w->idx, (int)w->pid, why,
+			WIFSIGNALED(status) ? "signal" : "exit status",
+			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	w->pid = 0;
+}
+
+/* Every connection the worker held: reset with it (by the kernel, as
+ * the worker's descriptors closed), logged and forgotten. */
+static void drop_conns(struct px_worker *w, enum zt_px_end how)
+{
+	struct pconn *c, *next;
+
+	for (c = w->px->head; c; c = next) {
+		next = c->next;
+		if (c->w == w)
+			proxy_end(c, how);
 	}
 }
 
-static void on_resume(struct zt_timer *t)
+/* Its channel closed: the worker died (or broke its word). Reaped,
+ * logged; started again at once, or after a second when it died 5 times
+ * in 10 s (a worker that cannot start must not spin ztd). */
+static void on_worker_close(struct zt_chan *ch, int err)
 {
-	struct ztd_proxy *px = ztd_of(t, struct ztd_proxy, resume);
+	struct px_worker *w = (struct px_worker *)((char *)ch - offsetof(struct px_worker, ch));
+	struct ztd_proxy *px = w->px;
+	__u64 now = zt_mono_ms();
 
-	if (px_watch(px->d->loop, &px->l[0], &px->lev[0], EPOLLIN) ||
-	    px_watch(px->d->loop, &px->l[1], &px->lev[1], EPOLLIN))
-		zt_timer_arm(px->d->loop, &px->resume, 100);
+	(void)err;
+	reap(w, "ended");
+	drop_conns(w, ZT_PXE_WORKER);
+	px->st.worker_restarts++;
+	if (now - w->deaths_since_ms > 10000) {
+		w->deaths_since_ms = now;
+		w->deaths = 0;
+	}
+	zt_timer_arm(px->d->loop, &w->respawn, ++w->deaths >= 5 ? 1000 : 0);
 }
 
-static void on_accept4(struct zt_io *io, __u32 ev)
+static void on_respawn(struct zt_timer *t)
 {
-	(void)ev;
-	accept_all(ztd_of(io, struct ztd_proxy, l[0]), io);
+	struct px_worker *w = (struct px_worker *)((char *)t - offsetof(struct px_worker, respawn));
+	int err = spawn(w);
+
+	if (err) {
+		pr_warn("proxy worker %u: starting it again: %s; trying again in 1 s\n", w->idx,
+			strerror(-err));
+		zt_timer_arm(w->px->d->loop, t, 1000);
+		return;
+	}
+	w->ch.on_close = on_worker_close;
 }
 
-static void on_accept6(struct zt_io *io, __u32 ev)
+/* The user the workers run as: gateway.proxy.user (default nobody); it
+ * must exist and not be root. 0 or -EINVAL, said why. */
+int ztd_proxy_user(const struct zt_config *cfg, uid_t *uid, gid_t *gid)
 {
-	(void)ev;
-	accept_all(ztd_of(io, struct ztd_proxy, l[1]), io);
+	const char *name = cfg->proxy_user ? cfg->proxy_user : "nobody";
+	struct passwd *pw = getpwnam(name);
+
+	if (!pw || !pw->pw_uid) {
+		pr_warn("gateway.proxy.user: '%s' %s; the proxy's workers run as a user "
+			"without privileges (create one, or name another)\n", name,
+			pw ? "is root" : "is no user of this system");
+		return -EINVAL;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+static unsigned worker_count(const struct zt_config *cfg)
+{
+	long n = cfg->proxy_workers ? (long)cfg->proxy_workers : sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > ZT_PROXY_PER_FAMILY ? ZT_PROXY_PER_FAMILY : (unsigned)n;
 }
 
 /* ---- listeners ------------------------------------------------------------- */
@@ -125,16 +230,6 @@ static int listener(int family)
 	return fd;
 }
 
-/* A relayed connection holds PROXY_FDS descriptors (two sockets, two
- * pipes). The soft RLIMIT_NOFILE is raised to hold max_connections of
- * them beside what the rest of ztd holds; when the hard limit is lower,
- * the proxy's limit comes down to what fits (and says so): connections
- * past it are refused and counted, never an accept that fails. */
-#define PROXY_FDS 6
-/* The rest of ztd: DNS (ZTD_DNS_PENDING + ZTD_DNS_TCP_MAX at most), maps,
- * netlink, logs. Linux gives a process 4096 at most by default (hard). */
-#define PROXY_FD_RESERVE 2048
-
 /* Each client address's count of live connections, in a table for max
  * connections: made anew when max changes, with what is live counted. */
 static int share_resize(struct ztd_proxy *px, size_t max)
@@ -154,27 +249,13 @@ static int share_resize(struct ztd_proxy *px, size_t max)
 	return 0;
 }
 
+/* Each connection's descriptors are a worker's (rlimit: the kernel's
+ * most); ztd holds none of them, so max_connections is the one bound. */
 static void proxy_limits(struct ztd_proxy *px)
 {
 	size_t want = px->d->cfg.proxy_max_conns;
-	struct rlimit rl;
-	rlim_t need = (rlim_t)want * PROXY_FDS + PROXY_FD_RESERVE;
 
 	px->full_warned = false;
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < need) {
-		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur < need) {
-		size_t fit = rl.rlim_cur > PROXY_FD_RESERVE ?
-			     (size_t)((rl.rlim_cur - PROXY_FD_RESERVE) / PROXY_FDS) : 1;
-
-		pr_warn("proxy: open files limited to %llu (RLIMIT_NOFILE): %zu connections "
-			"at once, not gateway.proxy.max_connections' %zu\n",
-			(unsigned long long)rl.rlim_cur, fit ? fit : 1, want);
-		want = fit ? fit : 1;
-	}
 	if (want != px->max_conns && share_resize(px, want))
 		return; /* kept the table it has, and its limit */
 	px->max_conns = want;
@@ -188,63 +269,94 @@ static int set_workers(struct ztd *d, __u32 n)
 int ztd_proxy_open(struct ztd *d)
 {
 	struct ztd_proxy *px = calloc(1, sizeof(*px));
-	int i, err = 0;
+	unsigned i, f;
+	int err = 0;
 
 	if (!px)
 		return -ENOMEM;
 	px->d = d;
-	px->resume.cb = on_resume;
 	px->iri_check.cb = on_iri_check;
-	px->l[0].fd = px->l[1].fd = -1;
+	d->proxy = px;
 	proxy_limits(px);
-	if (!px->max_conns) { /* the table could not be made */
+	px->n_workers = worker_count(&d->cfg);
+	px->w = calloc(px->n_workers, sizeof(*px->w));
+	if (!px->max_conns || !px->w) { /* the tables could not be made */
+		free(px->w);
 		free(px);
+		d->proxy = NULL;
 		return -ENOMEM;
 	}
-	zt_timer_arm(d->loop, &px->iri_check, 1000);
-	for (i = 0; i < 2 && !err; i++) {
-		__u32 slot = (__u32)i * ZT_PROXY_PER_FAMILY;
-		__u64 v;
+	for (i = 0; i < px->n_workers; i++) {
+		px->w[i].px = px;
+		px->w[i].idx = i;
+		px->w[i].l[0] = px->w[i].l[1] = -1;
+		px->w[i].ch.dead = true;
+		px->w[i].respawn.cb = on_respawn;
+	}
+	err = ztd_proxy_user(&d->cfg, &px->uid, &px->gid);
+	snprintf(px->user, sizeof(px->user), "%s", d->cfg.proxy_user ? d->cfg.proxy_user : "nobody");
+	for (i = 0; i < px->n_workers && !err; i++) {
+		for (f = 0; f < 2 && !err; f++) {
+			__u32 slot = f * ZT_PROXY_PER_FAMILY + i;
+			__u64 v;
 
-		err = listener(i ? AF_INET6 : AF_INET);
-		if (err < 0)
-			break;
-		px->l[i].fd = err;
-		px->l[i].cb = i ? on_accept6 : on_accept4;
-		v = (__u64)px->l[i].fd;
-		err = bpf_map_update_elem(d->b.m.proxy, &slot, &v, BPF_ANY) ? -errno : 0;
+			err = listener(f ? AF_INET6 : AF_INET);
+			if (err < 0)
+				break;
+			px->w[i].l[f] = err;
+			v = (__u64)err;
+			err = bpf_map_update_elem(d->b.m.proxy, &slot, &v, BPF_ANY) ? -errno : 0;
+		}
 		if (!err)
-			err = zt_io_add(d->loop, &px->l[i], EPOLLIN);
-		px->lev[i] = EPOLLIN;
+			err = spawn(&px->w[i]);
+		if (!err)
+			px->w[i].ch.on_close = on_worker_close;
 	}
 	if (!err)
-		err = set_workers(d, 1);
-	d->proxy = px;
+		err = set_workers(d, px->n_workers);
+	if (!err)
+		err = zt_timer_arm(d->loop, &px->iri_check, 1000);
 	if (err) {
-		pr_warn("starting the proxy's listeners: %s\n", strerror(-err));
+		pr_warn("starting the proxy: %s\n", strerror(-err));
 		ztd_proxy_close(d);
+		return err;
 	}
-	return err;
+	pr_info("proxy: %u workers, running as %s\n", px->n_workers, px->user);
+	return 0;
 }
 
 void ztd_proxy_close(struct ztd *d)
 {
 	struct ztd_proxy *px = d->proxy;
-	int i;
+	unsigned i, f;
+	int tries;
 
 	if (!px)
 		return;
 	set_workers(d, 0);
+	/* Their channels closed, the workers reset what they hold and exit. */
+	for (i = 0; i < px->n_workers; i++) {
+		zt_timer_stop(d->loop, &px->w[i].respawn);
+		zt_chan_close(&px->w[i].ch);
+	}
+	for (i = 0; i < px->n_workers; i++) {
+		for (tries = 0; px->w[i].pid > 0 && tries < 100; tries++) {
+			if (waitpid(px->w[i].pid, NULL, WNOHANG) == px->w[i].pid)
+				px->w[i].pid = 0;
+			else
+				usleep(10000);
+		}
+		reap(&px->w[i], NULL);
+	}
 	while (px->head)
-		proxy_end(px->head, PX_END_SHUTDOWN);
-	zt_timer_stop(d->loop, &px->resume);
+		proxy_end(px->head, ZT_PXE_SHUTDOWN);
 	zt_timer_stop(d->loop, &px->iri_check);
 	zt_share_free(&px->share);
-	for (i = 0; i < 2; i++) {
-		zt_io_del(d->loop, &px->l[i]);
-		if (px->l[i].fd >= 0)
-			close(px->l[i].fd);
-	}
+	for (i = 0; i < px->n_workers; i++)
+		for (f = 0; f < 2; f++)
+			if (px->w[i].l[f] >= 0)
+				close(px->w[i].l[f]);
+	free(px->w);
 	free(px);
 	d->proxy = NULL;
 }
@@ -258,12 +370,10 @@ static void recheck(struct ztd_proxy *px, bool iri_only)
 
 	for (c = px->head; c; c = next) {
 		next = c->next;
-		if (!c->decided || (iri_only && !c->iri))
+		if (!c->decided || c->revoking || (iri_only && !c->iri))
 			continue;
-		if (!proxy_decide(px, c, true) || c->r.verdict != ZT_V_DIRECT) {
-			px->st.revoked++;
-			proxy_end(c, PX_END_REVOKED);
-		}
+		if (!proxy_decide(px, c, true) || c->r.verdict != ZT_V_DIRECT)
+			proxy_revoke(c);
 	}
 }
 
@@ -283,6 +393,10 @@ void ztd_proxy_recheck(struct ztd *d)
 	if (!d->proxy)
 		return;
 	proxy_limits(d->proxy);
+	if (worker_count(&d->cfg) != d->proxy->n_workers ||
+	    strcmp(d->cfg.proxy_user ? d->cfg.proxy_user : "nobody", d->proxy->user))
+		pr_warn("gateway.proxy.workers and gateway.proxy.user take effect when ztd "
+			"starts: %u workers keep running\n", d->proxy->n_workers);
 	recheck(d->proxy, false);
 }
 
@@ -293,4 +407,5 @@ void ztd_proxy_stats(const struct ztd *d, struct ztd_proxy_stats *out)
 		return;
 	*out = d->proxy->st;
 	out->live = d->proxy->n;
+	out->workers = d->proxy->n_workers;
 }

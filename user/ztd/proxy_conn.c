@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
-/* proxy_conn.c — one proxied connection's life, up to the relay: who it
- * is (the handshake's interface and source), detection of its first bytes
- * (bounded, with a timeout for server-first protocols), the decision with
- * the policy in force (zt_policy_eval_l7, as ztctl policy test), a reset
- * on block, the upstream connect (never to the gateway's own addresses,
- * out of the tunnel's private interface), and its end. */
+/* proxy_conn.c — ztd's half of a proxied connection: a worker's messages
+ * (pxmsg.h, read as untrusted bytes: what does not parse, or names a
+ * connection the worker does not have, ends that worker), who the
+ * connection is (the handshake's interface and source), the limits at
+ * accept (max_connections, per_client), the decision with the policy in
+ * force (zt_policy_eval_l7, as ztctl policy test), the answer (read its
+ * first bytes, reset it, or connect to where: never the gateway's own
+ * addresses, out of the tunnel's private interface), and its end. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include "clock.h"
@@ -22,45 +24,35 @@
 #include "log.h"
 #include "nl.h"
 #include "share.h"
-#include "sock.h"
 #include "proxy_int.h"
 
 /* ---- the end of a connection ---------------------------------------------- */
 
-static const char *const end_names[] = {
-	[PX_END_CLOSED] = "closed", [PX_END_BLOCKED] = "blocked", [PX_END_RESET] = "reset",
-	[PX_END_UPSTREAM] = "upstream_failed", [PX_END_NO_TUNNEL] = "no_connector",
-	[PX_END_IDLE] = "idle", [PX_END_REVOKED] = "revoked", [PX_END_SHUTDOWN] = "shutdown",
-	[PX_END_ERROR] = "error",
-};
-
-void proxy_rst(int fd)
+static struct pconn **bucket(struct px_worker *w, __u64 cid)
 {
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
-	if (fd >= 0)
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	return &w->hash[cid % PROXY_HASH];
 }
 
-void proxy_end(struct pconn *c, enum px_end how)
+static struct pconn *find(struct px_worker *w, __u64 cid)
+{
+	struct pconn *c;
+
+	for (c = *bucket(w, cid); c && c->cid != cid; c = c->hnext)
+		;
+	return c;
+}
+
+void proxy_end(struct pconn *c, enum zt_px_end how)
 {
 	struct ztd_proxy *px = c->px;
+	struct pconn **pp;
 
 	c->end = how;
 	proxy_log(c);
-	if (how != PX_END_CLOSED) {
-		proxy_rst(c->c.fd);
-		proxy_rst(c->u.fd);
-	}
-	zt_timer_stop(px->d->loop, &c->t);
-	zt_io_del(px->d->loop, &c->c);
-	zt_io_del(px->d->loop, &c->u);
-	if (c->c.fd >= 0)
-		close(c->c.fd);
-	if (c->u.fd >= 0)
-		close(c->u.fd);
-	proxy_relay_free(c);
-	free(c->buf);
+	for (pp = bucket(c->w, c->cid); *pp && *pp != c; pp = &(*pp)->hnext)
+		;
+	if (*pp)
+		*pp = c->hnext;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -72,10 +64,41 @@ void proxy_end(struct pconn *c, enum px_end how)
 	free(c);
 }
 
-const char *proxy_end_name(enum px_end e)
+static void send_msg(struct px_worker *w, const struct zt_pxm *m)
 {
-	return (unsigned)e < sizeof(end_names) / sizeof(end_names[0]) && end_names[e] ?
-		       end_names[e] : "?";
+	__u8 body[ZT_PXM_MAX];
+	struct zt_buf b;
+
+	zt_buf_init(&b, body, sizeof(body));
+	zt_pxm_put(&b, m);
+	if (!b.err && zt_chan_send(&w->ch, body, b.off) == -ENOBUFS && w->pid > 0) {
+		/* It does not read what it is told: it is ended (its
+		 * channel's close, in the loop's next turn, restarts it). */
+		pr_warn("proxy worker %u (pid %d) does not read its channel: killed\n", w->idx,
+			(int)w->pid);
+		kill(w->pid, SIGKILL);
+	}
+}
+
+/* The worker resets c; ztd logs it as how and forgets it. */
+static void refuse(struct pconn *c, enum zt_px_end how)
+{
+	struct zt_pxm m = { .type = ZT_PXM_ANSWER };
+
+	m.answer.cid = c->cid;
+	m.answer.act = ZT_PXA_RESET;
+	m.answer.family = c->family;
+	send_msg(c->w, &m);
+	proxy_end(c, how);
+}
+
+void proxy_revoke(struct pconn *c)
+{
+	struct zt_pxm m = { .type = ZT_PXM_REVOKE, .revoke = c->cid };
+
+	c->revoking = true;
+	c->px->st.revoked++;
+	send_msg(c->w, &m);
 }
 
 /* ---- identity and the decision -------------------------------------------- */
@@ -218,107 +241,7 @@ bool proxy_decide(struct ztd_proxy *px, struct pconn *c, bool final)
 	return true;
 }
 
-/* ---- connections ----------------------------------------------------------- */
-
-static void proxy_decided(struct pconn *c);
-
-static void on_timer(struct zt_timer *t)
-{
-	struct pconn *c = ztd_of(t, struct pconn, t);
-
-	if (c->st == PX_DETECT) {
-		/* Nothing (or not enough) in time: a server-first protocol. */
-		c->det.why = c->len ? ZT_DETECT_MALFORMED : ZT_DETECT_OTHER;
-		c->det.proto = ZT_PROTO_UNKNOWN;
-		c->px->st.detect_timeouts++;
-		proxy_decided(c);
-	} else if (c->st == PX_CONNECT) {
-		proxy_end(c, PX_END_UPSTREAM);
-	} else {
-		proxy_end(c, PX_END_IDLE);
-	}
-}
-
-/* Detection is over: decide with what it found and act on it. Without a
- * policy to decide with (none applied yet), the flow is reset. */
-static void proxy_decided(struct pconn *c)
-{
-	if (c->det.why == ZT_DETECT_MALFORMED || c->det.why == ZT_DETECT_TOO_BIG)
-		c->px->st.malformed++;
-	if (!proxy_decide(c->px, c, true)) {
-		proxy_end(c, PX_END_ERROR);
-		return;
-	}
-	proxy_act(c);
-}
-
-static void on_client(struct zt_io *io, __u32 ev)
-{
-	struct pconn *c = ztd_of(io, struct pconn, c);
-	ssize_t n;
-	int err;
-
-	if (c->st != PX_DETECT) {
-		proxy_relay_events(c, io, ev);
-		return;
-	}
-	if (!c->buf && !(c->buf = malloc(ZT_DETECT_MAX))) {
-		proxy_end(c, PX_END_ERROR);
-		return;
-	}
-	n = recv(c->c.fd, c->buf + c->len, ZT_DETECT_MAX - c->len, MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-		if (!c->len) { /* a wakeup with nothing: hold no buffer */
-			free(c->buf);
-			c->buf = NULL;
-		}
-		return;
-	}
-	if (n < 0) {
-		proxy_end(c, PX_END_RESET);
-		return;
-	}
-	if (n == 0) {
-		/* The client finished sending: decided on what it sent, and
-		 * its FIN passed on once that is delivered. */
-		c->client_eof = true;
-		err = zt_detect(c->buf, c->len, &c->det);
-		if (err == -EAGAIN) {
-			c->det.proto = ZT_PROTO_UNKNOWN;
-			c->det.why = c->len ? ZT_DETECT_MALFORMED : ZT_DETECT_OTHER;
-		}
-		proxy_decided(c);
-		return;
-	}
-	c->len += (size_t)n;
-	err = zt_detect(c->buf, c->len, &c->det);
-	if (err == -EAGAIN && c->len < ZT_DETECT_MAX)
-		return;
-	if (err == -EAGAIN) { /* cannot happen: detect decides at ZT_DETECT_MAX */
-		c->det.proto = ZT_PROTO_UNKNOWN;
-		c->det.why = ZT_DETECT_TOO_BIG;
-	}
-	proxy_decided(c);
-}
-
-static void on_upstream(struct zt_io *io, __u32 ev)
-{
-	struct pconn *c = ztd_of(io, struct pconn, u);
-	int soerr = 0;
-	socklen_t sl = sizeof(soerr);
-
-	if (c->st == PX_CONNECT) {
-		if (getsockopt(c->u.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) || soerr) {
-			pr_info("proxy: connecting to the destination: %s\n", strerror(soerr));
-			c->px->st.upstream_failed++;
-			proxy_end(c, PX_END_UPSTREAM);
-			return;
-		}
-		proxy_relay_start(c);
-		return;
-	}
-	proxy_relay_events(c, io, ev);
-}
+/* ---- the answer ------------------------------------------------------------ */
 
 /* The tunnel route_id goes through, or NULL. */
 static const struct zt_cfg_tunnel *route_tunnel(const struct zt_config *cfg, __u32 route_id)
@@ -382,149 +305,114 @@ static bool upstream_forbidden(const struct ztd *d, const struct sockaddr_storag
 	return !ok;
 }
 
-static int upstream_connect(struct pconn *c)
+/* After the decision: reset, refuse, or tell the worker where to connect. */
+static void act(struct pconn *c)
 {
-	const struct ztd *d = c->px->d;
-	const struct zt_cfg_tunnel *t = route_tunnel(&d->cfg, c->r.route_id);
+	struct ztd_proxy *px = c->px;
+	const struct zt_cfg_tunnel *t;
+	struct zt_pxm m = { .type = ZT_PXM_ANSWER };
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
-	int fd, one = 1;
 
+	if (c->r.verdict == ZT_V_DROP || c->r.verdict == ZT_V_PASS) {
+		px->st.blocked++;
+		refuse(c, ZT_PXE_BLOCKED);
+		return;
+	}
+	if (c->r.verdict == ZT_V_STEER) {
+		/* A remote tunnel: the connector (issue 16) plugs in here. */
+		px->st.no_tunnel++;
+		refuse(c, ZT_PXE_NO_TUNNEL);
+		return;
+	}
+	px->st.allowed++;
 	if (c->up_family == ZT_AF_INET) {
 		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
 
 		a->sin_family = AF_INET;
-		a->sin_port = htons(c->up_port);
 		memcpy(&a->sin_addr, c->up_addr, 4);
 		sl = sizeof(*a);
 	} else {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
 
 		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(c->up_port);
 		memcpy(&a->sin6_addr, c->up_addr, 16);
 		sl = sizeof(*a);
 	}
-	if (upstream_forbidden(d, &ss, sl, c->up_addr, c->up_family))
-		return -EADDRNOTAVAIL;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	/* Out of the tunnel's private interface, as the kernel's DIRECT
-	 * path sends it, never wherever the main table says. */
-	if (t && t->private_interface &&
-	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, t->private_interface,
-		       (socklen_t)strlen(t->private_interface) + 1)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	if (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	c->u.fd = fd;
-	return 0;
-}
-
-/* After the decision: reset, refuse, or connect. */
-void proxy_act(struct pconn *c)
-{
-	struct ztd_proxy *px = c->px;
-	int err;
-
-	if (c->r.verdict == ZT_V_DROP || c->r.verdict == ZT_V_PASS) {
-		px->st.blocked++;
-		proxy_end(c, PX_END_BLOCKED);
-		return;
-	}
-	if (c->r.verdict == ZT_V_STEER) {
-		/* A remote tunnel: the connector (issue 16) plugs in here. */
-		px->st.no_tunnel++;
-		proxy_end(c, PX_END_NO_TUNNEL);
-		return;
-	}
-	px->st.allowed++;
-	err = upstream_connect(c);
-	if (!err)
-		err = zt_io_add(px->d->loop, &c->u, EPOLLOUT);
-	c->uev = EPOLLOUT;
-	if (err == 0 && c->u.fd < 0)
-		err = -EBADF;
-	if (err) {
+	if (upstream_forbidden(px->d, &ss, sl, c->up_addr, c->up_family)) {
 		/* Once a second at most: a client can make these as fast as
 		 * it connects (each is counted and in the network log). */
 		if (zt_mono_ms() / 1000 != px->upstream_warn_sec)
-			pr_info("proxy: connecting to the destination: %s\n",
-				err == -EADDRNOTAVAIL ? "an address of the gateway's own, "
-				"loopback or unspecified: refused" : strerror(-err));
+			pr_info("proxy: connecting to the destination: an address of the "
+				"gateway's own, loopback or unspecified: refused\n");
 		px->upstream_warn_sec = zt_mono_ms() / 1000;
 		px->st.upstream_failed++;
-		proxy_end(c, PX_END_UPSTREAM);
+		refuse(c, ZT_PXE_UPSTREAM);
 		return;
 	}
-	c->st = PX_CONNECT;
-	px_watch(px->d->loop, &c->c, &c->cev, 0);
-	zt_timer_arm(px->d->loop, &c->t, PROXY_CONNECT_MS);
+	t = route_tunnel(&px->d->cfg, c->r.route_id);
+	m.answer.cid = c->cid;
+	m.answer.act = ZT_PXA_CONNECT;
+	m.answer.family = c->up_family;
+	memcpy(m.answer.addr, c->up_addr, 16);
+	m.answer.port = c->up_port;
+	if (t && t->private_interface)
+		snprintf(m.answer.dev, sizeof(m.answer.dev), "%s", t->private_interface);
+	c->st = ZT_PXS_CONNECT;
+	send_msg(c->w, &m);
 }
 
-static void sockaddr_bytes(const struct sockaddr_storage *ss, __u8 *addr, __u16 *port)
+/* A connection the worker accepted: its client's share taken (or it is
+ * reset: refused_full, refused_client), then decided at once when no L7
+ * rule can change the answer, else the worker reads its first bytes. */
+static int on_accepted(struct px_worker *w, const struct zt_pxm_ask *a)
 {
-	memset(addr, 0, 16);
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+	struct ztd_proxy *px = w->px;
+	struct zt_pxm m = { .type = ZT_PXM_ANSWER };
+	struct pconn *c;
+	int err = -ENOMEM;
 
-		memcpy(addr, &a->sin_addr, 4);
-		*port = ntohs(a->sin_port);
-	} else {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-
-		memcpy(addr, &a->sin6_addr, 16);
-		*port = ntohs(a->sin6_port);
+	if (a->final)
+		return -EBADMSG; /* detection of a connection not asked about */
+	m.answer.cid = a->cid;
+	m.answer.act = ZT_PXA_RESET;
+	m.answer.family = a->family;
+	if (px->n >= px->max_conns) {
+		/* Full: this one is refused (reset), counted and logged;
+		 * the connections that hold slots go on. */
+		px->st.refused_full++;
+		if (!px->full_warned)
+			pr_warn("proxy: %zu connections, the most gateway.proxy.max_connections "
+				"allows: new ones are reset (counted as refused_full)\n", px->n);
+		px->full_warned = true;
+		send_msg(w, &m);
+		return 0;
 	}
-}
-
-/* A connection accepted from src to dst (its original destination): its
- * client's share taken (or it is reset, refused_client), then decided at
- * once when no L7 rule can change the answer, else read for detection. */
-void proxy_conn_start(struct ztd_proxy *px, int fd, const struct sockaddr_storage *src,
-		      const struct sockaddr_storage *dst)
-{
-	struct pconn *c = calloc(1, sizeof(*c));
-	__u32 ifindex;
-
-	if (!c) {
-		proxy_rst(fd);
-		close(fd);
-		return;
-	}
-	c->family = src->ss_family == AF_INET ? ZT_AF_INET : ZT_AF_INET6;
-	sockaddr_bytes(src, c->src, &c->sport);
-	if (zt_share_take(&px->share, c->family, c->src, px->d->cfg.proxy_per_client)) {
+	c = calloc(1, sizeof(*c));
+	if (c)
+		err = zt_share_take(&px->share, a->family, a->src, px->d->cfg.proxy_per_client);
+	if (err) {
 		/* One client's share of the table: past it its new
 		 * connections are reset, everyone else's go on. */
-		px->st.refused_client++;
+		if (c)
+			px->st.refused_client++;
 		free(c);
-		proxy_rst(fd);
-		close(fd);
-		return;
+		send_msg(w, &m);
+		return 0;
 	}
 	c->px = px;
-	c->c.fd = fd;
-	c->c.cb = on_client;
-	c->u.fd = -1;
-	c->u.cb = on_upstream;
-	c->t.cb = on_timer;
-	c->cu.pipe[0] = c->cu.pipe[1] = c->uc.pipe[0] = c->uc.pipe[1] = -1;
-	sockaddr_bytes(dst, c->dst, &c->dport);
-	ifindex = zt_sock_tcp_ifindex(fd, src->ss_family);
-	c->ifindex = client_ifindex(px->d, ifindex, &c->vlan);
+	c->w = w;
+	c->cid = a->cid;
+	c->family = a->family;
+	memcpy(c->src, a->src, 16);
+	memcpy(c->dst, a->dst, 16);
+	c->sport = a->sport;
+	c->dport = a->dport;
+	c->ifindex = client_ifindex(px->d, a->ifindex, &c->vlan);
 	c->start_ms = zt_mono_ms();
 	c->id = ++px->last_id;
+	c->hnext = *bucket(w, c->cid);
+	*bucket(w, c->cid) = c;
 	c->next = px->head;
 	if (px->head)
 		px->head->prev = c;
@@ -532,11 +420,92 @@ void proxy_conn_start(struct ztd_proxy *px, int fd, const struct sockaddr_storag
 	px->n++;
 	px->st.accepted++;
 	if (proxy_decide(px, c, false)) {
-		proxy_act(c);
-		return;
+		act(c);
+		return 0;
 	}
-	c->cev = EPOLLIN;
-	if (zt_io_add(px->d->loop, &c->c, EPOLLIN) ||
-	    zt_timer_arm(px->d->loop, &c->t, px->d->cfg.proxy_detect_ms))
-		proxy_end(c, PX_END_ERROR);
+	m.answer.act = ZT_PXA_DETECT;
+	m.answer.detect_ms = px->d->cfg.proxy_detect_ms;
+	send_msg(w, &m);
+	return 0;
+}
+
+/* Detection is over: decide with what it found and act on it. Without a
+ * policy to decide with (none applied yet), the flow is reset. */
+static int on_detected(struct pconn *c, const struct zt_pxm_ask *a)
+{
+	struct ztd_proxy *px = c->px;
+
+	if (!a->final || c->decided || c->st != ZT_PXS_DETECT)
+		return -EBADMSG;
+	c->det.proto = (enum zt_proto)a->proto;
+	c->det.why = (enum zt_detect_why)a->why;
+	c->det.ech = a->ech;
+	memcpy(c->det.name, a->name, sizeof(c->det.name));
+	c->found = a->found;
+	if (a->timed_out)
+		px->st.detect_timeouts++;
+	if (c->det.why == ZT_DETECT_MALFORMED || c->det.why == ZT_DETECT_TOO_BIG)
+		px->st.malformed++;
+	if (!proxy_decide(px, c, true)) {
+		refuse(c, ZT_PXE_ERROR);
+		return 0;
+	}
+	act(c);
+	return 0;
+}
+
+static int on_end(struct pconn *c, const struct zt_pxm_end *e)
+{
+	struct ztd_proxy *px = c->px;
+
+	c->up_bytes = e->up;
+	c->down_bytes = e->down;
+	if (e->end == ZT_PXE_UPSTREAM) {
+		px->st.upstream_failed++;
+		if (zt_mono_ms() / 1000 != px->upstream_warn_sec)
+			pr_info("proxy: connecting to the destination: %s\n",
+				e->err ? strerror(e->err) : "timed out");
+		px->upstream_warn_sec = zt_mono_ms() / 1000;
+	}
+	proxy_end(c, (enum zt_px_end)e->end);
+	return 0;
+}
+
+int proxy_msg(struct px_worker *w, const __u8 *body, size_t len)
+{
+	struct zt_pxm m;
+	struct zt_buf b;
+	struct pconn *c;
+	__u8 i;
+
+	zt_buf_init(&b, (__u8 *)body, len);
+	if (zt_pxm_get(&b, &m))
+		return -EBADMSG;
+	switch (m.type) {
+	case ZT_PXM_ASK:
+		c = find(w, m.ask.cid);
+		return c ? on_detected(c, &m.ask) : on_accepted(w, &m.ask);
+	case ZT_PXM_END:
+		/* ztd may have ended it first (a reset it answered); an END
+		 * for an id it never had is a worker's lie all the same. */
+		c = find(w, m.end.cid);
+		return c ? on_end(c, &m.end) : 0;
+	case ZT_PXM_PROGRESS:
+		for (i = 0; i < m.prog.n; i++) {
+			c = find(w, m.prog.c[i].cid);
+			if (!c)
+				continue;
+			c->st = (enum zt_px_state)m.prog.c[i].state;
+			c->up_bytes = m.prog.c[i].up;
+			c->down_bytes = m.prog.c[i].down;
+		}
+		return 0;
+	case ZT_PXM_EVENT:
+		w->px->st.refused_full++;
+		pr_warn("proxy worker %u: accepting: out of descriptors or memory; pausing "
+			"100 ms\n", w->idx);
+		return 0;
+	default:
+		return -EBADMSG; /* a message of ztd's own kind */
+	}
 }

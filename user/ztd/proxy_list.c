@@ -12,11 +12,11 @@
 static void put(struct zt_ctl_pconn *o, const struct pconn *c, __u64 now)
 {
 	static const __u8 state[] = {
-		[PX_DETECT] = ZT_CTL_PC_DETECT,
-		[PX_CONNECT] = ZT_CTL_PC_CONNECT,
-		[PX_RELAY] = ZT_CTL_PC_RELAY,
+		[ZT_PXS_DETECT] = ZT_CTL_PC_DETECT,
+		[ZT_PXS_CONNECT] = ZT_CTL_PC_CONNECT,
+		[ZT_PXS_RELAY] = ZT_CTL_PC_RELAY,
 	};
-	bool found = c->decided && (c->len || c->det.why);
+	bool found = c->decided && c->found;
 	struct px_names n;
 
 	proxy_names(c, &n);
@@ -31,8 +31,8 @@ static void put(struct zt_ctl_pconn *o, const struct pconn *c, __u64 now)
 	o->detected = found ? (__u8)c->det.proto : 0xff;
 	o->verdict = c->decided ? (__u8)c->r.verdict : 0xff;
 	o->rule_id = c->r.rule_id;
-	o->bytes_up = c->cu.bytes;
-	o->bytes_down = c->uc.bytes;
+	o->bytes_up = c->up_bytes;  /* as its worker said, at most a second ago */
+	o->bytes_down = c->down_bytes;
 	o->age_ms = now - c->start_ms;
 	snprintf(o->iface, sizeof(o->iface), "%s", n.iface ? n.iface : "");
 	snprintf(o->device, sizeof(o->device), "%s", n.device ? n.device : "");

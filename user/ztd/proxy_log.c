@@ -40,8 +40,8 @@ void proxy_log(const struct pconn *c)
 
 	if (!f)
 		return;
-	if (c->end == PX_END_BLOCKED || c->end == PX_END_NO_TUNNEL ||
-	    c->end == PX_END_UPSTREAM) {
+	if (c->end == ZT_PXE_BLOCKED || c->end == ZT_PXE_NO_TUNNEL ||
+	    c->end == ZT_PXE_UPSTREAM) {
 		/* Refused, nothing relayed: a client refused again and again
 		 * writes a line each time, so past the rate they are counted
 		 * and the disk is not its. A flow that carried bytes (ended,
@@ -72,7 +72,7 @@ void proxy_log(const struct pconn *c)
 		"\"dst_port\":%u,\"hostname\":", src, dst, c->sport, c->dport);
 	zt_json_str(f, c->iri ? c->iri_name : NULL);
 	fprintf(f, ",\"detected_protocol\":\"%s\",\"detection\":\"%s\",\"sni\":",
-		c->decided && (c->len || c->det.why) ? zt_l7_proto_name(c->det.proto) : "",
+		c->decided && c->found ? zt_l7_proto_name(c->det.proto) : "",
 		why_name(c->det.why));
 	zt_json_str(f, c->det.proto == ZT_PROTO_TLS ? c->det.name : NULL);
 	fprintf(f, ",\"ech\":%s,\"http_host\":", c->det.ech ? "true" : "false");
@@ -85,6 +85,6 @@ void proxy_log(const struct pconn *c)
 		"\"bytes_down\":%llu,\"duration_ms\":%llu,\"end\":\"%s\",\"generation\":%u}\n",
 		c->r.rule_id, c->decided ? zt_verdict_name(c->r.verdict) : "none",
 		c->decided ? zt_reason_name(c->r.reason) : "none",
-		(unsigned long long)c->cu.bytes, (unsigned long long)c->uc.bytes,
-		(unsigned long long)(now - c->start_ms), proxy_end_name(c->end), d->generation);
+		(unsigned long long)c->up_bytes, (unsigned long long)c->down_bytes,
+		(unsigned long long)(now - c->start_ms), zt_px_end_name(c->end), d->generation);
 }

@@ -167,6 +167,9 @@ bool ztd_dns_iri_name(const struct ztd *d, __u8 family, const __u8 *addr, struct
  * what is live and closes the listeners (steered flows then fail
  * closed in the kernel). */
 int ztd_proxy_open(struct ztd *d);
+/* gateway.proxy.user's ids (it must exist and not be root); 0 or -EINVAL,
+ * said why. ztd checks it before it touches the kernel. */
+int ztd_proxy_user(const struct zt_config *cfg, uid_t *uid, gid_t *gid);
 void ztd_proxy_recheck(struct ztd *d);
 void ztd_proxy_close(struct ztd *d);
 void ztd_proxy_stats(const struct ztd *d, struct ztd_proxy_stats *out);

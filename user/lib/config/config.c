@@ -249,6 +249,7 @@ void zt_config_free(struct zt_config *c)
 	free(c->host_routes);
 	free(c->dns_log);
 	free(c->state_dir);
+	free(c->proxy_user);
 	for (i = 0; i < c->n_users; i++)
 		free(c->users[i]);
 	free(c->users);

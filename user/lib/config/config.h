@@ -120,6 +120,8 @@ struct zt_config {
 	 * port (else on 443 only) */
 	__u32 proxy_max_conns, proxy_per_client, proxy_detect_ms, proxy_blocked_logs;
 	bool proxy_detect_all;
+	__u32 proxy_workers;     /* 0: one per online CPU */
+	char *proxy_user;        /* the workers' user; NULL: nobody */
 	__u8 default_action;
 	char *network_log;        /* NULL: no network log */
 	char *dns_log;            /* NULL: no DNS log */

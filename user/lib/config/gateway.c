@@ -40,6 +40,28 @@ static void abs_path(struct cx *x, yaml_node_t *m, const char *key, const char *
 		*out = cfg_strdup(x, s);
 }
 
+/* gateway.proxy.user: a login name (whether it exists is ztd's to find
+ * at start; root is refused there). */
+static void proxy_user(struct cx *x, yaml_node_t *k)
+{
+	const char *s = k ? cfg_scalar(x, k, "gateway.proxy.user") : NULL;
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' ||
+		      (i && ((s[i] >= '0' && s[i] <= '9') || s[i] == '-'))))
+			break;
+	if (!i || s[i] || i > 32) {
+		cfg_errf(x, k, "gateway.proxy.user must be a user name (a-z, 0-9, '_', '-', "
+			 "at most 32), not '%s'", s);
+		return;
+	}
+	free(x->c->proxy_user);
+	x->c->proxy_user = cfg_strdup(x, s);
+}
+
 void cfg_gateway(struct cx *x, yaml_node_t *g)
 {
 	static const char *const keys[] = { "interface", "default_action", "log",
@@ -83,7 +105,7 @@ void cfg_gateway(struct cx *x, yaml_node_t *g)
 	if ((n = cfg_get(x, g, "proxy")) && cfg_is_map(x, n, "gateway.proxy")) {
 		static const char *const pk[] = { "max_connections", "per_client",
 						  "detect_timeout_ms", "detect_all_ports",
-						  "blocked_logs_per_sec", NULL };
+						  "blocked_logs_per_sec", "workers", "user", NULL };
 		yaml_node_t *k;
 
 		cfg_check_keys(x, n, "gateway.proxy", pk);
@@ -102,6 +124,11 @@ void cfg_gateway(struct cx *x, yaml_node_t *g)
 		if ((k = cfg_get(x, n, "detect_all_ports")))
 			cfg_parse_bool(x, k, "gateway.proxy.detect_all_ports",
 				       &x->c->proxy_detect_all);
+		/* 0: one per online CPU. */
+		if ((k = cfg_get(x, n, "workers")) &&
+		    cfg_parse_uint(x, k, "gateway.proxy.workers", 0, ZT_PROXY_PER_FAMILY, &v))
+			x->c->proxy_workers = (__u32)v;
+		proxy_user(x, cfg_get(x, n, "user"));
 	}
 	if ((n = cfg_get(x, g, "log")) && cfg_is_map(x, n, "gateway.log")) {
 		static const char *const lk[] = { "network", "dns", NULL };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* proxy_relay.c — a proxied flow's bytes, both ways, with splice(2)
- * through a pipe per direction: they never cross into ztd's memory. A
+/* pxw_relay.c — a proxied flow's bytes, both ways, with splice(2)
+ * through a pipe per direction: they never cross into the worker's memory. A
  * FIN from one side is passed on as a FIN (half-close) once what it sent
  * is delivered; a reset from either side resets both; the flow ends when
  * both directions have ended, or after PROXY_IDLE_MS with no byte. */
@@ -13,9 +13,9 @@
 #include <sys/socket.h>
 #include "clock.h"
 #include "log.h"
-#include "proxy_int.h"
+#include "pxw.h"
 
-/* A pipe is born PROXY_PIPE big (Linux's 16 pages; ztd is not held to
+/* A pipe is born PROXY_PIPE big (Linux's 16 pages; a worker is not held to
  * pipe-user-pages-soft): no F_SETPIPE_SZ, two syscalls fewer on every
  * connection. A smaller one would only splice less at a time. */
 _Static_assert(PROXY_PIPE == 16 * 4096, "the size a pipe is made with");
@@ -29,27 +29,27 @@ static int dir_open(struct px_dir *d)
 
 /* A direction that keeps filling its pipe is a bulk flow: a bigger pipe
  * moves it with fewer splices (while the count of big ones allows). */
-static void dir_grow(struct ztd_proxy *px, struct px_dir *d)
+static void dir_grow(struct pxw *w, struct px_dir *d)
 {
 	int n;
 
-	if (d->cap >= PROXY_PIPE_BIG || ++d->fills < 8 || px->big_pipes >= PROXY_BIG_PIPES)
+	if (d->cap >= PROXY_PIPE_BIG || ++d->fills < 8 || w->big_pipes >= PROXY_BIG_PIPES)
 		return;
 	n = fcntl(d->pipe[1], F_SETPIPE_SZ, PROXY_PIPE_BIG);
 	if (n >= PROXY_PIPE_BIG) {
 		d->cap = (size_t)n;
-		px->big_pipes++;
+		w->big_pipes++;
 	}
 }
 
-void proxy_relay_free(struct pconn *c)
+void pxw_relay_free(struct wconn *c)
 {
 	struct px_dir *d[2] = { &c->cu, &c->uc };
 	int i;
 
 	for (i = 0; i < 2; i++) {
 		if (d[i]->cap >= PROXY_PIPE_BIG)
-			c->px->big_pipes--;
+			c->w->big_pipes--;
 		d[i]->cap = 0;
 		if (d[i]->pipe[0] >= 0) {
 			close(d[i]->pipe[0]);
@@ -61,7 +61,7 @@ void proxy_relay_free(struct pconn *c)
 
 /* Moves what it can from `from` to `to` through d: 0, or -ECONNRESET
  * (a side reset, or another error). */
-static int pump(struct ztd_proxy *px, struct px_dir *d, int from, int to)
+static int pump(struct pxw *w, struct px_dir *d, int from, int to)
 {
 	ssize_t n;
 
@@ -88,7 +88,7 @@ static int pump(struct ztd_proxy *px, struct px_dir *d, int from, int to)
 		}
 		d->queued += (size_t)n;
 		if (d->queued >= d->cap)
-			dir_grow(px, d);
+			dir_grow(w, d);
 	}
 	if (!d->shut && !d->queued) {
 		shutdown(to, SHUT_WR);
@@ -98,13 +98,13 @@ static int pump(struct ztd_proxy *px, struct px_dir *d, int from, int to)
 }
 
 /* The events each socket waits for now, or the end. */
-static void rearm(struct pconn *c)
+static void rearm(struct wconn *c)
 {
-	struct zt_loop *l = c->px->d->loop;
+	struct zt_loop *l = c->w->loop;
 	__u32 ce = 0, ue = 0;
 
 	if (c->cu.shut && c->uc.shut) {
-		proxy_end(c, PX_END_CLOSED);
+		pxw_end(c, ZT_PXE_CLOSED, 0, false);
 		return;
 	}
 	/* A source is read only while its pipe is empty: with bytes still
@@ -118,10 +118,10 @@ static void rearm(struct pconn *c)
 	if (c->cu.queued || c->sent < c->len)
 		ue |= EPOLLOUT;
 	if (px_watch(l, &c->c, &c->cev, ce) || px_watch(l, &c->u, &c->uev, ue))
-		proxy_end(c, PX_END_ERROR);
+		pxw_end(c, ZT_PXE_ERROR, 0, false);
 }
 
-static void step(struct pconn *c)
+static void step(struct wconn *c)
 {
 	__u64 moved = c->cu.bytes + c->uc.bytes;
 	ssize_t n;
@@ -134,7 +134,7 @@ static void step(struct pconn *c)
 			return;
 		}
 		if (n <= 0) {
-			proxy_end(c, PX_END_RESET);
+			pxw_end(c, ZT_PXE_RESET, 0, false);
 			return;
 		}
 		c->sent += (size_t)n;
@@ -144,35 +144,34 @@ static void step(struct pconn *c)
 			c->buf = NULL;
 		}
 	}
-	if (pump(c->px, &c->cu, c->c.fd, c->u.fd) || pump(c->px, &c->uc, c->u.fd, c->c.fd)) {
-		proxy_end(c, PX_END_RESET);
+	if (pump(c->w, &c->cu, c->c.fd, c->u.fd) || pump(c->w, &c->uc, c->u.fd, c->c.fd)) {
+		pxw_end(c, ZT_PXE_RESET, 0, false);
 		return;
 	}
 	/* Idle means no byte moved: readiness alone does not count. */
 	if (c->cu.bytes + c->uc.bytes != moved)
-		zt_timer_arm(c->px->d->loop, &c->t, PROXY_IDLE_MS);
+		zt_timer_arm(c->w->loop, &c->t, PROXY_IDLE_MS);
 	rearm(c);
 }
 
-void proxy_relay_start(struct pconn *c)
+void pxw_relay_start(struct wconn *c)
 {
-	struct zt_loop *l = c->px->d->loop;
+	struct zt_loop *l = c->w->loop;
 
 	if (dir_open(&c->cu) || dir_open(&c->uc)) {
-		proxy_end(c, PX_END_ERROR);
+		pxw_end(c, ZT_PXE_ERROR, 0, false);
 		return;
 	}
-	c->st = PX_RELAY;
+	c->st = ZT_PXS_RELAY;
 	c->cu.eof = c->client_eof; /* its FIN came during detection */
 	zt_timer_arm(l, &c->t, PROXY_IDLE_MS);
 	step(c);
 }
 
-void proxy_relay_events(struct pconn *c, struct zt_io *io, __u32 ev)
+void pxw_relay_events(struct wconn *c, __u32 ev)
 {
-	(void)io;
 	if (ev & EPOLLERR) {
-		proxy_end(c, PX_END_RESET);
+		pxw_end(c, ZT_PXE_RESET, 0, false);
 		return;
 	}
 	step(c);

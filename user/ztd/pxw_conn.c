@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/* pxw_conn.c — one proxied connection's life in a worker, up to the
+ * relay: asked about at accept; read for detection when ztd says so
+ * (bounded, with ztd's timeout for server-first protocols), asked about
+ * again with what detection found; then reset, or connected to where
+ * ztd says (out of the interface it names), and its end told to ztd. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include "clock.h"
+#include "hash.h"
+#include "log.h"
+#include "sock.h"
+#include "zt_abi.h"
+#include "pxw.h"
+
+void pxw_rst(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+static struct wconn **bucket(struct pxw *w, __u64 cid)
+{
+	return &w->hash[cid % PXW_HASH];
+}
+
+static struct wconn *find(struct pxw *w, __u64 cid)
+{
+	struct wconn *c;
+
+	for (c = *bucket(w, cid); c && c->cid != cid; c = c->hnext)
+		;
+	return c;
+}
+
+void pxw_end(struct wconn *c, enum zt_px_end how, int err, bool quiet)
+{
+	struct pxw *w = c->w;
+	struct wconn **pp;
+
+	if (!quiet) {
+		struct zt_pxm m = { .type = ZT_PXM_END };
+
+		m.end.cid = c->cid;
+		m.end.end = (__u8)how;
+		m.end.err = (__u8)(err > 0 && err < 256 ? err : 0);
+		m.end.up = c->cu.bytes;
+		m.end.down = c->uc.bytes;
+		pxw_send(w, &m);
+	}
+	if (how != ZT_PXE_CLOSED) {
+		pxw_rst(c->c.fd);
+		pxw_rst(c->u.fd);
+	}
+	zt_timer_stop(w->loop, &c->t);
+	zt_io_del(w->loop, &c->c);
+	zt_io_del(w->loop, &c->u);
+	if (c->c.fd >= 0)
+		close(c->c.fd);
+	if (c->u.fd >= 0)
+		close(c->u.fd);
+	pxw_relay_free(c);
+	free(c->buf);
+	for (pp = bucket(w, c->cid); *pp && *pp != c; pp = &(*pp)->hnext)
+		;
+	if (*pp)
+		*pp = c->hnext;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	w->n--;
+	free(c);
+}
+
+/* Asks ztd to decide c (final: with what detection found); c waits,
+ * unwatched, for the answer. */
+static void ask(struct wconn *c, bool final, bool timed_out)
+{
+	struct zt_pxm m = { .type = ZT_PXM_ASK };
+	struct zt_pxm_ask *a = &m.ask;
+
+	a->cid = c->cid;
+	a->final = final;
+	a->timed_out = timed_out;
+	a->found = c->len || c->det.why;
+	a->ech = c->det.ech;
+	a->family = c->family;
+	memcpy(a->src, c->src, 16);
+	memcpy(a->dst, c->dst, 16);
+	a->sport = c->sport;
+	a->dport = c->dport;
+	a->ifindex = c->ifindex;
+	if (final) {
+		a->proto = (__u8)c->det.proto;
+		a->why = (__u8)c->det.why;
+		memcpy(a->name, c->det.name, sizeof(a->name));
+	}
+	c->waiting = true;
+	zt_timer_stop(c->w->loop, &c->t);
+	px_watch(c->w->loop, &c->c, &c->cev, 0);
+	pxw_send(c->w, &m);
+}
+
+static void on_timer(struct zt_timer *t)
+{
+	struct wconn *c = pxw_of(t, struct wconn, t);
+
+	if (c->st == ZT_PXS_DETECT) {
+		/* Nothing (or not enough) in time: a server-first protocol. */
+		c->det.why = c->len ? ZT_DETECT_MALFORMED : ZT_DETECT_OTHER;
+		c->det.proto = ZT_PROTO_UNKNOWN;
+		ask(c, true, true);
+	} else if (c->st == ZT_PXS_CONNECT) {
+		pxw_end(c, ZT_PXE_UPSTREAM, ETIMEDOUT, false);
+	} else {
+		pxw_end(c, ZT_PXE_IDLE, 0, false);
+	}
+}
+
+static void on_client(struct zt_io *io, __u32 ev)
+{
+	struct wconn *c = pxw_of(io, struct wconn, c);
+	ssize_t n;
+	int err;
+
+	if (c->st == ZT_PXS_RELAY) {
+		pxw_relay_events(c, ev);
+		return;
+	}
+	if (c->waiting)
+		return;
+	if (!c->buf && !(c->buf = malloc(ZT_DETECT_MAX))) {
+		pxw_end(c, ZT_PXE_ERROR, 0, false);
+		return;
+	}
+	n = recv(c->c.fd, c->buf + c->len, ZT_DETECT_MAX - c->len, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		if (!c->len) { /* a wakeup with nothing: hold no buffer */
+			free(c->buf);
+			c->buf = NULL;
+		}
+		return;
+	}
+	if (n < 0) {
+		pxw_end(c, ZT_PXE_RESET, 0, false);
+		return;
+	}
+	if (n == 0) {
+		/* The client finished sending: decided on what it sent, and
+		 * its FIN passed on once that is delivered. */
+		c->client_eof = true;
+		err = zt_detect(c->buf, c->len, &c->det);
+		if (err == -EAGAIN) {
+			c->det.proto = ZT_PROTO_UNKNOWN;
+			c->det.why = c->len ? ZT_DETECT_MALFORMED : ZT_DETECT_OTHER;
+		}
+		ask(c, true, false);
+		return;
+	}
+	c->len += (size_t)n;
+	err = zt_detect(c->buf, c->len, &c->det);
+	if (err == -EAGAIN && c->len < ZT_DETECT_MAX)
+		return;
+	if (err == -EAGAIN) { /* cannot happen: detect decides at ZT_DETECT_MAX */
+		c->det.proto = ZT_PROTO_UNKNOWN;
+		c->det.why = ZT_DETECT_TOO_BIG;
+	}
+	ask(c, true, false);
+}
+
+static void on_upstream(struct zt_io *io, __u32 ev)
+{
+	struct wconn *c = pxw_of(io, struct wconn, u);
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+
+	if (c->st == ZT_PXS_CONNECT) {
+		if (getsockopt(c->u.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) || soerr) {
+			pxw_end(c, ZT_PXE_UPSTREAM, soerr ? soerr : errno, false);
+			return;
+		}
+		pxw_relay_start(c);
+		return;
+	}
+	pxw_relay_events(c, ev);
+}
+
+/* Connects c's upstream socket to where ztd said: 0 or -errno. */
+static int upstream_connect(struct wconn *c, const struct zt_pxm_answer *a)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	int fd, one = 1;
+
+	if (a->family == ZT_AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(a->port);
+		memcpy(&s4->sin_addr, a->addr, 4);
+		sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(a->port);
+		memcpy(&s6->sin6_addr, a->addr, 16);
+		sl = sizeof(*s6);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* Out of the tunnel's private interface, as the kernel's DIRECT
+	 * path sends it, never wherever the main table says (Linux >= 5.7
+	 * lets an unprivileged process bind a socket to a device). */
+	if ((a->dev[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, a->dev,
+				     (socklen_t)strlen(a->dev) + 1)) ||
+	    (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	c->u.fd = fd;
+	return 0;
+}
+
+void pxw_conn_answer(struct pxw *w, const struct zt_pxm_answer *a)
+{
+	struct wconn *c = find(w, a->cid);
+	int err;
+
+	if (!c || !c->waiting)
+		return; /* it ended meanwhile (END is on its way to ztd) */
+	c->waiting = false;
+	if (a->act == ZT_PXA_RESET) {
+		pxw_end(c, ZT_PXE_BLOCKED, 0, true);
+	} else if (a->act == ZT_PXA_DETECT) {
+		c->st = ZT_PXS_DETECT;
+		if (px_watch(w->loop, &c->c, &c->cev, EPOLLIN) ||
+		    zt_timer_arm(w->loop, &c->t, a->detect_ms))
+			pxw_end(c, ZT_PXE_ERROR, 0, false);
+	} else {
+		c->st = ZT_PXS_CONNECT;
+		err = upstream_connect(c, a);
+		if (!err)
+			err = px_watch(w->loop, &c->u, &c->uev, EPOLLOUT);
+		if (err) {
+			pxw_end(c, ZT_PXE_UPSTREAM, -err, false);
+			return;
+		}
+		zt_timer_arm(w->loop, &c->t, PROXY_CONNECT_MS);
+	}
+}
+
+void pxw_conn_revoke(struct pxw *w, __u64 cid)
+{
+	struct wconn *c = find(w, cid);
+
+	if (c)
+		pxw_end(c, ZT_PXE_REVOKED, 0, false);
+}
+
+static void sockaddr_bytes(const struct sockaddr_storage *ss, __u8 *addr, __u16 *port)
+{
+	memset(addr, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+
+		memcpy(addr, &a->sin_addr, 4);
+		*port = ntohs(a->sin_port);
+	} else {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+
+		memcpy(addr, &a->sin6_addr, 16);
+		*port = ntohs(a->sin6_port);
+	}
+}
+
+/* A connection accepted from src to dst (its original destination):
+ * ztd is asked at once (it may decide without the first bytes). */
+void pxw_conn_start(struct pxw *w, int fd, const struct sockaddr_storage *src,
+		    const struct sockaddr_storage *dst)
+{
+	struct wconn *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		pxw_rst(fd);
+		close(fd);
+		return;
+	}
+	c->w = w;
+	c->cid = ++w->last_cid;
+	c->family = src->ss_family == AF_INET ? ZT_AF_INET : ZT_AF_INET6;
+	sockaddr_bytes(src, c->src, &c->sport);
+	sockaddr_bytes(dst, c->dst, &c->dport);
+	c->ifindex = zt_sock_tcp_ifindex(fd, src->ss_family);
+	c->c.fd = fd;
+	c->c.cb = on_client;
+	c->u.fd = -1;
+	c->u.cb = on_upstream;
+	c->t.cb = on_timer;
+	c->cu.pipe[0] = c->cu.pipe[1] = c->uc.pipe[0] = c->uc.pipe[1] = -1;
+	c->hnext = *bucket(w, c->cid);
+	*bucket(w, c->cid) = c;
+	c->next = w->head;
+	if (w->head)
+		w->head->prev = c;
+	w->head = c;
+	w->n++;
+	ask(c, false, false);
+}
