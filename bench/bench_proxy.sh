@@ -10,13 +10,15 @@
 #   - through nginx `stream` with `ssl_preread on` (what reads SNI there),
 #   - through HAProxy in TCP mode,
 #   - by plain routing (no proxy: the ceiling),
-# each proxy with one worker (ztd's proxy is one thread today). Also the
-# memory each proxy holds per idle connection (its RSS growth over 500
-# connections that connected and stay silent).
+# each proxy with the same number of workers (ZT_BENCH_WORKERS, default 1:
+# zt's gateway.proxy.workers, nginx's worker_processes, HAProxy's
+# nbthread). Also the memory each proxy holds per idle connection (the RSS
+# growth of its processes, ztd with its workers, over 500 connections that
+# connected and stay silent).
 # Not a test: prints figures and ratios. Usage: bench_proxy.sh BUILD_DIR [--quick]
 set -u
 . "$(dirname "$0")/../tests/lib/netns.sh"
-SECS=5 ROUNDS=3
+SECS=5 ROUNDS=3 WORKERS=${ZT_BENCH_WORKERS:-1}
 [ "${2:-}" = --quick ] && SECS=2 ROUNDS=1
 netns_run ztp bench-proxy "${1:-build}"
 
@@ -46,7 +48,7 @@ while time.time() < end:
     c.append(s.accept()[0])' >/dev/null 2>&1 &
 
 cat > "$W/ztd.yaml" <<YAML
-gateway: {interface: gw0, default_action: block, state_dir: $W/state}
+gateway: {interface: gw0, default_action: block, state_dir: $W/state, proxy: {workers: $WORKERS}}
 tunnels: [{name: dc, local: true, private_interface: priv0}]
 routes: {cidr: [{network: 10.2.0.0/24, tunnel: dc}]}
 devices: [{ip: 10.10.0.2, email: admin@example.com}]
@@ -59,7 +61,7 @@ YAML
 mods=$(ls /usr/lib/nginx/modules/ngx_stream_module.so 2>/dev/null)
 cat > "$W/nginx.conf" <<NGINX
 ${mods:+load_module $mods;}
-worker_processes 1;
+worker_processes $WORKERS;
 daemon off;
 pid $W/nginx.pid;
 error_log $W/nginx.err;
@@ -72,7 +74,7 @@ stream {
 NGINX
 cat > "$W/haproxy.cfg" <<HAP
 global
-	nbthread 1
+	nbthread $WORKERS
 	maxconn 8192
 	pidfile $W/haproxy.pid
 defaults
@@ -94,7 +96,7 @@ HAP
 start_ztd() {
 	ztd_start "$GW" "$W/ztd.yaml" "$PIN" "$W/ztd.sock" "$W/ztd.log" ||
 		{ echo "bench: ztd did not start" >&2; cat "$W/ztd.log" >&2; exit 1; }
-	PROXY_PID=$ZTD_PID
+	PROXY_PID="$ZTD_PID $(cat /proc/$ZTD_PID/task/$ZTD_PID/children 2>/dev/null)"
 }
 stop_ztd() {
 	kill "$ZTD_PID" 2>/dev/null; wait "$ZTD_PID" 2>/dev/null
@@ -104,7 +106,7 @@ stop_ztd() {
 start_nginx() {
 	in_gw nginx -c "$W/nginx.conf" -e "$W/nginx.err" >/dev/null 2>&1 &
 	sleep 0.5
-	PROXY_PID=$(pgrep -f "nginx: worker process" -P "$(cat "$W/nginx.pid" 2>/dev/null || echo 1)" | head -1)
+	PROXY_PID=$(pgrep -f "nginx: worker process" -P "$(cat "$W/nginx.pid" 2>/dev/null || echo 1)")
 }
 stop_nginx() { kill "$(cat "$W/nginx.pid" 2>/dev/null)" 2>/dev/null; sleep 0.3; }
 start_haproxy() {
@@ -130,7 +132,11 @@ cps() {
 	echo "${out%% *}" "$(echo "$out" | cut -d' ' -f2)" >> "$W/cps-failed"
 	echo "${out##* }"
 }
-rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+rss_kb() { # rss_kb PID...: their RSS together
+	local p n=0
+	for p in "$@"; do n=$((n + $(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0))); done
+	echo "$n"
+}
 avail_kb() { awk '/^MemAvailable/ { print $2 }' /proc/meminfo; }
 # idle_bytes TARGET: over 500 connections that stay open and silent (the
 # server accepts and waits), per connection: the proxy's RSS growth, and
@@ -138,7 +144,7 @@ avail_kb() { awk '/^MemAvailable/ { print $2 }' /proc/meminfo; }
 # client's and server's sockets are the same for every proxy).
 idle_bytes() {
 	local before after a0 a1
-	before=$(rss_kb "$PROXY_PID") a0=$(avail_kb)
+	before=$(rss_kb $PROXY_PID) a0=$(avail_kb)
 	in_cli python3 - "$1" > "$W/idle.out" 2>&1 <<'EOF' &
 import socket, sys, time
 c = []
@@ -151,7 +157,7 @@ print(len(c), flush=True)
 time.sleep(4)
 EOF
 	sleep 3
-	after=$(rss_kb "$PROXY_PID") a1=$(avail_kb)
+	after=$(rss_kb $PROXY_PID) a1=$(avail_kb)
 	wait
 	echo "$(((after - before) * 1024 / 500)) $(((a0 - a1) * 1024 / 500))"
 }
@@ -181,7 +187,7 @@ start_haproxy; read -r HI HS < <(idle_bytes 10.10.0.1); stop_haproxy
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2fx", a / b; else print "-" }'; }
 m() { median "$@"; }
 echo "L7 proxy vs nginx stream (ssl_preread), HAProxy (TCP) and plain routing," \
-     "kernel $(uname -r), $(nproc) CPUs, one worker each"
+     "kernel $(uname -r), $(nproc) CPUs, $WORKERS worker(s) each"
 echo "(median of $ROUNDS rounds, the cases taking turns)"
 printf '%-34s %8s %8s %8s %8s %8s %8s %8s\n' case zt nginx haproxy plain zt/nginx zt/hap zt/plain
 for s in 1 4; do

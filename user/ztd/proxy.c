@@ -46,6 +46,45 @@ static int on_msg(struct zt_chan *ch, const __u8 *body, size_t len)
 	return 0;
 }
 
+static int listener(int family);
+
+/* Worker w's listeners as a new worker needs them: a worker shares them
+ * with ztd, and one that shut one down or made it blocking must not
+ * leave that to the next. A broken one is made again and put in its
+ * slot. 0 or -errno. */
+static int listeners_ok(struct px_worker *w)
+{
+	int f, on, fd;
+	socklen_t sl;
+
+	for (f = 0; f < 2; f++) {
+		__u32 slot = (__u32)f * ZT_PROXY_PER_FAMILY + w->idx;
+		__u64 v;
+
+		on = 0;
+		sl = sizeof(on);
+		if (w->l[f] >= 0 && !getsockopt(w->l[f], SOL_SOCKET, SO_ACCEPTCONN, &on, &sl) &&
+		    on && !fcntl(w->l[f], F_SETFL, O_NONBLOCK))
+			continue;
+		pr_warn("proxy worker %u: its IPv%d listener is no longer listening: made "
+			"again\n", w->idx, f ? 6 : 4);
+		fd = listener(f ? AF_INET6 : AF_INET);
+		if (fd < 0)
+			return fd;
+		v = (__u64)fd;
+		if (bpf_map_update_elem(w->px->d->b.m.proxy, &slot, &v, BPF_ANY)) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		if (w->l[f] >= 0)
+			close(w->l[f]);
+		w->l[f] = fd;
+	}
+	return 0;
+}
+
 /* Starts worker w: a new process of this same binary (posix_spawn, then
  * exec: none of ztd's memory goes with it), its listeners on 3 and 4 and
  * its end of a new channel on 5, nothing else open. 0 or -errno. */
@@ -60,6 +99,9 @@ static int spawn(struct px_worker *w)
 	int sv[2], hi[3] = { -1, -1, -1 }, i, err;
 	pid_t pid;
 
+	err = listeners_ok(w);
+	if (err)
+		return err;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -errno;
 	/* Above 5, so that placing them on 3, 4, 5 cannot overwrite one. */
@@ -95,6 +137,7 @@ static int spawn(struct px_worker *w)
 	}
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
 	w->pid = pid;
+	w->last_cid = 0;
 	w->ch.on_msg = on_msg;
 	w->ch.on_close = NULL;
 	err = zt_chan_open(&w->ch, px->d->loop, sv[0], PROXY_CHAN_OUT);
@@ -107,21 +150,33 @@ static int spawn(struct px_worker *w)
 	return 0;
 }
 
-static void reap(struct px_worker *w, const char *why)
+/* The killed worker reaped, if it is gone (its last descriptors may take
+ * the kernel a while to close: the loop goes on meanwhile). */
+static bool try_reap(struct px_worker *w)
 {
 	int status = 0;
+	pid_t r;
 
-	if (w->pid <= 0)
-		return;
-	kill(w->pid, SIGKILL);
-	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (why)
-		pr_warn("proxy worker %u (pid %d) %s (%s %d): its connections are reset; "
-			"restarting it\n", w->idx, (int)w->pid, why,
+	if (w->zombie <= 0)
+		return true;
+	r = waitpid(w->zombie, &status, WNOHANG);
+	if (r == 0)
+		return false;
+	if (r == w->zombie)
+		pr_warn("proxy worker %u (pid %d) ended (%s %d): its connections were reset "
+			"and logged; another took its place\n", w->idx, (int)w->zombie,
 			WIFSIGNALED(status) ? "signal" : "exit status",
 			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-	w->pid = 0;
+	w->zombie = 0;
+	return true;
+}
+
+static void on_reap(struct zt_timer *t)
+{
+	struct px_worker *w = (struct px_worker *)((char *)t - offsetof(struct px_worker, reap));
+
+	if (!try_reap(w))
+		zt_timer_arm(w->px->d->loop, t, 10);
 }
 
 /* Every connection the worker held: reset with it (by the kernel, as
@@ -147,7 +202,14 @@ static void on_worker_close(struct zt_chan *ch, int err)
 	__u64 now = zt_mono_ms();
 
 	(void)err;
-	reap(w, "ended");
+	if (w->zombie > 0) /* the one before, still not gone: waited for now */
+		while (waitpid(w->zombie, NULL, 0) < 0 && errno == EINTR)
+			;
+	w->zombie = w->pid;
+	w->pid = 0;
+	kill(w->zombie, SIGKILL);
+	if (!try_reap(w))
+		zt_timer_arm(px->d->loop, &w->reap, 10);
 	drop_conns(w, ZT_PXE_WORKER);
 	px->st.worker_restarts++;
 	if (now - w->deaths_since_ms > 10000) {
@@ -178,10 +240,11 @@ int ztd_proxy_user(const struct zt_config *cfg, uid_t *uid, gid_t *gid)
 	const char *name = cfg->proxy_user ? cfg->proxy_user : "nobody";
 	struct passwd *pw = getpwnam(name);
 
-	if (!pw || !pw->pw_uid) {
+	if (!pw || !pw->pw_uid || !pw->pw_gid) {
 		pr_warn("gateway.proxy.user: '%s' %s; the proxy's workers run as a user "
 			"without privileges (create one, or name another)\n", name,
-			pw ? "is root" : "is no user of this system");
+			!pw ? "is no user of this system" : pw->pw_uid ? "has group root" :
+			"is root");
 		return -EINVAL;
 	}
 	*uid = pw->pw_uid;
@@ -292,6 +355,7 @@ int ztd_proxy_open(struct ztd *d)
 		px->w[i].l[0] = px->w[i].l[1] = -1;
 		px->w[i].ch.dead = true;
 		px->w[i].respawn.cb = on_respawn;
+		px->w[i].reap.cb = on_reap;
 	}
 	err = ztd_proxy_user(&d->cfg, &px->uid, &px->gid);
 	snprintf(px->user, sizeof(px->user), "%s", d->cfg.proxy_user ? d->cfg.proxy_user : "nobody");
@@ -334,19 +398,38 @@ void ztd_proxy_close(struct ztd *d)
 	if (!px)
 		return;
 	set_workers(d, 0);
-	/* Their channels closed, the workers reset what they hold and exit. */
+	/* Their channels closed, the workers reset what they hold and exit;
+	 * one second for all of them, then they are killed. */
 	for (i = 0; i < px->n_workers; i++) {
 		zt_timer_stop(d->loop, &px->w[i].respawn);
+		zt_timer_stop(d->loop, &px->w[i].reap);
 		zt_chan_close(&px->w[i].ch);
 	}
-	for (i = 0; i < px->n_workers; i++) {
-		for (tries = 0; px->w[i].pid > 0 && tries < 100; tries++) {
-			if (waitpid(px->w[i].pid, NULL, WNOHANG) == px->w[i].pid)
-				px->w[i].pid = 0;
-			else
-				usleep(10000);
+	for (tries = 0; tries < 100; tries++) {
+		unsigned left = 0;
+
+		for (i = 0; i < px->n_workers; i++) {
+			struct px_worker *w = &px->w[i];
+
+			if (w->pid > 0 && waitpid(w->pid, NULL, WNOHANG) != 0)
+				w->pid = 0;
+			if (w->zombie > 0 && waitpid(w->zombie, NULL, WNOHANG) != 0)
+				w->zombie = 0;
+			left += (w->pid > 0) + (w->zombie > 0);
 		}
-		reap(&px->w[i], NULL);
+		if (!left)
+			break;
+		usleep(10000);
+	}
+	for (i = 0; i < px->n_workers; i++) {
+		pid_t p[2] = { px->w[i].pid, px->w[i].zombie };
+
+		for (f = 0; f < 2; f++)
+			if (p[f] > 0) {
+				kill(p[f], SIGKILL);
+				while (waitpid(p[f], NULL, 0) < 0 && errno == EINTR)
+					;
+			}
 	}
 	while (px->head)
 		proxy_end(px->head, ZT_PXE_SHUTDOWN);
@@ -370,6 +453,14 @@ static void recheck(struct ztd_proxy *px, bool iri_only)
 
 	for (c = px->head; c; c = next) {
 		next = c->next;
+		if (c->revoking && zt_mono_ms() - c->revoke_ms > 2000 && c->w->pid > 0) {
+			/* Told to reset it 2 s ago and still holding it: a
+			 * worker that does not do what ztd says is ended. */
+			pr_warn("proxy worker %u (pid %d) did not reset a revoked connection: "
+				"killed\n", c->w->idx, (int)c->w->pid);
+			kill(c->w->pid, SIGKILL);
+			c->revoke_ms = zt_mono_ms();
+		}
 		if (!c->decided || c->revoking || (iri_only && !c->iri))
 			continue;
 		if (!proxy_decide(px, c, true) || c->r.verdict != ZT_V_DIRECT)
@@ -407,5 +498,6 @@ void ztd_proxy_stats(const struct ztd *d, struct ztd_proxy_stats *out)
 		return;
 	*out = d->proxy->st;
 	out->live = d->proxy->n;
-	out->workers = d->proxy->n_workers;
+	for (unsigned i = 0; i < d->proxy->n_workers; i++)
+		out->workers += d->proxy->w[i].pid > 0;
 }

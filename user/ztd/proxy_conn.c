@@ -97,6 +97,7 @@ void proxy_revoke(struct pconn *c)
 	struct zt_pxm m = { .type = ZT_PXM_REVOKE, .revoke = c->cid };
 
 	c->revoking = true;
+	c->revoke_ms = zt_mono_ms();
 	c->px->st.revoked++;
 	send_msg(c->w, &m);
 }
@@ -372,8 +373,12 @@ static int on_accepted(struct px_worker *w, const struct zt_pxm_ask *a)
 	struct pconn *c;
 	int err = -ENOMEM;
 
-	if (a->final)
-		return -EBADMSG; /* detection of a connection not asked about */
+	/* A worker numbers its connections 1, 2, 3...: any other id is a
+	 * detection of one never asked about, or an id picked to make
+	 * ztd's table slow. */
+	if (a->final || a->cid != w->last_cid + 1)
+		return -EBADMSG;
+	w->last_cid = a->cid;
 	m.answer.cid = a->cid;
 	m.answer.act = ZT_PXA_RESET;
 	m.answer.family = a->family;
@@ -502,8 +507,10 @@ int proxy_msg(struct px_worker *w, const __u8 *body, size_t len)
 		return 0;
 	case ZT_PXM_EVENT:
 		w->px->st.refused_full++;
-		pr_warn("proxy worker %u: accepting: out of descriptors or memory; pausing "
-			"100 ms\n", w->idx);
+		if (zt_mono_ms() / 1000 != w->px->nofile_warn_sec)
+			pr_warn("proxy worker %u: accepting: out of descriptors or memory; "
+				"pausing 100 ms (counted as refused_full)\n", w->idx);
+		w->px->nofile_warn_sec = zt_mono_ms() / 1000;
 		return 0;
 	default:
 		return -EBADMSG; /* a message of ztd's own kind */

@@ -20,6 +20,15 @@
 #define PROXY_HASH      4096     /* buckets of a worker's connections by cid */
 #define PROXY_CHAN_OUT  (8 << 20) /* what a worker may leave unread, then it is ended */
 
+/* What detection found, as ztd keeps it (the worker's zt_detected less
+ * what no rule or log line reads). */
+struct px_found {
+	enum zt_proto proto;
+	enum zt_detect_why why;
+	bool ech;
+	char name[ZT_HOSTNAME_MAX + 1];
+};
+
 /* ztd's record of a connection a worker holds. */
 struct pconn {
 	struct ztd_proxy *px;
@@ -34,10 +43,11 @@ struct pconn {
 	__u16 sport, dport;
 	__u32 ifindex;              /* the client interface (0: none of them) */
 	__u16 vlan;
-	struct zt_detected det;
+	struct px_found det;
 	bool found;                 /* detection read bytes or said why not */
 	bool decided, iri;
 	bool revoking;              /* told to reset; its END is awaited */
+	__u64 revoke_ms;            /* ... since then (2 s, or its worker is killed) */
 	__u32 iri_epoch;            /* the IRI's epoch when first decided */
 	char iri_name[ZT_HOSTNAME_MAX + 1]; /* the IRI's name ("" unknown) */
 	struct zt_eval_result r;
@@ -51,6 +61,9 @@ struct px_worker {
 	struct ztd_proxy *px;
 	unsigned idx;
 	pid_t pid;                  /* 0: not running */
+	pid_t zombie;               /* the last one, killed, not reaped yet */
+	__u64 last_cid;             /* the last connection it asked about: ids rise by 1 */
+	struct zt_timer reap;       /* retries until zombie is reaped */
 	int l[2];                   /* its IPv4, IPv6 listeners (kept across restarts) */
 	struct zt_chan ch;
 	struct zt_timer respawn;
@@ -82,6 +95,7 @@ struct ztd_proxy {
 	__u64 log_sec;              /* the second blocked lines are counted in */
 	__u32 log_n;                /* ... and how many were written in it */
 	__u64 upstream_warn_sec;    /* the second ztd last said why a connect failed */
+	__u64 nofile_warn_sec;      /* ... that a worker ran out of descriptors */
 	struct ztd_proxy_stats st;
 	struct px_not_ours not_ours[PROXY_NOT_OURS];
 };

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include "log.h"
 #include "pxw.h"
 
@@ -44,6 +46,16 @@ static void accept_all(struct pxw *w, struct zt_io *io)
 	socklen_t sl, dl;
 	int fd, k;
 
+	if (zt_chan_queued(&w->ch) > PXW_CHAN_HIGH) {
+		/* ztd is behind: nothing new until it has read (the
+		 * backlog waits), rather than asks it cannot answer yet. */
+		px_watch(w->loop, &w->l[0], &w->lev[0], 0);
+		px_watch(w->loop, &w->l[1], &w->lev[1], 0);
+		zt_timer_arm(w->loop, &w->resume, 100);
+		return;
+	}
+	/* The asks of one batch leave in one write. */
+	zt_chan_cork(&w->ch);
 	for (k = 0; k < 64; k++) {
 		sl = sizeof(src);
 		dl = sizeof(dst);
@@ -60,16 +72,17 @@ static void accept_all(struct pxw *w, struct zt_io *io)
 			px_watch(w->loop, &w->l[0], &w->lev[0], 0);
 			px_watch(w->loop, &w->l[1], &w->lev[1], 0);
 			zt_timer_arm(w->loop, &w->resume, 100);
-			return;
+			break;
 		}
 		if (fd < 0)
-			return;
+			break;
 		if (getsockname(fd, (struct sockaddr *)&dst, &dl)) {
 			close(fd);
 			continue;
 		}
 		pxw_conn_start(w, fd, &src, &dst);
 	}
+	zt_chan_uncork(&w->ch);
 }
 
 static void on_resume(struct zt_timer *t)
@@ -101,6 +114,10 @@ static void on_progress(struct zt_timer *t)
 	struct zt_pxm m = { .type = ZT_PXM_PROGRESS };
 	struct wconn *c;
 
+	zt_timer_arm(w->loop, t, 1000);
+	if (zt_chan_queued(&w->ch) > PXW_CHAN_HIGH)
+		return; /* ztd is behind: the next second's says it all */
+	zt_chan_cork(&w->ch);
 	for (c = w->head; c; c = c->next) {
 		__u64 bytes = c->cu.bytes + c->uc.bytes;
 
@@ -119,7 +136,7 @@ static void on_progress(struct zt_timer *t)
 	}
 	if (m.prog.n)
 		pxw_send(w, &m);
-	zt_timer_arm(w->loop, t, 1000);
+	zt_chan_uncork(&w->ch);
 }
 
 static int on_msg(struct zt_chan *ch, const __u8 *body, size_t len)
@@ -150,11 +167,28 @@ static void on_close(struct zt_chan *ch, int err)
 	zt_loop_stop(w->loop);
 }
 
+/* No capability in any set (checked, not assumed). */
+static bool no_caps(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct c[2] = { 0 };
+	int i;
+
+	if (syscall(SYS_capget, &h, c))
+		return false;
+	for (i = 0; i < 2; i++)
+		if (c[i].effective || c[i].permitted || c[i].inheritable)
+			return false;
+	return true;
+}
+
 /* To uid/gid for good, with no capabilities (a change of uid from root
- * clears them) and none to gain by exec; killed when ztd dies. */
+ * clears them; the ambient set is cleared first) and none to gain by
+ * exec, no process to start (RLIMIT_NPROC 0: a worker that forked could
+ * outlive its restart); killed when ztd dies. */
 static int drop(uid_t uid, gid_t gid, pid_t ppid)
 {
-	struct rlimit rl;
+	struct rlimit rl, none = { 0, 0 };
 	FILE *f;
 	unsigned long max = 1 << 20;
 
@@ -168,11 +202,13 @@ static int drop(uid_t uid, gid_t gid, pid_t ppid)
 	}
 	rl.rlim_cur = rl.rlim_max = max;
 	setrlimit(RLIMIT_NOFILE, &rl);
-	if (!uid) {
-		pr_warn("proxy worker: refusing to run as root\n");
+	if (!uid || !gid) {
+		pr_warn("proxy worker: refusing to run as root or group root\n");
 		return -EPERM;
 	}
-	if (setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid) ||
+	if (setrlimit(RLIMIT_NPROC, &none) ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) ||
+	    setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid) ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
 	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)) {
 		pr_warn("proxy worker: dropping privileges: %s\n", strerror(errno));
@@ -180,8 +216,10 @@ static int drop(uid_t uid, gid_t gid, pid_t ppid)
 	}
 	/* A change of uid clears the parent-death signal: set above, after
 	 * it; ztd may have died before that. */
-	if (getppid() != ppid || !setuid(0))
+	if (getppid() != ppid || !setuid(0) || !no_caps()) {
+		pr_warn("proxy worker: privileges left after dropping them; exiting\n");
 		return -EPERM;
+	}
 	return 0;
 }
 

@@ -27,7 +27,8 @@
 #define PROXY_PIPE_BIG   (1 << 20)
 #define PROXY_BIG_PIPES  256
 #define PXW_HASH         4096   /* buckets of connections by cid */
-#define PXW_CHAN_OUT     (8 << 20) /* what ztd may leave unread */
+#define PXW_CHAN_OUT     (8 << 20) /* what ztd may leave unread, then the worker ends */
+#define PXW_CHAN_HIGH    (1 << 20) /* ... past this it accepts nothing new */
 
 /* One direction of the relay: bytes spliced from one socket into a pipe
  * and on into the other. */
@@ -39,6 +40,7 @@ struct px_dir {
 	__u64 bytes;        /* delivered */
 	bool eof;           /* its source said FIN */
 	bool shut;          /* its sink got our FIN */
+	bool nogrow;        /* a grow failed: the user's pipe quota is used up */
 };
 
 struct wconn {
@@ -56,7 +58,7 @@ struct wconn {
 	__u32 ifindex;
 	__u8 *buf;                  /* the bytes detection read (ZT_DETECT_MAX) */
 	size_t len, sent;           /* read; sent upstream */
-	struct zt_detected det;
+	struct zt_detected *det;    /* while detection reads (with buf) */
 	bool client_eof;            /* it sent FIN during detection */
 	struct px_dir cu, uc;       /* client -> upstream, upstream -> client */
 	__u8 rep_state;             /* what the last PROGRESS said */

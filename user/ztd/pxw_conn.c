@@ -69,6 +69,7 @@ void pxw_end(struct wconn *c, enum zt_px_end how, int err, bool quiet)
 		close(c->u.fd);
 	pxw_relay_free(c);
 	free(c->buf);
+	free(c->det);
 	for (pp = bucket(w, c->cid); *pp && *pp != c; pp = &(*pp)->hnext)
 		;
 	if (*pp)
@@ -83,18 +84,18 @@ void pxw_end(struct wconn *c, enum zt_px_end how, int err, bool quiet)
 	free(c);
 }
 
-/* Asks ztd to decide c (final: with what detection found); c waits,
+/* Asks ztd to decide c (final: with what detection found, d); c waits,
  * unwatched, for the answer. */
-static void ask(struct wconn *c, bool final, bool timed_out)
+static void ask(struct wconn *c, const struct zt_detected *d, bool timed_out)
 {
 	struct zt_pxm m = { .type = ZT_PXM_ASK };
 	struct zt_pxm_ask *a = &m.ask;
+	bool final = d != NULL;
 
 	a->cid = c->cid;
 	a->final = final;
 	a->timed_out = timed_out;
-	a->found = c->len || c->det.why;
-	a->ech = c->det.ech;
+	a->found = final && (c->len || d->why);
 	a->family = c->family;
 	memcpy(a->src, c->src, 16);
 	memcpy(a->dst, c->dst, 16);
@@ -102,10 +103,14 @@ static void ask(struct wconn *c, bool final, bool timed_out)
 	a->dport = c->dport;
 	a->ifindex = c->ifindex;
 	if (final) {
-		a->proto = (__u8)c->det.proto;
-		a->why = (__u8)c->det.why;
-		memcpy(a->name, c->det.name, sizeof(a->name));
+		a->ech = d->ech;
+		a->proto = (__u8)d->proto;
+		a->why = (__u8)d->why;
+		memcpy(a->name, d->name, sizeof(a->name));
 	}
+	/* What detection found is ztd's now. */
+	free(c->det);
+	c->det = NULL;
 	c->waiting = true;
 	zt_timer_stop(c->w->loop, &c->t);
 	px_watch(c->w->loop, &c->c, &c->cev, 0);
@@ -118,9 +123,10 @@ static void on_timer(struct zt_timer *t)
 
 	if (c->st == ZT_PXS_DETECT) {
 		/* Nothing (or not enough) in time: a server-first protocol. */
-		c->det.why = c->len ? ZT_DETECT_MALFORMED : ZT_DETECT_OTHER;
-		c->det.proto = ZT_PROTO_UNKNOWN;
-		ask(c, true, true);
+		struct zt_detected d = { .proto = ZT_PROTO_UNKNOWN };
+
+		d.why = c->len ? ZT_DETECT_MALFORMED : ZT_DETECT_OTHER;
+		ask(c, &d, true);
 	} else if (c->st == ZT_PXS_CONNECT) {
 		pxw_end(c, ZT_PXE_UPSTREAM, ETIMEDOUT, false);
 	} else {
@@ -140,7 +146,8 @@ static void on_client(struct zt_io *io, __u32 ev)
 	}
 	if (c->waiting)
 		return;
-	if (!c->buf && !(c->buf = malloc(ZT_DETECT_MAX))) {
+	if ((!c->buf && !(c->buf = malloc(ZT_DETECT_MAX))) ||
+	    (!c->det && !(c->det = calloc(1, sizeof(*c->det))))) {
 		pxw_end(c, ZT_PXE_ERROR, 0, false);
 		return;
 	}
@@ -148,7 +155,9 @@ static void on_client(struct zt_io *io, __u32 ev)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 		if (!c->len) { /* a wakeup with nothing: hold no buffer */
 			free(c->buf);
+			free(c->det);
 			c->buf = NULL;
+			c->det = NULL;
 		}
 		return;
 	}
@@ -160,23 +169,23 @@ static void on_client(struct zt_io *io, __u32 ev)
 		/* The client finished sending: decided on what it sent, and
 		 * its FIN passed on once that is delivered. */
 		c->client_eof = true;
-		err = zt_detect(c->buf, c->len, &c->det);
+		err = zt_detect(c->buf, c->len, c->det);
 		if (err == -EAGAIN) {
-			c->det.proto = ZT_PROTO_UNKNOWN;
-			c->det.why = c->len ? ZT_DETECT_MALFORMED : ZT_DETECT_OTHER;
+			c->det->proto = ZT_PROTO_UNKNOWN;
+			c->det->why = c->len ? ZT_DETECT_MALFORMED : ZT_DETECT_OTHER;
 		}
-		ask(c, true, false);
+		ask(c, c->det, false);
 		return;
 	}
 	c->len += (size_t)n;
-	err = zt_detect(c->buf, c->len, &c->det);
+	err = zt_detect(c->buf, c->len, c->det);
 	if (err == -EAGAIN && c->len < ZT_DETECT_MAX)
 		return;
 	if (err == -EAGAIN) { /* cannot happen: detect decides at ZT_DETECT_MAX */
-		c->det.proto = ZT_PROTO_UNKNOWN;
-		c->det.why = ZT_DETECT_TOO_BIG;
+		c->det->proto = ZT_PROTO_UNKNOWN;
+		c->det->why = ZT_DETECT_TOO_BIG;
 	}
-	ask(c, true, false);
+	ask(c, c->det, false);
 }
 
 static void on_upstream(struct zt_io *io, __u32 ev)
@@ -320,5 +329,5 @@ void pxw_conn_start(struct pxw *w, int fd, const struct sockaddr_storage *src,
 		w->head->prev = c;
 	w->head = c;
 	w->n++;
-	ask(c, false, false);
+	ask(c, NULL, false);
 }

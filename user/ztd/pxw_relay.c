@@ -15,9 +15,9 @@
 #include "log.h"
 #include "pxw.h"
 
-/* A pipe is born PROXY_PIPE big (Linux's 16 pages; a worker is not held to
- * pipe-user-pages-soft): no F_SETPIPE_SZ, two syscalls fewer on every
- * connection. A smaller one would only splice less at a time. */
+/* A pipe is born PROXY_PIPE big (Linux's 16 pages; 2 once the workers'
+ * user is past fs.pipe-user-pages-soft): no F_SETPIPE_SZ, two syscalls
+ * fewer on every connection. A smaller one only splices less at a time. */
 _Static_assert(PROXY_PIPE == 16 * 4096, "the size a pipe is made with");
 static int dir_open(struct px_dir *d)
 {
@@ -33,9 +33,11 @@ static void dir_grow(struct pxw *w, struct px_dir *d)
 {
 	int n;
 
-	if (d->cap >= PROXY_PIPE_BIG || ++d->fills < 8 || w->big_pipes >= PROXY_BIG_PIPES)
+	if (d->cap >= PROXY_PIPE_BIG || d->nogrow || ++d->fills < 8 ||
+	    w->big_pipes >= PROXY_BIG_PIPES)
 		return;
 	n = fcntl(d->pipe[1], F_SETPIPE_SZ, PROXY_PIPE_BIG);
+	d->nogrow = n < PROXY_PIPE_BIG; /* not asked again on every fill */
 	if (n >= PROXY_PIPE_BIG) {
 		d->cap = (size_t)n;
 		w->big_pipes++;

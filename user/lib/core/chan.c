@@ -10,7 +10,7 @@
 
 static void watch(struct zt_chan *ch)
 {
-	__u32 ev = EPOLLIN | (ch->out_len ? EPOLLOUT : 0);
+	__u32 ev = EPOLLIN | (zt_chan_queued(ch) ? EPOLLOUT : 0);
 
 	if (ev != ch->ev && !zt_io_mod(ch->loop, &ch->io, ev))
 		ch->ev = ev;
@@ -30,17 +30,19 @@ static int flush(struct zt_chan *ch)
 {
 	ssize_t n;
 
-	while (ch->out_len) {
-		n = send(ch->io.fd, ch->out, ch->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (zt_chan_queued(ch)) {
+		n = send(ch->io.fd, ch->out + ch->out_off, zt_chan_queued(ch),
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			break;
 		if (n <= 0)
 			return n < 0 ? -errno : -EPIPE;
-		memmove(ch->out, ch->out + n, ch->out_len - (size_t)n);
-		ch->out_len -= (size_t)n;
+		ch->out_off += (size_t)n;
 	}
+	if (ch->out_off == ch->out_len)
+		ch->out_off = ch->out_len = 0;
 	watch(ch);
 	return 0;
 }
@@ -66,6 +68,7 @@ static void on_io(struct zt_io *io, __u32 events)
 		return;
 	}
 	ch->in_len += (size_t)n;
+	zt_chan_cork(ch);
 	while (ch->in_len - off >= 2) {
 		len = (size_t)ch->in[off] << 8 | ch->in[off + 1];
 		if (len > ZT_CHAN_MAX) {
@@ -84,6 +87,20 @@ static void on_io(struct zt_io *io, __u32 events)
 	}
 	memmove(ch->in, ch->in + off, ch->in_len - off);
 	ch->in_len -= off;
+	zt_chan_uncork(ch);
+}
+
+void zt_chan_cork(struct zt_chan *ch)
+{
+	ch->cork++;
+}
+
+/* A failed write is the loop's to notice (on_close is never called from
+ * inside a send). */
+void zt_chan_uncork(struct zt_chan *ch)
+{
+	if (ch->cork && !--ch->cork && !ch->dead)
+		flush(ch);
 }
 
 int zt_chan_open(struct zt_chan *ch, struct zt_loop *l, int fd, size_t out_max)
@@ -94,7 +111,8 @@ int zt_chan_open(struct zt_chan *ch, struct zt_loop *l, int fd, size_t out_max)
 	ch->io.fd = fd;
 	ch->io.cb = on_io;
 	ch->io.added = false;
-	ch->in_len = ch->out_len = ch->out_cap = 0;
+	ch->in_len = ch->out_off = ch->out_len = ch->out_cap = 0;
+	ch->cork = 0;
 	ch->out = NULL;
 	ch->out_max = out_max;
 	ch->dead = false;
@@ -119,9 +137,15 @@ int zt_chan_send(struct zt_chan *ch, const void *body, size_t len)
 		return -EPIPE;
 	if (len > ZT_CHAN_MAX)
 		return -EMSGSIZE;
-	need = ch->out_len + 2 + len;
-	if (need > ch->out_max)
+	if (zt_chan_queued(ch) + 2 + len > ch->out_max)
 		return -ENOBUFS;
+	if (ch->out_off && ch->out_len + 2 + len > ch->out_cap) {
+		/* Room at the front: what is left moves there, once. */
+		memmove(ch->out, ch->out + ch->out_off, zt_chan_queued(ch));
+		ch->out_len -= ch->out_off;
+		ch->out_off = 0;
+	}
+	need = ch->out_len + 2 + len;
 	if (need > ch->out_cap) {
 		size_t cap = ch->out_cap ? ch->out_cap : 4096;
 		__u8 *p;
@@ -138,9 +162,11 @@ int zt_chan_send(struct zt_chan *ch, const void *body, size_t len)
 	ch->out[ch->out_len + 1] = (__u8)len;
 	memcpy(ch->out + ch->out_len + 2, body, len);
 	ch->out_len = need;
-	/* At once: a frame does not wait for the next turn of the loop. A
-	 * failed socket is ended by the loop's next look at it (on_close is
-	 * never called from inside a send). */
+	/* At once unless corked: a frame does not wait for the next turn of
+	 * the loop. A failed socket is ended by the loop's next look at it
+	 * (on_close is never called from inside a send). */
+	if (ch->cork)
+		return 0;
 	return flush(ch) ? -EPIPE : 0;
 }
 
@@ -156,5 +182,6 @@ void zt_chan_close(struct zt_chan *ch)
 	free(ch->in);
 	free(ch->out);
 	ch->in = ch->out = NULL;
-	ch->in_len = ch->out_len = ch->out_cap = 0;
+	ch->in_len = ch->out_off = ch->out_len = ch->out_cap = 0;
+	ch->cork = 0;
 }

@@ -1,0 +1,11 @@
+build-wt/user/lib/config/cache.o: user/lib/config/cache.c \
+ user/lib/config/cfg_int.h user/lib/config/config.h user/lib/core/addr.h \
+ user/lib/policy/policy.h user/lib/core/hostname.h include/zt_abi.h \
+ user/lib/core/hash.h
+user/lib/config/cfg_int.h:
+user/lib/config/config.h:
+user/lib/core/addr.h:
+user/lib/policy/policy.h:
+user/lib/core/hostname.h:
+include/zt_abi.h:
+user/lib/core/hash.h:

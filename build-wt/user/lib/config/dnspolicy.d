@@ -1,0 +1,12 @@
+build-wt/user/lib/config/dnspolicy.o: user/lib/config/dnspolicy.c \
+ user/lib/core/sort.h user/lib/wire/dns.h user/lib/config/dnspolicy.h \
+ user/lib/config/config.h user/lib/core/addr.h user/lib/policy/policy.h \
+ user/lib/core/hostname.h include/zt_abi.h
+user/lib/core/sort.h:
+user/lib/wire/dns.h:
+user/lib/config/dnspolicy.h:
+user/lib/config/config.h:
+user/lib/core/addr.h:
+user/lib/policy/policy.h:
+user/lib/core/hostname.h:
+include/zt_abi.h:

@@ -1,0 +1,26 @@
+build-wt/user/ztd/dns_asker.o: user/ztd/dns_asker.c user/lib/bpf/nl.h \
+ user/ztd/dns_int.h user/lib/wire/dns.h user/lib/config/dnspolicy.h \
+ user/lib/config/config.h user/lib/core/addr.h user/lib/policy/policy.h \
+ user/lib/core/hostname.h include/zt_abi.h user/lib/policy/iri.h \
+ user/lib/core/share.h user/ztd/ztd.h user/lib/bpf/apply.h \
+ user/lib/bpf/maps.h user/lib/config/config.h user/lib/bpf/loader.h \
+ user/lib/core/loop.h user/lib/config/names.h include/zt_ctl.h
+user/lib/bpf/nl.h:
+user/ztd/dns_int.h:
+user/lib/wire/dns.h:
+user/lib/config/dnspolicy.h:
+user/lib/config/config.h:
+user/lib/core/addr.h:
+user/lib/policy/policy.h:
+user/lib/core/hostname.h:
+include/zt_abi.h:
+user/lib/policy/iri.h:
+user/lib/core/share.h:
+user/ztd/ztd.h:
+user/lib/bpf/apply.h:
+user/lib/bpf/maps.h:
+user/lib/config/config.h:
+user/lib/bpf/loader.h:
+user/lib/core/loop.h:
+user/lib/config/names.h:
+include/zt_ctl.h:

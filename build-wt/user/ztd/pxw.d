@@ -1,0 +1,17 @@
+build-wt/user/ztd/pxw.o: user/ztd/pxw.c user/lib/core/log.h \
+ user/ztd/pxw.h user/lib/core/chan.h user/lib/core/loop.h \
+ user/lib/wire/detect.h user/lib/wire/http.h user/lib/core/hostname.h \
+ user/lib/wire/ssh_banner.h user/lib/wire/tls.h user/lib/core/loop.h \
+ user/lib/wire/pxmsg.h user/lib/core/buf.h
+user/lib/core/log.h:
+user/ztd/pxw.h:
+user/lib/core/chan.h:
+user/lib/core/loop.h:
+user/lib/wire/detect.h:
+user/lib/wire/http.h:
+user/lib/core/hostname.h:
+user/lib/wire/ssh_banner.h:
+user/lib/wire/tls.h:
+user/lib/core/loop.h:
+user/lib/wire/pxmsg.h:
+user/lib/core/buf.h:
