@@ -80,6 +80,7 @@ SKELS     := $(BPF_PROGS:%=$(O)/skel/%.skel.h)
 BENCH_BPF := $(O)/bpf/bench_xdp.bpf.o
 BENCH_SKEL := $(O)/skel/bench_xdp.skel.h
 PKTGEN_SKEL := $(O)/skel/pktgen.skel.h
+RELAY_SKEL := $(O)/skel/relay.skel.h
 
 LIB_SRCS := $(wildcard $(LIB_LAYERS:%=user/lib/%/*.c))
 LOADER_OBJ := $(O)/user/lib/bpf/loader.o
@@ -94,6 +95,7 @@ TEST_BPF  := $(patsubst tests/bpf/%.c,$(O)/tests/bpf/%,$(wildcard tests/bpf/test
 BENCH_BIN := $(if $(wildcard bench/bench_dataplane.c),$(O)/bench/bench_dataplane)
 PKTGEN_BIN := $(if $(wildcard bench/pktgen.c),$(O)/bench/pktgen)
 CPS_BIN   := $(if $(wildcard bench/cps.c),$(O)/bench/cps)
+RELAY_BIN := $(if $(wildcard bench/relay.c),$(O)/bench/relay)
 TESTS     := $(TEST_UNIT) $(TEST_BPF)
 # libFuzzer harnesses: clang with ASan and UBSan, the parsers compiled in.
 FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude $(ALL_LIB_INCS) \
@@ -104,7 +106,7 @@ FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config $(O)/fuzz/fuzz_ctl $(O)/fu
 BINS      := $(O)/ztd $(O)/ztctl
 
 .PHONY: all deps depcheck check test vmtest bench fuzz demo demo-clean clean help san-build
-all: $(SKELS) $(LIBZT) $(LIBZT_LOADER) $(BINS) $(TESTS) $(BENCH_BIN) $(PKTGEN_BIN) $(CPS_BIN) $(FUZZ)
+all: $(SKELS) $(LIBZT) $(LIBZT_LOADER) $(BINS) $(TESTS) $(BENCH_BIN) $(PKTGEN_BIN) $(CPS_BIN) $(RELAY_BIN) $(FUZZ)
 
 help:
 	@echo "make            build BPF objects, skeletons, libraries, tests into $(O)/"
@@ -197,6 +199,11 @@ $(O)/bench/bench_dataplane: $(O)/bench/bench_dataplane.o $(O)/tests/lib/pkt.o $(
 $(O)/bench/cps: $(O)/bench/cps.o
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(O)/bench/relay.o: $(RELAY_SKEL)
+$(O)/bench/relay: $(O)/bench/relay.o
+	$(msg) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(O)/bench/pktgen.o: $(PKTGEN_SKEL)
 $(O)/bench/pktgen: $(O)/bench/pktgen.o $(O)/tests/lib/pkt.o

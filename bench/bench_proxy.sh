@@ -184,6 +184,46 @@ stop_ztd
 start_nginx; read -r NI NS < <(idle_bytes 10.10.0.1); stop_nginx
 start_haproxy; read -r HI HS < <(idle_bytes 10.10.0.1); stop_haproxy
 
+# The relay mechanism alone (item 5 of issue 15): bench/relay, a bare
+# one-thread relay on the gateway, moving the bytes with splice through
+# pipes (what zt's workers do) or with a sockmap stream-verdict redirect.
+# Each run listens on a port of its own (a relay killed a moment ago may
+# still hold its port while the kernel closes its sockets).
+relay_gbps() { # relay_gbps splice|sockmap STREAMS PORT
+	in_gw "$O/bench/relay" "$1" "10.10.0.1:$3" 10.2.0.5:5201 $((SECS + 10)) > "$W/relay.out" 2>&1 &
+	local rp=$! g
+	wait_until 3 grep -q ready "$W/relay.out"
+	g=$(in_cli timeout $((SECS + 8)) iperf3 -c 10.10.0.1 -p "$3" -P "$2" -t "$SECS" -J 2>/dev/null |
+		python3 -c '
+import json,sys
+try:
+    print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
+except Exception:
+    print("0")')
+	kill "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
+	echo "$g"
+}
+# (relay's bytes through user space are printed when it ends by itself:
+# one short run for the record.)
+relay_by_hand() {
+	in_gw "$O/bench/relay" sockmap 10.10.0.1:5299 10.2.0.5:5201 4 > "$W/relay.out" 2>&1 &
+	local rp=$!
+	wait_until 3 grep -q ready "$W/relay.out"
+	in_cli timeout 5 iperf3 -c 10.10.0.1 -p 5299 -t 1 >/dev/null 2>&1
+	wait "$rp"
+	grep -q '^by_hand ' "$W/relay.out" || { echo "bench: relay said: $(cat "$W/relay.out")" >&2; return; }
+	sed -n 's/^by_hand //p' "$W/relay.out"
+}
+RS1=() RS4=() RM1=() RM4=()
+if [ -x "$O/bench/relay" ]; then
+	for r in $(seq "$ROUNDS"); do
+		p=$((5210 + r * 4))
+		RS1+=("$(relay_gbps splice 1 $p)") RM1+=("$(relay_gbps sockmap 1 $((p + 1)))")
+		RS4+=("$(relay_gbps splice 4 $((p + 2)))") RM4+=("$(relay_gbps sockmap 4 $((p + 3)))")
+	done
+	BYHAND=$(relay_by_hand)
+fi
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2fx", a / b; else print "-" }'; }
 m() { median "$@"; }
 echo "L7 proxy vs nginx stream (ssl_preread), HAProxy (TCP) and plain routing," \
@@ -200,6 +240,14 @@ printf '%-34s %8s %8s %8s %8s %8s %8s %8s\n' "new connections/s, ${SECS}s, 64 op
 	"$z" "$n" "$h" "$p" "$(ratio "$z" "$n")" "$(ratio "$z" "$h")" "$(ratio "$z" "$p")"
 printf '%-34s %8s %8s %8s\n' "bytes per idle connection, RSS" "$ZI" "$NI" "$HI"
 printf '%-34s %8s %8s %8s\n' "... machine (MemAvailable drop)" "$ZS" "$NS" "$HS"
+echo
+echo "relay mechanism alone (bench/relay, one thread): sockmap stream verdict vs splice"
+printf '%-34s %8s %8s %8s\n' case splice sockmap sockmap/splice
+for s in 1 4; do
+	eval "a=\$(m \"\${RS$s[@]}\") b=\$(m \"\${RM$s[@]}\")"
+	printf '%-34s %8s %8s %8s\n' "TCP Gbit/s, iperf3 ${SECS}s, $s stream(s)" "$a" "$b" "$(ratio "$b" "$a")"
+done
+echo "(sockmap: ${BYHAND:-?} bytes of a 1 s iperf3 run reached user space, those before the redirect was set)"
 echo "(connections done and failed in the cps runs, in turn plain, zt, nginx, haproxy:" \
      "$(tr '\n' ',' < "$W/cps-failed" | sed 's/,$//'))"
 echo "(zt's proxy accepted $ZACC connections in the idle run; ztd's heap is warmed at start," \

@@ -1,0 +1,2 @@
+build-wt/bench/relay.o: bench/relay.c build-wt/skel/relay.skel.h
+build-wt/skel/relay.skel.h:

@@ -1,0 +1,1 @@
+build-wt/bpf/relay.bpf.o: bench/relay.bpf.c
