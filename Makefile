@@ -180,6 +180,8 @@ $(O)/tests/%: $(O)/tests/%.o $(O)/tests/lib/t.o $(O)/tests/lib/pkt.o $(LIBZT_LOA
 # in files of their own.
 $(O)/tests/bpf/test_classifier: $(O)/tests/bpf/classifier.o $(O)/tests/bpf/drop_cases.o \
 	$(O)/tests/bpf/nat_cases.o
+# test_seccomp tries the proxy workers' filter itself.
+$(O)/tests/unit/test_seccomp: $(O)/user/ztd/pxw_seccomp.o
 # test_config's cases are in several files (config_*.c), one binary.
 $(O)/tests/unit/test_config: $(patsubst %.c,$(O)/%.o,$(wildcard tests/unit/config_*.c))
 

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
@@ -312,13 +313,50 @@ static int share_resize(struct ztd_proxy *px, size_t max)
 	return 0;
 }
 
-/* Each connection's descriptors are a worker's (rlimit: the kernel's
- * most); ztd holds none of them, so max_connections is the one bound. */
+/* A relayed connection holds PROXY_FDS descriptors in its worker (two
+ * sockets, two pipes); a worker's limit is ztd's hard limit, raised to
+ * the kernel's most (fs.nr_open) when ztd may (CAP_SYS_RESOURCE). When
+ * the workers cannot hold max_connections between them, the proxy's
+ * limit comes down to what fits, and ztd says so: connections past it are
+ * refused and counted at accept, never an accept that fails. */
+#define PROXY_FDS 6
+#define PROXY_FD_RESERVE 64 /* a worker's own: listeners, channel, epoll */
+
+static size_t fd_fit(unsigned workers)
+{
+	unsigned long nr_open = 1 << 20;
+	struct rlimit rl;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 1 << 20;
+		fclose(f);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return (size_t)-1;
+	if (rl.rlim_max < nr_open) {
+		struct rlimit up = { rl.rlim_cur, nr_open };
+
+		if (!setrlimit(RLIMIT_NOFILE, &up))
+			rl = up;
+	}
+	if (rl.rlim_max <= PROXY_FD_RESERVE)
+		return workers;
+	return (size_t)((rl.rlim_max - PROXY_FD_RESERVE) / PROXY_FDS) * workers;
+}
+
 static void proxy_limits(struct ztd_proxy *px)
 {
-	size_t want = px->d->cfg.proxy_max_conns;
+	size_t want = px->d->cfg.proxy_max_conns, fit = fd_fit(px->n_workers);
 
 	px->full_warned = false;
+	if (fit < want) {
+		pr_warn("proxy: open files limited (RLIMIT_NOFILE, and no CAP_SYS_RESOURCE to "
+			"raise it): %zu connections at once in %u workers, not "
+			"gateway.proxy.max_connections' %zu\n", fit, px->n_workers, want);
+		want = fit;
+	}
 	if (want != px->max_conns && share_resize(px, want))
 		return; /* kept the table it has, and its limit */
 	px->max_conns = want;
@@ -340,8 +378,8 @@ int ztd_proxy_open(struct ztd *d)
 	px->d = d;
 	px->iri_check.cb = on_iri_check;
 	d->proxy = px;
-	proxy_limits(px);
 	px->n_workers = worker_count(&d->cfg);
+	proxy_limits(px);
 	px->w = calloc(px->n_workers, sizeof(*px->w));
 	if (!px->max_conns || !px->w) { /* the tables could not be made */
 		free(px->w);

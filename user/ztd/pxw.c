@@ -3,8 +3,8 @@
  * `ztd --proxy-worker INDEX UID GID PPID LOGLEVEL` with its IPv4 and IPv6
  * listeners on descriptors 3 and 4 and its channel to ztd on 5. It drops
  * to UID/GID (no capabilities, no new privileges) before it reads a byte
- * from anyone, dies with ztd, and ends (resetting its connections) when
- * ztd closes the channel. */
+ * from anyone, runs under a seccomp filter (pxw_seccomp.c), dies with
+ * ztd, and ends (resetting its connections) when ztd closes the channel. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -115,6 +115,12 @@ static void on_progress(struct zt_timer *t)
 	struct wconn *c;
 
 	zt_timer_arm(w->loop, t, 1000);
+	/* Idle: the pipes kept for new connections go back to the kernel. */
+	while (!w->n && w->n_pipes) {
+		w->n_pipes--;
+		close(w->pipes[w->n_pipes][0]);
+		close(w->pipes[w->n_pipes][1]);
+	}
 	if (zt_chan_queued(&w->ch) > PXW_CHAN_HIGH)
 		return; /* ztd is behind: the next second's says it all */
 	zt_chan_cork(&w->ch);
@@ -201,7 +207,11 @@ static int drop(uid_t uid, gid_t gid, pid_t ppid)
 		fclose(f);
 	}
 	rl.rlim_cur = rl.rlim_max = max;
-	setrlimit(RLIMIT_NOFILE, &rl);
+	if (setrlimit(RLIMIT_NOFILE, &rl) && !getrlimit(RLIMIT_NOFILE, &rl)) {
+		/* Without CAP_SYS_RESOURCE: as far as the hard limit goes. */
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	if (!uid || !gid) {
 		pr_warn("proxy worker: refusing to run as root or group root\n");
 		return -EPERM;
@@ -270,12 +280,21 @@ int ztd_proxy_worker_main(int argc, char **argv)
 	w.progress.cb = on_progress;
 	w.ch.on_msg = on_msg;
 	w.ch.on_close = on_close;
+	/* Never a blocking accept or read, whatever they were handed as. */
+	fcntl(PXW_FD_L4, F_SETFL, O_NONBLOCK);
+	fcntl(PXW_FD_L6, F_SETFL, O_NONBLOCK);
 	fcntl(PXW_FD_CH, F_SETFL, O_NONBLOCK);
 	if (zt_chan_open(&w.ch, w.loop, PXW_FD_CH, PXW_CHAN_OUT) ||
 	    px_watch(w.loop, &w.l[0], &w.lev[0], EPOLLIN) ||
 	    px_watch(w.loop, &w.l[1], &w.lev[1], EPOLLIN) ||
 	    zt_timer_arm(w.loop, &w.progress, 1000)) {
 		pr_warn("proxy worker %lu: setting up its loop failed\n", idx);
+		return 1;
+	}
+	err = pxw_seccomp();
+	if (err) {
+		pr_warn("proxy worker %lu: installing its seccomp filter: %s\n", idx,
+			strerror(-err));
 		return 1;
 	}
 	pr_debug("proxy worker %lu: running as uid %lu\n", idx, uid);

@@ -27,6 +27,7 @@
 #define PROXY_PIPE_BIG   (1 << 20)
 #define PROXY_BIG_PIPES  256
 #define PXW_HASH         4096   /* buckets of connections by cid */
+#define PXW_PIPE_POOL    256    /* empty pipes kept for the next connections */
 #define PXW_CHAN_OUT     (8 << 20) /* what ztd may leave unread, then the worker ends */
 #define PXW_CHAN_HIGH    (1 << 20) /* ... past this it accepts nothing new */
 
@@ -76,6 +77,8 @@ struct pxw {
 	struct wconn *hash[PXW_HASH];
 	__u64 last_cid;
 	size_t n, big_pipes;
+	int pipes[PXW_PIPE_POOL][2]; /* empty pipes, PROXY_PIPE big */
+	size_t n_pipes;
 };
 
 #define pxw_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
@@ -118,5 +121,7 @@ void pxw_relay_events(struct wconn *c, __u32 ev);
 void pxw_relay_free(struct wconn *c);
 
 int ztd_proxy_worker_main(int argc, char **argv);
+/* pxw_seccomp.c: the worker's system calls from now on; 0 or -errno. */
+int pxw_seccomp(void);
 
 #endif

@@ -19,10 +19,15 @@
  * user is past fs.pipe-user-pages-soft): no F_SETPIPE_SZ, two syscalls
  * fewer on every connection. A smaller one only splices less at a time. */
 _Static_assert(PROXY_PIPE == 16 * 4096, "the size a pipe is made with");
-static int dir_open(struct px_dir *d)
+static int dir_open(struct pxw *w, struct px_dir *d)
 {
-	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC))
+	if (w->n_pipes) { /* an empty one a connection gave back */
+		w->n_pipes--;
+		d->pipe[0] = w->pipes[w->n_pipes][0];
+		d->pipe[1] = w->pipes[w->n_pipes][1];
+	} else if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC)) {
 		return -errno;
+	}
 	d->cap = PROXY_PIPE;
 	return 0;
 }
@@ -49,15 +54,26 @@ void pxw_relay_free(struct wconn *c)
 	struct px_dir *d[2] = { &c->cu, &c->uc };
 	int i;
 
+	struct pxw *w = c->w;
+
 	for (i = 0; i < 2; i++) {
-		if (d[i]->cap >= PROXY_PIPE_BIG)
-			c->w->big_pipes--;
-		d[i]->cap = 0;
-		if (d[i]->pipe[0] >= 0) {
+		if (d[i]->pipe[0] < 0)
+			continue;
+		/* Kept for the next connection only when empty (queued
+		 * counts every byte spliced in and out: nothing of this flow
+		 * can reach another) and of the size pipes are born with. */
+		if (!d[i]->queued && d[i]->cap == PROXY_PIPE && w->n_pipes < PXW_PIPE_POOL) {
+			w->pipes[w->n_pipes][0] = d[i]->pipe[0];
+			w->pipes[w->n_pipes][1] = d[i]->pipe[1];
+			w->n_pipes++;
+		} else {
 			close(d[i]->pipe[0]);
 			close(d[i]->pipe[1]);
-			d[i]->pipe[0] = d[i]->pipe[1] = -1;
 		}
+		if (d[i]->cap >= PROXY_PIPE_BIG)
+			w->big_pipes--;
+		d[i]->cap = 0;
+		d[i]->pipe[0] = d[i]->pipe[1] = -1;
 	}
 }
 
@@ -160,7 +176,7 @@ void pxw_relay_start(struct wconn *c)
 {
 	struct zt_loop *l = c->w->loop;
 
-	if (dir_open(&c->cu) || dir_open(&c->uc)) {
+	if (dir_open(c->w, &c->cu) || dir_open(c->w, &c->uc)) {
 		pxw_end(c, ZT_PXE_ERROR, 0, false);
 		return;
 	}

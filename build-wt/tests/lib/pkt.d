@@ -1,0 +1,2 @@
+build-wt/tests/lib/pkt.o: tests/lib/pkt.c tests/lib/pkt.h
+tests/lib/pkt.h:

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_seccomp — a proxy worker's seccomp filter (user/ztd/pxw_seccomp.c):
+ * what a worker does passes (sockets for IPv4 and IPv6, pipes, the heap,
+ * stderr), and a call a compromised worker would want traps: the worker
+ * says which and exits 3. Each case runs in a child that execs this test
+ * again (so it runs natively, not under valgrind, which follows no exec),
+ * sets no_new_privs as a worker has, installs the filter and tries one
+ * thing. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include "../lib/t.h"
+
+int pxw_seccomp(void); /* user/ztd/pxw.h */
+
+static const char *self;
+
+/* In the child: one case under the filter; 0 when it ran through. */
+static int child(const char *what)
+{
+	int fd, p[2];
+	void *m;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || pxw_seccomp())
+		return 9;
+	if (!strcmp(what, "worker")) {
+		char *b = malloc(1 << 22);
+
+		fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (!b || fd < 0 || socket(AF_INET, SOCK_STREAM, 0) < 0 || pipe2(p, O_CLOEXEC) ||
+		    write(p[1], "x", 1) != 1 || fcntl(p[1], F_SETPIPE_SZ, 1 << 20) < 0)
+			return 8;
+		memset(b, 1, 1 << 22);
+		free(b);
+		close(fd);
+		fprintf(stderr, "# the worker's calls pass\n");
+		return 0;
+	}
+	if (!strcmp(what, "open"))
+		fd = open("/etc/hostname", O_RDONLY);
+	else if (!strcmp(what, "unix"))
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	else if (!strcmp(what, "raw"))
+		fd = socket(AF_PACKET, SOCK_RAW, 0);
+	else if (!strcmp(what, "exec")) {
+		m = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		fd = m == MAP_FAILED ? -1 : 0;
+	} else if (!strcmp(what, "fork"))
+		fd = fork();
+	else if (!strcmp(what, "kill"))
+		fd = kill(1, 0);
+	else
+		return 7;
+	(void)fd;
+	return 0; /* reached: the call was not refused */
+}
+
+/* The case run in a child of its own: its exit status. */
+static int run(const char *what)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		execl(self, self, "--child", what, (char *)NULL);
+		_exit(10);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+}
+
+static void a_worker_s_calls_pass(void)
+{
+	T_EQ(run("worker"), 0);
+}
+
+static void what_a_worker_never_needs_traps(void)
+{
+	T_EQ(run("open"), 3);  /* files */
+	T_EQ(run("unix"), 3);  /* sockets other than IPv4 and IPv6 */
+	T_EQ(run("raw"), 3);
+	T_EQ(run("exec"), 3);  /* executable memory */
+	T_EQ(run("fork"), 3);  /* processes */
+	T_EQ(run("kill"), 3);  /* signals to others */
+}
+
+int main(int argc, char **argv)
+{
+	self = argv[0];
+	if (argc == 3 && !strcmp(argv[1], "--child"))
+		return child(argv[2]);
+	T_RUN(a_worker_s_calls_pass);
+	T_RUN(what_a_worker_never_needs_traps);
+	return t_done();
+}
