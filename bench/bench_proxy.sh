@@ -12,9 +12,9 @@
 #   - by plain routing (no proxy: the ceiling),
 # each proxy with the same number of workers (ZT_BENCH_WORKERS, default 1:
 # zt's gateway.proxy.workers, nginx's worker_processes, HAProxy's
-# nbthread). Also the memory each proxy holds per idle connection (the RSS
-# growth of its processes, ztd with its workers, over 500 connections that
-# connected and stay silent).
+# nbthread). Also the memory each proxy holds per idle connection (the
+# anonymous RSS growth of its processes, ztd with its workers, over 500
+# connections that connected and stay silent).
 # Not a test: prints figures and ratios. Usage: bench_proxy.sh BUILD_DIR [--quick]
 set -u
 . "$(dirname "$0")/../tests/lib/netns.sh"
@@ -132,9 +132,10 @@ cps() {
 	echo "${out%% *}" "$(echo "$out" | cut -d' ' -f2)" >> "$W/cps-failed"
 	echo "${out##* }"
 }
-rss_kb() { # rss_kb PID...: their RSS together
+rss_kb() { # rss_kb PID...: their anonymous RSS together (code pages a
+	# process touches for the first time are shared, not a connection's)
 	local p n=0
-	for p in "$@"; do n=$((n + $(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0))); done
+	for p in "$@"; do n=$((n + $(awk '/^RssAnon/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0))); done
 	echo "$n"
 }
 avail_kb() { awk '/^MemAvailable/ { print $2 }' /proc/meminfo; }
@@ -238,7 +239,7 @@ done
 z=$(m "${ZC[@]}") n=$(m "${NC[@]}") h=$(m "${HC[@]}") p=$(m "${PC[@]}")
 printf '%-34s %8s %8s %8s %8s %8s %8s %8s\n' "new connections/s, ${SECS}s, 64 open" \
 	"$z" "$n" "$h" "$p" "$(ratio "$z" "$n")" "$(ratio "$z" "$h")" "$(ratio "$z" "$p")"
-printf '%-34s %8s %8s %8s\n' "bytes per idle connection, RSS" "$ZI" "$NI" "$HI"
+printf '%-34s %8s %8s %8s\n' "bytes per idle connection, RssAnon" "$ZI" "$NI" "$HI"
 printf '%-34s %8s %8s %8s\n' "... machine (MemAvailable drop)" "$ZS" "$NS" "$HS"
 echo
 echo "relay mechanism alone (bench/relay, one thread): sockmap stream verdict vs splice"
