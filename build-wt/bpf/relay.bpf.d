@@ -1,1 +1,0 @@
-build-wt/bpf/relay.bpf.o: bench/relay.bpf.c

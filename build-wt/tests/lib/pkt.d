@@ -1,2 +1,0 @@
-build-wt/tests/lib/pkt.o: tests/lib/pkt.c tests/lib/pkt.h
-tests/lib/pkt.h:

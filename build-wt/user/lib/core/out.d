@@ -1,2 +1,0 @@
-build-wt/user/lib/core/out.o: user/lib/core/out.c user/lib/core/out.h
-user/lib/core/out.h:
