@@ -152,7 +152,9 @@ static int spawn(struct px_worker *w)
 }
 
 /* The killed worker reaped, if it is gone (its last descriptors may take
- * the kernel a while to close: the loop goes on meanwhile). */
+ * the kernel a while to close: the loop goes on meanwhile); then, and
+ * only then, another is started in its place, so that ztd never has two
+ * dead ones of a slot to wait for. */
 static bool try_reap(struct px_worker *w)
 {
 	int status = 0;
@@ -165,10 +167,13 @@ static bool try_reap(struct px_worker *w)
 		return false;
 	if (r == w->zombie)
 		pr_warn("proxy worker %u (pid %d) ended (%s %d): its connections were reset "
-			"and logged; another took its place\n", w->idx, (int)w->zombie,
+			"and logged; another takes its place\n", w->idx, (int)w->zombie,
 			WIFSIGNALED(status) ? "signal" : "exit status",
 			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	w->zombie = 0;
+	/* At once, or after a second when it died 5 times in 10 s (a worker
+	 * that cannot start must not spin ztd). */
+	zt_timer_arm(w->px->d->loop, &w->respawn, w->deaths >= 5 ? 1000 : 0);
 	return true;
 }
 
@@ -193,9 +198,8 @@ static void drop_conns(struct px_worker *w, enum zt_px_end how)
 	}
 }
 
-/* Its channel closed: the worker died (or broke its word). Reaped,
- * logged; started again at once, or after a second when it died 5 times
- * in 10 s (a worker that cannot start must not spin ztd). */
+/* Its channel closed: the worker died (or broke its word). Killed for
+ * sure, its connections logged, reaped (and then replaced) in the loop. */
 static void on_worker_close(struct zt_chan *ch, int err)
 {
 	struct px_worker *w = (struct px_worker *)((char *)ch - offsetof(struct px_worker, ch));
@@ -203,21 +207,18 @@ static void on_worker_close(struct zt_chan *ch, int err)
 	__u64 now = zt_mono_ms();
 
 	(void)err;
-	if (w->zombie > 0) /* the one before, still not gone: waited for now */
-		while (waitpid(w->zombie, NULL, 0) < 0 && errno == EINTR)
-			;
 	w->zombie = w->pid;
 	w->pid = 0;
 	kill(w->zombie, SIGKILL);
-	if (!try_reap(w))
-		zt_timer_arm(px->d->loop, &w->reap, 10);
 	drop_conns(w, ZT_PXE_WORKER);
 	px->st.worker_restarts++;
 	if (now - w->deaths_since_ms > 10000) {
 		w->deaths_since_ms = now;
 		w->deaths = 0;
 	}
-	zt_timer_arm(px->d->loop, &w->respawn, ++w->deaths >= 5 ? 1000 : 0);
+	w->deaths++;
+	if (!try_reap(w))
+		zt_timer_arm(px->d->loop, &w->reap, 10);
 }
 
 static void on_respawn(struct zt_timer *t)
@@ -301,7 +302,9 @@ static int share_resize(struct ztd_proxy *px, size_t max)
 	struct zt_share t;
 	struct pconn *c;
 
-	if (zt_share_init(&t, max)) {
+	/* Room for every live connection too, while they are more than a
+	 * lowered max: each is counted, and given back, as its own. */
+	if (zt_share_init(&t, max > px->n ? max : px->n)) {
 		pr_warn("proxy: no memory for a table of %zu connections: keeping %zu\n", max,
 			px->max_conns);
 		return -ENOMEM;
@@ -322,7 +325,8 @@ static int share_resize(struct ztd_proxy *px, size_t max)
 #define PROXY_FDS 6
 #define PROXY_FD_RESERVE 64 /* a worker's own: listeners, channel, epoll */
 
-static size_t fd_fit(unsigned workers)
+/* Connections one worker's descriptors hold. */
+static size_t fd_fit(void)
 {
 	unsigned long nr_open = 1 << 20;
 	struct rlimit rl;
@@ -334,27 +338,33 @@ static size_t fd_fit(unsigned workers)
 		fclose(f);
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return (size_t)-1;
+		return 1000000;
 	if (rl.rlim_max < nr_open) {
 		struct rlimit up = { rl.rlim_cur, nr_open };
 
 		if (!setrlimit(RLIMIT_NOFILE, &up))
 			rl = up;
 	}
-	if (rl.rlim_max <= PROXY_FD_RESERVE)
-		return workers;
-	return (size_t)((rl.rlim_max - PROXY_FD_RESERVE) / PROXY_FDS) * workers;
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max / PROXY_FDS > 1000000)
+		return 1000000; /* the most max_connections can be */
+	return rl.rlim_max <= PROXY_FD_RESERVE + PROXY_FDS ? 1 :
+	       (size_t)((rl.rlim_max - PROXY_FD_RESERVE) / PROXY_FDS);
 }
 
 static void proxy_limits(struct ztd_proxy *px)
 {
-	size_t want = px->d->cfg.proxy_max_conns, fit = fd_fit(px->n_workers);
+	size_t want = px->d->cfg.proxy_max_conns, fit;
 
+	/* The kernel picks a worker by hash, not by load: each is held to
+	 * what its own descriptors allow, and all together to max. */
+	px->per_worker = fd_fit();
+	fit = px->per_worker * px->n_workers;
 	px->full_warned = false;
 	if (fit < want) {
 		pr_warn("proxy: open files limited (RLIMIT_NOFILE, and no CAP_SYS_RESOURCE to "
-			"raise it): %zu connections at once in %u workers, not "
-			"gateway.proxy.max_connections' %zu\n", fit, px->n_workers, want);
+			"raise it): %zu connections at once per worker, %zu in %u workers, not "
+			"gateway.proxy.max_connections' %zu\n", px->per_worker, fit,
+			px->n_workers, want);
 		want = fit;
 	}
 	if (want != px->max_conns && share_resize(px, want))

@@ -60,6 +60,7 @@ void proxy_end(struct pconn *c, enum zt_px_end how)
 	if (c->next)
 		c->next->prev = c->prev;
 	px->n--;
+	c->w->n--;
 	zt_share_give(&px->share, c->family, c->src);
 	free(c);
 }
@@ -382,9 +383,10 @@ static int on_accepted(struct px_worker *w, const struct zt_pxm_ask *a)
 	m.answer.cid = a->cid;
 	m.answer.act = ZT_PXA_RESET;
 	m.answer.family = a->family;
-	if (px->n >= px->max_conns) {
-		/* Full: this one is refused (reset), counted and logged;
-		 * the connections that hold slots go on. */
+	if (px->n >= px->max_conns || w->n >= px->per_worker) {
+		/* Full (all workers, or this one's descriptors): this one is
+		 * refused (reset), counted and logged; the connections that
+		 * hold slots go on. */
 		px->st.refused_full++;
 		if (!px->full_warned)
 			pr_warn("proxy: %zu connections, the most gateway.proxy.max_connections "
@@ -423,6 +425,7 @@ static int on_accepted(struct px_worker *w, const struct zt_pxm_ask *a)
 		px->head->prev = c;
 	px->head = c;
 	px->n++;
+	w->n++;
 	px->st.accepted++;
 	if (proxy_decide(px, c, false)) {
 		act(c);

@@ -69,6 +69,7 @@ struct px_worker {
 	struct zt_timer respawn;
 	unsigned deaths;            /* in the window below */
 	__u64 deaths_since_ms;
+	size_t n;                   /* live connections it holds */
 	struct pconn *hash[PROXY_HASH];
 };
 
@@ -91,6 +92,7 @@ struct ztd_proxy {
 	struct pconn *head;         /* the newest first: ids fall along next */
 	__u64 last_id;
 	size_t n, max_conns;
+	size_t per_worker;          /* connections one worker's descriptors hold */
 	bool full_warned;
 	__u64 log_sec;              /* the second blocked lines are counted in */
 	__u32 log_n;                /* ... and how many were written in it */

@@ -18,6 +18,9 @@
 #include <linux/seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include "log.h"
@@ -28,14 +31,14 @@
 #define PXW_ARCH AUDIT_ARCH_AARCH64
 #endif
 
-/* The calls allowed whatever their arguments. */
+/* The calls allowed whatever their arguments (getsockopt only reads). */
 static const int allowed[] = {
-	__NR_accept4, __NR_getsockname, __NR_getpeername, __NR_getsockopt, __NR_setsockopt,
-	__NR_connect, __NR_recvfrom, __NR_sendto, __NR_shutdown, __NR_splice, __NR_pipe2,
-	__NR_fcntl, __NR_close, __NR_epoll_ctl, __NR_epoll_pwait, __NR_clock_gettime,
-	__NR_gettimeofday, __NR_write, __NR_writev, __NR_brk, __NR_munmap, __NR_mremap,
-	__NR_madvise, __NR_exit, __NR_exit_group, __NR_rt_sigreturn, __NR_restart_syscall,
-	__NR_futex, __NR_getrandom, __NR_sched_yield,
+	__NR_accept4, __NR_getsockname, __NR_getpeername, __NR_getsockopt, __NR_connect,
+	__NR_recvfrom, __NR_sendto, __NR_splice, __NR_pipe2, __NR_close, __NR_epoll_ctl,
+	__NR_epoll_pwait, __NR_clock_gettime, __NR_gettimeofday, __NR_write, __NR_writev,
+	__NR_brk, __NR_munmap, __NR_mremap, __NR_madvise, __NR_exit, __NR_exit_group,
+	__NR_rt_sigreturn, __NR_restart_syscall, __NR_futex, __NR_getrandom, __NR_sched_yield,
+	__NR_sigaltstack, /* the sanitizers' exit path frees its own signal stack */
 #ifdef __NR_epoll_wait
 	__NR_epoll_wait,
 #endif
@@ -44,7 +47,145 @@ static const int allowed[] = {
 #endif
 };
 
-#define ARG_LO(i) (offsetof(struct seccomp_data, args) + (i) * sizeof(__u64))
+/* The listeners a worker shares with ztd (pxw.c): no option set on them
+ * and no shutdown, so what a worker does to them cannot outlive it. */
+#define FD_L4 3
+#define FD_L6 4
+
+/* A filter being written: jumps name labels, resolved when placed. */
+enum { L_ALLOW, L_TRAP, L_NEXT, L_A, L_B, L_MAX };
+struct asm_ {
+	struct sock_filter f[160];
+	unsigned n, at[L_MAX];
+	struct { unsigned insn, jt, jf; } fix[64];
+	unsigned n_fix;
+};
+
+static void stmt(struct asm_ *a, __u16 code, __u32 k)
+{
+	a->f[a->n++] = (struct sock_filter)BPF_STMT(code, k);
+}
+
+/* A jump if A == k (or A & k, with BPF_JSET) to label jt, else to jf;
+ * L_MAX as a label: the next instruction. */
+static void jmp(struct asm_ *a, __u16 op, __u32 k, unsigned jt, unsigned jf)
+{
+	a->fix[a->n_fix].insn = a->n;
+	a->fix[a->n_fix].jt = jt;
+	a->fix[a->n_fix++].jf = jf;
+	a->f[a->n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | op | BPF_K, k, 0, 0);
+}
+
+static void label(struct asm_ *a, unsigned l)
+{
+	a->at[l] = a->n;
+}
+
+/* Resolves the jumps written since the last block to their labels. */
+static void block_end(struct asm_ *a)
+{
+	unsigned i;
+
+	for (i = 0; i < a->n_fix; i++) {
+		unsigned from = a->fix[i].insn + 1;
+
+		if (a->fix[i].jt != L_MAX)
+			a->f[a->fix[i].insn].jt = (__u8)(a->at[a->fix[i].jt] - from);
+		if (a->fix[i].jf != L_MAX)
+			a->f[a->fix[i].insn].jf = (__u8)(a->at[a->fix[i].jf] - from);
+	}
+	a->n_fix = 0;
+}
+
+#define ARG(i) (offsetof(struct seccomp_data, args) + (i) * sizeof(__u64)) /* low half */
+#define LD(a, off) stmt(a, BPF_LD | BPF_W | BPF_ABS, (__u32)(off))
+#define RET(a, v) stmt(a, BPF_RET | BPF_K, v)
+
+/* One call allowed with conditions: a block entered when nr matches
+ * (else on to the next block), ending in its own ALLOW and TRAP. */
+static void block_begin(struct asm_ *a, int nr, unsigned body)
+{
+	/* nr is in A at every block's start: blocks only ever return. */
+	a->f[a->n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)nr, 0,
+						    (__u8)body);
+}
+
+static void tail(struct asm_ *a)
+{
+	label(a, L_ALLOW);
+	RET(a, SECCOMP_RET_ALLOW);
+	label(a, L_TRAP);
+	RET(a, SECCOMP_RET_TRAP);
+	block_end(a);
+}
+
+/* Writes one conditional block for nr with fn, sized by a dry run. */
+static void block(struct asm_ *a, int nr, void (*fn)(struct asm_ *))
+{
+	struct asm_ dry = { .n = 0 };
+
+	fn(&dry);
+	tail(&dry);
+	block_begin(a, nr, dry.n);
+	fn(a);
+	tail(a);
+}
+
+/* socket(AF_INET or AF_INET6, SOCK_STREAM, 0 or TCP): upstream connections. */
+static void b_socket(struct asm_ *a)
+{
+	LD(a, ARG(0));
+	jmp(a, BPF_JEQ, AF_INET, L_A, L_MAX);
+	jmp(a, BPF_JEQ, AF_INET6, L_MAX, L_TRAP);
+	label(a, L_A);
+	LD(a, ARG(1));
+	stmt(a, BPF_ALU | BPF_AND | BPF_K, (__u32)~(SOCK_NONBLOCK | SOCK_CLOEXEC));
+	jmp(a, BPF_JEQ, SOCK_STREAM, L_MAX, L_TRAP);
+	LD(a, ARG(2));
+	jmp(a, BPF_JEQ, 0, L_ALLOW, L_MAX);
+	jmp(a, BPF_JEQ, IPPROTO_TCP, L_ALLOW, L_TRAP);
+}
+
+/* setsockopt: SO_LINGER (a reset), SO_BINDTODEVICE, TCP_NODELAY; never
+ * on the listeners. */
+static void b_setsockopt(struct asm_ *a)
+{
+	LD(a, ARG(0));
+	jmp(a, BPF_JEQ, FD_L4, L_TRAP, L_MAX);
+	jmp(a, BPF_JEQ, FD_L6, L_TRAP, L_MAX);
+	LD(a, ARG(1));
+	jmp(a, BPF_JEQ, SOL_SOCKET, L_MAX, L_B);
+	LD(a, ARG(2));
+	jmp(a, BPF_JEQ, SO_LINGER, L_ALLOW, L_MAX);
+	jmp(a, BPF_JEQ, SO_BINDTODEVICE, L_ALLOW, L_TRAP);
+	label(a, L_B);
+	jmp(a, BPF_JEQ, IPPROTO_TCP, L_MAX, L_TRAP);
+	LD(a, ARG(2));
+	jmp(a, BPF_JEQ, TCP_NODELAY, L_ALLOW, L_TRAP);
+}
+
+/* shutdown: a half-close passed on; never the listeners. */
+static void b_shutdown(struct asm_ *a)
+{
+	LD(a, ARG(0));
+	jmp(a, BPF_JEQ, FD_L4, L_TRAP, L_MAX);
+	jmp(a, BPF_JEQ, FD_L6, L_TRAP, L_ALLOW);
+}
+
+/* fcntl: a pipe's size only (no owner or signal to set, no duplicate). */
+static void b_fcntl(struct asm_ *a)
+{
+	LD(a, ARG(1));
+	jmp(a, BPF_JEQ, F_SETPIPE_SZ, L_ALLOW, L_MAX);
+	jmp(a, BPF_JEQ, F_GETPIPE_SZ, L_ALLOW, L_TRAP);
+}
+
+/* mmap and mprotect (the heap), never executable. */
+static void b_noexec(struct asm_ *a)
+{
+	LD(a, ARG(2));
+	jmp(a, BPF_JSET, PROT_EXEC, L_TRAP, L_ALLOW);
+}
 
 static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
@@ -69,44 +210,36 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 int pxw_seccomp(void)
 {
 #ifdef PXW_ARCH
-	struct sock_filter f[4 + 2 * (sizeof(allowed) / sizeof(allowed[0])) + 16];
-	struct sock_fprog prog = { .filter = f };
+	static struct asm_ a;
+	struct sock_fprog prog;
 	struct sigaction sa;
-	size_t n = 0, i;
+	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigsys;
 	sa.sa_flags = SA_SIGINFO;
 	if (sigaction(SIGSYS, &sa, NULL))
 		return -errno;
+	memset(&a, 0, sizeof(a));
 	/* Another architecture's calls (and x32's) are not these numbers. */
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, arch));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PXW_ARCH, 1, 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, nr));
+	LD(&a, offsetof(struct seccomp_data, arch));
+	a.f[a.n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PXW_ARCH, 1, 0);
+	RET(&a, SECCOMP_RET_KILL_PROCESS);
+	LD(&a, offsetof(struct seccomp_data, nr));
 	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-						      (__u32)allowed[i], 0, 1);
-		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		a.f[a.n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+							  (__u32)allowed[i], 0, 1);
+		RET(&a, SECCOMP_RET_ALLOW);
 	}
-	/* socket(AF_INET or AF_INET6, ...): the upstream connections. */
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 5);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 1, 0);
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 0, 1);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
-	/* mmap and mprotect (the heap), never executable. */
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 1, 0);
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 0, 4);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(2));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 1, 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
-	prog.len = (unsigned short)n;
+	block(&a, __NR_socket, b_socket);
+	block(&a, __NR_setsockopt, b_setsockopt);
+	block(&a, __NR_shutdown, b_shutdown);
+	block(&a, __NR_fcntl, b_fcntl);
+	block(&a, __NR_mmap, b_noexec);
+	block(&a, __NR_mprotect, b_noexec);
+	RET(&a, SECCOMP_RET_TRAP);
+	prog.len = (unsigned short)a.n;
+	prog.filter = a.f;
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0))
 		return -errno;
 	return 0;
