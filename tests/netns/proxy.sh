@@ -19,14 +19,19 @@
 # hostname route, user admin) with OpenSSH to the IRI, decided in the
 # kernel and never steered; an HTTP Host rule (host with detected_protocol
 # http); OpenSSH through the proxy by detected_protocol ssh; ztctl policy
-# test --host/--http-host/--detected-protocol agreeing with each.
+# test --host/--http-host/--detected-protocol agreeing with each. The
+# workers: unprivileged, under seccomp, one killed and replaced, one
+# stopped (so it cannot act on REVOKE) killed by ztd. Admin's address
+# claimed from a second client link (gw1): steered and decided by the
+# proxy as nobody's.
 # Usage: proxy.sh BUILD_DIR
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_run zp proxy "${1:-build}"
 PEER="$ROOT/tests/netns/peer.py"
 TLSPEER="$ROOT/tests/netns/tlspeer.py"
-netns_trap
+SPF=$ID-spf # a host on a second client link that claims admin's address
+netns_trap "$SPF"
 needs "not ok -" curl openssl socat python3 sha256sum dig dnsmasq busybox
 
 # ---- topology ------------------------------------------------------------------
@@ -89,7 +94,7 @@ sleep 0.5
 write_config() { # write_config MAX_CONNECTIONS [PLAIN_RULE_ACTION [PER_CLIENT [REFUSED_LOGS]]]
 	cat > "$W/ztd.yaml" <<YAML
 gateway:
-  interface: gw0
+  interface: ${IFACES:-gw0}
   default_action: block
   dns_listen: [10.10.0.1:53]
   state_dir: $W/state
@@ -105,10 +110,13 @@ routes:
     - {network: 10.2.0.0/24, tunnel: dc}
     - {network: 'fd00:2::/64', tunnel: dc}
 devices:
-  - {ip: 10.10.0.2, email: admin@example.com}
-  - {ip: 'fd00:10::2', email: admin@example.com}
-  - {ip: 10.10.0.3, email: bob@example.com}
+  - {ip: 10.10.0.2, email: admin@example.com, interface: gw0}
+  - {ip: 'fd00:10::2', email: admin@example.com, interface: gw0}
+  - {ip: 10.10.0.3, email: bob@example.com, interface: gw0}
 network_policies:
+  # For admin only; for anyone else the next ones make such a flow STEER.
+  - {name: admin secret, precedence: 4, action: allow,
+     match: {sni: [secret.internal.local], dst_ip: 10.2.0.0/24, user_email: admin@example.com}}
   # The seeds' example: decided in the kernel for the IRI.
   - {name: ssh by SNI, precedence: 5, action: allow,
      match: {sni: [ssh.internal.local], user_email: admin@example.com}}
@@ -610,6 +618,86 @@ check "no worker died but the one killed: none refused a system call (seccomp) o
 for p in $(workers); do
 	check "worker $p runs under a seccomp filter" grep -q '^Seccomp:[[:space:]]*2' "/proc/$p/status"
 done
+
+# ---- a worker that does not do what ztd says --------------------------------------------
+# Stopped, a worker cannot act on REVOKE: ztd kills it 2 s on (at its next
+# second's check), and the revoked connection ends with it.
+rm -f "$W/held"
+in_cli python3 -c '
+import socket, sys, time
+c = socket.create_connection(("10.2.0.5", 9), timeout=4)
+c.makefile().readline()
+open(sys.argv[1], "w").close()
+c.settimeout(10)
+try:
+    how = "eof" if c.recv(16) == b"" else "data"
+except socket.timeout:
+    how = "open"
+except OSError:
+    how = "reset"
+print(how, time.time())' "$W/held" > "$W/held.out" 2>&1 &
+hp=$!
+wait_until 5 test -e "$W/held"
+r0=$(proxy_stat worker_restarts)
+stopped=$(workers)
+kill -STOP $stopped
+write_config 64 block
+t0=$(date +%s.%N)
+ztctl reload >/dev/null 2>&1
+wait "$hp"
+kill -CONT $stopped 2>/dev/null
+read -r how t1 < "$W/held.out"
+took=$(python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]):.1f}')" "${t1:-0}" "$t0")
+check "a stopped worker that holds a revoked connection is killed, and the connection ends within 5 s ($how after $took s)" \
+	sh -c "case '$how' in eof|reset) python3 -c 'import sys; sys.exit(not 1.5 < float(sys.argv[1]) < 5)' '$took';; *) exit 1;; esac"
+check "... logged as not doing what it was told" \
+	grep -q "proxy worker [01] (pid [0-9]*) did not reset a revoked connection: killed" "$W/ztd.log"
+check "... and replaced (worker_restarts)" wait_until 3 at_least $((r0 + 1)) proxy_stat worker_restarts
+nworkers() { workers | wc -l; }
+check "... two workers again" wait_until 3 prints 2 nworkers
+
+# ---- an address claimed from another link ----------------------------------------------
+# gw1 is a second client link; a host there claims admin's address. The
+# handshake's interface decides who it is (admin is enrolled on gw0): the
+# proxy decides it as nobody's and resets it, where admin is served.
+netns_add "$SPF"
+netns_veth "$GW" gw1 "$SPF" spf0
+ip -n "$GW" addr add 10.11.0.1/24 dev gw1
+ip -n "$GW" link set gw1 up
+in_gw sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.gw1.rp_filter=0
+ip -n "$SPF" addr add 10.11.0.2/24 dev spf0
+ip -n "$SPF" addr add 10.10.0.2/32 dev spf0
+ip -n "$SPF" link set spf0 up
+ip -n "$SPF" route add 10.2.0.0/24 via 10.11.0.1 src 10.10.0.2
+# The gateway routes admin's address out gw1 while this test runs (so the
+# handshake completes there).
+in_gw ip route add 10.10.0.2/32 dev gw1
+IFACES='[gw0, gw1]' write_config 64
+out=$(ztctl reload 2>&1)
+check "gw1 added as a client link at reload ($out)" \
+	sh -c "tc -n $GW filter show dev gw1 ingress | grep -q bpf"
+# secret_page NETNS: what admin's address gets at 10.2.0.5:443 with the
+# SNI only admin may use, from NETNS.
+secret_page() {
+	nsenter --net=/run/netns/"$1" curl -sk --max-time 5 --interface 10.10.0.2 \
+		--resolve secret.internal.local:443:10.2.0.5 https://secret.internal.local/ 2>&1 |
+		head -1
+}
+out=$(secret_page "$SPF")
+check "admin's address claimed from gw1: the proxy decides it as nobody's: refused (${out:-nothing})" \
+	test -z "$out"
+check "... steered, decided by the proxy, logged with interface gw1 and no user, dropped" \
+	wait_until 3 logged src=10.10.0.2 sni=secret.internal.local interface=gw1 user_email= \
+	action=drop end=blocked
+in_gw ip route del 10.10.0.2/32 dev gw1
+out=$(secret_page "$CLI")
+check "... while admin on gw0 is served ($out)" \
+	sh -c "case '$out' in *HTML*|*html*) ;; *) exit 1;; esac"
+check "... by admin's rule (logged)" \
+	wait_until 3 logged src=10.10.0.2 sni=secret.internal.local interface=gw0 \
+	user_email=admin@example.com rule="admin secret" action=direct
+write_config 64
+ztctl reload >/dev/null 2>&1
 
 # ---- ztd stopped and started ----------------------------------------------------------
 kill -TERM "$ZTD_PID"
