@@ -45,13 +45,14 @@ MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 # The library is in layers (DESIGN §9), each seeing only the ones below it:
-# core (no libbpf) < wire (pure codecs) < policy < config < bpf (maps,
-# apply, netlink; the loader alone includes the skeletons). A source is
+# core (no libbpf) < wire (pure codecs) < tunnel (the stream sessions
+# over tunnel frames, no I/O) < policy < config < bpf (maps, apply,
+# netlink; the loader alone includes the skeletons). A source is
 # compiled with the include paths of its own layer and those below, so an
 # include that reaches up does not compile.
-LIB_LAYERS := core wire policy config bpf
+LIB_LAYERS := core wire tunnel policy config bpf
 layer_incs = $(patsubst %,-Iuser/lib/%,$(wordlist 1,$(1),$(LIB_LAYERS)))
-ALL_LIB_INCS := $(call layer_incs,5)
+ALL_LIB_INCS := $(call layer_incs,6)
 ZT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	     -MMD -MP -Iinclude \
 	     $(shell pkg-config --cflags libbpf libelf zlib yaml-0.1 libmnl 2>/dev/null)
@@ -98,11 +99,11 @@ CPS_BIN   := $(if $(wildcard bench/cps.c),$(O)/bench/cps)
 RELAY_BIN := $(if $(wildcard bench/relay.c),$(O)/bench/relay)
 TESTS     := $(TEST_UNIT) $(TEST_BPF)
 # libFuzzer harnesses: clang with ASan and UBSan, the parsers compiled in.
-FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -Iinclude $(ALL_LIB_INCS) \
+FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -O1 -Iinclude $(ALL_LIB_INCS) \
 	       $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config $(O)/fuzz/fuzz_ctl $(O)/fuzz/fuzz_tls \
 	     $(O)/fuzz/fuzz_http $(O)/fuzz/fuzz_ssh \
-	     $(O)/fuzz/fuzz_pxmsg
+	     $(O)/fuzz/fuzz_pxmsg $(O)/fuzz/fuzz_mux
 BINS      := $(O)/ztd $(O)/ztctl
 
 .PHONY: all deps depcheck check test vmtest bench fuzz demo demo-clean clean help san-build
@@ -150,10 +151,11 @@ $(O)/%.o: %.c $(SKELS) | depcheck
 
 $(O)/user/lib/core/%.o: LIB_INCS = $(call layer_incs,1)
 $(O)/user/lib/wire/%.o: LIB_INCS = $(call layer_incs,2)
-$(O)/user/lib/policy/%.o: LIB_INCS = $(call layer_incs,3)
-$(O)/user/lib/config/%.o: LIB_INCS = $(call layer_incs,4)
-$(O)/user/lib/bpf/%.o: LIB_INCS = $(call layer_incs,5)
-$(LOADER_OBJ): LIB_INCS = $(call layer_incs,5) $(SKEL_INCS)
+$(O)/user/lib/tunnel/%.o: LIB_INCS = $(call layer_incs,3)
+$(O)/user/lib/policy/%.o: LIB_INCS = $(call layer_incs,4)
+$(O)/user/lib/config/%.o: LIB_INCS = $(call layer_incs,5)
+$(O)/user/lib/bpf/%.o: LIB_INCS = $(call layer_incs,6)
+$(LOADER_OBJ): LIB_INCS = $(call layer_incs,6) $(SKEL_INCS)
 $(O)/user/ztd/%.o $(O)/tests/%.o $(O)/bench/%.o: LIB_INCS = $(ALL_LIB_INCS) $(SKEL_INCS)
 
 $(LIBZT): $(LIB_OBJS)
@@ -246,6 +248,13 @@ $(O)/fuzz/fuzz_pxmsg: fuzz/fuzz_pxmsg.c user/lib/wire/pxmsg.c user/lib/wire/pxms
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_pxmsg.c user/lib/wire/pxmsg.c -o $@
+
+FUZZ_MUX_SRCS := user/lib/wire/mux.c user/lib/tunnel/session.c
+$(O)/fuzz/fuzz_mux: fuzz/fuzz_mux.c $(FUZZ_MUX_SRCS) user/lib/wire/mux.h user/lib/tunnel/session.h \
+		    user/lib/core/buf.h include/zt_abi.h | depcheck
+	$(msg) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_mux.c $(FUZZ_MUX_SRCS) -o $@
 
 FUZZ_CONFIG_SRCS := $(filter-out %/names.c %/dnspolicy.c %/dnsreply.c,$(wildcard user/lib/config/*.c)) \
 		    $(addprefix user/lib/core/,addr.c hostname.c sort.c) \

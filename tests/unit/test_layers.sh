@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_layers.sh — the library's layers (DESIGN §9) hold: a file of
 # user/lib/LAYER includes headers of its own layer and those below only
-# (core < wire < policy < config < bpf), core has no libbpf, and ztctl
+# (core < wire < tunnel < policy < config < bpf), core has no libbpf, and ztctl
 # carries no BPF skeleton (the programs are ztd's; ztctl reads pinned maps).
 # Usage: test_layers.sh BUILD_DIR
 set -u
@@ -9,7 +9,7 @@ O=$(cd "${1:-build}" && pwd)
 cd "$(dirname "$0")/../.." || exit 1
 check() { local n=$1; shift; if "$@"; then echo "ok - $n"; else echo "not ok - $n"; fi; }
 
-layers=(core wire policy config bpf)
+layers=(core wire tunnel policy config bpf)
 # where LAYER's header NAME lives, or nothing
 layer_of() {
 	local l
