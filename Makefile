@@ -104,7 +104,7 @@ FUZZ_CFLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 FUZZ      := $(O)/fuzz/fuzz_dns $(O)/fuzz/fuzz_config $(O)/fuzz/fuzz_ctl $(O)/fuzz/fuzz_tls \
 	     $(O)/fuzz/fuzz_http $(O)/fuzz/fuzz_ssh \
 	     $(O)/fuzz/fuzz_pxmsg $(O)/fuzz/fuzz_mux
-BINS      := $(O)/ztd $(O)/ztctl
+BINS      := $(O)/ztd $(O)/ztctl $(O)/ztconnector
 
 .PHONY: all deps depcheck check test vmtest bench fuzz demo demo-clean clean help san-build
 all: $(SKELS) $(LIBZT) $(LIBZT_LOADER) $(BINS) $(TESTS) $(BENCH_BIN) $(PKTGEN_BIN) $(CPS_BIN) $(RELAY_BIN) $(FUZZ)
@@ -156,7 +156,7 @@ $(O)/user/lib/policy/%.o: LIB_INCS = $(call layer_incs,4)
 $(O)/user/lib/config/%.o: LIB_INCS = $(call layer_incs,5)
 $(O)/user/lib/bpf/%.o: LIB_INCS = $(call layer_incs,6)
 $(LOADER_OBJ): LIB_INCS = $(call layer_incs,6) $(SKEL_INCS)
-$(O)/user/ztd/%.o $(O)/tests/%.o $(O)/bench/%.o: LIB_INCS = $(ALL_LIB_INCS) $(SKEL_INCS)
+$(O)/tests/%.o $(O)/bench/%.o: LIB_INCS = $(ALL_LIB_INCS) $(SKEL_INCS)
 
 $(LIBZT): $(LIB_OBJS)
 	$(msg) AR $@
@@ -166,10 +166,27 @@ $(LIBZT_LOADER): $(LOADER_OBJ)
 	$(msg) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# BoringSSL (Debian's android-libboringssl-dev): only user/lib/tls/ sees
+# its headers; ztd and ztconnector link it, with an rpath to where Debian
+# keeps it. No binary links OpenSSL.
+TLS_INCS := -I/usr/include/android
+TLS_LIBDIR := /usr/lib/$(MULTIARCH)/android
+TLS_LDLIBS := -L$(TLS_LIBDIR) -lssl -lcrypto -Wl,-rpath,$(TLS_LIBDIR)
+LIBZT_TLS := $(O)/libzt-tls.a
+$(O)/user/lib/tls/%.o: LIB_INCS = $(ALL_LIB_INCS) $(TLS_INCS)
+$(LIBZT_TLS): $(patsubst %.c,$(O)/%.o,$(wildcard user/lib/tls/*.c))
+	$(msg) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(O)/user/ztd/%.o: ZT_CFLAGS += $(ZTD_CFLAGS)
-$(O)/ztd: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztd/*.c)) $(LIBZT_LOADER) $(LIBZT)
+$(O)/user/ztd/%.o $(O)/user/ztconnector/%.o: LIB_INCS = $(ALL_LIB_INCS) $(SKEL_INCS) -Iuser/lib/tls
+$(O)/ztd: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztd/*.c)) $(LIBZT_LOADER) $(LIBZT_TLS) $(LIBZT)
 	$(msg) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ZTD_LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ZTD_LDLIBS) $(TLS_LDLIBS)
+
+$(O)/ztconnector: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztconnector/*.c)) $(LIBZT_TLS) $(LIBZT)
+	$(msg) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS)
 
 $(O)/ztctl: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztctl/*.c)) $(LIBZT)
 	$(msg) LD $@

@@ -102,9 +102,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct zt_mux_limits lim = { .max_streams = 64, .mem_max = 8 * ZT_MUX_WINDOW0,
 				     .out_max = 1 << 18 };
-	static const uint8_t hello[] = { 0, ZT_MUX_HELLO, 0, ZT_MUX_SYN, 0, 0, 0, 0, 0, 0, 0, 52,
+	static const uint8_t hello[] = { 0, ZT_MUX_HELLO, 0, ZT_MUX_SYN, 0, 0, 0, 0, 0, 0, 0, 53,
 					 0, 1 };
-	static uint8_t hbody[52 + ZT_MUX_HDR];
+	static uint8_t hbody[53 + ZT_MUX_HDR];
 	const struct zt_mux_stats *st;
 	struct zt_mux *m;
 	size_t half;
@@ -125,9 +125,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m = sess = zt_mux_new(false, &lim, &ops, NULL);
 	if (!m)
 		return 0;
-	/* a HELLO: header, version 1, id and secret zero, conn 0, no name */
+	/* a HELLO: header, version 1, id and secret zero, conn 0 of 1, no name */
 	memcpy(hbody, hello, sizeof(hello));
-	zt_mux_input(m, hbody, ZT_MUX_HDR + 52);
+	hbody[ZT_MUX_HDR + 2 + 16 + 32 + 1] = 1;
+	zt_mux_input(m, hbody, ZT_MUX_HDR + 53);
 	while (size) {
 		size_t piece = 1 + next_ctl() * 7u;
 		const uint8_t *p;

@@ -30,13 +30,23 @@
  *     u64 bytes_up, u64 bytes_down, u64 age_ms, str interface, str
  *     device, str user, str name (the SNI or HTTP Host), str hostname
  *     (an IRI's), str rule }.
+ *   TUNNEL request: u8 op (enum zt_ctl_tunnel_op), str name. Reply: str
+ *     token (the connector's credentials; empty for DELETE).
+ *   TUNNEL_LIST request: str name (empty: every tunnel). Reply: u16 n,
+ *     n x { str name, u8 remote, u8 health (enum zt_ctl_health), u8
+ *     credentials (issued), u8 up, u8 expected, u64 since_ms (in this
+ *     health), u64 refused (connections refused for it) }, then u8 m, m x
+ *     the named tunnel's connections { u8 index, u8 of, str peer, str
+ *     local, str connector, u64 age_ms, u32 streams, u64 bytes_in, u64
+ *     bytes_out } (m is 0 for every tunnel).
  */
 #ifndef ZT_CTL_H
 #define ZT_CTL_H
 
 #define ZT_CTL_SOCKET    "/run/zt/ztd.sock"
 #define ZT_CTL_MAGIC     0x7a74634cu  /* "ztcL" */
-#define ZT_CTL_VERSION   3            /* 2: PROXY_LIST, log_suppressed; 3: workers */
+#define ZT_CTL_VERSION   4            /* 2: PROXY_LIST, log_suppressed; 3: workers;
+					* 4: TUNNEL, TUNNEL_LIST */
 #define ZT_CTL_MAX_REQ   512          /* longer requests are refused */
 #define ZT_CTL_MAX_REPLY 65536
 #define ZT_CTL_MAX_CLIENTS 16
@@ -88,7 +98,27 @@ enum zt_ctl_type {
 	ZT_CTL_STATUS = 1,
 	ZT_CTL_RELOAD = 2,
 	ZT_CTL_PROXY_LIST = 3,
+	ZT_CTL_TUNNEL = 4,
+	ZT_CTL_TUNNEL_LIST = 5,
 };
+
+enum zt_ctl_tunnel_op {
+	ZT_CTL_TUN_CREATE = 1,  /* issue credentials: refused when issued already */
+	ZT_CTL_TUN_TOKEN = 2,   /* the token again */
+	ZT_CTL_TUN_ROTATE = 3,  /* a new secret: the old one stops working */
+	ZT_CTL_TUN_DELETE = 4,  /* forget the credentials: its connectors are refused */
+};
+
+/* A remote tunnel's health, as the seeds define it. */
+enum zt_ctl_health {
+	ZT_CTL_H_INACTIVE = 0,  /* never connected */
+	ZT_CTL_H_HEALTHY = 1,   /* all the connections its connector keeps are up */
+	ZT_CTL_H_DEGRADED = 2,  /* serving, at least one down */
+	ZT_CTL_H_DOWN = 3,      /* was connected, none now */
+	ZT_CTL_H_LOCAL = 4,     /* a local tunnel: no connector */
+	ZT_CTL_H_MAX
+};
+#define ZT_CTL_TUNNEL_CONNS 16 /* connections one tunnel may hold at once */
 
 enum zt_ctl_pconn_state {
 	ZT_CTL_PC_DETECT,   /* reading the first bytes */

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 BUILD_PKGS=(gcc make pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev libmnl-dev
-	    libc-ares-dev linux-libc-dev)
+	    libc-ares-dev linux-libc-dev android-libboringssl-dev)
 TEST_PKGS=(iproute2 qemu-system-x86 busybox-static cpio binutils curl python3 valgrind
 	   bind9-dnsutils dnsmasq-base ethtool openssh-client openssh-server
 	   nftables nginx openssl socat) # nftables: the alternative bench/bench_control.sh measures against;

@@ -18,11 +18,13 @@ W=$O/vmtest
 # nf_tables: tests/netns/direct.sh drops its raw sender's RSTs with nft.
 # 8021q: tests/netns/dns.sh asks from a VLAN device (the host kernel may
 # lack 802.1Q; the VM's has it as a module).
-MODULES=(veth sch_ingress cls_bpf bridge tun nf_tables 8021q)
+# nft_ct, tcp_diag: tests/netns/tunnel.sh's private network drops inbound
+# connections by conntrack state, and cuts one connection with ss -K.
+MODULES=(veth sch_ingress cls_bpf bridge tun nf_tables 8021q nft_ct tcp_diag inet_diag)
 # Programs the suites run (besides busybox), copied with their libraries.
 # openssl, socat: tests/netns/proxy.sh's TLS server, certificate and bulk source.
 TOOLS=(bash ip tc curl nsenter dig dnsmasq timeout ethtool ssh ssh-keygen sshd nft openssl socat
-       sha256sum)
+       sha256sum ss stat)
 
 die() { echo "vmtest: $*" >&2; exit 1; }
 
@@ -110,7 +112,7 @@ mkdir -p "$root$pylib"
 	--exclude=./turtledemo --exclude=./distutils --exclude=./site-packages .) |
 	tar -x -C "$root$pylib"
 for so in "$pylib"/lib-dynload/*.so; do copy_with_libs "$so" "$so"; done
-for t in "$O"/tests/bpf/test_* "$O"/ztd "$O"/ztctl; do
+for t in "$O"/tests/bpf/test_* "$O"/ztd "$O"/ztctl "$O"/ztconnector; do
 	[ -x "$t" ] && [ -f "$t" ] && copy_with_libs "$t" "/zt/$t"
 done
 mkdir -p "$root/zt/tests/bpf"

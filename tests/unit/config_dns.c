@@ -127,6 +127,25 @@ void dns_keys_parse(void)
 	zt_config_free(&c);
 	zt_cfg_errors_free(&e);
 
+	/* The tunnel endpoint: 7844 unless a port is given; at most 8. */
+	T_EQ(parse("gateway: {interface: zt0, connector_listen: [10.2.0.1, '[fd00:2::1]:443'],"
+		   " connector_addresses: [203.0.113.7]}\n", &c, &e), 0);
+	T_EQ(c.n_connector_listen, 2);
+	T_EQ(c.connector_listen[0].port, ZT_CONNECTOR_PORT);
+	T_EQ(c.connector_listen[1].family, ZT_AF_INET6);
+	T_EQ(c.connector_listen[1].port, 443);
+	T_EQ(c.n_connector_addresses, 1);
+	T_EQ(c.connector_addresses[0].port, ZT_CONNECTOR_PORT);
+	zt_config_free(&c);
+	T_EQ(parse("gateway: {interface: zt0, connector_listen: [a.b.c.d, 1.2.3.4, 1.2.3.5, "
+		   "1.2.3.6, 1.2.3.7, 1.2.3.8, 1.2.3.9, 1.2.3.10, 1.2.3.11, 1.2.3.12]}\n", &c, &e),
+	     -EINVAL);
+	T_ASSERT(has_err(&e, "t.yaml:1:46: gateway.connector_listen 'a.b.c.d' must be ADDRESS"),
+		 "a bad address");
+	T_ASSERT(has_err(&e, "gateway.connector_listen: at most 8 addresses"), "too many");
+	zt_config_free(&c);
+	zt_cfg_errors_free(&e);
+
 	/* The DIRECT path's: two tunnels on one private interface name it once. */
 	T_EQ(parse("gateway: {interface: zt0, nat_ports: 40000-40099, xdp_redirect_veth: true,"
 		   " nat_per_device: 64}\n"

@@ -119,7 +119,7 @@ static void test_open_record(void)
 
 static void test_hello_record(void)
 {
-	struct zt_mux_hello h = { .version = ZT_MUX_PROTO, .conn = 3, .name = "connector-1" }, g;
+	struct zt_mux_hello h = { .version = ZT_MUX_PROTO, .conn = 3, .of = 4, .name = "connector-1" }, g;
 	__u8 w[ZT_MUX_REC_MAX];
 	struct zt_buf b;
 	size_t n, k;
@@ -129,7 +129,7 @@ static void test_hello_record(void)
 	zt_buf_init(&b, w, sizeof(w));
 	zt_mux_hello_put(&b, &h);
 	n = b.off;
-	T_EQ(n, 2 + 16 + 32 + 1 + 1 + 11);
+	T_EQ(n, 2 + 16 + 32 + 1 + 1 + 1 + 11);
 	zt_buf_init(&b, w, n);
 	T_EQ(zt_mux_hello_get(&b, &g), 0);
 	T_ASSERT(!memcmp(&h, &g, sizeof(g)), "HELLO read back as put");
@@ -237,7 +237,7 @@ static int pump(void)
 
 static void pair(const struct zt_mux_limits *gl, const struct zt_mux_limits *cl, bool hello)
 {
-	struct zt_mux_hello h = { .version = ZT_MUX_PROTO, .name = "c1" };
+	struct zt_mux_hello h = { .version = ZT_MUX_PROTO, .of = 1, .name = "c1" };
 
 	zt_mux_free(gw.m);
 	zt_mux_free(cn.m);
@@ -284,7 +284,7 @@ static void drain(struct zt_mux_stream *s, __u8 *out, size_t *at)
 
 static void test_hello_first(void)
 {
-	struct zt_mux_hello h = { .version = ZT_MUX_PROTO };
+	struct zt_mux_hello h = { .version = ZT_MUX_PROTO, .of = 4 };
 	struct zt_mux_open o = { .proto = ZT_MUX_TCP, .family = ZT_AF_INET, .port = 1 };
 	int err;
 

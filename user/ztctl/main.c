@@ -28,6 +28,8 @@ static const struct {
 	{ "policy", policy_main, "policy test --src IP (--dst IP | --host NAME) --proto P [--dport N] "
 				 "[--sni NAME | --http-host NAME] [--detected-protocol P]: which rule decides" },
 	{ "proxy", proxy_main, "proxy list: the L7 proxy's live connections" },
+	{ "tunnel", tunnel_main, "tunnel create|token|rotate|delete NAME, list, status NAME: "
+				 "remote tunnels' credentials and health" },
 	{ "split-tunnel", split_tunnel_main, "split-tunnel [--format routes|wireguard]: what a "
 					     "device routes to the gateway" },
 	{ "dns", dns_main, "dns test NAME [--user EMAIL] [--type A|AAAA]: what the gateway answers, "

@@ -31,6 +31,7 @@ int status_main(int argc, char **argv);
 int reload_main(int argc, char **argv);
 int policy_main(int argc, char **argv);
 int proxy_main(int argc, char **argv);
+int tunnel_main(int argc, char **argv);
 int split_tunnel_main(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include "buf.h"
 #include "ctl_msg.h"
+#include "ctl_tunnel.h"
 #include "log.h"
 #include "ztd.h"
 
@@ -119,6 +120,42 @@ static int do_proxy_list(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
 	return 0;
 }
 
+static int do_tunnel(struct ztd *d, struct zt_buf *req, struct zt_buf *out, char *why,
+		     size_t whysz)
+{
+	static char token[ZT_TOKEN_MAX];
+	struct zt_ctl_tunnel_req r;
+	int err;
+
+	if (zt_ctl_tunnel_req_get(req, &r)) {
+		snprintf(why, whysz, "tunnel needs an operation (1-4) and a name");
+		return -EBADMSG;
+	}
+	err = ztd_tunnel_op(d, r.op, r.name, token, sizeof(token), why, whysz);
+	zt_buf_put_str(out, err ? "" : token);
+	return err;
+}
+
+static int do_tunnel_list(struct ztd *d, struct zt_buf *req, struct zt_buf *out, char *why,
+			  size_t whysz)
+{
+	static struct zt_ctl_tunnel_list l;
+	char name[ZT_CTL_NAME_MAX];
+	int err;
+
+	if (zt_buf_get_str(req, name, sizeof(name))) {
+		snprintf(why, whysz, "tunnel list needs a name (or an empty one)");
+		return -EBADMSG;
+	}
+	err = ztd_tunnel_list(d, name, &l);
+	if (err) {
+		snprintf(why, whysz, "no tunnel '%s' in the config", name);
+		return err;
+	}
+	zt_ctl_tunnel_list_put(out, &l);
+	return 0;
+}
+
 static const struct {
 	__u16 type;
 	const char *name;
@@ -128,6 +165,9 @@ static const struct {
 	{ ZT_CTL_STATUS, "status", false, do_status },
 	{ ZT_CTL_RELOAD, "reload", true,  do_reload },
 	{ ZT_CTL_PROXY_LIST, "proxy list", false, do_proxy_list },
+	/* Tokens are credentials: only root may ask for one. */
+	{ ZT_CTL_TUNNEL, "tunnel", true, do_tunnel },
+	{ ZT_CTL_TUNNEL_LIST, "tunnel list", false, do_tunnel_list },
 };
 
 /* Parses one request and writes the whole reply message into out. */

@@ -158,6 +158,9 @@ static int run(struct ztd *d)
 		err = ztd_proxy_open(d);
 	if (!err)
 		err = ztd_attach_all(d, NULL, NULL, 0);
+	/* Connectors may dial in once the policy is enforced. */
+	if (!err)
+		err = ztd_tunnels_open(d);
 	if (err)
 		goto out;
 	ztd_nat_check_forwarding(d);
@@ -194,6 +197,7 @@ static int run(struct ztd *d)
 	ring_buffer__consume(r.rb);
 out:
 	ztd_settle_stop(d);
+	ztd_tunnels_close(d);
 	ztd_proxy_close(d);
 	ztd_dns_close(d);
 	zt_timer_stop(d->loop, &r.trickle);

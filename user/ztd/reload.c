@@ -277,6 +277,7 @@ int ztd_reload(struct ztd *d)
 	d->cfg = cfg;
 	memcpy(d->ifindex, ifindex, sizeof(ifindex));
 	ztd_proxy_recheck(d);
+	ztd_tunnels_reload(d);
 	if (ztd_dns_reload(d))
 		pr_warn("DNS: still answering on the previous addresses\n");
 	for (i = 0; i < d->cfg.n_ifaces; i++)

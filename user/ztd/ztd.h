@@ -49,6 +49,7 @@ struct ztd_dns_stats {
 struct ztd_ctl;
 struct ztd_links;
 struct ztd_proxy;
+struct ztd_tunnels;
 struct zt_iri;
 
 /* The proxy's counters (proxy.c), for ztctl status. */
@@ -90,6 +91,8 @@ struct ztd {
 	struct zt_compiled *policy;
 	/* The L7 proxy (proxy*.c) */
 	struct ztd_proxy *proxy;
+	/* The tunnel endpoint (tunnel*.c): NULL without connector_listen */
+	struct ztd_tunnels *tunnels;
 	/* DIRECT path (nat.c) */
 	struct zt_timer nat_sync_timer, nat_gc_timer;
 	__u64 *nat_counts;        /* zt_nat_count, mapped (user/lib/bpf/nat.h) */
@@ -177,5 +180,21 @@ void ztd_proxy_stats(const struct ztd *d, struct ztd_proxy_stats *out);
  * after, lowest first, as many as a page holds. */
 struct zt_ctl_proxy_page;
 void ztd_proxy_list(const struct ztd *d, __u64 after, struct zt_ctl_proxy_page *p);
+
+/* The tunnel endpoint (tunnel*.c): listens on gateway.connector_listen
+ * (nothing when none), with the TLS identity and the tunnels'
+ * credentials of the state directory; 0 or -errno (logged). Reload
+ * follows the config's tunnels (a listener change needs a restart). */
+int ztd_tunnels_open(struct ztd *d);
+int ztd_tunnels_reload(struct ztd *d);
+void ztd_tunnels_close(struct ztd *d);
+/* ztctl tunnel create|token|rotate|delete: the token into token (empty
+ * for delete); -errno with why. */
+int ztd_tunnel_op(struct ztd *d, __u8 op, const char *name, char *token, size_t tsz, char *why,
+		  size_t whysz);
+/* ztctl tunnel list / status NAME (name "" for all): -ENOENT when named
+ * and not configured. */
+struct zt_ctl_tunnel_list;
+int ztd_tunnel_list(const struct ztd *d, const char *name, struct zt_ctl_tunnel_list *l);
 
 #endif

@@ -74,6 +74,7 @@ struct eplist {
 	const char *what;
 	struct zt_cfg_endpoint *v;
 	size_t *n, max;
+	__u16 port;          /* when an entry names none (0: 53, DNS's) */
 };
 void cfg_endpoint_item(struct cx *x, yaml_node_t *n, void *arg);
 

@@ -73,6 +73,9 @@ struct zt_cfg_host_route {
 	char *comment;
 };
 
+#define ZT_MAX_CONNECTOR_LISTEN 8
+#define ZT_CONNECTOR_PORT 7844     /* connector_listen's port when none is given */
+
 struct zt_cfg_endpoint {
 	__u8  family;             /* ZT_AF_INET or ZT_AF_INET6 */
 	__u8  addr[16];
@@ -127,6 +130,11 @@ struct zt_config {
 	char *dns_log;            /* NULL: no DNS log */
 	char *state_dir;          /* IRI allocations survive restarts here */
 	struct zt_cfg_endpoint dns_listen[ZT_MAX_DNS_LISTEN]; size_t n_dns_listen;
+	/* Where connectors of remote tunnels dial in (TLS), and what their
+	 * tokens tell them to dial (none: connector_listen's own). */
+	struct zt_cfg_endpoint connector_listen[ZT_MAX_CONNECTOR_LISTEN]; size_t n_connector_listen;
+	struct zt_cfg_endpoint connector_addresses[ZT_MAX_CONNECTOR_LISTEN];
+	size_t n_connector_addresses;
 	struct zt_cfg_endpoint upstreams[ZT_MAX_UPSTREAMS];   size_t n_upstreams;
 	/* Where ztd resolves the real addresses behind IRIs of local tunnels;
 	 * none: the nameservers of /etc/resolv.conf. */

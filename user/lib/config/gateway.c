@@ -67,7 +67,8 @@ void cfg_gateway(struct cx *x, yaml_node_t *g)
 	static const char *const keys[] = { "interface", "default_action", "log",
 					    "drop_events_per_sec", "dns_listen", "state_dir",
 					    "nat_ports", "nat_per_device", "xdp_redirect_veth",
-					    "proxy", NULL };
+					    "proxy", "connector_listen", "connector_addresses",
+					    NULL };
 	yaml_node_t *n;
 	unsigned long v;
 
@@ -91,6 +92,16 @@ void cfg_gateway(struct cx *x, yaml_node_t *g)
 	cfg_each(x, cfg_get(x, g, "dns_listen"), "gateway.dns_listen", cfg_endpoint_item,
 		 &(struct eplist){ "gateway.dns_listen", x->c->dns_listen, &x->c->n_dns_listen,
 				   ZT_MAX_DNS_LISTEN });
+	cfg_each(x, cfg_get(x, g, "connector_listen"), "gateway.connector_listen",
+		 cfg_endpoint_item,
+		 &(struct eplist){ "gateway.connector_listen", x->c->connector_listen,
+				   &x->c->n_connector_listen, ZT_MAX_CONNECTOR_LISTEN,
+				   ZT_CONNECTOR_PORT });
+	cfg_each(x, cfg_get(x, g, "connector_addresses"), "gateway.connector_addresses",
+		 cfg_endpoint_item,
+		 &(struct eplist){ "gateway.connector_addresses", x->c->connector_addresses,
+				   &x->c->n_connector_addresses, ZT_MAX_CONNECTOR_LISTEN,
+				   ZT_CONNECTOR_PORT });
 	abs_path(x, g, "state_dir", "gateway.state_dir", &x->c->state_dir);
 	/* Below the kernel's default ephemeral range they would collide with
 	 * this node's own connections; 1024 is the floor. */

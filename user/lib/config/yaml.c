@@ -326,7 +326,7 @@ void cfg_endpoint_item(struct cx *x, yaml_node_t *n, void *arg)
 	const struct eplist *l = arg;
 	struct zt_cfg_endpoint ep;
 
-	if (!parse_endpoint(x, n, l->what, 53, &ep))
+	if (!parse_endpoint(x, n, l->what, l->port ? l->port : 53, &ep))
 		return;
 	if (*l->n == l->max) {
 		cfg_errf(x, n, "%s: at most %zu addresses", l->what, l->max);

@@ -123,12 +123,14 @@ void zt_mux_open_put(struct zt_buf *b, const struct zt_mux_open *o)
 	put_name(b, o->hostname, ZT_HOSTNAME_MAX);
 }
 
-/* HELLO: version u16, tunnel id (16), secret (32), connection u8, name. */
+/* HELLO: version u16, tunnel id (16), secret (32), connection u8, of u8,
+ * name. */
 int zt_mux_hello_get(struct zt_buf *b, struct zt_mux_hello *h)
 {
 	memset(h, 0, sizeof(*h));
 	if (zt_buf_get_u16(b, &h->version) || zt_buf_get_bytes(b, h->tunnel, ZT_MUX_ID_LEN) ||
 	    zt_buf_get_bytes(b, h->secret, ZT_MUX_SECRET_LEN) || zt_buf_get_u8(b, &h->conn) ||
+	    zt_buf_get_u8(b, &h->of) || !h->of || h->of > ZT_MUX_CONNS_MAX || h->conn >= h->of ||
 	    get_name(b, h->name, ZT_MUX_NAME_MAX))
 		return -EBADMSG;
 	return zt_buf_left(b) ? -EBADMSG : 0;
@@ -140,5 +142,6 @@ void zt_mux_hello_put(struct zt_buf *b, const struct zt_mux_hello *h)
 	zt_buf_put_bytes(b, h->tunnel, ZT_MUX_ID_LEN);
 	zt_buf_put_bytes(b, h->secret, ZT_MUX_SECRET_LEN);
 	zt_buf_put_u8(b, h->conn);
+	zt_buf_put_u8(b, h->of);
 	put_name(b, h->name, ZT_MUX_NAME_MAX);
 }

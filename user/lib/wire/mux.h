@@ -98,11 +98,13 @@ int zt_mux_open_get(struct zt_buf *b, struct zt_mux_open *o);
 void zt_mux_open_put(struct zt_buf *b, const struct zt_mux_open *o);
 
 /* A connector's first frame on each connection. */
+#define ZT_MUX_CONNS_MAX 16
 struct zt_mux_hello {
 	__u16 version;                  /* ZT_MUX_PROTO */
 	__u8 tunnel[ZT_MUX_ID_LEN];
 	__u8 secret[ZT_MUX_SECRET_LEN];
-	__u8 conn;                      /* which of its connections (0..) */
+	__u8 conn;                      /* which of its connections (0..of-1) */
+	__u8 of;                        /* how many it keeps (1..16) */
 	char name[ZT_MUX_NAME_MAX + 1]; /* the connector's host, for the operator */
 };
 int zt_mux_hello_get(struct zt_buf *b, struct zt_mux_hello *h);

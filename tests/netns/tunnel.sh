@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# tunnel.sh — remote tunnels' connectors and the gateway's tunnel
+# endpoint, in namespaces made for the run: the gateway (ztd, listening
+# for connectors on 10.2.0.1:7844 and [fd00:2::1]:7844) and a private
+# network where ztconnector runs, with nftables dropping every inbound
+# connection there and no route back to the clients: the connector only
+# dials out. Checked: credentials (ztctl tunnel create/token/rotate/
+# delete; a token file of mode 0600; the TLS key of mode 0600), health
+# (inactive before any connector, healthy with its 4 connections over
+# IPv4 and IPv6, degraded when one is cut and healthy again when it comes
+# back, down when the connector dies, back after ztd restarts by itself),
+# the connector unprivileged, a rotated secret, a deleted tunnel and a
+# wrong pin refused, garbage and silent clients at the endpoint closed
+# (the limit on connections not through HELLO, per address), SIGTERM
+# drains. Not yet: flows through the tunnel (streams).
+# Usage: tunnel.sh BUILD_DIR
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+netns_run zn tunnel "${1:-build}"
+netns_trap
+needs "not ok -" python3 nft ss
+
+# ---- topology --------------------------------------------------------------------
+netns_chain "$CLI" "$GW" "$PRIV" && netns_chain_dual "$CLI" "$GW" "$PRIV" || exit 1
+# The private network accepts no connection from outside.
+nsenter --net=/run/netns/"$PRIV" nft -f - <<'NFT'
+table inet zt_test {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		iif lo accept
+		ct state established,related accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+	}
+}
+NFT
+in_priv python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 2222)); s.listen(8); time.sleep(600)' >/dev/null 2>&1 &
+sleep 0.3
+out=$(in_gw python3 -c '
+import socket
+try:
+    socket.create_connection(("10.2.0.5", 2222), timeout=2); print("connected")
+except OSError as e:
+    print("refused" if isinstance(e, ConnectionRefusedError) else "no answer")')
+check "the private network takes no inbound connection (nftables; from the gateway: $out)" \
+	test "$out" = "no answer"
+
+# ---- gateway ---------------------------------------------------------------------
+cat > "$W/ztd.yaml" <<YAML
+gateway:
+  interface: gw0
+  default_action: block
+  state_dir: $W/state
+  connector_listen: [10.2.0.1:7844, '[fd00:2::1]:7844']
+tunnels:
+  - {name: dc}
+  - {name: idle}
+  - {name: lan, local: true, private_interface: priv0}
+routes:
+  cidr: [{network: 10.20.0.0/24, tunnel: dc}, {network: 10.30.0.0/24, tunnel: idle}]
+devices:
+  - {ip: 10.10.0.2, email: admin@example.com}
+YAML
+start_ztd() { ztd_start "$GW" "$W/ztd.yaml" "$PIN" "$SOCK" "$W/ztd.log"; }
+ztctl() { "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" "$@"; }
+# says TEXT PATTERN: TEXT holds PATTERN (a fixed string).
+says() { printf '%s' "$1" | grep -qF -- "$2"; }
+check "ztd starts with a tunnel endpoint" start_ztd
+check "... it made its TLS key, mode 0600" \
+	sh -c "[ \"\$(stat -c %a '$W/state/tls/gateway.key')\" = 600 ] && [ -s '$W/state/tls/gateway.crt' ]"
+# health NAME: the tunnel's health as ztctl tunnel list -j says.
+health() {
+	ztctl -j tunnel list | python3 -c '
+import json, sys
+print(next(t["health"] + ":" + str(t["connections_up"]) for t in json.load(sys.stdin)["tunnels"] if t["name"] == sys.argv[1]))' "$1"
+}
+check "before any connector: dc and idle are inactive, lan is local ($(health dc) $(health idle) $(health lan))" \
+	sh -c "[ '$(health dc)' = inactive:0 ] && [ '$(health idle)' = inactive:0 ] && [ '$(health lan)' = local:0 ]"
+
+# ---- credentials -----------------------------------------------------------------------
+out=$(ztctl tunnel token dc 2>&1); rc=$?
+check "tunnel token before create is refused, saying what to do (rc $rc)" \
+	eval '[ $rc = 1 ] && says "$out" "ztctl tunnel create dc"'
+out=$(ztctl tunnel create nosuch 2>&1); rc=$?
+check "tunnel create of a tunnel not in the config is refused (rc $rc)" \
+	eval '[ $rc = 1 ] && says "$out" "no tunnel '"'nosuch'"' in the config"'
+out=$(ztctl tunnel create lan 2>&1); rc=$?
+check "... and of a local one (rc $rc)" eval '[ $rc = 1 ] && says "$out" "is local"'
+ztctl tunnel create dc --output "$W/dc.token" >/dev/null
+check "tunnel create writes the token to a new file of mode 0600" \
+	sh -c "[ \"\$(stat -c %a '$W/dc.token')\" = 600 ] && grep -q '^zt1\.' '$W/dc.token'"
+out=$(ztctl tunnel create dc 2>&1); rc=$?
+check "... a second create is refused (rc $rc): $out" sh -c "[ $rc = 1 ]"
+check "tunnel token prints the same token" test "$(ztctl tunnel token dc)" = "$(cat "$W/dc.token")"
+check "... and the credentials are kept in the state directory, mode 0600" \
+	sh -c "[ \"\$(stat -c %a '$W/state/tunnels.state')\" = 600 ] && grep -q '^dc ' '$W/state/tunnels.state'"
+
+# ---- a connector ----------------------------------------------------------------------
+# connector NAME TOKEN_FILE LOG: ztconnector in the private network, as nobody.
+# (nsenter execs it: the pid is the connector's.)
+connector() {
+	nsenter --net=/run/netns/"$PRIV" "$O/ztconnector" --token-file "$2" --name "$1" \
+		--user nobody >>"$3" 2>&1 &
+	echo $!
+}
+C1=$(connector c1 "$W/dc.token" "$W/c1.log")
+check "a connector brings dc to healthy, 4 of 4 connections" wait_until 15 prints healthy:4 health dc
+check "... the connector runs as nobody" \
+	awk '/^Uid:/ { exit !($2 == 65534 && $3 == 65534) }' "/proc/$C1/status"
+ztctl -j tunnel status dc > "$W/status.json"
+check "tunnel status lists the 4 connections, over IPv4 and IPv6, from the connector c1" \
+	python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["connections"]
+peers = sorted(x["peer"].rsplit(":", 1)[0] for x in c)
+assert len(c) == 4 and sorted(x["index"] for x in c) == [0, 1, 2, 3], c
+assert all(x["connector"] == "c1" and x["of"] == 4 for x in c), c
+assert sum(p == "10.2.0.5" for p in peers) == 2 and sum(p == "[fd00:2::5]" for p in peers) == 2, peers
+' "$W/status.json"
+check "... and idle is still inactive" prints inactive:0 health idle
+
+# One connection cut (reset in the private network): degraded, then healthy
+# again once the connector has made it anew.
+port=$(in_priv ss -Htn state established "( dport = :7844 )" | awk '{ print $3 }' | head -1)
+port=${port##*:}
+in_priv ss -K -tn "( sport = :$port )" >/dev/null
+check "a connection cut: degraded (3 of 4) in the log" \
+	wait_until 5 grep -q "tunnel dc: degraded (3 of 4 connections up)" "$W/ztd.log"
+check "... the connector makes it again: healthy" wait_until 10 prints healthy:4 health dc
+check "... the connector said why and when it tries again" \
+	grep -q "connection [0-3] to .*; again in" "$W/c1.log"
+
+# The connector dies: down.
+kill -KILL "$C1"
+wait "$C1" 2>/dev/null
+check "the connector killed: dc is down" wait_until 5 prints down:0 health dc
+C1=$(connector c1 "$W/dc.token" "$W/c1.log")
+check "... started again: healthy" wait_until 15 prints healthy:4 health dc
+
+# ztd restarts: the connector comes back by itself.
+kill -TERM "$ZTD_PID"
+wait "$ZTD_PID" 2>/dev/null
+check "ztd restarted" start_ztd
+check "... the connector reconnects by itself: healthy" wait_until 30 prints healthy:4 health dc
+
+# ---- the endpoint under bad input ---------------------------------------------------------
+# Garbage instead of TLS, and silent clients: closed; more than 8 silent
+# ones from one address are closed at accept; the connector's tunnel stays
+# healthy throughout.
+out=$(in_priv python3 -c '
+import socket, time
+s = socket.create_connection(("10.2.0.1", 7844), timeout=3)
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 10)
+s.settimeout(3)
+try:
+    print("closed" if s.recv(100) is not None else "open")
+except socket.timeout:
+    print("open")
+except OSError:
+    print("closed")')
+check "garbage instead of TLS: the endpoint closes the connection ($out)" test "$out" = closed
+check "... logged" wait_until 3 grep -q "ended before HELLO was taken" "$W/ztd.log"
+out=$(in_priv python3 -c '
+import socket, time
+held = [socket.create_connection(("10.2.0.1", 7844), timeout=3) for _ in range(20)]
+time.sleep(0.5)
+closed = 0
+for s in held:
+    s.setblocking(False)
+    try:
+        closed += s.recv(1) == b""
+    except BlockingIOError:
+        pass
+    except OSError:
+        closed += 1
+t0 = time.time()
+s = held[0]; s.setblocking(True); s.settimeout(15)
+try:
+    s.recv(1)
+except OSError:
+    pass
+print(closed, round(time.time() - t0))')
+set -- $out
+check "20 silent connections from one address: those past 8 are closed at accept (${1:-?} closed)" \
+	test "${1:-0}" -ge 12
+check "... the silent ones still open are closed at the 10 s deadline (after ${2:-?} s more)" \
+	sh -c "[ '${2:-99}' -le 11 ]"
+check "... logged, and the tunnel stayed healthy" \
+	sh -c "grep -q '8 from that address are not through HELLO yet' '$W/ztd.log' && grep -q 'no TLS and HELLO within 10 s' '$W/ztd.log' && [ '$(health dc)' = healthy:4 ]"
+
+# ---- secrets and pins ------------------------------------------------------------------
+# A token with another pin: the connector refuses the gateway.
+python3 - "$W/dc.token" "$W/badpin.token" <<'PY'
+import base64, sys
+t = open(sys.argv[1]).read().strip()
+raw = bytearray(base64.urlsafe_b64decode(t[4:] + "=" * (-len(t[4:]) % 4)))
+pin = 2 + raw[1] + 16 + 32
+raw[pin] ^= 1
+open(sys.argv[2], "w").write("zt1." + base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=") + "\n")
+PY
+chmod 600 "$W/badpin.token"
+C2=$(connector c2 "$W/badpin.token" "$W/c2.log")
+check "a token with a wrong pin: the connector refuses the gateway's certificate" \
+	wait_until 5 grep -q "does not have the pinned key" "$W/c2.log"
+kill -TERM "$C2"
+wait "$C2" 2>/dev/null
+ztctl tunnel rotate dc --output "$W/dc2.token" >/dev/null
+check "tunnel rotate: the old secret's connections are closed and its connector refused" \
+	wait_until 10 grep -q "refused this tunnel's id or secret" "$W/c1.log"
+check "... dc is down" wait_until 5 prints down:0 health dc
+check "... the refusals are logged at the gateway" \
+	grep -q "connector connection from .* refused: tunnel id or secret refused" "$W/ztd.log"
+kill -TERM "$C1"
+wait "$C1" 2>/dev/null
+C1=$(connector c3 "$W/dc2.token" "$W/c3.log")
+check "... the new token works: healthy" wait_until 15 prints healthy:4 health dc
+# SIGTERM: the connector says GO_AWAY and exits within its 5 s.
+t0=$(date +%s)
+kill -TERM "$C1"
+wait "$C1" 2>/dev/null
+t1=$(date +%s)
+check "SIGTERM: the connector drains and exits ($((t1 - t0)) s)" test $((t1 - t0)) -le 6
+check "... the gateway heard its GO_AWAY" wait_until 3 grep -q "says go away (normal)" "$W/ztd.log"
+ztctl tunnel delete dc >/dev/null
+C1=$(connector c4 "$W/dc2.token" "$W/c4.log")
+check "tunnel delete: its connector is refused" \
+	wait_until 10 grep -q "refused this tunnel's id or secret" "$W/c4.log"
+kill -TERM "$C1"
+wait "$C1" 2>/dev/null
+out=$(ztctl tunnel token dc 2>&1); rc=$?
+check "... and it has no token any more (rc $rc)" test "$rc" = 1
+
+# ---- the CLI --------------------------------------------------------------------------
+out=$("$O/ztconnector" 2>&1); rc=$?
+check "ztconnector without a token says what it needs (rc $rc)" \
+	eval '[ $rc = 2 ] && says "$out" "--token TOKEN or --token-file FILE"'
+out=$("$O/ztconnector" --token zt1.garbage 2>&1); rc=$?
+check "... a token that does not parse is refused (rc $rc)" \
+	eval '[ $rc = 1 ] && says "$out" "does not parse"'
+out=$(ztctl tunnel frob 2>&1); rc=$?
+check "ztctl tunnel with an unknown verb: usage error (rc $rc)" test "$rc" = 2
+
+echo "# tunnel: $fail failed"
+exit 0

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tconn.c — see tconn.h. */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include "tconn.h"
+
+#define READS_PER_TURN 16   /* then the loop serves others */
+
+static void down(struct zt_tconn *c, const char *why)
+{
+	if (c->down)
+		return;
+	c->down = true;
+	zt_io_del(c->loop, &c->io);
+	c->on_down(c, why);
+}
+
+static void watch(struct zt_tconn *c, __u32 ev)
+{
+	if (ev != c->watching && !zt_io_mod(c->loop, &c->io, ev))
+		c->watching = ev;
+}
+
+/* Sends what the session has queued, as far as the socket takes it:
+ * 0, or -errno when the connection failed. Sets *blocked when TLS waits. */
+static int send_out(struct zt_tconn *c, bool *blocked)
+{
+	const __u8 *p;
+	size_t n;
+	ssize_t w;
+	bool ww;
+
+	*blocked = false;
+	while ((n = zt_mux_out(c->mux, &p)) > 0) {
+		w = zt_tls_write(c->ssl, p, n, &ww);
+		if (w == -EAGAIN) {
+			*blocked = true;
+			return 0;
+		}
+		if (w < 0)
+			return (int)w;
+		c->bytes_out += (size_t)w;
+		zt_mux_out_done(c->mux, (size_t)w);
+	}
+	return 0;
+}
+
+static void settle(struct zt_tconn *c)
+{
+	bool blocked;
+	int err = send_out(c, &blocked);
+	const __u8 *p;
+
+	if (err) {
+		down(c, err == -EPIPE || err == -ECONNRESET ? "connection reset" :
+			zt_tls_error(c->ssl));
+		return;
+	}
+	if (c->closing && !zt_mux_out(c->mux, &p)) {
+		down(c, "closed after its last words");
+		return;
+	}
+	watch(c, EPOLLIN | (blocked ? EPOLLOUT : 0));
+}
+
+static void on_io(struct zt_io *io, __u32 events)
+{
+	struct zt_tconn *c = (struct zt_tconn *)((char *)io - offsetof(struct zt_tconn, io));
+	__u8 buf[16384];
+	ssize_t r;
+	bool ww;
+	int i, err;
+
+	(void)events;
+	if (!c->up) {
+		err = zt_tls_handshake(c->ssl, &ww);
+		if (err == -EAGAIN) {
+			watch(c, ww ? EPOLLOUT : EPOLLIN);
+			return;
+		}
+		if (err < 0) {
+			down(c, err == -EPROTO ? zt_tls_error(c->ssl) : "connection reset in TLS");
+			return;
+		}
+		c->up = true;
+		c->on_up(c);
+		if (c->down)
+			return;
+	}
+	for (i = 0; i < READS_PER_TURN && !c->closing; i++) {
+		r = zt_tls_read(c->ssl, buf, sizeof(buf), &ww);
+		if (r == -EAGAIN)
+			break;
+		if (r == 0) {
+			down(c, "closed by the peer");
+			return;
+		}
+		if (r < 0) {
+			down(c, r == -EPROTO ? zt_tls_error(c->ssl) : "connection reset");
+			return;
+		}
+		c->bytes_in += (size_t)r;
+		c->busy = true;
+		err = zt_mux_input(c->mux, buf, (size_t)r);
+		c->busy = false;
+		if (c->down)
+			return;
+		if (err) {
+			down(c, zt_mux_why(c->mux));
+			return;
+		}
+	}
+	settle(c);
+}
+
+int zt_tconn_start(struct zt_tconn *c, struct zt_loop *l, int fd, struct ssl_ctx_st *ctx,
+		   bool server, const struct zt_mux_limits *lim, const struct zt_mux_ops *ops,
+		   void *arg)
+{
+	int err;
+
+	c->loop = l;
+	c->io.fd = fd;
+	c->io.cb = on_io;
+	c->up = c->down = c->closing = c->busy = false;
+	c->bytes_in = c->bytes_out = 0;
+	c->ssl = zt_tls_new(ctx, fd, server);
+	c->mux = zt_mux_new(!server, lim, ops, arg);
+	if (!c->ssl || !c->mux) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	c->watching = server ? EPOLLIN : EPOLLOUT;
+	err = zt_io_add(l, &c->io, c->watching);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	zt_mux_free(c->mux);
+	zt_tls_free(c->ssl);
+	c->mux = NULL;
+	c->ssl = NULL;
+	close(fd);
+	return err;
+}
+
+void zt_tconn_flush(struct zt_tconn *c)
+{
+	if (!c->down && c->up && !c->busy)
+		settle(c);
+}
+
+void zt_tconn_close_after_send(struct zt_tconn *c)
+{
+	c->closing = true;
+	zt_tconn_flush(c);
+}
+
+void zt_tconn_free(struct zt_tconn *c)
+{
+	if (!c->down)
+		zt_io_del(c->loop, &c->io);
+	c->down = true;
+	if (c->mux)
+		zt_mux_abort(c->mux);
+	zt_mux_free(c->mux);
+	zt_tls_free(c->ssl);
+	if (c->io.fd >= 0)
+		close(c->io.fd);
+	c->io.fd = -1;
+	c->mux = NULL;
+	c->ssl = NULL;
+}

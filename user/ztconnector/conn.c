@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/* conn.c — one of the connector's connections to the gateway: TCP to
+ * the token's next address, TLS 1.3 with the gateway's key pinned, HELLO
+ * with the tunnel's id and secret, then PINGs to notice a dead path. When
+ * it ends it is made again after a backoff that doubles from 1 s to 60 s,
+ * with 20% jitter (so that connectors do not come back in step). Streams
+ * (the flows the gateway bridges) are not carried yet: an OPEN is refused
+ * with "protocol". */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "clock.h"
+#include "log.h"
+#include "ztconnector.h"
+#include "zt_abi.h"
+
+#define conn_of(p, m) ((struct cconn *)((char *)(p) - offsetof(struct cconn, m)))
+
+static void retry(struct cconn *c, const char *why)
+{
+	__u64 ms = ZC_BACKOFF_MIN_MS;
+	unsigned i;
+	__u32 r = 0;
+
+	c->ready = c->in_tls = c->connecting = false;
+	if (c->k->draining)
+		return;
+	for (i = 0; i < c->failures && ms < ZC_BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	if (ms > ZC_BACKOFF_MAX_MS)
+		ms = ZC_BACKOFF_MAX_MS;
+	zt_tls_random(&r, sizeof(r));
+	ms = ms * 8 / 10 + r % (ms * 4 / 10 + 1);
+	c->failures++;
+	c->addr = (c->addr + 1) % c->k->tok.n_addrs;
+	pr_warn("connection %u to %s: %s; again in %.1f s\n", c->idx, c->peer, why,
+		(double)ms / 1000);
+	zt_timer_arm(c->k->loop, &c->timer, ms);
+}
+
+static void on_down(struct zt_tconn *t, const char *why)
+{
+	struct cconn *c = conn_of(t, t);
+
+	zt_timer_stop(c->k->loop, &c->timer);
+	zt_tconn_free(&c->t);
+	retry(c, why);
+}
+
+static void on_up(struct zt_tconn *t)
+{
+	struct cconn *c = conn_of(t, t);
+	struct zt_mux_hello h = { .version = ZT_MUX_PROTO, .conn = (__u8)c->idx,
+				  .of = (__u8)c->k->n };
+
+	memcpy(h.tunnel, c->k->tok.id, sizeof(h.tunnel));
+	memcpy(h.secret, c->k->tok.secret, sizeof(h.secret));
+	snprintf(h.name, sizeof(h.name), "%s", c->k->name);
+	zt_mux_hello(c->t.mux, ZT_MUX_SYN, &h);
+}
+
+static int k_hello(void *arg, __u16 flags, const struct zt_mux_hello *h)
+{
+	struct cconn *c = arg;
+
+	(void)h;
+	if (flags != ZT_MUX_ACK)
+		return -EPROTO;
+	zt_mux_set_ready(c->t.mux);
+	c->ready = true;
+	c->failures = 0;
+	c->last_pong_ms = zt_mono_ms();
+	pr_info("connection %u of %u up to %s (tunnel %s)\n", c->idx, c->k->n, c->peer,
+		c->k->tok.name);
+	zt_timer_arm(c->k->loop, &c->timer, ZC_KEEPALIVE_MS);
+	return 0;
+}
+
+static int k_open(void *arg, struct zt_mux_stream *s, const struct zt_mux_open *o)
+{
+	static bool said;
+
+	(void)arg;
+	(void)s;
+	(void)o;
+	if (!said)
+		pr_warn("the gateway opened a stream: this connector does not carry streams yet\n");
+	said = true;
+	return ZT_MUX_E_PROTO;
+}
+
+static void k_event(void *arg, struct zt_mux_stream *s, unsigned evs)
+{
+	(void)arg;
+	if (evs & ZT_MUXE_RST)
+		zt_mux_release(s, 0);
+}
+
+static void k_pong(void *arg, __u32 v)
+{
+	(void)v;
+	((struct cconn *)arg)->last_pong_ms = zt_mono_ms();
+}
+
+static void k_goaway(void *arg, __u32 code)
+{
+	struct cconn *c = arg;
+
+	if (code == ZT_MUX_GA_AUTH)
+		pr_warn("connection %u: the gateway refused this tunnel's id or secret (was it "
+			"rotated or deleted? get a new token: ztctl tunnel token %s)\n", c->idx,
+			c->k->tok.name);
+	else
+		pr_warn("connection %u: the gateway says go away: %s\n", c->idx,
+			zt_mux_goaway_name(code));
+}
+
+static const struct zt_mux_ops k_ops = {
+	.open = k_open, .event = k_event, .hello = k_hello, .pong = k_pong, .goaway = k_goaway,
+};
+
+static void on_connected(struct zt_io *io, __u32 events)
+{
+	struct cconn *c = conn_of(io, cio);
+	int err = 0, fd = io->fd;
+	socklen_t el = sizeof(err);
+
+	(void)events;
+	zt_io_del(c->k->loop, io);
+	c->connecting = false;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) || err) {
+		close(fd);
+		retry(c, strerror(err ? err : errno));
+		return;
+	}
+	memset(&c->t, 0, sizeof(c->t));
+	c->t.on_up = on_up;
+	c->t.on_down = on_down;
+	if (zt_tconn_start(&c->t, c->k->loop, fd, c->k->ctx, false, NULL, &k_ops, c)) {
+		retry(c, "out of memory");
+		return;
+	}
+	c->in_tls = true;
+}
+
+static void on_timer(struct zt_timer *t)
+{
+	struct cconn *c = conn_of(t, timer);
+	__u64 now = zt_mono_ms();
+
+	if (c->connecting) {
+		zt_io_del(c->k->loop, &c->cio);
+		close(c->cio.fd);
+		retry(c, "no answer to connect within 10 s");
+		return;
+	}
+	if (c->in_tls && !c->ready) {
+		zt_tconn_free(&c->t);
+		retry(c, "no TLS and HELLO answer within 10 s");
+		return;
+	}
+	if (c->ready) {
+		if (now - c->last_pong_ms > ZC_DEAD_MS) {
+			zt_tconn_free(&c->t);
+			retry(c, "no answer to keepalives for 15 s");
+			return;
+		}
+		zt_mux_ping(c->t.mux, (__u32)now);
+		zt_tconn_flush(&c->t);
+		if (c->ready)
+			zt_timer_arm(c->k->loop, &c->timer, ZC_KEEPALIVE_MS);
+		return;
+	}
+	zc_start(c);
+}
+
+void zc_start(struct cconn *c)
+{
+	const struct zt_token_addr *a = &c->k->tok.addrs[c->addr % c->k->tok.n_addrs];
+	struct sockaddr_storage ss = { 0 };
+	char s[INET6_ADDRSTRLEN];
+	socklen_t sl;
+	int fd;
+
+	c->timer.cb = on_timer;
+	c->cio.cb = on_connected;
+	inet_ntop(a->family == ZT_AF_INET ? AF_INET : AF_INET6, a->addr, s, sizeof(s));
+	snprintf(c->peer, sizeof(c->peer), a->family == ZT_AF_INET ? "%s:%u" : "[%s]:%u", s,
+		 a->port);
+	if (a->family == ZT_AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, a->addr, 4);
+		s4->sin_port = htons(a->port);
+		sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, a->addr, 16);
+		s6->sin6_port = htons(a->port);
+		sl = sizeof(*s6);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		retry(c, strerror(errno));
+		return;
+	}
+	if (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS) {
+		int e = errno;
+
+		close(fd);
+		retry(c, strerror(e));
+		return;
+	}
+	c->cio.fd = fd;
+	if (zt_io_add(c->k->loop, &c->cio, EPOLLOUT)) {
+		close(fd);
+		retry(c, "cannot watch the socket");
+		return;
+	}
+	c->connecting = true;
+	zt_timer_arm(c->k->loop, &c->timer, ZC_CONNECT_MS);
+}
+
+void zc_drain(struct connector *k)
+{
+	unsigned i;
+
+	k->draining = true;
+	for (i = 0; i < k->n; i++) {
+		struct cconn *c = &k->c[i];
+
+		zt_timer_stop(k->loop, &c->timer);
+		if (c->connecting) {
+			zt_io_del(k->loop, &c->cio);
+			close(c->cio.fd);
+			c->connecting = false;
+		} else if (c->ready) {
+			zt_mux_goaway(c->t.mux, ZT_MUX_GA_NORMAL);
+			zt_tconn_close_after_send(&c->t);
+		} else if (c->in_tls) {
+			zt_tconn_free(&c->t);
+			c->in_tls = false;
+		}
+	}
+}
+
+unsigned zc_live(const struct connector *k)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < k->n; i++)
+		n += k->c[i].connecting || k->c[i].in_tls || k->c[i].ready;
+	return n;
+}

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/* main.c — ztconnector: runs inside a private network and dials out to
+ * the zt gateway of its tunnel (docs/tunnel.md), keeping N connections
+ * (default 4) up. It needs no inbound port and no route back to the
+ * clients. Its credentials are a token from `ztctl tunnel create`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "clock.h"
+#include "log.h"
+#include "ztconnector.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ztconnector (--token TOKEN | --token-file FILE) [--connections N]\n"
+		"                   [--name NAME] [--user USER] [-v|-q]\n\n"
+		"Dials out to the zt gateway of one remote tunnel and keeps N connections\n"
+		"(default 4, at most %d) open to it over TLS 1.3, spread over the gateway\n"
+		"addresses the token names. The gateway's certificate must have the key the\n"
+		"token pins; the tunnel's id and secret (in the token) authenticate this\n"
+		"side. A connection that ends is made again after a backoff (1 s doubling\n"
+		"to 60 s, with jitter); PINGs every 5 s notice a dead path within 15 s.\n"
+		"SIGTERM or SIGINT: says GO_AWAY on each connection, closes them and exits\n"
+		"within %d s.\n\n"
+		"  --token TOKEN       the token 'ztctl tunnel create NAME' printed (zt1....)\n"
+		"  --token-file FILE   ... read from FILE (keep it mode 0600: it is a secret)\n"
+		"  --connections N     connections to keep (the gateway calls the tunnel\n"
+		"                      healthy when all N are up)\n"
+		"  --name NAME         how the gateway's logs and 'ztctl tunnel status' name\n"
+		"                      this connector (default: the host name)\n"
+		"  --user USER         when started as root: run as USER once the token is read\n"
+		"  -v, -q              more, or less, logging\n\n"
+		"Not yet: carrying streams (flows through the tunnel); an OPEN from the\n"
+		"gateway is refused.\n",
+		ZT_MUX_CONNS_MAX, ZC_DRAIN_MS / 1000);
+}
+
+static int read_token_file(const char *path, char *buf, size_t n)
+{
+	struct stat st;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "ztconnector: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (!fstat(fd, &st) && (st.st_mode & 077))
+		fprintf(stderr, "ztconnector: warning: %s can be read by others (mode %03o): it "
+			"holds the tunnel's secret; chmod 600 it\n", path, st.st_mode & 0777);
+	r = read(fd, buf, n - 1);
+	close(fd);
+	if (r < 0 || (size_t)r == n - 1) {
+		fprintf(stderr, "ztconnector: %s: %s\n", path,
+			r < 0 ? strerror(errno) : "too long to be a token");
+		return -1;
+	}
+	buf[r] = 0;
+	return 0;
+}
+
+static int drop_to(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (!pw) {
+		fprintf(stderr, "ztconnector: --user %s: no such user\n", user);
+		return -1;
+	}
+	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+		fprintf(stderr, "ztconnector: cannot become %s: %s\n", user, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct sigwatch {
+	struct zt_io io;
+	struct connector *k;
+	struct zt_timer tick;
+	__u64 deadline;
+};
+
+static void on_tick(struct zt_timer *t)
+{
+	struct sigwatch *w = (struct sigwatch *)((char *)t - offsetof(struct sigwatch, tick));
+
+	if (!zc_live(w->k) || zt_mono_ms() >= w->deadline)
+		zt_loop_stop(w->k->loop);
+	else
+		zt_timer_arm(w->k->loop, t, 50);
+}
+
+static void on_signal(struct zt_io *io, __u32 events)
+{
+	struct sigwatch *w = (struct sigwatch *)io;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(io->fd, &si, sizeof(si)) != sizeof(si) || w->k->draining)
+		return;
+	pr_info("signal %u: draining (GO_AWAY to the gateway), exiting within %d s\n",
+		si.ssi_signo, ZC_DRAIN_MS / 1000);
+	zc_drain(w->k);
+	w->deadline = zt_mono_ms() + ZC_DRAIN_MS;
+	zt_timer_arm(w->k->loop, &w->tick, 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "token", required_argument, NULL, 't' },
+		{ "token-file", required_argument, NULL, 'f' },
+		{ "connections", required_argument, NULL, 'n' },
+		{ "name", required_argument, NULL, 'N' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	static struct connector k;
+	static char tokbuf[ZT_TOKEN_MAX + 256];
+	const char *token = NULL, *file = NULL, *user = NULL;
+	struct sigwatch w = { 0 };
+	sigset_t mask;
+	unsigned i;
+	char *end;
+	int o, err;
+
+	k.n = 4;
+	while ((o = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+		switch (o) {
+		case 't': token = optarg; break;
+		case 'f': file = optarg; break;
+		case 'u': user = optarg; break;
+		case 'N': snprintf(k.name, sizeof(k.name), "%s", optarg); break;
+		case 'n':
+			errno = 0;
+			k.n = (unsigned)strtoul(optarg, &end, 10);
+			if (errno || *end || !k.n || k.n > ZT_MUX_CONNS_MAX) {
+				fprintf(stderr, "ztconnector: --connections must be 1 to %d, not '%s'\n",
+					ZT_MUX_CONNS_MAX, optarg);
+				return 2;
+			}
+			break;
+		case 'v': zt_log_level = ZT_LOG_DEBUG; break;
+		case 'q': zt_log_level = ZT_LOG_WARN; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc || !!token == !!file) {
+		fprintf(stderr, "ztconnector: %s; see ztconnector --help\n",
+			optind < argc ? "unexpected arguments" :
+			token ? "give --token or --token-file, not both" :
+				"a token is needed: --token TOKEN or --token-file FILE");
+		return 2;
+	}
+	if (file) {
+		if (read_token_file(file, tokbuf, sizeof(tokbuf)))
+			return 1;
+		token = tokbuf;
+	}
+	if (zt_token_get(token, &k.tok)) {
+		fprintf(stderr, "ztconnector: the token does not parse: copy it whole from "
+			"'ztctl tunnel token NAME' (it starts with %s)\n", ZT_TOKEN_PREFIX);
+		return 1;
+	}
+	if (!k.name[0] && gethostname(k.name, sizeof(k.name) - 1))
+		snprintf(k.name, sizeof(k.name), "connector");
+	if (user && drop_to(user))
+		return 1;
+	if (!geteuid())
+		pr_info("running as root; --user USER (or the systemd unit's DynamicUser) runs "
+			"it unprivileged: it needs no privilege\n");
+	k.ctx = zt_tls_client(k.tok.pin);
+	if (!k.ctx || (err = zt_loop_new(&k.loop))) {
+		fprintf(stderr, "ztconnector: cannot set up TLS or the event loop\n");
+		return 1;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	w.k = &k;
+	w.io.fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	w.io.cb = on_signal;
+	w.tick.cb = on_tick;
+	if (w.io.fd < 0 || zt_io_add(k.loop, &w.io, EPOLLIN)) {
+		fprintf(stderr, "ztconnector: cannot watch signals\n");
+		return 1;
+	}
+	pr_info("tunnel %s: keeping %u connections to the gateway (%u address%s)\n", k.tok.name,
+		k.n, k.tok.n_addrs, k.tok.n_addrs == 1 ? "" : "es");
+	for (i = 0; i < k.n; i++) {
+		k.c[i].k = &k;
+		k.c[i].idx = i;
+		k.c[i].addr = i % k.tok.n_addrs;
+		zc_start(&k.c[i]);
+	}
+	err = zt_loop_run(k.loop);
+	pr_info("exiting\n");
+	zt_tls_ctx_free(k.ctx);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ztconnector.h — the connector's state, shared by main.c (arguments,
+ * the token, signals) and conn.c (its connections to the gateway). */
+#ifndef ZTCONNECTOR_H
+#define ZTCONNECTOR_H
+
+#include <stdbool.h>
+#include "loop.h"
+#include "tconn.h"
+#include "token.h"
+
+#define ZC_CONNECT_MS 10000    /* TCP connect and TLS within this */
+#define ZC_KEEPALIVE_MS 5000   /* a PING this often */
+#define ZC_DEAD_MS 15000       /* no answer for this long: the path is dead */
+#define ZC_BACKOFF_MIN_MS 1000
+#define ZC_BACKOFF_MAX_MS 60000
+#define ZC_DRAIN_MS 5000       /* SIGTERM: live streams get this long */
+
+struct connector;
+
+struct cconn {
+	struct connector *k;
+	unsigned idx;
+	unsigned addr;             /* index into the token's addresses, tried next */
+	bool connecting, in_tls, ready;
+	struct zt_io cio;          /* the TCP connect (before TLS owns the fd) */
+	struct zt_tconn t;         /* valid once in_tls */
+	struct zt_timer timer;     /* connect deadline, backoff, keepalive */
+	unsigned failures;
+	__u64 last_pong_ms;
+	char peer[64];
+};
+
+struct connector {
+	struct zt_loop *loop;
+	struct zt_token tok;
+	struct ssl_ctx_st *ctx;
+	unsigned n;                /* connections to keep */
+	char name[64];
+	bool draining;
+	struct cconn c[ZT_MUX_CONNS_MAX];
+};
+
+void zc_start(struct cconn *c);
+/* SIGTERM: say GO_AWAY on every connection and close them. */
+void zc_drain(struct connector *k);
+unsigned zc_live(const struct connector *k);
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* tunnel_int.h — the tunnel endpoint's state, shared by its files:
+ * tunnel.c (the listeners, TLS, HELLO, keepalives, health) and
+ * tunnel_creds.c (each remote tunnel's id and secret, kept in the state
+ * directory, and the tokens made of them). docs/tunnel.md says what goes
+ * over the wire. */
+#ifndef ZTD_TUNNEL_INT_H
+#define ZTD_TUNNEL_INT_H
+
+#include <sys/socket.h>
+#include "ctl_tunnel.h"
+#include "tconn.h"
+#include "token.h"
+#include "ztd.h"
+
+#define TUN_HANDSHAKE_MS 10000 /* TLS and HELLO within this, or closed */
+#define TUN_PENDING_MAX 64     /* connections not through HELLO yet, all sources */
+#define TUN_PENDING_PER_SRC 8  /* ... from one address */
+#define TUN_KEEPALIVE_MS 5000  /* a PING this often */
+#define TUN_DEAD_MS 15000      /* no answer for this long: the path is dead */
+
+struct tun_cred {
+	char name[ZT_CTL_NAME_MAX];
+	__u8 id[ZT_MUX_ID_LEN];
+	__u8 secret[ZT_MUX_SECRET_LEN];
+	__u64 created;             /* unix seconds */
+};
+
+struct gw_conn;
+
+/* A configured tunnel's connections and health (kept by name across
+ * reloads). */
+struct tun_state {
+	char name[ZT_CTL_NAME_MAX];
+	bool remote;
+	bool ever;                 /* a connection was up once */
+	__u8 expected;             /* connections its connector keeps (HELLO's n) */
+	__u8 health;               /* enum zt_ctl_health */
+	__u64 since_ms;
+	__u64 refused;
+	unsigned n_up;
+};
+
+struct gw_conn {
+	struct zt_tconn t;
+	struct ztd_tunnels *tt;
+	struct gw_conn *prev, *next;
+	int ts;                    /* index into tt->ts once HELLO was taken; -1 before */
+	bool ready;
+	__u8 index, of;
+	char connector[ZT_MUX_NAME_MAX + 1];
+	char peer[ZT_CTL_NAME_MAX], local[ZT_CTL_NAME_MAX];
+	struct sockaddr_storage peer_sa;
+	__u64 since_ms, last_pong_ms;
+	struct zt_timer timer;     /* the handshake's deadline, then keepalives */
+};
+
+struct tun_listener {
+	struct zt_io io;
+	struct ztd_tunnels *tt;
+};
+
+struct ztd_tunnels {
+	struct ztd *d;
+	struct ssl_ctx_st *ctx;
+	__u8 pin[ZT_TOKEN_PIN_LEN];
+	struct tun_listener lis[ZT_MAX_CONNECTOR_LISTEN];
+	size_t n_lis;
+	struct tun_cred *creds;
+	size_t n_creds;
+	char creds_path[4096];
+	struct tun_state *ts;
+	size_t n_ts;
+	struct gw_conn *conns;
+	size_t n_pending;
+	__u64 refused_pending, refused_auth, failed, timeouts;
+	__u64 log_ms;              /* the last "refused: too many pending" line */
+};
+
+/* tunnel_creds.c */
+int tun_creds_load(struct ztd_tunnels *tt, const char **why, int *line);
+struct tun_cred *tun_cred_by_name(struct ztd_tunnels *tt, const char *name);
+struct tun_cred *tun_cred_by_id(struct ztd_tunnels *tt, const __u8 *id);
+int tun_token(const struct ztd_tunnels *tt, const struct tun_cred *c, char *out, size_t outsz,
+	      char *why, size_t whysz);
+/* CREATE, TOKEN, ROTATE, DELETE (ctl.c's TUNNEL request). */
+int tun_op(struct ztd_tunnels *tt, __u8 op, const char *name, char *token, size_t tsz,
+	   char *why, size_t whysz);
+
+/* tunnel.c */
+struct tun_state *tun_state_by_name(struct ztd_tunnels *tt, const char *name);
+/* Ends every connection of the tunnel named (its secret changed). */
+void tun_drop_conns(struct ztd_tunnels *tt, const char *name, const char *why);
+
+#endif
