@@ -399,6 +399,36 @@ static void test_slow_reader(void)
 	(void)ta;
 }
 
+/* A DATA body in two reads, its first half consumed in between: the
+ * stream's buffer must stay for the second (it was freed, and written
+ * through a null pointer, before). */
+static void test_body_split_consumed(void)
+{
+	struct zt_mux_hdr h;
+	struct zt_mux_stream *s, *t;
+	__u8 w[ZT_MUX_HDR + 100], got[100];
+	struct zt_buf b;
+	size_t at = 0, i;
+
+	pair(NULL, NULL, true);
+	s = open_tcp(&gw, 443);
+	T_EQ(pump(), 0);
+	t = cn.last_in;
+	h = (struct zt_mux_hdr){ .type = ZT_MUX_DATA, .stream = zt_mux_id(s), .len = 100 };
+	zt_buf_init(&b, w, sizeof(w));
+	zt_mux_hdr_put(&b, &h);
+	for (i = 0; i < 100; i++)
+		w[ZT_MUX_HDR + i] = (__u8)i;
+	T_EQ(zt_mux_input(cn.m, w, ZT_MUX_HDR + 50), 0);
+	drain(t, got, &at);
+	T_EQ(at, 50);
+	T_EQ(zt_mux_input(cn.m, w + ZT_MUX_HDR + 50, 50), 0);
+	drain(t, got, &at);
+	T_EQ(at, 100);
+	for (i = 0; i < 100; i++)
+		T_ASSERT(got[i] == i, "byte %zu", i);
+}
+
 static void test_limits(void)
 {
 	struct zt_mux_limits lim = { .mem_max = 3 * ZT_MUX_WINDOW0 };
@@ -544,6 +574,7 @@ int main(void)
 	T_RUN(test_hello_first);
 	T_RUN(test_stream_both_ways);
 	T_RUN(test_slow_reader);
+	T_RUN(test_body_split_consumed);
 	T_RUN(test_limits);
 	T_RUN(test_ping_goaway_abort);
 	T_RUN(test_breaches);

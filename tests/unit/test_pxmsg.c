@@ -94,6 +94,22 @@ static void each_type_round_trips(void)
 					   .family = ZT_AF_INET, .addr = { 10, 2, 0, 5 },
 					   .port = 22, .dev = "priv0" };
 	round_trip(&m);
+	/* To a remote tunnel: ztd's loopback socket, told which flow first. */
+	memset(&m, 0, sizeof(m));
+	m.type = ZT_PXM_ANSWER;
+	m.answer = (struct zt_pxm_answer){ .cid = 78, .act = ZT_PXA_CONNECT,
+					   .family = ZT_AF_INET, .addr = { 127, 0, 0, 1 },
+					   .port = 40000, .pre_len = ZT_PXM_PRE_MAX };
+	memset(m.answer.pre, 0xa5, sizeof(m.answer.pre));
+	round_trip(&m);
+	{
+		struct zt_buf b;
+		size_t n = put(&m);
+
+		wire[n - ZT_PXM_PRE_MAX - 1] = ZT_PXM_PRE_MAX + 1; /* a preamble too long */
+		zt_buf_init(&b, wire, n + 1);
+		T_EQ(zt_pxm_get(&b, &m), -EBADMSG);
+	}
 	memset(&m, 0, sizeof(m));
 	m.type = ZT_PXM_REVOKE;
 	m.revoke = 1234;

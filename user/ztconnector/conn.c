@@ -3,9 +3,9 @@
  * the token's next address, TLS 1.3 with the gateway's key pinned, HELLO
  * with the tunnel's id and secret, then PINGs to notice a dead path. When
  * it ends it is made again after a backoff that doubles from 1 s to 60 s,
- * with 20% jitter (so that connectors do not come back in step). Streams
- * (the flows the gateway bridges) are not carried yet: an OPEN is refused
- * with "protocol". */
+ * with 20% jitter (so that connectors do not come back in step). The
+ * gateway opens a stream per flow; the connector dials its origin and
+ * bridges the two (TCP to an address; hostnames, UDP and ICMP not yet). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,6 +14,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <netinet/tcp.h>
+#include "bridge.h"
 #include "clock.h"
 #include "log.h"
 #include "ztconnector.h"
@@ -81,23 +83,92 @@ static int k_hello(void *arg, __u16 flags, const struct zt_mux_hello *h)
 	return 0;
 }
 
+static void k_done(void *arg, struct zt_bridge *b, const char *why, __u32 code, __u64 in,
+		   __u64 out)
+{
+	struct cconn *c = arg;
+
+	(void)b;
+	c->k->streams--;
+	pr_debug("connection %u: a stream ended: %s%s%s; %llu bytes from the origin, %llu to "
+		 "it\n", c->idx, why ? why : "both sides finished", code ? ": " : "",
+		 code ? zt_mux_err_name(code) : "", (unsigned long long)in,
+		 (unsigned long long)out);
+}
+
+/* Never dialled for the gateway: this host's own loopback, unspecified,
+ * multicast and broadcast addresses (the gateway's policy decides what
+ * else may be reached). */
+static bool forbidden(const struct zt_mux_open *o)
+{
+	static const __u8 zero[16], loop6[16] = { [15] = 1 };
+	const __u8 *a = o->addr;
+
+	if (o->family == ZT_AF_INET)
+		return a[0] == 0 || a[0] == 127 || a[0] >= 224;
+	return !memcmp(a, zero, 16) || !memcmp(a, loop6, 16) || a[0] == 0xff ||
+	       (a[10] == 0xff && a[11] == 0xff && !memcmp(a, zero, 10));
+}
+
+/* The gateway opened a stream to o: dial it; the stream is accepted
+ * once the origin answers (bridge.h). */
 static int k_open(void *arg, struct zt_mux_stream *s, const struct zt_mux_open *o)
 {
-	static bool said;
+	static __u64 said_ms;
+	struct cconn *c = arg;
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	int fd, one = 1;
 
-	(void)arg;
-	(void)s;
-	(void)o;
-	if (!said)
-		pr_warn("the gateway opened a stream: this connector does not carry streams yet\n");
-	said = true;
-	return ZT_MUX_E_PROTO;
+	if (c->k->draining)
+		return ZT_MUX_E_DRAIN;
+	if (o->proto != ZT_MUX_TCP || !o->family) {
+		if (zt_mono_ms() - said_ms > 10000)
+			pr_warn("the gateway opened a %s stream: this connector carries TCP to "
+				"addresses only yet\n", o->family ? "UDP or ICMP" : "hostname");
+		said_ms = zt_mono_ms();
+		return o->family ? ZT_MUX_E_PROTO : ZT_MUX_E_RESOLVE;
+	}
+	if (forbidden(o))
+		return ZT_MUX_E_FORBIDDEN;
+	if (o->family == ZT_AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, o->addr, 4);
+		s4->sin_port = htons(o->port);
+		sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, o->addr, 16);
+		s6->sin6_port = htons(o->port);
+		sl = sizeof(*s6);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ZT_MUX_E_BUSY;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS) {
+		int e = errno;
+
+		close(fd);
+		return e == ECONNREFUSED ? ZT_MUX_E_REFUSED : ZT_MUX_E_UNREACHABLE;
+	}
+	if (!zt_bridge_new(&c->t, s, fd, true, k_done, c))
+		c->k->streams++;
+	return 0;
 }
 
 static void k_event(void *arg, struct zt_mux_stream *s, unsigned evs)
 {
+	struct zt_bridge *b = zt_mux_user(s);
+
 	(void)arg;
-	if (evs & ZT_MUXE_RST)
+	if (b)
+		zt_bridge_event(b, evs);
+	else if (evs & ZT_MUXE_RST)
 		zt_mux_release(s, 0);
 }
 
@@ -243,13 +314,25 @@ void zc_drain(struct connector *k)
 			close(c->cio.fd);
 			c->connecting = false;
 		} else if (c->ready) {
+			/* No new streams; the live ones go on until zc_close. */
 			zt_mux_goaway(c->t.mux, ZT_MUX_GA_NORMAL);
-			zt_tconn_close_after_send(&c->t);
+			zt_tconn_flush(&c->t);
 		} else if (c->in_tls) {
 			zt_tconn_free(&c->t);
 			c->in_tls = false;
 		}
 	}
+}
+
+void zc_close(struct connector *k)
+{
+	unsigned i;
+
+	for (i = 0; i < k->n; i++)
+		if (k->c[i].in_tls || k->c[i].ready) {
+			zt_tconn_free(&k->c[i].t);
+			k->c[i].in_tls = k->c[i].ready = false;
+		}
 }
 
 unsigned zc_live(const struct connector *k)

@@ -31,8 +31,9 @@ static void usage(FILE *f)
 		"token pins; the tunnel's id and secret (in the token) authenticate this\n"
 		"side. A connection that ends is made again after a backoff (1 s doubling\n"
 		"to 60 s, with jitter); PINGs every 5 s notice a dead path within 15 s.\n"
-		"SIGTERM or SIGINT: says GO_AWAY on each connection, closes them and exits\n"
-		"within %d s.\n\n"
+		"The gateway opens a stream per flow (TCP to an address); the connector dials\n"
+		"the origin and relays. SIGTERM or SIGINT: says GO_AWAY on each connection\n"
+		"(no new streams), lets live streams finish, closes and exits within %d s.\n\n"
 		"  --token TOKEN       the token 'ztctl tunnel create NAME' printed (zt1....)\n"
 		"  --token-file FILE   ... read from FILE (keep it mode 0600: it is a secret)\n"
 		"  --connections N     connections to keep (the gateway calls the tunnel\n"
@@ -41,8 +42,7 @@ static void usage(FILE *f)
 		"                      this connector (default: the host name)\n"
 		"  --user USER         when started as root: run as USER once the token is read\n"
 		"  -v, -q              more, or less, logging\n\n"
-		"Not yet: carrying streams (flows through the tunnel); an OPEN from the\n"
-		"gateway is refused.\n",
+		"Not yet: streams to hostnames (private DNS), UDP and ICMP.\n",
 		ZT_MUX_CONNS_MAX, ZC_DRAIN_MS / 1000);
 }
 
@@ -96,10 +96,15 @@ static void on_tick(struct zt_timer *t)
 {
 	struct sigwatch *w = (struct sigwatch *)((char *)t - offsetof(struct sigwatch, tick));
 
-	if (!zc_live(w->k) || zt_mono_ms() >= w->deadline)
+	if (!w->k->streams || !zc_live(w->k) || zt_mono_ms() >= w->deadline) {
+		if (w->k->streams)
+			pr_warn("%llu streams still live after %d s: reset\n",
+				(unsigned long long)w->k->streams, ZC_DRAIN_MS / 1000);
+		zc_close(w->k);
 		zt_loop_stop(w->k->loop);
-	else
+	} else {
 		zt_timer_arm(w->k->loop, t, 50);
+	}
 }
 
 static void on_signal(struct zt_io *io, __u32 events)
@@ -110,8 +115,9 @@ static void on_signal(struct zt_io *io, __u32 events)
 	(void)events;
 	if (read(io->fd, &si, sizeof(si)) != sizeof(si) || w->k->draining)
 		return;
-	pr_info("signal %u: draining (GO_AWAY to the gateway), exiting within %d s\n",
-		si.ssi_signo, ZC_DRAIN_MS / 1000);
+	pr_info("signal %u: draining (GO_AWAY to the gateway; %llu live streams may finish), "
+		"exiting within %d s\n", si.ssi_signo, (unsigned long long)w->k->streams,
+		ZC_DRAIN_MS / 1000);
 	zc_drain(w->k);
 	w->deadline = zt_mono_ms() + ZC_DRAIN_MS;
 	zt_timer_arm(w->k->loop, &w->tick, 0);

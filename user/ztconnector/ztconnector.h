@@ -38,12 +38,15 @@ struct connector {
 	unsigned n;                /* connections to keep */
 	char name[64];
 	bool draining;
+	__u64 streams;             /* live now, all connections */
 	struct cconn c[ZT_MUX_CONNS_MAX];
 };
 
 void zc_start(struct cconn *c);
-/* SIGTERM: say GO_AWAY on every connection and close them. */
+/* SIGTERM: GO_AWAY on every connection (no new streams; live ones go on). */
 void zc_drain(struct connector *k);
+/* Then: every connection closed (streams left are reset). */
+void zc_close(struct connector *k);
 unsigned zc_live(const struct connector *k);
 
 #endif

@@ -511,7 +511,10 @@ static void recheck(struct ztd_proxy *px, bool iri_only)
 		}
 		if (!c->decided || c->revoking || (iri_only && !c->iri))
 			continue;
-		if (!proxy_decide(px, c, true) || c->r.verdict != ZT_V_DIRECT)
+		/* Still allowed the same way: DIRECT to a local tunnel, or
+		 * STEER (after the proxy's own decision) to a remote one. */
+		if (!proxy_decide(px, c, true) ||
+		    c->r.verdict != (c->remote ? ZT_V_STEER : ZT_V_DIRECT))
 			proxy_revoke(c);
 	}
 }

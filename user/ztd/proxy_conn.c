@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include "clock.h"
+#include "mux.h"
 #include "hash.h"
 #include "iri.h"
 #include "l7.h"
@@ -307,6 +308,44 @@ static bool upstream_forbidden(const struct ztd *d, const struct sockaddr_storag
 	return !ok;
 }
 
+/* Allowed to a remote tunnel: the worker connects to ztd's tunnel
+ * ingress, says the nonce that names this flow, and ztd carries it on a
+ * stream of the tunnel's connector (tunnel_flow.c). An IRI's flow goes by
+ * its hostname (the connector resolves it), any other by its address. */
+static void act_remote(struct pconn *c)
+{
+	struct ztd_proxy *px = c->px;
+	const struct zt_cfg_tunnel *t = route_tunnel(&px->d->cfg, c->r.route_id);
+	struct zt_pxm m = { .type = ZT_PXM_ANSWER };
+	struct zt_mux_open o = { .proto = ZT_MUX_TCP, .port = c->up_port };
+	__u16 port;
+
+	if (t)
+		o.vnet = (__u16)t->vnet;
+	if (c->iri) {
+		snprintf(o.hostname, sizeof(o.hostname), "%s", c->iri_name);
+	} else {
+		o.family = c->up_family;
+		memcpy(o.addr, c->up_addr, 16);
+	}
+	if (!t || t->local || ztd_tunnel_prepare(px->d, t->name, &o, m.answer.pre, &port)) {
+		px->st.no_tunnel++;
+		refuse(c, ZT_PXE_NO_TUNNEL);
+		return;
+	}
+	px->st.allowed++;
+	c->remote = true;
+	m.answer.cid = c->cid;
+	m.answer.act = ZT_PXA_CONNECT;
+	m.answer.family = ZT_AF_INET;
+	m.answer.addr[0] = 127;
+	m.answer.addr[3] = 1;
+	m.answer.port = port;
+	m.answer.pre_len = ZT_PXM_PRE_MAX;
+	c->st = ZT_PXS_CONNECT;
+	send_msg(c->w, &m);
+}
+
 /* After the decision: reset, refuse, or tell the worker where to connect. */
 static void act(struct pconn *c)
 {
@@ -322,9 +361,7 @@ static void act(struct pconn *c)
 		return;
 	}
 	if (c->r.verdict == ZT_V_STEER) {
-		/* A remote tunnel: the connector (issue 16) plugs in here. */
-		px->st.no_tunnel++;
-		refuse(c, ZT_PXE_NO_TUNNEL);
+		act_remote(c);
 		return;
 	}
 	px->st.allowed++;

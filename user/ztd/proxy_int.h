@@ -46,6 +46,7 @@ struct pconn {
 	struct px_found det;
 	bool found;                 /* detection read bytes or said why not */
 	bool decided, iri;
+	bool remote;               /* carried by a remote tunnel's connector (a stream) */
 	bool revoking;              /* told to reset; its END is awaited */
 	__u64 revoke_ms;            /* ... since then (2 s, or its worker is killed) */
 	__u32 iri_epoch;            /* the IRI's epoch when first decided */

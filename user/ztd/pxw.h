@@ -59,6 +59,8 @@ struct wconn {
 	__u32 ifindex;
 	__u8 *buf;                  /* the bytes detection read (ZT_DETECT_MAX) */
 	size_t len, sent;           /* read; sent upstream */
+	__u8 pre[ZT_PXM_PRE_MAX];   /* ztd's words to send upstream before them */
+	__u8 pre_len, pre_sent;
 	struct zt_detected *det;    /* while detection reads (with buf) */
 	bool client_eof;            /* it sent FIN during detection */
 	struct px_dir cu, uc;       /* client -> upstream, upstream -> client */

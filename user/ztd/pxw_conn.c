@@ -263,6 +263,8 @@ void pxw_conn_answer(struct pxw *w, const struct zt_pxm_answer *a)
 			pxw_end(c, ZT_PXE_ERROR, 0, false);
 	} else {
 		c->st = ZT_PXS_CONNECT;
+		memcpy(c->pre, a->pre, a->pre_len);
+		c->pre_len = a->pre_len;
 		err = upstream_connect(c, a);
 		if (!err)
 			err = px_watch(w->loop, &c->u, &c->uev, EPOLLOUT);

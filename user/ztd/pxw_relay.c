@@ -134,13 +134,13 @@ static void rearm(struct wconn *c)
 	}
 	/* A source is read only while its pipe is empty: with bytes still
 	 * waiting for the sink, its readiness would only spin the loop. */
-	if (!c->cu.eof && !c->cu.queued && c->sent == c->len)
+	if (!c->cu.eof && !c->cu.queued && c->sent == c->len && c->pre_sent == c->pre_len)
 		ce |= EPOLLIN;
 	if (c->uc.queued)
 		ce |= EPOLLOUT;
 	if (!c->uc.eof && !c->uc.queued)
 		ue |= EPOLLIN;
-	if (c->cu.queued || c->sent < c->len)
+	if (c->cu.queued || c->sent < c->len || c->pre_sent < c->pre_len)
 		ue |= EPOLLOUT;
 	if (px_watch(l, &c->c, &c->cev, ce) || px_watch(l, &c->u, &c->uev, ue))
 		pxw_end(c, ZT_PXE_ERROR, 0, false);
@@ -151,7 +151,21 @@ static void step(struct wconn *c)
 	__u64 moved = c->cu.bytes + c->uc.bytes;
 	ssize_t n;
 
-	/* The bytes detection read go first. */
+	/* ztd's preamble (a remote tunnel's flow says which it is), then
+	 * the bytes detection read. */
+	while (c->pre_sent < c->pre_len) {
+		n = send(c->u.fd, c->pre + c->pre_sent, c->pre_len - c->pre_sent,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN) {
+			rearm(c);
+			return;
+		}
+		if (n <= 0) {
+			pxw_end(c, ZT_PXE_RESET, 0, false);
+			return;
+		}
+		c->pre_sent += (__u8)n;
+	}
 	while (c->sent < c->len) {
 		n = send(c->u.fd, c->buf + c->sent, c->len - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EAGAIN) {

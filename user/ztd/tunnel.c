@@ -6,8 +6,8 @@
  * follows its connections. A connection that does not finish TLS and
  * HELLO in 10 s, breaks the protocol, or stops answering PINGs for 15 s is
  * closed; past 64 connections not yet through HELLO (8 from one address)
- * new ones are closed at accept, counted. Streams (bridging flows) are
- * not carried yet: an OPEN from a connector is refused. */
+ * new ones are closed at accept, counted. The gateway opens streams (for
+ * flows, tunnel_flow.c); an OPEN from a connector is refused. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "bridge.h"
 #include "clock.h"
 #include "log.h"
 #include "tunnel_int.h"
@@ -86,6 +87,27 @@ static void health(struct ztd_tunnels *tt, struct tun_state *ts)
 
 /* ---- connections --------------------------------------------------------------------- */
 
+/* Lines about connections that never got through HELLO: 20 a second at
+ * most (anyone can make them), the rest counted and said once. */
+static bool pre_hello_log(struct ztd_tunnels *tt)
+{
+	__u64 sec = zt_mono_ms() / 1000;
+
+	if (sec != tt->prelog_sec) {
+		if (tt->prelog_dropped)
+			pr_warn("connector connections: %llu more lines about connections refused "
+				"before HELLO not written\n", (unsigned long long)tt->prelog_dropped);
+		tt->prelog_sec = sec;
+		tt->prelog_n = tt->prelog_dropped = 0;
+	}
+	if (tt->prelog_n < 20) {
+		tt->prelog_n++;
+		return true;
+	}
+	tt->prelog_dropped++;
+	return false;
+}
+
 static void conn_free(struct gw_conn *c)
 {
 	struct ztd_tunnels *tt = c->tt;
@@ -118,8 +140,9 @@ static void on_down(struct zt_tconn *t, const char *why)
 			c->index, c->peer, c->connector, why);
 	else {
 		c->tt->failed++;
-		pr_info("connector connection from %s ended before HELLO was taken: %s\n", c->peer,
-			why);
+		if (pre_hello_log(c->tt))
+			pr_info("connector connection from %s ended before HELLO was taken: %s\n",
+				c->peer, why);
 	}
 	conn_free(c);
 }
@@ -148,9 +171,9 @@ static void on_timer(struct zt_timer *tm)
 		return;
 	}
 	zt_mux_ping(c->t.mux, (__u32)now);
+	/* Armed first: the flush may end c (and stop its timer). */
+	zt_timer_arm(c->tt->d->loop, &c->timer, TUN_KEEPALIVE_MS);
 	zt_tconn_flush(&c->t);
-	if (!c->t.down)
-		zt_timer_arm(c->tt->d->loop, &c->timer, TUN_KEEPALIVE_MS);
 }
 
 /* The connector's HELLO: its tunnel's id and secret, checked in constant
@@ -201,8 +224,9 @@ static int gw_hello(void *arg, __u16 flags, const struct zt_mux_hello *h)
 		tt->refused_auth++;
 		if (ts)
 			ts->refused++;
-		pr_warn("connector connection from %s refused: %s\n", c->peer,
-			zt_mux_goaway_name(code));
+		if (pre_hello_log(tt))
+			pr_warn("connector connection from %s refused: %s\n", c->peer,
+				zt_mux_goaway_name(code));
 	}
 	zt_mux_goaway(c->t.mux, code);
 	zt_tconn_close_after_send(&c->t);
@@ -219,8 +243,12 @@ static int gw_open(void *arg, struct zt_mux_stream *s, const struct zt_mux_open 
 
 static void gw_event(void *arg, struct zt_mux_stream *s, unsigned evs)
 {
+	struct zt_bridge *b = zt_mux_user(s);
+
 	(void)arg;
-	if (evs & ZT_MUXE_RST)
+	if (b)
+		zt_bridge_event(b, evs);
+	else if (evs & ZT_MUXE_RST)
 		zt_mux_release(s, 0);
 }
 
@@ -424,6 +452,7 @@ int ztd_tunnels_open(struct ztd *d)
 	if (!tt)
 		return -ENOMEM;
 	tt->d = d;
+	tt->ing_io.fd = -1;
 	d->tunnels = tt;
 	snprintf(dir, sizeof(dir), "%s/tls", d->cfg.state_dir);
 	mkdir(d->cfg.state_dir, 0700);
@@ -443,6 +472,8 @@ int ztd_tunnels_open(struct ztd *d)
 		goto fail;
 	}
 	err = tunnels_from(tt, &d->cfg);
+	if (!err)
+		err = tun_flow_open(tt);
 	if (err)
 		goto fail;
 	for (i = 0; i < d->cfg.n_connector_listen; i++) {
@@ -497,6 +528,7 @@ void ztd_tunnels_close(struct ztd *d)
 		tt->conns->ts = -1;
 		conn_free(tt->conns);
 	}
+	tun_flow_close(tt);
 	for (i = 0; i < tt->n_lis; i++) {
 		zt_io_del(d->loop, &tt->lis[i].io);
 		close(tt->lis[i].io.fd);

@@ -9,6 +9,7 @@
 
 #include <sys/socket.h>
 #include "ctl_tunnel.h"
+#include "pxmsg.h"
 #include "tconn.h"
 #include "token.h"
 #include "ztd.h"
@@ -18,6 +19,10 @@
 #define TUN_PENDING_PER_SRC 8  /* ... from one address */
 #define TUN_KEEPALIVE_MS 5000  /* a PING this often */
 #define TUN_DEAD_MS 15000      /* no answer for this long: the path is dead */
+#define TUN_PENDING_FLOWS 4096 /* flows decided, their worker not yet at the ingress */
+#define TUN_PENDING_MS 10000   /* ... for this long at most */
+#define TUN_INGRESS_MAX 1024   /* ingress connections that have not said their nonce */
+#define TUN_INGRESS_MS 5000    /* ... for this long at most */
 
 struct tun_cred {
 	char name[ZT_CTL_NAME_MAX];
@@ -55,6 +60,26 @@ struct gw_conn {
 	struct zt_timer timer;     /* the handshake's deadline, then keepalives */
 };
 
+/* A flow the proxy allowed to a remote tunnel, until its worker
+ * connects to the ingress and says the nonce. */
+struct tun_flow_pending {
+	__u8 nonce[ZT_PXM_PRE_MAX];
+	char tunnel[ZT_CTL_NAME_MAX];
+	struct zt_mux_open o;
+	__u64 exp_ms;
+	bool used;
+};
+
+/* A connection to the ingress, before its nonce. */
+struct tun_ingress {
+	struct zt_io io;
+	struct zt_timer timer;
+	struct ztd_tunnels *tt;
+	struct tun_ingress *prev, *next;
+	__u8 got[ZT_PXM_PRE_MAX];
+	size_t have;
+};
+
 struct tun_listener {
 	struct zt_io io;
 	struct ztd_tunnels *tt;
@@ -75,6 +100,15 @@ struct ztd_tunnels {
 	size_t n_pending;
 	__u64 refused_pending, refused_auth, failed, timeouts;
 	__u64 log_ms;              /* the last "refused: too many pending" line */
+	__u64 prelog_sec, prelog_n, prelog_dropped; /* pre_hello_log's budget */
+	/* flows (tunnel_flow.c) */
+	struct zt_io ing_io;       /* the ingress: 127.0.0.1, a port of the kernel's */
+	__u16 ing_port;
+	struct tun_flow_pending *pend;
+	struct tun_ingress *ings;
+	size_t n_ings;
+	__u64 streams_opened, streams_refused;
+	__u64 flow_log_ms;
 };
 
 /* tunnel_creds.c */
@@ -86,6 +120,10 @@ int tun_token(const struct ztd_tunnels *tt, const struct tun_cred *c, char *out,
 /* CREATE, TOKEN, ROTATE, DELETE (ctl.c's TUNNEL request). */
 int tun_op(struct ztd_tunnels *tt, __u8 op, const char *name, char *token, size_t tsz,
 	   char *why, size_t whysz);
+
+/* tunnel_flow.c */
+int tun_flow_open(struct ztd_tunnels *tt);
+void tun_flow_close(struct ztd_tunnels *tt);
 
 /* tunnel.c */
 struct tun_state *tun_state_by_name(struct ztd_tunnels *tt, const char *name);

@@ -188,6 +188,13 @@ void ztd_proxy_list(const struct ztd *d, __u64 after, struct zt_ctl_proxy_page *
 int ztd_tunnels_open(struct ztd *d);
 int ztd_tunnels_reload(struct ztd *d);
 void ztd_tunnels_close(struct ztd *d);
+/* A flow the proxy allowed to remote tunnel `tunnel`, to o: a stream is
+ * opened for it when its worker connects to 127.0.0.1:*port and sends
+ * nonce first (tunnel_flow.c). 0, -ENOTCONN (no connection of the tunnel
+ * is up), -ENOBUFS (too many flows waiting). */
+struct zt_mux_open;
+int ztd_tunnel_prepare(struct ztd *d, const char *tunnel, const struct zt_mux_open *o,
+		       __u8 nonce[16], __u16 *port);
 /* ztctl tunnel create|token|rotate|delete: the token into token (empty
  * for delete); -errno with why. */
 int ztd_tunnel_op(struct ztd *d, __u8 op, const char *name, char *token, size_t tsz, char *why,

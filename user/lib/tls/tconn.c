@@ -50,20 +50,35 @@ static int send_out(struct zt_tconn *c, bool *blocked)
 
 static void settle(struct zt_tconn *c)
 {
-	bool blocked;
-	int err = send_out(c, &blocked);
+	bool blocked = false;
 	const __u8 *p;
+	int err, round;
 
-	if (err) {
-		down(c, err == -EPIPE || err == -ECONNRESET ? "connection reset" :
-			zt_tls_error(c->ssl));
-		return;
+	for (round = 0; round < 8; round++) {
+		err = send_out(c, &blocked);
+		if (err) {
+			down(c, err == -EPIPE || err == -ECONNRESET ? "connection reset" :
+				zt_tls_error(c->ssl));
+			return;
+		}
+		if (blocked)
+			break;
+		/* Room again: streams that waited for it write now (what
+		 * they queue goes out in the next round). */
+		c->busy = true;
+		zt_mux_wake(c->mux);
+		c->busy = false;
+		if (c->down || !zt_mux_out(c->mux, &p))
+			break;
 	}
+	if (c->down)
+		return;
 	if (c->closing && !zt_mux_out(c->mux, &p)) {
 		down(c, "closed after its last words");
 		return;
 	}
-	watch(c, EPOLLIN | (blocked ? EPOLLOUT : 0));
+	/* Closing, its input is not read: only the way out is watched. */
+	watch(c, c->closing ? EPOLLOUT : EPOLLIN | (blocked ? EPOLLOUT : 0));
 }
 
 static void on_io(struct zt_io *io, __u32 events)

@@ -298,6 +298,11 @@ void zt_tls_free(SSL *ssl)
 {
 	if (!ssl)
 		return;
+	/* close_notify, as far as the socket takes it now (never waits). */
+	if (SSL_is_init_finished(ssl)) {
+		ERR_clear_error();
+		SSL_shutdown(ssl);
+	}
 	if (ex_pin >= 0)
 		OPENSSL_free(SSL_get_ex_data(ssl, ex_pin));
 	SSL_free(ssl);
@@ -318,7 +323,11 @@ static int result(SSL *ssl, int r, bool *want_write)
 	case SSL_ERROR_ZERO_RETURN:
 		return 0;
 	case SSL_ERROR_SYSCALL:
-		return errno ? -errno : -ECONNRESET;
+		/* r 0: the peer closed without close_notify; else the
+		 * socket's error (never a wait: errno may be stale). */
+		if (r == 0)
+			return 0;
+		return errno && errno != EAGAIN && errno != EINTR ? -errno : -ECONNRESET;
 	default:
 		return -EPROTO;
 	}
@@ -329,6 +338,7 @@ int zt_tls_handshake(SSL *ssl, bool *want_write)
 	int r;
 
 	ERR_clear_error();
+	errno = 0;
 	r = SSL_do_handshake(ssl);
 	if (r == 1)
 		return 1;
@@ -341,6 +351,7 @@ ssize_t zt_tls_read(SSL *ssl, void *buf, size_t n, bool *want_write)
 	int r;
 
 	ERR_clear_error();
+	errno = 0;
 	r = SSL_read(ssl, buf, n > 0x40000000 ? 0x40000000 : (int)n);
 	return r > 0 ? r : result(ssl, r, want_write);
 }
@@ -350,6 +361,7 @@ ssize_t zt_tls_write(SSL *ssl, const void *buf, size_t n, bool *want_write)
 	int r;
 
 	ERR_clear_error();
+	errno = 0;
 	r = SSL_write(ssl, buf, n > 0x40000000 ? 0x40000000 : (int)n);
 	if (r > 0)
 		return r;

@@ -10,9 +10,10 @@
  *
  * No I/O and no clock: the owner feeds the bytes it read to
  * zt_mux_input, sends what zt_mux_out gives, and hears of streams through
- * ops. Callbacks may open, write, close and release streams, never free
- * or abort the session (do that once zt_mux_input has returned). ztd's
- * tunnel endpoint and ztconnector use it alike. */
+ * ops (from zt_mux_input, zt_mux_wake and zt_mux_abort only). Callbacks
+ * may open, write, close and release streams, never free or abort the
+ * session (do that once the call has returned). ztd's tunnel endpoint and
+ * ztconnector use it alike. */
 #ifndef ZT_SESSION_H
 #define ZT_SESSION_H
 
@@ -81,6 +82,9 @@ const char *zt_mux_why(const struct zt_mux *m);
 /* What to send next (the bytes stay until zt_mux_out_done). */
 size_t zt_mux_out(const struct zt_mux *m, const __u8 **p);
 void zt_mux_out_done(struct zt_mux *m, size_t n);
+/* Once what was sent made room: streams whose writes it held back get
+ * ZT_MUXE_WINDOW (call it outside the session's other calls). */
+void zt_mux_wake(struct zt_mux *m);
 /* After HELLO: streams may open (until then only HELLO, PING, GO_AWAY). */
 void zt_mux_set_ready(struct zt_mux *m);
 int zt_mux_hello(struct zt_mux *m, __u16 flags, const struct zt_mux_hello *h);

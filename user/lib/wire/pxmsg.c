@@ -116,6 +116,8 @@ void zt_pxm_put(struct zt_buf *b, const struct zt_pxm *m)
 		zt_buf_put_bytes(b, a->addr, 16);
 		zt_buf_put_u16(b, a->port);
 		put_name(b, a->dev, ZT_PXM_DEV_MAX);
+		zt_buf_put_u8(b, a->pre_len);
+		zt_buf_put_bytes(b, a->pre, a->pre_len <= ZT_PXM_PRE_MAX ? a->pre_len : 0);
 		break;
 	}
 	case ZT_PXM_REVOKE:
@@ -175,7 +177,8 @@ int zt_pxm_get(struct zt_buf *b, struct zt_pxm *m)
 		      a->act < ZT_PXA_DETECT || a->act > ZT_PXA_RESET ||
 		      zt_buf_get_u32(b, &a->detect_ms) || get_family(b, &a->family) ||
 		      zt_buf_get_bytes(b, a->addr, 16) || zt_buf_get_u16(b, &a->port) ||
-		      get_name(b, a->dev, ZT_PXM_DEV_MAX, true);
+		      get_name(b, a->dev, ZT_PXM_DEV_MAX, true) || zt_buf_get_u8(b, &a->pre_len) ||
+		      a->pre_len > ZT_PXM_PRE_MAX || zt_buf_get_bytes(b, a->pre, a->pre_len);
 		break;
 	}
 	case ZT_PXM_REVOKE:

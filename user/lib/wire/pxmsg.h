@@ -18,6 +18,7 @@
 #define ZT_PXM_MAX 4096          /* a body's bytes at most */
 #define ZT_PXM_PROG_MAX 64       /* connections in one PROGRESS */
 #define ZT_PXM_DEV_MAX 15        /* an interface name (IFNAMSIZ - 1) */
+#define ZT_PXM_PRE_MAX 16        /* an ANSWER's preamble */
 
 enum zt_pxm_type {
 	/* worker -> ztd */
@@ -87,6 +88,8 @@ struct zt_pxm_answer {
 	__u8 addr[16];
 	__u16 port;
 	char dev[ZT_PXM_DEV_MAX + 1]; /* CONNECT: out of this interface ("": any) */
+	__u8 pre_len;          /* CONNECT: bytes to send before the client's (a */
+	__u8 pre[ZT_PXM_PRE_MAX]; /* remote tunnel's ztd-side socket: which flow it is) */
 };
 
 struct zt_pxm {

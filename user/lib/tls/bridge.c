@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/* bridge.c — see bridge.h. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "bridge.h"
+
+struct zt_bridge {
+	struct zt_io io;
+	struct zt_timer timer;        /* the connect's deadline */
+	struct zt_tconn *t;
+	struct zt_mux_stream *s;
+	__u8 *buf;                    /* read from the socket, not yet taken by the stream */
+	size_t off, len;
+	bool connecting;
+	bool sock_eof;                /* the socket's peer finished sending */
+	bool fin_sent;                /* ... and the stream was told (FIN) */
+	bool fin_in;                  /* the stream's peer finished sending */
+	bool wr_shut;                 /* ... and the socket was told (shutdown) */
+	__u32 watching;
+	__u64 in, out;
+	zt_bridge_done_fn done;
+	void *arg;
+};
+
+#define bridge_of(p, m) ((struct zt_bridge *)((char *)(p) - offsetof(struct zt_bridge, m)))
+
+static void finish(struct zt_bridge *b, const char *why, __u32 code, bool rst_sock,
+		   bool rst_stream)
+{
+	struct zt_loop *l = b->t->loop;
+
+	zt_timer_stop(l, &b->timer);
+	zt_io_del(l, &b->io);
+	if (rst_sock) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(b->io.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	close(b->io.fd);
+	if (b->s) {
+		zt_mux_set_user(b->s, NULL);
+		zt_mux_release(b->s, rst_stream ? code : ZT_MUX_E_NONE);
+		b->s = NULL;
+	}
+	zt_tconn_flush(b->t);
+	b->done(b->arg, b, why, code, b->in, b->out);
+	free(b->buf);
+	free(b);
+}
+
+void zt_bridge_abort(struct zt_bridge *b, __u32 code, const char *why)
+{
+	finish(b, why, code, true, true);
+}
+
+static void watch(struct zt_bridge *b, __u32 ev)
+{
+	if (ev == b->watching)
+		return;
+	if (zt_io_mod(b->t->loop, &b->io, ev)) {
+		zt_bridge_abort(b, ZT_MUX_E_NONE, "cannot watch the socket");
+		return;
+	}
+	b->watching = ev;
+}
+
+/* Moves what can move each way, then watches for what waits. */
+static void step(struct zt_bridge *b)
+{
+	const __u8 *p;
+	__u32 ev = 0;
+	ssize_t n;
+	size_t k;
+
+	/* stream -> socket */
+	while ((k = zt_mux_peek(b->s, &p)) > 0) {
+		n = send(b->io.fd, p, k, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN) {
+			ev |= EPOLLOUT;
+			break;
+		}
+		if (n <= 0) {
+			finish(b, "the socket was reset", ZT_MUX_E_NONE, true, true);
+			return;
+		}
+		zt_mux_consume(b->s, (size_t)n);
+		b->out += (__u64)n;
+	}
+	if (b->fin_in && !zt_mux_peek(b->s, &p) && !b->wr_shut) {
+		shutdown(b->io.fd, SHUT_WR);
+		b->wr_shut = true;
+	}
+	/* socket -> stream, as far as its window goes */
+	for (;;) {
+		if (b->off < b->len) {
+			n = zt_mux_write(b->s, b->buf + b->off, b->len - b->off);
+			if (n < 0) {
+				finish(b, "the tunnel connection ended", ZT_MUX_E_GONE, true, false);
+				return;
+			}
+			b->off += (size_t)n;
+			b->in += (__u64)n;
+			if (b->off < b->len)
+				break; /* a WINDOW event says when it takes more */
+		}
+		if (b->sock_eof)
+			break;
+		if (!b->buf && !(b->buf = malloc(ZT_BRIDGE_BUF))) {
+			finish(b, "out of memory", ZT_MUX_E_NONE, true, true);
+			return;
+		}
+		n = recv(b->io.fd, b->buf, ZT_BRIDGE_BUF, MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN) {
+			ev |= EPOLLIN;
+			break;
+		}
+		if (n < 0) {
+			finish(b, "the socket was reset", ZT_MUX_E_NONE, true, true);
+			return;
+		}
+		b->off = 0;
+		b->len = (size_t)n;
+		if (!n)
+			b->sock_eof = true;
+	}
+	if (b->off == b->len && b->buf) { /* an idle flow holds no buffer */
+		free(b->buf);
+		b->buf = NULL;
+		b->off = b->len = 0;
+	}
+	if (b->sock_eof && b->off == b->len && !b->fin_sent) {
+		zt_mux_close(b->s);
+		b->fin_sent = true;
+	}
+	zt_tconn_flush(b->t);
+	if (b->fin_sent && b->wr_shut) {
+		finish(b, NULL, ZT_MUX_E_NONE, false, false);
+		return;
+	}
+	watch(b, ev);
+}
+
+static __u32 err_code(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return ZT_MUX_E_REFUSED;
+	case ETIMEDOUT:
+		return ZT_MUX_E_TIMEOUT;
+	default:
+		return ZT_MUX_E_UNREACHABLE;
+	}
+}
+
+static void on_io(struct zt_io *io, __u32 events)
+{
+	struct zt_bridge *b = bridge_of(io, io);
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	if (b->connecting) {
+		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &el) || err) {
+			finish(b, "the origin did not take the connection", err_code(err), false,
+			       true);
+			return;
+		}
+		b->connecting = false;
+		zt_timer_stop(b->t->loop, &b->timer);
+		if (zt_mux_accept(b->s)) {
+			finish(b, "the tunnel connection ended", ZT_MUX_E_GONE, true, false);
+			return;
+		}
+	} else if ((events & EPOLLERR) && !(events & (EPOLLIN | EPOLLOUT))) {
+		finish(b, "the socket failed", ZT_MUX_E_NONE, true, true);
+		return;
+	}
+	step(b);
+}
+
+static void on_timer(struct zt_timer *t)
+{
+	struct zt_bridge *b = bridge_of(t, timer);
+
+	finish(b, "the origin did not answer in time", ZT_MUX_E_TIMEOUT, false, true);
+}
+
+int zt_bridge_new(struct zt_tconn *t, struct zt_mux_stream *s, int fd, bool connecting,
+		  zt_bridge_done_fn done, void *arg)
+{
+	struct zt_bridge *b = calloc(1, sizeof(*b));
+
+	if (!b) {
+		close(fd);
+		zt_mux_release(s, ZT_MUX_E_BUSY);
+		return -ENOMEM;
+	}
+	b->t = t;
+	b->s = s;
+	b->io.fd = fd;
+	b->io.cb = on_io;
+	b->timer.cb = on_timer;
+	b->connecting = connecting;
+	b->done = done;
+	b->arg = arg;
+	zt_mux_set_user(s, b);
+	b->watching = connecting ? EPOLLOUT : EPOLLIN;
+	if (zt_io_add(t->loop, &b->io, b->watching)) {
+		zt_mux_set_user(s, NULL);
+		zt_mux_release(s, ZT_MUX_E_BUSY);
+		close(fd);
+		free(b);
+		return -ENOMEM;
+	}
+	if (connecting)
+		zt_timer_arm(t->loop, &b->timer, ZT_BRIDGE_CONNECT_MS);
+	else
+		step(b);
+	return 0;
+}
+
+void zt_bridge_event(struct zt_bridge *b, unsigned evs)
+{
+	if (evs & ZT_MUXE_RST) {
+		__u32 code = zt_mux_rst_code(b->s);
+
+		finish(b, code == ZT_MUX_E_GONE ? "the tunnel connection ended" :
+			  "the stream was reset", code, true, false);
+		return;
+	}
+	if (evs & ZT_MUXE_FIN)
+		b->fin_in = true;
+	if (!b->connecting)
+		step(b);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* bridge.h — one flow between a TCP socket and a tunnel stream: bytes
+ * both ways with flow control (the socket is read only as far as the
+ * stream's window takes; the stream's bytes are consumed only as the
+ * socket takes them, which is what re-opens its window), a FIN passed on
+ * as a FIN each way (half-close), a reset as a reset. The gateway joins
+ * a proxied flow to a stream with one; the connector joins a stream to
+ * its origin with one, after dialling it (the stream is accepted once
+ * the origin answers, or refused with why not). */
+#ifndef ZT_BRIDGE_H
+#define ZT_BRIDGE_H
+
+#include <stdbool.h>
+#include "tconn.h"
+
+#define ZT_BRIDGE_CONNECT_MS 10000 /* an origin that does not answer: timeout */
+#define ZT_BRIDGE_BUF (64 * 1024)  /* read from the socket at once */
+
+struct zt_bridge;
+
+/* How a bridge ended: why (NULL: both sides finished), the stream's RST
+ * code when the peer refused or reset it (ZT_MUX_E_*), bytes each way
+ * (in: socket -> stream). The bridge is freed right after. */
+typedef void (*zt_bridge_done_fn)(void *arg, struct zt_bridge *b, const char *why,
+				  __u32 code, __u64 in, __u64 out);
+
+/* Joins fd (connected, non-blocking; the bridge owns it from here) and s
+ * (a stream of t's; the bridge is its user from here). With connecting,
+ * fd is a connect in progress: s is accepted when it completes, and
+ * released with refused, unreachable or timeout otherwise. 0, or -ENOMEM
+ * (then fd is closed and s released; done is not called). The bridge may
+ * end (done) before this returns. */
+int zt_bridge_new(struct zt_tconn *t, struct zt_mux_stream *s, int fd, bool connecting,
+		  zt_bridge_done_fn done, void *arg);
+/* The session's events for the bridge's stream (the owner's ops.event
+ * passes them on: zt_mux_user(s) is the bridge). */
+void zt_bridge_event(struct zt_bridge *b, unsigned evs);
+/* Ends it now: the stream reset with code, the socket closed with a
+ * reset. done is called. */
+void zt_bridge_abort(struct zt_bridge *b, __u32 code, const char *why);
+
+#endif
