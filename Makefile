@@ -186,7 +186,7 @@ $(O)/ztd: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztd/*.c)) $(LIBZT_LOADER) $(LI
 
 $(O)/ztconnector: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztconnector/*.c)) $(LIBZT_TLS) $(LIBZT)
 	$(msg) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS) $(ZTD_LDLIBS)
 
 $(O)/ztctl: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztctl/*.c)) $(LIBZT)
 	$(msg) LD $@

@@ -17,13 +17,15 @@
 # by user and one by SNI decided at the gateway, a refused port reset, 64
 # MB with its checksum while another connection is cut, readers that
 # never read on every connection while another flow goes through, a
-# reload revoking a live flow. Not yet: IRIs, UDP and ICMP through it.
+# reload revoking a live flow; a hostname route (the gateway's IRI, the
+# name resolved by the connector in the private DNS; an unknown name
+# reset; a DNS policy still applied). Not yet: UDP and ICMP through it.
 # Usage: tunnel.sh BUILD_DIR
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_run zn tunnel "${1:-build}"
 netns_trap
-needs "not ok -" python3 nft ss curl openssl socat busybox sha256sum
+needs "not ok -" python3 nft ss curl openssl socat busybox sha256sum dig dnsmasq
 PEER="$ROOT/tests/netns/peer.py"
 
 # ---- topology --------------------------------------------------------------------
@@ -34,6 +36,7 @@ ip -n "$PRIV" addr add 10.20.0.5/32 dev lo
 ip -n "$PRIV" addr add fd00:20::5/128 dev lo
 ip -n "$CLI" route add 10.20.0.0/24 via 10.10.0.1
 ip -n "$CLI" -6 route add fd00:20::/64 via fd00:10::1
+ip -n "$CLI" route add 100.80.0.0/16 via 10.10.0.1 # the IRIs
 # The private network accepts no connection from outside.
 nsenter --net=/run/netns/"$PRIV" nft -f - <<'NFT'
 table inet zt_test {
@@ -74,6 +77,11 @@ SIZE=$((64 * 1024 * 1024))
 head -c "$SIZE" /dev/urandom > "$W/blob"
 BLOB_SUM=$(sha256sum < "$W/blob" | cut -d' ' -f1)
 in_priv socat TCP6-LISTEN:8,fork,reuseaddr OPEN:"$W/blob",rdonly >/dev/null 2>&1 &
+# The private network's own DNS (the connector resolves IRIs' names there).
+printf '%s\n' "10.20.0.5 app.corp.internal secret.corp.internal" > "$W/hosts"
+in_priv dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$W/hosts" \
+	--listen-address=10.20.0.5 --bind-interfaces --user=root \
+	--pid-file="$W/dnsmasq.pid" >/dev/null 2>&1 &
 sleep 0.3
 
 # ---- gateway ---------------------------------------------------------------------
@@ -85,6 +93,7 @@ gateway:
   state_dir: $W/state
   connector_listen: [10.2.0.1:7844, '[fd00:2::1]:7844']
   log: {network: $W/network.jsonl}
+  dns_listen: [10.10.0.1:53]
 tunnels:
   - {name: dc}
   - {name: idle}
@@ -94,6 +103,7 @@ routes:
     - {network: 10.20.0.0/24, tunnel: dc}
     - {network: 'fd00:20::/64', tunnel: dc}
     - {network: 10.30.0.0/24, tunnel: idle}
+  hostname: [{hostname: '*.corp.internal', tunnel: dc}]
 devices:
   - {ip: 10.10.0.2, email: admin@example.com}
   - {ip: 'fd00:10::2', email: admin@example.com}
@@ -104,6 +114,11 @@ network_policies:
              user_email: admin@example.com}}
   - {name: app by SNI, precedence: 20, action: allow,
      match: {dst_ip: [10.20.0.0/24, 'fd00:20::/64'], sni: [app.internal.local]}}
+  - {name: corp for admin, precedence: 30, action: allow,
+     match: {host: '*.corp.internal', user_email: admin@example.com}}
+dns_policies:
+  - {name: no secret for bob, precedence: 1, action: block,
+     match: {host: secret.corp.internal, user_email: bob@example.com}}
 YAML
 }
 write_config
@@ -146,7 +161,7 @@ check "... and the credentials are kept in the state directory, mode 0600" \
 # (nsenter execs it: the pid is the connector's.)
 connector() {
 	nsenter --net=/run/netns/"$PRIV" "$O/ztconnector" --token-file "$2" --name "$1" \
-		--user nobody >>"$3" 2>&1 &
+		--user nobody --resolver 10.20.0.5 >>"$3" 2>&1 &
 	echo $!
 }
 C1=$(connector c1 "$W/dc.token" "$W/c1.log")
@@ -202,6 +217,24 @@ check "a port nothing listens on in the private network: the client's connection
 	test "$out" = reset
 check "... and ztd says the connector refused it" \
 	wait_until 3 grep -q "tunnel dc: a stream ended: the connector says refused" "$W/ztd.log"
+
+# Hostname routes: the gateway answers an IRI, the connector resolves the
+# name in the private network's DNS.
+IRI=$(in_cli dig +short +time=2 -b 10.10.0.2 @10.10.0.1 app.corp.internal A)
+out=$(fetch 10.10.0.2 http://app.corp.internal/ --resolve "app.corp.internal:80:$IRI")
+check "a hostname route through the connector: the IRI ($IRI) reaches the server the private DNS names ($out)" \
+	test "$out" = "behind the connector"
+check "... logged with the IRI's hostname and the rule" \
+	wait_until 3 grep -q '"kind":"proxy".*"hostname":"app.corp.internal".*"rule":"corp for admin".*"action":"steer"' "$W/network.jsonl"
+NOWHERE=$(in_cli dig +short +time=2 -b 10.10.0.2 @10.10.0.1 nowhere.corp.internal A)
+out=$(fetch 10.10.0.2 http://nowhere.corp.internal/ --resolve "nowhere.corp.internal:80:$NOWHERE")
+check "a name the private DNS does not know: the client's connection fails (${out:-nothing})" \
+	test -z "$out"
+check "... ztd says the connector could not resolve it" \
+	wait_until 3 grep -q "tunnel dc: a stream ended: the connector says resolve_failed" "$W/ztd.log"
+out=$(in_cli dig +time=2 -b 10.10.0.3 @10.10.0.1 secret.corp.internal A | grep -o 'status: [A-Z]*')
+check "DNS policies still apply at the gateway: bob may not resolve secret.corp.internal ($out)" \
+	test "$out" = "status: NXDOMAIN"
 
 # A bulk transfer with its checksum, while one of the other connections
 # is cut: the streams of the others carry on.

@@ -97,53 +97,41 @@ static void k_done(void *arg, struct zt_bridge *b, const char *why, __u32 code, 
 }
 
 /* Never dialled for the gateway: this host's own loopback, unspecified,
- * multicast and broadcast addresses (the gateway's policy decides what
- * else may be reached). */
-static bool forbidden(const struct zt_mux_open *o)
+ * multicast and broadcast addresses, IPv4-mapped ones (the gateway's
+ * policy decides what else may be reached; a private DNS answer is held
+ * to the same). */
+static bool forbidden(__u8 family, const __u8 *a)
 {
 	static const __u8 zero[16], loop6[16] = { [15] = 1 };
-	const __u8 *a = o->addr;
 
-	if (o->family == ZT_AF_INET)
+	if (family == ZT_AF_INET)
 		return a[0] == 0 || a[0] == 127 || a[0] >= 224;
 	return !memcmp(a, zero, 16) || !memcmp(a, loop6, 16) || a[0] == 0xff ||
 	       (a[10] == 0xff && a[11] == 0xff && !memcmp(a, zero, 10));
 }
 
-/* The gateway opened a stream to o: dial it; the stream is accepted
- * once the origin answers (bridge.h). */
-static int k_open(void *arg, struct zt_mux_stream *s, const struct zt_mux_open *o)
+__u32 zc_dial(struct cconn *c, struct zt_mux_stream *s, __u8 family, const __u8 *addr,
+	      __u16 port)
 {
-	static __u64 said_ms;
-	struct cconn *c = arg;
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
 	int fd, one = 1;
 
-	if (c->k->draining)
-		return ZT_MUX_E_DRAIN;
-	if (o->proto != ZT_MUX_TCP || !o->family) {
-		if (zt_mono_ms() - said_ms > 10000)
-			pr_warn("the gateway opened a %s stream: this connector carries TCP to "
-				"addresses only yet\n", o->family ? "UDP or ICMP" : "hostname");
-		said_ms = zt_mono_ms();
-		return o->family ? ZT_MUX_E_PROTO : ZT_MUX_E_RESOLVE;
-	}
-	if (forbidden(o))
+	if (forbidden(family, addr))
 		return ZT_MUX_E_FORBIDDEN;
-	if (o->family == ZT_AF_INET) {
+	if (family == ZT_AF_INET) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
 		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, o->addr, 4);
-		s4->sin_port = htons(o->port);
+		memcpy(&s4->sin_addr, addr, 4);
+		s4->sin_port = htons(port);
 		sl = sizeof(*s4);
 	} else {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
 		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, o->addr, 16);
-		s6->sin6_port = htons(o->port);
+		memcpy(&s6->sin6_addr, addr, 16);
+		s6->sin6_port = htons(port);
 		sl = sizeof(*s6);
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -156,20 +144,45 @@ static int k_open(void *arg, struct zt_mux_stream *s, const struct zt_mux_open *
 		close(fd);
 		return e == ECONNREFUSED ? ZT_MUX_E_REFUSED : ZT_MUX_E_UNREACHABLE;
 	}
+	/* On failure the bridge released s itself: nothing to refuse. */
 	if (!zt_bridge_new(&c->t, s, fd, true, k_done, c))
 		c->k->streams++;
 	return 0;
 }
 
+/* The gateway opened a stream to o: dial it (its name resolved first);
+ * the stream is accepted once the origin answers (bridge.h). */
+static int k_open(void *arg, struct zt_mux_stream *s, const struct zt_mux_open *o)
+{
+	static __u64 said_ms;
+	struct cconn *c = arg;
+
+	if (c->k->draining)
+		return ZT_MUX_E_DRAIN;
+	if (o->proto != ZT_MUX_TCP) {
+		if (zt_mono_ms() - said_ms > 10000)
+			pr_warn("the gateway opened a UDP or ICMP stream: this connector carries "
+				"TCP only yet\n");
+		said_ms = zt_mono_ms();
+		return ZT_MUX_E_PROTO;
+	}
+	if (!o->family)
+		return zc_lookup(c, s, o->hostname, o->port);
+	return (int)zc_dial(c, s, o->family, o->addr, o->port);
+}
+
 static void k_event(void *arg, struct zt_mux_stream *s, unsigned evs)
 {
 	struct zt_bridge *b = zt_mux_user(s);
+	struct cconn *c = arg;
 
-	(void)arg;
-	if (b)
+	if (b) {
 		zt_bridge_event(b, evs);
-	else if (evs & ZT_MUXE_RST)
+	} else if (evs & ZT_MUXE_RST) {
+		/* (still resolving, or never bridged) */
+		zc_lookup_forget(c->k, s);
 		zt_mux_release(s, 0);
+	}
 }
 
 static void k_pong(void *arg, __u32 v)

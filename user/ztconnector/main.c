@@ -24,15 +24,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ztconnector (--token TOKEN | --token-file FILE) [--connections N]\n"
-		"                   [--name NAME] [--user USER] [-v|-q]\n\n"
+		"                   [--name NAME] [--user USER] [--resolver ADDR[:PORT]] [-v|-q]\n\n"
 		"Dials out to the zt gateway of one remote tunnel and keeps N connections\n"
 		"(default 4, at most %d) open to it over TLS 1.3, spread over the gateway\n"
 		"addresses the token names. The gateway's certificate must have the key the\n"
 		"token pins; the tunnel's id and secret (in the token) authenticate this\n"
 		"side. A connection that ends is made again after a backoff (1 s doubling\n"
 		"to 60 s, with jitter); PINGs every 5 s notice a dead path within 15 s.\n"
-		"The gateway opens a stream per flow (TCP to an address); the connector dials\n"
-		"the origin and relays. SIGTERM or SIGINT: says GO_AWAY on each connection\n"
+		"The gateway opens a stream per flow (TCP, to an address or to the hostname\n"
+		"of an IRI, which the connector resolves in the private network); the\n"
+		"connector dials the origin and relays. SIGTERM or SIGINT: says GO_AWAY on each connection\n"
 		"(no new streams), lets live streams finish, closes and exits within %d s.\n\n"
 		"  --token TOKEN       the token 'ztctl tunnel create NAME' printed (zt1....)\n"
 		"  --token-file FILE   ... read from FILE (keep it mode 0600: it is a secret)\n"
@@ -41,8 +42,11 @@ static void usage(FILE *f)
 		"  --name NAME         how the gateway's logs and 'ztctl tunnel status' name\n"
 		"                      this connector (default: the host name)\n"
 		"  --user USER         when started as root: run as USER once the token is read\n"
+		"  --resolver ADDR     resolve hostnames with this DNS server (ADDR, ADDR:PORT\n"
+		"                      or [IPv6]:PORT) instead of the host's resolv.conf\n"
+		"                      servers (/etc/hosts is read first either way)\n"
 		"  -v, -q              more, or less, logging\n\n"
-		"Not yet: streams to hostnames (private DNS), UDP and ICMP.\n",
+		"Not yet: UDP and ICMP streams.\n",
 		ZT_MUX_CONNS_MAX, ZC_DRAIN_MS / 1000);
 }
 
@@ -131,12 +135,13 @@ int main(int argc, char **argv)
 		{ "connections", required_argument, NULL, 'n' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "resolver", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	static struct connector k;
 	static char tokbuf[ZT_TOKEN_MAX + 256];
-	const char *token = NULL, *file = NULL, *user = NULL;
+	const char *token = NULL, *file = NULL, *user = NULL, *resolver = NULL;
 	struct sigwatch w = { 0 };
 	sigset_t mask;
 	unsigned i;
@@ -149,6 +154,7 @@ int main(int argc, char **argv)
 		case 't': token = optarg; break;
 		case 'f': file = optarg; break;
 		case 'u': user = optarg; break;
+		case 'r': resolver = optarg; break;
 		case 'N': snprintf(k.name, sizeof(k.name), "%s", optarg); break;
 		case 'n':
 			errno = 0;
@@ -194,6 +200,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ztconnector: cannot set up TLS or the event loop\n");
 		return 1;
 	}
+	if (zc_resolver_open(&k, resolver))
+		return 2;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);

@@ -5,6 +5,7 @@
 #define ZTCONNECTOR_H
 
 #include <stdbool.h>
+#include "ares_loop.h"
 #include "loop.h"
 #include "tconn.h"
 #include "token.h"
@@ -17,6 +18,7 @@
 #define ZC_DRAIN_MS 5000       /* SIGTERM: live streams get this long */
 
 struct connector;
+struct zc_lookup;
 
 struct cconn {
 	struct connector *k;
@@ -39,6 +41,9 @@ struct connector {
 	char name[64];
 	bool draining;
 	__u64 streams;             /* live now, all connections */
+	struct zt_ares ares;       /* resolves streams' hostnames (resolve.c) */
+	struct zc_lookup *lookups;
+	unsigned n_lookups;
 	struct cconn c[ZT_MUX_CONNS_MAX];
 };
 
@@ -48,5 +53,16 @@ void zc_drain(struct connector *k);
 /* Then: every connection closed (streams left are reset). */
 void zc_close(struct connector *k);
 unsigned zc_live(const struct connector *k);
+/* Dials family/addr/port for s and bridges them once it answers: 0, or
+ * the ZT_MUX_E_* to refuse s with. */
+__u32 zc_dial(struct cconn *c, struct zt_mux_stream *s, __u8 family, const __u8 *addr,
+	      __u16 port);
+
+/* resolve.c: the resolver (server NULL: the host's); 0 or -EINVAL. */
+int zc_resolver_open(struct connector *k, const char *server);
+/* Resolves name for s, then zc_dial: 0, or the ZT_MUX_E_* to refuse s with. */
+int zc_lookup(struct cconn *c, struct zt_mux_stream *s, const char *name, __u16 port);
+/* s was reset: a lookup for it is forgotten (true when there was one). */
+bool zc_lookup_forget(struct connector *k, const struct zt_mux_stream *s);
 
 #endif

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* dns_resolve.c — the real address behind an IRI of a local tunnel, which
  * the DIRECT path sends its flows to. c-ares resolves the name as the
- * system does (/etc/hosts, DNS) without blocking, its sockets on ztd's
- * loop as c-ares opens and closes them (its socket state callback) and
- * its next timeout a timer; each allocation is asked again when its
+ * system does (/etc/hosts, DNS) without blocking, on ztd's loop
+ * (ares_loop.h); each allocation is asked again when its
  * answer's TTL runs out (origin.c's arithmetic), and answers held for it
  * are released when its address is known. */
 #define _GNU_SOURCE
@@ -12,6 +11,7 @@
 #include <string.h>
 #include <netdb.h>
 #include <ares.h>
+#include "ares_loop.h"
 #include "clock.h"
 #include "log.h"
 #include "origin.h"
@@ -21,13 +21,6 @@
 #define RES_SCAN_MS    200    /* how often allocations are checked for it */
 #define RES_TIMEOUT_MS 1000   /* per try; c-ares doubles it each round of the servers */
 #define RES_TRIES      2      /* tries per server: 3 s in all with one server */
-
-/* One of c-ares' sockets, on the loop while c-ares has it open. */
-struct res_sock {
-	struct zt_io io;
-	struct ztd *d;
-	struct res_sock *next;
-};
 
 /* One resolution of an IRI's name in flight (c-ares' callback argument):
  * the allocation is found again by these, as it may go meanwhile. */
@@ -43,85 +36,10 @@ struct dns_res {
 	struct ztd *d;
 	struct rq rq[RQ_MAX];
 	size_t n_rq;
-	ares_channel ch;          /* NULL: none could be made (tried again every
-				   * ZT_ORIGIN_RETRY_MS) */
+	struct zt_ares a;         /* a.ch NULL: none could be made (tried again
+				   * every ZT_ORIGIN_RETRY_MS) */
 	__u64 scan_ms, open_ms;
-	struct res_sock *socks;
-	struct zt_timer timeout;  /* c-ares' next retry or give-up (ares_timeout) */
 };
-
-/* The timer follows c-ares' next timeout, after every call that may have
- * changed it; none with nothing in flight. */
-static void res_arm(struct ztd *d)
-{
-	struct dns_res *r = d->dns->res;
-	struct timeval tv, *t = r->ch ? ares_timeout(r->ch, NULL, &tv) : NULL;
-
-	if (!t) {
-		zt_timer_stop(d->loop, &r->timeout);
-		return;
-	}
-	zt_timer_arm(d->loop, &r->timeout,
-		     (__u64)t->tv_sec * 1000 + ((__u64)t->tv_usec + 999) / 1000);
-}
-
-static void on_res_timeout(struct zt_timer *t)
-{
-	struct dns_res *r = ztd_of(t, struct dns_res, timeout);
-
-	/* c-ares retries, or gives up and calls back */
-	if (r->ch)
-		ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-	res_arm(r->d);
-}
-
-static void on_sock(struct zt_io *io, __u32 events)
-{
-	struct res_sock *k = ztd_of(io, struct res_sock, io);
-	struct ztd *d = k->d;
-	int fd = io->fd;
-
-	/* c-ares may close this socket in there (k is freed then). */
-	ares_process_fd(d->dns->res->ch,
-			events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? fd : ARES_SOCKET_BAD,
-			events & EPOLLOUT ? fd : ARES_SOCKET_BAD);
-	res_arm(d);
-}
-
-/* c-ares opens, changes or closes a socket (closing: both 0, before its
- * close()). */
-static void sock_state(void *arg, ares_socket_t fd, int readable, int writable)
-{
-	struct ztd *d = arg;
-	struct dns_res *r = d->dns->res;
-	struct res_sock **pk, *k;
-	__u32 ev = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0);
-
-	for (pk = &r->socks; *pk && (*pk)->io.fd != fd; pk = &(*pk)->next)
-		;
-	k = *pk;
-	if (!ev) {
-		if (k) {
-			zt_io_del(d->loop, &k->io);
-			*pk = k->next;
-			free(k);
-		}
-		return;
-	}
-	if (k) {
-		zt_io_mod(d->loop, &k->io, ev);
-		return;
-	}
-	k = calloc(1, sizeof(*k));
-	if (!k)
-		return; /* its queries time out */
-	*k = (struct res_sock){ .io = { .fd = fd, .cb = on_sock }, .d = d, .next = r->socks };
-	if (zt_io_add(d->loop, &k->io, ev)) {
-		free(k);
-		return;
-	}
-	r->socks = k;
-}
 
 /* The origin resolver: the system resolver's semantics (/etc/hosts and DNS
  * in nsswitch.conf's order; resolv.conf's nameservers and options), with
@@ -131,34 +49,21 @@ static void sock_state(void *arg, ares_socket_t fd, int readable, int writable)
 static int res_open(struct ztd *d)
 {
 	struct dns_res *r = d->dns->res;
-	struct ares_options o = { .timeout = RES_TIMEOUT_MS, .tries = RES_TRIES, .ndomains = 0,
-				  .sock_state_cb = sock_state, .sock_state_cb_data = d };
-	struct ares_addr_port_node srv[ZT_MAX_UPSTREAMS];
+	struct zt_ares_server srv[ZT_MAX_UPSTREAMS];
 	size_t i, n = d->cfg.n_resolvers;
 	int err;
 
 	r->open_ms = zt_mono_ms();
-	err = ares_init_options(&r->ch, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_DOMAINS |
-				ARES_OPT_SOCK_STATE_CB);
-	if (err != ARES_SUCCESS) {
-		r->ch = NULL;
-		goto fail;
-	}
 	for (i = 0; i < n; i++) {
 		const struct zt_cfg_endpoint *e = &d->cfg.resolvers[i];
 
-		memset(&srv[i], 0, sizeof(srv[i]));
-		srv[i].next = i + 1 < n ? &srv[i + 1] : NULL;
 		srv[i].family = e->family == ZT_AF_INET ? AF_INET : AF_INET6;
-		memcpy(&srv[i].addr, e->addr, e->family == ZT_AF_INET ? 4 : 16);
-		srv[i].udp_port = srv[i].tcp_port = e->port;
+		memcpy(srv[i].addr, e->addr, 16);
+		srv[i].port = e->port;
 	}
-	err = n ? ares_set_servers_ports(r->ch, srv) : ARES_SUCCESS;
+	err = zt_ares_open(&r->a, d->loop, RES_TIMEOUT_MS, RES_TRIES, srv, n);
 	if (err == ARES_SUCCESS)
 		return 0;
-	ares_destroy(r->ch);
-	r->ch = NULL;
-fail:
 	pr_warn("DNS: setting up the origin resolver: %s; names behind IRIs of local tunnels "
 		"do not resolve (trying again in %d s)\n", ares_strerror(err),
 		ZT_ORIGIN_RETRY_MS / 1000);
@@ -169,13 +74,7 @@ fail:
  * ARES_EDESTRUCTION and leaves its allocation to be asked again). */
 static void res_close(struct ztd *d)
 {
-	struct dns_res *r = d->dns->res;
-
-	if (!r->ch)
-		return;
-	ares_destroy(r->ch); /* each socket's state callback says closed */
-	r->ch = NULL;
-	zt_timer_stop(d->loop, &r->timeout);
+	zt_ares_close(&d->dns->res->a);
 }
 
 /* What a resolution gave (see zt_origin_record), logged when it is news
@@ -281,7 +180,7 @@ static void resolved(void *arg, int status, int timeouts, struct ares_addrinfo *
 			if (cn->ttl < ttl)
 				ttl = cn->ttl;
 		ttl = ttl < 0 ? 0 : ttl; /* RFC 2181: a TTL with the top bit set is 0 */
-		hosts = !ttl && !ai->cnames && in_hosts(r->ch, q->name, nd->ai_family, addr);
+		hosts = !ttl && !ai->cnames && in_hosts(r->a.ch, q->name, nd->ai_family, addr);
 		n = 1;
 	} else {
 		ttl = 0;
@@ -303,7 +202,7 @@ void dns_resolve_start(struct ztd *d, size_t i)
 	struct rq *q = NULL;
 	size_t k;
 
-	if (!r->ch) {
+	if (!r->a.ch) {
 		a->res_next_ms = zt_mono_ms() + ZT_ORIGIN_RETRY_MS;
 		return;
 	}
@@ -317,8 +216,8 @@ void dns_resolve_start(struct ztd *d, size_t i)
 	r->n_rq++;
 	a->res_inflight = true;
 	/* May call resolved() before it returns (a name in /etc/hosts). */
-	ares_getaddrinfo(r->ch, q->name, NULL, &h, resolved, q);
-	res_arm(d);
+	ares_getaddrinfo(r->a.ch, q->name, NULL, &h, resolved, q);
+	zt_ares_arm(&r->a);
 }
 
 void dns_resolve_tick(struct ztd *d, __u64 now)
@@ -327,7 +226,7 @@ void dns_resolve_tick(struct ztd *d, __u64 now)
 	struct dns_res *r = s->res;
 	size_t k;
 
-	if (!r->ch && r->open_ms + ZT_ORIGIN_RETRY_MS <= now)
+	if (!r->a.ch && r->open_ms + ZT_ORIGIN_RETRY_MS <= now)
 		res_open(d);
 	if (r->scan_ms + RES_SCAN_MS > now)
 		return;
@@ -348,7 +247,6 @@ int dns_resolve_open(struct ztd *d)
 	if (!d->dns->res)
 		return -ENOMEM;
 	d->dns->res->d = d;
-	d->dns->res->timeout.cb = on_res_timeout;
 	err = ares_library_init(ARES_LIB_INIT_ALL);
 	if (err != ARES_SUCCESS)
 		return err == ARES_ENOMEM ? -ENOMEM : -EIO;
@@ -371,8 +269,6 @@ void dns_resolve_close(struct ztd *d)
 	if (!d->dns->res)
 		return;
 	res_close(d);
-	while (d->dns->res->socks) /* none should be left */
-		sock_state(d, d->dns->res->socks->io.fd, 0, 0);
 	ares_library_cleanup();
 	free(d->dns->res);
 	d->dns->res = NULL;

@@ -15,6 +15,7 @@
 #include "policy.h"
 #include "pxmsg.h"
 #include "share.h"
+#include "log.h"
 #include "ztd.h"
 
 #define PROXY_HASH      4096     /* buckets of a worker's connections by cid */
@@ -95,8 +96,7 @@ struct ztd_proxy {
 	size_t n, max_conns;
 	size_t per_worker;          /* connections one worker's descriptors hold */
 	bool full_warned;
-	__u64 log_sec;              /* the second blocked lines are counted in */
-	__u32 log_n;                /* ... and how many were written in it */
+	struct zt_rate log_rate;    /* blocked lines written this second */
 	__u64 upstream_warn_sec;    /* the second ztd last said why a connect failed */
 	__u64 nofile_warn_sec;      /* ... that a worker ran out of descriptors */
 	struct ztd_proxy_stats st;

@@ -48,15 +48,10 @@ void proxy_log(const struct pconn *c)
 		 * reset, revoked) is always written. */
 		struct ztd_proxy *px = c->px;
 
-		if (now / 1000 != px->log_sec) {
-			px->log_sec = now / 1000;
-			px->log_n = 0;
-		}
-		if (px->log_n >= d->cfg.proxy_blocked_logs) {
+		if (!zt_rate_ok(&px->log_rate, d->cfg.proxy_blocked_logs, now, NULL)) {
 			px->st.log_suppressed++;
 			return;
 		}
-		px->log_n++;
 	}
 	proxy_names(c, &n);
 	inet_ntop(af, c->src, src, sizeof(src));

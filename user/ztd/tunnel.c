@@ -91,21 +91,13 @@ static void health(struct ztd_tunnels *tt, struct tun_state *ts)
  * most (anyone can make them), the rest counted and said once. */
 static bool pre_hello_log(struct ztd_tunnels *tt)
 {
-	__u64 sec = zt_mono_ms() / 1000;
+	__u64 dropped;
+	bool ok = zt_rate_ok(&tt->prelog, 20, zt_mono_ms(), &dropped);
 
-	if (sec != tt->prelog_sec) {
-		if (tt->prelog_dropped)
-			pr_warn("connector connections: %llu more lines about connections refused "
-				"before HELLO not written\n", (unsigned long long)tt->prelog_dropped);
-		tt->prelog_sec = sec;
-		tt->prelog_n = tt->prelog_dropped = 0;
-	}
-	if (tt->prelog_n < 20) {
-		tt->prelog_n++;
-		return true;
-	}
-	tt->prelog_dropped++;
-	return false;
+	if (dropped)
+		pr_warn("connector connections: %llu more lines about connections refused "
+			"before HELLO not written\n", (unsigned long long)dropped);
+	return ok;
 }
 
 static void conn_free(struct gw_conn *c)

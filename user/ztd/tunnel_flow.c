@@ -90,13 +90,12 @@ static void flow_done(void *arg, struct zt_bridge *b, const char *why, __u32 cod
 {
 	struct gw_conn *c = arg;
 	struct ztd_tunnels *tt = c->tt;
-	__u64 now = zt_mono_ms();
+	__u64 dropped;
 
 	(void)b;
 	if (code && code != ZT_MUX_E_GONE) {
 		tt->streams_refused++;
-		if (now - tt->flow_log_ms >= 1000) {
-			tt->flow_log_ms = now;
+		if (zt_rate_ok(&tt->flow_log, 10, zt_mono_ms(), &dropped)) {
 			pr_info("tunnel %s: a stream ended: the connector says %s (%s)\n",
 				c->ts >= 0 ? tt->ts[c->ts].name : "?", zt_mux_err_name(code),
 				why ? why : "");

@@ -9,6 +9,7 @@
 
 #include <sys/socket.h>
 #include "ctl_tunnel.h"
+#include "log.h"
 #include "pxmsg.h"
 #include "tconn.h"
 #include "token.h"
@@ -100,7 +101,7 @@ struct ztd_tunnels {
 	size_t n_pending;
 	__u64 refused_pending, refused_auth, failed, timeouts;
 	__u64 log_ms;              /* the last "refused: too many pending" line */
-	__u64 prelog_sec, prelog_n, prelog_dropped; /* pre_hello_log's budget */
+	struct zt_rate prelog;     /* pre_hello_log's budget */
 	/* flows (tunnel_flow.c) */
 	struct zt_io ing_io;       /* the ingress: 127.0.0.1, a port of the kernel's */
 	__u16 ing_port;
@@ -108,7 +109,7 @@ struct ztd_tunnels {
 	struct tun_ingress *ings;
 	size_t n_ings;
 	__u64 streams_opened, streams_refused;
-	__u64 flow_log_ms;
+	struct zt_rate flow_log;   /* lines about failed streams */
 };
 
 /* tunnel_creds.c */

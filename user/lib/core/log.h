@@ -6,7 +6,9 @@
 
 enum zt_log_level { ZT_LOG_WARN = 0, ZT_LOG_INFO = 1, ZT_LOG_DEBUG = 2 };
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <linux/types.h>
 
 extern int zt_log_level;
 /* When set, warnings are also written here, without the prefix (ztd hands
@@ -18,6 +20,35 @@ void zt_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 void zt_json_str(FILE *f, const char *s);
 /* Real time now as "2026-01-02T03:04:05.678Z" into buf (>= 32 bytes). */
 const char *zt_log_time(char *buf, size_t len, long long real_ns);
+
+/* A budget of lines a second for what anyone can make happen (a refused
+ * connection, a failed stream): zt_rate_ok says whether one more may be
+ * written now; *dropped (when not NULL) gets how many were not written in
+ * the second that just ended, once, to say so. */
+struct zt_rate {
+	__u64 sec;
+	__u32 n;
+	__u64 dropped;
+};
+
+static inline bool zt_rate_ok(struct zt_rate *r, __u32 per_sec, __u64 now_ms, __u64 *dropped)
+{
+	if (dropped)
+		*dropped = 0;
+	if (now_ms / 1000 != r->sec) {
+		if (dropped)
+			*dropped = r->dropped;
+		r->sec = now_ms / 1000;
+		r->n = 0;
+		r->dropped = 0;
+	}
+	if (r->n < per_sec) {
+		r->n++;
+		return true;
+	}
+	r->dropped++;
+	return false;
+}
 
 #define pr_warn(...)  zt_log(ZT_LOG_WARN, __VA_ARGS__)
 #define pr_info(...)  zt_log(ZT_LOG_INFO, __VA_ARGS__)

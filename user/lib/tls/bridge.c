@@ -205,6 +205,7 @@ int zt_bridge_new(struct zt_tconn *t, struct zt_mux_stream *s, int fd, bool conn
 	b->io.cb = on_io;
 	b->timer.cb = on_timer;
 	b->connecting = connecting;
+	b->fin_in = zt_mux_fin_seen(s); /* before the bridge: no event said it */
 	b->done = done;
 	b->arg = arg;
 	zt_mux_set_user(s, b);

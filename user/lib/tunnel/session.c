@@ -319,6 +319,7 @@ __u32 zt_mux_id(const struct zt_mux_stream *s) { return s->id; }
 void *zt_mux_user(const struct zt_mux_stream *s) { return s->user; }
 void zt_mux_set_user(struct zt_mux_stream *s, void *user) { s->user = user; }
 __u32 zt_mux_rst_code(const struct zt_mux_stream *s) { return s->rst_code; }
+bool zt_mux_fin_seen(const struct zt_mux_stream *s) { return s->fin_in; }
 __u32 zt_mux_send_window(const struct zt_mux_stream *s) { return s->send_window; }
 __u32 zt_mux_recv_window(const struct zt_mux_stream *s) { return s->recv_window; }
 

@@ -119,6 +119,8 @@ __u32 zt_mux_id(const struct zt_mux_stream *s);
 void *zt_mux_user(const struct zt_mux_stream *s);
 void zt_mux_set_user(struct zt_mux_stream *s, void *user);
 __u32 zt_mux_rst_code(const struct zt_mux_stream *s);
+/* The peer sent FIN on s (its bytes may still be buffered). */
+bool zt_mux_fin_seen(const struct zt_mux_stream *s);
 __u32 zt_mux_send_window(const struct zt_mux_stream *s);
 __u32 zt_mux_recv_window(const struct zt_mux_stream *s);
 
