@@ -308,6 +308,7 @@ bench: deps
 	@bench/bench_direct.sh $(O)
 	@bench/bench_drop.sh $(O)
 	@bench/bench_proxy.sh $(O)
+	@bench/bench_tunnel.sh $(O)
 
 FUZZ_SECS ?= 300
 fuzz: all

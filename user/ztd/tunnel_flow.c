@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -170,9 +171,12 @@ static void on_ing_accept(struct zt_io *io, __u32 events)
 
 	(void)events;
 	for (i = 0; i < 32; i++) {
+		int one = 1;
+
 		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (tt->n_ings >= TUN_INGRESS_MAX || !(g = calloc(1, sizeof(*g)))) {
 			close(fd);
 			continue;

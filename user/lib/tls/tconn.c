@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "tconn.h"
 
@@ -135,8 +138,11 @@ int zt_tconn_start(struct zt_tconn *c, struct zt_loop *l, int fd, struct ssl_ctx
 		   bool server, const struct zt_mux_limits *lim, const struct zt_mux_ops *ops,
 		   void *arg)
 {
-	int err;
+	int err, one = 1;
 
+	/* Frames are written whole as they come: small ones (an OPEN, a
+	 * window update) must not wait for the peer's delayed ACK. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->loop = l;
 	c->io.fd = fd;
 	c->io.cb = on_io;
