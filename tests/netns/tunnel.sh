@@ -85,7 +85,7 @@ in_priv dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$W/hosts" \
 sleep 0.3
 
 # ---- gateway ---------------------------------------------------------------------
-write_config() { # write_config [ADMIN_ACTION]
+write_config() { # write_config [ADMIN_ACTION [TUNNEL_OF_10.20.0.0/24]]
 	cat > "$W/ztd.yaml" <<YAML
 gateway:
   interface: gw0
@@ -100,7 +100,7 @@ tunnels:
   - {name: lan, local: true, private_interface: priv0}
 routes:
   cidr:
-    - {network: 10.20.0.0/24, tunnel: dc}
+    - {network: 10.20.0.0/24, tunnel: ${2:-dc}}
     - {network: 'fd00:20::/64', tunnel: dc}
     - {network: 10.30.0.0/24, tunnel: idle}
   hostname: [{hostname: '*.corp.internal', tunnel: dc}]
@@ -300,6 +300,21 @@ ztctl reload >/dev/null 2>&1
 wait "$rp"
 out=$(cat "$W/revoke.out")
 check "a reload that blocks a live flow through the tunnel cuts it within 1 s ($out)" \
+	python3 -c "import sys; d=dict(x.split('=') for x in sys.argv[1].split()); sys.exit(not (int(d['before']) > 0 and float(d.get('cut', 9)) < 1.0))" "$out"
+write_config
+ztctl reload >/dev/null 2>&1
+# ... and one that moves its route to another tunnel: the flow was made
+# through dc's connector, it is not the route's any more.
+rm -f "$W/revoked"
+in_cli python3 "$PEER" revoke 10.20.0.5 7 "$W/revoked" > "$W/revoke.out" 2>&1 &
+rp=$!
+sleep 1.5
+write_config allow idle
+touch "$W/revoked"
+ztctl reload >/dev/null 2>&1
+wait "$rp"
+out=$(cat "$W/revoke.out")
+check "a reload that moves the route of a live flow to another tunnel cuts it within 1 s ($out)" \
 	python3 -c "import sys; d=dict(x.split('=') for x in sys.argv[1].split()); sys.exit(not (int(d['before']) > 0 and float(d.get('cut', 9)) < 1.0))" "$out"
 write_config
 ztctl reload >/dev/null 2>&1

@@ -97,16 +97,17 @@ static void k_done(void *arg, struct zt_bridge *b, const char *why, __u32 code, 
 }
 
 /* Never dialled for the gateway: this host's own loopback, unspecified,
- * multicast and broadcast addresses, IPv4-mapped ones (the gateway's
+ * multicast and broadcast addresses, link-local and IPv4-mapped ones (the gateway's
  * policy decides what else may be reached; a private DNS answer is held
  * to the same). */
 static bool forbidden(__u8 family, const __u8 *a)
 {
 	static const __u8 zero[16], loop6[16] = { [15] = 1 };
 
-	if (family == ZT_AF_INET)
-		return a[0] == 0 || a[0] == 127 || a[0] >= 224;
+	if (family == ZT_AF_INET) /* and link-local: a cloud's metadata service */
+		return a[0] == 0 || a[0] == 127 || a[0] >= 224 || (a[0] == 169 && a[1] == 254);
 	return !memcmp(a, zero, 16) || !memcmp(a, loop6, 16) || a[0] == 0xff ||
+	       (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
 	       (a[10] == 0xff && a[11] == 0xff && !memcmp(a, zero, 10));
 }
 

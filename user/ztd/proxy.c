@@ -513,8 +513,7 @@ static void recheck(struct ztd_proxy *px, bool iri_only)
 			continue;
 		/* Still allowed the same way: DIRECT to a local tunnel, or
 		 * STEER (after the proxy's own decision) to a remote one. */
-		if (!proxy_decide(px, c, true) ||
-		    c->r.verdict != (c->remote ? ZT_V_STEER : ZT_V_DIRECT))
+		if (!proxy_decide(px, c, true) || !proxy_still_allowed(c))
 			proxy_revoke(c);
 	}
 }

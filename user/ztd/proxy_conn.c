@@ -335,6 +335,7 @@ static void act_remote(struct pconn *c)
 	}
 	px->st.allowed++;
 	c->remote = true;
+	c->tunnel_hash = (__u32)zt_hash64(t->name, strlen(t->name), 0);
 	m.answer.cid = c->cid;
 	m.answer.act = ZT_PXA_CONNECT;
 	m.answer.family = ZT_AF_INET;
@@ -344,6 +345,19 @@ static void act_remote(struct pconn *c)
 	m.answer.pre_len = ZT_PXM_PRE_MAX;
 	c->st = ZT_PXS_CONNECT;
 	send_msg(c->w, &m);
+}
+
+bool proxy_still_allowed(struct pconn *c)
+{
+	const struct zt_cfg_tunnel *t;
+
+	if (!c->remote)
+		return c->r.verdict == ZT_V_DIRECT;
+	/* A remote flow stays on its tunnel: one whose route now goes to
+	 * another tunnel (or a local one) is not this flow's any more. */
+	t = route_tunnel(&c->px->d->cfg, c->r.route_id);
+	return c->r.verdict == ZT_V_STEER && t && !t->local &&
+	       (__u32)zt_hash64(t->name, strlen(t->name), 0) == c->tunnel_hash;
 }
 
 /* After the decision: reset, refuse, or tell the worker where to connect. */

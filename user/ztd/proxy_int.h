@@ -48,6 +48,7 @@ struct pconn {
 	bool found;                 /* detection read bytes or said why not */
 	bool decided, iri;
 	bool remote;               /* carried by a remote tunnel's connector (a stream) */
+	__u32 tunnel_hash;         /* ... which tunnel's (its name's hash) */
 	bool revoking;              /* told to reset; its END is awaited */
 	__u64 revoke_ms;            /* ... since then (2 s, or its worker is killed) */
 	__u32 iri_epoch;            /* the IRI's epoch when first decided */
@@ -109,6 +110,9 @@ struct ztd_proxy {
 int proxy_msg(struct px_worker *w, const __u8 *body, size_t len);
 bool proxy_decide(struct ztd_proxy *px, struct pconn *c, bool final);
 void proxy_revoke(struct pconn *c);
+/* Decided again (proxy_decide), is it still allowed the way it was carried:
+ * DIRECT to a local tunnel, or STEER to the same remote tunnel? */
+bool proxy_still_allowed(struct pconn *c);
 void proxy_end(struct pconn *c, enum zt_px_end how);
 
 /* proxy_log.c: the names a connection is told by (NULL: none), and its

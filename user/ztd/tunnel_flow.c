@@ -139,7 +139,10 @@ static void on_ing_read(struct zt_io *io, __u32 events)
 		return;
 	p = take(tt, g->got);
 	if (!p) {
-		pr_info("tunnel ingress: a connection with no flow's nonce: reset\n");
+		__u64 dropped;
+
+		if (zt_rate_ok(&tt->flow_log, 10, zt_mono_ms(), &dropped))
+			pr_info("tunnel ingress: a connection with no flow's nonce: reset\n");
 		ing_free(g, true);
 		return;
 	}
@@ -159,8 +162,7 @@ static void on_ing_read(struct zt_io *io, __u32 events)
 	zt_io_del(tt->d->loop, io);
 	io->fd = -1;
 	ing_free(g, false);
-	zt_bridge_new(&c->t, s, fd, false, flow_done, c);
-	zt_tconn_flush(&c->t);
+	zt_bridge_new(&c->t, s, fd, false, flow_done, c); /* it flushes c */
 }
 
 static void on_ing_accept(struct zt_io *io, __u32 events)

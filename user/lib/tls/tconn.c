@@ -18,6 +18,7 @@ static void down(struct zt_tconn *c, const char *why)
 		return;
 	c->down = true;
 	zt_io_del(c->loop, &c->io);
+	zt_timer_stop(c->loop, &c->flush_timer);
 	c->on_down(c, why);
 }
 
@@ -80,8 +81,19 @@ static void settle(struct zt_tconn *c)
 		down(c, "closed after its last words");
 		return;
 	}
-	/* Closing, its input is not read: only the way out is watched. */
+	/* Output left (TLS waits, or the rounds ran out): the way out is
+	 * watched. Closing, its input is not read. */
+	if (zt_mux_out(c->mux, &p))
+		blocked = true;
 	watch(c, c->closing ? EPOLLOUT : EPOLLIN | (blocked ? EPOLLOUT : 0));
+}
+
+static void on_flush(struct zt_timer *t)
+{
+	struct zt_tconn *c = (struct zt_tconn *)((char *)t - offsetof(struct zt_tconn, flush_timer));
+
+	if (!c->down && c->up)
+		settle(c); /* the last use of c: it may end here */
 }
 
 static void on_io(struct zt_io *io, __u32 events)
@@ -146,6 +158,7 @@ int zt_tconn_start(struct zt_tconn *c, struct zt_loop *l, int fd, struct ssl_ctx
 	c->loop = l;
 	c->io.fd = fd;
 	c->io.cb = on_io;
+	c->flush_timer.cb = on_flush;
 	c->up = c->down = c->closing = c->busy = false;
 	c->bytes_in = c->bytes_out = 0;
 	c->ssl = zt_tls_new(ctx, fd, server);
@@ -170,8 +183,8 @@ fail:
 
 void zt_tconn_flush(struct zt_tconn *c)
 {
-	if (!c->down && c->up && !c->busy)
-		settle(c);
+	if (!c->down && !zt_timer_armed(&c->flush_timer))
+		zt_timer_arm(c->loop, &c->flush_timer, 0);
 }
 
 void zt_tconn_close_after_send(struct zt_tconn *c)
@@ -182,6 +195,7 @@ void zt_tconn_close_after_send(struct zt_tconn *c)
 
 void zt_tconn_free(struct zt_tconn *c)
 {
+	zt_timer_stop(c->loop, &c->flush_timer);
 	if (!c->down)
 		zt_io_del(c->loop, &c->io);
 	c->down = true;

@@ -23,6 +23,7 @@ struct zt_tconn {
 	bool closing;      /* send what is queued, then end */
 	bool busy;         /* inside the session's input (its callbacks): sending
 			    * and ending wait until it returns */
+	struct zt_timer flush_timer; /* zt_tconn_flush's: sends on the loop's next turn */
 	__u32 watching;    /* the epoll events asked for */
 	__u64 bytes_in, bytes_out; /* TLS bytes each way */
 	/* TLS is up (the owner sends HELLO, or waits for it). */
@@ -38,8 +39,10 @@ struct zt_tconn {
 int zt_tconn_start(struct zt_tconn *c, struct zt_loop *l, int fd, struct ssl_ctx_st *ctx,
 		   bool server, const struct zt_mux_limits *lim, const struct zt_mux_ops *ops,
 		   void *arg);
-/* After queueing frames: send them (from inside c's session callbacks,
- * once the input that called them has been read). */
+/* After queueing frames: they are sent on the loop's next turn, never
+ * from inside this call (so no caller's object, a bridge, a stream or c
+ * itself, can be freed under it by what sending does: waking writers,
+ * or the connection ending). */
 void zt_tconn_flush(struct zt_tconn *c);
 /* Sends what is queued (a GO_AWAY, a refusal) and then ends c (on_down;
  * never from inside this call when it comes from c's session callbacks). */
