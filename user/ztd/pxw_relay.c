@@ -146,42 +146,50 @@ static void rearm(struct wconn *c)
 		pxw_end(c, ZT_PXE_ERROR, 0, false);
 }
 
+/* Sends p[*sent..len) upstream: 0 all sent, 1 the socket is full, -1 it
+ * failed. */
+static int send_head(struct wconn *c, const __u8 *p, size_t len, size_t *sent)
+{
+	ssize_t n;
+
+	while (*sent < len) {
+		n = send(c->u.fd, p + *sent, len - *sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN)
+			return 1;
+		if (n <= 0)
+			return -1;
+		*sent += (size_t)n;
+	}
+	return 0;
+}
+
 static void step(struct wconn *c)
 {
 	__u64 moved = c->cu.bytes + c->uc.bytes;
-	ssize_t n;
+
+	size_t pre_sent = c->pre_sent, sent = c->sent;
+	int r;
 
 	/* ztd's preamble (a remote tunnel's flow says which it is), then
 	 * the bytes detection read. */
-	while (c->pre_sent < c->pre_len) {
-		n = send(c->u.fd, c->pre + c->pre_sent, c->pre_len - c->pre_sent,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && errno == EAGAIN) {
-			rearm(c);
-			return;
-		}
-		if (n <= 0) {
-			pxw_end(c, ZT_PXE_RESET, 0, false);
-			return;
-		}
-		c->pre_sent += (__u8)n;
-	}
-	while (c->sent < c->len) {
-		n = send(c->u.fd, c->buf + c->sent, c->len - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && errno == EAGAIN) {
-			rearm(c);
-			return;
-		}
-		if (n <= 0) {
-			pxw_end(c, ZT_PXE_RESET, 0, false);
-			return;
-		}
-		c->sent += (size_t)n;
-		c->cu.bytes += (__u64)n;
-		if (c->sent == c->len) { /* its memory back: the rest is spliced */
+	r = send_head(c, c->pre, c->pre_len, &pre_sent);
+	c->pre_sent = (__u8)pre_sent;
+	if (!r) {
+		r = send_head(c, c->buf, c->len, &sent);
+		c->cu.bytes += (__u64)(sent - c->sent);
+		c->sent = sent;
+		if (c->buf && c->sent == c->len) { /* its memory back: the rest is spliced */
 			free(c->buf);
 			c->buf = NULL;
 		}
+	}
+	if (r > 0) {
+		rearm(c);
+		return;
+	}
+	if (r < 0) {
+		pxw_end(c, ZT_PXE_RESET, 0, false);
+		return;
 	}
 	if (pump(c->w, &c->cu, c->c.fd, c->u.fd) || pump(c->w, &c->uc, c->u.fd, c->c.fd)) {
 		pxw_end(c, ZT_PXE_RESET, 0, false);

@@ -107,19 +107,10 @@ static int save(struct ztd_tunnels *tt)
 {
 	char tmp[4096 + 8], id[2 * ZT_MUX_ID_LEN + 1], sec[2 * ZT_MUX_SECRET_LEN + 1];
 	size_t i;
-	FILE *f;
-	int fd;
+	FILE *f = zt_file_create(tt->creds_path, 0600, tmp, sizeof(tmp));
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", tt->creds_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (!f)
 		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		return -ENOMEM;
-	}
 	fprintf(f, "# zt remote tunnels' credentials (ztctl tunnel create): name id secret "
 		"created\n");
 	for (i = 0; i < tt->n_creds; i++) {

@@ -17,6 +17,7 @@
 #include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include "file.h"
 #include "tls.h"
 
 /* Per connection: the pin a client checks, and why its check failed. */
@@ -92,27 +93,18 @@ static X509 *make_cert(EVP_PKEY *k)
 static int write_pem(const char *path, mode_t mode, int (*put)(FILE *, void *), void *obj)
 {
 	char tmp[4096 + 8];
-	FILE *f;
-	int fd, ok;
+	FILE *f = zt_file_create(path, mode, tmp, sizeof(tmp));
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
+	if (!f)
 		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		return -ENOMEM;
-	}
-	ok = put(f, obj);
-	if (fflush(f) || !ok || fsync(fd)) {
+	/* On disk before it is renamed in: a key lost to a crash would
+	 * make every connector's token useless. */
+	if (!put(f, obj) || fflush(f) || fsync(fileno(f))) {
 		fclose(f);
 		unlink(tmp);
 		return -EIO;
 	}
-	fclose(f);
-	return rename(tmp, path) ? -errno : 0;
+	return zt_file_commit(f, tmp, path);
 }
 
 static int put_key(FILE *f, void *k)
