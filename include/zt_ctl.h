@@ -35,7 +35,9 @@
  *   TUNNEL_LIST request: str name (empty: every tunnel). Reply: u16 n,
  *     n x { str name, u8 remote, u8 health (enum zt_ctl_health), u8
  *     credentials (issued), u8 up, u8 expected, u64 since_ms (in this
- *     health), u64 refused (connections refused for it) }, then u8 m, m x
+ *     health), u64 refused (connections refused for it), u64 streams
+ *     (opened for its flows), u64 failed (of them: no connection, or the
+ *     connector refused) }, then u8 m, m x
  *     the named tunnel's connections { u8 index, u8 of, str peer, str
  *     local, str connector, u64 age_ms, u32 streams, u64 bytes_in, u64
  *     bytes_out } (m is 0 for every tunnel).
@@ -45,8 +47,9 @@
 
 #define ZT_CTL_SOCKET    "/run/zt/ztd.sock"
 #define ZT_CTL_MAGIC     0x7a74634cu  /* "ztcL" */
-#define ZT_CTL_VERSION   4            /* 2: PROXY_LIST, log_suppressed; 3: workers;
-					* 4: TUNNEL, TUNNEL_LIST */
+#define ZT_CTL_VERSION   5            /* 2: PROXY_LIST, log_suppressed; 3: workers;
+					* 4: TUNNEL, TUNNEL_LIST; 5: a tunnel's
+					* streams */
 #define ZT_CTL_MAX_REQ   512          /* longer requests are refused */
 #define ZT_CTL_MAX_REPLY 65536
 #define ZT_CTL_MAX_CLIENTS 16

@@ -19,13 +19,14 @@
 # never read on every connection while another flow goes through, a
 # reload revoking a live flow; a hostname route (the gateway's IRI, the
 # name resolved by the connector in the private DNS; an unknown name
-# reset; a DNS policy still applied). Not yet: UDP and ICMP through it.
+# reset; a DNS policy still applied); OpenSSH sessions (IPv4, IPv6, to an
+# IRI) and dig over TCP through it. Not yet: UDP and ICMP through it.
 # Usage: tunnel.sh BUILD_DIR
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_run zn tunnel "${1:-build}"
 netns_trap
-needs "not ok -" python3 nft ss curl openssl socat busybox sha256sum dig dnsmasq
+needs "not ok -" python3 nft ss curl openssl socat busybox sha256sum dig dnsmasq ssh
 PEER="$ROOT/tests/netns/peer.py"
 
 # ---- topology --------------------------------------------------------------------
@@ -110,7 +111,7 @@ devices:
   - {ip: 10.10.0.3, email: bob@example.com}
 network_policies:
   - {name: admin web, precedence: 10, action: ${1:-allow},
-     match: {dst_ip: [10.20.0.0/24, 'fd00:20::/64'], dst_port: [7, 8, 80, 81],
+     match: {dst_ip: [10.20.0.0/24, 'fd00:20::/64'], dst_port: [7, 8, 22, 53, 80, 81],
              user_email: admin@example.com}}
   - {name: app by SNI, precedence: 20, action: allow,
      match: {dst_ip: [10.20.0.0/24, 'fd00:20::/64'], sni: [app.internal.local]}}
@@ -235,6 +236,25 @@ check "... ztd says the connector could not resolve it" \
 out=$(in_cli dig +time=2 -b 10.10.0.3 @10.10.0.1 secret.corp.internal A | grep -o 'status: [A-Z]*')
 check "DNS policies still apply at the gateway: bob may not resolve secret.corp.internal ($out)" \
 	test "$out" = "status: NXDOMAIN"
+
+# Real tools through the connector: OpenSSH by address (IPv4, IPv6) and by
+# the IRI's name, dig to the private network's DNS server (over TCP: UDP
+# does not go through a connector yet).
+if netns_sshd; then
+	out=$(ssh_to 10.20.0.5 'echo $SSH_CONNECTION' 2>&1)
+	check "OpenSSH through the connector: sshd saw the connector's side ($out)" \
+		sh -c "case '$out' in '10.20.0.5 '*' 10.20.0.5 22') ;; *) exit 1;; esac"
+	out=$(ssh_to fd00:20::5 'echo $SSH_CONNECTION' 2>&1)
+	check "... over IPv6 ($out)" sh -c "case '$out' in 'fd00:20::5 '*' fd00:20::5 22') ;; *) exit 1;; esac"
+	out=$(ssh_to "$IRI" 'head -c 4000000 /dev/zero' 2>/dev/null | wc -c)
+	check "... to the IRI of app.corp.internal: a session carrying 4 MB back ($out bytes)" \
+		test "$out" = 4000000
+else
+	bad "OpenSSH through the connector: sshd did not start (make deps installs openssh-server)"
+fi
+out=$(in_cli dig +tcp +time=3 +tries=1 -b 10.10.0.2 @10.20.0.5 app.corp.internal A +short)
+check "dig over TCP through the connector to the private network's DNS server ($out)" \
+	test "$out" = 10.20.0.5
 
 # A bulk transfer with its checksum, while one of the other connections
 # is cut: the streams of the others carry on.

@@ -204,6 +204,14 @@ static void each_mistake_reported_with_position(void)
 		  "3:60", "unknown virtual network 'nope'" },
 		{ "gateway: {interface: zt0}\nroutes: {cidr: [{network: 10.0.0.0/8, tunnel: x}]}\n",
 		  "2:47", "unknown tunnel 'x'" },
+		/* A tunnel's name is a token's, a state file's and the log's:
+		 * one word of at most 63 characters (two longer names sharing
+		 * their first 63 were one tunnel to the endpoint). */
+		{ "gateway: {interface: zt0}\ntunnels: [{name: 'dc one'}]\n", "2:18",
+		  "tunnel name 'dc one' may only have letters, digits, '.', '_' and '-'" },
+		{ "gateway: {interface: zt0}\ntunnels: [{name: "
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}]\n",
+		  "2:18", "is longer than 63 characters" },
 		{ "gateway: {interface: zt0}\nnetwork_policies:\n"
 		  "  - {name: a, precedence: 10, action: allow, match: {dst_port: 70000}}\n",
 		  "3:64", "dst_port '70000'" },

@@ -135,7 +135,9 @@ static void print_tunnel(const struct zt_ctl_tunnel_info *t)
 	out_bool("credentials", NULL, t->creds);
 	out_u64("since_ms", NULL, t->since_ms);
 	out_text("%8llus ", (unsigned long long)(t->since_ms / 1000));
-	out_u64("refused", "%llu\n", t->refused);
+	out_u64("refused", "%7llu ", t->refused);
+	out_u64("streams", "%8llu ", t->streams);
+	out_u64("streams_failed", "%6llu\n", t->failed);
 	out_obj_end();
 }
 
@@ -167,8 +169,8 @@ static int list(int argc, char **argv, bool one)
 		return 1;
 	}
 	out_obj_start(NULL);
-	out_text("%-24s %-9s %-7s %-11s %9s %s\n", "TUNNEL", "HEALTH", "UP", "CREDENTIALS",
-		 "SINCE", "REFUSED");
+	out_text("%-24s %-9s %-7s %-11s %9s %7s %8s %6s\n", "TUNNEL", "HEALTH", "UP",
+		 "CREDENTIALS", "SINCE", "REFUSED", "STREAMS", "FAILED");
 	out_arr_start("tunnels");
 	for (i = 0; i < l.n; i++)
 		print_tunnel(&l.t[i]);

@@ -335,7 +335,7 @@ static void act_remote(struct pconn *c)
 	}
 	px->st.allowed++;
 	c->remote = true;
-	c->tunnel_hash = (__u32)zt_hash64(t->name, strlen(t->name), 0);
+	snprintf(c->tunnel, sizeof(c->tunnel), "%s", t->name);
 	m.answer.cid = c->cid;
 	m.answer.act = ZT_PXA_CONNECT;
 	m.answer.family = ZT_AF_INET;
@@ -356,8 +356,7 @@ bool proxy_still_allowed(struct pconn *c)
 	/* A remote flow stays on its tunnel: one whose route now goes to
 	 * another tunnel (or a local one) is not this flow's any more. */
 	t = route_tunnel(&c->px->d->cfg, c->r.route_id);
-	return c->r.verdict == ZT_V_STEER && t && !t->local &&
-	       (__u32)zt_hash64(t->name, strlen(t->name), 0) == c->tunnel_hash;
+	return c->r.verdict == ZT_V_STEER && t && !t->local && !strcmp(t->name, c->tunnel);
 }
 
 /* After the decision: reset, refuse, or tell the worker where to connect. */
@@ -404,6 +403,8 @@ static void act(struct pconn *c)
 		return;
 	}
 	t = route_tunnel(&px->d->cfg, c->r.route_id);
+	if (t)
+		snprintf(c->tunnel, sizeof(c->tunnel), "%s", t->name);
 	m.answer.cid = c->cid;
 	m.answer.act = ZT_PXA_CONNECT;
 	m.answer.family = c->up_family;

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 #include "chan.h"
+#include "ctl_tunnel.h"
 #include "detect.h"
 #include "policy.h"
 #include "pxmsg.h"
@@ -48,7 +49,7 @@ struct pconn {
 	bool found;                 /* detection read bytes or said why not */
 	bool decided, iri;
 	bool remote;               /* carried by a remote tunnel's connector (a stream) */
-	__u32 tunnel_hash;         /* ... which tunnel's (its name's hash) */
+	char tunnel[ZT_CTL_NAME_MAX]; /* the route's tunnel, once allowed ("": none) */
 	bool revoking;              /* told to reset; its END is awaited */
 	__u64 revoke_ms;            /* ... since then (2 s, or its worker is killed) */
 	__u32 iri_epoch;            /* the IRI's epoch when first decided */

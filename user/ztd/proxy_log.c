@@ -72,9 +72,11 @@ void proxy_log(const struct pconn *c)
 	zt_json_str(f, c->det.proto == ZT_PROTO_TLS ? c->det.name : NULL);
 	fprintf(f, ",\"ech\":%s,\"http_host\":", c->det.ech ? "true" : "false");
 	zt_json_str(f, c->det.proto == ZT_PROTO_HTTP ? c->det.name : NULL);
-	fprintf(f, ",\"sni_mismatch\":%s,\"rule\":",
+	fprintf(f, ",\"sni_mismatch\":%s,\"tunnel\":",
 		c->iri && c->det.proto == ZT_PROTO_TLS && c->det.name[0] &&
 				strcmp(c->det.name, c->iri_name) ? "true" : "false");
+	zt_json_str(f, c->tunnel);
+	fprintf(f, ",\"rule\":");
 	zt_json_str(f, n.rule);
 	fprintf(f, ",\"rule_id\":%u,\"action\":\"%s\",\"reason\":\"%s\",\"bytes_up\":%llu,"
 		"\"bytes_down\":%llu,\"duration_ms\":%llu,\"end\":\"%s\",\"generation\":%u}\n",

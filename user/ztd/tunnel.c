@@ -22,6 +22,10 @@
 #include "tunnel_int.h"
 #include "zt_abi.h"
 
+/* Every configured tunnel's name fits where the endpoint keeps it: two
+ * names cut to one would be one tunnel here. */
+_Static_assert(ZT_TUNNEL_NAME_MAX < ZT_CTL_NAME_MAX, "a tunnel's name must fit ZT_CTL_NAME_MAX");
+
 static const struct zt_mux_ops gw_ops;
 
 static const char *sa_str(const struct sockaddr_storage *ss, char *buf, size_t n)
@@ -573,6 +577,8 @@ int ztd_tunnel_list(const struct ztd *d, const char *name, struct zt_ctl_tunnel_
 			t->expected = ts->expected;
 			t->since_ms = now - ts->since_ms;
 			t->refused = ts->refused;
+			t->streams = ts->streams;
+			t->failed = ts->failed;
 			t->creds = tun_cred_by_name((struct ztd_tunnels *)tt, ct->name) != NULL;
 		}
 		l->n++;

@@ -96,6 +96,8 @@ static void flow_done(void *arg, struct zt_bridge *b, const char *why, __u32 cod
 	(void)b;
 	if (code && code != ZT_MUX_E_GONE) {
 		tt->streams_refused++;
+		if (c->ts >= 0)
+			tt->ts[c->ts].failed++;
 		if (zt_rate_ok(&tt->flow_log, 10, zt_mono_ms(), &dropped)) {
 			pr_info("tunnel %s: a stream ended: the connector says %s (%s)\n",
 				c->ts >= 0 ? tt->ts[c->ts].name : "?", zt_mux_err_name(code),
@@ -149,8 +151,12 @@ static void on_ing_read(struct zt_io *io, __u32 events)
 	ts = tun_state_by_name(tt, p->tunnel);
 	c = ts ? least_busy(tt, (int)(ts - tt->ts)) : NULL;
 	s = c ? zt_mux_open(c->t.mux, &p->o, NULL, &err) : NULL;
+	if (ts)
+		ts->streams++;
 	if (!s) {
 		tt->streams_refused++;
+		if (ts)
+			ts->failed++;
 		pr_info("tunnel %s: no stream for a flow: %s\n", p->tunnel,
 			c ? strerror(-err) : "no connection of its connector is up");
 		ing_free(g, true);

@@ -44,6 +44,7 @@ struct tun_state {
 	__u8 health;               /* enum zt_ctl_health */
 	__u64 since_ms;
 	__u64 refused;
+	__u64 streams, failed;     /* streams for its flows; of them failed */
 	unsigned n_up;
 };
 

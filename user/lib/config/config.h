@@ -51,6 +51,11 @@ struct zt_cfg_vnet {
 	bool is_default;
 };
 
+/* A tunnel's name: one word (letters, digits, '.', '_', '-') of at most
+ * this many characters; the endpoint and ztctl keep it in
+ * ZT_CTL_NAME_MAX bytes (ztd's tunnel.c checks that it fits). */
+#define ZT_TUNNEL_NAME_MAX 63
+
 struct zt_cfg_tunnel {
 	char *name;
 	__u32 vnet;               /* index + 1 into vnets */

@@ -112,6 +112,15 @@ void cfg_tunnels(struct cx *x, yaml_node_t *l)
 			cfg_errf(x, v, "tunnel without a name");
 		if (!name)
 			continue;
+		/* One word, short: it is a token's, a state file's line's
+		 * and a log's, and the endpoint keeps it in 64 bytes. */
+		if (strlen(name) > ZT_TUNNEL_NAME_MAX)
+			cfg_errf(x, n, "tunnel name '%.20s...' is longer than %d characters", name,
+				 ZT_TUNNEL_NAME_MAX);
+		else if (!*name || name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						  "0123456789._-")])
+			cfg_errf(x, n, "tunnel name '%s' may only have letters, digits, '.', '_' "
+				 "and '-'", name);
 		for (j = 0; j < x->c->n_tunnels; j++)
 			if (!strcmp(x->c->tunnels[j].name, name))
 				cfg_errf(x, n, "tunnel '%s' defined twice (first at line %d)", name,

@@ -44,6 +44,8 @@ void zt_ctl_tunnel_list_put(struct zt_buf *b, const struct zt_ctl_tunnel_list *l
 		zt_buf_put_u8(b, t->expected);
 		zt_buf_put_u64(b, t->since_ms);
 		zt_buf_put_u64(b, t->refused);
+		zt_buf_put_u64(b, t->streams);
+		zt_buf_put_u64(b, t->failed);
 	}
 	zt_buf_put_u8(b, l->m);
 	for (i = 0; i < l->m && i < ZT_CTL_TUNNEL_CONNS; i++) {
@@ -75,7 +77,8 @@ int zt_ctl_tunnel_list_get(struct zt_buf *b, struct zt_ctl_tunnel_list *l)
 		    zt_buf_get_u8(b, &t->health) || t->health >= ZT_CTL_H_MAX ||
 		    zt_buf_get_u8(b, &t->creds) || zt_buf_get_u8(b, &t->up) ||
 		    zt_buf_get_u8(b, &t->expected) || zt_buf_get_u64(b, &t->since_ms) ||
-		    zt_buf_get_u64(b, &t->refused))
+		    zt_buf_get_u64(b, &t->refused) || zt_buf_get_u64(b, &t->streams) ||
+		    zt_buf_get_u64(b, &t->failed))
 			return -EBADMSG;
 	}
 	if (zt_buf_get_u8(b, &l->m) || l->m > ZT_CTL_TUNNEL_CONNS)

@@ -25,6 +25,7 @@ struct zt_ctl_tunnel_info {
 	char name[ZT_CTL_NAME_MAX];
 	__u8 remote, health, creds, up, expected;
 	__u64 since_ms, refused;
+	__u64 streams, failed;       /* streams opened to its connector; of them failed */
 };
 
 struct zt_ctl_tconn_info {
