@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # demo.sh — `make demo`: a client, a gateway running ztd with
-# examples/ztd.yaml, and a private network with web servers, in network
-# namespaces; shows traffic allowed and blocked, `ztctl maps dump` and the
-# log, then cleans up (at the end, on Ctrl-C, or with --clean).
+# examples/ztd.yaml, a private network with web servers (a local tunnel)
+# and a staging VPC that takes no inbound connection, reached through a
+# ztconnector that dials out (a remote tunnel), in network namespaces;
+# shows traffic allowed and blocked, the connector's health, `ztctl maps
+# dump` and the log, then cleans up (at the end, on Ctrl-C, or with
+# --clean).
 # Usage: demo.sh BUILD_DIR [--clean]
 set -u
 . "$(dirname "$0")/../tests/lib/netns.sh" # sets ROOT
 O=$(cd "${1:-build}" && pwd)
-CLI=zt-demo-cli GW=zt-demo-gw PRIV=zt-demo-priv
+CLI=zt-demo-cli GW=zt-demo-gw PRIV=zt-demo-priv STG=zt-demo-stg
 W=/tmp/zt-demo
 PIN=/sys/fs/bpf/zt-demo
 export ZT_NAMES_PATH=$W/names
 
 cleanup() {
 	[ -f "$W/ztd.pid" ] && kill -TERM "$(cat "$W/ztd.pid")" 2>/dev/null
+	[ -f "$W/connector.pid" ] && kill -TERM "$(cat "$W/connector.pid")" 2>/dev/null
 	if ip netns list 2>/dev/null | grep -q "^$GW"; then
 		nsenter --net=/run/netns/$GW "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
 	fi
 	rm -rf "$PIN" 2>/dev/null
-	netns_remove "$CLI" "$GW" "$PRIV"
+	netns_remove "$CLI" "$GW" "$PRIV" "$STG"
 	rm -rf "$W"
 }
 if [ "${2:-}" = --clean ]; then
@@ -34,15 +38,19 @@ say()  { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run()  { printf '$ %s\n' "$*"; "$@"; }
 in_cli() { nsenter --net=/run/netns/$CLI "$@"; }
 in_gw()  { nsenter --net=/run/netns/$GW "$@"; }
+in_stg() { nsenter --net=/run/netns/$STG "$@"; }
+ztctl()  { in_gw "$O/ztctl" --pin-root "$PIN" --socket "$W/ztd.sock" "$@"; }
 
-say "building the topology: $CLI (10.10.0.2 admin, 10.10.0.3 bob) -> $GW (ztd on zt0) -> $PIN"
-mkdir -p "$W/www"
+say "building the topology: $CLI (10.10.0.2 admin, 10.10.0.3 bob, 10.10.0.4 carol) -> $GW (ztd on zt0) -> $PRIV, and $STG (a staging VPC behind a connector)"
+mkdir -p "$W/www" "$W/www-stg"
 echo "hello from the private network" > "$W/www/index.html"
-for n in $CLI $GW $PRIV; do ip netns add $n && ip -n $n link set lo up || exit 1; done
+echo "hello from the staging VPC, through its connector" > "$W/www-stg/index.html"
+for n in $CLI $GW $PRIV $STG; do ip netns add $n && ip -n $n link set lo up || exit 1; done
 ip -n $CLI link add cli0 type veth peer name zt0 netns $GW
 ip -n $GW link add priv0 type veth peer name srv0 netns $PRIV
 ip -n $CLI addr add 10.10.0.2/24 dev cli0
 ip -n $CLI addr add 10.10.0.3/24 dev cli0
+ip -n $CLI addr add 10.10.0.4/24 dev cli0
 ip -n $CLI link set cli0 up
 ip -n $CLI route add 10.2.0.0/24 via 10.10.0.1
 ip -n $CLI route add 100.80.0.0/16 via 10.10.0.1
@@ -70,6 +78,26 @@ printf '%s\n' "ListenAddress 10.2.0.5:22" "HostKey $W/ssh/host" \
 	"PasswordAuthentication no" "StrictModes no" "UsePAM no" "PidFile $W/ssh/sshd.pid" \
 	> "$W/ssh/sshd_config"
 nsenter --net=/run/netns/$PRIV "$(command -v sshd || echo /usr/sbin/sshd)" -f "$W/ssh/sshd_config"
+# The staging VPC: its own 10.2.0.5 (the same address as the private
+# network's server), reachable from the gateway at 10.3.0.5 only by what it
+# dials out: nftables there drops every inbound connection.
+ip -n $GW link add stg0 type veth peer name vpc0 netns $STG
+ip -n $GW addr add 10.3.0.1/24 dev stg0
+ip -n $GW link set stg0 up
+ip -n $STG addr add 10.3.0.5/24 dev vpc0
+ip -n $STG addr add 10.2.0.5/32 dev lo
+ip -n $STG link set vpc0 up
+ip -n $STG route add default via 10.3.0.1
+in_stg nft -f - <<'NFT'
+table inet demo {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		iif lo accept
+		ct state established,related accept
+	}
+}
+NFT
+in_stg busybox httpd -p 10.2.0.5:80 -h "$W/www-stg"
 
 say "starting ztd with examples/ztd.yaml (log and state paths moved to $W)"
 sed -e "s#/var/log/zt/#$W/#" -e "s#/var/lib/zt#$W/state#" \
@@ -94,6 +122,31 @@ fetch 10.10.0.2 http://10.2.0.5:9090/ "admin, port 9090 (catch-all block)"
 fetch 10.10.0.3 http://10.2.0.5/ "bob, web"
 fetch 10.10.0.3 http://10.2.0.6/ "bob, the database host (blocked for bob)"
 sleep 0.3
+
+say "a remote tunnel: staging-vpc, through a ztconnector that dials out of $STG"
+echo "  the staging VPC takes no inbound connection; from the gateway, http://10.3.0.5/ -> $(
+	in_gw curl -s -o /dev/null --connect-timeout 2 -m 3 http://10.3.0.5/ && echo answered ||
+	echo 'no answer (nftables drops it)')"
+run ztctl tunnel list
+run ztctl tunnel create staging-vpc --output "$W/staging.token"
+echo "\$ ztconnector --token-file $W/staging.token --user nobody     (in $STG)"
+in_stg "$O/ztconnector" --token-file "$W/staging.token" --user nobody > "$W/connector.log" 2>&1 &
+echo $! > "$W/connector.pid"
+for _ in $(seq 150); do
+	ztctl -j tunnel list | grep -q '"name":"staging-vpc","remote":true,"health":"healthy"' && break
+	sleep 0.1
+done
+sed 's/^/  ztconnector: /' "$W/connector.log"
+run ztctl tunnel status staging-vpc
+page() { # page WHO SRC URL: what SRC gets from URL
+	echo "  $1 ($2): $3 -> $(in_cli curl -s --interface "$2" --connect-timeout 2 -m 3 "$3" ||
+		echo '(no answer)')"
+}
+echo "  The same address in two virtual networks: carol's devices are in vnet staging."
+page carol 10.10.0.4 http://10.2.0.5/
+page admin 10.10.0.2 http://10.2.0.5/
+page "carol, port 9090 (catch-all block)" 10.10.0.4 http://10.2.0.5:9090/
+run ztctl tunnel list
 
 say "DNS: hostname routes answered with initial resolved IPs (dig @10.10.0.1)"
 for q in "10.10.0.2 ssh.internal.local A" "10.10.0.2 ssh.internal.local AAAA" \
@@ -143,6 +196,8 @@ cat <<TXT
 
 To try it by hand (while this demo waits):
   nsenter --net=/run/netns/$CLI curl -s --interface 10.10.0.3 http://10.2.0.6/
+  nsenter --net=/run/netns/$CLI curl -s --interface 10.10.0.4 http://10.2.0.5/   # via the connector
+  ZT_NAMES_PATH=$ZT_NAMES_PATH $O/ztctl --socket $W/ztd.sock tunnel status staging-vpc
   nsenter --net=/run/netns/$CLI dig @10.10.0.1 anything.internal.local
   ZT_NAMES_PATH=$ZT_NAMES_PATH $O/ztctl --pin-root $PIN maps dump flows
   ZT_NAMES_PATH=$ZT_NAMES_PATH $O/ztctl policy test --src 10.10.0.3 --dst 10.2.0.5 --proto tcp --dport 80
