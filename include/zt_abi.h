@@ -24,9 +24,12 @@
 #define ZT_MAX_DNS_CACHE 65536     /* answers the programs give themselves (zt_dns_cache) */
 #define ZT_MAX_DNS_LISTEN 8        /* gateway.dns_listen entries (config, zt_dns_listen) */
 /* The proxy's listening sockets (zt_proxy, a sockmap ztd fills): slot
- * family * ZT_PROXY_PER_FAMILY + worker, IPv4 family 0, IPv6 family 1. */
+ * family * ZT_PROXY_PER_FAMILY + worker, IPv4 family 0, IPv6 family 1;
+ * then ztd's UDP socket for the first datagrams of flows to remote
+ * tunnels, ZT_PROXY_UDP_SLOT + family. */
 #define ZT_PROXY_PER_FAMILY 64
-#define ZT_PROXY_SLOTS  (2 * ZT_PROXY_PER_FAMILY)
+#define ZT_PROXY_UDP_SLOT (2 * ZT_PROXY_PER_FAMILY)
+#define ZT_PROXY_SLOTS  (ZT_PROXY_UDP_SLOT + 2)
 #define ZT_MAX_RULES    1024
 #define ZT_RULE_WORDS   (ZT_MAX_RULES / 64)
 #define ZT_MAX_TUNNELS  1024
@@ -94,11 +97,11 @@ enum zt_reason {
 				* routed back through the interface it came in
 				* on (the strict reverse-path check the NAT's own
 				* FIB redirect would otherwise skip) */
-	ZT_R_NO_PROXY    = 22, /* DROP: a STEER TCP segment and no proxy
-				* listening (ztd stopped): never handed to the
-				* stack undecided */
-	ZT_R_STEER_PROTO = 23, /* DROP: STEER other than TCP (the proxy takes
-				* TCP; UDP and ICMP come with the connector) */
+	ZT_R_NO_PROXY    = 22, /* DROP: a STEER TCP segment or UDP datagram
+				* and no socket of ztd's to take it (ztd
+				* stopped): never handed to the stack undecided */
+	ZT_R_STEER_PROTO = 23, /* DROP: STEER other than TCP and UDP (ICMP,
+				* a fragment): not carried to a connector yet */
 	ZT_R_MAX
 };
 

@@ -8,6 +8,9 @@
  * default route is local), so the stack delivers it here and does not
  * forward it.
  *
+ * UDP to a remote tunnel goes the same way to ztd's UDP sockets, which
+ * carry it to the connector (zt_steer_udp_sock).
+ *
  * Fails closed: with no proxy socket (ztd stopped), a socket of the
  * gateway's own holding the 4-tuple, or for a protocol the
  * proxy does not take, the packet is dropped and counted; it is never
@@ -85,18 +88,55 @@ static __always_inline struct bpf_sock *zt_steer_sock(struct __sk_buff *skb,
 	return bpf_map_lookup_elem(&zt_proxy, &slot);
 }
 
-/* Steers p: TC_ACT_OK with the packet assigned to the proxy, or
- * TC_ACT_SHOT, counted with its reason. */
+/* ztd's UDP socket for p, referenced, or NULL: the flow's own (ztd made
+ * it for the flow, bound to its destination and connected to its
+ * client, marked ZT_MARK_PROXY), else the one that takes the first
+ * datagrams of new flows. A socket of the gateway's own that the look-up
+ * finds (a server bound to the port, say a resolver on 0.0.0.0:53) is
+ * never used. */
+static __always_inline struct bpf_sock *zt_steer_udp_sock(struct __sk_buff *skb,
+							  const struct zt_pkt *p)
+{
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	__u32 slot = ZT_PROXY_UDP_SLOT, sz;
+
+	if (p->family == ZT_AF_INET) {
+		__builtin_memcpy(&t.ipv4.saddr, p->src, 4);
+		__builtin_memcpy(&t.ipv4.daddr, p->dst, 4);
+		t.ipv4.sport = p->sport;
+		t.ipv4.dport = p->dport;
+		sz = sizeof(t.ipv4);
+	} else {
+		__builtin_memcpy(t.ipv6.saddr, p->src, 16);
+		__builtin_memcpy(t.ipv6.daddr, p->dst, 16);
+		t.ipv6.sport = p->sport;
+		t.ipv6.dport = p->dport;
+		sz = sizeof(t.ipv6);
+		slot++;
+	}
+	sk = bpf_sk_lookup_udp(skb, &t, sz, BPF_F_CURRENT_NETNS, 0);
+	if (sk) {
+		if (sk->mark == ZT_MARK_PROXY)
+			return sk;
+		bpf_sk_release(sk);
+	}
+	return bpf_map_lookup_elem(&zt_proxy, &slot);
+}
+
+/* Steers p: TC_ACT_OK with the packet assigned to the proxy (TCP) or to
+ * ztd's UDP socket (UDP, for a connector), or TC_ACT_SHOT, counted with
+ * its reason. */
 static __always_inline int zt_steer(struct __sk_buff *skb, const struct zt_pkt *p, __u32 len)
 {
 	struct bpf_sock *sk;
 	long err;
 
-	if (p->proto != IPPROTO_TCP || p->frag != ZT_FRAG_NONE) {
+	if ((p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) || p->frag != ZT_FRAG_NONE) {
 		zt_stat(ZT_V_DROP, ZT_R_STEER_PROTO, len);
 		return TC_ACT_SHOT;
 	}
-	sk = zt_steer_sock(skb, p);
+	sk = p->proto == IPPROTO_TCP ? zt_steer_sock(skb, p) : zt_steer_udp_sock(skb, p);
 	if (!sk) {
 		zt_stat(ZT_V_DROP, ZT_R_NO_PROXY, len);
 		return TC_ACT_SHOT;

@@ -426,8 +426,9 @@ static void drop_events_rate_limited(void)
 }
 
 /* tc hands a STEER packet to the proxy's socket (steer.h) or drops it:
- * with no proxy listening it is dropped and counted (no_proxy), and a
- * steered protocol other than TCP too (steer_proto). On the old code the
+ * with no proxy listening it is dropped and counted (no_proxy), a UDP
+ * datagram with no UDP socket of ztd's too (no_proxy), and a steered
+ * protocol other than TCP and UDP (steer_proto). On the old code the
  * packet was only marked and went on to the stack, whose own look-up gave
  * it to whatever the gateway listens on at that port. The assignment
  * itself needs a packet at a real ingress: tests/netns/proxy.sh. */
@@ -454,7 +455,15 @@ static void tc_steers_or_fails_closed(void)
 	len = build(&s, buf, sizeof(buf));
 	T_EQ(run_xdp(buf, len), XDP_PASS);
 	T_EQ(run_tc(buf, len, &mark), TC_ACT_SHOT);
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_NO_PROXY) - np, 3);
+	T_EQ(mark, 0);
+	s = (struct pkt_spec){ .src = CAROL, .dst = "10.2.0.9", .proto = IPPROTO_ICMP,
+			       .icmp_type = 8 }; /* STEER: not carried yet */
+	len = build(&s, buf, sizeof(buf));
+	T_EQ(run_xdp(buf, len), XDP_PASS);
+	T_EQ(run_tc(buf, len, &mark), TC_ACT_SHOT);
 	T_EQ(stat_packets(ZT_V_DROP, ZT_R_STEER_PROTO) - sp, 1);
+	T_EQ(mark, 0);
 	s = TCP4(ADMIN, "10.2.0.9", 22);           /* DIRECT: no mark */
 	len = build(&s, buf, sizeof(buf));
 	T_EQ(run_xdp(buf, len), XDP_PASS);

@@ -12,6 +12,16 @@
   idle HOST PORT SECS   connects, reads the greeting, sends nothing for SECS,
                         then a line: prints "echoed" when it came back, else
                         "cut"
+  userve PORT [LOG]     dual-stack UDP echo server: answers each datagram
+                        with "ADDR PORT\n" of the peer it sees and the
+                        datagram; LOG gets a line "ADDR PORT" for each
+                        (stops after 60 s idle)
+  uecho HOST PORT N SIZE  N datagrams of SIZE bytes (each different) on one
+                        connected socket, one at a time, up to 2 s each for
+                        its echo: prints "got=K seen=ADDR" (K echoes whose
+                        bytes were the datagram's)
+  uflows HOST PORT N    N UDP sockets (N flows), one datagram each, then up to
+                        3 s for answers: prints how many were answered
   udp HOST PORT         a UDP datagram on a connected socket: prints
                         "refused" when an ICMP port unreachable came back
                         (the kernel matched its quote to the socket),
@@ -163,6 +173,67 @@ def udp(host, port):
             except socket.timeout:
                 pass
         print("timeout")
+
+
+def userve(port, log=None):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port))
+    s.settimeout(60)
+    out = open(log, "a", buffering=1) if log else None
+    while True:
+        try:
+            d, a = s.recvfrom(65535)
+        except socket.timeout:
+            return
+        host = a[0][7:] if a[0].startswith("::ffff:") else a[0]
+        if out:
+            out.write(f"{host} {a[1]}\n")
+        try:
+            s.sendto(f"{host} {a[1]}\n".encode() + d, a)
+        except OSError:
+            pass
+
+
+def uecho(host, port, n, size):
+    got, seen = 0, "none"
+    with udp_socket(host, port) as s:
+        s.settimeout(2)
+        for i in range(n):
+            d = (b"%08d" % i + os.urandom(size))[:size]
+            try:
+                s.send(d)
+                r = s.recv(70000)
+            except OSError:
+                continue
+            head, _, body = r.partition(b"\n")
+            if body == d:
+                got += 1
+                seen = head.decode().split()[0]
+    print(f"got={got} seen={seen}")
+
+
+def uflows(host, port, n):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    socks = []
+    for _ in range(n):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.setblocking(False)
+        s.connect((host, port))
+        s.send(b"hello")
+        socks.append(s)
+    answered, end = set(), time.time() + 3
+    while time.time() < end and len(answered) < n:
+        for i, s in enumerate(socks):
+            if i in answered:
+                continue
+            try:
+                if s.recv(100):
+                    answered.add(i)
+            except OSError:
+                pass
+        time.sleep(0.05)
+    print(len(answered))
 
 
 def csum(b):
@@ -334,6 +405,12 @@ if __name__ == "__main__":
         idle(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
     elif cmd == "udp":
         udp(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "userve":
+        userve(int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None)
+    elif cmd == "uecho":
+        uecho(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    elif cmd == "uflows":
+        uflows(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == "udpcheck":
         udpcheck(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif cmd == "pmtu":

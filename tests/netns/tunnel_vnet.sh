@@ -110,7 +110,7 @@ check "each network's connector brings its tunnel to healthy" \
 fetch() {
 	in_cli curl -s --max-time 5 --interface "$1" "${@:3}" "$2" 2>/dev/null | head -1
 }
-a0=$(tun dca streams) b0=$(tun dcb streams)
+a0=$(tun dca streams_opened) b0=$(tun dcb streams_opened)
 got_a= got_b=
 for _ in 1 2 3; do
 	got_a+="$(fetch 10.10.0.2 http://10.20.0.5/);"
@@ -120,7 +120,7 @@ check "alice (vnet default) reaches network A's 10.20.0.5, 3 of 3 ($got_a)" \
 	test "$got_a" = "network a;network a;network a;"
 check "bob (vnet b) reaches network B's 10.20.0.5, 3 of 3 ($got_b)" \
 	test "$got_b" = "network b;network b;network b;"
-a1=$(tun dca streams) b1=$(tun dcb streams)
+a1=$(tun dca streams_opened) b1=$(tun dcb streams_opened)
 check "each tunnel carried its own user's 3 streams, none of the other's (dca +$((a1 - a0)), dcb +$((b1 - b0)))" \
 	test "$((a1 - a0)) $((b1 - b0))" = "3 3"
 # by_tunnel USER TUNNEL: the network log's proxy lines of USER through TUNNEL.
@@ -133,11 +133,11 @@ check "... the network log names each flow's tunnel: alice's 3 dca, bob's 3 dcb 
 	wait_until 3 prints "3 0 3 0" logged
 
 # An SNI rule of vnet b: decided at the gateway, for B's flows only.
-a0=$(tun dca streams) b0=$(tun dcb streams)
+a0=$(tun dca streams_opened) b0=$(tun dcb streams_opened)
 out=$(fetch 10.10.0.3 https://app.b.internal/ -k --resolve app.b.internal:443:10.20.0.5)
-check "bob with the SNI vnet b's rule allows: through to network B ($out; dcb +$(($(tun dcb streams) - b0)), dca +$(($(tun dca streams) - a0)))" \
+check "bob with the SNI vnet b's rule allows: through to network B ($out; dcb +$(($(tun dcb streams_opened) - b0)), dca +$(($(tun dca streams_opened) - a0)))" \
 	sh -c "case '$out' in *HTML*|*html*) ;; *) exit 1;; esac &&
-	       [ $(($(tun dcb streams) - b0)) = 1 ] && [ $(tun dca streams) = $a0 ]"
+	       [ $(($(tun dcb streams_opened) - b0)) = 1 ] && [ $(tun dca streams_opened) = $a0 ]"
 out=$(fetch 10.10.0.2 https://app.b.internal/ -k --resolve app.b.internal:443:10.20.0.5)
 check "... alice with the same SNI (vnet default): refused (${out:-nothing})" test -z "$out"
 
@@ -147,11 +147,11 @@ kill -TERM "$CB"
 wait "$CB" 2>/dev/null
 check "B's connector stopped: dcb down, dca still healthy" \
 	wait_until 10 prints "healthy down" health2
-a0=$(tun dca streams)
+a0=$(tun dca streams_opened)
 out=$(fetch 10.10.0.3 http://10.20.0.5/)
 check "bob's flow with dcb down is refused, not sent through dca (${out:-nothing})" test -z "$out"
-check "... dca opened no stream for it ($(($(tun dca streams) - a0)) new)" \
-	test "$(tun dca streams)" = "$a0"
+check "... dca opened no stream for it ($(($(tun dca streams_opened) - a0)) new)" \
+	test "$(tun dca streams_opened)" = "$a0"
 check "... logged at the gateway as no connector" \
 	wait_until 3 grep -q '"user_email":"bob@example.com".*"end":"no_connector"' "$W/network.jsonl"
 out=$(fetch 10.10.0.2 http://10.20.0.5/)

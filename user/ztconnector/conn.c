@@ -5,7 +5,8 @@
  * it ends it is made again after a backoff that doubles from 1 s to 60 s,
  * with 20% jitter (so that connectors do not come back in step). The
  * gateway opens a stream per flow; the connector dials its origin and
- * bridges the two (TCP to an address; hostnames, UDP and ICMP not yet). */
+ * bridges the two (TCP and UDP, to an address or a name it resolves;
+ * ICMP not yet). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -111,8 +112,8 @@ static bool forbidden(__u8 family, const __u8 *a)
 	       (a[10] == 0xff && a[11] == 0xff && !memcmp(a, zero, 10));
 }
 
-__u32 zc_dial(struct cconn *c, struct zt_mux_stream *s, __u8 family, const __u8 *addr,
-	      __u16 port)
+__u32 zc_dial(struct cconn *c, struct zt_mux_stream *s, __u8 proto, __u8 family,
+	      const __u8 *addr, __u16 port)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
@@ -134,6 +135,23 @@ __u32 zc_dial(struct cconn *c, struct zt_mux_stream *s, __u8 family, const __u8 
 		memcpy(&s6->sin6_addr, addr, 16);
 		s6->sin6_port = htons(port);
 		sl = sizeof(*s6);
+	}
+	if (proto == ZT_MUX_UDP) {
+		/* Connected: only the origin's datagrams come back. */
+		fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return ZT_MUX_E_BUSY;
+		if (connect(fd, (struct sockaddr *)&ss, sl)) {
+			close(fd);
+			return ZT_MUX_E_UNREACHABLE;
+		}
+		if (zt_mux_accept(s)) {
+			close(fd);
+			return ZT_MUX_E_GONE;
+		}
+		if (zt_bridge_new_dgram(&c->t, s, fd, ZC_UDP_IDLE_MS, k_done, c))
+			c->k->streams++;
+		return 0;
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -160,16 +178,16 @@ static int k_open(void *arg, struct zt_mux_stream *s, const struct zt_mux_open *
 
 	if (c->k->draining)
 		return ZT_MUX_E_DRAIN;
-	if (o->proto != ZT_MUX_TCP) {
+	if (o->proto != ZT_MUX_TCP && o->proto != ZT_MUX_UDP) {
 		if (zt_mono_ms() - said_ms > 10000)
-			pr_warn("the gateway opened a UDP or ICMP stream: this connector carries "
-				"TCP only yet\n");
+			pr_warn("the gateway opened an ICMP stream: this connector carries TCP "
+				"and UDP only yet\n");
 		said_ms = zt_mono_ms();
 		return ZT_MUX_E_PROTO;
 	}
 	if (!o->family)
-		return zc_lookup(c, s, o->hostname, o->port);
-	return (int)zc_dial(c, s, o->family, o->addr, o->port);
+		return zc_lookup(c, s, o->proto, o->hostname, o->port);
+	return (int)zc_dial(c, s, o->proto, o->family, o->addr, o->port);
 }
 
 static void k_event(void *arg, struct zt_mux_stream *s, unsigned evs)

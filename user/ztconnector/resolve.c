@@ -20,6 +20,7 @@ struct zc_lookup {
 	struct cconn *c;
 	struct zt_mux_stream *s;   /* NULL: reset meanwhile */
 	__u16 port;
+	__u8 proto;
 	struct zc_lookup *prev, *next;
 };
 
@@ -66,14 +67,15 @@ static void resolved(void *arg, int status, int timeouts, struct ares_addrinfo *
 		free(q);
 		return;
 	}
-	code = zc_dial(q->c, q->s, family, addr, q->port);
+	code = zc_dial(q->c, q->s, q->proto, family, addr, q->port);
 	if (code)
 		zt_mux_release(q->s, code);
 	zt_tconn_flush(&q->c->t);
 	free(q);
 }
 
-int zc_lookup(struct cconn *c, struct zt_mux_stream *s, const char *name, __u16 port)
+int zc_lookup(struct cconn *c, struct zt_mux_stream *s, __u8 proto, const char *name,
+	      __u16 port)
 {
 	struct connector *k = c->k;
 	struct ares_addrinfo_hints h = { .ai_family = AF_UNSPEC };
@@ -86,6 +88,7 @@ int zc_lookup(struct cconn *c, struct zt_mux_stream *s, const char *name, __u16 
 	q->c = c;
 	q->s = s;
 	q->port = port;
+	q->proto = proto;
 	q->next = k->lookups;
 	if (k->lookups)
 		k->lookups->prev = q;

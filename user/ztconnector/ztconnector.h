@@ -16,6 +16,8 @@
 #define ZC_BACKOFF_MIN_MS 1000
 #define ZC_BACKOFF_MAX_MS 60000
 #define ZC_DRAIN_MS 5000       /* SIGTERM: live streams get this long */
+#define ZC_UDP_IDLE_MS 180000  /* a UDP flow with nothing either way (the gateway's
+				* own idle time, shorter, ends it first) */
 
 struct connector;
 struct zc_lookup;
@@ -53,15 +55,17 @@ void zc_drain(struct connector *k);
 /* Then: every connection closed (streams left are reset). */
 void zc_close(struct connector *k);
 unsigned zc_live(const struct connector *k);
-/* Dials family/addr/port for s and bridges them once it answers: 0, or
+/* Dials family/addr/port for s (proto ZT_MUX_TCP: bridged once it
+ * answers; ZT_MUX_UDP: a connected UDP socket, bridged at once): 0, or
  * the ZT_MUX_E_* to refuse s with. */
-__u32 zc_dial(struct cconn *c, struct zt_mux_stream *s, __u8 family, const __u8 *addr,
-	      __u16 port);
+__u32 zc_dial(struct cconn *c, struct zt_mux_stream *s, __u8 proto, __u8 family,
+	      const __u8 *addr, __u16 port);
 
 /* resolve.c: the resolver (server NULL: the host's); 0 or -EINVAL. */
 int zc_resolver_open(struct connector *k, const char *server);
 /* Resolves name for s, then zc_dial: 0, or the ZT_MUX_E_* to refuse s with. */
-int zc_lookup(struct cconn *c, struct zt_mux_stream *s, const char *name, __u16 port);
+int zc_lookup(struct cconn *c, struct zt_mux_stream *s, __u8 proto, const char *name,
+	      __u16 port);
 /* s was reset: a lookup for it is forgotten (true when there was one). */
 bool zc_lookup_forget(struct connector *k, const struct zt_mux_stream *s);
 

@@ -136,7 +136,7 @@ static void print_tunnel(const struct zt_ctl_tunnel_info *t)
 	out_u64("since_ms", NULL, t->since_ms);
 	out_text("%8llus ", (unsigned long long)(t->since_ms / 1000));
 	out_u64("refused", "%7llu ", t->refused);
-	out_u64("streams", "%8llu ", t->streams);
+	out_u64("streams_opened", "%8llu ", t->streams);
 	out_u64("streams_failed", "%6llu\n", t->failed);
 	out_obj_end();
 }

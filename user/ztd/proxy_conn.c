@@ -106,67 +106,12 @@ void proxy_revoke(struct pconn *c)
 
 /* ---- identity and the decision -------------------------------------------- */
 
-/* The gateway interface and VLAN the handshake came in on (a VLAN device
- * over a client interface is that interface with its id), as the kernel
- * keys identity: 0 when none of the client interfaces. */
-static __u32 client_ifindex(const struct ztd *d, __u32 ifindex, __u16 *vlan)
-{
-	__u32 parent;
-	size_t i;
-
-	*vlan = 0;
-	for (i = 0; i < d->cfg.n_client_ifaces; i++)
-		if (d->ifindex[i] == ifindex)
-			return ifindex;
-	if (ifindex == (__u32)-1 || zt_nl_vlan_of(ifindex, &parent, vlan))
-		return 0;
-	for (i = 0; i < d->cfg.n_client_ifaces; i++)
-		if (d->ifindex[i] == parent)
-			return parent;
-	*vlan = 0;
-	return 0;
-}
-
 /* For the "could an L7 selector change it" check: every L7 rule matches
  * (arg non-NULL) or none. */
 static bool l7_all(void *arg, __u32 idx)
 {
 	(void)idx;
 	return arg != NULL;
-}
-
-/* Whether a is in the initial-resolved-IP pools (IRIs live nowhere else). */
-static bool in_iri_pool(const struct zt_config *cfg, __u8 family, const __u8 *a)
-{
-	struct zt_prefix pa = { .family = family, .len = family == ZT_AF_INET ? 32 : 128 };
-
-	memcpy(pa.addr, a, 16);
-	return zt_prefix_contains(family == ZT_AF_INET ? &cfg->iri4 : &cfg->iri6, &pa);
-}
-
-/* The IRI dst is, from the kernel's own table (the half in force), into
- * e and its name; false when it is no allocated IRI. */
-static bool iri_entry(struct ztd_proxy *px, const struct pconn *c, __u32 vnet,
-		      struct zt_iri_entry *e)
-{
-	struct zt_iri_val v;
-	struct zt_state st;
-	__u32 zero = 0;
-
-	memset(e, 0, sizeof(*e));
-	if (!in_iri_pool(&px->d->cfg, c->family, c->dst))
-		return false; /* two look-ups saved on every CIDR flow */
-	e->key.vnet_id = vnet;
-	e->key.family = c->family;
-	memcpy(e->key.addr, c->dst, 16);
-	if (bpf_map_lookup_elem(px->d->b.m.iri, &e->key, &v) ||
-	    bpf_map_lookup_elem(px->d->b.m.state, &zero, &st))
-		return false;
-	e->dst = v.half[st.active & 1];
-	e->resolved = v.real_ok;
-	e->epoch = v.epoch;
-	memcpy(e->real, v.real, 16);
-	return true;
 }
 
 /* Decides c with the policy in force. final: the detection is over (or
@@ -195,7 +140,7 @@ bool proxy_decide(struct ztd_proxy *px, struct pconn *c, bool final)
 	memcpy(p.dst, c->dst, 16);
 	/* Its vnet first (an IRI is looked up in it): the identity alone. */
 	zt_policy_eval(&cc, &p, &any);
-	iri = iri_entry(px, c, any.vnet_id, &ie);
+	iri = ztd_iri_entry(d, c->family, c->dst, any.vnet_id, &ie);
 	if (was && (iri != c->iri || (iri && (ie.epoch != c->iri_epoch ||
 					      memcmp(ie.real, c->up_addr, 16))))) {
 		/* Checked again: the address now means another name (or
@@ -246,20 +191,6 @@ bool proxy_decide(struct ztd_proxy *px, struct pconn *c, bool final)
 
 /* ---- the answer ------------------------------------------------------------ */
 
-/* The tunnel route_id goes through, or NULL. */
-static const struct zt_cfg_tunnel *route_tunnel(const struct zt_config *cfg, __u32 route_id)
-{
-	__u32 i = (route_id & ~ZT_ROUTE_ID_HOST) - 1, t;
-
-	if (!(route_id & ~ZT_ROUTE_ID_HOST))
-		return NULL;
-	if (route_id & ZT_ROUTE_ID_HOST)
-		t = i < cfg->n_host_routes ? cfg->host_routes[i].tunnel : 0;
-	else
-		t = i < cfg->n_routes ? cfg->routes[i].tunnel : 0;
-	return t && t <= cfg->n_tunnels ? &cfg->tunnels[t - 1] : NULL;
-}
-
 /* An address the proxy must never connect to for a client: unspecified,
  * loopback, multicast, IPv4-mapped, an IRI (the pools), or one of the
  * gateway's own (a bind to it succeeds): a resolver's sinkhole answer or
@@ -279,7 +210,7 @@ static bool upstream_forbidden(const struct ztd *d, const struct sockaddr_storag
 	} else if (!memcmp(a, zero, 15) || a[0] == 0xff || !memcmp(a, mapped, 12)) {
 		return true; /* ::, ::1, multicast, IPv4-mapped */
 	}
-	if (in_iri_pool(&d->cfg, family, a))
+	if (ztd_in_iri_pool(&d->cfg, family, a))
 		return true;
 	/* Found no address of the gateway's within the last second: not
 	 * asked again (three syscalls on every connection to a server). */
@@ -315,7 +246,7 @@ static bool upstream_forbidden(const struct ztd *d, const struct sockaddr_storag
 static void act_remote(struct pconn *c)
 {
 	struct ztd_proxy *px = c->px;
-	const struct zt_cfg_tunnel *t = route_tunnel(&px->d->cfg, c->r.route_id);
+	const struct zt_cfg_tunnel *t = ztd_route_tunnel(&px->d->cfg, c->r.route_id);
 	struct zt_pxm m = { .type = ZT_PXM_ANSWER };
 	struct zt_mux_open o = { .proto = ZT_MUX_TCP, .port = c->up_port };
 	__u16 port;
@@ -355,7 +286,7 @@ bool proxy_still_allowed(struct pconn *c)
 		return c->r.verdict == ZT_V_DIRECT;
 	/* A remote flow stays on its tunnel: one whose route now goes to
 	 * another tunnel (or a local one) is not this flow's any more. */
-	t = route_tunnel(&c->px->d->cfg, c->r.route_id);
+	t = ztd_route_tunnel(&c->px->d->cfg, c->r.route_id);
 	return c->r.verdict == ZT_V_STEER && t && !t->local && !strcmp(t->name, c->tunnel);
 }
 
@@ -402,7 +333,7 @@ static void act(struct pconn *c)
 		refuse(c, ZT_PXE_UPSTREAM);
 		return;
 	}
-	t = route_tunnel(&px->d->cfg, c->r.route_id);
+	t = ztd_route_tunnel(&px->d->cfg, c->r.route_id);
 	if (t)
 		snprintf(c->tunnel, sizeof(c->tunnel), "%s", t->name);
 	m.answer.cid = c->cid;
@@ -467,7 +398,7 @@ static int on_accepted(struct px_worker *w, const struct zt_pxm_ask *a)
 	memcpy(c->dst, a->dst, 16);
 	c->sport = a->sport;
 	c->dport = a->dport;
-	c->ifindex = client_ifindex(px->d, a->ifindex, &c->vlan);
+	c->ifindex = ztd_client_ifindex(px->d, a->ifindex, &c->vlan);
 	c->start_ms = zt_mono_ms();
 	c->id = ++px->last_id;
 	c->hnext = *bucket(w, c->cid);

@@ -117,8 +117,10 @@ int ztd_apply(struct ztd *d, struct zt_config *cfg, const __u32 *ifindex)
 		pr_warn("writing %s: %s (ztctl will print ids)\n", d->names_path, strerror(-err));
 	zt_names_free(&d->names);
 	zt_names_read(d->names_path, &d->names);
-	if (cfg == &d->cfg) /* else once cfg is in force (ztd_reload) */
+	if (cfg == &d->cfg) { /* else once cfg is in force (ztd_reload) */
 		ztd_proxy_recheck(d);
+		ztd_tunnels_recheck(d);
+	}
 	return 0;
 }
 
@@ -278,6 +280,7 @@ int ztd_reload(struct ztd *d)
 	memcpy(d->ifindex, ifindex, sizeof(ifindex));
 	ztd_proxy_recheck(d);
 	ztd_tunnels_reload(d);
+	ztd_tunnels_recheck(d);
 	if (ztd_dns_reload(d))
 		pr_warn("DNS: still answering on the previous addresses\n");
 	for (i = 0; i < d->cfg.n_ifaces; i++)

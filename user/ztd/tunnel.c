@@ -449,6 +449,7 @@ int ztd_tunnels_open(struct ztd *d)
 		return -ENOMEM;
 	tt->d = d;
 	tt->ing_io.fd = -1;
+	tt->udp_io[0].io.fd = tt->udp_io[1].io.fd = -1;
 	d->tunnels = tt;
 	snprintf(dir, sizeof(dir), "%s/tls", d->cfg.state_dir);
 	mkdir(d->cfg.state_dir, 0700);
@@ -470,6 +471,8 @@ int ztd_tunnels_open(struct ztd *d)
 	err = tunnels_from(tt, &d->cfg);
 	if (!err)
 		err = tun_flow_open(tt);
+	if (!err)
+		err = tun_udp_open(tt);
 	if (err)
 		goto fail;
 	for (i = 0; i < d->cfg.n_connector_listen; i++) {
@@ -513,6 +516,12 @@ int ztd_tunnels_reload(struct ztd *d)
 	return tunnels_from(tt, &d->cfg);
 }
 
+void ztd_tunnels_recheck(struct ztd *d)
+{
+	if (d->tunnels)
+		tun_udp_recheck(d->tunnels);
+}
+
 void ztd_tunnels_close(struct ztd *d)
 {
 	struct ztd_tunnels *tt = d->tunnels;
@@ -524,6 +533,7 @@ void ztd_tunnels_close(struct ztd *d)
 		tt->conns->ts = -1;
 		conn_free(tt->conns);
 	}
+	tun_udp_close(tt);
 	tun_flow_close(tt);
 	for (i = 0; i < tt->n_lis; i++) {
 		zt_io_del(d->loop, &tt->lis[i].io);

@@ -67,9 +67,7 @@ static struct tun_flow_pending *take(struct ztd_tunnels *tt, const __u8 *nonce)
 	return hit;
 }
 
-/* The tunnel's ready connection with the fewest streams (one saying GO_AWAY
- * takes none). */
-static struct gw_conn *least_busy(struct ztd_tunnels *tt, int ts)
+struct gw_conn *tun_least_busy(struct ztd_tunnels *tt, int ts)
 {
 	struct gw_conn *c, *best = NULL;
 	__u32 n, bn = 0;
@@ -149,7 +147,7 @@ static void on_ing_read(struct zt_io *io, __u32 events)
 		return;
 	}
 	ts = tun_state_by_name(tt, p->tunnel);
-	c = ts ? least_busy(tt, (int)(ts - tt->ts)) : NULL;
+	c = ts ? tun_least_busy(tt, (int)(ts - tt->ts)) : NULL;
 	s = c ? zt_mux_open(c->t.mux, &p->o, NULL, &err) : NULL;
 	if (ts)
 		ts->streams++;

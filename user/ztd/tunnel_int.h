@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include "ctl_tunnel.h"
 #include "log.h"
+#include "policy.h"
 #include "pxmsg.h"
+#include "share.h"
 #include "tconn.h"
 #include "token.h"
 #include "ztd.h"
@@ -24,6 +26,8 @@
 #define TUN_PENDING_MS 10000   /* ... for this long at most */
 #define TUN_INGRESS_MAX 1024   /* ingress connections that have not said their nonce */
 #define TUN_INGRESS_MS 5000    /* ... for this long at most */
+#define TUN_UDP_FLOWS 4096     /* UDP flows to remote tunnels at once */
+#define TUN_UDP_PER_CLIENT 256 /* ... of one client address */
 
 struct tun_cred {
 	char name[ZT_CTL_NAME_MAX];
@@ -87,6 +91,23 @@ struct tun_listener {
 	struct ztd_tunnels *tt;
 };
 
+/* A UDP flow to a remote tunnel (tunnel_udp.c). */
+struct tun_udp {
+	struct ztd_tunnels *tt;
+	struct tun_udp *hnext, *prev, *next;
+	struct zt_bridge *b;
+	__u8 family;
+	__u8 src[16], dst[16];
+	__u16 sport, dport;
+	__u32 ifindex;             /* the client interface (0: none of them) */
+	__u16 vlan;
+	bool revoked;
+	struct zt_eval_result r;
+	char tunnel[ZT_CTL_NAME_MAX]; /* "": refused */
+	char host[ZT_HOSTNAME_MAX + 1]; /* an IRI's name, or "" */
+	__u64 start_ms, up, down, dropped;
+};
+
 struct ztd_tunnels {
 	struct ztd *d;
 	struct ssl_ctx_st *ctx;
@@ -111,6 +132,14 @@ struct ztd_tunnels {
 	size_t n_ings;
 	__u64 streams_opened, streams_refused;
 	struct zt_rate flow_log;   /* lines about failed streams */
+	/* UDP flows (tunnel_udp.c) */
+	struct tun_listener udp_io[2]; /* first datagrams, IPv4 and IPv6 (fd -1: none) */
+	struct tun_udp **udp_hash, *udp_flows;
+	size_t n_udp;
+	struct zt_share udp_share; /* each client address's flows */
+	struct zt_rate udp_log_rate;
+	__u64 udp_opened, udp_blocked, udp_no_tunnel, udp_full, udp_failed, udp_not_steered,
+	      udp_revoked, udp_dropped, udp_log_suppressed;
 };
 
 /* tunnel_creds.c */
@@ -126,6 +155,16 @@ int tun_op(struct ztd_tunnels *tt, __u8 op, const char *name, char *token, size_
 /* tunnel_flow.c */
 int tun_flow_open(struct ztd_tunnels *tt);
 void tun_flow_close(struct ztd_tunnels *tt);
+/* The tunnel's ready connection with the fewest streams (one saying
+ * GO_AWAY takes none), or NULL. */
+struct gw_conn *tun_least_busy(struct ztd_tunnels *tt, int ts);
+
+/* tunnel_udp.c: the sockets of first datagrams in zt_proxy (a kernel
+ * without SO_RCVMARK: none, said, and 0); recheck after a reload or an
+ * IRI change ends the flows no longer allowed. */
+int tun_udp_open(struct ztd_tunnels *tt);
+void tun_udp_close(struct ztd_tunnels *tt);
+void tun_udp_recheck(struct ztd_tunnels *tt);
 
 /* tunnel.c */
 struct tun_state *tun_state_by_name(struct ztd_tunnels *tt, const char *name);

@@ -181,12 +181,30 @@ void ztd_proxy_stats(const struct ztd *d, struct ztd_proxy_stats *out);
 struct zt_ctl_proxy_page;
 void ztd_proxy_list(const struct ztd *d, __u64 after, struct zt_ctl_proxy_page *p);
 
+/* A flow taken over from the kernel (flow_id.c). The gateway interface
+ * and VLAN a packet came in on (a VLAN device over a client interface is
+ * that interface with its id), as the kernel keys identity: 0 when none
+ * of the client interfaces. */
+__u32 ztd_client_ifindex(const struct ztd *d, __u32 ifindex, __u16 *vlan);
+/* Whether a is in the initial-resolved-IP pools (IRIs live nowhere else). */
+bool ztd_in_iri_pool(const struct zt_config *cfg, __u8 family, const __u8 *a);
+/* The IRI dst is in vnet, from the kernel's own table (the half in
+ * force), into e; false when it is no allocated IRI. */
+struct zt_iri_entry;
+bool ztd_iri_entry(const struct ztd *d, __u8 family, const __u8 *dst, __u32 vnet,
+		   struct zt_iri_entry *e);
+/* The tunnel route_id goes through, or NULL. */
+const struct zt_cfg_tunnel *ztd_route_tunnel(const struct zt_config *cfg, __u32 route_id);
+
 /* The tunnel endpoint (tunnel*.c): listens on gateway.connector_listen
  * (nothing when none), with the TLS identity and the tunnels'
  * credentials of the state directory; 0 or -errno (logged). Reload
  * follows the config's tunnels (a listener change needs a restart). */
 int ztd_tunnels_open(struct ztd *d);
 int ztd_tunnels_reload(struct ztd *d);
+/* UDP flows to remote tunnels decided again with the policy in force
+ * (after a reload, an IRI's change): those no longer allowed end. */
+void ztd_tunnels_recheck(struct ztd *d);
 void ztd_tunnels_close(struct ztd *d);
 /* A flow the proxy allowed to remote tunnel `tunnel`, to o: a stream is
  * opened for it when its worker connects to 127.0.0.1:*port and sends

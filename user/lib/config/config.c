@@ -39,6 +39,7 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 	out->proxy_max_conns = ZT_PROXY_MAX_CONNS_DEFAULT;
 	out->proxy_per_client = ZT_PROXY_PER_CLIENT_DEFAULT;
 	out->proxy_detect_ms = ZT_PROXY_DETECT_MS_DEFAULT;
+	out->connector_udp_idle_ms = ZT_CONNECTOR_UDP_IDLE_MS_DEFAULT;
 	out->proxy_blocked_logs = ZT_PROXY_BLOCKED_LOGS_DEFAULT;
 	zt_prefix_parse(ZT_IRI4_DEFAULT, &out->iri4);
 	out->iri_wild_per_user = ZT_IRI_WILD_PER_USER_DEFAULT;

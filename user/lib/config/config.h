@@ -80,6 +80,7 @@ struct zt_cfg_host_route {
 
 #define ZT_MAX_CONNECTOR_LISTEN 8
 #define ZT_CONNECTOR_PORT 7844     /* connector_listen's port when none is given */
+#define ZT_CONNECTOR_UDP_IDLE_MS_DEFAULT 30000
 
 struct zt_cfg_endpoint {
 	__u8  family;             /* ZT_AF_INET or ZT_AF_INET6 */
@@ -140,6 +141,7 @@ struct zt_config {
 	struct zt_cfg_endpoint connector_listen[ZT_MAX_CONNECTOR_LISTEN]; size_t n_connector_listen;
 	struct zt_cfg_endpoint connector_addresses[ZT_MAX_CONNECTOR_LISTEN];
 	size_t n_connector_addresses;
+	__u32 connector_udp_idle_ms; /* a UDP flow to a remote tunnel ends after this idle */
 	struct zt_cfg_endpoint upstreams[ZT_MAX_UPSTREAMS];   size_t n_upstreams;
 	/* Where ztd resolves the real addresses behind IRIs of local tunnels;
 	 * none: the nameservers of /etc/resolv.conf. */

@@ -68,7 +68,7 @@ void cfg_gateway(struct cx *x, yaml_node_t *g)
 					    "drop_events_per_sec", "dns_listen", "state_dir",
 					    "nat_ports", "nat_per_device", "xdp_redirect_veth",
 					    "proxy", "connector_listen", "connector_addresses",
-					    NULL };
+					    "connector_udp_idle_ms", NULL };
 	yaml_node_t *n;
 	unsigned long v;
 
@@ -102,6 +102,9 @@ void cfg_gateway(struct cx *x, yaml_node_t *g)
 		 &(struct eplist){ "gateway.connector_addresses", x->c->connector_addresses,
 				   &x->c->n_connector_addresses, ZT_MAX_CONNECTOR_LISTEN,
 				   ZT_CONNECTOR_PORT });
+	if ((n = cfg_get(x, g, "connector_udp_idle_ms")) &&
+	    cfg_parse_uint(x, n, "gateway.connector_udp_idle_ms", 1000, 3600000, &v))
+		x->c->connector_udp_idle_ms = (__u32)v;
 	abs_path(x, g, "state_dir", "gateway.state_dir", &x->c->state_dir);
 	/* Below the kernel's default ephemeral range they would collide with
 	 * this node's own connections; 1024 is the floor. */

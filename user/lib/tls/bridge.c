@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "bridge.h"
+#include "clock.h"
 
 struct zt_bridge {
 	struct zt_io io;
@@ -21,11 +22,18 @@ struct zt_bridge {
 	bool fin_sent;                /* ... and the stream was told (FIN) */
 	bool fin_in;                  /* the stream's peer finished sending */
 	bool wr_shut;                 /* ... and the socket was told (shutdown) */
+	bool dgram;                   /* a datagram bridge: a UDP socket, framed */
+	__u32 idle_ms;                /* ... ended after this long with nothing either way */
+	__u64 last_ms;                /* ... its last datagram */
+	__u64 dropped;                /* ... datagrams dropped */
+	bool kick;                    /* ... the stream had bytes before the bridge */
 	__u32 watching;
 	__u64 in, out;
 	zt_bridge_done_fn done;
 	void *arg;
 };
+
+static void dstep(struct zt_bridge *b);
 
 #define bridge_of(p, m) ((struct zt_bridge *)((char *)(p) - offsetof(struct zt_bridge, m)))
 
@@ -163,6 +171,10 @@ static void on_io(struct zt_io *io, __u32 events)
 	int err = 0;
 	socklen_t el = sizeof(err);
 
+	if (b->dgram) {
+		dstep(b);
+		return;
+	}
 	if (b->connecting) {
 		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &el) || err) {
 			finish(b, "the origin did not take the connection", err_code(err), false,
@@ -182,11 +194,121 @@ static void on_io(struct zt_io *io, __u32 events)
 	step(b);
 }
 
+/* ---- datagrams ------------------------------------------------------------- */
+
+/* One datagram read at a time, for every datagram bridge (one thread):
+ * two bytes for its length, then its bytes. An idle flow holds no buffer. */
+static __u8 dbuf[2 + ZT_BRIDGE_BUF];
+
+/* The datagram in dbuf + 2 (n bytes) onto the stream, whole, or dropped. */
+static int dgram_push(struct zt_bridge *b, size_t n)
+{
+	size_t off = 0;
+	ssize_t k;
+
+	if (n > ZT_DGRAM_MAX || zt_mux_room(b->s) < n + 2) {
+		b->dropped++;
+		return 0;
+	}
+	dbuf[0] = (__u8)(n >> 8);
+	dbuf[1] = (__u8)n;
+	while (off < n + 2) {
+		k = zt_mux_write(b->s, dbuf + off, n + 2 - off);
+		if (k <= 0) { /* the room was there: the session is over */
+			finish(b, "the tunnel connection ended", ZT_MUX_E_GONE, false, false);
+			return -EPIPE;
+		}
+		off += (size_t)k;
+	}
+	b->in += n;
+	b->last_ms = zt_mono_ms();
+	return 0;
+}
+
+static void dstep(struct zt_bridge *b)
+{
+	const __u8 *p;
+	size_t k, len;
+	ssize_t n;
+	int i;
+
+	/* stream -> socket: whole datagrams, each sent or dropped */
+	while ((k = zt_mux_peek(b->s, &p)) >= 2) {
+		len = (size_t)p[0] << 8 | p[1];
+		if (len > ZT_DGRAM_MAX) {
+			finish(b, "a datagram frame longer than a datagram", ZT_MUX_E_PROTO, true,
+			       true);
+			return;
+		}
+		if (k < len + 2)
+			break; /* the rest of it is coming */
+		if (send(b->io.fd, p + 2, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
+			b->dropped++;
+		else
+			b->out += len;
+		zt_mux_consume(b->s, len + 2);
+		b->last_ms = zt_mono_ms();
+	}
+	if (b->fin_in && zt_mux_peek(b->s, &p) < 2) {
+		finish(b, NULL, ZT_MUX_E_NONE, false, true);
+		return;
+	}
+	/* socket -> stream: a bounded batch, then the loop's other work */
+	for (i = 0; i < 64; i++) {
+		n = recv(b->io.fd, dbuf + 2, sizeof(dbuf) - 2, MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			      errno == ENETUNREACH)) {
+			b->dropped++; /* an ICMP error for an earlier one */
+			continue;
+		}
+		if (n < 0) {
+			finish(b, "the socket failed", ZT_MUX_E_UNREACHABLE, false, true);
+			return;
+		}
+		if (dgram_push(b, (size_t)n))
+			return;
+	}
+	zt_tconn_flush(b->t);
+}
+
+void zt_bridge_dgram_in(struct zt_bridge *b, const void *p, size_t n)
+{
+	if (n > ZT_DGRAM_MAX) {
+		b->dropped++;
+		return;
+	}
+	memcpy(dbuf + 2, p, n);
+	if (!dgram_push(b, n))
+		zt_tconn_flush(b->t);
+}
+
+__u64 zt_bridge_dropped(const struct zt_bridge *b)
+{
+	return b->dropped;
+}
+
 static void on_timer(struct zt_timer *t)
 {
 	struct zt_bridge *b = bridge_of(t, timer);
+	__u64 now = zt_mono_ms();
 
-	finish(b, "the origin did not answer in time", ZT_MUX_E_TIMEOUT, false, true);
+	if (!b->dgram) {
+		finish(b, "the origin did not answer in time", ZT_MUX_E_TIMEOUT, false, true);
+		return;
+	}
+	if (b->kick) {
+		b->kick = false;
+		zt_timer_arm(b->t->loop, &b->timer, b->idle_ms);
+		dstep(b);
+		return;
+	}
+	if (now - b->last_ms >= b->idle_ms) {
+		finish(b, "idle", ZT_MUX_E_IDLE, false, true);
+		return;
+	}
+	zt_timer_arm(b->t->loop, &b->timer, b->idle_ms - (now - b->last_ms));
 }
 
 int zt_bridge_new(struct zt_tconn *t, struct zt_mux_stream *s, int fd, bool connecting,
@@ -224,6 +346,44 @@ int zt_bridge_new(struct zt_tconn *t, struct zt_mux_stream *s, int fd, bool conn
 	return 0;
 }
 
+struct zt_bridge *zt_bridge_new_dgram(struct zt_tconn *t, struct zt_mux_stream *s, int fd,
+				      __u32 idle_ms, zt_bridge_done_fn done, void *arg)
+{
+	struct zt_bridge *b = calloc(1, sizeof(*b));
+
+	if (!b) {
+		close(fd);
+		zt_mux_release(s, ZT_MUX_E_BUSY);
+		return NULL;
+	}
+	b->t = t;
+	b->s = s;
+	b->io.fd = fd;
+	b->io.cb = on_io;
+	b->timer.cb = on_timer;
+	b->dgram = true;
+	b->idle_ms = idle_ms ? idle_ms : 1;
+	b->last_ms = zt_mono_ms();
+	b->fin_in = zt_mux_fin_seen(s);
+	b->done = done;
+	b->arg = arg;
+	zt_mux_set_user(s, b);
+	b->watching = EPOLLIN;
+	if (zt_io_add(t->loop, &b->io, EPOLLIN)) {
+		zt_mux_set_user(s, NULL);
+		zt_mux_release(s, ZT_MUX_E_BUSY);
+		close(fd);
+		free(b);
+		return NULL;
+	}
+	/* A new socket has nothing yet. The stream may: datagrams that came
+	 * while the connector resolved its name. They are moved on the
+	 * loop's next turn (never before this returns). */
+	b->kick = b->fin_in || zt_mux_peek(s, &(const __u8 *){ NULL }) > 0;
+	zt_timer_arm(t->loop, &b->timer, b->kick ? 0 : b->idle_ms);
+	return b;
+}
+
 void zt_bridge_event(struct zt_bridge *b, unsigned evs)
 {
 	if (evs & ZT_MUXE_RST) {
@@ -235,6 +395,8 @@ void zt_bridge_event(struct zt_bridge *b, unsigned evs)
 	}
 	if (evs & ZT_MUXE_FIN)
 		b->fin_in = true;
-	if (!b->connecting)
+	if (b->dgram)
+		dstep(b);
+	else if (!b->connecting)
 		step(b);
 }

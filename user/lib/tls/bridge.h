@@ -6,7 +6,15 @@
  * as a FIN each way (half-close), a reset as a reset. The gateway joins
  * a proxied flow to a stream with one; the connector joins a stream to
  * its origin with one, after dialling it (the stream is accepted once
- * the origin answers, or refused with why not). */
+ * the origin answers, or refused with why not).
+ *
+ * A datagram bridge (zt_bridge_new_dgram) joins a connected UDP socket
+ * instead: each datagram goes on the stream as a u16 length (big endian)
+ * and its bytes; one the stream's window has no room for is dropped and
+ * counted, never queued (a slow peer costs datagrams, not memory), and
+ * each datagram from the stream is sent whole. A frame longer than
+ * ZT_DGRAM_MAX resets the stream. With nothing either way for idle_ms
+ * the stream is reset with ZT_MUX_E_IDLE and the socket closed. */
 #ifndef ZT_BRIDGE_H
 #define ZT_BRIDGE_H
 
@@ -15,6 +23,7 @@
 
 #define ZT_BRIDGE_CONNECT_MS 10000 /* an origin that does not answer: timeout */
 #define ZT_BRIDGE_BUF (64 * 1024)  /* read from the socket at once */
+#define ZT_DGRAM_MAX 65527         /* a UDP datagram's bytes, at most (IPv6, no jumbograms) */
 
 struct zt_bridge;
 
@@ -32,6 +41,19 @@ typedef void (*zt_bridge_done_fn)(void *arg, struct zt_bridge *b, const char *wh
  * end (done) before this returns. */
 int zt_bridge_new(struct zt_tconn *t, struct zt_mux_stream *s, int fd, bool connecting,
 		  zt_bridge_done_fn done, void *arg);
+/* A datagram bridge: fd a connected UDP socket (non-blocking; the
+ * bridge owns it), s an accepted stream with nothing received yet (the
+ * bridge is its user). The bridge, never ended before this returns; NULL
+ * when out of memory (fd closed, s released, done not called). */
+struct zt_bridge *zt_bridge_new_dgram(struct zt_tconn *t, struct zt_mux_stream *s, int fd,
+				      __u32 idle_ms, zt_bridge_done_fn done, void *arg);
+/* A datagram of b's flow that came in elsewhere (the gateway's socket
+ * for first datagrams): onto the stream as one read from its socket. */
+void zt_bridge_dgram_in(struct zt_bridge *b, const void *p, size_t n);
+/* Datagrams a datagram bridge dropped: no room on the stream, or the
+ * socket would not take them (its done callback may ask). */
+__u64 zt_bridge_dropped(const struct zt_bridge *b);
+
 /* The session's events for the bridge's stream (the owner's ops.event
  * passes them on: zt_mux_user(s) is the bridge). */
 void zt_bridge_event(struct zt_bridge *b, unsigned evs);

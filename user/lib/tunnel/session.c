@@ -260,6 +260,17 @@ ssize_t zt_mux_write(struct zt_mux_stream *s, const void *p, size_t n)
 	return (ssize_t)k;
 }
 
+size_t zt_mux_room(const struct zt_mux_stream *s)
+{
+	const struct zt_mux *m = s->m;
+	size_t used = mux_backlog(m) + 2 * ZT_MUX_HDR; /* a datagram is at most two frames */
+
+	if (s->fin_out || s->rst || m->dead || !s->accepted || used >= m->lim.out_max / 2)
+		return 0;
+	return m->lim.out_max / 2 - used < s->send_window ? m->lim.out_max / 2 - used :
+							     s->send_window;
+}
+
 size_t zt_mux_peek(const struct zt_mux_stream *s, const __u8 **p)
 {
 	*p = s->rbuf ? s->rbuf + s->roff : NULL;

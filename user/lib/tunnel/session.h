@@ -106,6 +106,9 @@ int zt_mux_accept(struct zt_mux_stream *s);
 /* Bytes taken (at most the send window; 0: none now, a later
  * ZT_MUXE_WINDOW says when), or -EPIPE (closed, reset, session over). */
 ssize_t zt_mux_write(struct zt_mux_stream *s, const void *p, size_t n);
+/* Bytes zt_mux_write calls would take now, one after another (a whole
+ * datagram goes only when it fits). 0 when closed, reset or over. */
+size_t zt_mux_room(const struct zt_mux_stream *s);
 /* Received bytes in order: peek, then consume what was used. */
 size_t zt_mux_peek(const struct zt_mux_stream *s, const __u8 **p);
 void zt_mux_consume(struct zt_mux_stream *s, size_t n);

@@ -10,7 +10,7 @@ static const char *const err_names[ZT_MUX_E_MAX] = {
 	[ZT_MUX_E_REFUSED] = "refused", [ZT_MUX_E_UNREACHABLE] = "unreachable",
 	[ZT_MUX_E_TIMEOUT] = "timeout", [ZT_MUX_E_FORBIDDEN] = "forbidden",
 	[ZT_MUX_E_BUSY] = "busy", [ZT_MUX_E_PROTO] = "protocol", [ZT_MUX_E_GONE] = "connection_lost",
-	[ZT_MUX_E_DRAIN] = "draining",
+	[ZT_MUX_E_DRAIN] = "draining", [ZT_MUX_E_IDLE] = "idle",
 };
 
 const char *zt_mux_err_name(__u32 e)

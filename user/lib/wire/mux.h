@@ -53,6 +53,7 @@ enum zt_mux_err {
 	ZT_MUX_E_PROTO = 7,       /* a protocol it does not carry */
 	ZT_MUX_E_GONE = 8,        /* its connection ended (never on the wire) */
 	ZT_MUX_E_DRAIN = 9,       /* the connector is draining */
+	ZT_MUX_E_IDLE = 10,       /* a datagram flow with nothing either way for its idle time */
 	ZT_MUX_E_MAX
 };
 const char *zt_mux_err_name(__u32 e);

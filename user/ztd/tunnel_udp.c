@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tunnel_udp.c — UDP flows to remote tunnels. The kernel steers a UDP
+ * datagram the policy allows to a remote tunnel's route (bpf/lib/steer.h)
+ * to one of ztd's sockets: the flow's own once ztd made it, else the one
+ * here that takes first datagrams (one per family, in zt_proxy). For a
+ * first datagram ztd decides the flow again with the policy in force
+ * (who sent it, from which client interface, to which route and tunnel,
+ * an IRI's name), then makes the flow's socket (transparent: bound to the
+ * destination the client asked for and connected to the client, so the
+ * kernel finds it for the flow's next datagrams and the replies leave
+ * from that destination), opens a UDP stream on the tunnel's least busy
+ * connection and joins the two with a datagram bridge (bridge.h). A flow
+ * ends after gateway.connector_udp_idle_ms with nothing either way, when
+ * its connection ends, or when a reload no longer allows it.
+ *
+ * Limits: TUN_UDP_FLOWS flows at once, TUN_UDP_PER_CLIENT per client
+ * address; past them a new flow's datagrams are dropped and counted.
+ * A datagram that the kernel did not steer here (a local process sending
+ * to the socket's loopback port) is dropped: its mark says so. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include "bridge.h"
+#include "clock.h"
+#include "hash.h"
+#include "iri.h"
+#include "log.h"
+#include "names.h"
+#include "tunnel_int.h"
+#include "zt_abi.h"
+
+#ifndef SO_RCVMARK
+#define SO_RCVMARK 75 /* Linux 6.0 */
+#endif
+
+#define UDP_HASH 4096
+
+/* The network log's line for a flow, when it ends (or is refused). */
+static void udp_log(struct ztd_tunnels *tt, const struct tun_udp *f, const char *end)
+{
+	const struct ztd *d = tt->d;
+	const struct zt_cfg_device *dev = f->r.device_id && f->r.device_id <= d->cfg.n_devices ?
+					  &d->cfg.devices[f->r.device_id - 1] : NULL;
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], t[64];
+	int af = f->family == ZT_AF_INET ? AF_INET : AF_INET6;
+	FILE *o = d->netlog;
+
+	if (!o)
+		return;
+	inet_ntop(af, f->src, src, sizeof(src));
+	inet_ntop(af, f->dst, dst, sizeof(dst));
+	fprintf(o, "{\"time\":\"%s\",\"kind\":\"udp\",\"interface\":",
+		zt_log_time(t, sizeof(t), (long long)zt_clock_ns(CLOCK_REALTIME)));
+	zt_json_str(o, zt_name(&d->names, ZT_N_IFACE, f->ifindex));
+	fprintf(o, ",\"device\":");
+	zt_json_str(o, zt_name(&d->names, ZT_N_DEVICE, f->r.device_id));
+	fprintf(o, ",\"user_email\":");
+	zt_json_str(o, dev ? zt_name(&d->names, ZT_N_USER, dev->user) : NULL);
+	fprintf(o, ",\"src\":\"%s\",\"dst\":\"%s\",\"protocol\":\"udp\",\"src_port\":%u,"
+		"\"dst_port\":%u,\"hostname\":", src, dst, f->sport, f->dport);
+	zt_json_str(o, f->host);
+	fprintf(o, ",\"tunnel\":");
+	zt_json_str(o, f->tunnel);
+	fprintf(o, ",\"rule\":");
+	zt_json_str(o, f->r.rule_id ? zt_name(&d->names, ZT_N_RULE, f->r.rule_id) : "");
+	fprintf(o, ",\"rule_id\":%u,\"action\":\"%s\",\"bytes_up\":%llu,\"bytes_down\":%llu,"
+		"\"dropped\":%llu,\"duration_ms\":%llu,\"end\":\"%s\",\"generation\":%u}\n",
+		f->r.rule_id, f->tunnel[0] ? "steer" : "drop", (unsigned long long)f->up,
+		(unsigned long long)f->down, (unsigned long long)f->dropped,
+		(unsigned long long)(zt_mono_ms() - f->start_ms), end, d->generation);
+}
+
+/* ---- the flow table ---------------------------------------------------------- */
+
+static __u64 key_hash(__u8 family, const __u8 *src, __u16 sport, const __u8 *dst, __u16 dport)
+{
+	__u8 k[37];
+
+	k[0] = family;
+	memcpy(k + 1, src, 16);
+	memcpy(k + 17, dst, 16);
+	k[33] = (__u8)(sport >> 8);
+	k[34] = (__u8)sport;
+	k[35] = (__u8)(dport >> 8);
+	k[36] = (__u8)dport;
+	return zt_hash64(k, sizeof(k), 0x7564);
+}
+
+static struct tun_udp *find(struct ztd_tunnels *tt, __u8 family, const __u8 *src, __u16 sport,
+			    const __u8 *dst, __u16 dport)
+{
+	struct tun_udp *f;
+
+	for (f = tt->udp_hash[key_hash(family, src, sport, dst, dport) % UDP_HASH]; f;
+	     f = f->hnext)
+		if (f->family == family && f->sport == sport && f->dport == dport &&
+		    !memcmp(f->src, src, 16) && !memcmp(f->dst, dst, 16))
+			return f;
+	return NULL;
+}
+
+static void unlink_flow(struct ztd_tunnels *tt, struct tun_udp *f)
+{
+	struct tun_udp **pp = &tt->udp_hash[key_hash(f->family, f->src, f->sport, f->dst,
+						     f->dport) % UDP_HASH];
+
+	while (*pp && *pp != f)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = f->hnext;
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		tt->udp_flows = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	tt->n_udp--;
+	zt_share_give(&tt->udp_share, f->family, f->src);
+}
+
+static void udp_done(void *arg, struct zt_bridge *b, const char *why, __u32 code, __u64 in,
+		     __u64 out)
+{
+	struct tun_udp *f = arg;
+	struct ztd_tunnels *tt = f->tt;
+
+	f->up = in;
+	f->down = out;
+	f->dropped = zt_bridge_dropped(b);
+	tt->udp_dropped += f->dropped;
+	unlink_flow(tt, f);
+	pr_debug("tunnel %s: a UDP flow ended: %s\n", f->tunnel, why ? why : "closed");
+	udp_log(tt, f, f->revoked ? "revoked" : code == ZT_MUX_E_IDLE ? "idle" :
+		       code == ZT_MUX_E_GONE ? "connection_lost" : code ? "reset" : "closed");
+	free(f);
+}
+
+/* ---- the decision ------------------------------------------------------------ */
+
+static bool no_l7(void *arg, __u32 idx)
+{
+	(void)arg;
+	(void)idx;
+	return false; /* a datagram has no SNI, Host or detected protocol */
+}
+
+/* Decides f with the policy in force, as the kernel did (and the proxy
+ * does for TCP): the tunnel it may go to into f->tunnel (and f->host for
+ * an IRI), or false. */
+static bool decide(struct ztd_tunnels *tt, struct tun_udp *f)
+{
+	struct ztd *d = tt->d;
+	const struct zt_cfg_tunnel *t;
+	struct zt_compiled cc;
+	struct zt_eval_pkt p = { 0 };
+	struct zt_eval_result any;
+	struct zt_iri_entry ie;
+	struct zt_iri a;
+
+	f->tunnel[0] = 0;
+	if (!d->policy)
+		return false;
+	cc = *d->policy;
+	p.ifindex = f->ifindex;
+	p.vlan = f->vlan;
+	p.family = f->family;
+	p.pclass = ZT_PC_UDP;
+	p.dport = f->dport;
+	memcpy(p.src, f->src, 16);
+	memcpy(p.dst, f->dst, 16);
+	zt_policy_eval(&cc, &p, &any); /* its vnet: an IRI is looked up in it */
+	cc.iris = NULL;
+	cc.n_iris = 0;
+	if (ztd_iri_entry(d, f->family, f->dst, any.vnet_id, &ie)) {
+		/* The DNS server's name for it, of the same allocation. */
+		if (!ztd_dns_iri_name(d, f->family, f->dst, &a) || a.epoch != ie.epoch ||
+		    (f->host[0] && strcmp(f->host, a.name)))
+			return false;
+		snprintf(f->host, sizeof(f->host), "%s", a.name);
+		cc.iris = &ie;
+		cc.n_iris = 1;
+	} else if (f->host[0]) {
+		return false; /* it was an IRI's flow: the name is gone */
+	}
+	zt_policy_eval_l7(&cc, &p, no_l7, NULL, &f->r);
+	t = ztd_route_tunnel(&d->cfg, f->r.route_id);
+	if (f->r.verdict != ZT_V_STEER || !t || t->local)
+		return false;
+	snprintf(f->tunnel, sizeof(f->tunnel), "%s", t->name);
+	return true;
+}
+
+/* ---- a new flow --------------------------------------------------------------- */
+
+static socklen_t sockaddr_of(__u8 family, const __u8 *a, __u16 port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == ZT_AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, a, 4);
+		s4->sin_port = htons(port);
+		return sizeof(*s4);
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	s6->sin6_family = AF_INET6;
+	memcpy(&s6->sin6_addr, a, 16);
+	s6->sin6_port = htons(port);
+	return sizeof(*s6);
+}
+
+/* The flow's own socket: bound to the destination the client asked for
+ * (no address of the gateway's: transparent), connected to the client,
+ * marked as ztd's (the kernel steers only to sockets with the mark). */
+static int flow_sock(const struct tun_udp *f)
+{
+	int af = f->family == ZT_AF_INET ? AF_INET : AF_INET6, one = 1, fd;
+	int mark = (int)ZT_MARK_PROXY;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (af == AF_INET ? setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) :
+			     setsockopt(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) ||
+				     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))))
+		goto fail;
+	sl = sockaddr_of(f->family, f->dst, f->dport, &ss);
+	if (bind(fd, (struct sockaddr *)&ss, sl))
+		goto fail;
+	sl = sockaddr_of(f->family, f->src, f->sport, &ss);
+	if (connect(fd, (struct sockaddr *)&ss, sl))
+		goto fail;
+	return fd;
+fail:
+	{
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+}
+
+/* Refused: counted, and logged within the proxy's budget for refused flows. */
+static void refuse(struct ztd_tunnels *tt, struct tun_udp *f, const char *end, __u64 *counter)
+{
+	(*counter)++;
+	if (zt_rate_ok(&tt->udp_log_rate, tt->d->cfg.proxy_blocked_logs, zt_mono_ms(), NULL))
+		udp_log(tt, f, end);
+	else
+		tt->udp_log_suppressed++;
+}
+
+/* The first datagram of a flow (f filled with who and where): decided,
+ * and when allowed carried; f is the table's or freed. */
+static void new_flow(struct ztd_tunnels *tt, struct tun_udp *f, const __u8 *p, size_t n)
+{
+	struct zt_mux_open o = { .proto = ZT_MUX_UDP, .port = f->dport };
+	const struct zt_cfg_tunnel *t;
+	struct tun_state *ts;
+	struct zt_mux_stream *s;
+	struct gw_conn *c;
+	int fd, err;
+	__u64 h;
+
+	if (!decide(tt, f)) {
+		refuse(tt, f, "blocked", &tt->udp_blocked);
+		free(f);
+		return;
+	}
+	ts = tun_state_by_name(tt, f->tunnel);
+	c = ts ? tun_least_busy(tt, (int)(ts - tt->ts)) : NULL;
+	if (!c) {
+		f->tunnel[0] = 0;
+		refuse(tt, f, "no_connector", &tt->udp_no_tunnel);
+		free(f);
+		return;
+	}
+	err = zt_share_take(&tt->udp_share, f->family, f->src, TUN_UDP_PER_CLIENT);
+	if (err) {
+		/* One client's share, or all of them: its new flows are
+		 * dropped, everyone's live ones go on. */
+		f->tunnel[0] = 0;
+		refuse(tt, f, err == -EDQUOT ? "per_client" : "full", &tt->udp_full);
+		free(f);
+		return;
+	}
+	fd = flow_sock(f);
+	if (fd < 0) {
+		__u64 dropped;
+
+		if (zt_rate_ok(&tt->flow_log, 10, zt_mono_ms(), &dropped))
+			pr_info("tunnel %s: a UDP flow to port %u: its socket: %s%s\n", f->tunnel,
+				f->dport, strerror(-fd), fd == -EADDRINUSE ?
+				" (a socket of the gateway's own holds that port on every "
+				"address)" : "");
+		zt_share_give(&tt->udp_share, f->family, f->src);
+		f->tunnel[0] = 0;
+		refuse(tt, f, "error", &tt->udp_failed);
+		free(f);
+		return;
+	}
+	t = ztd_route_tunnel(&tt->d->cfg, f->r.route_id);
+	o.vnet = t ? (__u16)t->vnet : 0;
+	if (f->host[0]) {
+		snprintf(o.hostname, sizeof(o.hostname), "%s", f->host);
+	} else {
+		o.family = f->family;
+		memcpy(o.addr, f->dst, 16);
+	}
+	ts->streams++;
+	s = zt_mux_open(c->t.mux, &o, NULL, &err);
+	if (!s) {
+		ts->failed++;
+		close(fd);
+		zt_share_give(&tt->udp_share, f->family, f->src);
+		f->tunnel[0] = 0;
+		refuse(tt, f, "no_connector", &tt->udp_failed);
+		free(f);
+		return;
+	}
+	f->tt = tt;
+	f->start_ms = zt_mono_ms();
+	f->b = zt_bridge_new_dgram(&c->t, s, fd, tt->d->cfg.connector_udp_idle_ms, udp_done, f);
+	if (!f->b) {
+		ts->failed++;
+		zt_share_give(&tt->udp_share, f->family, f->src);
+		free(f);
+		return;
+	}
+	h = key_hash(f->family, f->src, f->sport, f->dst, f->dport) % UDP_HASH;
+	f->hnext = tt->udp_hash[h];
+	tt->udp_hash[h] = f;
+	f->next = tt->udp_flows;
+	if (f->next)
+		f->next->prev = f;
+	tt->udp_flows = f;
+	tt->n_udp++;
+	tt->udp_opened++;
+	zt_bridge_dgram_in(f->b, p, n); /* may end it (the flow is freed) */
+}
+
+/* ---- the socket of first datagrams ------------------------------------------- */
+
+static void on_udp(struct zt_io *io, __u32 events)
+{
+	struct ztd_tunnels *tt = ztd_of(io, struct tun_listener, io)->tt;
+	static __u8 buf[ZT_BRIDGE_BUF];
+	int i;
+
+	(void)events;
+	for (i = 0; i < 64; i++) {
+		union {
+			struct cmsghdr h;
+			__u8 b[256];
+		} ctl;
+		struct sockaddr_storage from;
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from),
+				     .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b) };
+		struct cmsghdr *cm;
+		struct tun_udp key = { 0 }, *f;
+		__u32 mark = 0, ifindex = (__u32)-1;
+		bool dst = false;
+		ssize_t n;
+
+		n = recvmsg(io->fd, &mh, MSG_DONTWAIT);
+		if (n < 0)
+			return; /* EAGAIN, or an error the next read says again */
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_MARK &&
+			    cm->cmsg_len >= CMSG_LEN(sizeof(__u32))) {
+				memcpy(&mark, CMSG_DATA(cm), sizeof(mark));
+			} else if (cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_ORIGDSTADDR &&
+				   cm->cmsg_len >= CMSG_LEN(sizeof(struct sockaddr_in))) {
+				struct sockaddr_in a;
+
+				memcpy(&a, CMSG_DATA(cm), sizeof(a));
+				memcpy(key.dst, &a.sin_addr, 4);
+				key.dport = ntohs(a.sin_port);
+				dst = true;
+			} else if (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_ORIGDSTADDR &&
+				   cm->cmsg_len >= CMSG_LEN(sizeof(struct sockaddr_in6))) {
+				struct sockaddr_in6 a;
+
+				memcpy(&a, CMSG_DATA(cm), sizeof(a));
+				memcpy(key.dst, &a.sin6_addr, 16);
+				key.dport = ntohs(a.sin6_port);
+				dst = true;
+			} else if (cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_PKTINFO &&
+				   cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+				ifindex = (__u32)pi.ipi_ifindex;
+			} else if (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
+				   cm->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+				struct in6_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+				ifindex = (__u32)pi.ipi6_ifindex;
+			}
+		}
+		if (from.ss_family == AF_INET) {
+			const struct sockaddr_in *a = (const struct sockaddr_in *)&from;
+
+			key.family = ZT_AF_INET;
+			memcpy(key.src, &a->sin_addr, 4);
+			key.sport = ntohs(a->sin_port);
+		} else {
+			const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&from;
+
+			key.family = ZT_AF_INET6;
+			memcpy(key.src, &a->sin6_addr, 16);
+			key.sport = ntohs(a->sin6_port);
+		}
+		if (mark != ZT_MARK_STEER || !dst || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+		    !key.dport || !key.sport) {
+			/* Not one the kernel steered (a local process sent
+			 * it to the loopback port), or not whole. */
+			tt->udp_not_steered++;
+			continue;
+		}
+		f = find(tt, key.family, key.src, key.sport, key.dst, key.dport);
+		if (f) { /* came before the flow's socket was found */
+			zt_bridge_dgram_in(f->b, buf, (size_t)n);
+			continue;
+		}
+		f = malloc(sizeof(*f));
+		if (!f) {
+			tt->udp_failed++;
+			continue;
+		}
+		*f = key;
+		f->ifindex = ztd_client_ifindex(tt->d, ifindex, &f->vlan);
+		f->start_ms = zt_mono_ms();
+		f->tt = tt;
+		new_flow(tt, f, buf, (size_t)n);
+	}
+}
+
+static int udp_socket(int family)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd, one = 1, mark = (int)ZT_MARK_PROXY;
+
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* The original destination, the interface it came in on, and the
+	 * mark tc gave it (SO_RCVMARK: Linux 6.0). */
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVMARK, &one, sizeof(one)) ||
+	    (family == AF_INET ?
+		     setsockopt(fd, IPPROTO_IP, IP_RECVORIGDSTADDR, &one, sizeof(one)) ||
+			     setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) :
+		     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
+			     setsockopt(fd, IPPROTO_IPV6, IPV6_RECVORIGDSTADDR, &one, sizeof(one)) ||
+			     setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one))) ||
+	    bind(fd, family == AF_INET ? (struct sockaddr *)&a4 : (struct sockaddr *)&a6,
+		 family == AF_INET ? sizeof(a4) : sizeof(a6))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int tun_udp_open(struct ztd_tunnels *tt)
+{
+	int f, err;
+
+	tt->udp_hash = calloc(UDP_HASH, sizeof(*tt->udp_hash));
+	if (!tt->udp_hash || zt_share_init(&tt->udp_share, TUN_UDP_FLOWS))
+		return -ENOMEM;
+	for (f = 0; f < 2; f++) {
+		__u32 slot = ZT_PROXY_UDP_SLOT + (__u32)f;
+		int fd = udp_socket(f ? AF_INET6 : AF_INET);
+		__u64 v;
+
+		if (fd < 0) {
+			pr_warn("tunnel endpoint: UDP to remote tunnels is off: %s%s\n",
+				strerror(-fd), fd == -ENOPROTOOPT ?
+				" (SO_RCVMARK needs Linux 6.0 or later); such datagrams are "
+				"dropped (no_proxy)" : "");
+			return 0; /* TCP is carried all the same */
+		}
+		tt->udp_io[f].io.fd = fd;
+		tt->udp_io[f].io.cb = on_udp;
+		tt->udp_io[f].tt = tt;
+		v = (__u64)fd;
+		if (bpf_map_update_elem(tt->d->b.m.proxy, &slot, &v, BPF_ANY)) {
+			err = -errno;
+			pr_warn("tunnel endpoint: zt_proxy slot %u: %s\n", slot, strerror(-err));
+			return err;
+		}
+		err = zt_io_add(tt->d->loop, &tt->udp_io[f].io, EPOLLIN);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void tun_udp_close(struct ztd_tunnels *tt)
+{
+	int f;
+
+	/* Their bridges end with their connections (the flows are freed
+	 * there); what is left is the table. */
+	while (tt->udp_flows)
+		zt_bridge_abort(tt->udp_flows->b, ZT_MUX_E_NONE, "ztd stopping");
+	for (f = 0; f < 2; f++)
+		if (tt->udp_io[f].io.fd >= 0) {
+			zt_io_del(tt->d->loop, &tt->udp_io[f].io);
+			close(tt->udp_io[f].io.fd); /* leaves zt_proxy by itself */
+			tt->udp_io[f].io.fd = -1;
+		}
+	free(tt->udp_hash);
+	tt->udp_hash = NULL;
+	zt_share_free(&tt->udp_share);
+}
+
+void tun_udp_recheck(struct ztd_tunnels *tt)
+{
+	struct tun_udp *f, *next;
+
+	for (f = tt->udp_flows; f; f = next) {
+		char was[sizeof(f->tunnel)];
+
+		next = f->next;
+		memcpy(was, f->tunnel, sizeof(was));
+		if (decide(tt, f) && !strcmp(was, f->tunnel))
+			continue;
+		/* Not allowed any more, or its route goes to another tunnel
+		 * now: the stream made for what it was is not this flow's. */
+		memcpy(f->tunnel, was, sizeof(was));
+		f->revoked = true;
+		tt->udp_revoked++;
+		zt_bridge_abort(f->b, ZT_MUX_E_NONE, "revoked");
+	}
+}
