@@ -8,7 +8,7 @@
 
 /* Bumped whenever a struct, enum value or map size below changes, so a
  * daemon refuses to adopt pinned maps of an incompatible build. */
-#define ZT_ABI_VERSION 11
+#define ZT_ABI_VERSION 12
 
 /* ---- sizes (DESIGN §7) ------------------------------------------------- */
 #define ZT_MAX_ROUTES   (1u << 20) /* per family */
@@ -100,8 +100,9 @@ enum zt_reason {
 	ZT_R_NO_PROXY    = 22, /* DROP: a STEER TCP segment or UDP datagram
 				* and no socket of ztd's to take it (ztd
 				* stopped): never handed to the stack undecided */
-	ZT_R_STEER_PROTO = 23, /* DROP: STEER other than TCP and UDP (ICMP,
-				* a fragment): not carried to a connector yet */
+	ZT_R_STEER_PROTO = 23, /* DROP: STEER of what no connector carries: not
+				* TCP, UDP or an ICMP echo request, a fragment,
+				* an echo larger than ZT_ICMP_MSG_MAX */
 	ZT_R_MAX
 };
 
@@ -126,7 +127,8 @@ enum zt_reason {
 	X(NAT_TOO_BIG, nat_too_big)     /* frag. needed / too big sent to a client */   \
 	X(DNS_ANSWERED, dns_answered)   /* DNS query answered by the programs */        \
 	X(TC_MISS, tc_miss)             /* tc after XDP found no flow entry: dropped */  \
-	X(DROP_HIT, drop_hit)           /* packet dropped by the drop cache (zt_drops) */
+	X(DROP_HIT, drop_hit)           /* packet dropped by the drop cache (zt_drops) */ \
+	X(ICMP_STEERED, icmp_steered)   /* echo request to a remote tunnel, to ztd */
 
 enum zt_counter {
 #define ZT_C_ENUM(up, low) ZT_C_##up,
@@ -302,6 +304,24 @@ struct zt_state {
 	struct zt_half_cfg half[ZT_HALVES];
 };
 _Static_assert(sizeof(struct zt_state) == 128, "zt_state size");
+
+/* An ICMP echo request to a remote tunnel's route: tc copies it to
+ * zt_icmp (a ring buffer ztd reads; bpf/lib/steer.h) and drops the packet;
+ * ztd carries it to the tunnel's connector and answers the client. The
+ * whole ICMP message is in data (header and payload, len bytes). */
+#define ZT_ICMP_MSG_MAX    1480
+#define ZT_ICMP_RING_BYTES (256 * 1024)
+struct zt_icmp_msg {
+	__u8  family;       /* ZT_AF_INET or ZT_AF_INET6 */
+	__u8  pad;
+	__u16 vlan;         /* its 802.1Q id (0: none) */
+	__u32 ifindex;      /* where it came in */
+	__u8  src[16];
+	__u8  dst[16];
+	__u16 len;
+	__u16 pad2;
+	__u8  data[ZT_ICMP_MSG_MAX];
+};
 
 /* The DNS answer cache (bpf/lib/dns.h): an A or AAAA answer ztd gave, for
  * a name whose answer does not depend on who asks within a vnet, so the

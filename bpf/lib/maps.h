@@ -76,6 +76,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } zt_events SEC(".maps");
 
+/* Echo requests to remote tunnels, for ztd (steer.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, ZT_ICMP_RING_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} zt_icmp SEC(".maps");
+
 static __always_inline void zt_count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&zt_counters, &idx);

@@ -124,14 +124,69 @@ static __always_inline struct bpf_sock *zt_steer_udp_sock(struct __sk_buff *skb,
 	return bpf_map_lookup_elem(&zt_proxy, &slot);
 }
 
+/* An ICMP echo request: copied whole to zt_icmp for ztd, which carries
+ * it to the connector and answers the client itself; the packet is
+ * consumed here (TC_ACT_SHOT either way). With ztd not running (its UDP
+ * socket, which it makes with the ring's reader, is gone) it is dropped
+ * as no_proxy, never queued for a ztd that is not there. */
+static __always_inline int zt_steer_icmp(struct __sk_buff *skb, const struct zt_pkt *p,
+					 __u32 len)
+{
+	__u32 slot = ZT_PROXY_UDP_SLOT + (p->family == ZT_AF_INET ? 0 : 1);
+	struct zt_icmp_msg *m;
+	struct bpf_sock *sk;
+	__u32 n;
+	__u64 cp;
+
+	if (p->icmp_type != (p->family == ZT_AF_INET ? 8 : 128) || p->l4off >= skb->len ||
+	    skb->len - p->l4off > ZT_ICMP_MSG_MAX) {
+		zt_stat(ZT_V_DROP, ZT_R_STEER_PROTO, len);
+		return TC_ACT_SHOT;
+	}
+	n = skb->len - p->l4off;
+	sk = bpf_map_lookup_elem(&zt_proxy, &slot);
+	if (!sk) {
+		zt_stat(ZT_V_DROP, ZT_R_NO_PROXY, len);
+		return TC_ACT_SHOT;
+	}
+	bpf_sk_release(sk);
+	m = bpf_ringbuf_reserve(&zt_icmp, sizeof(*m), 0);
+	if (!m) {
+		zt_stat(ZT_V_DROP, ZT_R_NO_PROXY, len);
+		return TC_ACT_SHOT;
+	}
+	m->family = p->family;
+	m->vlan = p->vlan;
+	m->ifindex = skb->ifindex;
+	__builtin_memcpy(m->src, p->src, 16);
+	__builtin_memcpy(m->dst, p->dst, 16);
+	m->len = (__u16)n;
+	/* Bounds the verifier sees on the very register the copy is given
+	 * (the compiler would fold them into the check above, or test a
+	 * zero-extended copy). */
+	cp = n;
+	asm volatile("" : "+r"(cp));
+	if (cp < ZT_ICMP_HLEN || cp > ZT_ICMP_MSG_MAX ||
+	    bpf_skb_load_bytes(skb, p->l4off, m->data, cp)) {
+		bpf_ringbuf_discard(m, 0);
+		zt_stat(ZT_V_DROP, ZT_R_STEER_PROTO, len);
+		return TC_ACT_SHOT;
+	}
+	bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
+	zt_count(ZT_C_ICMP_STEERED);
+	return TC_ACT_SHOT;
+}
+
 /* Steers p: TC_ACT_OK with the packet assigned to the proxy (TCP) or to
- * ztd's UDP socket (UDP, for a connector), or TC_ACT_SHOT, counted with
- * its reason. */
+ * ztd's UDP socket (UDP, for a connector), an echo request handed to ztd
+ * (zt_steer_icmp), or TC_ACT_SHOT, counted with its reason. */
 static __always_inline int zt_steer(struct __sk_buff *skb, const struct zt_pkt *p, __u32 len)
 {
 	struct bpf_sock *sk;
 	long err;
 
+	if ((p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) && p->frag == ZT_FRAG_NONE)
+		return zt_steer_icmp(skb, p, len);
 	if ((p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) || p->frag != ZT_FRAG_NONE) {
 		zt_stat(ZT_V_DROP, ZT_R_STEER_PROTO, len);
 		return TC_ACT_SHOT;

@@ -427,8 +427,8 @@ static void drop_events_rate_limited(void)
 
 /* tc hands a STEER packet to the proxy's socket (steer.h) or drops it:
  * with no proxy listening it is dropped and counted (no_proxy), a UDP
- * datagram with no UDP socket of ztd's too (no_proxy), and a steered
- * protocol other than TCP and UDP (steer_proto). On the old code the
+ * datagram or an ICMP echo request with no UDP socket of ztd's too
+ * (no_proxy), and other ICMP (steer_proto). On the old code the
  * packet was only marked and went on to the stack, whose own look-up gave
  * it to whatever the gateway listens on at that port. The assignment
  * itself needs a packet at a real ingress: tests/netns/proxy.sh. */
@@ -457,8 +457,16 @@ static void tc_steers_or_fails_closed(void)
 	T_EQ(run_tc(buf, len, &mark), TC_ACT_SHOT);
 	T_EQ(stat_packets(ZT_V_DROP, ZT_R_NO_PROXY) - np, 3);
 	T_EQ(mark, 0);
+	/* An echo request goes to ztd's ring only while ztd runs (its UDP
+	 * socket is in zt_proxy): not queued for no one. */
 	s = (struct pkt_spec){ .src = CAROL, .dst = "10.2.0.9", .proto = IPPROTO_ICMP,
-			       .icmp_type = 8 }; /* STEER: not carried yet */
+			       .icmp_type = 8 };
+	len = build(&s, buf, sizeof(buf));
+	T_EQ(run_xdp(buf, len), XDP_PASS);
+	T_EQ(run_tc(buf, len, &mark), TC_ACT_SHOT);
+	T_EQ(stat_packets(ZT_V_DROP, ZT_R_NO_PROXY) - np, 4);
+	/* Other ICMP no connector carries. */
+	s.icmp_type = 13; /* timestamp */
 	len = build(&s, buf, sizeof(buf));
 	T_EQ(run_xdp(buf, len), XDP_PASS);
 	T_EQ(run_tc(buf, len, &mark), TC_ACT_SHOT);

@@ -14,7 +14,7 @@
                         "cut"
   userve PORT [LOG]     dual-stack UDP echo server: answers each datagram
                         with "ADDR PORT\n" of the peer it sees and the
-                        datagram; LOG gets a line "ADDR PORT" for each
+                        datagram; LOG gets a line "ADDR PORT FIRST12BYTES" for each
                         (stops after 60 s idle)
   uecho HOST PORT N SIZE  N datagrams of SIZE bytes (each different) on one
                         connected socket, one at a time, up to 2 s each for
@@ -22,6 +22,9 @@
                         bytes were the datagram's)
   uflows HOST PORT N    N UDP sockets (N flows), one datagram each, then up to
                         3 s for answers: prints how many were answered
+  ethudp IF DSTMAC SRC SPORT DST DPORT TEXT
+                        one Ethernet frame out of IF (AF_PACKET: any source
+                        address) carrying an IPv4 UDP datagram of TEXT
   udp HOST PORT         a UDP datagram on a connected socket: prints
                         "refused" when an ICMP port unreachable came back
                         (the kernel matched its quote to the socket),
@@ -188,7 +191,7 @@ def userve(port, log=None):
             return
         host = a[0][7:] if a[0].startswith("::ffff:") else a[0]
         if out:
-            out.write(f"{host} {a[1]}\n")
+            out.write(f"{host} {a[1]} {d[:12].decode(errors='replace')}\n")
         try:
             s.sendto(f"{host} {a[1]}\n".encode() + d, a)
         except OSError:
@@ -234,6 +237,19 @@ def uflows(host, port, n):
                 pass
         time.sleep(0.05)
     print(len(answered))
+
+
+def ethudp(ifname, dstmac, src, sport, dst, dport, text):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((ifname, 0))
+    mine = s.getsockname()[4]
+    body = text.encode()
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(body), 0) + body
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                               socket.inet_aton(src), socket.inet_aton(dst)))
+    ip[10:12] = struct.pack("!H", ~csum(bytes(ip)) & 0xffff)
+    s.send(bytes.fromhex(dstmac.replace(":", "")) + mine + b"\x08\x00" + bytes(ip) + udp)
+    print("sent")
 
 
 def csum(b):
@@ -405,6 +421,9 @@ if __name__ == "__main__":
         idle(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
     elif cmd == "udp":
         udp(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "ethudp":
+        ethudp(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6],
+               int(sys.argv[7]), sys.argv[8])
     elif cmd == "userve":
         userve(int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None)
     elif cmd == "uecho":

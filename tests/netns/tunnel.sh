@@ -286,6 +286,23 @@ check "bob's UDP to the private network, which no rule allows him: nothing ($out
 check "... the network log has bob's UDP flow dropped by the kernel and admin's ended idle" \
 	wait_until 5 sh -c "grep -q '\"user_email\":\"bob@example.com\".*\"protocol\":\"udp\".*\"dst_port\":9,.*\"action\":\"drop\"' '$W/network.jsonl' &&
 		grep -q '\"kind\":\"udp\".*\"user_email\":\"admin@example.com\".*\"dst_port\":9,.*\"tunnel\":\"dc\".*\"end\":\"idle\"' '$W/network.jsonl'"
+# A live flow's addresses claimed from another interface (a frame with
+# admin's address and port sent into the gateway's private link): never
+# carried as admin's flow (its socket is bound to the client interface
+# and takes only what the kernel steered).
+in_cli python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.10.0.2", 0))
+s.settimeout(1); s.connect(("10.20.0.5", 9)); s.send(b"LEGIT")
+s.recv(100); print(s.getsockname()[1], flush=True); time.sleep(1)' > "$W/spoof.port" &
+sp=$!
+wait_until 3 test -s "$W/spoof.port"
+in_priv python3 "$PEER" ethudp srv0 "$(mac_of "$GW" priv0)" 10.10.0.2 "$(cat "$W/spoof.port")" \
+	10.20.0.5 9 SPOOF >/dev/null
+wait "$sp"
+sleep 0.5
+check "admin's live UDP flow claimed from the private link (port $(cat "$W/spoof.port")): not carried" \
+	sh -c "grep -q LEGIT '$W/udp.log' && ! grep -q SPOOF '$W/udp.log'"
 # An SNI rule never lets UDP through: bob's datagram to port 443 (where
 # the SNI rule lets his TLS through) is decided by the next rule (none:
 # the default blocks it).

@@ -16,8 +16,8 @@
 #define ZC_BACKOFF_MIN_MS 1000
 #define ZC_BACKOFF_MAX_MS 60000
 #define ZC_DRAIN_MS 5000       /* SIGTERM: live streams get this long */
-#define ZC_UDP_IDLE_MS 180000  /* a UDP flow with nothing either way (the gateway's
-				* own idle time, shorter, ends it first) */
+#define ZC_UDP_IDLE_MS 3660000 /* a UDP flow with nothing either way: past the
+				* gateway's longest idle time, which ends it first */
 
 struct connector;
 struct zc_lookup;

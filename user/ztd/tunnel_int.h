@@ -27,7 +27,9 @@
 #define TUN_INGRESS_MAX 1024   /* ingress connections that have not said their nonce */
 #define TUN_INGRESS_MS 5000    /* ... for this long at most */
 #define TUN_UDP_FLOWS 4096     /* UDP flows to remote tunnels at once */
-#define TUN_UDP_PER_CLIENT 256 /* ... of one client address */
+#define TUN_UDP_PER_CLIENT 256 /* ... of one client (a device: all its addresses) */
+#define TUN_UDP_PER_CONN 1024  /* ... on one connection (its streams' memory) */
+#define TUN_UDP_REFUSED 1024   /* flows lately refused, remembered for a second */
 
 struct tun_cred {
 	char name[ZT_CTL_NAME_MAX];
@@ -62,6 +64,7 @@ struct gw_conn {
 	char connector[ZT_MUX_NAME_MAX + 1];
 	char peer[ZT_CTL_NAME_MAX], local[ZT_CTL_NAME_MAX];
 	struct sockaddr_storage peer_sa;
+	unsigned n_udp;            /* UDP flows' streams on it */
 	__u64 since_ms, last_pong_ms;
 	struct zt_timer timer;     /* the handshake's deadline, then keepalives */
 };
@@ -99,9 +102,11 @@ struct tun_udp {
 	__u8 family;
 	__u8 src[16], dst[16];
 	__u16 sport, dport;
+	__u32 in_ifindex;          /* the interface it came in on (part of its key) */
 	__u32 ifindex;             /* the client interface (0: none of them) */
 	__u16 vlan;
 	bool revoked;
+	struct gw_conn *c;         /* the connection its stream is on */
 	struct zt_eval_result r;
 	char tunnel[ZT_CTL_NAME_MAX]; /* "": refused */
 	char host[ZT_HOSTNAME_MAX + 1]; /* an IRI's name, or "" */
@@ -135,11 +140,15 @@ struct ztd_tunnels {
 	/* UDP flows (tunnel_udp.c) */
 	struct tun_listener udp_io[2]; /* first datagrams, IPv4 and IPv6 (fd -1: none) */
 	struct tun_udp **udp_hash, *udp_flows;
-	size_t n_udp;
+	size_t n_udp, udp_max;     /* live; at most (the descriptors ztd could get) */
+	struct tun_udp_refused {
+		__u64 until_ms, key;
+	} *udp_refused;
+	struct zt_timer udp_iri;   /* flows to IRIs decided again each second */
 	struct zt_share udp_share; /* each client address's flows */
 	struct zt_rate udp_log_rate;
 	__u64 udp_opened, udp_blocked, udp_no_tunnel, udp_full, udp_failed, udp_not_steered,
-	      udp_revoked, udp_dropped, udp_log_suppressed;
+	      udp_revoked, udp_dropped, udp_log_suppressed, udp_refused_again;
 };
 
 /* tunnel_creds.c */

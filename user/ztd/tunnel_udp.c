@@ -13,18 +13,26 @@
  * ends after gateway.connector_udp_idle_ms with nothing either way, when
  * its connection ends, or when a reload no longer allows it.
  *
- * Limits: TUN_UDP_FLOWS flows at once, TUN_UDP_PER_CLIENT per client
- * address; past them a new flow's datagrams are dropped and counted.
- * A datagram that the kernel did not steer here (a local process sending
- * to the socket's loopback port) is dropped: its mark says so. */
+ * A flow is its 4-tuple on the interface it came in on; its socket is
+ * bound to that interface, and its bridge takes only datagrams with the
+ * steering mark. A datagram the kernel did not steer (a local process
+ * sending to the loopback port, one the kernel passed) is dropped.
+ *
+ * Limits: TUN_UDP_FLOWS flows at once (fewer when ztd cannot get the
+ * descriptors), TUN_UDP_PER_CLIENT per device (or address, unenrolled),
+ * TUN_UDP_PER_CONN on one connection; past them a new flow's datagrams
+ * are dropped, counted and logged, and for a second its next ones are
+ * dropped without a decision. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include "bridge.h"
@@ -38,6 +46,9 @@
 
 #ifndef SO_RCVMARK
 #define SO_RCVMARK 75 /* Linux 6.0 */
+#endif
+#ifndef SO_BINDTOIFINDEX
+#define SO_BINDTOIFINDEX 62 /* Linux 5.0 */
 #endif
 
 #define UDP_HASH 4096
@@ -79,9 +90,10 @@ static void udp_log(struct ztd_tunnels *tt, const struct tun_udp *f, const char 
 
 /* ---- the flow table ---------------------------------------------------------- */
 
-static __u64 key_hash(__u8 family, const __u8 *src, __u16 sport, const __u8 *dst, __u16 dport)
+static __u64 key_hash(__u32 ifindex, __u8 family, const __u8 *src, __u16 sport,
+		      const __u8 *dst, __u16 dport)
 {
-	__u8 k[37];
+	__u8 k[41];
 
 	k[0] = family;
 	memcpy(k + 1, src, 16);
@@ -90,26 +102,73 @@ static __u64 key_hash(__u8 family, const __u8 *src, __u16 sport, const __u8 *dst
 	k[34] = (__u8)sport;
 	k[35] = (__u8)(dport >> 8);
 	k[36] = (__u8)dport;
+	memcpy(k + 37, &ifindex, 4);
 	return zt_hash64(k, sizeof(k), 0x7564);
 }
 
-static struct tun_udp *find(struct ztd_tunnels *tt, __u8 family, const __u8 *src, __u16 sport,
-			    const __u8 *dst, __u16 dport)
+static __u64 flow_hash(const struct tun_udp *f)
+{
+	return key_hash(f->in_ifindex, f->family, f->src, f->sport, f->dst, f->dport);
+}
+
+/* A flow is its 4-tuple on the interface it came in on: the same
+ * addresses from another interface or VLAN are another flow (another
+ * device, maybe another vnet). */
+static struct tun_udp *find(struct ztd_tunnels *tt, const struct tun_udp *k)
 {
 	struct tun_udp *f;
 
-	for (f = tt->udp_hash[key_hash(family, src, sport, dst, dport) % UDP_HASH]; f;
-	     f = f->hnext)
-		if (f->family == family && f->sport == sport && f->dport == dport &&
-		    !memcmp(f->src, src, 16) && !memcmp(f->dst, dst, 16))
+	for (f = tt->udp_hash[flow_hash(k) % UDP_HASH]; f; f = f->hnext)
+		if (f->in_ifindex == k->in_ifindex && f->family == k->family &&
+		    f->sport == k->sport && f->dport == k->dport && !memcmp(f->src, k->src, 16) &&
+		    !memcmp(f->dst, k->dst, 16))
 			return f;
 	return NULL;
 }
 
+/* Whose share a flow takes: its device's (all its addresses count as
+ * one), or its address's when it is no device. */
+static void share_key(const struct tun_udp *f, __u8 *family, __u8 addr[16])
+{
+	if (!f->r.device_id) {
+		*family = f->family;
+		memcpy(addr, f->src, 16);
+		return;
+	}
+	/* ff00::/8 is multicast: no client sends from it. */
+	*family = ZT_AF_INET6;
+	memset(addr, 0, 16);
+	addr[0] = 0xff;
+	addr[1] = 0x7a;
+	memcpy(addr + 12, &f->r.device_id, 4);
+}
+
+static int share_take(struct ztd_tunnels *tt, const struct tun_udp *f)
+{
+	__u8 fam, a[16];
+
+	share_key(f, &fam, a);
+	return zt_share_take(&tt->udp_share, fam, a, TUN_UDP_PER_CLIENT);
+}
+
+static void share_give(struct ztd_tunnels *tt, const struct tun_udp *f)
+{
+	__u8 fam, a[16];
+
+	share_key(f, &fam, a);
+	zt_share_give(&tt->udp_share, fam, a);
+}
+
+/* Flows lately refused: their datagrams are dropped for a second without
+ * being decided again (a client sending on and on costs a look-up). */
+static struct tun_udp_refused *refused_slot(struct ztd_tunnels *tt, __u64 h)
+{
+	return &tt->udp_refused[h % TUN_UDP_REFUSED];
+}
+
 static void unlink_flow(struct ztd_tunnels *tt, struct tun_udp *f)
 {
-	struct tun_udp **pp = &tt->udp_hash[key_hash(f->family, f->src, f->sport, f->dst,
-						     f->dport) % UDP_HASH];
+	struct tun_udp **pp = &tt->udp_hash[flow_hash(f) % UDP_HASH];
 
 	while (*pp && *pp != f)
 		pp = &(*pp)->hnext;
@@ -122,7 +181,8 @@ static void unlink_flow(struct ztd_tunnels *tt, struct tun_udp *f)
 	if (f->next)
 		f->next->prev = f->prev;
 	tt->n_udp--;
-	zt_share_give(&tt->udp_share, f->family, f->src);
+	f->c->n_udp--;
+	share_give(tt, f);
 }
 
 static void udp_done(void *arg, struct zt_bridge *b, const char *why, __u32 code, __u64 in,
@@ -219,12 +279,15 @@ static socklen_t sockaddr_of(__u8 family, const __u8 *a, __u16 port, struct sock
 }
 
 /* The flow's own socket: bound to the destination the client asked for
- * (no address of the gateway's: transparent), connected to the client,
- * marked as ztd's (the kernel steers only to sockets with the mark). */
+ * (no address of the gateway's: transparent) on the interface the flow
+ * came in on, connected to the client, marked as ztd's (the kernel steers
+ * only to sockets with the mark, and finds this one only for datagrams of
+ * that interface), and told the mark of what it receives (the bridge
+ * takes only what the kernel steered). */
 static int flow_sock(const struct tun_udp *f)
 {
 	int af = f->family == ZT_AF_INET ? AF_INET : AF_INET6, one = 1, fd;
-	int mark = (int)ZT_MARK_PROXY;
+	int mark = (int)ZT_MARK_PROXY, ifi = (int)f->in_ifindex;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 
@@ -232,6 +295,8 @@ static int flow_sock(const struct tun_udp *f)
 	if (fd < 0)
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVMARK, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &ifi, sizeof(ifi)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    (af == AF_INET ? setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) :
 			     setsockopt(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) ||
@@ -253,14 +318,23 @@ fail:
 	}
 }
 
-/* Refused: counted, and logged within the proxy's budget for refused flows. */
+/* Refused: counted, remembered for a second (its next datagrams are
+ * dropped without a decision), and logged within the proxy's budget for
+ * refused flows. f is freed. */
 static void refuse(struct ztd_tunnels *tt, struct tun_udp *f, const char *end, __u64 *counter)
 {
+	__u64 h = flow_hash(f);
+	struct tun_udp_refused *r = refused_slot(tt, h);
+
 	(*counter)++;
+	r->key = h;
+	r->until_ms = zt_mono_ms() + 1000;
+	f->tunnel[0] = 0;
 	if (zt_rate_ok(&tt->udp_log_rate, tt->d->cfg.proxy_blocked_logs, zt_mono_ms(), NULL))
 		udp_log(tt, f, end);
 	else
 		tt->udp_log_suppressed++;
+	free(f);
 }
 
 /* The first datagram of a flow (f filled with who and where): decided,
@@ -277,24 +351,25 @@ static void new_flow(struct ztd_tunnels *tt, struct tun_udp *f, const __u8 *p, s
 
 	if (!decide(tt, f)) {
 		refuse(tt, f, "blocked", &tt->udp_blocked);
-		free(f);
 		return;
 	}
 	ts = tun_state_by_name(tt, f->tunnel);
 	c = ts ? tun_least_busy(tt, (int)(ts - tt->ts)) : NULL;
 	if (!c) {
-		f->tunnel[0] = 0;
 		refuse(tt, f, "no_connector", &tt->udp_no_tunnel);
-		free(f);
 		return;
 	}
-	err = zt_share_take(&tt->udp_share, f->family, f->src, TUN_UDP_PER_CLIENT);
+	/* The connection's stream memory is the TCP flows' too: UDP takes
+	 * at most a share of it. */
+	if (tt->n_udp >= tt->udp_max || c->n_udp >= TUN_UDP_PER_CONN) {
+		refuse(tt, f, "full", &tt->udp_full);
+		return;
+	}
+	err = share_take(tt, f);
 	if (err) {
 		/* One client's share, or all of them: its new flows are
 		 * dropped, everyone's live ones go on. */
-		f->tunnel[0] = 0;
 		refuse(tt, f, err == -EDQUOT ? "per_client" : "full", &tt->udp_full);
-		free(f);
 		return;
 	}
 	fd = flow_sock(f);
@@ -306,10 +381,8 @@ static void new_flow(struct ztd_tunnels *tt, struct tun_udp *f, const __u8 *p, s
 				f->dport, strerror(-fd), fd == -EADDRINUSE ?
 				" (a socket of the gateway's own holds that port on every "
 				"address)" : "");
-		zt_share_give(&tt->udp_share, f->family, f->src);
-		f->tunnel[0] = 0;
+		share_give(tt, f);
 		refuse(tt, f, "error", &tt->udp_failed);
-		free(f);
 		return;
 	}
 	t = ztd_route_tunnel(&tt->d->cfg, f->r.route_id);
@@ -325,22 +398,22 @@ static void new_flow(struct ztd_tunnels *tt, struct tun_udp *f, const __u8 *p, s
 	if (!s) {
 		ts->failed++;
 		close(fd);
-		zt_share_give(&tt->udp_share, f->family, f->src);
-		f->tunnel[0] = 0;
+		share_give(tt, f);
 		refuse(tt, f, "no_connector", &tt->udp_failed);
-		free(f);
 		return;
 	}
 	f->tt = tt;
+	f->c = c;
 	f->start_ms = zt_mono_ms();
 	f->b = zt_bridge_new_dgram(&c->t, s, fd, tt->d->cfg.connector_udp_idle_ms, udp_done, f);
 	if (!f->b) {
 		ts->failed++;
-		zt_share_give(&tt->udp_share, f->family, f->src);
-		free(f);
+		share_give(tt, f);
+		refuse(tt, f, "error", &tt->udp_failed);
 		return;
 	}
-	h = key_hash(f->family, f->src, f->sport, f->dst, f->dport) % UDP_HASH;
+	zt_bridge_dgram_guard(f->b, ZT_MARK_STEER);
+	h = flow_hash(f) % UDP_HASH;
 	f->hnext = tt->udp_hash[h];
 	tt->udp_hash[h] = f;
 	f->next = tt->udp_flows;
@@ -348,7 +421,10 @@ static void new_flow(struct ztd_tunnels *tt, struct tun_udp *f, const __u8 *p, s
 		f->next->prev = f;
 	tt->udp_flows = f;
 	tt->n_udp++;
+	c->n_udp++;
 	tt->udp_opened++;
+	if (f->host[0] && !zt_timer_armed(&tt->udp_iri))
+		zt_timer_arm(tt->d->loop, &tt->udp_iri, 1000);
 	zt_bridge_dgram_in(f->b, p, n); /* may end it (the flow is freed) */
 }
 
@@ -428,16 +504,26 @@ static void on_udp(struct zt_io *io, __u32 events)
 			key.sport = ntohs(a->sin6_port);
 		}
 		if (mark != ZT_MARK_STEER || !dst || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-		    !key.dport || !key.sport) {
+		    !key.dport || !key.sport || ifindex == (__u32)-1) {
 			/* Not one the kernel steered (a local process sent
 			 * it to the loopback port), or not whole. */
 			tt->udp_not_steered++;
 			continue;
 		}
-		f = find(tt, key.family, key.src, key.sport, key.dst, key.dport);
+		key.in_ifindex = ifindex;
+		f = find(tt, &key);
 		if (f) { /* came before the flow's socket was found */
 			zt_bridge_dgram_in(f->b, buf, (size_t)n);
 			continue;
+		}
+		{
+			__u64 h = flow_hash(&key);
+			struct tun_udp_refused *r = refused_slot(tt, h);
+
+			if (r->key == h && zt_mono_ms() < r->until_ms) {
+				tt->udp_refused_again++;
+				continue;
+			}
 		}
 		f = malloc(sizeof(*f));
 		if (!f) {
@@ -481,13 +567,72 @@ static int udp_socket(int family)
 	return fd;
 }
 
+/* Each flow holds a descriptor in ztd: the soft limit goes up by as many
+ * as the flows may hold, as far as the hard limit lets it, and the flows
+ * are held to what is left once ztd's own needs are kept back (what is
+ * open now, the DNS server's queries and TCP clients, and a reserve for
+ * control clients, connectors and the ingress), never to descriptors the
+ * rest of ztd needs. */
+#define UDP_FD_RESERVE (ZTD_DNS_PENDING + ZTD_DNS_TCP_MAX + 1024)
+
+static size_t fd_room(void)
+{
+	struct rlimit rl;
+	size_t open_now = 0;
+	struct dirent *e;
+	DIR *dir;
+	rlim_t want;
+
+	dir = opendir("/proc/self/fd");
+	if (!dir || getrlimit(RLIMIT_NOFILE, &rl)) {
+		if (dir)
+			closedir(dir);
+		return 0;
+	}
+	while ((e = readdir(dir)))
+		open_now += e->d_name[0] != '.';
+	closedir(dir);
+	want = (rlim_t)open_now + UDP_FD_RESERVE + TUN_UDP_FLOWS;
+	if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+		want = rl.rlim_max;
+	if (want > rl.rlim_cur) {
+		struct rlimit up = { want, rl.rlim_max };
+
+		if (!setrlimit(RLIMIT_NOFILE, &up))
+			rl = up;
+	}
+	return rl.rlim_cur > open_now + UDP_FD_RESERVE ?
+		       (size_t)(rl.rlim_cur - open_now - UDP_FD_RESERVE) : 0;
+}
+
+static void on_udp_iri(struct zt_timer *t)
+{
+	struct ztd_tunnels *tt = ztd_of(t, struct ztd_tunnels, udp_iri);
+	struct tun_udp *f;
+	bool any = false;
+
+	tun_udp_recheck(tt);
+	for (f = tt->udp_flows; f && !any; f = f->next)
+		any = f->host[0] != 0;
+	if (any) /* an IRI can be given to another name: checked each second */
+		zt_timer_arm(tt->d->loop, t, 1000);
+}
+
 int tun_udp_open(struct ztd_tunnels *tt)
 {
-	int f, err;
+	int f, err, buf = 4 << 20;
 
+	tt->udp_iri.cb = on_udp_iri;
 	tt->udp_hash = calloc(UDP_HASH, sizeof(*tt->udp_hash));
-	if (!tt->udp_hash || zt_share_init(&tt->udp_share, TUN_UDP_FLOWS))
+	tt->udp_refused = calloc(TUN_UDP_REFUSED, sizeof(*tt->udp_refused));
+	if (!tt->udp_hash || !tt->udp_refused || zt_share_init(&tt->udp_share, TUN_UDP_FLOWS))
 		return -ENOMEM;
+	tt->udp_max = fd_room();
+	if (tt->udp_max > TUN_UDP_FLOWS)
+		tt->udp_max = TUN_UDP_FLOWS;
+	if (tt->udp_max < TUN_UDP_FLOWS)
+		pr_warn("tunnel endpoint: open files limited (RLIMIT_NOFILE): %zu UDP flows to "
+			"remote tunnels at once, not %d\n", tt->udp_max, TUN_UDP_FLOWS);
 	for (f = 0; f < 2; f++) {
 		__u32 slot = ZT_PROXY_UDP_SLOT + (__u32)f;
 		int fd = udp_socket(f ? AF_INET6 : AF_INET);
@@ -498,8 +643,15 @@ int tun_udp_open(struct ztd_tunnels *tt)
 				strerror(-fd), fd == -ENOPROTOOPT ?
 				" (SO_RCVMARK needs Linux 6.0 or later); such datagrams are "
 				"dropped (no_proxy)" : "");
+			if (f) { /* not one family without the other */
+				zt_io_del(tt->d->loop, &tt->udp_io[0].io);
+				close(tt->udp_io[0].io.fd);
+				tt->udp_io[0].io.fd = -1;
+			}
 			return 0; /* TCP is carried all the same */
 		}
+		/* Room for bursts of first datagrams (root may force it). */
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
 		tt->udp_io[f].io.fd = fd;
 		tt->udp_io[f].io.cb = on_udp;
 		tt->udp_io[f].tt = tt;
@@ -530,8 +682,11 @@ void tun_udp_close(struct ztd_tunnels *tt)
 			close(tt->udp_io[f].io.fd); /* leaves zt_proxy by itself */
 			tt->udp_io[f].io.fd = -1;
 		}
+	zt_timer_stop(tt->d->loop, &tt->udp_iri);
 	free(tt->udp_hash);
 	tt->udp_hash = NULL;
+	free(tt->udp_refused);
+	tt->udp_refused = NULL;
 	zt_share_free(&tt->udp_share);
 }
 

@@ -15,7 +15,7 @@
 	X(state) X(devices) X(iri) X(rules) X(sets) X(ports) X(flows) X(drops)     \
 	X(drop_srcs) X(drop_last)                                                  \
 	X(frags) X(stats) X(counters) X(ratelimit) X(routes4) X(routes6) X(events) \
-	X(nat) X(nat_count) X(ifaces) X(dns_cache) X(dns_listen) X(proxy)
+	X(nat) X(nat_count) X(ifaces) X(dns_cache) X(dns_listen) X(proxy) X(icmp)
 
 struct zt_map_fds {
 #define ZT_MAP_FD(n) int n;

@@ -26,7 +26,9 @@ struct zt_bridge {
 	__u32 idle_ms;                /* ... ended after this long with nothing either way */
 	__u64 last_ms;                /* ... its last datagram */
 	__u64 dropped;                /* ... datagrams dropped */
-	bool kick;                    /* ... the stream had bytes before the bridge */
+	bool kick;                    /* ... the stream has bytes to move on the next turn */
+	__u32 want_mark;              /* ... only datagrams with this mark (0: any) */
+	__u64 foreign;                /* ... datagrams without it */
 	__u32 watching;
 	__u64 in, out;
 	zt_bridge_done_fn done;
@@ -225,6 +227,48 @@ static int dgram_push(struct zt_bridge *b, size_t n)
 	return 0;
 }
 
+/* A datagram read from the socket into dbuf + 2: its length, 0 when none
+ * is waiting (EAGAIN), -1 for one dropped (an ICMP error for an earlier
+ * one, or without the mark the guard wants), or -2 when the socket
+ * failed. */
+static ssize_t dgram_read(struct zt_bridge *b)
+{
+	union {
+		struct cmsghdr h;
+		__u8 b[64];
+	} ctl;
+	struct iovec iov = { dbuf + 2, sizeof(dbuf) - 2 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	__u32 mark = 0;
+	ssize_t n;
+
+	if (b->want_mark) {
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = sizeof(ctl.b);
+	}
+	n = recvmsg(b->io.fd, &mh, MSG_DONTWAIT);
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH ||
+		      errno == EHOSTDOWN || errno == ENONET || errno == EACCES ||
+		      errno == ENOPROTOOPT || errno == EMSGSIZE))
+		return -1; /* an ICMP error about an earlier datagram */
+	if (n < 0)
+		return -2;
+	if (!b->want_mark)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_MARK &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(mark)))
+			memcpy(&mark, CMSG_DATA(cm), sizeof(mark));
+	if (mark != b->want_mark) {
+		b->foreign++;
+		return -1;
+	}
+	return n;
+}
+
 static void dstep(struct zt_bridge *b)
 {
 	const __u8 *p;
@@ -232,8 +276,10 @@ static void dstep(struct zt_bridge *b)
 	ssize_t n;
 	int i;
 
-	/* stream -> socket: whole datagrams, each sent or dropped */
-	while ((k = zt_mux_peek(b->s, &p)) >= 2) {
+	/* stream -> socket: whole datagrams, each sent or dropped; a
+	 * bounded batch (a window of 1 MiB holds many small ones), the
+	 * rest on the loop's next turn */
+	for (i = 0; i < 64 && (k = zt_mux_peek(b->s, &p)) >= 2; i++) {
 		len = (size_t)p[0] << 8 | p[1];
 		if (len > ZT_DGRAM_MAX) {
 			finish(b, "a datagram frame longer than a datagram", ZT_MUX_E_PROTO, true,
@@ -249,18 +295,22 @@ static void dstep(struct zt_bridge *b)
 		zt_mux_consume(b->s, len + 2);
 		b->last_ms = zt_mono_ms();
 	}
-	if (b->fin_in && zt_mux_peek(b->s, &p) < 2) {
+	if (i == 64 && zt_mux_peek(b->s, &p) >= 2) {
+		b->kick = true;
+		zt_timer_arm(b->t->loop, &b->timer, 0);
+	}
+	if (b->fin_in && !b->kick) {
+		/* The peer sends no more: a partial frame left is never whole. */
 		finish(b, NULL, ZT_MUX_E_NONE, false, true);
 		return;
 	}
 	/* socket -> stream: a bounded batch, then the loop's other work */
 	for (i = 0; i < 64; i++) {
-		n = recv(b->io.fd, dbuf + 2, sizeof(dbuf) - 2, MSG_DONTWAIT);
-		if (n < 0 && errno == EAGAIN)
+		n = dgram_read(b);
+		if (!n)
 			break;
-		if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
-			      errno == ENETUNREACH)) {
-			b->dropped++; /* an ICMP error for an earlier one */
+		if (n == -1) {
+			b->dropped++;
 			continue;
 		}
 		if (n < 0) {
@@ -271,6 +321,11 @@ static void dstep(struct zt_bridge *b)
 			return;
 	}
 	zt_tconn_flush(b->t);
+}
+
+void zt_bridge_dgram_guard(struct zt_bridge *b, __u32 mark)
+{
+	b->want_mark = mark;
 }
 
 void zt_bridge_dgram_in(struct zt_bridge *b, const void *p, size_t n)

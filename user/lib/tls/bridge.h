@@ -50,6 +50,9 @@ struct zt_bridge *zt_bridge_new_dgram(struct zt_tconn *t, struct zt_mux_stream *
 /* A datagram of b's flow that came in elsewhere (the gateway's socket
  * for first datagrams): onto the stream as one read from its socket. */
 void zt_bridge_dgram_in(struct zt_bridge *b, const void *p, size_t n);
+/* From now on only datagrams the kernel gave mark are taken from the
+ * socket (which has SO_RCVMARK on); others are dropped and counted. */
+void zt_bridge_dgram_guard(struct zt_bridge *b, __u32 mark);
 /* Datagrams a datagram bridge dropped: no room on the stream, or the
  * socket would not take them (its done callback may ask). */
 __u64 zt_bridge_dropped(const struct zt_bridge *b);
