@@ -88,16 +88,9 @@ ip -n $STG addr add 10.3.0.5/24 dev vpc0
 ip -n $STG addr add 10.2.0.5/32 dev lo
 ip -n $STG link set vpc0 up
 ip -n $STG route add default via 10.3.0.1
-in_stg nft -f - <<'NFT'
-table inet demo {
-	chain input {
-		type filter hook input priority 0; policy drop;
-		iif lo accept
-		ct state established,related accept
-	}
-}
-NFT
+netns_no_inbound "$STG"
 in_stg busybox httpd -p 10.2.0.5:80 -h "$W/www-stg"
+in_stg sysctl -qw net.ipv4.ping_group_range="0 2147483647" # the connector pings unprivileged
 
 say "starting ztd with examples/ztd.yaml (log and state paths moved to $W)"
 sed -e "s#/var/log/zt/#$W/#" -e "s#/var/lib/zt#$W/state#" \
@@ -146,6 +139,8 @@ echo "  The same address in two virtual networks: carol's devices are in vnet st
 page carol 10.10.0.4 http://10.2.0.5/
 page admin 10.10.0.2 http://10.2.0.5/
 page "carol, port 9090 (catch-all block)" 10.10.0.4 http://10.2.0.5:9090/
+echo "  carol (10.10.0.4): ping 10.2.0.5 -> $(in_cli busybox ping -c 2 -W 2 -I 10.10.0.4 10.2.0.5 2>&1 |
+	grep -o '[0-9]* packets received') (through the connector)"
 run ztctl tunnel list
 
 say "DNS: hostname routes answered with initial resolved IPs (dig @10.10.0.1)"

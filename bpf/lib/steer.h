@@ -28,6 +28,23 @@
 #define BPF_TCP_NEW_SYN_RECV 12
 #endif
 
+/* p's addresses and ports as a socket look-up takes them: the size. */
+static __always_inline __u32 zt_steer_tuple(const struct zt_pkt *p, struct bpf_sock_tuple *t)
+{
+	if (p->family == ZT_AF_INET) {
+		__builtin_memcpy(&t->ipv4.saddr, p->src, 4);
+		__builtin_memcpy(&t->ipv4.daddr, p->dst, 4);
+		t->ipv4.sport = p->sport;
+		t->ipv4.dport = p->dport;
+		return sizeof(t->ipv4);
+	}
+	__builtin_memcpy(t->ipv6.saddr, p->src, 16);
+	__builtin_memcpy(t->ipv6.daddr, p->dst, 16);
+	t->ipv6.sport = p->sport;
+	t->ipv6.dport = p->dport;
+	return sizeof(t->ipv6);
+}
+
 /* The proxy socket for p, referenced (the caller releases it), or NULL. */
 static __always_inline struct bpf_sock *zt_steer_sock(struct __sk_buff *skb,
 						      const struct zt_pkt *p)
@@ -38,19 +55,7 @@ static __always_inline struct bpf_sock *zt_steer_sock(struct __sk_buff *skb,
 	__u32 zero = 0, slot, n;
 	__u32 sz;
 
-	if (p->family == ZT_AF_INET) {
-		__builtin_memcpy(&t.ipv4.saddr, p->src, 4);
-		__builtin_memcpy(&t.ipv4.daddr, p->dst, 4);
-		t.ipv4.sport = p->sport;
-		t.ipv4.dport = p->dport;
-		sz = sizeof(t.ipv4);
-	} else {
-		__builtin_memcpy(t.ipv6.saddr, p->src, 16);
-		__builtin_memcpy(t.ipv6.daddr, p->dst, 16);
-		t.ipv6.sport = p->sport;
-		t.ipv6.dport = p->dport;
-		sz = sizeof(t.ipv6);
-	}
+	sz = zt_steer_tuple(p, &t);
 	/* A connection the proxy accepted (its sockets carry
 	 * ZT_MARK_PROXY, from the listener), one half open (a request
 	 * socket, made by the proxy's listener for a SYN steered to it), or
@@ -101,20 +106,9 @@ static __always_inline struct bpf_sock *zt_steer_udp_sock(struct __sk_buff *skb,
 	struct bpf_sock *sk;
 	__u32 slot = ZT_PROXY_UDP_SLOT, sz;
 
-	if (p->family == ZT_AF_INET) {
-		__builtin_memcpy(&t.ipv4.saddr, p->src, 4);
-		__builtin_memcpy(&t.ipv4.daddr, p->dst, 4);
-		t.ipv4.sport = p->sport;
-		t.ipv4.dport = p->dport;
-		sz = sizeof(t.ipv4);
-	} else {
-		__builtin_memcpy(t.ipv6.saddr, p->src, 16);
-		__builtin_memcpy(t.ipv6.daddr, p->dst, 16);
-		t.ipv6.sport = p->sport;
-		t.ipv6.dport = p->dport;
-		sz = sizeof(t.ipv6);
+	sz = zt_steer_tuple(p, &t);
+	if (p->family != ZT_AF_INET)
 		slot++;
-	}
 	sk = bpf_sk_lookup_udp(skb, &t, sz, BPF_F_CURRENT_NETNS, 0);
 	if (sk) {
 		if (sk->mark == ZT_MARK_PROXY)

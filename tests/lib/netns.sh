@@ -173,6 +173,22 @@ ssh_to() {
 		-o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "root@$to" "$@"
 }
 
+# netns_no_inbound NETNS: nftables there drops every connection from
+# outside (loopback, replies and IPv6 neighbour discovery pass): a
+# private network that only dials out.
+netns_no_inbound() {
+	nsenter --net=/run/netns/"$1" nft -f - <<'NFT'
+table inet zt_test {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		iif lo accept
+		ct state established,related accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+	}
+}
+NFT
+}
+
 # mac_of NETNS DEV: DEV's MAC address.
 mac_of() { ip -n "$1" -br link show dev "$2" | awk '{ print $3 }'; }
 

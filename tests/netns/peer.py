@@ -25,6 +25,10 @@
   ethudp IF DSTMAC SRC SPORT DST DPORT TEXT
                         one Ethernet frame out of IF (AF_PACKET: any source
                         address) carrying an IPv4 UDP datagram of TEXT
+  ping SRC HOST N SIZE  N ICMP echo requests of SIZE data bytes from SRC (a raw
+                        socket), one at a time, up to 2 s each: prints "got=K"
+                        (replies with the request's identifier, sequence and
+                        data)
   udp HOST PORT         a UDP datagram on a connected socket: prints
                         "refused" when an ICMP port unreachable came back
                         (the kernel matched its quote to the socket),
@@ -239,6 +243,34 @@ def uflows(host, port, n):
     print(len(answered))
 
 
+def ping(src, host, n, size):
+    v6 = ":" in host
+    s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_RAW,
+                      socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP)
+    s.bind((src, 0))
+    s.settimeout(2)
+    ident, got = os.getpid() & 0xffff, 0
+    for seq in range(n):
+        data = os.urandom(size)
+        msg = bytearray(struct.pack("!BBHHH", 128 if v6 else 8, 0, 0, ident, seq) + data)
+        if not v6:
+            msg[2:4] = struct.pack("!H", ~csum(bytes(msg)) & 0xffff)
+        s.sendto(bytes(msg), (host, 0))
+        end = time.time() + 2
+        while time.time() < end:
+            try:
+                r = s.recv(70000)
+            except socket.timeout:
+                break
+            if not v6:
+                r = r[(r[0] & 15) * 4:]  # an IPv4 raw socket gets the IP header too
+            if (len(r) >= 8 and r[0] == (129 if v6 else 0) and
+                    struct.unpack("!HH", r[4:8]) == (ident, seq)):
+                got += r[8:] == data
+                break
+    print(f"got={got}")
+
+
 def ethudp(ifname, dstmac, src, sport, dst, dport, text):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((ifname, 0))
@@ -421,6 +453,8 @@ if __name__ == "__main__":
         idle(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
     elif cmd == "udp":
         udp(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "ping":
+        ping(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     elif cmd == "ethudp":
         ethudp(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6],
                int(sys.argv[7]), sys.argv[8])

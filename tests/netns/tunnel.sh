@@ -24,7 +24,9 @@
 # IPv4 and IPv6 and to an IRI, bob refused (an SNI rule never lets UDP
 # through), flows ended idle and revoked by a reload, one client's 300
 # flows held to 256 while another's go on, datagrams a local process sends
-# to ztd's UDP socket dropped. Not yet: ICMP through it.
+# to ztd's UDP socket dropped, a live flow's addresses claimed from the
+# private link not carried. ICMP echo: ping over IPv4 and IPv6 and to an
+# IRI (the data checked), busybox ping, bob's pings unanswered, logged.
 # Usage: tunnel.sh BUILD_DIR
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
@@ -43,16 +45,7 @@ ip -n "$CLI" route add 10.20.0.0/24 via 10.10.0.1
 ip -n "$CLI" -6 route add fd00:20::/64 via fd00:10::1
 ip -n "$CLI" route add 100.80.0.0/16 via 10.10.0.1 # the IRIs
 # The private network accepts no connection from outside.
-nsenter --net=/run/netns/"$PRIV" nft -f - <<'NFT'
-table inet zt_test {
-	chain input {
-		type filter hook input priority 0; policy drop;
-		iif lo accept
-		ct state established,related accept
-		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
-	}
-}
-NFT
+netns_no_inbound "$PRIV"
 in_priv python3 -c '
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -78,6 +71,8 @@ mkdir -p "$W/www" && echo "behind the connector" > "$W/www/index.html"
 in_priv busybox httpd -p 80 -h "$W/www"
 in_priv python3 "$PEER" serve 7 >/dev/null 2>&1 &
 in_priv python3 "$PEER" userve 9 "$W/udp.log" >/dev/null 2>&1 &
+# The connector pings with an unprivileged ICMP socket (as nobody).
+nsenter --net=/run/netns/"$PRIV" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 SIZE=$((64 * 1024 * 1024))
 [ -n "${ZT_IN_VM:-}" ] && SIZE=$((16 * 1024 * 1024))
 head -c "$SIZE" /dev/urandom > "$W/blob"
@@ -123,6 +118,8 @@ network_policies:
      match: {dst_ip: [10.20.0.0/24, 'fd00:20::/64'], sni: [app.internal.local]}}
   - {name: corp for admin, precedence: 30, action: allow,
      match: {host: '*.corp.internal', user_email: admin@example.com}}
+  - {name: ping for admin, precedence: 40, action: allow,
+     match: {protocol: icmp, user_email: admin@example.com}}
 dns_policies:
   - {name: no secret for bob, precedence: 1, action: block,
      match: {host: secret.corp.internal, user_email: bob@example.com}}
@@ -274,14 +271,18 @@ check "... and over IPv6 ($out)" test "$out" = "got=20 seen=fd00:20::5"
 out=$(in_cli python3 "$PEER" uecho "$IRI" 9 5 100)
 check "... and to the IRI of app.corp.internal, resolved by the connector ($out)" \
 	test "$out" = "got=5 seen=10.20.0.5"
-out=$(in_cli python3 -c '
-import socket
+# bob_udp PORT: what bob's one datagram to 10.20.0.5:PORT gets back.
+bob_udp() {
+	in_cli python3 -c '
+import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.10.0.3", 0))
-s.settimeout(2); s.connect(("10.20.0.5", 9)); s.send(b"bob")
+s.settimeout(2); s.connect(("10.20.0.5", int(sys.argv[1]))); s.send(b"bob")
 try:
     print(s.recv(100))
 except OSError:
-    print("nothing")')
+    print("nothing")' "$1"
+}
+out=$(bob_udp 9)
 check "bob's UDP to the private network, which no rule allows him: nothing ($out)" test "$out" = nothing
 check "... the network log has bob's UDP flow dropped by the kernel and admin's ended idle" \
 	wait_until 5 sh -c "grep -q '\"user_email\":\"bob@example.com\".*\"protocol\":\"udp\".*\"dst_port\":9,.*\"action\":\"drop\"' '$W/network.jsonl' &&
@@ -306,14 +307,7 @@ check "admin's live UDP flow claimed from the private link (port $(cat "$W/spoof
 # An SNI rule never lets UDP through: bob's datagram to port 443 (where
 # the SNI rule lets his TLS through) is decided by the next rule (none:
 # the default blocks it).
-out=$(in_cli python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.10.0.3", 0))
-s.settimeout(2); s.connect(("10.20.0.5", 443)); s.send(b"bob")
-try:
-    print(s.recv(100))
-except OSError:
-    print("nothing")')
+out=$(bob_udp 443)
 check "bob's UDP to port 443, where the SNI rule would allow his TLS: refused ($out)" \
 	test "$out" = nothing
 check "... logged as dropped by the default" wait_until 3 grep -q \
@@ -340,6 +334,20 @@ check "a reload that blocks a live UDP flow: it ends at the gateway, logged revo
 	wait_until 3 grep -q '"kind":"udp".*"user_email":"admin@example.com".*"dst_port":9,.*"end":"revoked"' "$W/network.jsonl"
 write_config
 ztctl reload >/dev/null 2>&1
+# ---- ICMP echo through the connector -------------------------------------------------------
+out=$(in_cli python3 "$PEER" ping 10.10.0.2 10.20.0.5 3 56)
+check "ping through the connector: 3 echo replies with their data ($out)" test "$out" = got=3
+out=$(in_cli python3 "$PEER" ping fd00:10::2 fd00:20::5 3 56)
+check "... over IPv6 ($out)" test "$out" = got=3
+out=$(in_cli python3 "$PEER" ping 10.10.0.2 "$IRI" 2 1400)
+check "... to the IRI of app.corp.internal, 1400 bytes of data ($out)" test "$out" = got=2
+out=$(in_cli busybox ping -c 2 -W 2 -I 10.10.0.2 10.20.0.5 2>&1 | grep -o '[0-9]* packets received')
+check "... with a real ping tool (busybox): $out" test "$out" = "2 packets received"
+out=$(in_cli python3 "$PEER" ping 10.10.0.3 10.20.0.5 2 56)
+check "bob's ping, which no rule allows: no reply ($out)" test "$out" = got=0
+check "... admin's pings logged as ICMP flows through dc" wait_until 5 grep -q \
+	'"kind":"icmp".*"user_email":"admin@example.com".*"protocol":"icmp".*"tunnel":"dc".*"end":"idle"' \
+	"$W/network.jsonl"
 # One client's many flows: past 256 its new ones are dropped, another
 # client's go on.
 out=$(in_cli python3 "$PEER" uflows 10.20.0.5 9 300)

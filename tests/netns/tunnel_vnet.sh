@@ -29,16 +29,7 @@ ip -n "$PRIVB" addr add 10.3.0.5/24 dev srvb0 && ip -n "$PRIVB" link set srvb0 u
 ip -n "$PRIVB" route add default via 10.3.0.1
 for n in "$PRIV" "$PRIVB"; do
 	ip -n "$n" addr add 10.20.0.5/32 dev lo
-	nsenter --net=/run/netns/"$n" nft -f - <<'NFT'
-table inet zt_test {
-	chain input {
-		type filter hook input priority 0; policy drop;
-		iif lo accept
-		ct state established,related accept
-		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
-	}
-}
-NFT
+	netns_no_inbound "$n"
 done
 ip -n "$CLI" route add 10.20.0.0/24 via 10.10.0.1
 

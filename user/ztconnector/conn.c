@@ -5,8 +5,8 @@
  * it ends it is made again after a backoff that doubles from 1 s to 60 s,
  * with 20% jitter (so that connectors do not come back in step). The
  * gateway opens a stream per flow; the connector dials its origin and
- * bridges the two (TCP and UDP, to an address or a name it resolves;
- * ICMP not yet). */
+ * bridges the two (TCP, UDP and ICMP echo, to an address or a name it
+ * resolves). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -136,9 +136,23 @@ __u32 zc_dial(struct cconn *c, struct zt_mux_stream *s, __u8 proto, __u8 family,
 		s6->sin6_port = htons(port);
 		sl = sizeof(*s6);
 	}
-	if (proto == ZT_MUX_UDP) {
-		/* Connected: only the origin's datagrams come back. */
-		fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (proto == ZT_MUX_UDP || proto == ZT_MUX_ICMP) {
+		/* Connected: only the origin's datagrams come back. ICMP: an
+		 * unprivileged ping socket (the kernel gives it its own
+		 * identifier and takes echo requests only). */
+		fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    proto == ZT_MUX_UDP ? 0 : family == ZT_AF_INET ? IPPROTO_ICMP :
+			    IPPROTO_ICMPV6);
+		if (fd < 0 && proto == ZT_MUX_ICMP && (errno == EACCES || errno == EPERM)) {
+			static __u64 said_ms;
+
+			if (!said_ms || zt_mono_ms() - said_ms > 10000)
+				pr_warn("ping through the tunnel: this host does not let the "
+					"connector's group open ICMP sockets (sysctl "
+					"net.ipv4.ping_group_range)\n");
+			said_ms = zt_mono_ms();
+			return ZT_MUX_E_PROTO;
+		}
 		if (fd < 0)
 			return ZT_MUX_E_BUSY;
 		if (connect(fd, (struct sockaddr *)&ss, sl)) {
@@ -178,10 +192,10 @@ static int k_open(void *arg, struct zt_mux_stream *s, const struct zt_mux_open *
 
 	if (c->k->draining)
 		return ZT_MUX_E_DRAIN;
-	if (o->proto != ZT_MUX_TCP && o->proto != ZT_MUX_UDP) {
+	if (o->proto != ZT_MUX_TCP && o->proto != ZT_MUX_UDP && o->proto != ZT_MUX_ICMP) {
 		if (zt_mono_ms() - said_ms > 10000)
-			pr_warn("the gateway opened an ICMP stream: this connector carries TCP "
-				"and UDP only yet\n");
+			pr_warn("the gateway opened a stream of protocol %u: not one this "
+				"connector carries\n", o->proto);
 		said_ms = zt_mono_ms();
 		return ZT_MUX_E_PROTO;
 	}

@@ -450,6 +450,7 @@ int ztd_tunnels_open(struct ztd *d)
 	tt->d = d;
 	tt->ing_io.fd = -1;
 	tt->udp_io[0].io.fd = tt->udp_io[1].io.fd = -1;
+	tt->raw[0] = tt->raw[1] = tt->icmp_io.fd = -1;
 	d->tunnels = tt;
 	snprintf(dir, sizeof(dir), "%s/tls", d->cfg.state_dir);
 	mkdir(d->cfg.state_dir, 0700);
@@ -473,6 +474,8 @@ int ztd_tunnels_open(struct ztd *d)
 		err = tun_flow_open(tt);
 	if (!err)
 		err = tun_udp_open(tt);
+	if (!err)
+		err = tun_icmp_open(tt);
 	if (err)
 		goto fail;
 	for (i = 0; i < d->cfg.n_connector_listen; i++) {
@@ -534,6 +537,7 @@ void ztd_tunnels_close(struct ztd *d)
 		conn_free(tt->conns);
 	}
 	tun_udp_close(tt);
+	tun_icmp_close(tt);
 	tun_flow_close(tt);
 	for (i = 0; i < tt->n_lis; i++) {
 		zt_io_del(d->loop, &tt->lis[i].io);

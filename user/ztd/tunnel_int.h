@@ -94,9 +94,13 @@ struct tun_listener {
 	struct ztd_tunnels *tt;
 };
 
-/* A UDP flow to a remote tunnel (tunnel_udp.c). */
+/* A UDP flow to a remote tunnel (tunnel_udp.c), or an ICMP echo flow
+ * (proto ZT_MUX_ICMP, tunnel_icmp.c: sport is the client's echo
+ * identifier, dport 0). */
 struct tun_udp {
 	struct ztd_tunnels *tt;
+	__u8 proto;                /* ZT_MUX_UDP or ZT_MUX_ICMP */
+	struct zt_io reply;        /* ICMP: the replies the bridge writes (fd -1: none) */
 	struct tun_udp *hnext, *prev, *next;
 	struct zt_bridge *b;
 	__u8 family;
@@ -149,6 +153,11 @@ struct ztd_tunnels {
 	struct zt_rate udp_log_rate;
 	__u64 udp_opened, udp_blocked, udp_no_tunnel, udp_full, udp_failed, udp_not_steered,
 	      udp_revoked, udp_dropped, udp_log_suppressed, udp_refused_again;
+	/* ICMP echo (tunnel_icmp.c) */
+	struct ring_buffer *icmp_ring; /* echo requests the kernel steered */
+	struct zt_io icmp_io;
+	int raw[2];                /* raw ICMP sockets the answers leave by (-1: none) */
+	__u64 icmp_bad, icmp_replies, icmp_reply_bad, icmp_send_failed;
 };
 
 /* tunnel_creds.c */
@@ -174,6 +183,19 @@ struct gw_conn *tun_least_busy(struct ztd_tunnels *tt, int ts);
 int tun_udp_open(struct ztd_tunnels *tt);
 void tun_udp_close(struct ztd_tunnels *tt);
 void tun_udp_recheck(struct ztd_tunnels *tt);
+/* A datagram (UDP) or echo request (ICMP) of the flow key names (who,
+ * from which interface, to where): onto its flow, or a new flow decided
+ * and opened, or dropped and counted. */
+void tun_dgram_in(struct ztd_tunnels *tt, const struct tun_udp *key, const __u8 *p, size_t n);
+
+/* tunnel_icmp.c: the ring of echo requests and the raw sockets answers
+ * leave by (none without UDP: said, and 0). tun_icmp_pair makes an ICMP
+ * flow's socket pair: the bridge's end returned, f->reply watching the
+ * other (the answers); tun_icmp_forget closes it (nothing for UDP). */
+int tun_icmp_open(struct ztd_tunnels *tt);
+void tun_icmp_close(struct ztd_tunnels *tt);
+int tun_icmp_pair(struct tun_udp *f);
+void tun_icmp_forget(struct tun_udp *f);
 
 /* tunnel.c */
 struct tun_state *tun_state_by_name(struct ztd_tunnels *tt, const char *name);

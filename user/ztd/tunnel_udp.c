@@ -61,21 +61,22 @@ static void udp_log(struct ztd_tunnels *tt, const struct tun_udp *f, const char 
 					  &d->cfg.devices[f->r.device_id - 1] : NULL;
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], t[64];
 	int af = f->family == ZT_AF_INET ? AF_INET : AF_INET6;
+	const char *proto = f->proto == ZT_MUX_ICMP ? "icmp" : "udp";
 	FILE *o = d->netlog;
 
 	if (!o)
 		return;
 	inet_ntop(af, f->src, src, sizeof(src));
 	inet_ntop(af, f->dst, dst, sizeof(dst));
-	fprintf(o, "{\"time\":\"%s\",\"kind\":\"udp\",\"interface\":",
-		zt_log_time(t, sizeof(t), (long long)zt_clock_ns(CLOCK_REALTIME)));
+	fprintf(o, "{\"time\":\"%s\",\"kind\":\"%s\",\"interface\":",
+		zt_log_time(t, sizeof(t), (long long)zt_clock_ns(CLOCK_REALTIME)), proto);
 	zt_json_str(o, zt_name(&d->names, ZT_N_IFACE, f->ifindex));
 	fprintf(o, ",\"device\":");
 	zt_json_str(o, zt_name(&d->names, ZT_N_DEVICE, f->r.device_id));
 	fprintf(o, ",\"user_email\":");
 	zt_json_str(o, dev ? zt_name(&d->names, ZT_N_USER, dev->user) : NULL);
-	fprintf(o, ",\"src\":\"%s\",\"dst\":\"%s\",\"protocol\":\"udp\",\"src_port\":%u,"
-		"\"dst_port\":%u,\"hostname\":", src, dst, f->sport, f->dport);
+	fprintf(o, ",\"src\":\"%s\",\"dst\":\"%s\",\"protocol\":\"%s\",\"src_port\":%u,"
+		"\"dst_port\":%u,\"hostname\":", src, dst, proto, f->sport, f->dport);
 	zt_json_str(o, f->host);
 	fprintf(o, ",\"tunnel\":");
 	zt_json_str(o, f->tunnel);
@@ -108,7 +109,8 @@ static __u64 key_hash(__u32 ifindex, __u8 family, const __u8 *src, __u16 sport,
 
 static __u64 flow_hash(const struct tun_udp *f)
 {
-	return key_hash(f->in_ifindex, f->family, f->src, f->sport, f->dst, f->dport);
+	return key_hash(f->in_ifindex, f->family, f->src, f->sport, f->dst, f->dport) +
+	       f->proto;
 }
 
 /* A flow is its 4-tuple on the interface it came in on: the same
@@ -119,7 +121,7 @@ static struct tun_udp *find(struct ztd_tunnels *tt, const struct tun_udp *k)
 	struct tun_udp *f;
 
 	for (f = tt->udp_hash[flow_hash(k) % UDP_HASH]; f; f = f->hnext)
-		if (f->in_ifindex == k->in_ifindex && f->family == k->family &&
+		if (f->in_ifindex == k->in_ifindex && f->family == k->family && f->proto == k->proto &&
 		    f->sport == k->sport && f->dport == k->dport && !memcmp(f->src, k->src, 16) &&
 		    !memcmp(f->dst, k->dst, 16))
 			return f;
@@ -196,6 +198,7 @@ static void udp_done(void *arg, struct zt_bridge *b, const char *why, __u32 code
 	f->dropped = zt_bridge_dropped(b);
 	tt->udp_dropped += f->dropped;
 	unlink_flow(tt, f);
+	tun_icmp_forget(f);
 	pr_debug("tunnel %s: a UDP flow ended: %s\n", f->tunnel, why ? why : "closed");
 	udp_log(tt, f, f->revoked ? "revoked" : code == ZT_MUX_E_IDLE ? "idle" :
 		       code == ZT_MUX_E_GONE ? "connection_lost" : code ? "reset" : "closed");
@@ -231,7 +234,7 @@ static bool decide(struct ztd_tunnels *tt, struct tun_udp *f)
 	p.ifindex = f->ifindex;
 	p.vlan = f->vlan;
 	p.family = f->family;
-	p.pclass = ZT_PC_UDP;
+	p.pclass = f->proto == ZT_MUX_ICMP ? ZT_PC_ICMP : ZT_PC_UDP;
 	p.dport = f->dport;
 	memcpy(p.src, f->src, 16);
 	memcpy(p.dst, f->dst, 16);
@@ -341,7 +344,7 @@ static void refuse(struct ztd_tunnels *tt, struct tun_udp *f, const char *end, _
  * and when allowed carried; f is the table's or freed. */
 static void new_flow(struct ztd_tunnels *tt, struct tun_udp *f, const __u8 *p, size_t n)
 {
-	struct zt_mux_open o = { .proto = ZT_MUX_UDP, .port = f->dport };
+	struct zt_mux_open o = { .proto = f->proto, .port = f->dport };
 	const struct zt_cfg_tunnel *t;
 	struct tun_state *ts;
 	struct zt_mux_stream *s;
@@ -372,7 +375,7 @@ static void new_flow(struct ztd_tunnels *tt, struct tun_udp *f, const __u8 *p, s
 		refuse(tt, f, err == -EDQUOT ? "per_client" : "full", &tt->udp_full);
 		return;
 	}
-	fd = flow_sock(f);
+	fd = f->proto == ZT_MUX_ICMP ? tun_icmp_pair(f) : flow_sock(f);
 	if (fd < 0) {
 		__u64 dropped;
 
@@ -398,6 +401,7 @@ static void new_flow(struct ztd_tunnels *tt, struct tun_udp *f, const __u8 *p, s
 	if (!s) {
 		ts->failed++;
 		close(fd);
+		tun_icmp_forget(f);
 		share_give(tt, f);
 		refuse(tt, f, "no_connector", &tt->udp_failed);
 		return;
@@ -408,11 +412,13 @@ static void new_flow(struct ztd_tunnels *tt, struct tun_udp *f, const __u8 *p, s
 	f->b = zt_bridge_new_dgram(&c->t, s, fd, tt->d->cfg.connector_udp_idle_ms, udp_done, f);
 	if (!f->b) {
 		ts->failed++;
+		tun_icmp_forget(f);
 		share_give(tt, f);
 		refuse(tt, f, "error", &tt->udp_failed);
 		return;
 	}
-	zt_bridge_dgram_guard(f->b, ZT_MARK_STEER);
+	if (f->proto == ZT_MUX_UDP)
+		zt_bridge_dgram_guard(f->b, ZT_MARK_STEER);
 	h = flow_hash(f) % UDP_HASH;
 	f->hnext = tt->udp_hash[h];
 	tt->udp_hash[h] = f;
@@ -426,6 +432,35 @@ static void new_flow(struct ztd_tunnels *tt, struct tun_udp *f, const __u8 *p, s
 	if (f->host[0] && !zt_timer_armed(&tt->udp_iri))
 		zt_timer_arm(tt->d->loop, &tt->udp_iri, 1000);
 	zt_bridge_dgram_in(f->b, p, n); /* may end it (the flow is freed) */
+}
+
+void tun_dgram_in(struct ztd_tunnels *tt, const struct tun_udp *key, const __u8 *p, size_t n)
+{
+	struct tun_udp *f = find(tt, key);
+	struct tun_udp_refused *r;
+	__u64 h;
+
+	if (f) { /* came before the flow's socket was found (UDP), or ICMP */
+		zt_bridge_dgram_in(f->b, p, n);
+		return;
+	}
+	h = flow_hash(key);
+	r = refused_slot(tt, h);
+	if (r->key == h && zt_mono_ms() < r->until_ms) {
+		tt->udp_refused_again++;
+		return;
+	}
+	f = malloc(sizeof(*f));
+	if (!f) {
+		tt->udp_failed++;
+		return;
+	}
+	*f = *key;
+	f->reply.fd = -1;
+	f->ifindex = ztd_client_ifindex(tt->d, key->in_ifindex, &f->vlan);
+	f->start_ms = zt_mono_ms();
+	f->tt = tt;
+	new_flow(tt, f, p, n);
 }
 
 /* ---- the socket of first datagrams ------------------------------------------- */
@@ -448,7 +483,7 @@ static void on_udp(struct zt_io *io, __u32 events)
 				     .msg_iov = &iov, .msg_iovlen = 1,
 				     .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b) };
 		struct cmsghdr *cm;
-		struct tun_udp key = { 0 }, *f;
+		struct tun_udp key = { 0 };
 		__u32 mark = 0, ifindex = (__u32)-1;
 		bool dst = false;
 		ssize_t n;
@@ -511,30 +546,8 @@ static void on_udp(struct zt_io *io, __u32 events)
 			continue;
 		}
 		key.in_ifindex = ifindex;
-		f = find(tt, &key);
-		if (f) { /* came before the flow's socket was found */
-			zt_bridge_dgram_in(f->b, buf, (size_t)n);
-			continue;
-		}
-		{
-			__u64 h = flow_hash(&key);
-			struct tun_udp_refused *r = refused_slot(tt, h);
-
-			if (r->key == h && zt_mono_ms() < r->until_ms) {
-				tt->udp_refused_again++;
-				continue;
-			}
-		}
-		f = malloc(sizeof(*f));
-		if (!f) {
-			tt->udp_failed++;
-			continue;
-		}
-		*f = key;
-		f->ifindex = ztd_client_ifindex(tt->d, ifindex, &f->vlan);
-		f->start_ms = zt_mono_ms();
-		f->tt = tt;
-		new_flow(tt, f, buf, (size_t)n);
+		key.proto = ZT_MUX_UDP;
+		tun_dgram_in(tt, &key, buf, (size_t)n);
 	}
 }
 

@@ -366,34 +366,44 @@ static void on_timer(struct zt_timer *t)
 	zt_timer_arm(b->t->loop, &b->timer, b->idle_ms - (now - b->last_ms));
 }
 
-int zt_bridge_new(struct zt_tconn *t, struct zt_mux_stream *s, int fd, bool connecting,
-		  zt_bridge_done_fn done, void *arg)
+/* A bridge of fd and s, watching ev; NULL (fd closed, s released) when
+ * out of memory. */
+static struct zt_bridge *bridge_make(struct zt_tconn *t, struct zt_mux_stream *s, int fd,
+				     bool dgram, __u32 ev, zt_bridge_done_fn done, void *arg)
 {
 	struct zt_bridge *b = calloc(1, sizeof(*b));
 
-	if (!b) {
-		close(fd);
-		zt_mux_release(s, ZT_MUX_E_BUSY);
-		return -ENOMEM;
-	}
-	b->t = t;
-	b->s = s;
-	b->io.fd = fd;
-	b->io.cb = on_io;
-	b->timer.cb = on_timer;
-	b->connecting = connecting;
-	b->fin_in = zt_mux_fin_seen(s); /* before the bridge: no event said it */
-	b->done = done;
-	b->arg = arg;
-	zt_mux_set_user(s, b);
-	b->watching = connecting ? EPOLLOUT : EPOLLIN;
-	if (zt_io_add(t->loop, &b->io, b->watching)) {
+	if (b) {
+		b->t = t;
+		b->s = s;
+		b->io.fd = fd;
+		b->io.cb = on_io;
+		b->timer.cb = on_timer;
+		b->dgram = dgram;
+		b->fin_in = zt_mux_fin_seen(s); /* before the bridge: no event said it */
+		b->done = done;
+		b->arg = arg;
+		b->watching = ev;
+		zt_mux_set_user(s, b);
+		if (!zt_io_add(t->loop, &b->io, ev))
+			return b;
 		zt_mux_set_user(s, NULL);
-		zt_mux_release(s, ZT_MUX_E_BUSY);
-		close(fd);
 		free(b);
-		return -ENOMEM;
 	}
+	zt_mux_release(s, ZT_MUX_E_BUSY);
+	close(fd);
+	return NULL;
+}
+
+int zt_bridge_new(struct zt_tconn *t, struct zt_mux_stream *s, int fd, bool connecting,
+		  zt_bridge_done_fn done, void *arg)
+{
+	struct zt_bridge *b = bridge_make(t, s, fd, false, connecting ? EPOLLOUT : EPOLLIN, done,
+					  arg);
+
+	if (!b)
+		return -ENOMEM;
+	b->connecting = connecting;
 	if (connecting)
 		zt_timer_arm(t->loop, &b->timer, ZT_BRIDGE_CONNECT_MS);
 	else
@@ -404,33 +414,12 @@ int zt_bridge_new(struct zt_tconn *t, struct zt_mux_stream *s, int fd, bool conn
 struct zt_bridge *zt_bridge_new_dgram(struct zt_tconn *t, struct zt_mux_stream *s, int fd,
 				      __u32 idle_ms, zt_bridge_done_fn done, void *arg)
 {
-	struct zt_bridge *b = calloc(1, sizeof(*b));
+	struct zt_bridge *b = bridge_make(t, s, fd, true, EPOLLIN, done, arg);
 
-	if (!b) {
-		close(fd);
-		zt_mux_release(s, ZT_MUX_E_BUSY);
+	if (!b)
 		return NULL;
-	}
-	b->t = t;
-	b->s = s;
-	b->io.fd = fd;
-	b->io.cb = on_io;
-	b->timer.cb = on_timer;
-	b->dgram = true;
 	b->idle_ms = idle_ms ? idle_ms : 1;
 	b->last_ms = zt_mono_ms();
-	b->fin_in = zt_mux_fin_seen(s);
-	b->done = done;
-	b->arg = arg;
-	zt_mux_set_user(s, b);
-	b->watching = EPOLLIN;
-	if (zt_io_add(t->loop, &b->io, EPOLLIN)) {
-		zt_mux_set_user(s, NULL);
-		zt_mux_release(s, ZT_MUX_E_BUSY);
-		close(fd);
-		free(b);
-		return NULL;
-	}
 	/* A new socket has nothing yet. The stream may: datagrams that came
 	 * while the connector resolved its name. They are moved on the
 	 * loop's next turn (never before this returns). */

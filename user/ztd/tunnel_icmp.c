@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tunnel_icmp.c — ICMP echo (ping) to remote tunnels. The kernel copies
+ * an echo request the policy allows to a remote tunnel's route into
+ * zt_icmp (bpf/lib/steer.h) and drops the packet; ztd reads it here and
+ * hands it to the flow of its (interface, client, destination, echo
+ * identifier) as tunnel_udp.c does a datagram: decided with the policy in
+ * force, carried on a stream (OPEN with protocol ICMP) to the connector,
+ * which pings with an unprivileged ICMP socket and sends the replies back.
+ * The flow's bridge writes them into a socket pair; ztd reads them there,
+ * checks each is an echo reply, gives it the client's identifier back and
+ * sends it to the client from the address it pinged (a raw socket,
+ * transparent). What the kernel hands over is read as untrusted: a record
+ * of the wrong size or an ICMP message that is no echo request is
+ * dropped and counted. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/icmp6.h>
+#include <linux/icmp.h>
+#include <sys/socket.h>
+#include <bpf/libbpf.h>
+#include "bridge.h"
+#include "log.h"
+#include "tunnel_int.h"
+#include "zt_abi.h"
+
+/* The ICMP checksum (IPv4; IPv6's the kernel fills in). */
+static __u16 icmp_csum(const __u8 *p, size_t n)
+{
+	__u32 s = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += (__u32)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		s += (__u32)p[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (__u16)~s;
+}
+
+/* An answer the bridge wrote: an echo reply, sent to the client from the
+ * address it pinged, with its own identifier. */
+static void answer(struct tun_udp *f, __u8 *m, size_t n)
+{
+	struct ztd_tunnels *tt = f->tt;
+	__u8 want = f->family == ZT_AF_INET ? 0 : ICMP6_ECHO_REPLY;
+	union {
+		struct cmsghdr h;
+		__u8 b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl;
+	struct sockaddr_storage to = { 0 };
+	struct msghdr mh = { .msg_name = &to, .msg_control = ctl.b };
+	struct iovec iov = { m, n };
+	struct cmsghdr *cm;
+
+	if (n < 8 || m[0] != want || m[1] != 0) {
+		tt->icmp_reply_bad++; /* the connector sends echo replies only */
+		return;
+	}
+	m[4] = (__u8)(f->sport >> 8);
+	m[5] = (__u8)f->sport;
+	m[2] = m[3] = 0;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	memset(&ctl, 0, sizeof(ctl));
+	cm = (struct cmsghdr *)ctl.b;
+	if (f->family == ZT_AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&to;
+		struct in_pktinfo pi = { .ipi_ifindex = (int)f->in_ifindex };
+		__u16 c = icmp_csum(m, n);
+
+		m[2] = (__u8)(c >> 8);
+		m[3] = (__u8)c;
+		a->sin_family = AF_INET;
+		memcpy(&a->sin_addr, f->src, 4);
+		mh.msg_namelen = sizeof(*a);
+		memcpy(&pi.ipi_spec_dst, f->dst, 4);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&to;
+		struct in6_pktinfo pi = { .ipi6_ifindex = f->in_ifindex };
+
+		a->sin6_family = AF_INET6;
+		memcpy(&a->sin6_addr, f->src, 16);
+		mh.msg_namelen = sizeof(*a);
+		memcpy(&pi.ipi6_addr, f->dst, 16);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+	}
+	if (sendmsg(tt->raw[f->family == ZT_AF_INET ? 0 : 1], &mh, MSG_DONTWAIT) != (ssize_t)n)
+		tt->icmp_send_failed++;
+	else
+		tt->icmp_replies++;
+}
+
+static void on_reply(struct zt_io *io, __u32 events)
+{
+	struct tun_udp *f = ztd_of(io, struct tun_udp, reply);
+	static __u8 m[ZT_BRIDGE_BUF];
+	ssize_t n;
+	int i;
+
+	(void)events;
+	for (i = 0; i < 64; i++) {
+		n = recv(io->fd, m, sizeof(m), MSG_DONTWAIT);
+		if (n < 0)
+			return;
+		answer(f, m, (size_t)n);
+	}
+}
+
+int tun_icmp_pair(struct tun_udp *f)
+{
+	int sv[2], err;
+
+	if (f->tt->raw[f->family == ZT_AF_INET ? 0 : 1] < 0)
+		return -EAFNOSUPPORT;
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	f->reply.fd = sv[1];
+	f->reply.cb = on_reply;
+	err = zt_io_add(f->tt->d->loop, &f->reply, EPOLLIN);
+	if (err) {
+		close(sv[0]);
+		close(sv[1]);
+		f->reply.fd = -1;
+		return err;
+	}
+	return sv[0];
+}
+
+void tun_icmp_forget(struct tun_udp *f)
+{
+	if (f->proto != ZT_MUX_ICMP || f->reply.fd < 0)
+		return;
+	zt_io_del(f->tt->d->loop, &f->reply);
+	close(f->reply.fd);
+	f->reply.fd = -1;
+}
+
+/* A record the kernel wrote: one echo request. */
+static int on_msg(void *ctx, void *data, size_t size)
+{
+	struct ztd_tunnels *tt = ctx;
+	const struct zt_icmp_msg *m = data;
+	struct tun_udp key = { 0 };
+
+	if (size < offsetof(struct zt_icmp_msg, data) || m->len < 8 ||
+	    m->len > ZT_ICMP_MSG_MAX || offsetof(struct zt_icmp_msg, data) + m->len > size ||
+	    (m->family != ZT_AF_INET && m->family != ZT_AF_INET6) ||
+	    m->data[0] != (m->family == ZT_AF_INET ? 8 : ICMP6_ECHO_REQUEST) || m->data[1]) {
+		tt->icmp_bad++;
+		return 0;
+	}
+	key.proto = ZT_MUX_ICMP;
+	key.family = m->family;
+	memcpy(key.src, m->src, 16);
+	memcpy(key.dst, m->dst, 16);
+	key.sport = (__u16)(m->data[4] << 8 | m->data[5]);
+	key.in_ifindex = m->ifindex;
+	tun_dgram_in(tt, &key, m->data, m->len);
+	return 0;
+}
+
+static void on_ring(struct zt_io *io, __u32 events)
+{
+	(void)events;
+	ring_buffer__consume(ztd_of(io, struct ztd_tunnels, icmp_io)->icmp_ring);
+}
+
+/* A raw socket answers leave by: sends from any address (transparent),
+ * takes nothing in (every type filtered out). */
+static int raw_socket(int family)
+{
+	int one = 1, fd;
+
+	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	if (fd < 0)
+		return -errno;
+	if (family == AF_INET) {
+		struct icmp_filter none = { .data = ~0u };
+
+		if (setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) ||
+		    setsockopt(fd, SOL_RAW, ICMP_FILTER, &none, sizeof(none)))
+			goto fail;
+	} else {
+		struct icmp6_filter none;
+
+		ICMP6_FILTER_SETBLOCKALL(&none);
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) ||
+		    setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &none, sizeof(none)))
+			goto fail;
+	}
+	return fd;
+fail:
+	{
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+}
+
+int tun_icmp_open(struct ztd_tunnels *tt)
+{
+	int f, fd;
+
+	tt->raw[0] = tt->raw[1] = -1;
+	tt->icmp_io.fd = -1;
+	if (tt->udp_io[0].io.fd < 0)
+		return 0; /* the kernel hands echo requests over only with these */
+	for (f = 0; f < 2; f++) {
+		fd = raw_socket(f ? AF_INET6 : AF_INET);
+		if (fd < 0) {
+			pr_warn("tunnel endpoint: ICMP echo to remote tunnels over %s is off: %s\n",
+				f ? "IPv6" : "IPv4", strerror(-fd));
+			continue;
+		}
+		tt->raw[f] = fd;
+	}
+	tt->icmp_ring = ring_buffer__new(tt->d->b.m.icmp, on_msg, tt, NULL);
+	if (!tt->icmp_ring) {
+		pr_warn("tunnel endpoint: the ICMP ring: %s; ICMP echo to remote tunnels is "
+			"off\n", strerror(errno));
+		return 0;
+	}
+	tt->icmp_io.fd = ring_buffer__epoll_fd(tt->icmp_ring);
+	tt->icmp_io.cb = on_ring;
+	return zt_io_add(tt->d->loop, &tt->icmp_io, EPOLLIN);
+}
+
+void tun_icmp_close(struct ztd_tunnels *tt)
+{
+	int f;
+
+	if (tt->icmp_ring) {
+		zt_io_del(tt->d->loop, &tt->icmp_io);
+		ring_buffer__free(tt->icmp_ring);
+		tt->icmp_ring = NULL;
+	}
+	for (f = 0; f < 2; f++)
+		if (tt->raw[f] >= 0) {
+			close(tt->raw[f]);
+			tt->raw[f] = -1;
+		}
+}
