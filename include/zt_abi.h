@@ -128,7 +128,8 @@ enum zt_reason {
 	X(DNS_ANSWERED, dns_answered)   /* DNS query answered by the programs */        \
 	X(TC_MISS, tc_miss)             /* tc after XDP found no flow entry: dropped */  \
 	X(DROP_HIT, drop_hit)           /* packet dropped by the drop cache (zt_drops) */ \
-	X(ICMP_STEERED, icmp_steered)   /* echo request to a remote tunnel, to ztd */
+	X(ICMP_STEERED, icmp_steered)   /* echo request to a remote tunnel, to ztd */ \
+	X(ICMP_RING_FULL, icmp_ring_full) /* ... dropped: ztd's ring full */
 
 enum zt_counter {
 #define ZT_C_ENUM(up, low) ZT_C_##up,

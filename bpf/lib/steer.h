@@ -129,15 +129,25 @@ static __always_inline int zt_steer_icmp(struct __sk_buff *skb, const struct zt_
 	__u32 slot = ZT_PROXY_UDP_SLOT + (p->family == ZT_AF_INET ? 0 : 1);
 	struct zt_icmp_msg *m;
 	struct bpf_sock *sk;
-	__u32 n;
+	__be16 ipl = 0;
+	__u32 n, hdrs;
 	__u64 cp;
 
+	/* The message's length from the IP header (what follows it in the
+	 * frame, Ethernet padding, is not the message's). */
+	hdrs = (__u32)p->l4off - p->l3off;
+	if (bpf_skb_load_bytes(skb, p->l3off + (p->family == ZT_AF_INET ? 2 : 4), &ipl, 2))
+		ipl = 0;
+	n = bpf_ntohs(ipl);
+	if (p->family == ZT_AF_INET)
+		n = n > hdrs ? n - hdrs : 0;
+	else
+		n = n + 40 > hdrs ? n + 40 - hdrs : 0;
 	if (p->icmp_type != (p->family == ZT_AF_INET ? 8 : 128) || p->l4off >= skb->len ||
-	    skb->len - p->l4off > ZT_ICMP_MSG_MAX) {
+	    n < ZT_ICMP_HLEN || n > skb->len - p->l4off || n > ZT_ICMP_MSG_MAX) {
 		zt_stat(ZT_V_DROP, ZT_R_STEER_PROTO, len);
 		return TC_ACT_SHOT;
 	}
-	n = skb->len - p->l4off;
 	sk = bpf_map_lookup_elem(&zt_proxy, &slot);
 	if (!sk) {
 		zt_stat(ZT_V_DROP, ZT_R_NO_PROXY, len);
@@ -145,7 +155,8 @@ static __always_inline int zt_steer_icmp(struct __sk_buff *skb, const struct zt_
 	}
 	bpf_sk_release(sk);
 	m = bpf_ringbuf_reserve(&zt_icmp, sizeof(*m), 0);
-	if (!m) {
+	if (!m) { /* ztd is behind: counted apart from "ztd not running" */
+		zt_count(ZT_C_ICMP_RING_FULL);
 		zt_stat(ZT_V_DROP, ZT_R_NO_PROXY, len);
 		return TC_ACT_SHOT;
 	}
@@ -166,7 +177,7 @@ static __always_inline int zt_steer_icmp(struct __sk_buff *skb, const struct zt_
 		zt_stat(ZT_V_DROP, ZT_R_STEER_PROTO, len);
 		return TC_ACT_SHOT;
 	}
-	bpf_ringbuf_submit(m, BPF_RB_FORCE_WAKEUP);
+	bpf_ringbuf_submit(m, 0); /* ztd is woken when it has caught up */
 	zt_count(ZT_C_ICMP_STEERED);
 	return TC_ACT_SHOT;
 }

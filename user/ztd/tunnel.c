@@ -281,8 +281,10 @@ static void on_accept(struct zt_io *io, __u32 events)
 	for (i = 0; i < 16; i++) {
 		sl = sizeof(ss);
 		fd = accept4(io->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			zt_accept_rest(tt->d->loop, io, &l->rest, errno, 100);
 			return;
+		}
 		for (same = 0, o = tt->conns; o; o = o->next)
 			same += !o->ready && same_addr(&o->peer_sa, &ss);
 		if (tt->n_pending >= TUN_PENDING_MAX || same >= TUN_PENDING_PER_SRC) {
@@ -540,6 +542,7 @@ void ztd_tunnels_close(struct ztd *d)
 	tun_icmp_close(tt);
 	tun_flow_close(tt);
 	for (i = 0; i < tt->n_lis; i++) {
+		zt_timer_stop(d->loop, &tt->lis[i].rest.t);
 		zt_io_del(d->loop, &tt->lis[i].io);
 		close(tt->lis[i].io.fd);
 	}

@@ -180,8 +180,10 @@ static void on_ing_accept(struct zt_io *io, __u32 events)
 		int one = 1;
 
 		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			zt_accept_rest(tt->d->loop, io, &tt->ing_rest, errno, 100);
 			return;
+		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (tt->n_ings >= TUN_INGRESS_MAX || !(g = calloc(1, sizeof(*g)))) {
 			close(fd);
@@ -233,6 +235,7 @@ void tun_flow_close(struct ztd_tunnels *tt)
 {
 	while (tt->ings)
 		ing_free(tt->ings, true);
+	zt_timer_stop(tt->d->loop, &tt->ing_rest.t);
 	if (tt->ing_io.fd >= 0) {
 		zt_io_del(tt->d->loop, &tt->ing_io);
 		close(tt->ing_io.fd);

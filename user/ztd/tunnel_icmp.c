@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/icmp6.h>
+#include <linux/filter.h>
 #include <linux/icmp.h>
 #include <sys/socket.h>
 #include <bpf/libbpf.h>
@@ -43,8 +44,34 @@ static __u16 icmp_csum(const __u8 *p, size_t n)
 	return (__u16)~s;
 }
 
-/* An answer the bridge wrote: an echo reply, sent to the client from the
- * address it pinged, with its own identifier. */
+void tun_icmp_sent(struct tun_udp *f, const __u8 *m, size_t n)
+{
+	f->icmp_seq[f->icmp_at] = (__u16)(m[6] << 8 | m[7]);
+	f->icmp_len[f->icmp_at] = (__u16)n;
+	f->icmp_at = (__u8)((f->icmp_at + 1) % 8);
+	if (f->icmp_n < 8)
+		f->icmp_n++;
+}
+
+/* The request a reply answers (its sequence and length), taken: false
+ * when none is waiting (a reply twice, or one never asked for). */
+static bool awaited(struct tun_udp *f, const __u8 *m, size_t n)
+{
+	__u16 seq = (__u16)(m[6] << 8 | m[7]);
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		if (f->icmp_len[i] && f->icmp_len[i] == n && f->icmp_seq[i] == seq) {
+			f->icmp_len[i] = 0;
+			return true;
+		}
+	return false;
+}
+
+/* An answer the bridge wrote: an echo reply to a request of the flow's
+ * that waits for one, sent to the client from the address it pinged,
+ * with its own identifier. Anything else the connector (or a host in its
+ * network) sends is dropped: one reply per request, never more bytes. */
 static void answer(struct tun_udp *f, __u8 *m, size_t n)
 {
 	struct ztd_tunnels *tt = f->tt;
@@ -58,8 +85,8 @@ static void answer(struct tun_udp *f, __u8 *m, size_t n)
 	struct iovec iov = { m, n };
 	struct cmsghdr *cm;
 
-	if (n < 8 || m[0] != want || m[1] != 0) {
-		tt->icmp_reply_bad++; /* the connector sends echo replies only */
+	if (n < 8 || m[0] != want || m[1] != 0 || !awaited(f, m, n)) {
+		tt->icmp_reply_bad++;
 		return;
 	}
 	m[4] = (__u8)(f->sport >> 8);
@@ -71,7 +98,8 @@ static void answer(struct tun_udp *f, __u8 *m, size_t n)
 	cm = (struct cmsghdr *)ctl.b;
 	if (f->family == ZT_AF_INET) {
 		struct sockaddr_in *a = (struct sockaddr_in *)&to;
-		struct in_pktinfo pi = { .ipi_ifindex = (int)f->in_ifindex };
+		/* (On a VLAN the route picks the tagged interface.) */
+		struct in_pktinfo pi = { .ipi_ifindex = f->kvlan ? 0 : (int)f->in_ifindex };
 		__u16 c = icmp_csum(m, n);
 
 		m[2] = (__u8)(c >> 8);
@@ -87,7 +115,7 @@ static void answer(struct tun_udp *f, __u8 *m, size_t n)
 		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
 	} else {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&to;
-		struct in6_pktinfo pi = { .ipi6_ifindex = f->in_ifindex };
+		struct in6_pktinfo pi = { .ipi6_ifindex = f->kvlan ? 0 : f->in_ifindex };
 
 		a->sin6_family = AF_INET6;
 		memcpy(&a->sin6_addr, f->src, 16);
@@ -150,7 +178,22 @@ void tun_icmp_forget(struct tun_udp *f)
 	f->reply.fd = -1;
 }
 
-/* A record the kernel wrote: one echo request. */
+/* A source a reply must never go to: unspecified, loopback, multicast
+ * or broadcast, IPv4-mapped (the answer would reach a whole link, or
+ * the gateway itself). */
+static bool bad_source(__u8 family, const __u8 *a)
+{
+	static const __u8 zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (family == ZT_AF_INET)
+		return a[0] == 0 || a[0] == 127 || a[0] >= 224;
+	return !memcmp(a, zero, 15) || a[0] == 0xff || !memcmp(a, mapped, 12);
+}
+
+/* A record the kernel wrote: one echo request. At most 64 a turn (a
+ * negative answer stops libbpf's consume; the ring's descriptor, level-
+ * triggered, brings the loop back for the rest): a flood of pings never
+ * holds the loop. */
 static int on_msg(void *ctx, void *data, size_t size)
 {
 	struct ztd_tunnels *tt = ctx;
@@ -160,36 +203,47 @@ static int on_msg(void *ctx, void *data, size_t size)
 	if (size < offsetof(struct zt_icmp_msg, data) || m->len < 8 ||
 	    m->len > ZT_ICMP_MSG_MAX || offsetof(struct zt_icmp_msg, data) + m->len > size ||
 	    (m->family != ZT_AF_INET && m->family != ZT_AF_INET6) ||
-	    m->data[0] != (m->family == ZT_AF_INET ? 8 : ICMP6_ECHO_REQUEST) || m->data[1]) {
+	    m->data[0] != (m->family == ZT_AF_INET ? 8 : ICMP6_ECHO_REQUEST) || m->data[1] ||
+	    bad_source(m->family, m->src)) {
 		tt->icmp_bad++;
-		return 0;
+		return ++tt->icmp_batch >= 64 ? -EAGAIN : 0;
 	}
+	key.tt = tt;
 	key.proto = ZT_MUX_ICMP;
+	key.kvlan = m->vlan;
 	key.family = m->family;
 	memcpy(key.src, m->src, 16);
 	memcpy(key.dst, m->dst, 16);
 	key.sport = (__u16)(m->data[4] << 8 | m->data[5]);
 	key.in_ifindex = m->ifindex;
 	tun_dgram_in(tt, &key, m->data, m->len);
-	return 0;
+	return ++tt->icmp_batch >= 64 ? -EAGAIN : 0;
 }
 
 static void on_ring(struct zt_io *io, __u32 events)
 {
+	struct ztd_tunnels *tt = ztd_of(io, struct ztd_tunnels, icmp_io);
+
 	(void)events;
-	ring_buffer__consume(ztd_of(io, struct ztd_tunnels, icmp_io)->icmp_ring);
+	tt->icmp_batch = 0;
+	ring_buffer__consume(tt->icmp_ring);
 }
 
 /* A raw socket answers leave by: sends from any address (transparent),
- * takes nothing in (every type filtered out). */
+ * takes nothing in (a socket filter that drops everything; the ICMP type
+ * filters too, which cover only some types). */
 static int raw_socket(int family)
 {
+	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog none_in = { .len = 1, .filter = &drop };
 	int one = 1, fd;
 
 	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
 	if (fd < 0)
 		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &none_in, sizeof(none_in)))
+		goto fail;
 	if (family == AF_INET) {
 		struct icmp_filter none = { .data = ~0u };
 

@@ -92,6 +92,7 @@ struct tun_ingress {
 struct tun_listener {
 	struct zt_io io;
 	struct ztd_tunnels *tt;
+	struct zt_rest rest;       /* out of descriptors: accept rests 100 ms */
 };
 
 /* A UDP flow to a remote tunnel (tunnel_udp.c), or an ICMP echo flow
@@ -107,10 +108,15 @@ struct tun_udp {
 	__u8 src[16], dst[16];
 	__u16 sport, dport;
 	__u32 in_ifindex;          /* the interface it came in on (part of its key) */
+	__u16 kvlan;               /* ICMP: the 802.1Q id tc saw there (part of its key) */
 	__u32 ifindex;             /* the client interface (0: none of them) */
 	__u16 vlan;
 	bool revoked;
 	struct gw_conn *c;         /* the connection its stream is on */
+	/* ICMP: the echo requests sent and not answered yet (sequence and
+	 * length): one reply each, of that length, is passed to the client */
+	__u16 icmp_seq[8], icmp_len[8];
+	__u8 icmp_n, icmp_at;
 	struct zt_eval_result r;
 	char tunnel[ZT_CTL_NAME_MAX]; /* "": refused */
 	char host[ZT_HOSTNAME_MAX + 1]; /* an IRI's name, or "" */
@@ -135,6 +141,7 @@ struct ztd_tunnels {
 	struct zt_rate prelog;     /* pre_hello_log's budget */
 	/* flows (tunnel_flow.c) */
 	struct zt_io ing_io;       /* the ingress: 127.0.0.1, a port of the kernel's */
+	struct zt_rest ing_rest;
 	__u16 ing_port;
 	struct tun_flow_pending *pend;
 	struct tun_ingress *ings;
@@ -144,7 +151,9 @@ struct ztd_tunnels {
 	/* UDP flows (tunnel_udp.c) */
 	struct tun_listener udp_io[2]; /* first datagrams, IPv4 and IPv6 (fd -1: none) */
 	struct tun_udp **udp_hash, *udp_flows;
-	size_t n_udp, udp_max;     /* live; at most (the descriptors ztd could get) */
+	size_t n_udp, udp_fds, udp_max; /* live; their descriptors; at most (the
+				    * descriptors ztd could get) */
+	__u64 hash_seed;
 	struct tun_udp_refused {
 		__u64 until_ms, key;
 	} *udp_refused;
@@ -158,6 +167,7 @@ struct ztd_tunnels {
 	struct zt_io icmp_io;
 	int raw[2];                /* raw ICMP sockets the answers leave by (-1: none) */
 	__u64 icmp_bad, icmp_replies, icmp_reply_bad, icmp_send_failed;
+	unsigned icmp_batch;       /* records taken this turn */
 };
 
 /* tunnel_creds.c */
@@ -196,6 +206,8 @@ int tun_icmp_open(struct ztd_tunnels *tt);
 void tun_icmp_close(struct ztd_tunnels *tt);
 int tun_icmp_pair(struct tun_udp *f);
 void tun_icmp_forget(struct tun_udp *f);
+/* An echo request of f's goes to the connector: its reply is awaited. */
+void tun_icmp_sent(struct tun_udp *f, const __u8 *m, size_t n);
 
 /* tunnel.c */
 struct tun_state *tun_state_by_name(struct ztd_tunnels *tt, const char *name);

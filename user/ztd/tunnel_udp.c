@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
@@ -91,7 +92,7 @@ static void udp_log(struct ztd_tunnels *tt, const struct tun_udp *f, const char 
 
 /* ---- the flow table ---------------------------------------------------------- */
 
-static __u64 key_hash(__u32 ifindex, __u8 family, const __u8 *src, __u16 sport,
+static __u64 key_hash(__u64 seed, __u32 ifindex, __u8 family, const __u8 *src, __u16 sport,
 		      const __u8 *dst, __u16 dport)
 {
 	__u8 k[41];
@@ -104,13 +105,15 @@ static __u64 key_hash(__u32 ifindex, __u8 family, const __u8 *src, __u16 sport,
 	k[35] = (__u8)(dport >> 8);
 	k[36] = (__u8)dport;
 	memcpy(k + 37, &ifindex, 4);
-	return zt_hash64(k, sizeof(k), 0x7564);
+	return zt_hash64(k, sizeof(k), seed);
 }
 
+/* Seeded at start (a random seed): nobody can pick flows to share a
+ * bucket of the table, or a slot of the refusal cache, with another's. */
 static __u64 flow_hash(const struct tun_udp *f)
 {
-	return key_hash(f->in_ifindex, f->family, f->src, f->sport, f->dst, f->dport) +
-	       f->proto;
+	return key_hash(f->tt->hash_seed ^ ((__u64)f->proto << 32 | f->kvlan), f->in_ifindex,
+			f->family, f->src, f->sport, f->dst, f->dport);
 }
 
 /* A flow is its 4-tuple on the interface it came in on: the same
@@ -121,7 +124,8 @@ static struct tun_udp *find(struct ztd_tunnels *tt, const struct tun_udp *k)
 	struct tun_udp *f;
 
 	for (f = tt->udp_hash[flow_hash(k) % UDP_HASH]; f; f = f->hnext)
-		if (f->in_ifindex == k->in_ifindex && f->family == k->family && f->proto == k->proto &&
+		if (f->in_ifindex == k->in_ifindex && f->kvlan == k->kvlan && f->family == k->family &&
+		    f->proto == k->proto &&
 		    f->sport == k->sport && f->dport == k->dport && !memcmp(f->src, k->src, 16) &&
 		    !memcmp(f->dst, k->dst, 16))
 			return f;
@@ -183,6 +187,7 @@ static void unlink_flow(struct ztd_tunnels *tt, struct tun_udp *f)
 	if (f->next)
 		f->next->prev = f->prev;
 	tt->n_udp--;
+	tt->udp_fds -= f->proto == ZT_MUX_ICMP ? 2 : 1;
 	f->c->n_udp--;
 	share_give(tt, f);
 }
@@ -199,7 +204,8 @@ static void udp_done(void *arg, struct zt_bridge *b, const char *why, __u32 code
 	tt->udp_dropped += f->dropped;
 	unlink_flow(tt, f);
 	tun_icmp_forget(f);
-	pr_debug("tunnel %s: a UDP flow ended: %s\n", f->tunnel, why ? why : "closed");
+	pr_debug("tunnel %s: a %s flow ended: %s\n", f->tunnel,
+		 f->proto == ZT_MUX_ICMP ? "ICMP" : "UDP", why ? why : "closed");
 	udp_log(tt, f, f->revoked ? "revoked" : code == ZT_MUX_E_IDLE ? "idle" :
 		       code == ZT_MUX_E_GONE ? "connection_lost" : code ? "reset" : "closed");
 	free(f);
@@ -364,7 +370,8 @@ static void new_flow(struct ztd_tunnels *tt, struct tun_udp *f, const __u8 *p, s
 	}
 	/* The connection's stream memory is the TCP flows' too: UDP takes
 	 * at most a share of it. */
-	if (tt->n_udp >= tt->udp_max || c->n_udp >= TUN_UDP_PER_CONN) {
+	if (tt->udp_fds + (f->proto == ZT_MUX_ICMP ? 2 : 1) > tt->udp_max ||
+	    c->n_udp >= TUN_UDP_PER_CONN) {
 		refuse(tt, f, "full", &tt->udp_full);
 		return;
 	}
@@ -380,8 +387,9 @@ static void new_flow(struct ztd_tunnels *tt, struct tun_udp *f, const __u8 *p, s
 		__u64 dropped;
 
 		if (zt_rate_ok(&tt->flow_log, 10, zt_mono_ms(), &dropped))
-			pr_info("tunnel %s: a UDP flow to port %u: its socket: %s%s\n", f->tunnel,
-				f->dport, strerror(-fd), fd == -EADDRINUSE ?
+			pr_info("tunnel %s: a %s flow to port %u: its socket: %s%s\n", f->tunnel,
+				f->proto == ZT_MUX_ICMP ? "ICMP" : "UDP", f->dport, strerror(-fd),
+				fd == -EADDRINUSE ?
 				" (a socket of the gateway's own holds that port on every "
 				"address)" : "");
 		share_give(tt, f);
@@ -427,8 +435,11 @@ static void new_flow(struct ztd_tunnels *tt, struct tun_udp *f, const __u8 *p, s
 		f->next->prev = f;
 	tt->udp_flows = f;
 	tt->n_udp++;
+	tt->udp_fds += f->proto == ZT_MUX_ICMP ? 2 : 1; /* ICMP: a socket pair */
 	c->n_udp++;
 	tt->udp_opened++;
+	if (f->proto == ZT_MUX_ICMP)
+		tun_icmp_sent(f, p, n);
 	if (f->host[0] && !zt_timer_armed(&tt->udp_iri))
 		zt_timer_arm(tt->d->loop, &tt->udp_iri, 1000);
 	zt_bridge_dgram_in(f->b, p, n); /* may end it (the flow is freed) */
@@ -441,6 +452,8 @@ void tun_dgram_in(struct ztd_tunnels *tt, const struct tun_udp *key, const __u8 
 	__u64 h;
 
 	if (f) { /* came before the flow's socket was found (UDP), or ICMP */
+		if (f->proto == ZT_MUX_ICMP)
+			tun_icmp_sent(f, p, n);
 		zt_bridge_dgram_in(f->b, p, n);
 		return;
 	}
@@ -457,9 +470,11 @@ void tun_dgram_in(struct ztd_tunnels *tt, const struct tun_udp *key, const __u8 
 	}
 	*f = *key;
 	f->reply.fd = -1;
-	f->ifindex = ztd_client_ifindex(tt->d, key->in_ifindex, &f->vlan);
-	f->start_ms = zt_mono_ms();
 	f->tt = tt;
+	f->ifindex = ztd_client_ifindex(tt->d, key->in_ifindex, &f->vlan);
+	if (key->kvlan) /* ICMP: tc saw the tag on the parent interface */
+		f->vlan = key->kvlan;
+	f->start_ms = zt_mono_ms();
 	new_flow(tt, f, p, n);
 }
 
@@ -545,6 +560,7 @@ static void on_udp(struct zt_io *io, __u32 events)
 			tt->udp_not_steered++;
 			continue;
 		}
+		key.tt = tt;
 		key.in_ifindex = ifindex;
 		key.proto = ZT_MUX_UDP;
 		tun_dgram_in(tt, &key, buf, (size_t)n);
@@ -636,6 +652,8 @@ int tun_udp_open(struct ztd_tunnels *tt)
 	int f, err, buf = 4 << 20;
 
 	tt->udp_iri.cb = on_udp_iri;
+	if (getrandom(&tt->hash_seed, sizeof(tt->hash_seed), 0) != sizeof(tt->hash_seed))
+		return -EIO;
 	tt->udp_hash = calloc(UDP_HASH, sizeof(*tt->udp_hash));
 	tt->udp_refused = calloc(TUN_UDP_REFUSED, sizeof(*tt->udp_refused));
 	if (!tt->udp_hash || !tt->udp_refused || zt_share_init(&tt->udp_share, TUN_UDP_FLOWS))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* loop.c — see loop.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -234,4 +235,24 @@ int zt_loop_run(struct zt_loop *l)
 void zt_loop_stop(struct zt_loop *l)
 {
 	l->stop = true;
+}
+
+static void rest_over(struct zt_timer *t)
+{
+	struct zt_rest *r = (struct zt_rest *)((char *)t - offsetof(struct zt_rest, t));
+
+	zt_io_mod(r->l, r->io, EPOLLIN);
+}
+
+bool zt_accept_rest(struct zt_loop *l, struct zt_io *io, struct zt_rest *r, int err,
+		    __u64 ms)
+{
+	if (err != EMFILE && err != ENFILE && err != ENOMEM && err != ENOBUFS)
+		return false;
+	r->l = l;
+	r->io = io;
+	r->t.cb = rest_over;
+	zt_io_mod(l, io, 0);
+	zt_timer_arm(l, &r->t, ms);
+	return true;
 }

@@ -55,6 +55,21 @@ static inline bool zt_timer_armed(const struct zt_timer *t)
 	return t->idx != 0;
 }
 
+/* A listener resting: accept failed for want of descriptors or memory,
+ * and level-triggered epoll would call it back at once, for ever. While
+ * it rests it is not watched; the kernel's backlog (then the clients'
+ * retries) waits. */
+struct zt_rest {
+	struct zt_timer t;
+	struct zt_loop *l;
+	struct zt_io *io;
+};
+/* err an accept's errno: true (and io rests ms, then is watched for
+ * EPOLLIN again) when it says descriptors or memory ran out. Stop r's
+ * timer (zt_timer_stop(l, &r->t)) before io goes. */
+bool zt_accept_rest(struct zt_loop *l, struct zt_io *io, struct zt_rest *r, int err,
+		    __u64 ms);
+
 /* One turn: waits for descriptors until the first timer is due (at most
  * max_wait_ms; -1 no limit), calls the ready ios, then the due timers.
  * 0, or -errno when epoll_wait fails (EINTR is a turn with nothing). */
