@@ -17,7 +17,8 @@
  *     u32 reloads, u32 reloads_refused, u8 n (<= ZT_CTL_MAX_IFACES),
  *     n x { u32 ifindex, str name, u8 mode (enum zt_attach_mode) }, then the
  *     DNS server's: u32 listen addresses, u32 IRIs allocated, and each of
- *     ZT_DNS_STATS as a u64.
+ *     ZT_DNS_STATS as a u64; the proxy's: u64 live connections and each
+ *     of ZT_PROXY_STATS; the tunnel endpoint's: each of ZT_TUNNEL_STATS.
  *   RELOAD request: empty. Reply: u32 generation in force; when the new
  *     config is refused status is -EINVAL and message holds every error.
  *   PROXY_LIST request: u64 after (0: from the first). Reply: the live
@@ -47,9 +48,9 @@
 
 #define ZT_CTL_SOCKET    "/run/zt/ztd.sock"
 #define ZT_CTL_MAGIC     0x7a74634cu  /* "ztcL" */
-#define ZT_CTL_VERSION   5            /* 2: PROXY_LIST, log_suppressed; 3: workers;
+#define ZT_CTL_VERSION   6            /* 2: PROXY_LIST, log_suppressed; 3: workers;
 					* 4: TUNNEL, TUNNEL_LIST; 5: a tunnel's
-					* streams */
+					* streams; 6: STATUS's tunnel counters */
 #define ZT_CTL_MAX_REQ   512          /* longer requests are refused */
 #define ZT_CTL_MAX_REPLY 65536
 #define ZT_CTL_MAX_CLIENTS 16
@@ -96,6 +97,30 @@
 	X(log_suppressed, "log_suppressed") /* blocked, past blocked_logs_per_sec */ \
 	X(workers, "workers")             /* worker processes */                 \
 	X(worker_restarts, "worker_restarts") /* workers that died, started again */
+
+/* The tunnel endpoint's counters (all remote tunnels), in the order STATUS
+ * carries them: the field of ztd's struct ztd_tunnels and the name ztctl
+ * status prints. Zeros without gateway.connector_listen. */
+#define ZT_TUNNEL_STATS(X)                                                      \
+	X(refused_pending, "refused_at_accept") /* past the not-through-HELLO limits */ \
+	X(refused_auth, "refused_auth")   /* a wrong id or secret */             \
+	X(failed, "handshake_failed")     /* TLS or HELLO broken */              \
+	X(timeouts, "handshake_timeouts") /* no HELLO within 10 s */             \
+	X(streams_opened, "tcp_streams")  /* TCP flows given a stream */         \
+	X(streams_refused, "tcp_failed")  /* ... no stream, or the connector refused */ \
+	X(udp_opened, "dgram_flows")      /* UDP and ICMP flows opened */        \
+	X(udp_blocked, "dgram_blocked")   /* ... the policy blocks them */       \
+	X(udp_no_tunnel, "dgram_no_connector") /* ... no connection up */        \
+	X(udp_full, "dgram_full")         /* ... past a limit (device, connection, all) */ \
+	X(udp_failed, "dgram_failed")     /* ... a socket or stream could not be made */ \
+	X(udp_refused_again, "dgram_refused_again") /* ... dropped within the refusal's second */ \
+	X(udp_revoked, "dgram_revoked")   /* ... ended by a reload or an IRI's change */ \
+	X(udp_dropped, "dgram_dropped")   /* datagrams of ended flows dropped on the way */ \
+	X(udp_not_steered, "dgram_not_steered") /* sent to ztd's socket, not by the kernel */ \
+	X(icmp_bad, "icmp_bad")           /* ring records that are no echo request */ \
+	X(icmp_replies, "icmp_replies")   /* echo replies sent to clients */     \
+	X(icmp_reply_bad, "icmp_reply_refused") /* from the connector, answering nothing */ \
+	X(icmp_send_failed, "icmp_send_failed")
 
 enum zt_ctl_type {
 	ZT_CTL_STATUS = 1,

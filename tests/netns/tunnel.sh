@@ -128,6 +128,10 @@ YAML
 write_config
 start_ztd() { ztd_start "$GW" "$W/ztd.yaml" "$PIN" "$SOCK" "$W/ztd.log"; }
 ztctl() { "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" "$@"; }
+# tstat NAME: the tunnel endpoint's counter NAME in ztctl -j status.
+tstat() { ztctl -j status | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["daemon"]["tunnels"][sys.argv[1]])' "$1"; }
 # says TEXT PATTERN: TEXT holds PATTERN (a fixed string).
 says() { printf '%s' "$1" | grep -qF -- "$2"; }
 check "ztd starts with a tunnel endpoint" start_ztd
@@ -345,6 +349,8 @@ out=$(in_cli busybox ping -c 2 -W 2 -I 10.10.0.2 10.20.0.5 2>&1 | grep -o '[0-9]
 check "... with a real ping tool (busybox): $out" test "$out" = "2 packets received"
 out=$(in_cli python3 "$PEER" ping 10.10.0.3 10.20.0.5 2 56)
 check "bob's ping, which no rule allows: no reply ($out)" test "$out" = got=0
+n=$(tstat icmp_replies)
+check "... ztctl status counts the echo replies sent to clients ($n, of 10)" test "$n" -ge 10
 check "... admin's pings logged as ICMP flows through dc" wait_until 5 grep -q \
 	'"kind":"icmp".*"user_email":"admin@example.com".*"protocol":"icmp".*"tunnel":"dc".*"end":"idle"' \
 	"$W/network.jsonl"
@@ -367,6 +373,8 @@ for _ in range(5):
 sleep 0.5
 check "datagrams a local process sends to ztd's UDP socket (${port:-none}) are dropped, never carried" \
 	sh -c "[ -n '$port' ] && [ \"\$(wc -l < '$W/udp.log')\" = '$lines' ]"
+check "... counted in ztctl status (dgram_not_steered $(tstat dgram_not_steered)), and the 44 flows past the share (dgram_full $(tstat dgram_full))" \
+	sh -c "[ $(tstat dgram_not_steered) -ge 5 ] && [ $(tstat dgram_full) -ge 44 ]"
 
 # A bulk transfer with its checksum, while one of the other connections
 # is cut: the streams of the others carry on. (First the UDP flows above

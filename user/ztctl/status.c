@@ -59,6 +59,7 @@ static int print_daemon(struct zt_buf *b)
 #define STAT_NAME(f, name) name,
 	static const char *const k[] = { ZT_DNS_STATS(STAT_NAME) };
 	static const char *const pk[] = { ZT_PROXY_STATS(STAT_NAME) };
+	static const char *const tk[] = { ZT_TUNNEL_STATS(STAT_NAME) };
 #undef STAT_NAME
 	static struct zt_ctl_status s;
 	char when[32];
@@ -101,6 +102,10 @@ static int print_daemon(struct zt_buf *b)
 	out_obj_start("proxy");
 	out_u64("live", "  proxy: %llu connections\n ", s.proxy_live);
 	counters(pk, s.proxy, sizeof(pk) / sizeof(pk[0]), 5);
+	out_obj_end();
+	out_obj_start("tunnels");
+	out_text("  tunnels (every remote tunnel; each one's: ztctl tunnel list):\n ");
+	counters(tk, s.tunnel, sizeof(tk) / sizeof(tk[0]), 4);
 	out_obj_end();
 	out_obj_end();
 	return 0;

@@ -79,6 +79,7 @@ static int do_status(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
 #define PUT_STAT(f, name) s.proxy[k++] = ps.f;
 	ZT_PROXY_STATS(PUT_STAT)
 #undef PUT_STAT
+	ztd_tunnel_stats(d, s.tunnel);
 	zt_ctl_status_put(out, &s);
 	return 0;
 }

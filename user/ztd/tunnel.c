@@ -475,6 +475,8 @@ int ztd_tunnels_open(struct ztd *d)
 	if (!err)
 		err = tun_flow_open(tt);
 	if (!err)
+		err = tun_dgram_open(tt);
+	if (!err)
 		err = tun_udp_open(tt);
 	if (!err)
 		err = tun_icmp_open(tt);
@@ -521,10 +523,20 @@ int ztd_tunnels_reload(struct ztd *d)
 	return tunnels_from(tt, &d->cfg);
 }
 
+void ztd_tunnel_stats(const struct ztd *d, __u64 *out)
+{
+	const struct ztd_tunnels *tt = d->tunnels;
+	size_t k = 0;
+
+#define GET_STAT(f, name) out[k++] = tt ? tt->f : 0;
+	ZT_TUNNEL_STATS(GET_STAT)
+#undef GET_STAT
+}
+
 void ztd_tunnels_recheck(struct ztd *d)
 {
 	if (d->tunnels)
-		tun_udp_recheck(d->tunnels);
+		tun_dgram_recheck(d->tunnels);
 }
 
 void ztd_tunnels_close(struct ztd *d)
@@ -538,6 +550,7 @@ void ztd_tunnels_close(struct ztd *d)
 		tt->conns->ts = -1;
 		conn_free(tt->conns);
 	}
+	tun_dgram_close(tt);
 	tun_udp_close(tt);
 	tun_icmp_close(tt);
 	tun_flow_close(tt);

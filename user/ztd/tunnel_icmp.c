@@ -44,7 +44,7 @@ static __u16 icmp_csum(const __u8 *p, size_t n)
 	return (__u16)~s;
 }
 
-void tun_icmp_sent(struct tun_udp *f, const __u8 *m, size_t n)
+void tun_icmp_sent(struct tun_dgram *f, const __u8 *m, size_t n)
 {
 	f->icmp_seq[f->icmp_at] = (__u16)(m[6] << 8 | m[7]);
 	f->icmp_len[f->icmp_at] = (__u16)n;
@@ -55,7 +55,7 @@ void tun_icmp_sent(struct tun_udp *f, const __u8 *m, size_t n)
 
 /* The request a reply answers (its sequence and length), taken: false
  * when none is waiting (a reply twice, or one never asked for). */
-static bool awaited(struct tun_udp *f, const __u8 *m, size_t n)
+static bool awaited(struct tun_dgram *f, const __u8 *m, size_t n)
 {
 	__u16 seq = (__u16)(m[6] << 8 | m[7]);
 	unsigned i;
@@ -72,7 +72,7 @@ static bool awaited(struct tun_udp *f, const __u8 *m, size_t n)
  * that waits for one, sent to the client from the address it pinged,
  * with its own identifier. Anything else the connector (or a host in its
  * network) sends is dropped: one reply per request, never more bytes. */
-static void answer(struct tun_udp *f, __u8 *m, size_t n)
+static void answer(struct tun_dgram *f, __u8 *m, size_t n)
 {
 	struct ztd_tunnels *tt = f->tt;
 	__u8 want = f->family == ZT_AF_INET ? 0 : ICMP6_ECHO_REPLY;
@@ -135,7 +135,7 @@ static void answer(struct tun_udp *f, __u8 *m, size_t n)
 
 static void on_reply(struct zt_io *io, __u32 events)
 {
-	struct tun_udp *f = ztd_of(io, struct tun_udp, reply);
+	struct tun_dgram *f = ztd_of(io, struct tun_dgram, reply);
 	static __u8 m[ZT_BRIDGE_BUF];
 	ssize_t n;
 	int i;
@@ -149,7 +149,7 @@ static void on_reply(struct zt_io *io, __u32 events)
 	}
 }
 
-int tun_icmp_pair(struct tun_udp *f)
+int tun_icmp_pair(struct tun_dgram *f)
 {
 	int sv[2], err;
 
@@ -169,7 +169,7 @@ int tun_icmp_pair(struct tun_udp *f)
 	return sv[0];
 }
 
-void tun_icmp_forget(struct tun_udp *f)
+void tun_icmp_forget(struct tun_dgram *f)
 {
 	if (f->proto != ZT_MUX_ICMP || f->reply.fd < 0)
 		return;
@@ -198,7 +198,7 @@ static int on_msg(void *ctx, void *data, size_t size)
 {
 	struct ztd_tunnels *tt = ctx;
 	const struct zt_icmp_msg *m = data;
-	struct tun_udp key = { 0 };
+	struct tun_dgram key = { 0 };
 
 	if (size < offsetof(struct zt_icmp_msg, data) || m->len < 8 ||
 	    m->len > ZT_ICMP_MSG_MAX || offsetof(struct zt_icmp_msg, data) + m->len > size ||

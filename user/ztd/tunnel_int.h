@@ -95,14 +95,14 @@ struct tun_listener {
 	struct zt_rest rest;       /* out of descriptors: accept rests 100 ms */
 };
 
-/* A UDP flow to a remote tunnel (tunnel_udp.c), or an ICMP echo flow
+/* A datagram flow to a remote tunnel (tunnel_dgram.c): UDP, or ICMP echo
  * (proto ZT_MUX_ICMP, tunnel_icmp.c: sport is the client's echo
  * identifier, dport 0). */
-struct tun_udp {
+struct tun_dgram {
 	struct ztd_tunnels *tt;
 	__u8 proto;                /* ZT_MUX_UDP or ZT_MUX_ICMP */
 	struct zt_io reply;        /* ICMP: the replies the bridge writes (fd -1: none) */
-	struct tun_udp *hnext, *prev, *next;
+	struct tun_dgram *hnext, *prev, *next;
 	struct zt_bridge *b;
 	__u8 family;
 	__u8 src[16], dst[16];
@@ -150,11 +150,11 @@ struct ztd_tunnels {
 	struct zt_rate flow_log;   /* lines about failed streams */
 	/* UDP flows (tunnel_udp.c) */
 	struct tun_listener udp_io[2]; /* first datagrams, IPv4 and IPv6 (fd -1: none) */
-	struct tun_udp **udp_hash, *udp_flows;
+	struct tun_dgram **udp_hash, *udp_flows;
 	size_t n_udp, udp_fds, udp_max; /* live; their descriptors; at most (the
 				    * descriptors ztd could get) */
 	__u64 hash_seed;
-	struct tun_udp_refused {
+	struct tun_dgram_refused {
 		__u64 until_ms, key;
 	} *udp_refused;
 	struct zt_timer udp_iri;   /* flows to IRIs decided again each second */
@@ -187,16 +187,23 @@ void tun_flow_close(struct ztd_tunnels *tt);
  * GO_AWAY takes none), or NULL. */
 struct gw_conn *tun_least_busy(struct ztd_tunnels *tt, int ts);
 
+/* tunnel_dgram.c: the table of UDP and ICMP flows (its hash's seed, the
+ * descriptors the flows may hold); close ends every flow first. recheck
+ * after a reload or an IRI change ends the flows no longer allowed. */
+int tun_dgram_open(struct ztd_tunnels *tt);
+void tun_dgram_close(struct ztd_tunnels *tt);
+void tun_dgram_recheck(struct ztd_tunnels *tt);
+
 /* tunnel_udp.c: the sockets of first datagrams in zt_proxy (a kernel
- * without SO_RCVMARK: none, said, and 0); recheck after a reload or an
- * IRI change ends the flows no longer allowed. */
+ * without SO_RCVMARK: none, said, and 0); a UDP flow's own socket (the
+ * fd, or -errno). */
 int tun_udp_open(struct ztd_tunnels *tt);
 void tun_udp_close(struct ztd_tunnels *tt);
-void tun_udp_recheck(struct ztd_tunnels *tt);
+int tun_udp_sock(const struct tun_dgram *f);
 /* A datagram (UDP) or echo request (ICMP) of the flow key names (who,
  * from which interface, to where): onto its flow, or a new flow decided
  * and opened, or dropped and counted. */
-void tun_dgram_in(struct ztd_tunnels *tt, const struct tun_udp *key, const __u8 *p, size_t n);
+void tun_dgram_in(struct ztd_tunnels *tt, const struct tun_dgram *key, const __u8 *p, size_t n);
 
 /* tunnel_icmp.c: the ring of echo requests and the raw sockets answers
  * leave by (none without UDP: said, and 0). tun_icmp_pair makes an ICMP
@@ -204,10 +211,10 @@ void tun_dgram_in(struct ztd_tunnels *tt, const struct tun_udp *key, const __u8 
  * other (the answers); tun_icmp_forget closes it (nothing for UDP). */
 int tun_icmp_open(struct ztd_tunnels *tt);
 void tun_icmp_close(struct ztd_tunnels *tt);
-int tun_icmp_pair(struct tun_udp *f);
-void tun_icmp_forget(struct tun_udp *f);
+int tun_icmp_pair(struct tun_dgram *f);
+void tun_icmp_forget(struct tun_dgram *f);
 /* An echo request of f's goes to the connector: its reply is awaited. */
-void tun_icmp_sent(struct tun_udp *f, const __u8 *m, size_t n);
+void tun_icmp_sent(struct tun_dgram *f, const __u8 *m, size_t n);
 
 /* tunnel.c */
 struct tun_state *tun_state_by_name(struct ztd_tunnels *tt, const char *name);

@@ -213,6 +213,8 @@ void ztd_tunnels_close(struct ztd *d);
 struct zt_mux_open;
 int ztd_tunnel_prepare(struct ztd *d, const char *tunnel, const struct zt_mux_open *o,
 		       __u8 nonce[16], __u16 *port);
+/* The endpoint's counters, in ZT_TUNNEL_STATS order (zeros without one). */
+void ztd_tunnel_stats(const struct ztd *d, __u64 *out);
 /* ztctl tunnel create|token|rotate|delete: the token into token (empty
  * for delete); -errno with why. */
 int ztd_tunnel_op(struct ztd *d, __u8 op, const char *name, char *token, size_t tsz, char *why,

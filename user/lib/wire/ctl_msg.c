@@ -46,6 +46,8 @@ void zt_ctl_status_put(struct zt_buf *b, const struct zt_ctl_status *s)
 	zt_buf_put_u64(b, s->proxy_live);
 	for (i = 0; i < ZT_CTL_PROXY_N_STATS; i++)
 		zt_buf_put_u64(b, s->proxy[i]);
+	for (i = 0; i < ZT_CTL_TUNNEL_N_STATS; i++)
+		zt_buf_put_u64(b, s->tunnel[i]);
 }
 
 int zt_ctl_status_get(struct zt_buf *b, struct zt_ctl_status *s)
@@ -75,6 +77,9 @@ int zt_ctl_status_get(struct zt_buf *b, struct zt_ctl_status *s)
 		return -EBADMSG;
 	for (i = 0; i < ZT_CTL_PROXY_N_STATS; i++)
 		if (zt_buf_get_u64(b, &s->proxy[i]))
+			return -EBADMSG;
+	for (i = 0; i < ZT_CTL_TUNNEL_N_STATS; i++)
+		if (zt_buf_get_u64(b, &s->tunnel[i]))
 			return -EBADMSG;
 	/* Nothing may follow: a longer reply is another protocol. */
 	return zt_buf_left(b) ? -EBADMSG : 0;

@@ -26,6 +26,7 @@ int zt_ctl_hdr_get(struct zt_buf *b, struct zt_ctl_hdr *h);
 
 #define ZT_CTL_DNS_N_STATS (0 ZT_DNS_STATS(ZT_CTL_COUNT_ONE))
 #define ZT_CTL_PROXY_N_STATS (0 ZT_PROXY_STATS(ZT_CTL_COUNT_ONE))
+#define ZT_CTL_TUNNEL_N_STATS (0 ZT_TUNNEL_STATS(ZT_CTL_COUNT_ONE))
 #define ZT_CTL_COUNT_ONE(f, name) + 1
 
 struct zt_ctl_iface {
@@ -46,6 +47,7 @@ struct zt_ctl_status {
 	__u64 dns[ZT_CTL_DNS_N_STATS]; /* in ZT_DNS_STATS order */
 	__u64 proxy_live;         /* connections the proxy holds now */
 	__u64 proxy[ZT_CTL_PROXY_N_STATS]; /* in ZT_PROXY_STATS order */
+	__u64 tunnel[ZT_CTL_TUNNEL_N_STATS]; /* in ZT_TUNNEL_STATS order */
 };
 
 void zt_ctl_status_put(struct zt_buf *b, const struct zt_ctl_status *s);
