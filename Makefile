@@ -167,7 +167,7 @@ $(LIBZT_LOADER): $(LOADER_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # BoringSSL (Debian's android-libboringssl-dev): only user/lib/tls/ sees
-# its headers; ztd and ztconnector link it, with an rpath to where Debian
+# its headers; ztd, ztconnector and ztctl link it, with an rpath to where Debian
 # keeps it. No binary links OpenSSL.
 TLS_INCS := -I/usr/include/android
 TLS_LIBDIR := /usr/lib/$(MULTIARCH)/android
@@ -188,9 +188,11 @@ $(O)/ztconnector: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztconnector/*.c)) $(LI
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS) $(ZTD_LDLIBS)
 
-$(O)/ztctl: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztctl/*.c)) $(LIBZT)
+# ztctl access is a TLS client like ztconnector.
+$(O)/user/ztctl/access.o: LIB_INCS = $(ALL_LIB_INCS) -Iuser/lib/tls
+$(O)/ztctl: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztctl/*.c)) $(LIBZT_TLS) $(LIBZT)
 	$(msg) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TLS_LDLIBS)
 
 $(O)/tests/%: $(O)/tests/%.o $(O)/tests/lib/t.o $(O)/tests/lib/pkt.o $(LIBZT_LOADER) $(LIBZT)
 	$(msg) LD $@
@@ -201,6 +203,10 @@ $(O)/tests/bpf/test_classifier: $(O)/tests/bpf/classifier.o $(O)/tests/bpf/drop_
 	$(O)/tests/bpf/nat_cases.o
 # test_seccomp tries the proxy workers' filter itself.
 $(O)/tests/unit/test_seccomp: $(O)/user/ztd/pxw_seccomp.o
+# test_sign checks BoringSSL's Ed25519 as ztd uses it (sign.h).
+$(O)/tests/unit/test_sign.o: LIB_INCS = $(ALL_LIB_INCS) -Iuser/lib/tls
+$(O)/tests/unit/test_sign: $(LIBZT_TLS)
+$(O)/tests/unit/test_sign: private LDLIBS += $(LIBZT) $(TLS_LDLIBS)
 # test_config's cases are in several files (config_*.c), one binary.
 $(O)/tests/unit/test_config: $(patsubst %.c,$(O)/%.o,$(wildcard tests/unit/config_*.c))
 

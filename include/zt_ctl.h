@@ -42,15 +42,20 @@
  *     the named tunnel's connections { u8 index, u8 of, str peer, str
  *     local, str connector, u64 age_ms, u32 streams, u64 bytes_in, u64
  *     bytes_out } (m is 0 for every tunnel).
+ *   USER request: u8 op (enum zt_ctl_user_op), str email, str groups
+ *     (comma-separated), str vnet, u32 ttl (seconds), str id (REVOKE's).
+ *     Reply: str token (empty for REVOKE), str id, u64 expires (unix
+ *     seconds).
  */
 #ifndef ZT_CTL_H
 #define ZT_CTL_H
 
 #define ZT_CTL_SOCKET    "/run/zt/ztd.sock"
 #define ZT_CTL_MAGIC     0x7a74634cu  /* "ztcL" */
-#define ZT_CTL_VERSION   6            /* 2: PROXY_LIST, log_suppressed; 3: workers;
+#define ZT_CTL_VERSION   7            /* 2: PROXY_LIST, log_suppressed; 3: workers;
 					* 4: TUNNEL, TUNNEL_LIST; 5: a tunnel's
-					* streams; 6: STATUS's tunnel counters */
+					* streams; 6: STATUS's tunnel counters;
+					* 7: USER, access counters */
 #define ZT_CTL_MAX_REQ   512          /* longer requests are refused */
 #define ZT_CTL_MAX_REPLY 65536
 #define ZT_CTL_MAX_CLIENTS 16
@@ -120,7 +125,12 @@
 	X(icmp_bad, "icmp_bad")           /* ring records that are no echo request */ \
 	X(icmp_replies, "icmp_replies")   /* echo replies sent to clients */     \
 	X(icmp_reply_bad, "icmp_reply_refused") /* from the connector, answering nothing */ \
-	X(icmp_send_failed, "icmp_send_failed")
+	X(icmp_send_failed, "icmp_send_failed")                                 \
+	X(access_conns, "access_connections") /* access clients' connections taken */ \
+	X(access_refused, "access_refused") /* ... refused: a token bad, expired, revoked; a limit */ \
+	X(access_streams, "access_streams") /* their streams carried to a tunnel */ \
+	X(access_blocked, "access_blocked") /* ... the policy blocks them */     \
+	X(access_failed, "access_failed") /* ... no route, no connector, a limit */
 
 enum zt_ctl_type {
 	ZT_CTL_STATUS = 1,
@@ -128,6 +138,12 @@ enum zt_ctl_type {
 	ZT_CTL_PROXY_LIST = 3,
 	ZT_CTL_TUNNEL = 4,
 	ZT_CTL_TUNNEL_LIST = 5,
+	ZT_CTL_USER = 6,
+};
+
+enum zt_ctl_user_op {
+	ZT_CTL_USER_TOKEN = 1,  /* sign a new token */
+	ZT_CTL_USER_REVOKE = 2, /* refuse a token from now on; its connections closed */
 };
 
 enum zt_ctl_tunnel_op {

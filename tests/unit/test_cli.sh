@@ -155,13 +155,31 @@ for bad in "|which name?" "a!b|holds a character" "x --type BOGUS|--type 'BOGUS'
 	check "dns test $args: fails, '$want'" test "$rc" != 0 -a -n "$(echo "$out" | grep -F -- "$want")"
 done
 
+# ztctl access and user: bad command lines are refused (2) before
+# anything is dialled or asked; a token file that is not one is said (1).
+echo "not a token" > "$W/junk.token"
+for bad in "2|access ssh|needs --hostname" "2|access tcp --hostname h|needs --hostname HOST:PORT" \
+	   "2|access tcp --hostname h --url 80|is HOST:PORT" \
+	   "1|access tcp --hostname h:80 --url 99999 --token-file $W/junk.token|not a user token" \
+	   "2|access ssh --hostname 'a b'|is a host name or address" \
+	   "2|access ftp|unknown verb" "1|access ssh --hostname h --token-file $W/none|No such file" \
+	   "1|access ssh --hostname h --token-file $W/junk.token|not a user token" \
+	   "2|user token|needs --email" "2|user token --email a@b --ttl 5x|--ttl takes" \
+	   "2|user revoke|one token id" "2|user frob|unknown verb"; do
+	want_rc=${bad%%|*} rest=${bad#*|}
+	args=${rest%%|*} want=${rest#*|}
+	out=$(eval "\"\$O/ztctl\" --socket \"\$W/none.sock\" $args" 2>&1); rc=$?
+	check "ztctl $args: exit $want_rc, '$want' ($out)" \
+		test "$rc" = "$want_rc" -a -n "$(echo "$out" | grep -F -- "$want")"
+done
+
 # Each command's own usage, on stdout, and exit 0: captured, not piped,
 # so that ztctl's status is the one checked.
 out=$("$O/ztctl" --help 2>/dev/null); rc=$?
 check "ztctl --help exits 0 and lists every command" \
 	test "$rc" = 0 -a -n "$(echo "$out" | grep '^usage: ztctl')" \
-	     -a "$(echo "$out" | grep -cE '^  (status|reload|maps|policy|split-tunnel|dns|cidr) ')" = 7
-for c in status reload maps policy split-tunnel cidr dns; do
+	     -a "$(echo "$out" | grep -cE '^  (status|reload|maps|policy|proxy|tunnel|user|access|split-tunnel|dns|cidr) ')" = 11
+for c in status reload maps policy proxy tunnel user access split-tunnel cidr dns; do
 	out=$("$O/ztctl" $c --help 2>/dev/null); rc=$?
 	check "ztctl $c --help exits 0 and shows its usage" \
 		test "$rc" = 0 -a -n "$(echo "$out" | head -1 | grep -E "^usage: ztctl.* $c( |\$)")"

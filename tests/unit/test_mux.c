@@ -139,6 +139,47 @@ static void test_hello_record(void)
 	}
 }
 
+/* An access client's HELLO (version 2): its credential read back whole;
+ * refused cut, empty or longer than a record; another version's record
+ * taken whole and not read (the gateway answers it GO_AWAY 4). */
+static void test_hello_access(void)
+{
+	struct zt_mux_hello h = { .version = ZT_MUX_ACCESS, .cred_len = 300 }, g;
+	__u8 w[ZT_MUX_REC_MAX + 8];
+	struct zt_buf b;
+	size_t n, k;
+
+	memset(h.cred, 0x42, h.cred_len);
+	zt_buf_init(&b, w, sizeof(w));
+	zt_mux_hello_put(&b, &h);
+	n = b.off;
+	T_EQ(n, 2 + 2 + 300);
+	zt_buf_init(&b, w, n);
+	T_EQ(zt_mux_hello_get(&b, &g), 0);
+	T_ASSERT(g.version == ZT_MUX_ACCESS && g.cred_len == 300 && !memcmp(g.cred, h.cred, 300),
+		 "read back as put");
+	for (k = 0; k < n; k++) {
+		zt_buf_init(&b, w, k);
+		T_ASSERT(zt_mux_hello_get(&b, &g) == -EBADMSG, "cut at %zu refused", k);
+	}
+	w[n] = 0;
+	zt_buf_init(&b, w, n + 1);
+	T_EQ(zt_mux_hello_get(&b, &g), -EBADMSG); /* a byte more */
+	w[2] = 0;
+	w[3] = 0;
+	zt_buf_init(&b, w, 4);
+	T_EQ(zt_mux_hello_get(&b, &g), -EBADMSG); /* empty */
+	w[2] = (ZT_MUX_CRED_MAX + 1) >> 8;
+	w[3] = (ZT_MUX_CRED_MAX + 1) & 0xff;
+	zt_buf_init(&b, w, sizeof(w));
+	T_EQ(zt_mux_hello_get(&b, &g), -EBADMSG); /* past a record */
+	w[0] = 0;
+	w[1] = 9;
+	zt_buf_init(&b, w, 40);
+	T_EQ(zt_mux_hello_get(&b, &g), 0);
+	T_ASSERT(g.version == 9 && !zt_buf_left(&b), "version 9: taken whole, not read");
+}
+
 /* ---- two sessions back to back -------------------------------------------------- */
 
 struct side {
@@ -571,6 +612,7 @@ int main(void)
 	T_RUN(test_header);
 	T_RUN(test_open_record);
 	T_RUN(test_hello_record);
+	T_RUN(test_hello_access);
 	T_RUN(test_hello_first);
 	T_RUN(test_stream_both_ways);
 	T_RUN(test_slow_reader);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "b64.h"
 #include "token.h"
+#include "utoken.h"
 #include "zt_abi.h"
 #include "../lib/t.h"
 
@@ -70,9 +71,58 @@ static void test_token(void)
 	T_EQ(zt_token_put(&t, s, sizeof(s)), -EINVAL);
 }
 
+/* A user's token: read back as put (the credential whole, the pin and
+ * addresses); refused cut anywhere or with a byte more, with another
+ * prefix, expiring before it was issued, with an empty email. */
+static void test_utoken(void)
+{
+	struct zt_utoken t = { .issued = 1000, .expires = 5000, .email = "admin@example.com",
+			       .groups = "ops,dev", .n_addrs = 1 }, g;
+	char s[ZT_UTOKEN_MAX], c[ZT_UTOKEN_MAX + 8], id[33];
+	__u8 rec[ZT_UTOKEN_CRED_MAX];
+	struct zt_buf b;
+	size_t n, k;
+
+	memset(t.id, 0xa5, sizeof(t.id));
+	memset(t.sig, 0x5a, sizeof(t.sig));
+	memset(t.pin, 3, sizeof(t.pin));
+	t.addrs[0] = (struct zt_token_addr){ ZT_AF_INET, { 10, 2, 0, 1 }, 7844 };
+	T_EQ(zt_utoken_put(&t, s, sizeof(s)), 0);
+	T_ASSERT(!strncmp(s, "ztu1.", 5), "prefix");
+	T_EQ(zt_utoken_get(s, &g), 0);
+	T_ASSERT(!memcmp(&t, &g, sizeof(g)), "read back as put");
+	T_EQ(zt_token_get(s, &(struct zt_token){ 0 }), -EBADMSG); /* not a connector's */
+	n = strlen(s);
+	for (k = 6; k < n; k++) {
+		memcpy(c, s, k);
+		c[k] = 0;
+		T_ASSERT(zt_utoken_get(c, &g) == -EBADMSG, "cut at %zu refused", k);
+	}
+	snprintf(c, sizeof(c), "%sA", s);
+	T_EQ(zt_utoken_get(c, &g), -EBADMSG);
+	zt_buf_init(&b, rec, sizeof(rec));
+	zt_utoken_cred_put(&b, &t, true);
+	n = b.off;
+	T_EQ(n, 1 + 16 + 8 + 8 + 1 + 17 + 1 + 0 + 1 + 7 + 64);
+	for (k = 0; k < n; k++) {
+		zt_buf_init(&b, rec, k);
+		T_ASSERT(zt_utoken_cred_get(&b, &g) == -EBADMSG, "credential cut at %zu refused", k);
+	}
+	t.expires = t.issued;
+	T_EQ(zt_utoken_put(&t, s, sizeof(s)), 0);
+	T_EQ(zt_utoken_get(s, &g), -EBADMSG);
+	t.expires = 5000;
+	t.email[0] = 0;
+	T_EQ(zt_utoken_put(&t, s, sizeof(s)), 0);
+	T_EQ(zt_utoken_get(s, &g), -EBADMSG);
+	zt_utoken_id_str(t.id, id);
+	T_ASSERT(!strcmp(id, "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5"), "id %s", id);
+}
+
 int main(void)
 {
 	T_RUN(test_b64);
 	T_RUN(test_token);
+	T_RUN(test_utoken);
 	return t_done();
 }

@@ -30,6 +30,10 @@ static const struct {
 	{ "proxy", proxy_main, "proxy list: the L7 proxy's live connections" },
 	{ "tunnel", tunnel_main, "tunnel create|token|rotate|delete NAME, list, status NAME: "
 				 "remote tunnels' credentials and health" },
+	{ "user", user_main, "user token --email EMAIL [--group G]... [--vnet V] [--ttl D], "
+			     "revoke ID: users' access tokens" },
+	{ "access", access_main, "access ssh|tcp --hostname HOST ...: reach a host through its "
+				 "tunnel (ProxyCommand)" },
 	{ "split-tunnel", split_tunnel_main, "split-tunnel [--format routes|wireguard]: what a "
 					     "device routes to the gateway" },
 	{ "dns", dns_main, "dns test NAME [--user EMAIL] [--type A|AAAA]: what the gateway answers, "

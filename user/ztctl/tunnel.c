@@ -2,11 +2,8 @@
 /* tunnel.c — `ztctl tunnel`: a remote tunnel's credentials (create,
  * token, rotate, delete; ztd makes and keeps them) and its health (list,
  * status NAME), asked of ztd on its control socket (TUNNEL, TUNNEL_LIST). */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include "ctl.h"
 #include "ctl_tunnel.h"
 #include "out.h"
@@ -35,42 +32,6 @@ static void usage(FILE *f)
 		"not running.\n");
 }
 
-static int call(__u16 type, const void *req, size_t n, struct zt_ctl_reply *r)
-{
-	int err = zt_ctl_call(ztctl_socket, type, req, n, 5000, r);
-
-	if (err) {
-		out_error("cannot reach ztd at %s: %s%s", ztctl_socket, strerror(-err),
-			  err == -ENOENT || err == -ECONNREFUSED ? " (is ztd running?)" : "");
-		return err == -ENOENT || err == -ECONNREFUSED ? 3 : 1;
-	}
-	if (r->status) {
-		out_error("%s", r->message);
-		return 1;
-	}
-	return 0;
-}
-
-static int write_token(const char *path, const char *token)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	size_t n = strlen(token);
-
-	if (fd < 0) {
-		out_error("%s: %s%s", path, strerror(errno),
-			  errno == EEXIST ? " (it is not overwritten; remove it first)" : "");
-		return 1;
-	}
-	if (write(fd, token, n) != (ssize_t)n || write(fd, "\n", 1) != 1 || fsync(fd)) {
-		out_error("%s: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		return 1;
-	}
-	close(fd);
-	return 0;
-}
-
 static int op(__u8 which, int argc, char **argv)
 {
 	static struct zt_ctl_reply r;
@@ -96,13 +57,13 @@ static int op(__u8 which, int argc, char **argv)
 		return ztctl_usage_error("tunnel", "a tunnel name is needed after", argv[1]);
 	zt_buf_init(&b, req, sizeof(req));
 	zt_ctl_tunnel_req_put(&b, &q);
-	if ((rc = call(ZT_CTL_TUNNEL, req, b.off, &r)))
+	if ((rc = ztctl_call(ZT_CTL_TUNNEL, req, b.off, &r)))
 		return rc;
 	if (zt_buf_get_str(&r.body, token, sizeof(token)) || zt_buf_left(&r.body)) {
 		out_error("ztd sent an unreadable reply");
 		return 1;
 	}
-	if (output && write_token(output, token))
+	if (output && ztctl_write_secret(output, token))
 		return 1;
 	out_obj_start(NULL);
 	out_str("tunnel", NULL, q.name);
@@ -162,7 +123,7 @@ static int list(int argc, char **argv, bool one)
 		return ztctl_usage_error("tunnel", "no tunnel is named", name);
 	zt_buf_init(&b, req, sizeof(req));
 	zt_buf_put_str(&b, name);
-	if ((rc = call(ZT_CTL_TUNNEL_LIST, req, b.off, &r)))
+	if ((rc = ztctl_call(ZT_CTL_TUNNEL_LIST, req, b.off, &r)))
 		return rc;
 	if (zt_ctl_tunnel_list_get(&r.body, &l)) {
 		out_error("ztd sent an unreadable reply");

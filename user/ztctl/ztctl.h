@@ -24,6 +24,15 @@ int ztctl_verb(int argc, char **argv, const char *cmd, const char *verb,
 /* A bad command line: "WHAT 'ARG'; see ztctl CMD --help". Returns 2. */
 int ztctl_usage_error(const char *cmd, const char *what, const char *arg);
 
+#include <linux/types.h>
+struct zt_ctl_reply;
+/* One request to ztd (ztctl_socket): 0, or the exit status once the
+ * error is said (1 refused or failed, 3 ztd not running). */
+int ztctl_call(__u16 type, const void *req, size_t n, struct zt_ctl_reply *r);
+/* text and a newline into a new file of mode 0600 (never over one): 0 or
+ * 1 once the error is said. */
+int ztctl_write_secret(const char *path, const char *text);
+
 int maps_main(int argc, char **argv);
 int cidr_main(int argc, char **argv);
 int dns_main(int argc, char **argv);
@@ -33,5 +42,7 @@ int policy_main(int argc, char **argv);
 int proxy_main(int argc, char **argv);
 int tunnel_main(int argc, char **argv);
 int split_tunnel_main(int argc, char **argv);
+int user_main(int argc, char **argv);
+int access_main(int argc, char **argv);
 
 #endif

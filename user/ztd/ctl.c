@@ -157,6 +157,24 @@ static int do_tunnel_list(struct ztd *d, struct zt_buf *req, struct zt_buf *out,
 	return 0;
 }
 
+static int do_user(struct ztd *d, struct zt_buf *req, struct zt_buf *out, char *why,
+		   size_t whysz)
+{
+	static struct zt_ctl_user_reply a;
+	struct zt_ctl_user_req q;
+	int err;
+
+	memset(&a, 0, sizeof(a));
+	if (zt_ctl_user_req_get(req, &q)) {
+		snprintf(why, whysz, "user needs an operation (1-2), an email, groups, a vnet, "
+			 "a lifetime and an id");
+		return -EBADMSG;
+	}
+	err = ztd_user_op(d, &q, &a, why, whysz);
+	zt_ctl_user_reply_put(out, &a);
+	return err;
+}
+
 static const struct {
 	__u16 type;
 	const char *name;
@@ -169,6 +187,8 @@ static const struct {
 	/* Tokens are credentials: only root may ask for one. */
 	{ ZT_CTL_TUNNEL, "tunnel", true, do_tunnel },
 	{ ZT_CTL_TUNNEL_LIST, "tunnel list", false, do_tunnel_list },
+	/* ... and so is a user's token. */
+	{ ZT_CTL_USER, "user", true, do_user },
 };
 
 /* Parses one request and writes the whole reply message into out. */

@@ -117,6 +117,8 @@ static void conn_free(struct gw_conn *c)
 		c->next->prev = c->prev;
 	if (!c->ready)
 		tt->n_pending--;
+	if (c->access)
+		tun_access_down(c);
 	if (c->ts >= 0) {
 		struct tun_state *ts = &tt->ts[c->ts];
 
@@ -134,6 +136,9 @@ static void on_down(struct zt_tconn *t, const char *why)
 	if (c->ts >= 0)
 		pr_warn("tunnel %s: connection %u from %s (%s) ended: %s\n", c->tt->ts[c->ts].name,
 			c->index, c->peer, c->connector, why);
+	else if (c->access)
+		pr_info("access connection from %s (%s) ended: %s\n", c->peer, c->user->email,
+			why);
 	else {
 		c->tt->failed++;
 		if (pre_hello_log(c->tt))
@@ -161,8 +166,16 @@ static void on_timer(struct zt_timer *tm)
 		return;
 	}
 	if (now - c->last_pong_ms > TUN_DEAD_MS) {
-		pr_warn("tunnel %s: connection %u from %s: no answer to keepalives for %d s: "
-			"closed\n", c->tt->ts[c->ts].name, c->index, c->peer, TUN_DEAD_MS / 1000);
+		pr_warn("%s %s: connection %u from %s: no answer to keepalives for %d s: "
+			"closed\n", c->access ? "access for" : "tunnel",
+			c->access ? c->user->email : c->tt->ts[c->ts].name, c->index, c->peer,
+			TUN_DEAD_MS / 1000);
+		conn_free(c);
+		return;
+	}
+	if (c->access && !tun_user_valid(c->tt, c->user->id, c->user->expires)) {
+		pr_info("access connection from %s (%s) closed: its token expired\n", c->peer,
+			c->user->email);
 		conn_free(c);
 		return;
 	}
@@ -186,6 +199,13 @@ static int gw_hello(void *arg, __u16 flags, const struct zt_mux_hello *h)
 
 	if (flags != ZT_MUX_SYN)
 		return -EPROTO;
+	if (h->version == ZT_MUX_ACCESS) {
+		if (!tun_access_hello(c, h)) {
+			tt->n_pending--;
+			zt_timer_arm(tt->d->loop, &c->timer, TUN_KEEPALIVE_MS);
+		}
+		return 0;
+	}
 	if (h->version != ZT_MUX_PROTO)
 		code = ZT_MUX_GA_VERSION;
 	for (i = 0; cr && i < ZT_MUX_SECRET_LEN; i++)
@@ -231,18 +251,21 @@ static int gw_hello(void *arg, __u16 flags, const struct zt_mux_hello *h)
 
 static int gw_open(void *arg, struct zt_mux_stream *s, const struct zt_mux_open *o)
 {
-	(void)arg;
-	(void)s;
-	(void)o;
+	struct gw_conn *c = arg;
+
+	if (c->access)
+		return tun_access_open(c, s, o);
 	return ZT_MUX_E_PROTO; /* the gateway opens streams; a connector does not */
 }
 
 static void gw_event(void *arg, struct zt_mux_stream *s, unsigned evs)
 {
+	struct gw_conn *c = arg;
 	struct zt_bridge *b = zt_mux_user(s);
 
-	(void)arg;
-	if (b)
+	if (c->access)
+		tun_access_event(c, s, evs);
+	else if (b)
 		zt_bridge_event(b, evs);
 	else if (evs & ZT_MUXE_RST)
 		zt_mux_release(s, 0);
@@ -341,6 +364,20 @@ void tun_drop_conns(struct ztd_tunnels *tt, const char *name, const char *why)
 		if (c->ts >= 0 && !strcmp(tt->ts[c->ts].name, name)) {
 			pr_info("tunnel %s: connection %u from %s closed: %s\n", name, c->index,
 				c->peer, why);
+			conn_free(c);
+		}
+	}
+}
+
+void tun_access_drop(struct ztd_tunnels *tt, const __u8 *id, const char *why)
+{
+	struct gw_conn *c, *next;
+
+	for (c = tt->conns; c; c = next) {
+		next = c->next;
+		if (c->access && !memcmp(c->user->id, id, ZT_UTOKEN_ID_LEN)) {
+			pr_info("access connection from %s (%s) closed: %s\n", c->peer,
+				c->user->email, why);
 			conn_free(c);
 		}
 	}
@@ -473,6 +510,8 @@ int ztd_tunnels_open(struct ztd *d)
 	}
 	err = tunnels_from(tt, &d->cfg);
 	if (!err)
+		err = tun_users_open(tt);
+	if (!err)
 		err = tun_flow_open(tt);
 	if (!err)
 		err = tun_dgram_open(tt);
@@ -535,8 +574,10 @@ void ztd_tunnel_stats(const struct ztd *d, __u64 *out)
 
 void ztd_tunnels_recheck(struct ztd *d)
 {
-	if (d->tunnels)
-		tun_dgram_recheck(d->tunnels);
+	if (!d->tunnels)
+		return;
+	tun_dgram_recheck(d->tunnels);
+	tun_access_recheck(d->tunnels);
 }
 
 void ztd_tunnels_close(struct ztd *d)
@@ -554,6 +595,7 @@ void ztd_tunnels_close(struct ztd *d)
 	tun_udp_close(tt);
 	tun_icmp_close(tt);
 	tun_flow_close(tt);
+	tun_users_close(tt);
 	for (i = 0; i < tt->n_lis; i++) {
 		zt_timer_stop(d->loop, &tt->lis[i].rest.t);
 		zt_io_del(d->loop, &tt->lis[i].io);
@@ -577,6 +619,19 @@ int ztd_tunnel_op(struct ztd *d, __u8 op, const char *name, char *token, size_t 
 		return -ENOTCONN;
 	}
 	return tun_op(d->tunnels, op, name, token, tsz, why, whysz);
+}
+
+int ztd_user_op(struct ztd *d, const struct zt_ctl_user_req *q, struct zt_ctl_user_reply *a,
+		char *why, size_t whysz)
+{
+	if (!d->tunnels) {
+		snprintf(why, whysz, "no access endpoint: set gateway.connector_listen (and "
+			 "restart ztd): access clients dial in there");
+		return -ENOTCONN;
+	}
+	if (q->op == ZT_CTL_USER_REVOKE)
+		return tun_user_revoke(d->tunnels, q->id, why, whysz);
+	return tun_user_issue(d->tunnels, q, a, why, whysz);
 }
 
 int ztd_tunnel_list(const struct ztd *d, const char *name, struct zt_ctl_tunnel_list *l)

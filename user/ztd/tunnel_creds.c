@@ -149,32 +149,41 @@ static bool unspecified(const struct zt_cfg_endpoint *ep)
 	return !memcmp(ep->addr, zero, ep->family == ZT_AF_INET ? 4 : 16);
 }
 
-int tun_token(const struct ztd_tunnels *tt, const struct tun_cred *c, char *out, size_t outsz,
-	      char *why, size_t whysz)
+int tun_dial_addrs(const struct ztd_tunnels *tt, struct zt_token_addr *addrs, __u8 *n_addrs,
+		   char *why, size_t whysz)
 {
 	const struct zt_config *cfg = &tt->d->cfg;
 	const struct zt_cfg_endpoint *ep = cfg->n_connector_addresses ? cfg->connector_addresses :
 									cfg->connector_listen;
 	size_t n = cfg->n_connector_addresses ? cfg->n_connector_addresses :
 						cfg->n_connector_listen, i;
-	struct zt_token t = { 0 };
 
-	snprintf(t.name, sizeof(t.name), "%s", c->name);
-	memcpy(t.id, c->id, sizeof(t.id));
-	memcpy(t.secret, c->secret, sizeof(t.secret));
-	memcpy(t.pin, tt->pin, sizeof(t.pin));
 	for (i = 0; i < n && i < ZT_TOKEN_ADDRS; i++) {
 		if (unspecified(&ep[i])) {
 			snprintf(why, whysz, "gateway.connector_listen has an unspecified address: "
 				 "set gateway.connector_addresses to the addresses connectors dial");
 			return -EINVAL;
 		}
-		t.addrs[i].family = ep[i].family;
-		memcpy(t.addrs[i].addr, ep[i].addr, 16);
-		t.addrs[i].port = ep[i].port;
+		addrs[i].family = ep[i].family;
+		memcpy(addrs[i].addr, ep[i].addr, 16);
+		addrs[i].port = ep[i].port;
 	}
-	t.n_addrs = (__u8)i;
-	return zt_token_put(&t, out, outsz);
+	*n_addrs = (__u8)i;
+	return 0;
+}
+
+int tun_token(const struct ztd_tunnels *tt, const struct tun_cred *c, char *out, size_t outsz,
+	      char *why, size_t whysz)
+{
+	struct zt_token t = { 0 };
+	int err;
+
+	snprintf(t.name, sizeof(t.name), "%s", c->name);
+	memcpy(t.id, c->id, sizeof(t.id));
+	memcpy(t.secret, c->secret, sizeof(t.secret));
+	memcpy(t.pin, tt->pin, sizeof(t.pin));
+	err = tun_dial_addrs(tt, t.addrs, &t.n_addrs, why, whysz);
+	return err ? err : zt_token_put(&t, out, outsz);
 }
 
 int tun_op(struct ztd_tunnels *tt, __u8 op, const char *name, char *token, size_t tsz,

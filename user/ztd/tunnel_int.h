@@ -15,6 +15,7 @@
 #include "share.h"
 #include "tconn.h"
 #include "token.h"
+#include "utoken.h"
 #include "ztd.h"
 
 #define TUN_HANDSHAKE_MS 10000 /* TLS and HELLO within this, or closed */
@@ -30,6 +31,9 @@
 #define TUN_UDP_PER_CLIENT 256 /* ... of one client (a device: all its addresses) */
 #define TUN_UDP_PER_CONN 1024  /* ... on one connection (its streams' memory) */
 #define TUN_UDP_REFUSED 1024   /* flows lately refused, remembered for a second */
+#define TUN_ACCESS_CONNS 1024  /* access clients' connections at once, all users */
+#define TUN_ACCESS_PER_TOKEN 16 /* ... with one token */
+#define TUN_ACCESS_STREAMS 64  /* streams on one access connection at once */
 
 struct tun_cred {
 	char name[ZT_CTL_NAME_MAX];
@@ -39,6 +43,13 @@ struct tun_cred {
 };
 
 struct gw_conn;
+struct acc_flow;
+
+/* A revoked user token: refused until it would have expired. */
+struct tun_revoked {
+	__u8 id[ZT_UTOKEN_ID_LEN];
+	__u64 expires;
+};
 
 /* A configured tunnel's connections and health (kept by name across
  * reloads). */
@@ -65,6 +76,11 @@ struct gw_conn {
 	char peer[ZT_CTL_NAME_MAX], local[ZT_CTL_NAME_MAX];
 	struct sockaddr_storage peer_sa;
 	unsigned n_udp;            /* UDP flows' streams on it */
+	/* An access client's connection (tunnel_access.c): ts stays -1 */
+	bool access;
+	struct zt_utoken *user;    /* its token, checked */
+	struct acc_flow *flows;    /* its streams */
+	unsigned n_flows;
 	__u64 since_ms, last_pong_ms;
 	struct zt_timer timer;     /* the handshake's deadline, then keepalives */
 };
@@ -168,6 +184,14 @@ struct ztd_tunnels {
 	int raw[2];                /* raw ICMP sockets the answers leave by (-1: none) */
 	__u64 icmp_bad, icmp_replies, icmp_reply_bad, icmp_send_failed;
 	unsigned icmp_batch;       /* records taken this turn */
+	/* users' access (tunnel_users.c, tunnel_access.c) */
+	__u8 user_seed[32], user_pub[32];
+	char revoked_path[4096 + 32];
+	struct tun_revoked *revoked;
+	size_t n_revoked;
+	unsigned n_access;         /* access connections up */
+	struct zt_rate access_log; /* lines about refused access */
+	__u64 access_conns, access_refused, access_streams, access_blocked, access_failed;
 };
 
 /* tunnel_creds.c */
@@ -176,9 +200,42 @@ struct tun_cred *tun_cred_by_name(struct ztd_tunnels *tt, const char *name);
 struct tun_cred *tun_cred_by_id(struct ztd_tunnels *tt, const __u8 *id);
 int tun_token(const struct ztd_tunnels *tt, const struct tun_cred *c, char *out, size_t outsz,
 	      char *why, size_t whysz);
+/* The addresses a token tells its holder to dial: 0, or -EINVAL (why). */
+int tun_dial_addrs(const struct ztd_tunnels *tt, struct zt_token_addr *addrs, __u8 *n_addrs,
+		   char *why, size_t whysz);
 /* CREATE, TOKEN, ROTATE, DELETE (ctl.c's TUNNEL request). */
 int tun_op(struct ztd_tunnels *tt, __u8 op, const char *name, char *token, size_t tsz,
 	   char *why, size_t whysz);
+
+/* tunnel_users.c: the signing key and the revoked list (open), a token
+ * made (USER TOKEN) or revoked (USER REVOKE), and one presented in HELLO
+ * checked (0, or -errno with *why). */
+int tun_users_open(struct ztd_tunnels *tt);
+void tun_users_close(struct ztd_tunnels *tt);
+int tun_user_issue(struct ztd_tunnels *tt, const struct zt_ctl_user_req *q,
+		   struct zt_ctl_user_reply *a, char *why, size_t whysz);
+int tun_user_revoke(struct ztd_tunnels *tt, const char *id_hex, char *why, size_t whysz);
+int tun_user_check(const struct ztd_tunnels *tt, const __u8 *cred, size_t n,
+		   struct zt_utoken *t, const char **why);
+/* Not expired, not revoked (checked again on each keepalive). */
+bool tun_user_valid(const struct ztd_tunnels *tt, const __u8 *id, __u64 expires);
+/* A token's names as the config's ids: its vnet (0: no such), groups
+ * (names the config does not know count as none), user (0: no device
+ * or policy names the email). */
+__u32 tun_user_vnet(const struct zt_config *cfg, const char *vnet);
+__u64 tun_user_groups(const struct zt_config *cfg, const char *groups);
+__u32 tun_user_id(const struct zt_config *cfg, const char *email);
+
+/* tunnel_access.c: an access client's HELLO (0: taken; else refused, the
+ * GO_AWAY sent), its streams (the session's open and event), its
+ * connection ending, a reload (every live stream decided again), a
+ * revoked token (its connections closed: tunnel.c). */
+int tun_access_hello(struct gw_conn *c, const struct zt_mux_hello *h);
+int tun_access_open(struct gw_conn *c, struct zt_mux_stream *s, const struct zt_mux_open *o);
+void tun_access_event(struct gw_conn *c, struct zt_mux_stream *s, unsigned evs);
+void tun_access_down(struct gw_conn *c);
+void tun_access_recheck(struct ztd_tunnels *tt);
+void tun_access_drop(struct ztd_tunnels *tt, const __u8 *id, const char *why);
 
 /* tunnel_flow.c */
 int tun_flow_open(struct ztd_tunnels *tt);

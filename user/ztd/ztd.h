@@ -223,5 +223,10 @@ int ztd_tunnel_op(struct ztd *d, __u8 op, const char *name, char *token, size_t 
  * and not configured. */
 struct zt_ctl_tunnel_list;
 int ztd_tunnel_list(const struct ztd *d, const char *name, struct zt_ctl_tunnel_list *l);
+struct zt_ctl_user_req;
+struct zt_ctl_user_reply;
+/* USER: a user's access token made, or one revoked (0, or -errno with why). */
+int ztd_user_op(struct ztd *d, const struct zt_ctl_user_req *q, struct zt_ctl_user_reply *a,
+		char *why, size_t whysz);
 
 #endif

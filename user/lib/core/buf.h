@@ -154,6 +154,32 @@ static inline void zt_buf_put_u64(struct zt_buf *b, __u64 v)
 	zt_buf_put_u32(b, (__u32)v);
 }
 
+/* A word: u8 length and printable ASCII without spaces (a hostname, a
+ * connector's name, an email), at most max bytes, into out (max + 1
+ * bytes, NUL-terminated); -EBADMSG otherwise. */
+static inline int zt_buf_get_word(struct zt_buf *b, char *out, size_t max)
+{
+	__u8 n;
+	size_t i;
+
+	if (zt_buf_get_u8(b, &n) || n > max || zt_buf_get_bytes(b, out, n))
+		return -EBADMSG;
+	out[n] = 0;
+	for (i = 0; i < n; i++)
+		if (out[i] <= 0x20 || out[i] >= 0x7f)
+			return -EBADMSG;
+	return 0;
+}
+
+/* A word (at most max bytes of s; max below 256). */
+static inline void zt_buf_put_word(struct zt_buf *b, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	zt_buf_put_u8(b, (__u8)n);
+	zt_buf_put_bytes(b, s, n);
+}
+
 /* A string, u16-length-prefixed; longer than 65535 bytes is cut there. */
 static inline void zt_buf_put_str(struct zt_buf *b, const char *s)
 {

@@ -29,6 +29,17 @@ const struct zt_dst_entry *zt_compiled_lookup(const struct zt_compiled *c, __u32
 	return NULL;
 }
 
+void zt_compiled_ident(const struct zt_compiled *c, bool (*match)(void *arg, __u32 rule_index),
+		       void *arg, struct zt_bitmap *b)
+{
+	__u32 bit;
+
+	memset(b, 0, sizeof(*b));
+	for (bit = 0; bit < c->n_rules; bit++)
+		if (match(arg, c->rule_index[bit]))
+			b->w[bit / 64] |= 1ull << (bit % 64);
+}
+
 static bool in_pool(const __u8 *a, const __u8 *addr, const __u8 *mask, int bytes)
 {
 	bool any = false;
@@ -56,6 +67,7 @@ void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 	const struct zt_dst_entry *e;
 	const struct zt_iri_entry *ie = NULL;
 	const struct zt_dst *dst;
+	const struct zt_bitmap *idb;
 	struct zt_dev_entry key = { 0 };
 	struct zt_prefix host = { 0 };
 	__u32 id_set, port, pset, w;
@@ -67,10 +79,12 @@ void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 	key.key.vlan = p->vlan;
 	key.key.family = p->family;
 	memcpy(key.key.addr, p->src, 16);
-	dev = zt_bsearch(&key, c->devs, c->n_devs, sizeof(*c->devs), zt_dev_entry_cmp);
-	r->vnet_id = dev ? dev->id.vnet_id : c->cfg.default_vnet;
+	dev = p->ident ? NULL :
+			 zt_bsearch(&key, c->devs, c->n_devs, sizeof(*c->devs), zt_dev_entry_cmp);
+	r->vnet_id = p->ident ? p->ident_vnet : dev ? dev->id.vnet_id : c->cfg.default_vnet;
 	r->device_id = dev ? dev->id.device_id : ZT_ID_NONE;
 	id_set = dev ? dev->id.id_set : c->cfg.unenrolled_set;
+	idb = p->ident ? p->ident : &c->sets[id_set];
 
 	if (p->family == ZT_AF_INET ? in_pool(p->dst, c->cfg.iri4_addr, c->cfg.iri4_mask, 4)
 				    : in_pool(p->dst, c->cfg.iri6_addr, c->cfg.iri6_mask, 16)) {
@@ -105,8 +119,7 @@ void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 	port = (p->pclass == ZT_PC_TCP || p->pclass == ZT_PC_UDP) ? p->dport : 0;
 	pset = c->ports[(size_t)(p->pclass & 3) * ZT_PORTS + port];
 	for (w = 0; w < c->cfg.nwords && bit < 0; w++) {
-		__u64 x = c->sets[dst->dst_set].w[w] & c->sets[pset].w[w] &
-			  c->sets[id_set].w[w];
+		__u64 x = c->sets[dst->dst_set].w[w] & c->sets[pset].w[w] & idb->w[w];
 
 		for (; x; x &= x - 1) {
 			int b = (int)(w * 64 + (__u32)__builtin_ctzll(x));

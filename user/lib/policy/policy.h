@@ -142,6 +142,12 @@ struct zt_eval_pkt {
 	__u16 dport;
 	__u8  src[16];
 	__u8  dst[16];
+	/* Not a device's packet but a user's access stream (docs/access.md):
+	 * the rules this identity matches by user, group and vnet (from
+	 * zt_compiled_ident), and its vnet. NULL: the device at ifindex,
+	 * vlan, src, as the kernel finds it. */
+	const struct zt_bitmap *ident;
+	__u32 ident_vnet;
 };
 
 struct zt_eval_result {
@@ -165,6 +171,12 @@ void zt_policy_eval(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 void zt_policy_eval_l7(const struct zt_compiled *c, const struct zt_eval_pkt *p,
 		       bool (*l7_match)(void *arg, __u32 rule_index), void *arg,
 		       struct zt_eval_result *r);
+
+/* The identity bitmap of zt_eval_pkt.ident: a bit for each rule bit whose
+ * rule match(arg, index into zt_policy_in.rules) says the identity meets
+ * (its user, group and vnet selectors). */
+void zt_compiled_ident(const struct zt_compiled *c, bool (*match)(void *arg, __u32 rule_index),
+		       void *arg, struct zt_bitmap *b);
 
 /* Orders zt_dev_entry by its key (qsort/bsearch). */
 int zt_dev_entry_cmp(const void *a, const void *b);

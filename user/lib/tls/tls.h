@@ -7,8 +7,8 @@
  * The types are BoringSSL's, opaque here: only user/lib/tls/ includes
  * its headers (linked from /usr/lib/x86_64-linux-gnu/android with an
  * rpath; never with OpenSSL in the same binary). */
-#ifndef ZT_TLS_H
-#define ZT_TLS_H
+#ifndef ZT_TLS_CONN_H
+#define ZT_TLS_CONN_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -96,3 +96,41 @@ int zt_ctl_tunnel_list_get(struct zt_buf *b, struct zt_ctl_tunnel_list *l)
 	}
 	return zt_buf_left(b) ? -EBADMSG : 0;
 }
+
+void zt_ctl_user_req_put(struct zt_buf *b, const struct zt_ctl_user_req *r)
+{
+	zt_buf_put_u8(b, r->op);
+	zt_buf_put_str(b, r->email);
+	zt_buf_put_str(b, r->groups);
+	zt_buf_put_str(b, r->vnet);
+	zt_buf_put_u32(b, r->ttl_s);
+	zt_buf_put_str(b, r->id);
+}
+
+int zt_ctl_user_req_get(struct zt_buf *b, struct zt_ctl_user_req *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (zt_buf_get_u8(b, &r->op) || r->op < ZT_CTL_USER_TOKEN || r->op > ZT_CTL_USER_REVOKE ||
+	    zt_buf_get_str(b, r->email, sizeof(r->email)) ||
+	    zt_buf_get_str(b, r->groups, sizeof(r->groups)) ||
+	    zt_buf_get_str(b, r->vnet, sizeof(r->vnet)) || zt_buf_get_u32(b, &r->ttl_s) ||
+	    zt_buf_get_str(b, r->id, sizeof(r->id)))
+		return -EBADMSG;
+	return zt_buf_left(b) ? -EBADMSG : 0;
+}
+
+void zt_ctl_user_reply_put(struct zt_buf *b, const struct zt_ctl_user_reply *r)
+{
+	zt_buf_put_str(b, r->token);
+	zt_buf_put_str(b, r->id);
+	zt_buf_put_u64(b, r->expires);
+}
+
+int zt_ctl_user_reply_get(struct zt_buf *b, struct zt_ctl_user_reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (zt_buf_get_str(b, r->token, sizeof(r->token)) ||
+	    zt_buf_get_str(b, r->id, sizeof(r->id)) || zt_buf_get_u64(b, &r->expires))
+		return -EBADMSG;
+	return zt_buf_left(b) ? -EBADMSG : 0;
+}

@@ -11,6 +11,8 @@ static const char *const err_names[ZT_MUX_E_MAX] = {
 	[ZT_MUX_E_TIMEOUT] = "timeout", [ZT_MUX_E_FORBIDDEN] = "forbidden",
 	[ZT_MUX_E_BUSY] = "busy", [ZT_MUX_E_PROTO] = "protocol", [ZT_MUX_E_GONE] = "connection_lost",
 	[ZT_MUX_E_DRAIN] = "draining", [ZT_MUX_E_IDLE] = "idle",
+	[ZT_MUX_E_POLICY] = "blocked", [ZT_MUX_E_NO_ROUTE] = "no_route",
+	[ZT_MUX_E_NO_CONNECTOR] = "no_connector",
 };
 
 const char *zt_mux_err_name(__u32 e)
@@ -22,6 +24,7 @@ static const char *const goaway_names[ZT_MUX_GA_MAX] = {
 	[ZT_MUX_GA_NORMAL] = "normal", [ZT_MUX_GA_PROTOCOL] = "protocol error",
 	[ZT_MUX_GA_INTERNAL] = "internal error", [ZT_MUX_GA_AUTH] = "tunnel id or secret refused",
 	[ZT_MUX_GA_VERSION] = "protocol version not spoken",
+	[ZT_MUX_GA_TOKEN] = "user token refused",
 };
 
 const char *zt_mux_goaway_name(__u32 code)
@@ -63,28 +66,6 @@ void zt_mux_hdr_put(struct zt_buf *b, const struct zt_mux_hdr *h)
 
 /* A u8-length-prefixed string of at most max characters, printable
  * ASCII without space (a hostname, a connector's name). */
-static int get_name(struct zt_buf *b, char *out, size_t max)
-{
-	__u8 n;
-	size_t i;
-
-	if (zt_buf_get_u8(b, &n) || n > max || zt_buf_get_bytes(b, out, n))
-		return -EBADMSG;
-	out[n] = 0;
-	for (i = 0; i < n; i++)
-		if (out[i] <= 0x20 || out[i] >= 0x7f)
-			return -EBADMSG;
-	return 0;
-}
-
-static void put_name(struct zt_buf *b, const char *s, size_t max)
-{
-	size_t n = strnlen(s, max);
-
-	zt_buf_put_u8(b, (__u8)n);
-	zt_buf_put_bytes(b, s, n);
-}
-
 /* OPEN: proto u8, family u8, vnet u16, port u16, address (4 or 16 bytes
  * by family; none for 0), hostname (u8 length + bytes). */
 int zt_mux_open_get(struct zt_buf *b, struct zt_mux_open *o)
@@ -105,7 +86,7 @@ int zt_mux_open_get(struct zt_buf *b, struct zt_mux_open *o)
 		alen = 0;
 	else
 		return -EBADMSG;
-	if (zt_buf_get_bytes(b, o->addr, alen) || get_name(b, o->hostname, ZT_HOSTNAME_MAX))
+	if (zt_buf_get_bytes(b, o->addr, alen) || zt_buf_get_word(b, o->hostname, ZT_HOSTNAME_MAX))
 		return -EBADMSG;
 	/* No address needs a name to resolve; ICMP has no port, the others one. */
 	if ((o->family == 0 && !o->hostname[0]) || (o->proto == ZT_MUX_ICMP) != (o->port == 0))
@@ -120,18 +101,31 @@ void zt_mux_open_put(struct zt_buf *b, const struct zt_mux_open *o)
 	zt_buf_put_u16(b, o->vnet);
 	zt_buf_put_u16(b, o->port);
 	zt_buf_put_bytes(b, o->addr, o->family == ZT_AF_INET ? 4 : o->family == ZT_AF_INET6 ? 16 : 0);
-	put_name(b, o->hostname, ZT_HOSTNAME_MAX);
+	zt_buf_put_word(b, o->hostname, ZT_HOSTNAME_MAX);
 }
 
-/* HELLO: version u16, tunnel id (16), secret (32), connection u8, of u8,
- * name. */
+/* HELLO: version u16, then for a connector (1) tunnel id (16), secret
+ * (32), connection u8, of u8, name; for an access client (2) u16 length
+ * and the credential. */
 int zt_mux_hello_get(struct zt_buf *b, struct zt_mux_hello *h)
 {
 	memset(h, 0, sizeof(*h));
-	if (zt_buf_get_u16(b, &h->version) || zt_buf_get_bytes(b, h->tunnel, ZT_MUX_ID_LEN) ||
+	if (zt_buf_get_u16(b, &h->version))
+		return -EBADMSG;
+	if (h->version == ZT_MUX_ACCESS) {
+		if (zt_buf_get_u16(b, &h->cred_len) || !h->cred_len ||
+		    h->cred_len > ZT_MUX_CRED_MAX || zt_buf_get_bytes(b, h->cred, h->cred_len))
+			return -EBADMSG;
+		return zt_buf_left(b) ? -EBADMSG : 0;
+	}
+	if (h->version != ZT_MUX_PROTO) {
+		b->off = b->len; /* not read: answered GO_AWAY (version) */
+		return 0;
+	}
+	if (zt_buf_get_bytes(b, h->tunnel, ZT_MUX_ID_LEN) ||
 	    zt_buf_get_bytes(b, h->secret, ZT_MUX_SECRET_LEN) || zt_buf_get_u8(b, &h->conn) ||
 	    zt_buf_get_u8(b, &h->of) || !h->of || h->of > ZT_MUX_CONNS_MAX || h->conn >= h->of ||
-	    get_name(b, h->name, ZT_MUX_NAME_MAX))
+	    zt_buf_get_word(b, h->name, ZT_MUX_NAME_MAX))
 		return -EBADMSG;
 	return zt_buf_left(b) ? -EBADMSG : 0;
 }
@@ -139,9 +133,14 @@ int zt_mux_hello_get(struct zt_buf *b, struct zt_mux_hello *h)
 void zt_mux_hello_put(struct zt_buf *b, const struct zt_mux_hello *h)
 {
 	zt_buf_put_u16(b, h->version);
+	if (h->version == ZT_MUX_ACCESS) {
+		zt_buf_put_u16(b, h->cred_len);
+		zt_buf_put_bytes(b, h->cred, h->cred_len);
+		return;
+	}
 	zt_buf_put_bytes(b, h->tunnel, ZT_MUX_ID_LEN);
 	zt_buf_put_bytes(b, h->secret, ZT_MUX_SECRET_LEN);
 	zt_buf_put_u8(b, h->conn);
 	zt_buf_put_u8(b, h->of);
-	put_name(b, h->name, ZT_MUX_NAME_MAX);
+	zt_buf_put_word(b, h->name, ZT_MUX_NAME_MAX);
 }

@@ -17,7 +17,8 @@
 
 #define ZT_MUX_HDR 12
 #define ZT_MUX_VERSION 0
-#define ZT_MUX_PROTO 1            /* HELLO's version of what follows */
+#define ZT_MUX_PROTO 1            /* HELLO's version of what follows: a connector's */
+#define ZT_MUX_ACCESS 2           /* ... a user's access credential (docs/access.md) */
 #define ZT_MUX_REC_MAX 512        /* an OPEN, HELLO or its answer: bytes at most */
 #define ZT_MUX_ID_LEN 16          /* a tunnel's id */
 #define ZT_MUX_SECRET_LEN 32      /* a tunnel's secret */
@@ -54,6 +55,10 @@ enum zt_mux_err {
 	ZT_MUX_E_GONE = 8,        /* its connection ended (never on the wire) */
 	ZT_MUX_E_DRAIN = 9,       /* the connector is draining */
 	ZT_MUX_E_IDLE = 10,       /* a datagram flow with nothing either way for its idle time */
+	/* zt: the gateway refusing an access client's stream */
+	ZT_MUX_E_POLICY = 11,     /* the policy blocks it */
+	ZT_MUX_E_NO_ROUTE = 12,   /* no route of a remote tunnel covers it */
+	ZT_MUX_E_NO_CONNECTOR = 13, /* its tunnel's connector is not connected */
 	ZT_MUX_E_MAX
 };
 const char *zt_mux_err_name(__u32 e);
@@ -65,6 +70,7 @@ enum zt_mux_goaway {
 	ZT_MUX_GA_INTERNAL = 2,
 	ZT_MUX_GA_AUTH = 3,       /* zt: the tunnel's id or secret is wrong */
 	ZT_MUX_GA_VERSION = 4,    /* zt: HELLO's version is not spoken */
+	ZT_MUX_GA_TOKEN = 5,      /* zt: the user's access token is refused */
 	ZT_MUX_GA_MAX
 };
 const char *zt_mux_goaway_name(__u32 code);
@@ -98,8 +104,11 @@ struct zt_mux_open {
 int zt_mux_open_get(struct zt_buf *b, struct zt_mux_open *o);
 void zt_mux_open_put(struct zt_buf *b, const struct zt_mux_open *o);
 
-/* A connector's first frame on each connection. */
+/* A connector's (or an access client's) first frame on each connection.
+ * Another version's record is taken whole and not read (the gateway
+ * answers GO_AWAY ZT_MUX_GA_VERSION). */
 #define ZT_MUX_CONNS_MAX 16
+#define ZT_MUX_CRED_MAX (ZT_MUX_REC_MAX - 4)
 struct zt_mux_hello {
 	__u16 version;                  /* ZT_MUX_PROTO */
 	__u8 tunnel[ZT_MUX_ID_LEN];
@@ -107,6 +116,10 @@ struct zt_mux_hello {
 	__u8 conn;                      /* which of its connections (0..of-1) */
 	__u8 of;                        /* how many it keeps (1..16) */
 	char name[ZT_MUX_NAME_MAX + 1]; /* the connector's host, for the operator */
+	/* version ZT_MUX_ACCESS: none of the above, but a user's signed
+	 * credential (utoken.h), checked by the gateway */
+	__u16 cred_len;
+	__u8 cred[ZT_MUX_CRED_MAX];
 };
 int zt_mux_hello_get(struct zt_buf *b, struct zt_mux_hello *h);
 void zt_mux_hello_put(struct zt_buf *b, const struct zt_mux_hello *h);

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""utoken.py — user tokens and the access HELLO from outside zt, for
+tests/netns/access.sh (docs/access.md has the formats).
+
+  sign KEY TEMPLATE EMAIL TTL  a token for EMAIL living TTL seconds, signed
+                        with the Ed25519 seed in KEY (32 bytes: ztd's
+                        users.key, or /dev/urandom for a key that is not
+                        the gateway's), with TEMPLATE's pin and addresses
+  tamper TOKEN          TOKEN with one byte of its email changed
+  garbage HOST PORT     TLS to the endpoint, HELLO version 2 with random
+                        bytes for a credential: prints "goaway N" (the
+                        answer), "ack", or "closed"
+  hold HOST PORT TOKEN N  N connections at once, each saying HELLO with
+                        TOKEN's credential: prints "accepted=A refused=R"
+"""
+import base64, os, socket, ssl, struct, sys, time
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+PREFIX = "ztu1."
+
+
+def b64d(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def b64e(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def split(text):
+    """(credential without signature, signature, the rest) of a token."""
+    rec = b64d(text.strip()[len(PREFIX):])
+    off = 1 + 16 + 8 + 8
+    for _ in range(3):
+        off += 1 + rec[off]
+    return rec[:off], rec[off:off + 64], rec[off + 64:]
+
+
+def sign(keyfile, template, email, ttl):
+    with open(keyfile, "rb") as f:
+        seed = f.read(32)
+    _, _, rest = split(open(template).read())
+    now = int(time.time())
+    e = email.encode()
+    body = bytes([1]) + os.urandom(16) + struct.pack(">QQ", now - 60, now + int(ttl))
+    body += bytes([len(e)]) + e + b"\0" + b"\0"
+    sig = Ed25519PrivateKey.from_private_bytes(seed).sign(body)
+    print(PREFIX + b64e(body + sig + rest))
+
+
+def tamper(token):
+    body, sig, rest = split(open(token).read())
+    b = bytearray(body)
+    b[1 + 16 + 8 + 8 + 1] ^= 0x01  # the email's first letter
+    print(PREFIX + b64e(bytes(b) + sig + rest))
+
+
+def dial(host, port):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE  # the pin is not the point here
+    s = socket.create_connection((host, int(port)), timeout=5)
+    return ctx.wrap_socket(s)
+
+
+def hello(s, cred):
+    body = struct.pack(">HH", 2, len(cred)) + cred
+    s.sendall(struct.pack(">BBHII", 0, 5, 1, 0, len(body)) + body)
+
+
+def answer(s):
+    """'ack', 'goaway N' or 'closed': the first answer to HELLO."""
+    buf = b""
+    try:
+        while True:
+            while len(buf) >= 12:
+                _, typ, flags, _, length = struct.unpack(">BBHII", buf[:12])
+                if typ == 5 and flags & 2:
+                    return "ack"
+                if typ == 3:
+                    return "goaway %d" % length
+                buf = buf[12 + (length if typ in (0, 4, 5) else 0):]
+            d = s.recv(4096)
+            if not d:
+                return "closed"
+            buf += d
+    except OSError as e:
+        print(repr(e), file=sys.stderr)
+        return "closed"
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "sign":
+        sign(*sys.argv[2:6])
+    elif cmd == "tamper":
+        tamper(sys.argv[2])
+    elif cmd == "garbage":
+        s = dial(sys.argv[2], sys.argv[3])
+        hello(s, os.urandom(200))
+        print(answer(s))
+    elif cmd == "hold":
+        body, sig, _ = split(open(sys.argv[4]).read())
+        conns, acc, ref = [], 0, 0
+        for _ in range(int(sys.argv[5])):
+            s = dial(sys.argv[2], sys.argv[3])
+            hello(s, body + sig)
+            a = answer(s)
+            if a == "ack":
+                acc += 1
+                conns.append(s)
+            else:
+                ref += 1
+        print("accepted=%d refused=%d" % (acc, ref))
+    else:
+        sys.exit(__doc__)
+
+
+main()
