@@ -186,7 +186,7 @@ $(O)/ztd: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztd/*.c)) $(LIBZT_LOADER) $(LI
 
 $(O)/ztconnector: $(patsubst %.c,$(O)/%.o,$(wildcard user/ztconnector/*.c)) $(LIBZT_TLS) $(LIBZT)
 	$(msg) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS) $(ZTD_LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS) $(ZTD_LDLIBS) $(shell pkg-config --libs yaml-0.1 2>/dev/null)
 
 # ztctl access is a TLS client like ztconnector.
 $(O)/user/ztctl/access.o: LIB_INCS = $(ALL_LIB_INCS) -Iuser/lib/tls

@@ -15,7 +15,10 @@
 # counters; a token not signed by the gateway, a tampered one, garbage
 # instead of a token, one that expires while its session runs, a revoked
 # one and a reload that no longer allows a live session all end or are
-# refused; one token holding more than 16 connections refused past them.
+# refused; one token holding more than 16 connections refused past them;
+# the connector's ingress rules (a name's service, a rule that dials, a
+# catch-all that refuses what the gateway allows; a file with no
+# catch-all refused with its position).
 # Usage: access.sh BUILD_DIR
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
@@ -254,6 +257,45 @@ check "one token holds at most 16 access connections: the 17th is refused ($out)
 out=$(pssh "$W/carol.token" web.corp.internal 'echo in' 2>&1)
 check "... another user's token is not held up by it (carol: $out)" \
 	says "$out" "web.corp.internal:22: the gateway's policy blocks it"
+
+# ---- the connector's ingress rules --------------------------------------------------------
+printf 'ingress:\n  - {hostname: a.b, service: dial}\n' > "$W/bad.yaml"
+out=$(in_priv "$O/ztconnector" --config "$W/bad.yaml" 2>&1; echo "rc=$?")
+check "ztconnector refuses ingress rules with no catch-all last, saying where ($out)" \
+	says "$out" "bad.yaml:2:5: the last ingress rule must match everything"
+cat > "$W/connector.yaml" <<YAML
+token_file: $W/dc.token
+name: dc2
+resolver: 10.20.0.5
+ingress:
+  - {hostname: shell.corp.internal, service: 'tcp://127.0.0.1:22'}
+  - {hostname: '*.corp.internal', port: 22, service: dial}
+  - {hostname: '*.corp.internal', port: 80, service: dial}
+  - {service: refuse}
+YAML
+kill -TERM "$CONN" 2>/dev/null
+wait "$CONN" 2>/dev/null
+nsenter --net=/run/netns/"$PRIV" "$O/ztconnector" --config "$W/connector.yaml" --user nobody \
+	>>"$W/connector2.log" 2>&1 &
+CONN=$!
+by_dc2() { ztctl -j tunnel status dc | grep -q '"connector":"dc2"' && healthy; }
+check "the connector started with --config is up" wait_until 15 by_dc2
+out=$(pssh "$W/admin2.token" shell.corp.internal 'echo $SSH_CONNECTION' 2>&1)
+check "an ingress rule's service: shell.corp.internal (unknown to the private DNS) reaches tcp://127.0.0.1:22 ($out)" \
+	sh -c "case '$out' in '127.0.0.1 '*' 127.0.0.1 22') ;; *) exit 1;; esac"
+out=$(pssh "$W/admin2.token" ssh.corp.internal 'echo dialled' 2>&1)
+check "... a rule that dials: ssh.corp.internal as asked ($out)" test "$out" = dialled
+F4=$(forward "$W/admin2.token" web.corp.internal:8080 18083)
+wait_until 5 listening 18083
+out=$(in_cli curl -s --max-time 5 http://127.0.0.1:18083/; echo "rc=$?")
+check "... the catch-all refuses web.corp.internal:8080, which the gateway allows ($out)" \
+	sh -c "case '$out' in *rc=0) exit 1;; esac"
+check "... and ztctl access says the connector's rules refuse it" \
+	wait_until 3 grep -q "web.corp.internal:8080: the connector's ingress rules refuse it" \
+	"$W/access-18083.log"
+check "... and the connector logs the rule" \
+	grep -q "web.corp.internal port 8080 refused by ingress rule 4 (line 8)" "$W/connector2.log"
+kill "$F4" 2>/dev/null
 
 kill -TERM "$CONN" 2>/dev/null
 wait "$CONN" 2>/dev/null

@@ -113,13 +113,13 @@ static bool forbidden(__u8 family, const __u8 *a)
 }
 
 __u32 zc_dial(struct cconn *c, struct zt_mux_stream *s, __u8 proto, __u8 family,
-	      const __u8 *addr, __u16 port)
+	      const __u8 *addr, __u16 port, bool operator)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
 	int fd, one = 1;
 
-	if (forbidden(family, addr))
+	if (!operator && forbidden(family, addr))
 		return ZT_MUX_E_FORBIDDEN;
 	if (family == ZT_AF_INET) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
@@ -183,6 +183,35 @@ __u32 zc_dial(struct cconn *c, struct zt_mux_stream *s, __u8 proto, __u8 family,
 	return 0;
 }
 
+/* The config's ingress rules decide where o goes: the first that matches
+ * its hostname (none for an address) and port. */
+static int ingress(struct cconn *c, struct zt_mux_stream *s, const struct zt_mux_open *o)
+{
+	const struct connector *k = c->k;
+	long i = zt_ingress_match(k->ingress, k->n_ingress, o->family ? "" : o->hostname,
+				  o->port);
+	const struct zt_ingress_rule *r = i >= 0 ? &k->ingress[i] : NULL;
+	struct zt_prefix p;
+
+	if (!r || r->service == ZT_INGRESS_REFUSE ||
+	    (r->service == ZT_INGRESS_TCP && o->proto != ZT_MUX_TCP)) {
+		pr_info("a stream to %s port %u refused by ingress rule %ld (line %u)\n",
+			o->family ? "an address" : o->hostname, o->port, i + 1, r ? r->line : 0);
+		return ZT_MUX_E_FORBIDDEN;
+	}
+	if (r->service == ZT_INGRESS_DIAL) {
+		if (!o->family)
+			return zc_lookup(c, s, o->proto, o->hostname, o->port, false);
+		return (int)zc_dial(c, s, o->proto, o->family, o->addr, o->port, false);
+	}
+	pr_debug("a stream to %s port %u: ingress rule %ld (line %u): %s port %u\n",
+		 o->family ? "an address" : o->hostname, o->port, i + 1, r->line, r->target,
+		 r->target_port);
+	if (!zt_prefix_parse(r->target, &p) && p.len == zt_addr_bits(&p))
+		return (int)zc_dial(c, s, ZT_MUX_TCP, p.family, p.addr, r->target_port, true);
+	return zc_lookup(c, s, ZT_MUX_TCP, r->target, r->target_port, true);
+}
+
 /* The gateway opened a stream to o: dial it (its name resolved first);
  * the stream is accepted once the origin answers (bridge.h). */
 static int k_open(void *arg, struct zt_mux_stream *s, const struct zt_mux_open *o)
@@ -199,9 +228,11 @@ static int k_open(void *arg, struct zt_mux_stream *s, const struct zt_mux_open *
 		said_ms = zt_mono_ms();
 		return ZT_MUX_E_PROTO;
 	}
+	if (c->k->n_ingress)
+		return ingress(c, s, o);
 	if (!o->family)
-		return zc_lookup(c, s, o->proto, o->hostname, o->port);
-	return (int)zc_dial(c, s, o->proto, o->family, o->addr, o->port);
+		return zc_lookup(c, s, o->proto, o->hostname, o->port, false);
+	return (int)zc_dial(c, s, o->proto, o->family, o->addr, o->port, false);
 }
 
 static void k_event(void *arg, struct zt_mux_stream *s, unsigned evs)

@@ -23,8 +23,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ztconnector (--token TOKEN | --token-file FILE) [--connections N]\n"
-		"                   [--name NAME] [--user USER] [--resolver ADDR[:PORT]] [-v|-q]\n\n"
+		"usage: ztconnector (--token TOKEN | --token-file FILE | --config FILE)\n"
+		"                   [--connections N] [--name NAME] [--user USER]\n"
+		"                   [--resolver ADDR[:PORT]] [-v|-q]\n\n"
 		"Dials out to the zt gateway of one remote tunnel and keeps N connections\n"
 		"(default 4, at most %d) open to it over TLS 1.3, spread over the gateway\n"
 		"addresses the token names. The gateway's certificate must have the key the\n"
@@ -45,8 +46,18 @@ static void usage(FILE *f)
 		"  --resolver ADDR     resolve hostnames with this DNS server (ADDR, ADDR:PORT\n"
 		"                      or [IPv6]:PORT) instead of the host's resolv.conf\n"
 		"                      servers (/etc/hosts is read first either way)\n"
-		"  -v, -q              more, or less, logging\n\n"
-		"Not yet: UDP and ICMP streams.\n",
+		"  --config FILE       a YAML file with the same settings (token, token_file,\n"
+		"                      connections, name, user, resolver; an option given\n"
+		"                      here wins) and ingress rules: which service a stream\n"
+		"                      reaches, first match wins, the last matching all:\n"
+		"                        ingress:\n"
+		"                          - {hostname: ssh.corp.internal, service: tcp://127.0.0.1:22}\n"
+		"                          - {hostname: '*.corp.internal', port: 80, service: dial}\n"
+		"                          - {service: refuse}\n"
+		"                      (dial: where the stream asks; refuse; tcp://HOST:PORT:\n"
+		"                      TCP there instead, loopback allowed). Without rules\n"
+		"                      every stream is dialled where it asks\n"
+		"  -v, -q              more, or less, logging\n",
 		ZT_MUX_CONNS_MAX, ZC_DRAIN_MS / 1000);
 }
 
@@ -136,12 +147,16 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "resolver", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	static struct connector k;
 	static char tokbuf[ZT_TOKEN_MAX + 256];
-	const char *token = NULL, *file = NULL, *user = NULL, *resolver = NULL;
+	const char *token = NULL, *file = NULL, *user = NULL, *resolver = NULL, *config = NULL;
+	static struct zt_connector_cfg cfg;
+	struct zt_cfg_errors errs;
+	bool name_set = false, conns_set = false;
 	struct sigwatch w = { 0 };
 	sigset_t mask;
 	unsigned i;
@@ -155,7 +170,11 @@ int main(int argc, char **argv)
 		case 'f': file = optarg; break;
 		case 'u': user = optarg; break;
 		case 'r': resolver = optarg; break;
-		case 'N': snprintf(k.name, sizeof(k.name), "%s", optarg); break;
+		case 'c': config = optarg; break;
+		case 'N':
+			snprintf(k.name, sizeof(k.name), "%s", optarg);
+			name_set = true;
+			break;
 		case 'n':
 			errno = 0;
 			k.n = (unsigned)strtoul(optarg, &end, 10);
@@ -164,6 +183,7 @@ int main(int argc, char **argv)
 					ZT_MUX_CONNS_MAX, optarg);
 				return 2;
 			}
+			conns_set = true;
 			break;
 		case 'v': zt_log_level = ZT_LOG_DEBUG; break;
 		case 'q': zt_log_level = ZT_LOG_WARN; break;
@@ -171,11 +191,38 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	if (config) {
+		err = zt_connector_cfg_load(config, &cfg, &errs);
+		if (err == -EINVAL) {
+			zt_cfg_errors_print(&errs, stderr);
+			zt_cfg_errors_free(&errs);
+			fprintf(stderr, "ztconnector: %s is invalid (errors above)\n", config);
+			return 1;
+		}
+		if (err) {
+			fprintf(stderr, "ztconnector: %s: %s\n", config, strerror(-err));
+			return 1;
+		}
+		/* The command line's own settings win. */
+		if (!token && !file) {
+			token = cfg.token;
+			file = cfg.token_file;
+		}
+		user = user ? user : cfg.user;
+		resolver = resolver ? resolver : cfg.resolver;
+		if (!name_set && cfg.name)
+			snprintf(k.name, sizeof(k.name), "%s", cfg.name);
+		if (cfg.connections && !conns_set)
+			k.n = cfg.connections;
+		k.ingress = cfg.ingress;
+		k.n_ingress = cfg.n_ingress;
+	}
 	if (optind < argc || !!token == !!file) {
 		fprintf(stderr, "ztconnector: %s; see ztconnector --help\n",
 			optind < argc ? "unexpected arguments" :
 			token ? "give --token or --token-file, not both" :
-				"a token is needed: --token TOKEN or --token-file FILE");
+				"a token is needed: --token TOKEN, --token-file FILE, or "
+				"token or token_file in --config FILE");
 		return 2;
 	}
 	if (file) {

@@ -20,6 +20,7 @@ struct zc_lookup {
 	struct cconn *c;
 	struct zt_mux_stream *s;   /* NULL: reset meanwhile */
 	__u16 port;
+	bool operator;
 	__u8 proto;
 	struct zc_lookup *prev, *next;
 };
@@ -67,7 +68,7 @@ static void resolved(void *arg, int status, int timeouts, struct ares_addrinfo *
 		free(q);
 		return;
 	}
-	code = zc_dial(q->c, q->s, q->proto, family, addr, q->port);
+	code = zc_dial(q->c, q->s, q->proto, family, addr, q->port, q->operator);
 	if (code)
 		zt_mux_release(q->s, code);
 	zt_tconn_flush(&q->c->t);
@@ -75,7 +76,7 @@ static void resolved(void *arg, int status, int timeouts, struct ares_addrinfo *
 }
 
 int zc_lookup(struct cconn *c, struct zt_mux_stream *s, __u8 proto, const char *name,
-	      __u16 port)
+	      __u16 port, bool operator)
 {
 	struct connector *k = c->k;
 	struct ares_addrinfo_hints h = { .ai_family = AF_UNSPEC };
@@ -88,6 +89,7 @@ int zc_lookup(struct cconn *c, struct zt_mux_stream *s, __u8 proto, const char *
 	q->c = c;
 	q->s = s;
 	q->port = port;
+	q->operator = operator;
 	q->proto = proto;
 	q->next = k->lookups;
 	if (k->lookups)

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include "ares_loop.h"
+#include "connector.h"
 #include "loop.h"
 #include "tconn.h"
 #include "token.h"
@@ -46,6 +47,8 @@ struct connector {
 	struct zt_ares ares;       /* resolves streams' hostnames (resolve.c) */
 	struct zc_lookup *lookups;
 	unsigned n_lookups;
+	const struct zt_ingress_rule *ingress; /* the config's rules (none: dial all) */
+	size_t n_ingress;
 	struct cconn c[ZT_MUX_CONNS_MAX];
 };
 
@@ -59,13 +62,15 @@ unsigned zc_live(const struct connector *k);
  * answers; ZT_MUX_UDP: a connected UDP socket, bridged at once): 0, or
  * the ZT_MUX_E_* to refuse s with. */
 __u32 zc_dial(struct cconn *c, struct zt_mux_stream *s, __u8 proto, __u8 family,
-	      const __u8 *addr, __u16 port);
+	      const __u8 *addr, __u16 port, bool operator);
 
 /* resolve.c: the resolver (server NULL: the host's); 0 or -EINVAL. */
 int zc_resolver_open(struct connector *k, const char *server);
-/* Resolves name for s, then zc_dial: 0, or the ZT_MUX_E_* to refuse s with. */
+/* Resolves name for s, then zc_dial: 0, or the ZT_MUX_E_* to refuse s with.
+ * operator: the name is an ingress rule's service (its addresses, loopback
+ * too, are the operator's choice), not the gateway's. */
 int zc_lookup(struct cconn *c, struct zt_mux_stream *s, __u8 proto, const char *name,
-	      __u16 port);
+	      __u16 port, bool operator);
 /* s was reset: a lookup for it is forgotten (true when there was one). */
 bool zc_lookup_forget(struct connector *k, const struct zt_mux_stream *s);
 
