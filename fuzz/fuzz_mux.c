@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* fuzz_mux — libFuzzer harness for the tunnel's frames (mux.h) and a
  * session reading them (session.h). The first byte picks: a header, an
- * OPEN or a HELLO record (what parses is put again and must be the same
- * bytes), or the rest fed to the gateway's session after a good HELLO, in
+ * OPEN or a HELLO record, or a user token's credential or text (what
+ * parses is put again and must be the same bytes), or the rest fed to the gateway's session after a good HELLO, in
  * pieces whose sizes the input also picks, with streams accepted, read,
  * written to and released as it says. The session must never hold more
  * than its windows let the peer send, nor reserve past its cap. */
@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "session.h"
+#include "utoken.h"
 
 static struct zt_mux *sess;
 static const uint8_t *ctl;
@@ -84,8 +85,8 @@ static void records(const uint8_t *data, size_t size, uint8_t which)
 	zt_buf_init(&b, (uint8_t *)data, size);
 	r = which == 0 ? zt_mux_hdr_get(&b, &hd) : which == 1 ? zt_mux_open_get(&b, &o) :
 							    zt_mux_hello_get(&b, &h);
-	if (r)
-		return;
+	if (r || (which == 2 && h.version != ZT_MUX_PROTO && h.version != ZT_MUX_ACCESS))
+		return; /* another version's HELLO is taken whole, unread */
 	size = b.off; /* a header reads 12 bytes of what it is given */
 	zt_buf_init(&b, out, sizeof(out));
 	if (which == 0)
@@ -94,6 +95,32 @@ static void records(const uint8_t *data, size_t size, uint8_t which)
 		zt_mux_open_put(&b, &o);
 	else
 		zt_mux_hello_put(&b, &h);
+	if (b.err || b.off != size || memcmp(out, data, size))
+		__builtin_trap();
+}
+
+/* A credential (what HELLO version 2 carries) or a token's text. */
+static void utoken(const uint8_t *data, size_t size, bool text)
+{
+	static uint8_t out[ZT_UTOKEN_CRED_MAX];
+	static char s[ZT_UTOKEN_MAX + 64], back[ZT_UTOKEN_MAX];
+	struct zt_utoken t;
+	struct zt_buf b;
+
+	if (text) {
+		if (size >= sizeof(s))
+			return;
+		memcpy(s, data, size);
+		s[size] = 0;
+		if (!zt_utoken_get(s, &t) && zt_utoken_put(&t, back, sizeof(back)))
+			__builtin_trap();
+		return;
+	}
+	zt_buf_init(&b, (uint8_t *)data, size);
+	if (zt_utoken_cred_get(&b, &t))
+		return;
+	zt_buf_init(&b, out, sizeof(out));
+	zt_utoken_cred_put(&b, &t, true);
 	if (b.err || b.off != size || memcmp(out, data, size))
 		__builtin_trap();
 }
@@ -113,6 +140,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (data[0] < 3) {
 		records(data + 1, size - 1, data[0]);
+		return 0;
+	}
+	if (data[0] < 5) {
+		utoken(data + 1, size - 1, data[0] == 4);
 		return 0;
 	}
 	/* The control bytes (for the callbacks) are the first quarter, the
