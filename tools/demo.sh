@@ -18,6 +18,7 @@ export ZT_NAMES_PATH=$W/names
 cleanup() {
 	[ -f "$W/ztd.pid" ] && kill -TERM "$(cat "$W/ztd.pid")" 2>/dev/null
 	[ -f "$W/connector.pid" ] && kill -TERM "$(cat "$W/connector.pid")" 2>/dev/null
+	[ -f "$W/access.pid" ] && kill -TERM "$(cat "$W/access.pid")" 2>/dev/null
 	if ip netns list 2>/dev/null | grep -q "^$GW"; then
 		nsenter --net=/run/netns/$GW "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
 	fi
@@ -54,6 +55,7 @@ ip -n $CLI addr add 10.10.0.4/24 dev cli0
 ip -n $CLI link set cli0 up
 ip -n $CLI route add 10.2.0.0/24 via 10.10.0.1
 ip -n $CLI route add 100.80.0.0/16 via 10.10.0.1
+ip -n $CLI route add 10.3.0.1/32 via 10.10.0.1 # the gateway's endpoint (ztctl access)
 ip -n $GW addr add 10.10.0.1/24 dev zt0
 ip -n $GW addr add 10.2.0.1/24 dev priv0
 ip -n $GW link set zt0 up
@@ -142,6 +144,20 @@ page "carol, port 9090 (catch-all block)" 10.10.0.4 http://10.2.0.5:9090/
 echo "  carol (10.10.0.4): ping 10.2.0.5 -> $(in_cli busybox ping -c 2 -W 2 -I 10.10.0.4 10.2.0.5 2>&1 |
 	grep -o '[0-9]* packets received') (through the connector)"
 run ztctl tunnel list
+
+say "ztctl access (seed 003): a user with no enrolled device and no route, by token"
+run ztctl user token --email dave@example.com --vnet staging --output "$W/dave.token"
+echo "\$ ztctl access tcp --hostname 10.2.0.5:80 --url 127.0.0.1:18080 --token-file $W/dave.token    (in $CLI)"
+in_cli "$O/ztctl" access tcp --hostname 10.2.0.5:80 --url 127.0.0.1:18080 \
+	--token-file "$W/dave.token" > "$W/access.log" 2>&1 &
+echo $! > "$W/access.pid"
+for _ in $(seq 50); do in_cli ss -ltn | grep -q '127.0.0.1:18080 ' && break; sleep 0.1; done
+echo "  dave: curl http://127.0.0.1:18080/ -> $(in_cli curl -s -m 3 http://127.0.0.1:18080/ ||
+	echo '(no answer)')"
+echo "\$ ztctl access ssh --hostname 10.2.0.5 --port 9090 --token-file $W/dave.token < /dev/null"
+in_cli "$O/ztctl" access ssh --hostname 10.2.0.5 --port 9090 --token-file "$W/dave.token" \
+	< /dev/null 2>&1 | sed 's/^/  /'
+sed 's/^/  /' "$W/access.log"
 
 say "DNS: hostname routes answered with initial resolved IPs (dig @10.10.0.1)"
 for q in "10.10.0.2 ssh.internal.local A" "10.10.0.2 ssh.internal.local AAAA" \

@@ -514,6 +514,7 @@ int access_main(int argc, char **argv)
 {
 	static struct access a;
 	const char *hostname = NULL, *url = NULL, *token_file = NULL;
+	char addr[INET6_ADDRSTRLEN];
 	pthread_t in, out;
 	int i, sp[2], fin[2], fout[2], err;
 	long port = -1;
@@ -564,8 +565,11 @@ int access_main(int argc, char **argv)
 	if (!a.ssh) {
 		if (listen_on(&a, url))
 			return 1;
-		fprintf(stderr, "ztctl access: %s carried to %s:%u through the gateway\n", url,
-			a.o.hostname[0] ? a.o.hostname : hostname, a.o.port);
+		fprintf(stderr, "ztctl access: %s carried to %s%s%s:%u through the gateway\n", url,
+			a.o.family == ZT_AF_INET6 ? "[" : "",
+			a.o.hostname[0] ? a.o.hostname :
+			zt_addr_str(a.o.family, a.o.addr, addr, sizeof(addr)),
+			a.o.family == ZT_AF_INET6 ? "]" : "", a.o.port);
 		err = zt_loop_run(a.loop);
 		return err ? 1 : a.rc;
 	}
