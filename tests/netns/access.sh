@@ -250,6 +250,17 @@ check "... logged as revoked" wait_until 3 grep -q '"kind":"access".*"end":"revo
 write_config
 ztctl reload >/dev/null
 
+# A stream that names a host and an address both: refused (the decision
+# would be for the name, the connector would dial the address).
+out=$(in_cli $UT both 10.2.0.1 7844 "$W/admin2.token" ssh.corp.internal 10.20.0.99 22)
+check "an OPEN naming a host and an address both is refused as a protocol error ($out)" \
+	test "$out" = "rst 7"
+# 65 streams at once on one connection, each waiting for its first bytes
+# (a detected_protocol rule): 64 wait, the 65th is refused at the limit.
+out=$(in_cli $UT streams 10.2.0.1 7844 "$W/admin2.token" 65 web.corp.internal 8080)
+check "one access connection holds 64 streams at once: the 65th is refused ($out)" \
+	test "$out" = "pending=64 rst6=1"
+
 # One token, many connections: past 16 the gateway refuses the next.
 out=$(in_cli $UT hold 10.2.0.1 7844 "$W/admin2.token" 17)
 check "one token holds at most 16 access connections: the 17th is refused ($out)" \

@@ -579,7 +579,7 @@ check "... and it has no token any more (rc $rc)" test "$rc" = 1
 # ---- the CLI --------------------------------------------------------------------------
 out=$("$O/ztconnector" 2>&1); rc=$?
 check "ztconnector without a token says what it needs (rc $rc)" \
-	eval '[ $rc = 2 ] && says "$out" "--token TOKEN or --token-file FILE"'
+	eval '[ $rc = 2 ] && says "$out" "--token TOKEN, --token-file FILE, or token or token_file in --config FILE"'
 out=$("$O/ztconnector" --token zt1.garbage 2>&1); rc=$?
 check "... a token that does not parse is refused (rc $rc)" \
 	eval '[ $rc = 1 ] && says "$out" "does not parse"'

@@ -12,6 +12,12 @@ tests/netns/access.sh (docs/access.md has the formats).
                         answer), "ack", or "closed"
   hold HOST PORT TOKEN N  N connections at once, each saying HELLO with
                         TOKEN's credential: prints "accepted=A refused=R"
+  both HOST PORT TOKEN NAME ADDR DPORT  one stream whose OPEN names NAME
+                        and the address ADDR both: prints "rst N" (the
+                        gateway's answer) or "accepted"
+  streams HOST PORT TOKEN N NAME DPORT  N streams to NAME:DPORT at once on
+                        one connection, sending nothing: prints "pending=P
+                        rst6=R" (streams still waiting, refused at a limit)
 """
 import base64, os, socket, ssl, struct, sys, time
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -89,6 +95,48 @@ def answer(s):
         return "closed"
 
 
+def frames(s, want, secs=3):
+    """Frames (type, flags, stream, length) read for up to secs, until want
+    of them came."""
+    buf, out, end = b"", [], time.time() + secs
+    s.settimeout(0.2)
+    while time.time() < end and len(out) < want:
+        try:
+            d = s.recv(65536)
+        except socket.timeout:
+            continue
+        except OSError:
+            break
+        if not d:
+            break
+        buf += d
+        while len(buf) >= 12:
+            _, typ, flags, sid, length = struct.unpack(">BBHII", buf[:12])
+            body = length if typ in (0, 4, 5) else 0
+            if len(buf) < 12 + body:
+                break
+            out.append((typ, flags, sid, length))
+            buf = buf[12 + body:]
+    return out
+
+
+def open_rec(name, addr, dport):
+    if addr:
+        rec = struct.pack(">BBHH", 1, 2, 0, dport) + socket.inet_aton(addr)
+    else:
+        rec = struct.pack(">BBHH", 1, 0, 0, dport)
+    return rec + bytes([len(name)]) + name.encode()
+
+
+def access(host, port, token):
+    body, sig, _ = split(open(token).read())
+    s = dial(host, port)
+    hello(s, body + sig)
+    if answer(s) != "ack":
+        sys.exit("HELLO not taken")
+    return s
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "sign":
@@ -112,6 +160,24 @@ def main():
             else:
                 ref += 1
         print("accepted=%d refused=%d" % (acc, ref))
+    elif cmd == "both":
+        s = access(sys.argv[2], sys.argv[3], sys.argv[4])
+        rec = open_rec(sys.argv[5], sys.argv[6], int(sys.argv[7]))
+        s.sendall(struct.pack(">BBHII", 0, 4, 1, 1, len(rec)) + rec)
+        for typ, flags, sid, length in frames(s, 1):
+            if typ == 1 and sid == 1:
+                print("rst %d" % length if flags & 8 else "accepted")
+                return
+        print("nothing")
+    elif cmd == "streams":
+        s = access(sys.argv[2], sys.argv[3], sys.argv[4])
+        n = int(sys.argv[5])
+        rec = open_rec(sys.argv[6], None, int(sys.argv[7]))
+        s.sendall(b"".join(struct.pack(">BBHII", 0, 4, 1, 2 * i + 1, len(rec)) + rec
+                           for i in range(n)))
+        got = frames(s, n, 0.5)  # the detection waits 1 s: only refusals come now
+        rst6 = sum(1 for t, f, _, l in got if t == 1 and f & 8 and l == 6)
+        print("pending=%d rst6=%d" % (n - len(got), rst6))
     else:
         sys.exit(__doc__)
 

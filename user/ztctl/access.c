@@ -187,6 +187,13 @@ static void on_up(struct zt_tconn *t)
 	zt_mux_hello(a->t.mux, ZT_MUX_SYN, &h);
 }
 
+/* tcp: the local connections that waited for the gateway are closed. */
+static void drop_pending(struct access *a)
+{
+	while (a->n_pending)
+		close(a->pending[--a->n_pending]);
+}
+
 static void on_down(struct zt_tconn *t, const char *why)
 {
 	struct access *a = acc_of(t, t);
@@ -194,6 +201,7 @@ static void on_down(struct zt_tconn *t, const char *why)
 	zt_timer_stop(a->loop, &a->timer);
 	zt_tconn_free(&a->t);
 	a->up = a->ready = false;
+	drop_pending(a);
 	if (a->ssh)
 		fail(a, "the connection to the gateway ended: %s", why);
 	else
@@ -252,9 +260,12 @@ static void on_goaway(void *arg, __u32 code)
 {
 	struct access *a = arg;
 
-	if (code == ZT_MUX_GA_TOKEN)
+	if (code == ZT_MUX_GA_TOKEN) {
 		fail(a, "%s", "the gateway refused the user token (expired, revoked, or not "
 		     "signed by this gateway): ask the operator for a new one");
+		a->rc = 1;
+		zt_loop_stop(a->loop); /* tcp too: no connection will be taken */
+	}
 	else if (code != ZT_MUX_GA_NORMAL)
 		fail(a, "the gateway said go away: %s", zt_mux_goaway_name(code));
 }
@@ -272,12 +283,14 @@ static void on_timer(struct zt_timer *tm)
 	if (!a->ready) {
 		zt_tconn_free(&a->t);
 		a->up = false;
+		drop_pending(a);
 		fail(a, "%s", "the gateway did not take the token in time");
 		return;
 	}
 	if (now - a->last_pong_ms > ACC_DEAD_MS) {
 		zt_tconn_free(&a->t);
 		a->up = a->ready = false;
+		drop_pending(a);
 		fail(a, "%s", "the gateway stopped answering");
 		return;
 	}
@@ -424,6 +437,10 @@ static int listen_on(struct access *a, const char *url)
 			close(fd);
 		return -errno;
 	}
+	if (!(p.family == ZT_AF_INET ? p.addr[0] == 127 :
+	      !memcmp(p.addr, (const __u8[16]){ [15] = 1 }, 16)))
+		fprintf(stderr, "ztctl access: warning: %s is not a loopback address: anyone who "
+			"reaches it uses your token's access\n", host);
 	a->lis.fd = fd;
 	a->lis.cb = on_accept;
 	return zt_io_add(a->loop, &a->lis, EPOLLIN);
@@ -472,27 +489,34 @@ static int read_token(struct access *a, const char *path)
 	return 0;
 }
 
-/* HOST or HOST:PORT into a->o (a name, or an address). */
-static int target(struct access *a, const char *arg, long port)
+/* HOST, HOST:PORT or [IPv6]:PORT into a->o (a name, or an address);
+ * port: --port's (wins), or -1; ssh_port when neither says one (0: none). */
+static int target(struct access *a, const char *arg, long port, long ssh_port)
 {
 	char host[ZT_HOSTNAME_MAX + 1];
-	const char *colon = strrchr(arg, ':');
+	const char *colon = strrchr(arg, ':'), *ps = NULL;
 	struct zt_prefix p;
 	size_t n = strlen(arg);
-	char *end;
+	char *end = NULL;
+	long v;
 
 	if (colon && strchr(arg, ':') == colon) { /* HOST:PORT (not a bare IPv6 address) */
 		n = (size_t)(colon - arg);
-		if (port < 0)
-			port = strtol(colon + 1, &end, 10);
-		if (*end || !colon[1])
-			port = 0;
+		ps = colon + 1;
 	} else if (arg[0] == '[' && colon && colon[-1] == ']') {
-		if (port < 0)
-			port = strtol(colon + 1, &end, 10);
+		ps = colon + 1;
 		arg++;
 		n = (size_t)(colon - arg - 1);
 	}
+	if (ps) {
+		v = strtol(ps, &end, 10);
+		if (!*ps || *end || v <= 0 || v > 65535)
+			return -EINVAL;
+		if (port < 0)
+			port = v;
+	}
+	if (port < 0)
+		port = ssh_port;
 	if (!n || n > ZT_HOSTNAME_MAX || port <= 0 || port > 65535)
 		return -EINVAL;
 	snprintf(host, sizeof(host), "%.*s", (int)n, arg);
@@ -514,9 +538,10 @@ int access_main(int argc, char **argv)
 {
 	static struct access a;
 	const char *hostname = NULL, *url = NULL, *token_file = NULL;
+	static int fin[2], fout[2]; /* the copying threads' (they outlive a return) */
 	char addr[INET6_ADDRSTRLEN];
 	pthread_t in, out;
-	int i, sp[2], fin[2], fout[2], err;
+	int i, sp[2], err;
 	long port = -1;
 	char *end;
 
@@ -550,9 +575,7 @@ int access_main(int argc, char **argv)
 		return ztctl_usage_error("access", a.ssh ? "ssh needs --hostname HOST, after" :
 				       "tcp needs --hostname HOST:PORT and --url [ADDR:]PORT, after",
 				       argv[1]);
-	if (a.ssh && port < 0)
-		port = 22;
-	if (target(&a, hostname, port))
+	if (target(&a, hostname, port, a.ssh ? 22 : 0))
 		return ztctl_usage_error("access", a.ssh ? "--hostname is a host name or address, "
 				       "not" : "--hostname is HOST:PORT (or --port N), not", hostname);
 	if (read_token(&a, token_file))

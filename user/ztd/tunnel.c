@@ -595,6 +595,7 @@ void ztd_tunnels_close(struct ztd *d)
 	tun_udp_close(tt);
 	tun_icmp_close(tt);
 	tun_flow_close(tt);
+	tun_access_close(tt);
 	tun_users_close(tt);
 	for (i = 0; i < tt->n_lis; i++) {
 		zt_timer_stop(d->loop, &tt->lis[i].rest.t);

@@ -38,6 +38,7 @@ struct acc_flow {
 	bool building;                 /* go() is making the bridges: done only marks */
 	bool revoked;
 	bool inspected;                /* decided by its first bytes (det) */
+	bool fds;                      /* holds a socket pair (2 of access_fd_max) */
 	struct zt_timer timer;         /* the first bytes' deadline */
 	struct zt_mux_open o;          /* where the client asked to go */
 	struct zt_detected det;
@@ -58,6 +59,13 @@ static void acc_log(const struct acc_flow *f, const char *end)
 
 	if (!o)
 		return;
+	/* Refused streams (anyone with a token can ask for many) share the
+	 * budget of the proxy's refused flows. */
+	if (!f->tunnel[0] && !zt_rate_ok(&f->c->tt->access_netlog, d->cfg.proxy_blocked_logs,
+					 zt_mono_ms(), NULL)) {
+		f->c->tt->access_log_suppressed++;
+		return;
+	}
 	if (f->o.family)
 		inet_ntop(f->o.family == ZT_AF_INET ? AF_INET : AF_INET6, f->o.addr, dst,
 			  sizeof(dst));
@@ -98,6 +106,9 @@ static void flow_free(struct acc_flow *f, const char *end)
 	if (f->next)
 		f->next->prev = f->prev;
 	c->n_flows--;
+	c->tt->n_access_flows--;
+	if (f->fds)
+		c->tt->access_fds -= 2;
 	free(f);
 }
 
@@ -116,6 +127,9 @@ static void refuse(struct acc_flow *f, __u32 code, const char *why)
 	if (zt_rate_ok(&tt->access_log, 20, zt_mono_ms(), &dropped))
 		pr_info("access for %s to %s:%u refused: %s\n", f->c->user->email,
 			f->o.hostname[0] ? f->o.hostname : "(an address)", f->o.port, why);
+	if (dropped)
+		pr_warn("access: %llu more lines about refused streams and connections not "
+			"written\n", (unsigned long long)dropped);
 	f->tunnel[0] = 0;
 	if (f->s)
 		zt_mux_release(f->s, code);
@@ -151,9 +165,11 @@ static void done_t(void *arg, struct zt_bridge *b, const char *why, __u32 code, 
 		f->end = zt_mux_err_name(code);
 		if (code != ZT_MUX_E_GONE && ts)
 			ts->failed++;
-		pr_info("access for %s to %s:%u: the tunnel's side ended: %s (%s)\n",
-			f->c->user->email, f->o.hostname[0] ? f->o.hostname : "(an address)",
-			f->o.port, zt_mux_err_name(code), why ? why : "");
+		if (zt_rate_ok(&tt->access_log, 20, zt_mono_ms(), NULL))
+			pr_info("access for %s to %s:%u: the tunnel's side ended: %s (%s)\n",
+				f->c->user->email,
+				f->o.hostname[0] ? f->o.hostname : "(an address)", f->o.port,
+				zt_mux_err_name(code), why ? why : "");
 	}
 	if (f->ba && code) {
 		zt_bridge_abort(f->ba, code == ZT_MUX_E_GONE ? ZT_MUX_E_UNREACHABLE : code, why);
@@ -256,17 +272,22 @@ static int decide(struct acc_flow *f, bool final, __u32 *code, const char **why)
 		/* To the name's hostname route, as to an IRI given for it (the
 		 * DNS policies first: a name the user may not resolve is one
 		 * the user may not reach by name). */
-		struct zt_dns_decision dd;
-		struct zt_dns_table tab;
+		struct ztd_tunnels *tt = f->c->tt;
 		const struct zt_cfg_host_route *hr;
+		struct zt_dns_decision dd;
 
-		if (zt_dns_table_build(cfg, &tab)) {
+		if (!tt->acc_table_ok || tt->acc_table_gen != d->generation) {
+			if (tt->acc_table_ok)
+				zt_dns_table_free(&tt->acc_table);
+			tt->acc_table_ok = !zt_dns_table_build(cfg, &tt->acc_table);
+			tt->acc_table_gen = d->generation;
+		}
+		if (!tt->acc_table_ok) {
 			*code = ZT_MUX_E_BUSY;
 			*why = "out of memory";
 			return -1;
 		}
-		zt_dns_decide(cfg, &tab, f->o.hostname, 1, w.user, w.groups, w.vnet, &dd);
-		zt_dns_table_free(&tab);
+		zt_dns_decide(cfg, &tt->acc_table, f->o.hostname, 1, w.user, w.groups, w.vnet, &dd);
 		if (dd.action == ZT_DNSA_BLOCK) {
 			*why = "a DNS policy blocks the name for this user";
 			return -1;
@@ -310,15 +331,15 @@ static int decide(struct acc_flow *f, bool final, __u32 *code, const char **why)
 		*why = "no route of the config covers the address";
 		return -1;
 	}
-	if (f->r.verdict == ZT_V_DROP) {
-		*why = f->r.reason == ZT_R_DEFAULT ? "no policy allows it (default: block)" :
-						       "a policy blocks it";
-		return -1;
-	}
 	t = ztd_route_tunnel(cfg, f->r.route_id);
 	if (!t || t->local) {
 		*code = ZT_MUX_E_NO_ROUTE;
 		*why = "its route is a local tunnel's: access reaches remote tunnels' hosts only";
+		return -1;
+	}
+	if (f->r.verdict == ZT_V_DROP) {
+		*why = f->r.reason == ZT_R_DEFAULT ? "no policy allows it (default: block)" :
+						       "a policy blocks it";
 		return -1;
 	}
 	snprintf(f->tunnel, sizeof(f->tunnel), "%s", t->name);
@@ -341,7 +362,17 @@ static void go(struct acc_flow *f)
 		refuse(f, ZT_MUX_E_NO_CONNECTOR, "no connection of the tunnel's connector is up");
 		return;
 	}
+	/* Where the decision was for, and nothing else: a name (the
+	 * connector resolves it) or an address, never the client's other. */
 	o.vnet = (__u16)t->vnet;
+	if (o.hostname[0]) {
+		o.family = 0;
+		memset(o.addr, 0, sizeof(o.addr));
+	}
+	if (tt->access_fds + 2 > tt->access_fd_max) {
+		refuse(f, ZT_MUX_E_BUSY, "the descriptors for access streams are all in use");
+		return;
+	}
 	s2 = zt_mux_open(tc->t.mux, &o, NULL, &err);
 	ts->streams++;
 	if (!s2) {
@@ -364,6 +395,8 @@ static void go(struct acc_flow *f)
 		return;
 	}
 	tt->access_streams++;
+	tt->access_fds += 2;
+	f->fds = true;
 	zt_timer_stop(tt->d->loop, &f->timer);
 	f->s = NULL;
 	/* Either bridge may end inside its constructor: until both are
@@ -492,9 +525,19 @@ int tun_access_open(struct gw_conn *c, struct zt_mux_stream *s, const struct zt_
 	struct acc_flow *f;
 	size_t i;
 
-	if (o->proto != ZT_MUX_TCP)
+	struct gw_conn *o2;
+	size_t mine = 0;
+
+	/* TCP to a name or to an address, not both (the decision is for one,
+	 * the connector would dial the other). */
+	if (o->proto != ZT_MUX_TCP || (o->family && o->hostname[0]) ||
+	    (!o->family && (!o->hostname[0] || !strcmp(o->hostname, "."))))
 		return ZT_MUX_E_PROTO;
-	if (c->n_flows >= TUN_ACCESS_STREAMS) {
+	for (o2 = tt->conns; o2; o2 = o2->next)
+		if (o2->access && !memcmp(o2->user->id, c->user->id, ZT_UTOKEN_ID_LEN))
+			mine += o2->n_flows;
+	if (c->n_flows >= TUN_ACCESS_STREAMS || tt->n_access_flows >= TUN_ACCESS_FLOWS ||
+	    mine >= TUN_ACCESS_PER_TOKEN_FLOWS) {
 		tt->access_failed++;
 		return ZT_MUX_E_BUSY;
 	}
@@ -516,6 +559,7 @@ int tun_access_open(struct gw_conn *c, struct zt_mux_stream *s, const struct zt_
 		c->flows->prev = f;
 	c->flows = f;
 	c->n_flows++;
+	tt->n_access_flows++;
 	decided(f, false);
 	return 0;
 }
@@ -584,25 +628,42 @@ void tun_access_recheck(struct ztd_tunnels *tt)
 			char was[ZT_CTL_NAME_MAX];
 			const char *why = NULL;
 			__u32 code;
+			int rc;
 
 			next = f->next;
 			if (f->s || f->revoked || (!f->ba && !f->bt))
 				continue;
 			memcpy(was, f->tunnel, sizeof(was));
-			if (decide(f, true, &code, &why) > 0 && !strcmp(was, f->tunnel))
+			/* Decided by its first bytes: again by them. Not: a
+			 * policy that now needs them ends it (they are gone). */
+			rc = decide(f, f->inspected, &code, &why);
+			if (rc > 0 && !strcmp(was, f->tunnel))
 				continue;
+			if (!rc)
+				why = "a rule now needs its first bytes";
 			pr_info("access for %s to %s:%u: no longer allowed (%s): ended\n",
 				c->user->email, f->o.hostname[0] ? f->o.hostname : "(an address)",
 				f->o.port, why ? why : "its route moved to another tunnel");
 			memcpy(f->tunnel, was, sizeof(was));
 			f->revoked = true;
 			f->end = "revoked";
-			/* The tunnel's side first (f stays: the client's is up),
-			 * then the client's, told why (f is freed). */
-			if (f->bt)
-				zt_bridge_abort(f->bt, ZT_MUX_E_NONE, "revoked");
-			if (f->ba)
+			/* With the client's side up, the tunnel's first (f
+			 * stays), then the client's, told why (f is freed);
+			 * else the tunnel's alone (f is freed). */
+			if (f->ba) {
+				if (f->bt)
+					zt_bridge_abort(f->bt, ZT_MUX_E_NONE, "revoked");
 				zt_bridge_abort(f->ba, ZT_MUX_E_POLICY, "revoked");
+			} else {
+				zt_bridge_abort(f->bt, ZT_MUX_E_NONE, "revoked");
+			}
 		}
 	}
+}
+
+void tun_access_close(struct ztd_tunnels *tt)
+{
+	if (tt->acc_table_ok)
+		zt_dns_table_free(&tt->acc_table);
+	tt->acc_table_ok = false;
 }

@@ -430,7 +430,7 @@ static size_t fd_room(void)
 	while ((e = readdir(dir)))
 		open_now += e->d_name[0] != '.';
 	closedir(dir);
-	want = (rlim_t)open_now + UDP_FD_RESERVE + TUN_UDP_FLOWS;
+	want = (rlim_t)open_now + UDP_FD_RESERVE + TUN_UDP_FLOWS + 2 * TUN_ACCESS_FLOWS;
 	if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
 		want = rl.rlim_max;
 	if (want > rl.rlim_cur) {
@@ -466,6 +466,11 @@ int tun_dgram_open(struct ztd_tunnels *tt)
 	if (!tt->udp_hash || !tt->udp_refused || zt_share_init(&tt->udp_share, TUN_UDP_FLOWS))
 		return -ENOMEM;
 	tt->udp_max = fd_room();
+	/* Access streams' socket pairs (tunnel_access.c) get what UDP leaves,
+	 * up to their own need: neither takes the other's. */
+	tt->access_fd_max = tt->udp_max > TUN_UDP_FLOWS ? tt->udp_max - TUN_UDP_FLOWS : 0;
+	if (tt->access_fd_max > 2 * TUN_ACCESS_FLOWS)
+		tt->access_fd_max = 2 * TUN_ACCESS_FLOWS;
 	if (tt->udp_max > TUN_UDP_FLOWS)
 		tt->udp_max = TUN_UDP_FLOWS;
 	if (tt->udp_max < TUN_UDP_FLOWS)

@@ -9,6 +9,7 @@
 
 #include <sys/socket.h>
 #include "ctl_tunnel.h"
+#include "dnspolicy.h"
 #include "log.h"
 #include "policy.h"
 #include "pxmsg.h"
@@ -34,6 +35,8 @@
 #define TUN_ACCESS_CONNS 1024  /* access clients' connections at once, all users */
 #define TUN_ACCESS_PER_TOKEN 16 /* ... with one token */
 #define TUN_ACCESS_STREAMS 64  /* streams on one access connection at once */
+#define TUN_ACCESS_FLOWS 1024  /* access streams at once, all users (2 descriptors each) */
+#define TUN_ACCESS_PER_TOKEN_FLOWS 256 /* ... with one token */
 
 struct tun_cred {
 	char name[ZT_CTL_NAME_MAX];
@@ -190,7 +193,14 @@ struct ztd_tunnels {
 	struct tun_revoked *revoked;
 	size_t n_revoked;
 	unsigned n_access;         /* access connections up */
+	size_t n_access_flows;     /* their streams, all connections */
+	size_t access_fds, access_fd_max; /* descriptors their socket pairs hold; at most */
+	struct zt_dns_table acc_table; /* hostname routes and DNS policies, per generation */
+	__u32 acc_table_gen;
+	bool acc_table_ok;
 	struct zt_rate access_log; /* lines about refused access */
+	struct zt_rate access_netlog; /* network-log lines of refused streams */
+	__u64 access_log_suppressed;
 	__u64 access_conns, access_refused, access_streams, access_blocked, access_failed;
 };
 
@@ -236,6 +246,7 @@ void tun_access_event(struct gw_conn *c, struct zt_mux_stream *s, unsigned evs);
 void tun_access_down(struct gw_conn *c);
 void tun_access_recheck(struct ztd_tunnels *tt);
 void tun_access_drop(struct ztd_tunnels *tt, const __u8 *id, const char *why);
+void tun_access_close(struct ztd_tunnels *tt);
 
 /* tunnel_flow.c */
 int tun_flow_open(struct ztd_tunnels *tt);

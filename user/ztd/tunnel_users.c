@@ -17,6 +17,27 @@
 #include "tunnel_int.h"
 #include "zt_abi.h"
 
+/* 32 lower-case hex digits -> 16 bytes: 0 or -EINVAL. */
+static int unhex_id(const char *s, __u8 *id)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	if (strlen(s) != 2 * ZT_UTOKEN_ID_LEN)
+		return -EINVAL;
+	for (i = 0; i < 2 * ZT_UTOKEN_ID_LEN; i++) {
+		const char *h = strchr(hex, s[i]);
+
+		if (!h || !*h)
+			return -EINVAL;
+		if (i % 2)
+			id[i / 2] |= (__u8)(h - hex);
+		else
+			id[i / 2] = (__u8)((h - hex) << 4);
+	}
+	return 0;
+}
+
 int tun_users_open(struct ztd_tunnels *tt)
 {
 	char path[4096 + 32], buf[256], id[64];
@@ -38,7 +59,6 @@ int tun_users_open(struct ztd_tunnels *tt)
 		return errno == ENOENT ? 0 : -errno;
 	while (fgets(buf, sizeof(buf), f)) {
 		struct tun_revoked r = { 0 }, *v;
-		size_t i;
 
 		line++;
 		if (buf[0] == '#')
@@ -48,15 +68,8 @@ int tun_users_open(struct ztd_tunnels *tt)
 			err = -EINVAL;
 			break;
 		}
-		for (i = 0; i < ZT_UTOKEN_ID_LEN; i++) {
-			unsigned x;
-
-			if (sscanf(id + 2 * i, "%2x", &x) != 1) {
-				err = -EINVAL;
-				break;
-			}
-			r.id[i] = (__u8)x;
-		}
+		if (unhex_id(id, r.id))
+			err = -EINVAL;
 		if (err)
 			break;
 		r.expires = exp;
@@ -231,21 +244,12 @@ int tun_user_issue(struct ztd_tunnels *tt, const struct zt_ctl_user_req *q,
 int tun_user_revoke(struct ztd_tunnels *tt, const char *id_hex, char *why, size_t whysz)
 {
 	struct tun_revoked r = { .expires = (__u64)time(NULL) + ZT_USER_TTL_MAX }, *v;
-	size_t i;
 	int err;
 
-	for (i = 0; i < ZT_UTOKEN_ID_LEN; i++) {
-		unsigned x;
-
-		if (strlen(id_hex) != 2 * ZT_UTOKEN_ID_LEN ||
-		    !strchr("0123456789abcdef", id_hex[2 * i]) ||
-		    !strchr("0123456789abcdef", id_hex[2 * i + 1]) ||
-		    sscanf(id_hex + 2 * i, "%2x", &x) != 1) {
-			snprintf(why, whysz, "a token's id is 32 hex digits (ztctl user token "
-				 "printed it), not '%s'", id_hex);
-			return -EINVAL;
-		}
-		r.id[i] = (__u8)x;
+	if (unhex_id(id_hex, r.id)) {
+		snprintf(why, whysz, "a token's id is 32 hex digits (ztctl user token printed it), "
+			 "not '%s'", id_hex);
+		return -EINVAL;
 	}
 	if (revoked(tt, r.id)) {
 		snprintf(why, whysz, "token %s is revoked already", id_hex);

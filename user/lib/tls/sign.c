@@ -54,8 +54,9 @@ int zt_sign_key(const char *path, __u8 seed[ZT_SIGN_SEED_LEN], __u8 pub[ZT_SIGN_
 		if (n != ZT_SIGN_SEED_LEN || read(fd, &extra, 1) != 0) {
 			*why = "the user-token key is not 32 bytes";
 			err = -EINVAL;
-		} else if (fstat(fd, &st) || (st.st_mode & 077)) {
-			*why = "the user-token key can be read by others (chmod 600 it)";
+		} else if (fstat(fd, &st) || (st.st_mode & 077) || st.st_uid != geteuid()) {
+			*why = "the user-token key is another user's, or others can read it "
+			       "(chown it to ztd's user, chmod 600 it)";
 			err = -EPERM;
 		}
 		close(fd);
