@@ -273,7 +273,7 @@ $(O)/fuzz/fuzz_pxmsg: fuzz/fuzz_pxmsg.c user/lib/wire/pxmsg.c user/lib/wire/pxms
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) fuzz/fuzz_pxmsg.c user/lib/wire/pxmsg.c -o $@
 
 FUZZ_MUX_SRCS := user/lib/wire/mux.c user/lib/tunnel/session.c user/lib/tunnel/session_in.c \
-		 user/lib/wire/utoken.c user/lib/core/b64.c
+		 user/lib/wire/utoken.c user/lib/wire/token.c user/lib/core/b64.c
 $(O)/fuzz/fuzz_mux: fuzz/fuzz_mux.c $(FUZZ_MUX_SRCS) user/lib/wire/mux.h user/lib/tunnel/session*.h \
 		    user/lib/core/buf.h include/zt_abi.h | depcheck
 	$(msg) FUZZ $@

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <netinet/tcp.h>
+#include "sock.h"
 #include "bridge.h"
 #include "clock.h"
 #include "log.h"
@@ -121,21 +122,7 @@ __u32 zc_dial(struct cconn *c, struct zt_mux_stream *s, __u8 proto, __u8 family,
 
 	if (!operator && forbidden(family, addr))
 		return ZT_MUX_E_FORBIDDEN;
-	if (family == ZT_AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, addr, 4);
-		s4->sin_port = htons(port);
-		sl = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, addr, 16);
-		s6->sin6_port = htons(port);
-		sl = sizeof(*s6);
-	}
+	sl = zt_sockaddr(family, addr, port, &ss);
 	if (proto == ZT_MUX_UDP || proto == ZT_MUX_ICMP) {
 		/* Connected: only the origin's datagrams come back. ICMP: an
 		 * unprivileged ping socket (the kernel gives it its own
@@ -340,21 +327,7 @@ void zc_start(struct cconn *c)
 	inet_ntop(a->family == ZT_AF_INET ? AF_INET : AF_INET6, a->addr, s, sizeof(s));
 	snprintf(c->peer, sizeof(c->peer), a->family == ZT_AF_INET ? "%s:%u" : "[%s]:%u", s,
 		 a->port);
-	if (a->family == ZT_AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, a->addr, 4);
-		s4->sin_port = htons(a->port);
-		sl = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, a->addr, 16);
-		s6->sin6_port = htons(a->port);
-		sl = sizeof(*s6);
-	}
+	sl = zt_sockaddr(a->family, a->addr, a->port, &ss);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		retry(c, strerror(errno));

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "sock.h"
 #include "addr.h"
 #include "bridge.h"
 #include "clock.h"
@@ -312,21 +313,7 @@ static int dial(struct access *a)
 		socklen_t sl, el = sizeof(int);
 		int err = 0;
 
-		if (g->family == ZT_AF_INET) {
-			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-			s4->sin_family = AF_INET;
-			memcpy(&s4->sin_addr, g->addr, 4);
-			s4->sin_port = htons(g->port);
-			sl = sizeof(*s4);
-		} else {
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-			s6->sin6_family = AF_INET6;
-			memcpy(&s6->sin6_addr, g->addr, 16);
-			s6->sin6_port = htons(g->port);
-			sl = sizeof(*s6);
-		}
+		sl = zt_sockaddr(g->family, g->addr, g->port, &ss);
 		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			continue;
@@ -334,11 +321,8 @@ static int dial(struct access *a)
 		if ((connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS) ||
 		    poll(&pfd, 1, ACC_DIAL_MS) != 1 ||
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) || err) {
-			inet_ntop(ss.ss_family, g->family == ZT_AF_INET ?
-				  (void *)&((struct sockaddr_in *)&ss)->sin_addr :
-				  (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr, where,
-				  sizeof(where));
-			fprintf(stderr, "ztctl access: gateway %s port %u: %s\n", where, g->port,
+			fprintf(stderr, "ztctl access: gateway %s port %u: %s\n",
+				zt_addr_str(g->family, g->addr, where, sizeof(where)), g->port,
 				err ? strerror(err) : "no answer");
 			close(fd);
 			fd = -1;
@@ -414,21 +398,7 @@ static int listen_on(struct access *a, const char *url)
 			  url);
 		return -EINVAL;
 	}
-	if (p.family == ZT_AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, p.addr, 4);
-		s4->sin_port = htons((__u16)v);
-		sl = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, p.addr, 16);
-		s6->sin6_port = htons((__u16)v);
-		sl = sizeof(*s6);
-	}
+	sl = zt_sockaddr(p.family, p.addr, (__u16)v, &ss);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 128)) {

@@ -212,21 +212,7 @@ static int upstream_connect(struct wconn *c, const struct zt_pxm_answer *a)
 	socklen_t sl;
 	int fd, one = 1;
 
-	if (a->family == ZT_AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(a->port);
-		memcpy(&s4->sin_addr, a->addr, 4);
-		sl = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(a->port);
-		memcpy(&s6->sin6_addr, a->addr, 16);
-		sl = sizeof(*s6);
-	}
+	sl = zt_sockaddr(a->family, a->addr, a->port, &ss);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "sock.h"
 #include "bridge.h"
 #include "clock.h"
 #include "log.h"
@@ -444,21 +445,7 @@ static int listen_one(const struct zt_cfg_endpoint *ep)
 	socklen_t sl;
 	int fd, one = 1, err;
 
-	if (ep->family == ZT_AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, ep->addr, 4);
-		s4->sin_port = htons(ep->port);
-		sl = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, ep->addr, 16);
-		s6->sin6_port = htons(ep->port);
-		sl = sizeof(*s6);
-	}
+	sl = zt_sockaddr(ep->family, ep->addr, ep->port, &ss);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include "bridge.h"
 #include "log.h"
+#include "sock.h"
 #include "tunnel_int.h"
 #include "zt_abi.h"
 
@@ -32,24 +33,6 @@
 #endif
 
 
-static socklen_t sockaddr_of(__u8 family, const __u8 *a, __u16 port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == ZT_AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, a, 4);
-		s4->sin_port = htons(port);
-		return sizeof(*s4);
-	}
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-	s6->sin6_family = AF_INET6;
-	memcpy(&s6->sin6_addr, a, 16);
-	s6->sin6_port = htons(port);
-	return sizeof(*s6);
-}
 
 /* The flow's own socket: bound to the destination the client asked for
  * (no address of the gateway's: transparent) on the interface the flow
@@ -75,10 +58,10 @@ int tun_udp_sock(const struct tun_dgram *f)
 			     setsockopt(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) ||
 				     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))))
 		goto fail;
-	sl = sockaddr_of(f->family, f->dst, f->dport, &ss);
+	sl = zt_sockaddr(f->family, f->dst, f->dport, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, sl))
 		goto fail;
-	sl = sockaddr_of(f->family, f->src, f->sport, &ss);
+	sl = zt_sockaddr(f->family, f->src, f->sport, &ss);
 	if (connect(fd, (struct sockaddr *)&ss, sl))
 		goto fail;
 	return fd;

@@ -47,6 +47,11 @@ void cfg_errf_at(struct cx *x, size_t line, size_t col, const char *fmt, ...)
 void cfg_errf(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool cfg_yaml_oom(const yaml_parser_t *p);
+/* buf loaded into x->doc with p: its top level, a map with only the keys
+ * in top; NULL when it is not (said, or x->oom), with *loaded telling
+ * whether x->doc must be deleted (p must be, when initialized: *loaded). */
+yaml_node_t *cfg_load_root(struct cx *x, yaml_parser_t *p, const char *buf, size_t len,
+			   const char *const *top, bool *loaded);
 
 yaml_node_t *cfg_node(struct cx *x, int i);
 int cfg_line_of(const struct cx *x, const yaml_node_t *n);

@@ -23,6 +23,7 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 	yaml_node_t *root;
 	char *rest = NULL;
 	size_t rest_len = 0;
+	bool loaded;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -56,29 +57,8 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 		x.oom = true;
 		goto out;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		char *msg = NULL;
-
-		if (cfg_yaml_oom(&parser))
-			x.oom = true;
-		else if (asprintf(&msg, "%s:%zu:%zu: YAML syntax: %s%s%s", name,
-				  cfg_file_line(&x, parser.problem_mark.line) + 1,
-				  parser.problem_mark.column + 1,
-				  parser.problem ? parser.problem : "error",
-				  parser.context ? " " : "",
-				  parser.context ? parser.context : "") < 0)
-			x.oom = true;
-		else
-			cfg_add_err(errs, msg);
-		yaml_parser_delete(&parser);
-		goto out;
-	}
-	root = yaml_document_get_root_node(&doc);
-	if (!root) {
-		cfg_errf(&x, NULL, "the file is empty");
-	} else if (cfg_is_map(&x, root, "the top level")) {
-		cfg_check_keys(&x, root, "the top level", top);
+	root = cfg_load_root(&x, &parser, buf, len, top, &loaded);
+	if (root) {
 		cfg_vnets(&x, cfg_get(&x, root, "virtual_networks"));
 		cfg_gateway(&x, cfg_get(&x, root, "gateway"));
 		cfg_tunnels(&x, cfg_get(&x, root, "tunnels"));
@@ -97,7 +77,8 @@ static int parse(const char *name, const char *buf, size_t len, struct zt_cfg_ca
 		if (!out->state_dir)
 			out->state_dir = cfg_strdup(&x, ZT_STATE_DIR_DEFAULT);
 	}
-	yaml_document_delete(&doc);
+	if (loaded)
+		yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 out:
 	/* Out of memory, what was read is incomplete and its errors may be

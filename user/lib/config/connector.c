@@ -155,6 +155,7 @@ int zt_connector_cfg_parse(const char *name, const char *buf, size_t len,
 	struct cx x = { .file = name, .doc = &doc, .e = errs, .c = &dummy };
 	yaml_node_t *root, *n;
 	unsigned long v;
+	bool loaded;
 	int ret;
 
 	memset(&dummy, 0, sizeof(dummy));
@@ -162,25 +163,8 @@ int zt_connector_cfg_parse(const char *name, const char *buf, size_t len,
 	memset(errs, 0, sizeof(*errs));
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		char *msg = NULL;
-
-		if (cfg_yaml_oom(&parser) ||
-		    asprintf(&msg, "%s:%zu:%zu: YAML syntax: %s", name,
-			     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			     parser.problem ? parser.problem : "error") < 0)
-			x.oom = true;
-		else
-			cfg_add_err(errs, msg);
-		yaml_parser_delete(&parser);
-		goto out;
-	}
-	root = yaml_document_get_root_node(&doc);
-	if (!root) {
-		cfg_errf(&x, NULL, "the file is empty");
-	} else if (cfg_is_map(&x, root, "the top level")) {
-		cfg_check_keys(&x, root, "the top level", top);
+	root = cfg_load_root(&x, &parser, buf, len, top, &loaded);
+	if (root) {
 		out->token = str(&x, root, "token");
 		out->token_file = str(&x, root, "token_file");
 		out->name = str(&x, root, "name");
@@ -193,9 +177,9 @@ int zt_connector_cfg_parse(const char *name, const char *buf, size_t len,
 			cfg_errf(&x, root, "give token or token_file, not both");
 		ingress(&x, cfg_get(&x, root, "ingress"), out);
 	}
-	yaml_document_delete(&doc);
+	if (loaded)
+		yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
-out:
 	if (x.oom)
 		zt_cfg_errors_free(errs);
 	ret = x.oom ? -ENOMEM : errs->n ? -EINVAL : 0;

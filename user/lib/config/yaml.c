@@ -72,6 +72,44 @@ bool cfg_yaml_oom(const yaml_parser_t *p)
 	return p->error == YAML_MEMORY_ERROR || p->error == YAML_NO_ERROR;
 }
 
+static void yaml_syntax(struct cx *x, const yaml_parser_t *p)
+{
+	char *msg = NULL;
+
+	if (cfg_yaml_oom(p))
+		x->oom = true;
+	else if (asprintf(&msg, "%s:%zu:%zu: YAML syntax: %s%s%s", x->file,
+			  cfg_file_line(x, p->problem_mark.line) + 1, p->problem_mark.column + 1,
+			  p->problem ? p->problem : "error", p->context ? " " : "",
+			  p->context ? p->context : "") < 0)
+		x->oom = true;
+	else
+		cfg_add_err(x->e, msg);
+}
+
+yaml_node_t *cfg_load_root(struct cx *x, yaml_parser_t *p, const char *buf, size_t len,
+			   const char *const *top, bool *loaded)
+{
+	yaml_node_t *root;
+
+	*loaded = false;
+	yaml_parser_set_input_string(p, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(p, x->doc)) {
+		yaml_syntax(x, p);
+		return NULL;
+	}
+	*loaded = true;
+	root = yaml_document_get_root_node(x->doc);
+	if (!root) {
+		cfg_errf(x, NULL, "the file is empty");
+		return NULL;
+	}
+	if (!cfg_is_map(x, root, "the top level"))
+		return NULL;
+	cfg_check_keys(x, root, "the top level", top);
+	return root;
+}
+
 yaml_node_t *cfg_node(struct cx *x, int i)
 {
 	return yaml_document_get_node(x->doc, i);

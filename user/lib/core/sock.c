@@ -3,7 +3,28 @@
 #define _GNU_SOURCE
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <string.h>
 #include "sock.h"
+#include "zt_abi.h"
+
+socklen_t zt_sockaddr(__u8 family, const __u8 *addr, __u16 port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == ZT_AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, addr, 4);
+		s4->sin_port = htons(port);
+		return sizeof(*s4);
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	s6->sin6_family = AF_INET6;
+	memcpy(&s6->sin6_addr, addr, 16);
+	s6->sin6_port = htons(port);
+	return sizeof(*s6);
+}
 
 /* The ifindex a datagram arrived on, from its IP_PKTINFO/IPV6_PKTINFO
  * (the socket asked for them: IP_PKTINFO, IPV6_RECVPKTINFO). */

@@ -8,6 +8,10 @@
 #include <linux/types.h>
 #include <sys/socket.h>
 
+/* family (ZT_AF_INET or ZT_AF_INET6), addr (4 or 16 bytes) and port into
+ * ss; its length. */
+socklen_t zt_sockaddr(__u8 family, const __u8 *addr, __u16 port, struct sockaddr_storage *ss);
+
 __u32 zt_sock_msg_ifindex(struct msghdr *m);
 /* fd: accepted from a listener with IP_PKTINFO / IPV6_RECVPKTINFO on;
  * family AF_INET or AF_INET6. */

@@ -30,6 +30,15 @@ struct zt_token {
 	} addrs[ZT_TOKEN_ADDRS];
 };
 
+/* What the two kinds of token share (utoken.h is a user's): the text, a
+ * prefix and base64url of a record, white space around it allowed (the
+ * record's length into *n, or -EBADMSG); the addresses to dial, u8 n
+ * (1..8) and each family, address and port (not 0). */
+int zt_token_text_get(const char *s, const char *prefix, __u8 *rec, size_t max, size_t *n);
+void zt_token_text_put(const __u8 *rec, size_t n, const char *prefix, char *out);
+void zt_token_addrs_put(struct zt_buf *b, __u8 n, const struct zt_token_addr *a);
+int zt_token_addrs_get(struct zt_buf *b, __u8 *n, struct zt_token_addr *a);
+
 /* The text of t into out (ZT_TOKEN_MAX bytes): 0 or -EINVAL. */
 int zt_token_put(const struct zt_token *t, char *out, size_t outsz);
 /* A token's text (surrounding white space allowed): 0, or -EBADMSG. */

@@ -3,9 +3,7 @@
  * issued, u64 expires, email, vnet, groups (each u8 length + printable
  * ASCII without spaces), signature (64). Token record: the credential,
  * pin (32), u8 n (1..8), n x { u8 family, address (4 or 16), u16 port }. */
-#include <ctype.h>
 #include <string.h>
-#include "b64.h"
 #include "utoken.h"
 #include "zt_abi.h"
 
@@ -54,59 +52,32 @@ int zt_utoken_put(const struct zt_utoken *t, char *out, size_t outsz)
 {
 	__u8 rec[ZT_UTOKEN_REC_MAX];
 	struct zt_buf b;
-	size_t i;
 
 	if (!t->n_addrs || t->n_addrs > ZT_TOKEN_ADDRS || outsz < ZT_UTOKEN_MAX)
 		return -EINVAL;
 	zt_buf_init(&b, rec, sizeof(rec));
 	zt_utoken_cred_put(&b, t, true);
 	zt_buf_put_bytes(&b, t->pin, sizeof(t->pin));
-	zt_buf_put_u8(&b, t->n_addrs);
-	for (i = 0; i < t->n_addrs; i++) {
-		zt_buf_put_u8(&b, t->addrs[i].family);
-		zt_buf_put_bytes(&b, t->addrs[i].addr, t->addrs[i].family == ZT_AF_INET ? 4 : 16);
-		zt_buf_put_u16(&b, t->addrs[i].port);
-	}
+	zt_token_addrs_put(&b, t->n_addrs, t->addrs);
 	if (b.err)
 		return -EINVAL;
-	strcpy(out, ZT_UTOKEN_PREFIX);
-	zt_b64_encode(rec, b.off, out + strlen(ZT_UTOKEN_PREFIX));
+	zt_token_text_put(rec, b.off, ZT_UTOKEN_PREFIX, out);
 	return 0;
 }
 
 int zt_utoken_get(const char *s, struct zt_utoken *t)
 {
 	__u8 rec[ZT_UTOKEN_REC_MAX];
-	size_t len, i;
 	struct zt_buf b;
-	long n;
+	size_t n;
 
 	memset(t, 0, sizeof(*t));
-	while (isspace((unsigned char)*s))
-		s++;
-	len = strlen(s);
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	if (len < strlen(ZT_UTOKEN_PREFIX) || strncmp(s, ZT_UTOKEN_PREFIX, strlen(ZT_UTOKEN_PREFIX)))
+	if (zt_token_text_get(s, ZT_UTOKEN_PREFIX, rec, sizeof(rec), &n))
 		return -EBADMSG;
-	s += strlen(ZT_UTOKEN_PREFIX);
-	len -= strlen(ZT_UTOKEN_PREFIX);
-	n = zt_b64_decode(s, len, rec, sizeof(rec));
-	if (n < 0)
-		return -EBADMSG;
-	zt_buf_init(&b, rec, (size_t)n);
+	zt_buf_init(&b, rec, n);
 	if (cred_get(&b, t) || zt_buf_get_bytes(&b, t->pin, sizeof(t->pin)) ||
-	    zt_buf_get_u8(&b, &t->n_addrs) || !t->n_addrs || t->n_addrs > ZT_TOKEN_ADDRS)
+	    zt_token_addrs_get(&b, &t->n_addrs, t->addrs))
 		return -EBADMSG;
-	for (i = 0; i < t->n_addrs; i++) {
-		struct zt_token_addr *a = &t->addrs[i];
-
-		if (zt_buf_get_u8(&b, &a->family) ||
-		    (a->family != ZT_AF_INET && a->family != ZT_AF_INET6) ||
-		    zt_buf_get_bytes(&b, a->addr, a->family == ZT_AF_INET ? 4 : 16) ||
-		    zt_buf_get_u16(&b, &a->port) || !a->port)
-			return -EBADMSG;
-	}
 	return zt_buf_left(&b) ? -EBADMSG : 0;
 }
 
