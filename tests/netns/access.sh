@@ -193,15 +193,8 @@ check "ztctl status counts access connections, streams, blocked and failed ($out
 # A token signed here with users.key (as ztd would, TTL seconds from now),
 # or with another key (tests/netns/utoken.py).
 UT="python3 $ROOT/tests/netns/utoken.py"
-$UT sign "$W/state/tls/users.key" "$W/admin.token" admin@example.com 4 > "$W/short.token"
-$UT sign /dev/urandom "$W/admin.token" admin@example.com 3600 > "$W/forged.token"
 $UT tamper "$W/admin.token" > "$W/tampered.token"
 chmod 600 "$W"/*.token
-out=$(pssh "$W/short.token" ssh.corp.internal 'echo signed here' 2>&1)
-check "a token made with the gateway's key by another tool is taken ($out)" test "$out" = "signed here"
-out=$(pssh "$W/forged.token" ssh.corp.internal 'echo in' 2>&1; echo "rc=$?")
-check "a token signed by another key is refused ($out)" \
-	sh -c "case '$out' in *'refused the user token'*rc=255) ;; *) exit 1;; esac"
 out=$(pssh "$W/tampered.token" ssh.corp.internal 'echo in' 2>&1; echo "rc=$?")
 check "a token with one byte of its email changed is refused ($out)" \
 	sh -c "case '$out' in *'refused the user token'*rc=255) ;; *) exit 1;; esac"
@@ -209,17 +202,36 @@ check "... ztd logs why: not signed by this gateway" \
 	grep -q "refused: user token not signed by this gateway" "$W/ztd.log"
 out=$(in_cli $UT garbage 10.2.0.1 7844)
 check "garbage where the token goes: GO_AWAY 5 and closed ($out)" test "$out" = "goaway 5"
-# The 4-second token: a session open when it expires is closed by the
-# gateway within a keepalive (5 s).
-$UT sign "$W/state/tls/users.key" "$W/admin.token" admin@example.com 3 > "$W/short.token"
-start=$(date +%s)
-out=$(pssh "$W/short.token" ssh.corp.internal 'echo started; sleep 30; echo still here' 2>&1)
-took=$(($(date +%s) - start))
-check "a session whose token expires is closed within a keepalive ($took s; $out)" \
-	sh -c "case '$out' in started*'still here'*) exit 1;; started*) [ $took -lt 15 ];; *) exit 1;; esac"
-out=$(pssh "$W/short.token" ssh.corp.internal 'echo in' 2>&1)
-check "... and the expired token is refused before dialling ($out)" \
-	sh -c "case '$out' in *'the token expired'*) ;; *) exit 1;; esac"
+# Tokens signed here (python3-cryptography: not in the test VM's Python).
+if $UT can-sign; then
+	$UT sign "$W/state/tls/users.key" "$W/admin.token" admin@example.com 4 > "$W/short.token"
+	$UT sign /dev/urandom "$W/admin.token" admin@example.com 3600 > "$W/forged.token"
+	chmod 600 "$W"/*.token
+	out=$(pssh "$W/short.token" ssh.corp.internal 'echo signed here' 2>&1)
+	check "a token made with the gateway's key by another tool is taken ($out)" \
+		test "$out" = "signed here"
+	out=$(pssh "$W/forged.token" ssh.corp.internal 'echo in' 2>&1; echo "rc=$?")
+	check "a token signed by another key is refused ($out)" \
+		sh -c "case '$out' in *'refused the user token'*rc=255) ;; *) exit 1;; esac"
+	# A 3-second token: a session open when it expires is closed by the
+	# gateway within a keepalive (5 s).
+	$UT sign "$W/state/tls/users.key" "$W/admin.token" admin@example.com 3 > "$W/short.token"
+	start=$(date +%s)
+	out=$(pssh "$W/short.token" ssh.corp.internal 'echo started; sleep 30; echo still here' 2>&1)
+	took=$(($(date +%s) - start))
+	check "a session whose token expires is closed within a keepalive ($took s; $out)" \
+		sh -c "case '$out' in started*'still here'*) exit 1;; started*) [ $took -lt 15 ];; *) exit 1;; esac"
+	out=$(pssh "$W/short.token" ssh.corp.internal 'echo in' 2>&1)
+	check "... and the expired token is refused before dialling ($out)" \
+		sh -c "case '$out' in *'the token expired'*) ;; *) exit 1;; esac"
+else
+	for n in "a token made with the gateway's key by another tool is taken" \
+		 "a token signed by another key is refused" \
+		 "a session whose token expires is closed within a keepalive" \
+		 "... and the expired token is refused before dialling"; do
+		echo "skip - $n: no python3-cryptography here to sign one"
+	done
+fi
 
 # Revoked: the live session ends, the next one is refused.
 pssh "$W/admin.token" ssh.corp.internal 'echo started; sleep 30; echo still here' \
@@ -279,7 +291,7 @@ token_file: $W/dc.token
 name: dc2
 resolver: 10.20.0.5
 ingress:
-  - {hostname: shell.corp.internal, service: 'tcp://127.0.0.1:22'}
+  - {hostname: shell.corp.internal, port: 22, service: 'tcp://127.0.0.1:22'}
   - {hostname: '*.corp.internal', port: 22, service: dial}
   - {hostname: '*.corp.internal', port: 80, service: dial}
   - {service: refuse}

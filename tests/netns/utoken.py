@@ -2,6 +2,8 @@
 """utoken.py — user tokens and the access HELLO from outside zt, for
 tests/netns/access.sh (docs/access.md has the formats).
 
+  can-sign              exit 0 when python3-cryptography is here (sign needs
+                        it; the test VM's Python has the standard library only)
   sign KEY TEMPLATE EMAIL TTL  a token for EMAIL living TTL seconds, signed
                         with the Ed25519 seed in KEY (32 bytes: ztd's
                         users.key, or /dev/urandom for a key that is not
@@ -20,7 +22,6 @@ tests/netns/access.sh (docs/access.md has the formats).
                         rst6=R" (streams still waiting, refused at a limit)
 """
 import base64, os, socket, ssl, struct, sys, time
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 PREFIX = "ztu1."
 
@@ -43,6 +44,7 @@ def split(text):
 
 
 def sign(keyfile, template, email, ttl):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     with open(keyfile, "rb") as f:
         seed = f.read(32)
     _, _, rest = split(open(template).read())
@@ -139,7 +141,12 @@ def access(host, port, token):
 
 def main():
     cmd = sys.argv[1]
-    if cmd == "sign":
+    if cmd == "can-sign":
+        try:
+            import cryptography  # noqa: F401
+        except ImportError:
+            sys.exit(1)
+    elif cmd == "sign":
         sign(*sys.argv[2:6])
     elif cmd == "tamper":
         tamper(sys.argv[2])

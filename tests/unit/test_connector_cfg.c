@@ -22,10 +22,10 @@ static void reads_back(void)
 		"name: dc1\n"
 		"resolver: 10.20.0.5\n"
 		"ingress:\n"
-		"  - {hostname: ssh.corp.internal, service: 'tcp://127.0.0.1:22'}\n"
+		"  - {hostname: ssh.corp.internal, port: 22, service: 'tcp://127.0.0.1:22'}\n"
 		"  - {hostname: '*.corp.internal', port: 80, service: dial}\n"
 		"  - {port: 53, service: 'tcp://[fd00::5]:5353'}\n"
-		"  - {hostname: db.corp.internal, service: 'tcp://db.inside:5432'}\n"
+		"  - {hostname: db.corp.internal, port: 5432, service: 'tcp://DB.inside.:5432'}\n"
 		"  - {service: refuse}\n";
 	struct zt_connector_cfg c;
 	struct zt_cfg_errors e;
@@ -43,7 +43,9 @@ static void reads_back(void)
 		 "rule 3: [IPv6]");
 	T_ASSERT(c.ingress[4].service == ZT_INGRESS_REFUSE && !c.ingress[4].host[0], "catch-all");
 	T_EQ(zt_ingress_match(c.ingress, c.n_ingress, "ssh.corp.internal", 22), 0);
-	T_EQ(zt_ingress_match(c.ingress, c.n_ingress, "ssh.corp.internal", 80), 0);
+	T_EQ(zt_ingress_match(c.ingress, c.n_ingress, "ssh.corp.internal", 80), 1);
+	T_ASSERT(!strcmp(c.ingress[3].target, "db.inside"), "a name stored normalised: %s",
+		 c.ingress[3].target);
 	T_EQ(zt_ingress_match(c.ingress, c.n_ingress, "web.corp.internal", 80), 1);
 	T_EQ(zt_ingress_match(c.ingress, c.n_ingress, "web.corp.internal", 81), 4);
 	T_EQ(zt_ingress_match(c.ingress, c.n_ingress, "a.b.corp.internal", 80), 4);
@@ -65,7 +67,16 @@ static void refused(void)
 		{ "ingress:\n  - {service: 'http://x:1'}\n",
 		  "is not dial, refuse or tcp://HOST:PORT" },
 		{ "ingress:\n  - {service: 'tcp://x:0'}\n", "the port must be 1 to 65535" },
-		{ "ingress:\n  - {service: 'tcp://bad host:22'}\n", "'bad host'" },
+		{ "ingress:\n  - {port: 1, service: 'tcp://x:+22'}\n  - {service: dial}\n",
+		  "the port must be 1 to 65535" },
+		{ "ingress:\n  - {port: 1, service: 'tcp://1::2:3'}\n  - {service: dial}\n",
+		  "goes in brackets" },
+		{ "ingress:\n  - {port: 1, service: 'tcp://bad host:22'}\n  - {service: dial}\n",
+		  "'bad host'" },
+		{ "ingress:\n  - {hostname: a.b, service: 'tcp://x:22'}\n  - {service: dial}\n",
+		  "needs the port it takes" },
+		{ "ingress:\n  - {hostname: 10.0.0.5, service: refuse}\n  - {service: dial}\n",
+		  "is an address" },
 		{ "ingress:\n  - {port: 70000, service: dial}\n  - {service: dial}\n", "port" },
 		{ "ingress:\n  - {hostname: 'a..b', service: dial}\n  - {service: dial}\n", "hostname" },
 		{ "ingress:\n  - {hostname: a.b}\n  - {service: dial}\n", "needs a service" },

@@ -182,8 +182,16 @@ static int ingress(struct cconn *c, struct zt_mux_stream *s, const struct zt_mux
 
 	if (!r || r->service == ZT_INGRESS_REFUSE ||
 	    (r->service == ZT_INGRESS_TCP && o->proto != ZT_MUX_TCP)) {
-		pr_info("a stream to %s port %u refused by ingress rule %ld (line %u)\n",
-			o->family ? "an address" : o->hostname, o->port, i + 1, r ? r->line : 0);
+		static struct zt_rate said;
+		__u64 dropped;
+
+		if (zt_rate_ok(&said, 20, zt_mono_ms(), &dropped))
+			pr_info("a stream to %s port %u refused by ingress rule %ld (line %u)\n",
+				o->family ? "an address" : o->hostname, o->port, i + 1,
+				r ? r->line : 0);
+		if (dropped)
+			pr_info("%llu more streams refused by ingress rules\n",
+				(unsigned long long)dropped);
 		return ZT_MUX_E_FORBIDDEN;
 	}
 	if (r->service == ZT_INGRESS_DIAL) {

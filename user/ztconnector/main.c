@@ -51,11 +51,13 @@ static void usage(FILE *f)
 		"                      here wins) and ingress rules: which service a stream\n"
 		"                      reaches, first match wins, the last matching all:\n"
 		"                        ingress:\n"
-		"                          - {hostname: ssh.corp.internal, service: tcp://127.0.0.1:22}\n"
+		"                          - {hostname: ssh.corp.internal, port: 22,\n"
+		"                             service: tcp://127.0.0.1:22}\n"
 		"                          - {hostname: '*.corp.internal', port: 80, service: dial}\n"
 		"                          - {service: refuse}\n"
 		"                      (dial: where the stream asks; refuse; tcp://HOST:PORT:\n"
-		"                      TCP there instead, loopback allowed). Without rules\n"
+		"                      TCP there instead, loopback allowed; such a rule\n"
+		"                      names its port). Without rules\n"
 		"                      every stream is dialled where it asks\n"
 		"  -v, -q              more, or less, logging\n",
 		ZT_MUX_CONNS_MAX, ZC_DRAIN_MS / 1000);
@@ -157,6 +159,7 @@ int main(int argc, char **argv)
 	static struct zt_connector_cfg cfg;
 	struct zt_cfg_errors errs;
 	bool name_set = false, conns_set = false;
+	struct stat st;
 	struct sigwatch w = { 0 };
 	sigset_t mask;
 	unsigned i;
@@ -203,6 +206,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ztconnector: %s: %s\n", config, strerror(-err));
 			return 1;
 		}
+		if (cfg.token && !stat(config, &st) && (st.st_mode & 077))
+			fprintf(stderr, "ztconnector: warning: %s holds the tunnel's token and can "
+				"be read by others (mode %03o); chmod 600 it\n", config,
+				st.st_mode & 0777);
 		/* The command line's own settings win. */
 		if (!token && !file) {
 			token = cfg.token;

@@ -477,6 +477,9 @@ static int target(struct access *a, const char *arg, long port, long ssh_port)
 		ps = colon + 1;
 		arg++;
 		n = (size_t)(colon - arg - 1);
+	} else if (arg[0] == '[' && n > 2 && arg[n - 1] == ']') { /* [IPv6] */
+		arg++;
+		n -= 2;
 	}
 	if (ps) {
 		v = strtol(ps, &end, 10);

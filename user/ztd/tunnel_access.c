@@ -91,6 +91,19 @@ static void acc_log(const struct acc_flow *f, const char *end)
 		d->generation);
 }
 
+/* Lines in ztd's log about access: 20 a second (anyone with a token can
+ * cause many); those not written are counted and said. */
+static bool access_say(struct ztd_tunnels *tt)
+{
+	__u64 dropped;
+	bool ok = zt_rate_ok(&tt->access_log, 20, zt_mono_ms(), &dropped);
+
+	if (dropped)
+		pr_warn("access: %llu more lines about refused or ended streams and connections "
+			"not written\n", (unsigned long long)dropped);
+	return ok;
+}
+
 /* ---- a flow's life ------------------------------------------------------------------ */
 
 static void flow_free(struct acc_flow *f, const char *end)
@@ -118,18 +131,14 @@ static void flow_free(struct acc_flow *f, const char *end)
 static void refuse(struct acc_flow *f, __u32 code, const char *why)
 {
 	struct ztd_tunnels *tt = f->c->tt;
-	__u64 dropped;
 
 	if (code == ZT_MUX_E_POLICY)
 		tt->access_blocked++;
 	else
 		tt->access_failed++;
-	if (zt_rate_ok(&tt->access_log, 20, zt_mono_ms(), &dropped))
+	if (access_say(tt))
 		pr_info("access for %s to %s:%u refused: %s\n", f->c->user->email,
 			f->o.hostname[0] ? f->o.hostname : "(an address)", f->o.port, why);
-	if (dropped)
-		pr_warn("access: %llu more lines about refused streams and connections not "
-			"written\n", (unsigned long long)dropped);
 	f->tunnel[0] = 0;
 	if (f->s)
 		zt_mux_release(f->s, code);
@@ -165,7 +174,7 @@ static void done_t(void *arg, struct zt_bridge *b, const char *why, __u32 code, 
 		f->end = zt_mux_err_name(code);
 		if (code != ZT_MUX_E_GONE && ts)
 			ts->failed++;
-		if (zt_rate_ok(&tt->access_log, 20, zt_mono_ms(), NULL))
+		if (access_say(tt))
 			pr_info("access for %s to %s:%u: the tunnel's side ended: %s (%s)\n",
 				f->c->user->email,
 				f->o.hostname[0] ? f->o.hostname : "(an address)", f->o.port,
@@ -498,7 +507,7 @@ int tun_access_hello(struct gw_conn *c, const struct zt_mux_hello *h)
 		err = -ENOMEM;
 	if (err) {
 		tt->access_refused++;
-		if (zt_rate_ok(&tt->access_log, 20, zt_mono_ms(), NULL))
+		if (access_say(tt))
 			pr_warn("access connection from %s refused: %s%s\n", c->peer,
 				ga == ZT_MUX_GA_TOKEN ? "user token " : "",
 				why ? why : strerror(-err));
@@ -626,6 +635,7 @@ void tun_access_recheck(struct ztd_tunnels *tt)
 			continue;
 		for (f = c->flows; f; f = next) {
 			char was[ZT_CTL_NAME_MAX];
+			struct zt_eval_result r0 = f->r;
 			const char *why = NULL;
 			__u32 code;
 			int rc;
@@ -645,6 +655,7 @@ void tun_access_recheck(struct ztd_tunnels *tt)
 				c->user->email, f->o.hostname[0] ? f->o.hostname : "(an address)",
 				f->o.port, why ? why : "its route moved to another tunnel");
 			memcpy(f->tunnel, was, sizeof(was));
+			f->r = r0; /* logged as it was carried, ended revoked */
 			f->revoked = true;
 			f->end = "revoked";
 			/* With the client's side up, the tunnel's first (f

@@ -476,6 +476,9 @@ int tun_dgram_open(struct ztd_tunnels *tt)
 	if (tt->udp_max < TUN_UDP_FLOWS)
 		pr_warn("tunnel endpoint: open files limited (RLIMIT_NOFILE): %zu descriptors for "
 			"UDP and ICMP flows to remote tunnels, not %d\n", tt->udp_max, TUN_UDP_FLOWS);
+	if (tt->access_fd_max < 2 * TUN_ACCESS_FLOWS)
+		pr_warn("tunnel endpoint: open files limited (RLIMIT_NOFILE): %zu access streams "
+			"at once, not %d\n", tt->access_fd_max / 2, TUN_ACCESS_FLOWS);
 	return 0;
 }
 

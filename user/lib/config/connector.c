@@ -45,8 +45,12 @@ static void service(struct cx *x, yaml_node_t *n, struct zt_ingress_rule *r)
 	}
 	hl = (size_t)(colon - (s + 6));
 	port = strtoul(colon + 1, &end, 10);
-	if (*end || !colon[1] || !port || port > 65535 || hl >= sizeof(host)) {
+	if (*end || colon[1] < '0' || colon[1] > '9' || !port || port > 65535) {
 		cfg_errf(x, n, "service '%s': the port must be 1 to 65535", s);
+		return;
+	}
+	if (hl >= sizeof(host)) {
+		cfg_errf(x, n, "service '%s': the host is too long", s);
 		return;
 	}
 	memcpy(host, s + 6, hl);
@@ -58,6 +62,10 @@ static void service(struct cx *x, yaml_node_t *n, struct zt_ingress_rule *r)
 			cfg_errf(x, n, "service '%s': '[%s]' is not an IPv6 address", s, host);
 			return;
 		}
+	} else if (strchr(host, ':')) {
+		cfg_errf(x, n, "service '%s': an IPv6 address goes in brackets, tcp://[ADDR]:PORT",
+			 s);
+		return;
 	} else if (zt_prefix_parse(host, &p) || p.len != zt_addr_bits(&p)) {
 		char norm[ZT_HOSTNAME_MAX + 1];
 
@@ -65,6 +73,7 @@ static void service(struct cx *x, yaml_node_t *n, struct zt_ingress_rule *r)
 			cfg_errf(x, n, "service '%s': '%s' %s", s, host, why);
 			return;
 		}
+		memcpy(host, norm, strlen(norm) + 1);
 	}
 	if (strlen(host) >= sizeof(r->target)) {
 		cfg_errf(x, n, "service '%s': the host is too long", s);
@@ -91,14 +100,25 @@ static void rule(struct cx *x, yaml_node_t *n, void *arg)
 	h = cfg_get(x, n, "hostname");
 	pt = cfg_get(x, n, "port");
 	sv = cfg_get(x, n, "service");
-	if (h)
-		cfg_parse_host(x, h, "hostname", r.host);
+	if (h && cfg_parse_host(x, h, "hostname", r.host)) {
+		struct zt_prefix a;
+
+		if (!zt_prefix_parse(r.host, &a))
+			cfg_errf(x, h, "hostname '%s' is an address: a stream to an address has no "
+				 "name, and meets only rules without a hostname", r.host);
+	}
 	if (pt && cfg_parse_uint(x, pt, "port", 1, 65535, &port))
 		r.port = (__u16)port;
 	if (!sv)
 		cfg_errf(x, n, "an ingress rule needs a service (dial, refuse or tcp://HOST:PORT)");
 	else
 		service(x, sv, &r);
+	/* The gateway decides by port: a rule that sends a name's streams
+	 * elsewhere must say which port it takes, or every port the gateway
+	 * allows to the name would reach the target. */
+	if (sv && r.service == ZT_INGRESS_TCP && !pt)
+		cfg_errf(x, n, "a tcp:// rule needs the port it takes (port: N): without one, "
+			 "every port the gateway allows to the name would reach its target");
 	if (!h && !pt && !g->any_at) {
 		g->any_at = c->n_ingress + 1;
 		g->any_node = n;
