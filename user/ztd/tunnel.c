@@ -96,13 +96,8 @@ static void health(struct ztd_tunnels *tt, struct tun_state *ts)
  * most (anyone can make them), the rest counted and said once. */
 static bool pre_hello_log(struct ztd_tunnels *tt)
 {
-	__u64 dropped;
-	bool ok = zt_rate_ok(&tt->prelog, 20, zt_mono_ms(), &dropped);
-
-	if (dropped)
-		pr_warn("connector connections: %llu more lines about connections refused "
-			"before HELLO not written\n", (unsigned long long)dropped);
-	return ok;
+	return zt_rate_say(&tt->prelog, 20, zt_mono_ms(),
+			   "connector connections refused before HELLO");
 }
 
 static void conn_free(struct gw_conn *c)

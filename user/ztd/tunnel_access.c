@@ -95,13 +95,8 @@ static void acc_log(const struct acc_flow *f, const char *end)
  * cause many); those not written are counted and said. */
 static bool access_say(struct ztd_tunnels *tt)
 {
-	__u64 dropped;
-	bool ok = zt_rate_ok(&tt->access_log, 20, zt_mono_ms(), &dropped);
-
-	if (dropped)
-		pr_warn("access: %llu more lines about refused or ended streams and connections "
-			"not written\n", (unsigned long long)dropped);
-	return ok;
+	return zt_rate_say(&tt->access_log, 20, zt_mono_ms(),
+			   "refused or ended access streams and connections");
 }
 
 /* ---- a flow's life ------------------------------------------------------------------ */

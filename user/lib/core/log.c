@@ -54,3 +54,14 @@ const char *zt_log_time(char *buf, size_t len, long long real_ns)
 	snprintf(buf, len, "%s.%03dZ", t, (int)((real_ns / 1000000) % 1000));
 	return buf;
 }
+
+bool zt_rate_say(struct zt_rate *r, __u32 per_sec, __u64 now_ms, const char *what)
+{
+	__u64 dropped;
+	bool ok = zt_rate_ok(r, per_sec, now_ms, &dropped);
+
+	if (dropped)
+		pr_warn("%llu more lines about %s not written\n", (unsigned long long)dropped,
+			what);
+	return ok;
+}

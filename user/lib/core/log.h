@@ -50,6 +50,10 @@ static inline bool zt_rate_ok(struct zt_rate *r, __u32 per_sec, __u64 now_ms, __
 	return false;
 }
 
+/* zt_rate_ok for lines about what: those of the second before that were
+ * not written are said in one warning. */
+bool zt_rate_say(struct zt_rate *r, __u32 per_sec, __u64 now_ms, const char *what);
+
 #define pr_warn(...)  zt_log(ZT_LOG_WARN, __VA_ARGS__)
 #define pr_info(...)  zt_log(ZT_LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) zt_log(ZT_LOG_DEBUG, __VA_ARGS__)
