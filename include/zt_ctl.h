@@ -52,10 +52,10 @@
 
 #define ZT_CTL_SOCKET    "/run/zt/ztd.sock"
 #define ZT_CTL_MAGIC     0x7a74634cu  /* "ztcL" */
-#define ZT_CTL_VERSION   7            /* 2: PROXY_LIST, log_suppressed; 3: workers;
+#define ZT_CTL_VERSION   8            /* 2: PROXY_LIST, log_suppressed; 3: workers;
 					* 4: TUNNEL, TUNNEL_LIST; 5: a tunnel's
 					* streams; 6: STATUS's tunnel counters;
-					* 7: USER, access counters */
+					* 7: USER, access counters; 8: tcp_nofile */
 #define ZT_CTL_MAX_REQ   512          /* longer requests are refused */
 #define ZT_CTL_MAX_REPLY 65536
 #define ZT_CTL_MAX_CLIENTS 16
@@ -84,7 +84,8 @@
 	X(send_failed, "send_failed")                                           \
 	X(tcp, "tcp_clients")                                                   \
 	X(tcp_dropped, "tcp_dropped")                                           \
-	X(tcp_limited, "tcp_limited")         /* closed at accept: its share */
+	X(tcp_limited, "tcp_limited")         /* closed at accept: its share */ \
+	X(tcp_nofile, "tcp_nofile")   /* accept out of descriptors: rested */
 
 /* The L7 proxy's counters, in the order STATUS carries them: the field of
  * ztd's struct ztd_proxy_stats and the name ztctl status prints. */

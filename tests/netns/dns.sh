@@ -721,6 +721,51 @@ check "... and admin still gets a new one" test -n "$(a -b 10.10.0.2 @10.10.0.1 
 check "... and each refusal is in the DNS log" grep -q \
 	'"name":"bobscan9.internal.local","type":"A","action":"iri-user-limit","rcode":"SERVFAIL"' "$W/dns.jsonl"
 
+# ---- out of descriptors ------------------------------------------------------------------
+# ztd held to the descriptors it has: accept on the DNS TCP listener and
+# on the control socket fails (EMFILE) while clients wait in both
+# backlogs. The listeners rest (100 ms at a time) instead of spinning,
+# ztd says so and counts it, and once descriptors are free it takes the
+# waiting clients and answers again.
+cpu_ticks() { awk '{ print $14 + $15 }' /proc/"$ZTD_PID"/stat; }
+nf0=$(dns_stat tcp_nofile)
+NOFILE=$(prlimit --pid "$ZTD_PID" --nofile --output SOFT --noheadings)
+prlimit --pid "$ZTD_PID" --nofile="$(ls /proc/"$ZTD_PID"/fd | wc -l)":
+in_cli python3 -c '
+import socket, time
+held = []
+for i in range(12):
+    s = socket.socket(); s.settimeout(2)
+    try:
+        s.connect(("10.10.0.1", 53)); held.append(s)
+    except OSError:
+        pass
+time.sleep(5)' &
+HOLD=$!
+python3 -c '
+import socket, sys, time
+held = []
+for i in range(4):
+    s = socket.socket(socket.AF_UNIX); s.settimeout(2)
+    try:
+        s.connect(sys.argv[1]); held.append(s)
+    except OSError:
+        pass
+time.sleep(5)' "$W/ztd.sock" &
+HOLD2=$!
+sleep 1
+t0=$(cpu_ticks); sleep 3; t1=$(cpu_ticks)
+check "out of descriptors with DNS and control clients waiting, ztd does not spin ($((t1 - t0)) CPU ticks in 3 s)" \
+	test $((t1 - t0)) -lt 100
+check "... and says the listeners rest: DNS" grep -q "out of descriptors .*: the DNS TCP listener rests 100 ms" "$W/ztd.log"
+check "... and the control socket" grep -q "out of descriptors .*: the control socket rests 100 ms" "$W/ztd.log"
+wait "$HOLD" "$HOLD2" 2>/dev/null
+prlimit --pid "$ZTD_PID" --nofile="$NOFILE":
+check "... counted (tcp_nofile ${nf0:-none} -> $(dns_stat tcp_nofile))" \
+	test "$(dns_stat tcp_nofile)" -gt "${nf0:-0}"
+check "with descriptors again, DNS over TCP answers" \
+	wait_until 10 bash -c "nsenter --net=/run/netns/$CLI dig +tcp +time=2 @10.10.0.1 adminonly.internal.local -b 10.10.0.3 | grep -q 'status: NXDOMAIN'"
+
 # ---- exhaustion -------------------------------------------------------------------------
 write_config "$W/ztd.yaml" 100.90.0.0/30
 "$O/ztctl" --socket "$W/ztd.sock" reload >/dev/null 2>&1

@@ -52,6 +52,7 @@ struct access {
 	struct zt_timer timer;     /* the answer's deadline, then keepalives */
 	__u64 last_pong_ms;
 	struct zt_io lis;          /* tcp: the local port */
+	struct zt_rest rest;       /* ... accept ran out of descriptors */
 	int pending[ACC_PENDING];
 	unsigned n_pending;
 	int sp;                    /* ssh: our end of the socket pair */
@@ -349,8 +350,10 @@ static void on_accept(struct zt_io *io, __u32 events)
 	int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
 
 	(void)events;
-	if (fd < 0)
+	if (fd < 0) {
+		zt_accept_rest(a->loop, io, &a->rest, errno, 100, "the local port");
 		return;
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (a->ready) {
 		carry(a, fd);

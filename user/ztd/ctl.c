@@ -30,6 +30,7 @@ struct ctl_client {
 struct ztd_ctl {
 	struct ztd *d;
 	struct zt_io lis;
+	struct zt_rest rest; /* accept ran out of descriptors */
 	struct ctl_client cl[ZT_CTL_MAX_CLIENTS];
 	size_t n;
 };
@@ -335,6 +336,7 @@ static void on_accept(struct zt_io *io, __u32 events)
 		cl->used = true;
 		c->n++;
 	}
+	zt_accept_rest(c->d->loop, io, &c->rest, errno, 100, "the control socket");
 }
 
 int ztd_ctl_open(struct ztd *d)
@@ -400,6 +402,7 @@ void ztd_ctl_close(struct ztd *d)
 	for (i = 0; i < ZT_CTL_MAX_CLIENTS; i++)
 		if (c->cl[i].used)
 			drop_client(&c->cl[i]);
+	zt_timer_stop(d->loop, &c->rest.t);
 	zt_io_del(d->loop, &c->lis);
 	close(c->lis.fd);
 	unlink(d->ctl_path);

@@ -43,6 +43,7 @@ struct dns_asker {
 /* A listening socket, on the loop. */
 struct dns_listener {
 	struct zt_io io;
+	struct zt_rest rest; /* TCP: accept ran out of descriptors */
 	struct ztd *d;
 };
 

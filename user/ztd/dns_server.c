@@ -360,7 +360,7 @@ static void udp_read(struct ztd *d, int fd)
 static void on_tcp(struct zt_io *io, __u32 events);
 static void on_tcp_idle(struct zt_timer *t);
 
-static void tcp_accept(struct ztd *d, int lfd)
+static void tcp_accept(struct ztd *d, struct dns_listener *l)
 {
 	struct ztd_dns *s = d->dns;
 	struct sockaddr_storage ss;
@@ -368,10 +368,13 @@ static void tcp_accept(struct ztd *d, int lfd)
 	struct tcp_client *c = NULL;
 	struct dns_src from;
 	size_t slot;
-	int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC), err;
+	int fd = accept4(l->io.fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC), err;
 
-	if (fd < 0)
+	if (fd < 0) {
+		if (zt_accept_rest(d->loop, &l->io, &l->rest, errno, 100, "the DNS TCP listener"))
+			s->st.tcp_nofile++;
 		return;
+	}
 	dns_src_from(&ss, &from);
 	from.ifindex = zt_sock_tcp_ifindex(fd, from.family == ZT_AF_INET ? AF_INET : AF_INET6);
 	err = zt_share_take(&s->tcp_share, from.family, from.addr, ZTD_DNS_TCP_PER_CLIENT);
@@ -522,7 +525,9 @@ static void on_udp(struct zt_io *io, __u32 events)
 static void on_accept(struct zt_io *io, __u32 events)
 {
 	(void)events;
-	tcp_accept(ztd_of(io, struct dns_listener, io)->d, io->fd);
+	struct dns_listener *l = ztd_of(io, struct dns_listener, io);
+
+	tcp_accept(l->d, l);
 }
 
 static void close_listeners(struct ztd_dns *s)
@@ -532,6 +537,7 @@ static void close_listeners(struct ztd_dns *s)
 	for (i = 0; i < s->n; i++) {
 		zt_io_del(s->d->loop, &s->udp[i].io);
 		zt_io_del(s->d->loop, &s->tcp[i].io);
+		zt_timer_stop(s->d->loop, &s->tcp[i].rest.t);
 		close(s->udp[i].io.fd);
 		close(s->tcp[i].io.fd);
 	}

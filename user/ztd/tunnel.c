@@ -301,7 +301,7 @@ static void on_accept(struct zt_io *io, __u32 events)
 		sl = sizeof(ss);
 		fd = accept4(io->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			zt_accept_rest(tt->d->loop, io, &l->rest, errno, 100);
+			zt_accept_rest(tt->d->loop, io, &l->rest, errno, 100, "the connector listener");
 			return;
 		}
 		for (same = 0, o = tt->conns; o; o = o->next)

@@ -181,7 +181,7 @@ static void on_ing_accept(struct zt_io *io, __u32 events)
 
 		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			zt_accept_rest(tt->d->loop, io, &tt->ing_rest, errno, 100);
+			zt_accept_rest(tt->d->loop, io, &tt->ing_rest, errno, 100, "the tunnel ingress");
 			return;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

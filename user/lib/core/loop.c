@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include "clock.h"
+#include "log.h"
 #include "loop.h"
 
 #define ZT_LOOP_BATCH 64
@@ -245,10 +246,19 @@ static void rest_over(struct zt_timer *t)
 }
 
 bool zt_accept_rest(struct zt_loop *l, struct zt_io *io, struct zt_rest *r, int err,
-		    __u64 ms)
+		    __u64 ms, const char *what)
 {
+	__u64 now = zt_mono_ms();
+
 	if (err != EMFILE && err != ENFILE && err != ENOMEM && err != ENOBUFS)
 		return false;
+	r->rests++;
+	if (!r->said_ms || now - r->said_ms >= 10000) {
+		r->said_ms = now;
+		pr_warn("out of %s (%s): %s rests %llu ms at a time (%llu times so far)\n",
+			err == EMFILE || err == ENFILE ? "descriptors" : "memory", strerror(err),
+			what, (unsigned long long)ms, (unsigned long long)r->rests);
+	}
 	r->l = l;
 	r->io = io;
 	r->t.cb = rest_over;

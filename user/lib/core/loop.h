@@ -63,12 +63,15 @@ struct zt_rest {
 	struct zt_timer t;
 	struct zt_loop *l;
 	struct zt_io *io;
+	__u64 rests;        /* times it rested */
+	__u64 said_ms;      /* when the log last said so */
 };
 /* err an accept's errno: true (and io rests ms, then is watched for
- * EPOLLIN again) when it says descriptors or memory ran out. Stop r's
- * timer (zt_timer_stop(l, &r->t)) before io goes. */
+ * EPOLLIN again) when it says descriptors or memory ran out; the log
+ * says so (what: the listener's name), at most every 10 s per listener.
+ * Stop r's timer (zt_timer_stop(l, &r->t)) before io goes. */
 bool zt_accept_rest(struct zt_loop *l, struct zt_io *io, struct zt_rest *r, int err,
-		    __u64 ms);
+		    __u64 ms, const char *what);
 
 /* One turn: waits for descriptors until the first timer is due (at most
  * max_wait_ms; -1 no limit), calls the ready ios, then the due timers.
