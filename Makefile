@@ -207,6 +207,10 @@ $(O)/tests/unit/test_seccomp: $(O)/user/ztd/pxw_seccomp.o
 $(O)/tests/unit/test_sign.o: LIB_INCS = $(ALL_LIB_INCS) -Iuser/lib/tls
 $(O)/tests/unit/test_sign: $(LIBZT_TLS)
 $(O)/tests/unit/test_sign: private LDLIBS += $(LIBZT) $(TLS_LDLIBS)
+# test_tbio runs TLS over the tunnel's socket layer (tbio.h).
+$(O)/tests/unit/test_tbio.o: LIB_INCS = $(ALL_LIB_INCS) -Iuser/lib/tls
+$(O)/tests/unit/test_tbio: $(LIBZT_TLS)
+$(O)/tests/unit/test_tbio: private LDLIBS += $(LIBZT) $(TLS_LDLIBS)
 # test_config's cases are in several files (config_*.c), one binary.
 $(O)/tests/unit/test_config: $(patsubst %.c,$(O)/%.o,$(wildcard tests/unit/config_*.c))
 

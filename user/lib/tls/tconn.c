@@ -29,27 +29,34 @@ static void watch(struct zt_tconn *c, __u32 ev)
 }
 
 /* Sends what the session has queued, as far as the socket takes it:
- * 0, or -errno when the connection failed. Sets *blocked when TLS waits. */
+ * 0, or -errno when the connection failed. Sets *blocked when TLS waits.
+ * The records leave together (tbio.h): one send for a burst. */
 static int send_out(struct zt_tconn *c, bool *blocked)
 {
 	const __u8 *p;
 	size_t n;
 	ssize_t w;
 	bool ww;
+	int err;
 
 	*blocked = false;
 	while ((n = zt_mux_out(c->mux, &p)) > 0) {
 		w = zt_tls_write(c->ssl, p, n, &ww);
 		if (w == -EAGAIN) {
 			*blocked = true;
-			return 0;
+			break;
 		}
 		if (w < 0)
 			return (int)w;
 		c->bytes_out += (size_t)w;
 		zt_mux_out_done(c->mux, (size_t)w);
 	}
-	return 0;
+	err = zt_tls_flush(c->ssl);
+	if (err == -EAGAIN) {
+		*blocked = true;
+		return 0;
+	}
+	return err;
 }
 
 static void settle(struct zt_tconn *c)
@@ -77,22 +84,28 @@ static void settle(struct zt_tconn *c)
 	}
 	if (c->down)
 		return;
-	if (c->closing && !zt_mux_out(c->mux, &p)) {
+	if (c->closing && !zt_mux_out(c->mux, &p) && !zt_tls_unsent(c->ssl)) {
 		down(c, "closed after its last words");
 		return;
 	}
 	/* Output left (TLS waits, or the rounds ran out): the way out is
 	 * watched. Closing, its input is not read. */
-	if (zt_mux_out(c->mux, &p))
+	if (zt_mux_out(c->mux, &p) || zt_tls_unsent(c->ssl))
 		blocked = true;
 	watch(c, c->closing ? EPOLLOUT : EPOLLIN | (blocked ? EPOLLOUT : 0));
 }
+
+static void on_io(struct zt_io *io, __u32 events);
 
 static void on_flush(struct zt_timer *t)
 {
 	struct zt_tconn *c = (struct zt_tconn *)((char *)t - offsetof(struct zt_tconn, flush_timer));
 
-	if (!c->down && c->up)
+	if (c->down || !c->up)
+		return;
+	if (zt_tls_pending(c->ssl) && !c->closing)
+		on_io(&c->io, EPOLLIN); /* read ahead, which epoll does not show */
+	else
 		settle(c); /* the last use of c: it may end here */
 }
 
@@ -102,13 +115,18 @@ static void on_io(struct zt_io *io, __u32 events)
 	__u8 buf[16384];
 	ssize_t r;
 	bool ww;
-	int i, err;
+	int i, err, fl;
 
 	(void)events;
 	if (!c->up) {
 		err = zt_tls_handshake(c->ssl, &ww);
+		fl = zt_tls_flush(c->ssl); /* the flight it wrote */
+		if (fl && fl != -EAGAIN) {
+			down(c, "connection reset in TLS");
+			return;
+		}
 		if (err == -EAGAIN) {
-			watch(c, ww ? EPOLLOUT : EPOLLIN);
+			watch(c, (ww ? EPOLLOUT : EPOLLIN) | (fl ? EPOLLOUT : 0));
 			return;
 		}
 		if (err < 0) {
@@ -143,6 +161,8 @@ static void on_io(struct zt_io *io, __u32 events)
 			return;
 		}
 	}
+	if (i == READS_PER_TURN && zt_tls_pending(c->ssl))
+		zt_tconn_flush(c); /* the rest next turn: epoll does not see it */
 	settle(c);
 }
 

@@ -18,6 +18,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include "file.h"
+#include "tbio.h"
 #include "tls.h"
 
 /* Per connection: the pin a client checks, and why its check failed. */
@@ -263,6 +264,7 @@ SSL *zt_tls_new(SSL_CTX *ctx, int fd, bool server)
 {
 	struct pin_state *cps = SSL_CTX_get_app_data(ctx), *ps = NULL;
 	SSL *ssl = SSL_new(ctx);
+	BIO *bio;
 
 	if (!ssl)
 		return NULL;
@@ -275,10 +277,12 @@ SSL *zt_tls_new(SSL_CTX *ctx, int fd, bool server)
 		}
 		*ps = *cps;
 	}
-	if (!SSL_set_fd(ssl, fd)) {
+	bio = zt_tbio_new(fd);
+	if (!bio) {
 		zt_tls_free(ssl);
 		return NULL;
 	}
+	SSL_set_bio(ssl, bio, bio); /* one reference for both */
 	if (server)
 		SSL_set_accept_state(ssl);
 	else
@@ -294,6 +298,7 @@ void zt_tls_free(SSL *ssl)
 	if (SSL_is_init_finished(ssl)) {
 		ERR_clear_error();
 		SSL_shutdown(ssl);
+		zt_tls_flush(ssl);
 	}
 	if (ex_pin >= 0)
 		OPENSSL_free(SSL_get_ex_data(ssl, ex_pin));
@@ -361,9 +366,25 @@ ssize_t zt_tls_write(SSL *ssl, const void *buf, size_t n, bool *want_write)
 	return r == 0 ? -EPIPE : r;
 }
 
+int zt_tls_flush(SSL *ssl)
+{
+	BIO *b = SSL_get_wbio(ssl);
+
+	return b ? zt_tbio_flush(b) : 0;
+}
+
+bool zt_tls_unsent(const SSL *ssl)
+{
+	BIO *b = SSL_get_wbio(ssl);
+
+	return b && zt_tbio_unsent(b);
+}
+
 size_t zt_tls_pending(const SSL *ssl)
 {
-	return (size_t)SSL_pending(ssl);
+	BIO *b = SSL_get_rbio(ssl);
+
+	return (size_t)SSL_pending(ssl) + (b ? zt_tbio_unread(b) : 0);
 }
 
 const char *zt_tls_error(const SSL *ssl)

@@ -40,7 +40,13 @@ void zt_tls_free(struct ssl_st *ssl);
 int zt_tls_handshake(struct ssl_st *ssl, bool *want_write);
 ssize_t zt_tls_read(struct ssl_st *ssl, void *buf, size_t n, bool *want_write);
 ssize_t zt_tls_write(struct ssl_st *ssl, const void *buf, size_t n, bool *want_write);
-/* Bytes already decrypted and waiting (read them before polling again). */
+/* What TLS wrote is queued (tbio.h): zt_tls_flush sends it, 0 when
+ * nothing is left, -EAGAIN when the socket is full (watch for room while
+ * zt_tls_unsent), or -errno. Flush before waiting on the socket. */
+int zt_tls_flush(struct ssl_st *ssl);
+bool zt_tls_unsent(const struct ssl_st *ssl);
+/* Bytes read from the socket or decrypted and waiting, which polling the
+ * socket does not show: read on before waiting. */
 size_t zt_tls_pending(const struct ssl_st *ssl);
 /* Why the last step failed: BoringSSL's reason, or "pin mismatch". */
 const char *zt_tls_error(const struct ssl_st *ssl);
