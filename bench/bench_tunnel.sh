@@ -107,8 +107,10 @@ stop_zt() {
 	in_gw "$O/ztd" --detach --pin-root "$PIN" >/dev/null 2>&1
 	ZTD_PID=
 }
+# (nsenter itself in the background, not in_cli: $! of a function run in
+# the background is a subshell, and killing it would leave ssh running.)
 start_ssh() {
-	in_cli ssh -i "$W/ssh/user" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	nsenter --net=/run/netns/"$CLI" ssh -i "$W/ssh/user" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 		-o BatchMode=yes -o LogLevel=ERROR -N -L 127.0.0.1:15201:10.20.0.5:5201 \
 		-L 127.0.0.1:15007:10.20.0.5:7 root@10.2.0.5 &
 	SSH_PID=$!
@@ -116,9 +118,9 @@ start_ssh() {
 }
 stop_ssh() { kill "$SSH_PID" 2>/dev/null; wait "$SSH_PID" 2>/dev/null; }
 start_stunnel() {
-	in_priv stunnel4 "$W/stunnel-srv.conf" >/dev/null 2>&1 &
+	nsenter --net=/run/netns/"$PRIV" stunnel4 "$W/stunnel-srv.conf" >/dev/null 2>&1 &
 	ST1=$!
-	in_cli stunnel4 "$W/stunnel-cli.conf" >/dev/null 2>&1 &
+	nsenter --net=/run/netns/"$CLI" stunnel4 "$W/stunnel-cli.conf" >/dev/null 2>&1 &
 	ST2=$!
 	sleep 1
 }

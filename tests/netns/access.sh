@@ -273,6 +273,13 @@ out=$(in_cli $UT streams 10.2.0.1 7844 "$W/admin2.token" 65 web.corp.internal 80
 check "one access connection holds 64 streams at once: the 65th is refused ($out)" \
 	test "$out" = "pending=64 rst6=1"
 
+# One token's streams on 5 connections at once: 4 x 64 wait, and every
+# stream of the fifth connection is refused at the token's 256.
+out=$(in_cli $UT streams 10.2.0.1 7844 "$W/admin2.token" 64 web.corp.internal 8080 5 2>"$W/streams.err")
+cat "$W/streams.err" >&2
+check "one token holds at most 256 access streams over its connections: 64 more refused ($out)" \
+	test "$out" = "pending=256 rst6=64"
+
 # One token, many connections: past 16 the gateway refuses the next.
 out=$(in_cli $UT hold 10.2.0.1 7844 "$W/admin2.token" 17)
 check "one token holds at most 16 access connections: the 17th is refused ($out)" \

@@ -17,9 +17,10 @@ tests/netns/access.sh (docs/access.md has the formats).
   both HOST PORT TOKEN NAME ADDR DPORT  one stream whose OPEN names NAME
                         and the address ADDR both: prints "rst N" (the
                         gateway's answer) or "accepted"
-  streams HOST PORT TOKEN N NAME DPORT  N streams to NAME:DPORT at once on
-                        one connection, sending nothing: prints "pending=P
-                        rst6=R" (streams still waiting, refused at a limit)
+  streams HOST PORT TOKEN N NAME DPORT [C]  N streams to NAME:DPORT at once
+                        on each of C connections (1), sending nothing: prints
+                        "pending=P rst6=R" (streams still waiting, refused at
+                        a limit; all connections together)
 """
 import base64, os, socket, ssl, struct, sys, time
 
@@ -101,7 +102,7 @@ def frames(s, want, secs=3):
     """Frames (type, flags, stream, length) read for up to secs, until want
     of them came."""
     buf, out, end = b"", [], time.time() + secs
-    s.settimeout(0.2)
+    s.settimeout(min(0.2, secs))
     while time.time() < end and len(out) < want:
         try:
             d = s.recv(65536)
@@ -177,14 +178,21 @@ def main():
                 return
         print("nothing")
     elif cmd == "streams":
-        s = access(sys.argv[2], sys.argv[3], sys.argv[4])
-        n = int(sys.argv[5])
+        n, c = int(sys.argv[5]), int(sys.argv[8]) if len(sys.argv) > 8 else 1
+        conns = [access(sys.argv[2], sys.argv[3], sys.argv[4]) for _ in range(c)]
         rec = open_rec(sys.argv[6], None, int(sys.argv[7]))
-        s.sendall(b"".join(struct.pack(">BBHII", 0, 4, 1, 2 * i + 1, len(rec)) + rec
-                           for i in range(n)))
-        got = frames(s, n, 0.5)  # the detection waits 1 s: only refusals come now
+        for s in conns:
+            s.sendall(b"".join(struct.pack(">BBHII", 0, 4, 1, 2 * i + 1, len(rec)) + rec
+                               for i in range(n)))
+        # The detection waits 1 s: only refusals, which come at once, come
+        # before it (all connections' in 0.5 s, then what each has).
+        time.sleep(0.4)
+        got = [f for s in conns for f in frames(s, n, 0.1 / c)]
         rst6 = sum(1 for t, f, _, l in got if t == 1 and f & 8 and l == 6)
-        print("pending=%d rst6=%d" % (n - len(got), rst6))
+        other = sorted(set((t, f, l) for t, f, _, l in got if not (t == 1 and f & 8 and l == 6)))
+        if other:
+            print("other frames (type, flags, length): %s" % other, file=sys.stderr)
+        print("pending=%d rst6=%d" % (n * c - len(got), rst6))
     else:
         sys.exit(__doc__)
 
