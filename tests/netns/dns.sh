@@ -728,9 +728,21 @@ check "... and each refusal is in the DNS log" grep -q \
 # ztd says so and counts it, and once descriptors are free it takes the
 # waiting clients and answers again.
 cpu_ticks() { awk '{ print $14 + $15 }' /proc/"$ZTD_PID"/stat; }
+# nofile PID [SOFT]: prints PID's soft RLIMIT_NOFILE, or sets it (Python's
+# prlimit: the test VM has no util-linux prlimit).
+nofile() {
+	python3 -c '
+import resource, sys
+pid, r = int(sys.argv[1]), resource.RLIMIT_NOFILE
+soft, hard = resource.prlimit(pid, r)
+if len(sys.argv) > 2:
+    resource.prlimit(pid, r, (int(sys.argv[2]), hard))
+else:
+    print(soft)' "$@"
+}
 nf0=$(dns_stat tcp_nofile)
-NOFILE=$(prlimit --pid "$ZTD_PID" --nofile --output SOFT --noheadings)
-prlimit --pid "$ZTD_PID" --nofile="$(ls /proc/"$ZTD_PID"/fd | wc -l)":
+NOFILE=$(nofile "$ZTD_PID")
+nofile "$ZTD_PID" "$(ls /proc/"$ZTD_PID"/fd | wc -l)"
 in_cli python3 -c '
 import socket, time
 held = []
@@ -746,7 +758,7 @@ python3 -c '
 import socket, sys, time
 held = []
 for i in range(4):
-    s = socket.socket(socket.AF_UNIX); s.settimeout(2)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.settimeout(2)
     try:
         s.connect(sys.argv[1]); held.append(s)
     except OSError:
@@ -760,7 +772,7 @@ check "out of descriptors with DNS and control clients waiting, ztd does not spi
 check "... and says the listeners rest: DNS" grep -q "out of descriptors .*: the DNS TCP listener rests 100 ms" "$W/ztd.log"
 check "... and the control socket" grep -q "out of descriptors .*: the control socket rests 100 ms" "$W/ztd.log"
 wait "$HOLD" "$HOLD2" 2>/dev/null
-prlimit --pid "$ZTD_PID" --nofile="$NOFILE":
+nofile "$ZTD_PID" "$NOFILE"
 check "... counted (tcp_nofile ${nf0:-none} -> $(dns_stat tcp_nofile))" \
 	test "$(dns_stat tcp_nofile)" -gt "${nf0:-0}"
 check "with descriptors again, DNS over TCP answers" \
