@@ -36,6 +36,7 @@ needs "not ok -" curl openssl socat python3 sha256sum dig dnsmasq busybox
 
 # ---- topology ------------------------------------------------------------------
 netns_chain "$CLI" "$GW" "$PRIV" && netns_chain_dual "$CLI" "$GW" "$PRIV" || exit 1
+ip -n "$CLI" addr add 10.10.0.4/24 dev cli0 # carol, refused like bob
 ip -n "$CLI" route add 10.2.0.0/24 via 10.10.0.1
 ip -n "$CLI" -6 route add fd00:2::/64 via fd00:10::1
 ip -n "$CLI" route add 100.80.0.0/16 via 10.10.0.1
@@ -113,6 +114,7 @@ devices:
   - {ip: 10.10.0.2, email: admin@example.com, interface: gw0}
   - {ip: 'fd00:10::2', email: admin@example.com, interface: gw0}
   - {ip: 10.10.0.3, email: bob@example.com, interface: gw0}
+  - {ip: 10.10.0.4, email: carol@example.com, interface: gw0}
 network_policies:
   # For admin only; for anyone else the next ones make such a flow STEER.
   - {name: admin secret, precedence: 4, action: allow,
@@ -124,6 +126,8 @@ network_policies:
      match: {host: wiki.internal.local, detected_protocol: http, user_email: bob@example.com}}
   - {name: bob ssh, precedence: 7, action: allow,
      match: {detected_protocol: ssh, dst_ip: 10.2.0.0/24, user_email: bob@example.com}}
+  - {name: carol ssh, precedence: 8, action: allow,
+     match: {detected_protocol: ssh, dst_ip: 10.2.0.0/24, user_email: carol@example.com}}
   - {name: app by SNI, precedence: 10, action: allow,
      match: {dst_ip: [10.2.0.0/24, 'fd00:2::/64'], protocol: tcp,
              sni: [app.internal.local, '*.apps.internal.local']}}
@@ -495,6 +499,44 @@ check "... the rest counted log_suppressed ($((s1 - s0)))" test "$((l1 - l0 + s1
 a0=$(port7_lines 10.10.0.2 direct)
 in_cli python3 "$PEER" ask 10.2.0.5 7 >/dev/null
 check "... while an allowed flow is still logged" wait_until 3 at_least $((a0 + 1)) port7_lines 10.10.0.2 direct
+
+# One client's flood does not hide another's refusals: with a budget of
+# 8 lines a second, bob refused as fast as he can (he may write 2 a
+# second), and carol refused once a second meanwhile: each of hers is
+# written. (With one budget for all, bob's flood took it within the first
+# tenths of each second.)
+write_config 64 block 1024 8
+ztctl reload >/dev/null 2>&1
+c0=$(port7_lines 10.10.0.4 drop)
+in_cli python3 -c '
+import socket, time
+end = time.time() + 5
+while time.time() < end:
+    try:
+        with socket.create_connection(("10.2.0.5", 7), timeout=2,
+                                      source_address=("10.10.0.3", 0)) as s:
+            s.sendall(b"x")
+            s.recv(64)
+    except OSError:
+        pass' >/dev/null 2>&1 &
+FLOOD=$!
+in_cli python3 -c '
+import socket, time
+time.sleep(1)
+for _ in range(3):
+    try:
+        with socket.create_connection(("10.2.0.5", 7), timeout=2,
+                                      source_address=("10.10.0.4", 0)) as s:
+            s.sendall(b"x")
+            s.recv(64)
+    except OSError:
+        pass
+    time.sleep(1)' >/dev/null 2>&1
+wait "$FLOOD"
+check "bob refused again and again: carol's 3 refusals meanwhile are all logged" \
+	wait_until 3 at_least $((c0 + 3)) port7_lines 10.10.0.4 drop
+write_config 64
+ztctl reload >/dev/null 2>&1
 
 # ---- many at once: nothing left over ---------------------------------------------------
 # N connections held at once (each two sockets and, relayed, two pipes in

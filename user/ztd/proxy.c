@@ -483,6 +483,7 @@ void ztd_proxy_close(struct ztd *d)
 		proxy_end(px->head, ZT_PXE_SHUTDOWN);
 	zt_timer_stop(d->loop, &px->iri_check);
 	zt_share_free(&px->share);
+	zt_share_free(&px->log_share);
 	for (i = 0; i < px->n_workers; i++)
 		for (f = 0; f < 2; f++)
 			if (px->w[i].l[f] >= 0)

@@ -99,6 +99,8 @@ struct ztd_proxy {
 	size_t per_worker;          /* connections one worker's descriptors hold */
 	bool full_warned;
 	struct zt_rate log_rate;    /* blocked lines written this second */
+	struct zt_share log_share;  /* ... by each client (proxy_log.c) */
+	__u64 log_sec;              /* ... the second log_share counts */
 	__u64 upstream_warn_sec;    /* the second ztd last said why a connect failed */
 	__u64 nofile_warn_sec;      /* ... that a worker ran out of descriptors */
 	struct ztd_proxy_stats st;

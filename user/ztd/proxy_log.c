@@ -2,6 +2,7 @@
 /* proxy_log.c — a proxied flow's line in the network log, when it ends:
  * who, where, what was detected, the rule and verdict, bytes each way,
  * how long and how it ended. Fields: docs/proxy.md. */
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 #include <arpa/inet.h>
@@ -29,6 +30,31 @@ void proxy_names(const struct pconn *c, struct px_names *n)
 	n->rule = c->r.rule_id ? zt_name(&d->names, ZT_N_RULE, c->r.rule_id) : "";
 }
 
+/* A client's share of the refused lines a second: a quarter of the
+ * budget (at least one), so that one client refused again and again does
+ * not hide the others' refusals. Counted for up to 1024 clients a second;
+ * past them (or without memory for the table) the budget alone holds. */
+static bool client_may_log(struct ztd_proxy *px, const struct pconn *c, __u32 budget,
+			   __u64 now)
+{
+	size_t max = budget < 1024 ? budget : 1024;
+
+	if (!budget)
+		return false;
+	if (px->log_share.max != max) {
+		zt_share_free(&px->log_share);
+		if (zt_share_init(&px->log_share, max))
+			return true;
+		px->log_sec = now / 1000;
+	}
+	if (now / 1000 != px->log_sec) {
+		zt_share_clear(&px->log_share);
+		px->log_sec = now / 1000;
+	}
+	return zt_share_take(&px->log_share, c->family, c->src, budget >= 4 ? budget / 4 : 1) !=
+	       -EDQUOT;
+}
+
 void proxy_log(const struct pconn *c)
 {
 	const struct ztd *d = c->px->d;
@@ -48,7 +74,8 @@ void proxy_log(const struct pconn *c)
 		 * reset, revoked) is always written. */
 		struct ztd_proxy *px = c->px;
 
-		if (!zt_rate_ok(&px->log_rate, d->cfg.proxy_blocked_logs, now, NULL)) {
+		if (!client_may_log(px, c, d->cfg.proxy_blocked_logs, now) ||
+		    !zt_rate_ok(&px->log_rate, d->cfg.proxy_blocked_logs, now, NULL)) {
 			px->st.log_suppressed++;
 			return;
 		}

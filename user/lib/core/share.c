@@ -52,6 +52,13 @@ int zt_share_init(struct zt_share *t, size_t max)
 	return 0;
 }
 
+void zt_share_clear(struct zt_share *t)
+{
+	if (t->s)
+		memset(t->s, 0, (t->mask + 1) * sizeof(*t->s));
+	t->taken = 0;
+}
+
 void zt_share_free(struct zt_share *t)
 {
 	free(t->s);

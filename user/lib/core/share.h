@@ -24,6 +24,8 @@ struct zt_share {
  * Returns 0, -EINVAL for max 0, or -ENOMEM. */
 int zt_share_init(struct zt_share *t, size_t max);
 void zt_share_free(struct zt_share *t);
+/* Every client holds none again (the table stays). */
+void zt_share_clear(struct zt_share *t);
 
 /* One more entry for the client at addr (16 octets: an IPv4 address in the
  * first 4 and zeros after; the port is not part of it). Returns 0;

@@ -12,7 +12,7 @@ struct tbio {
 	__u8 *r;          /* read ahead, not yet taken (freed when empty) */
 	size_t roff, rlen;
 	__u8 *w;          /* taken, not yet sent (freed when empty) */
-	size_t woff, wlen;
+	size_t woff, wlen, wcap;
 };
 
 static BIO_METHOD *method;
@@ -34,36 +34,25 @@ static int send_queued(struct tbio *t)
 	}
 	free(t->w);
 	t->w = NULL;
-	t->woff = 0;
+	t->woff = t->wcap = 0;
 	return 0;
 }
 
 static int tb_write(BIO *b, const char *p, int n)
 {
 	struct tbio *t = BIO_get_data(b);
-	size_t room, take;
+	size_t take, cap;
+	__u8 *w;
 	int err;
 
 	BIO_clear_retry_flags(b);
 	if (n <= 0)
 		return 0;
-	if (!t->w && !(t->w = malloc(ZT_TBIO_WBUF))) {
-		errno = ENOMEM;
-		return -1;
-	}
-	if (t->woff + t->wlen == ZT_TBIO_WBUF) { /* full: make room */
+	if (t->wlen == ZT_TBIO_WBUF) { /* full: make room */
 		err = send_queued(t);
 		if (err && err != -EAGAIN) {
 			errno = -err;
 			return -1;
-		}
-		if (!t->w && !(t->w = malloc(ZT_TBIO_WBUF))) {
-			errno = ENOMEM;
-			return -1;
-		}
-		if (t->woff) {
-			memmove(t->w, t->w + t->woff, t->wlen);
-			t->woff = 0;
 		}
 		if (t->wlen == ZT_TBIO_WBUF) {
 			BIO_set_retry_write(b);
@@ -71,8 +60,25 @@ static int tb_write(BIO *b, const char *p, int n)
 			return -1;
 		}
 	}
-	room = ZT_TBIO_WBUF - t->woff - t->wlen;
-	take = (size_t)n < room ? (size_t)n : room;
+	if (t->woff && t->woff + t->wlen + (size_t)n > t->wcap) {
+		memmove(t->w, t->w + t->woff, t->wlen);
+		t->woff = 0;
+	}
+	/* The queue grows as writes come (a keepalive takes 32 KiB, a
+	 * burst up to ZT_TBIO_WBUF). */
+	for (cap = t->wcap ? t->wcap : 32 * 1024; cap < t->wlen + (size_t)n && cap < ZT_TBIO_WBUF;)
+		cap *= 2;
+	if (cap > t->wcap) {
+		w = realloc(t->w, cap);
+		if (!w) {
+			errno = ENOMEM;
+			return -1;
+		}
+		t->w = w;
+		t->wcap = cap;
+	}
+	take = t->wcap - t->woff - t->wlen;
+	take = (size_t)n < take ? (size_t)n : take;
 	memcpy(t->w + t->woff + t->wlen, p, take);
 	t->wlen += take;
 	return (int)take;
@@ -96,9 +102,12 @@ static int tb_read(BIO *b, char *p, int n)
 			got = recv(t->fd, t->r, ZT_TBIO_RBUF, MSG_DONTWAIT);
 		while (got < 0 && errno == EINTR);
 		if (got <= 0) {
+			int e = errno;
+
 			free(t->r);
 			t->r = NULL;
-			if (got < 0 && errno == EAGAIN)
+			errno = e;
+			if (got < 0 && e == EAGAIN)
 				BIO_set_retry_read(b);
 			return got < 0 ? -1 : 0;
 		}
@@ -123,6 +132,7 @@ static long tb_ctrl(BIO *b, int cmd, long num, void *ptr)
 
 	(void)num;
 	(void)ptr;
+	BIO_clear_retry_flags(b);
 	if (cmd != BIO_CTRL_FLUSH)
 		return 0;
 	/* A handshake flight: what the socket does not take now stays

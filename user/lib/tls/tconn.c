@@ -120,6 +120,10 @@ static void on_io(struct zt_io *io, __u32 events)
 	(void)events;
 	if (!c->up) {
 		err = zt_tls_handshake(c->ssl, &ww);
+		if (err < 0 && err != -EAGAIN) { /* (a pin mismatch says so) */
+			down(c, err == -EPROTO ? zt_tls_error(c->ssl) : "connection reset in TLS");
+			return;
+		}
 		fl = zt_tls_flush(c->ssl); /* the flight it wrote */
 		if (fl && fl != -EAGAIN) {
 			down(c, "connection reset in TLS");
@@ -127,10 +131,6 @@ static void on_io(struct zt_io *io, __u32 events)
 		}
 		if (err == -EAGAIN) {
 			watch(c, (ww ? EPOLLOUT : EPOLLIN) | (fl ? EPOLLOUT : 0));
-			return;
-		}
-		if (err < 0) {
-			down(c, err == -EPROTO ? zt_tls_error(c->ssl) : "connection reset in TLS");
 			return;
 		}
 		c->up = true;
@@ -161,7 +161,7 @@ static void on_io(struct zt_io *io, __u32 events)
 			return;
 		}
 	}
-	if (i == READS_PER_TURN && zt_tls_pending(c->ssl))
+	if (!c->closing && zt_tls_pending(c->ssl))
 		zt_tconn_flush(c); /* the rest next turn: epoll does not see it */
 	settle(c);
 }

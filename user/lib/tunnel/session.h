@@ -24,7 +24,7 @@
 #include "mux.h"
 
 #define ZT_MUX_WINDOW0 (64 * 1024)       /* a stream's window at open: both sides assume it */
-#define ZT_MUX_WINDOW_MAX (4 * 1024 * 1024)  /* ... grown to at most */
+#define ZT_MUX_WINDOW_MAX (1024 * 1024)  /* ... grown to at most */
 #define ZT_MUX_FRAME_DATA (64 * 1024)    /* a DATA frame this side sends: body at most */
 
 struct zt_mux;
