@@ -742,7 +742,8 @@ else:
 }
 nf0=$(dns_stat tcp_nofile)
 NOFILE=$(nofile "$ZTD_PID")
-nofile "$ZTD_PID" "$(ls /proc/"$ZTD_PID"/fd | wc -l)"
+# The lowest descriptor number ztd does not use: below it, none is free.
+nofile "$ZTD_PID" "$(ls /proc/"$ZTD_PID"/fd | sort -n | awk '$1 != NR - 1 { print NR - 1; f = 1; exit } END { if (!f) print NR }')"
 in_cli python3 -c '
 import socket, time
 held = []

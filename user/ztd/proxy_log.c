@@ -32,12 +32,15 @@ void proxy_names(const struct pconn *c, struct px_names *n)
 
 /* A client's share of the refused lines a second: a quarter of the
  * budget (at least one), so that one client refused again and again does
- * not hide the others' refusals. Counted for up to 1024 clients a second;
- * past them (or without memory for the table) the budget alone holds. */
+ * not hide the others' refusals. The table counts the second's lines, at
+ * most PX_LOG_LINES_MAX: a larger budget is cut to it (and without memory
+ * for the table the budget alone holds). */
+#define PX_LOG_LINES_MAX 65536
+
 static bool client_may_log(struct ztd_proxy *px, const struct pconn *c, __u32 budget,
 			   __u64 now)
 {
-	size_t max = budget < 1024 ? budget : 1024;
+	size_t max = budget < PX_LOG_LINES_MAX ? budget : PX_LOG_LINES_MAX;
 
 	if (!budget)
 		return false;
@@ -51,8 +54,8 @@ static bool client_may_log(struct ztd_proxy *px, const struct pconn *c, __u32 bu
 		zt_share_clear(&px->log_share);
 		px->log_sec = now / 1000;
 	}
-	return zt_share_take(&px->log_share, c->family, c->src, budget >= 4 ? budget / 4 : 1) !=
-	       -EDQUOT;
+	/* -EDQUOT: its share is used; -ENOSPC: the second's lines are. */
+	return !zt_share_take(&px->log_share, c->family, c->src, budget >= 4 ? budget / 4 : 1);
 }
 
 void proxy_log(const struct pconn *c)

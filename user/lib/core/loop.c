@@ -262,7 +262,10 @@ bool zt_accept_rest(struct zt_loop *l, struct zt_io *io, struct zt_rest *r, int 
 	r->l = l;
 	r->io = io;
 	r->t.cb = rest_over;
+	/* Without a timer to wake it (no memory for the heap), a listener
+	 * that stopped being watched would never be again: it stays. */
+	if (zt_timer_arm(l, &r->t, ms))
+		return false;
 	zt_io_mod(l, io, 0);
-	zt_timer_arm(l, &r->t, ms);
 	return true;
 }

@@ -67,7 +67,8 @@ struct zt_rest {
 	__u64 said_ms;      /* when the log last said so */
 };
 /* err an accept's errno: true (and io rests ms, then is watched for
- * EPOLLIN again) when it says descriptors or memory ran out; the log
+ * EPOLLIN again) when it says descriptors or memory ran out (false when
+ * not even its timer can be armed: io stays watched); the log
  * says so (what: the listener's name), at most every 10 s per listener.
  * Stop r's timer (zt_timer_stop(l, &r->t)) before io goes. */
 bool zt_accept_rest(struct zt_loop *l, struct zt_io *io, struct zt_rest *r, int err,
