@@ -111,7 +111,7 @@ def ask(data, want=True):
     magic,ver,typ,st=struct.unpack(">IHHi",r[:12]); n=struct.unpack(">H",r[12:14])[0]
     return st, r[14:14+n].decode()
 hdr=lambda v,t: struct.pack(">IHH",0x7a74634c,v,t)
-V=7                                           # include/zt_ctl.h ZT_CTL_VERSION
+V=8                                           # include/zt_ctl.h ZT_CTL_VERSION
 assert ask(b"x")[0]<0                        # too short
 assert ask(b"GET / HTTP/1.0\r\n\r\n")[0]<0  # not ours
 st,why=ask(hdr(1,1)); assert st<0 and "version" in why, why
