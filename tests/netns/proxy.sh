@@ -476,19 +476,30 @@ print(sum(1 for l in open(sys.argv[1]) if (e := json.loads(l)).get("kind") == "p
           and e["src"] == sys.argv[2] and e["dst_port"] == 7 and e["action"] == sys.argv[3]))' \
 		"$W/network.jsonl" "$1" "$2"
 }
-l0=$(port7_lines 10.10.0.3 drop) s0=$(proxy_stat log_suppressed)
-secs=$(in_cli python3 -c '
-import socket, time
+# refused7 SRC N SECS PAUSE: up to N connections from SRC to port 7, one
+# after another PAUSE s apart, for at most SECS; each sends a byte and
+# waits for the answer (a reset, when refused). Prints the seconds taken
+# (whole, plus 2: a bound for lines still on their way).
+refused7() {
+	in_cli python3 -c '
+import socket, sys, time
+src, n, secs, pause = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 t0 = time.time()
-for _ in range(400):
+for _ in range(n):
+    if time.time() - t0 >= secs:
+        break
     try:
         with socket.create_connection(("10.2.0.5", 7), timeout=2,
-                                      source_address=("10.10.0.3", 0)) as s:
+                                      source_address=(src, 0)) as s:
             s.sendall(b"x")
             s.recv(64)
     except OSError:
         pass
-print(int(time.time() - t0) + 2)' 2>/dev/null)
+    time.sleep(pause)
+print(int(time.time() - t0) + 2)' "$@" 2>/dev/null
+}
+l0=$(port7_lines 10.10.0.3 drop) s0=$(proxy_stat log_suppressed)
+secs=$(refused7 10.10.0.3 400 600 0)
 # Each of the 400 is written or counted (lines reach the file within 100 ms).
 accounted() { echo $(($(port7_lines 10.10.0.3 drop) - l0 + $(proxy_stat log_suppressed) - s0)); }
 wait_until 3 prints 400 accounted
@@ -508,30 +519,10 @@ check "... while an allowed flow is still logged" wait_until 3 at_least $((a0 + 
 write_config 64 block 1024 8
 ztctl reload >/dev/null 2>&1
 c0=$(port7_lines 10.10.0.4 drop)
-in_cli python3 -c '
-import socket, time
-end = time.time() + 5
-while time.time() < end:
-    try:
-        with socket.create_connection(("10.2.0.5", 7), timeout=2,
-                                      source_address=("10.10.0.3", 0)) as s:
-            s.sendall(b"x")
-            s.recv(64)
-    except OSError:
-        pass' >/dev/null 2>&1 &
+refused7 10.10.0.3 1000000 5 0 >/dev/null &
 FLOOD=$!
-in_cli python3 -c '
-import socket, time
-time.sleep(1)
-for _ in range(3):
-    try:
-        with socket.create_connection(("10.2.0.5", 7), timeout=2,
-                                      source_address=("10.10.0.4", 0)) as s:
-            s.sendall(b"x")
-            s.recv(64)
-    except OSError:
-        pass
-    time.sleep(1)' >/dev/null 2>&1
+sleep 1
+refused7 10.10.0.4 3 10 1 >/dev/null
 wait "$FLOOD"
 check "bob refused again and again: carol's 3 refusals meanwhile are all logged" \
 	wait_until 3 at_least $((c0 + 3)) port7_lines 10.10.0.4 drop
