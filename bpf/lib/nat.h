@@ -439,7 +439,7 @@ static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct z
 	const struct zt_flow_key *fk = &s->fk;
 	struct zt_flow_key *rk = &s->rk;
 	struct zt_nat *fwd = &s->fwd, *rv = &s->rv, *won;
-	__u32 span = (__u32)oi->port_hi - oi->port_lo + 1;
+	__u32 span = (__u32)oi->port_hi - oi->port_lo + 1, start;
 	int i, icmp = p->pclass == ZT_PC_ICMP;
 	long err = 0;
 	__u64 *cnt;
@@ -478,8 +478,15 @@ static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct z
 	rv->device = device;
 	rv->created_ns = rv->last_seen_ns = now;
 
+	/* A range of ZT_NAT_TRIES ports or fewer is searched whole, from a
+	 * random one on (random tries alone missed the one free port of two
+	 * once in 256); a larger one gets ZT_NAT_TRIES random tries. */
+	start = bpf_get_prandom_u32() % span;
 	for (i = 0; i < ZT_NAT_TRIES; i++) {
-		fwd->sport = bpf_htons((__u16)(oi->port_lo + bpf_get_prandom_u32() % span));
+		__u32 off = span <= ZT_NAT_TRIES ? (start + (__u32)i) % span :
+						  bpf_get_prandom_u32() % span;
+
+		fwd->sport = bpf_htons((__u16)(oi->port_lo + off));
 		zt_nat_rev_key(fk, fwd, rk);
 		err = bpf_map_update_elem(&zt_nat, rk, rv, BPF_NOEXIST);
 		if (err != -ZT_EEXIST)
