@@ -435,6 +435,56 @@ check "4 flows that never read (each connection has one): another flow still get
 	test "$out" = "behind the connector"
 wait "$sp"
 
+# ztd holds a tunnel flow's client socket itself (its worker handed it
+# over): the proxy's workers killed mid-transfer, the transfer goes on.
+# On the old code the worker relayed it to ztd, and died with it.
+in_cli python3 -c '
+import hashlib, socket, sys, time
+size = int(sys.argv[1]); h = hashlib.sha256(); got = 0; t0 = time.time()
+s = socket.create_connection(("10.20.0.5", 8), timeout=10)
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    h.update(d); got += len(d)
+    ahead = got / (size / 3) - (time.time() - t0)
+    if ahead > 0:
+        time.sleep(ahead)
+print(h.hexdigest(), got)' "$SIZE" > "$W/bulk2.sum" 2>&1 &
+bp=$!
+sleep 1
+killed=$(pgrep -P "$ZTD_PID" -x ztd-proxy | wc -l)
+pkill -9 -P "$ZTD_PID" -x ztd-proxy
+wait "$bp"
+check "the proxy's workers killed ($killed) mid-transfer: $((SIZE >> 20)) MB through the tunnel arrive with their checksum" \
+	sh -c "[ '$killed' -ge 1 ] && [ \"\$(cut -d' ' -f1 '$W/bulk2.sum')\" = '$BLOB_SUM' ]"
+fetch_ok() { [ "$(fetch 10.10.0.2 http://10.20.0.5/)" = "behind the connector" ]; }
+check "... new flows get through once the workers are back" wait_until 5 fetch_ok
+
+# A local process on the gateway holding 1100 connections to each TCP
+# port ztd listens on at loopback: tunnel flows still get through. On the
+# old code a worker reached ztd through such a port, which then had 1024
+# slots for connections that had not said which flow they were.
+lo_ports=$(in_gw ss -Htlnp | grep '"ztd"' | grep -oE '(127\.0\.0\.1|\[::1\]):[0-9]+' | sort -u | xargs)
+in_gw python3 -c '
+import socket, sys, time
+held = []
+for a in sys.argv[1:]:
+    host, port = a.rsplit(":", 1)
+    for _ in range(1100):
+        try:
+            held.append(socket.create_connection((host.strip("[]"), int(port)), timeout=1))
+        except OSError:
+            break
+print(len(held), flush=True)
+time.sleep(4)' $lo_ports > "$W/hog.out" 2>&1 &
+hp=$!
+wait_until 5 test -s "$W/hog.out"
+out=$(fetch 10.10.0.2 http://10.20.0.5/)
+check "a local process holding $(cat "$W/hog.out") connections to ztd's loopback ports (${lo_ports:-none}): a tunnel flow still gets through ($out)" \
+	test "$out" = "behind the connector"
+wait "$hp"
+
 # A reload that blocks a live flow through the tunnel cuts it.
 rm -f "$W/revoked"
 in_cli python3 "$PEER" revoke 10.20.0.5 7 "$W/revoked" > "$W/revoke.out" 2>&1 &

@@ -94,22 +94,12 @@ static void each_type_round_trips(void)
 					   .family = ZT_AF_INET, .addr = { 10, 2, 0, 5 },
 					   .port = 22, .dev = "priv0" };
 	round_trip(&m);
-	/* To a remote tunnel: ztd's loopback socket, told which flow first. */
+	/* To a remote tunnel: hand ztd the socket. */
 	memset(&m, 0, sizeof(m));
 	m.type = ZT_PXM_ANSWER;
-	m.answer = (struct zt_pxm_answer){ .cid = 78, .act = ZT_PXA_CONNECT,
-					   .family = ZT_AF_INET, .addr = { 127, 0, 0, 1 },
-					   .port = 40000, .pre_len = ZT_PXM_PRE_MAX };
-	memset(m.answer.pre, 0xa5, sizeof(m.answer.pre));
+	m.answer = (struct zt_pxm_answer){ .cid = 78, .act = ZT_PXA_HAND,
+					   .family = ZT_AF_INET6 };
 	round_trip(&m);
-	{
-		struct zt_buf b;
-		size_t n = put(&m);
-
-		wire[n - ZT_PXM_PRE_MAX - 1] = ZT_PXM_PRE_MAX + 1; /* a preamble too long */
-		zt_buf_init(&b, wire, n + 1);
-		T_EQ(zt_pxm_get(&b, &m), -EBADMSG);
-	}
 	memset(&m, 0, sizeof(m));
 	m.type = ZT_PXM_REVOKE;
 	m.revoke = 1234;
@@ -172,11 +162,48 @@ static void values_out_of_range_refused(void)
 	n = put(&m);
 	wire[9] = 0;                              /* no such act */
 	T_EQ(get(n, &out), -EBADMSG);
+	wire[9] = ZT_PXA_HAND + 1;
+	T_EQ(get(n, &out), -EBADMSG);
 	memset(&m, 0, sizeof(m));
 	m.type = ZT_PXM_EVENT;
 	m.event = 3;
 	n = put(&m);
 	T_EQ(get(n, &out), -EBADMSG);
+}
+
+/* A hand-over: the bytes detection read, up to ZT_DETECT_MAX, read back
+ * in place; a length that is not the bytes that follow, or past
+ * ZT_DETECT_MAX, refused. */
+static void hand_over(void)
+{
+	static __u8 body[ZT_PXM_HAND_MAX + 8], bytes[ZT_DETECT_MAX + 1];
+	struct zt_pxm_hand h = { .cid = 0x1122334455667788ull, .bytes = bytes }, out;
+	struct zt_buf b;
+	size_t n, k;
+
+	memset(bytes, 0x5a, sizeof(bytes));
+	for (k = 0; k < 3; k++) {
+		h.len = k == 0 ? 0 : k == 1 ? 517 : ZT_DETECT_MAX;
+		zt_buf_init(&b, body, ZT_PXM_HAND_MAX);
+		zt_pxm_hand_put(&b, &h);
+		T_EQ(b.err, 0);
+		n = b.off;
+		zt_buf_init(&b, body, n);
+		T_EQ(zt_pxm_hand_get(&b, &out), 0);
+		T_ASSERT(out.cid == h.cid && out.len == h.len && out.bytes == body + 10 &&
+			 !memcmp(out.bytes, bytes, h.len), "hand-over %zu read back", k);
+		zt_buf_init(&b, body, n + 1);
+		T_EQ(zt_pxm_hand_get(&b, &out), -EBADMSG);  /* a byte more than said */
+		zt_buf_init(&b, body, n - 1);
+		T_EQ(zt_pxm_hand_get(&b, &out), -EBADMSG);  /* one less */
+	}
+	zt_buf_init(&b, body, sizeof(body));
+	h.len = ZT_DETECT_MAX + 1;
+	zt_pxm_hand_put(&b, &h);
+	zt_buf_init(&b, body, b.off);
+	T_EQ(zt_pxm_hand_get(&b, &out), -EBADMSG);          /* more than detection reads */
+	zt_buf_init(&b, body, 9);
+	T_EQ(zt_pxm_hand_get(&b, &out), -EBADMSG);          /* cut in the length */
 }
 
 static void end_names(void)
@@ -190,6 +217,7 @@ int main(void)
 {
 	T_RUN(each_type_round_trips);
 	T_RUN(values_out_of_range_refused);
+	T_RUN(hand_over);
 	T_RUN(end_names);
 	return t_done();
 }

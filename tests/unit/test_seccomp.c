@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* test_seccomp — a proxy worker's seccomp filter (user/ztd/pxw_seccomp.c):
  * what a worker does passes (sockets for IPv4 and IPv6, pipes, the heap,
- * stderr), and a call a compromised worker would want traps: the worker
+ * stderr, a socket handed to ztd), and a call a compromised worker would want traps: the worker
  * says which and exits 3. Each case runs in a child that execs this test
  * again (so it runs natively, not under valgrind, which follows no exec),
  * sets no_new_privs as a worker has, installs the filter and tries one
@@ -24,14 +24,42 @@ int pxw_seccomp(void); /* user/ztd/pxw.h */
 
 static const char *self;
 
+/* A socket (fd) sent on sock as a worker hands ztd one: 0 or -1. */
+static int hand(int sock, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { .iov_base = "h", .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			     .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *cm;
+
+	memset(&u, 0, sizeof(u));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_DONTWAIT) == 1 ? 0 : -1;
+}
+
 /* In the child: one case under the filter; 0 when it ran through. Its
- * descriptors 3 and 4 stand for a worker's listeners. */
+ * descriptors 3 and 4 stand for a worker's listeners, 6 for its
+ * hand-over socket pair (7 is another socket pair's end). */
 static int child(const char *what)
 {
-	int fd, p[2], one = 1;
+	int fd, p[2], one = 1, sv[2], sv2[2];
 	struct linger l = { 1, 0 };
 	void *m;
 
+	/* Both ends above 20 first: placing them must not close a peer. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv2) || fcntl(sv[1], F_DUPFD, 20) < 0 ||
+	    fcntl(sv2[1], F_DUPFD, 20) < 0 || dup2(fcntl(sv[0], F_DUPFD, 20), 6) != 6 ||
+	    dup2(fcntl(sv2[0], F_DUPFD, 20), 7) != 7)
+		return 9;
 	if (dup2(2, 3) != 3 || dup2(2, 4) != 4 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
 	    pxw_seccomp())
 		return 9;
@@ -44,7 +72,8 @@ static int child(const char *what)
 		    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) ||
 		    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) ||
 		    pipe2(p, O_CLOEXEC) || write(p[1], "x", 1) != 1 ||
-		    fcntl(p[1], F_SETPIPE_SZ, 1 << 20) < 0 || fcntl(p[1], F_GETPIPE_SZ) < 0)
+		    fcntl(p[1], F_SETPIPE_SZ, 1 << 20) < 0 || fcntl(p[1], F_GETPIPE_SZ) < 0 ||
+		    hand(6, fd))
 			return 8;
 		memset(b, 1, 1 << 22);
 		free(b);
@@ -83,6 +112,8 @@ static int child(const char *what)
 		fd = fork();
 	else if (!strcmp(what, "kill"))
 		fd = kill(1, 0);
+	else if (!strcmp(what, "sendmsg"))
+		fd = hand(7, fd);
 	else
 		return 7;
 	(void)fd;
@@ -125,6 +156,7 @@ static void what_a_worker_never_needs_traps(void)
 	T_EQ(run("setfl"), 3);  /* fcntl other than a pipe's size */
 	T_EQ(run("setown"), 3);
 	T_EQ(run("dup"), 3);
+	T_EQ(run("sendmsg"), 3); /* a socket sent anywhere but to ztd */
 }
 
 int main(int argc, char **argv)

@@ -87,8 +87,9 @@ static int listeners_ok(struct px_worker *w)
 }
 
 /* Starts worker w: a new process of this same binary (posix_spawn, then
- * exec: none of ztd's memory goes with it), its listeners on 3 and 4 and
- * its end of a new channel on 5, nothing else open. 0 or -errno. */
+ * exec: none of ztd's memory goes with it), its listeners on 3 and 4,
+ * its end of a new channel on 5 and of a new hand-over socket pair on 6,
+ * nothing else open. 0 or -errno. */
 static int spawn(struct px_worker *w)
 {
 	struct ztd_proxy *px = w->px;
@@ -97,7 +98,7 @@ static int spawn(struct px_worker *w)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, all;
-	int sv[2], hi[3] = { -1, -1, -1 }, i, err;
+	int sv[2], hv[2], hi[4] = { -1, -1, -1, -1 }, i, err;
 	pid_t pid;
 
 	err = listeners_ok(w);
@@ -105,10 +106,17 @@ static int spawn(struct px_worker *w)
 		return err;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -errno;
-	/* Above 5, so that placing them on 3, 4, 5 cannot overwrite one. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hv)) {
+		err = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return err;
+	}
+	/* Above 6, so that placing them on 3..6 cannot overwrite one. */
 	hi[0] = fcntl(w->l[0], F_DUPFD_CLOEXEC, 16);
 	hi[1] = fcntl(w->l[1], F_DUPFD_CLOEXEC, 16);
 	hi[2] = fcntl(sv[1], F_DUPFD_CLOEXEC, 16);
+	hi[3] = fcntl(hv[1], F_DUPFD_CLOEXEC, 16);
 	snprintf(idx, sizeof(idx), "%u", w->idx);
 	snprintf(uid, sizeof(uid), "%u", (unsigned)px->uid);
 	snprintf(gid, sizeof(gid), "%u", (unsigned)px->gid);
@@ -121,19 +129,21 @@ static int spawn(struct px_worker *w)
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &all);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		posix_spawn_file_actions_adddup2(&fa, hi[i], 3 + i);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 6);
-	err = hi[0] < 0 || hi[1] < 0 || hi[2] < 0 ? EMFILE :
+	posix_spawn_file_actions_addclosefrom_np(&fa, 7);
+	err = hi[0] < 0 || hi[1] < 0 || hi[2] < 0 || hi[3] < 0 ? EMFILE :
 	      posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, NULL);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (hi[i] >= 0)
 			close(hi[i]);
 	close(sv[1]);
+	close(hv[1]);
 	if (err) {
 		close(sv[0]);
+		close(hv[0]);
 		return -err;
 	}
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
@@ -142,7 +152,12 @@ static int spawn(struct px_worker *w)
 	w->ch.on_msg = on_msg;
 	w->ch.on_close = NULL;
 	err = zt_chan_open(&w->ch, px->d->loop, sv[0], PROXY_CHAN_OUT);
+	if (!err)
+		err = proxy_hand_open(w, hv[0]);
+	else
+		close(hv[0]);
 	if (err) {
+		zt_chan_close(&w->ch);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		w->pid = 0;
@@ -210,6 +225,7 @@ static void on_worker_close(struct zt_chan *ch, int err)
 	w->zombie = w->pid;
 	w->pid = 0;
 	kill(w->zombie, SIGKILL);
+	proxy_hand_close(w);
 	drop_conns(w, ZT_PXE_WORKER);
 	px->st.worker_restarts++;
 	if (now - w->deaths_since_ms > 10000) {
@@ -401,6 +417,7 @@ int ztd_proxy_open(struct ztd *d)
 		px->w[i].px = px;
 		px->w[i].idx = i;
 		px->w[i].l[0] = px->w[i].l[1] = -1;
+		px->w[i].hand.fd = -1;
 		px->w[i].ch.dead = true;
 		px->w[i].respawn.cb = on_respawn;
 		px->w[i].reap.cb = on_reap;
@@ -452,6 +469,7 @@ void ztd_proxy_close(struct ztd *d)
 		zt_timer_stop(d->loop, &px->w[i].respawn);
 		zt_timer_stop(d->loop, &px->w[i].reap);
 		zt_chan_close(&px->w[i].ch);
+		proxy_hand_close(&px->w[i]);
 	}
 	for (tries = 0; tries < 100; tries++) {
 		unsigned left = 0;
@@ -479,8 +497,12 @@ void ztd_proxy_close(struct ztd *d)
 					;
 			}
 	}
-	while (px->head)
-		proxy_end(px->head, ZT_PXE_SHUTDOWN);
+	while (px->head) {
+		if (px->head->bridge)
+			proxy_carry_abort(px->head, ZT_PXE_SHUTDOWN);
+		else
+			proxy_end(px->head, ZT_PXE_SHUTDOWN);
+	}
 	zt_timer_stop(d->loop, &px->iri_check);
 	zt_share_free(&px->share);
 	zt_share_free(&px->log_share);
@@ -499,10 +521,13 @@ void ztd_proxy_close(struct ztd *d)
 static void recheck(struct ztd_proxy *px, bool iri_only)
 {
 	struct pconn *c, *next;
+	__u64 now = zt_mono_ms();
 
 	for (c = px->head; c; c = next) {
 		next = c->next;
-		if (c->revoking && zt_mono_ms() - c->revoke_ms > 2000 && c->w->pid > 0) {
+		if (c->bridge && proxy_carry_tick(c, now))
+			continue; /* idle: ended */
+		if (c->revoking && now - c->revoke_ms > 2000 && c->w && c->w->pid > 0) {
 			/* Told to reset it 2 s ago and still holding it: a
 			 * worker that does not do what ztd says is ended. */
 			pr_warn("proxy worker %u (pid %d) did not reset a revoked connection: "

@@ -34,7 +34,7 @@ static struct pconn **bucket(struct px_worker *w, __u64 cid)
 	return &w->hash[cid % PROXY_HASH];
 }
 
-static struct pconn *find(struct px_worker *w, __u64 cid)
+struct pconn *proxy_find(struct px_worker *w, __u64 cid)
 {
 	struct pconn *c;
 
@@ -43,17 +43,27 @@ static struct pconn *find(struct px_worker *w, __u64 cid)
 	return c;
 }
 
-void proxy_end(struct pconn *c, enum zt_px_end how)
+void proxy_detach(struct pconn *c)
 {
-	struct ztd_proxy *px = c->px;
 	struct pconn **pp;
 
-	c->end = how;
-	proxy_log(c);
+	if (!c->w)
+		return;
 	for (pp = bucket(c->w, c->cid); *pp && *pp != c; pp = &(*pp)->hnext)
 		;
 	if (*pp)
 		*pp = c->hnext;
+	c->w->n--;
+	c->w = NULL;
+}
+
+void proxy_end(struct pconn *c, enum zt_px_end how)
+{
+	struct ztd_proxy *px = c->px;
+
+	c->end = how;
+	proxy_log(c);
+	proxy_detach(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -61,7 +71,6 @@ void proxy_end(struct pconn *c, enum zt_px_end how)
 	if (c->next)
 		c->next->prev = c->prev;
 	px->n--;
-	c->w->n--;
 	zt_share_give(&px->share, c->family, c->src);
 	free(c);
 }
@@ -101,7 +110,10 @@ void proxy_revoke(struct pconn *c)
 	c->revoking = true;
 	c->revoke_ms = zt_mono_ms();
 	c->px->st.revoked++;
-	send_msg(c->w, &m);
+	if (c->bridge)
+		proxy_carry_abort(c, ZT_PXE_REVOKED); /* ended now */
+	else if (!c->handing) /* else reset when its socket arrives */
+		send_msg(c->w, &m);
 }
 
 /* ---- identity and the decision -------------------------------------------- */
@@ -239,41 +251,28 @@ static bool upstream_forbidden(const struct ztd *d, const struct sockaddr_storag
 	return !ok;
 }
 
-/* Allowed to a remote tunnel: the worker connects to ztd's tunnel
- * ingress, says the nonce that names this flow, and ztd carries it on a
- * stream of the tunnel's connector (tunnel_flow.c). An IRI's flow goes by
- * its hostname (the connector resolves it), any other by its address. */
+/* Allowed to a remote tunnel, one of whose connections is up: the worker
+ * hands ztd the socket, and ztd carries it on a stream of the tunnel's
+ * connector (proxy_carry.c). */
 static void act_remote(struct pconn *c)
 {
 	struct ztd_proxy *px = c->px;
 	const struct zt_cfg_tunnel *t = ztd_route_tunnel(&px->d->cfg, c->r.route_id);
 	struct zt_pxm m = { .type = ZT_PXM_ANSWER };
-	struct zt_mux_open o = { .proto = ZT_MUX_TCP, .port = c->up_port };
-	__u16 port;
 
-	if (t)
-		o.vnet = (__u16)t->vnet;
-	if (c->iri) {
-		snprintf(o.hostname, sizeof(o.hostname), "%s", c->iri_name);
-	} else {
-		o.family = c->up_family;
-		memcpy(o.addr, c->up_addr, 16);
-	}
-	if (!t || t->local || ztd_tunnel_prepare(px->d, t->name, &o, m.answer.pre, &port)) {
+	if (!t || t->local || !ztd_tunnel_up(px->d, t->name)) {
 		px->st.no_tunnel++;
 		refuse(c, ZT_PXE_NO_TUNNEL);
 		return;
 	}
 	px->st.allowed++;
 	c->remote = true;
+	c->handing = true;
+	c->vnet = (__u16)t->vnet;
 	snprintf(c->tunnel, sizeof(c->tunnel), "%s", t->name);
 	m.answer.cid = c->cid;
-	m.answer.act = ZT_PXA_CONNECT;
-	m.answer.family = ZT_AF_INET;
-	m.answer.addr[0] = 127;
-	m.answer.addr[3] = 1;
-	m.answer.port = port;
-	m.answer.pre_len = ZT_PXM_PRE_MAX;
+	m.answer.act = ZT_PXA_HAND;
+	m.answer.family = c->family;
 	c->st = ZT_PXS_CONNECT;
 	send_msg(c->w, &m);
 }
@@ -474,16 +473,16 @@ int proxy_msg(struct px_worker *w, const __u8 *body, size_t len)
 		return -EBADMSG;
 	switch (m.type) {
 	case ZT_PXM_ASK:
-		c = find(w, m.ask.cid);
+		c = proxy_find(w, m.ask.cid);
 		return c ? on_detected(c, &m.ask) : on_accepted(w, &m.ask);
 	case ZT_PXM_END:
 		/* ztd may have ended it first (a reset it answered); an END
 		 * for an id it never had is a worker's lie all the same. */
-		c = find(w, m.end.cid);
+		c = proxy_find(w, m.end.cid);
 		return c ? on_end(c, &m.end) : 0;
 	case ZT_PXM_PROGRESS:
 		for (i = 0; i < m.prog.n; i++) {
-			c = find(w, m.prog.c[i].cid);
+			c = proxy_find(w, m.prog.c[i].cid);
 			if (!c)
 				continue;
 			c->st = (enum zt_px_state)m.prog.c[i].state;

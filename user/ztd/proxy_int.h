@@ -3,9 +3,12 @@
  * (pxw*.c, processes of their own without root) accept, detect and relay;
  * ztd decides. proxy.c: the listeners, starting and restarting the
  * workers, the limits, deciding live connections again; proxy_conn.c:
- * a worker's messages (pxmsg.h) and the decision; proxy_log.c: the
- * network log's line for a proxied flow; proxy_list.c: ztctl proxy list.
- * Calls go proxy -> conn -> log; a connection's end is proxy_end's alone. */
+ * a worker's messages (pxmsg.h) and the decision; proxy_carry.c: flows
+ * to remote tunnels, whose sockets the workers hand to ztd, carried by
+ * ztd itself; proxy_log.c: the network log's line for a proxied flow;
+ * proxy_list.c: ztctl proxy list. Calls go proxy -> conn -> carry -> log;
+ * a connection's end is proxy_end's alone (proxy_conn.c), which the others
+ * call. */
 #ifndef ZT_ZTD_PROXY_INT_H
 #define ZT_ZTD_PROXY_INT_H
 
@@ -49,6 +52,11 @@ struct pconn {
 	bool found;                 /* detection read bytes or said why not */
 	bool decided, iri;
 	bool remote;               /* carried by a remote tunnel's connector (a stream) */
+	bool handing;               /* its worker was told to hand ztd the socket */
+	struct zt_bridge *bridge;   /* ... ztd carries it (c->w is NULL from then on) */
+	__u64 idle_bytes, idle_ms;  /* ... bytes both ways, unchanged since */
+	bool aborted;               /* ... ztd reset it, to end as c->end */
+	__u16 vnet;                 /* ... the tunnel's vnet */
 	char tunnel[ZT_CTL_NAME_MAX]; /* the route's tunnel, once allowed ("": none) */
 	bool revoking;              /* told to reset; its END is awaited */
 	__u64 revoke_ms;            /* ... since then (2 s, or its worker is killed) */
@@ -74,6 +82,7 @@ struct px_worker {
 	unsigned deaths;            /* in the window below */
 	__u64 deaths_since_ms;
 	size_t n;                   /* live connections it holds */
+	struct zt_io hand;          /* the socket pair it hands ztd sockets on */
 	struct pconn *hash[PROXY_HASH];
 };
 
@@ -117,6 +126,19 @@ void proxy_revoke(struct pconn *c);
  * DIRECT to a local tunnel, or STEER to the same remote tunnel? */
 bool proxy_still_allowed(struct pconn *c);
 void proxy_end(struct pconn *c, enum zt_px_end how);
+/* The worker's connection cid (NULL: none); c no longer its worker's
+ * (handed to ztd: a worker's death leaves it alone). */
+struct pconn *proxy_find(struct px_worker *w, __u64 cid);
+void proxy_detach(struct pconn *c);
+
+/* proxy_carry.c: the hand-over socket pair of w (set up, closed); c's
+ * stream reset (revoked, or ztd stopping: how), ended (done is called
+ * before this returns); every second, a carried flow's bytes and idle
+ * time (true: it was idle too long, and is ended). */
+int proxy_hand_open(struct px_worker *w, int fd);
+void proxy_hand_close(struct px_worker *w);
+void proxy_carry_abort(struct pconn *c, enum zt_px_end how);
+bool proxy_carry_tick(struct pconn *c, __u64 now);
 
 /* proxy_log.c: the names a connection is told by (NULL: none), and its
  * line in the network log when it ends. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* pxw.c — a proxy worker process (pxw.h): started by ztd (proxy.c) as
  * `ztd --proxy-worker INDEX UID GID PPID LOGLEVEL` with its IPv4 and IPv6
- * listeners on descriptors 3 and 4 and its channel to ztd on 5. It drops
+ * listeners on descriptors 3 and 4, its channel to ztd on 5 and the
+ * socket pair on which it hands ztd sockets on 6. It drops
  * to UID/GID (no capabilities, no new privileges) before it reads a byte
  * from anyone, runs under a seccomp filter (pxw_seccomp.c), dies with
  * ztd, and ends (resetting its connections) when ztd closes the channel. */
@@ -256,7 +257,8 @@ int ztd_proxy_worker_main(int argc, char **argv)
 	if (argc != 7 || parse_num(argv[2], 63, &idx) || parse_num(argv[3], 0xfffffffe, &uid) ||
 	    parse_num(argv[4], 0xfffffffe, &gid) || parse_num(argv[5], 1 << 30, &ppid) ||
 	    parse_num(argv[6], 9, &level) || fcntl(PXW_FD_L4, F_GETFD) < 0 ||
-	    fcntl(PXW_FD_L6, F_GETFD) < 0 || fcntl(PXW_FD_CH, F_GETFD) < 0) {
+	    fcntl(PXW_FD_L6, F_GETFD) < 0 || fcntl(PXW_FD_CH, F_GETFD) < 0 ||
+	    fcntl(PXW_FD_HAND, F_GETFD) < 0) {
 		fprintf(stderr, "ztd --proxy-worker is how ztd starts its proxy workers; "
 			"it is not run by hand\n");
 		return 2;
@@ -288,6 +290,8 @@ int ztd_proxy_worker_main(int argc, char **argv)
 	fcntl(PXW_FD_L4, F_SETFL, O_NONBLOCK);
 	fcntl(PXW_FD_L6, F_SETFL, O_NONBLOCK);
 	fcntl(PXW_FD_CH, F_SETFL, O_NONBLOCK);
+	fcntl(PXW_FD_HAND, F_SETFL, O_NONBLOCK);
+	w.hand = PXW_FD_HAND;
 	if (zt_chan_open(&w.ch, w.loop, PXW_FD_CH, PXW_CHAN_OUT) ||
 	    px_watch(w.loop, &w.l[0], &w.lev[0], EPOLLIN) ||
 	    px_watch(w.loop, &w.l[1], &w.lev[1], EPOLLIN) ||

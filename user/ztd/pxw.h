@@ -18,7 +18,6 @@
 #include "pxmsg.h"
 
 #define PROXY_CONNECT_MS 5000   /* upstream handshake */
-#define PROXY_IDLE_MS    (3600 * 1000) /* a relayed flow with no byte either way */
 /* A relay's pipes start at 64 KiB; one that a flow keeps filling grows to
  * 1 MiB (a splice per MiB, not per 64 KiB: 1.5x the throughput), for at
  * most PROXY_BIG_PIPES directions at once per worker, so the kernel
@@ -59,8 +58,6 @@ struct wconn {
 	__u32 ifindex;
 	__u8 *buf;                  /* the bytes detection read (ZT_DETECT_MAX) */
 	size_t len, sent;           /* read; sent upstream */
-	__u8 pre[ZT_PXM_PRE_MAX];   /* ztd's words to send upstream before them */
-	__u8 pre_len, pre_sent;
 	struct zt_detected *det;    /* while detection reads (with buf) */
 	bool client_eof;            /* it sent FIN during detection */
 	struct px_dir cu, uc;       /* client -> upstream, upstream -> client */
@@ -75,6 +72,7 @@ struct pxw {
 	struct zt_timer resume;     /* after accept ran out of descriptors */
 	struct zt_timer progress;   /* PROGRESS to ztd, every second */
 	struct zt_chan ch;          /* to ztd */
+	int hand;                   /* ... and the socket pair that hands ztd sockets */
 	struct wconn *head;
 	struct wconn *hash[PXW_HASH];
 	__u64 last_cid;
@@ -109,6 +107,7 @@ void pxw_send(struct pxw *w, const struct zt_pxm *m);
 /* pxw_conn.c */
 void pxw_conn_start(struct pxw *w, int fd, const struct sockaddr_storage *src,
 		    const struct sockaddr_storage *dst);
+#define PXW_FD_HAND 6               /* the hand-over socket pair (SOCK_SEQPACKET) */
 void pxw_conn_answer(struct pxw *w, const struct zt_pxm_answer *a);
 void pxw_conn_revoke(struct pxw *w, __u64 cid);
 /* Ends c: resets both sockets unless it closed; tells ztd (END) unless

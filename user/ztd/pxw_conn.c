@@ -232,6 +232,42 @@ static int upstream_connect(struct wconn *c, const struct zt_pxm_answer *a)
 	return 0;
 }
 
+/* Hands c's socket to ztd, with the bytes detection read (a remote
+ * tunnel's flow: ztd carries it), and forgets it: closed here without a
+ * reset, ztd holds it. One ztd's socket pair cannot take now is ended
+ * (ztd hears END). */
+static void hand(struct wconn *c)
+{
+	static __u8 body[ZT_PXM_HAND_MAX];
+	struct zt_pxm_hand h = { .cid = c->cid, .len = (__u16)c->len,
+				 .bytes = c->buf ? c->buf : body };
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			     .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *cm;
+	struct zt_buf b;
+
+	zt_buf_init(&b, body, sizeof(body));
+	zt_pxm_hand_put(&b, &h);
+	memset(&u, 0, sizeof(u));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &c->c.fd, sizeof(int));
+	iov.iov_base = body;
+	iov.iov_len = b.off;
+	if (b.err || sendmsg(c->w->hand, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)b.off) {
+		pxw_end(c, ZT_PXE_ERROR, 0, false);
+		return;
+	}
+	pxw_end(c, ZT_PXE_CLOSED, 0, true);
+}
+
 void pxw_conn_answer(struct pxw *w, const struct zt_pxm_answer *a)
 {
 	struct wconn *c = find(w, a->cid);
@@ -247,10 +283,10 @@ void pxw_conn_answer(struct pxw *w, const struct zt_pxm_answer *a)
 		if (px_watch(w->loop, &c->c, &c->cev, EPOLLIN) ||
 		    zt_timer_arm(w->loop, &c->t, a->detect_ms))
 			pxw_end(c, ZT_PXE_ERROR, 0, false);
+	} else if (a->act == ZT_PXA_HAND) {
+		hand(c);
 	} else {
 		c->st = ZT_PXS_CONNECT;
-		memcpy(c->pre, a->pre, a->pre_len);
-		c->pre_len = a->pre_len;
 		err = upstream_connect(c, a);
 		if (!err)
 			err = px_watch(w->loop, &c->u, &c->uev, EPOLLOUT);

@@ -3,7 +3,7 @@
  * through a pipe per direction: they never cross into the worker's memory. A
  * FIN from one side is passed on as a FIN (half-close) once what it sent
  * is delivered; a reset from either side resets both; the flow ends when
- * both directions have ended, or after PROXY_IDLE_MS with no byte. */
+ * both directions have ended, or after ZT_PXM_IDLE_MS with no byte. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -134,13 +134,13 @@ static void rearm(struct wconn *c)
 	}
 	/* A source is read only while its pipe is empty: with bytes still
 	 * waiting for the sink, its readiness would only spin the loop. */
-	if (!c->cu.eof && !c->cu.queued && c->sent == c->len && c->pre_sent == c->pre_len)
+	if (!c->cu.eof && !c->cu.queued && c->sent == c->len)
 		ce |= EPOLLIN;
 	if (c->uc.queued)
 		ce |= EPOLLOUT;
 	if (!c->uc.eof && !c->uc.queued)
 		ue |= EPOLLIN;
-	if (c->cu.queued || c->sent < c->len || c->pre_sent < c->pre_len)
+	if (c->cu.queued || c->sent < c->len)
 		ue |= EPOLLOUT;
 	if (px_watch(l, &c->c, &c->cev, ce) || px_watch(l, &c->u, &c->uev, ue))
 		pxw_end(c, ZT_PXE_ERROR, 0, false);
@@ -166,22 +166,16 @@ static int send_head(struct wconn *c, const __u8 *p, size_t len, size_t *sent)
 static void step(struct wconn *c)
 {
 	__u64 moved = c->cu.bytes + c->uc.bytes;
-
-	size_t pre_sent = c->pre_sent, sent = c->sent;
+	size_t sent = c->sent;
 	int r;
 
-	/* ztd's preamble (a remote tunnel's flow says which it is), then
-	 * the bytes detection read. */
-	r = send_head(c, c->pre, c->pre_len, &pre_sent);
-	c->pre_sent = (__u8)pre_sent;
-	if (!r) {
-		r = send_head(c, c->buf, c->len, &sent);
-		c->cu.bytes += (__u64)(sent - c->sent);
-		c->sent = sent;
-		if (c->buf && c->sent == c->len) { /* its memory back: the rest is spliced */
-			free(c->buf);
-			c->buf = NULL;
-		}
+	/* The bytes detection read first. */
+	r = send_head(c, c->buf, c->len, &sent);
+	c->cu.bytes += (__u64)(sent - c->sent);
+	c->sent = sent;
+	if (c->buf && c->sent == c->len) { /* its memory back: the rest is spliced */
+		free(c->buf);
+		c->buf = NULL;
 	}
 	if (r > 0) {
 		rearm(c);
@@ -197,7 +191,7 @@ static void step(struct wconn *c)
 	}
 	/* Idle means no byte moved: readiness alone does not count. */
 	if (c->cu.bytes + c->uc.bytes != moved)
-		zt_timer_arm(c->w->loop, &c->t, PROXY_IDLE_MS);
+		zt_timer_arm(c->w->loop, &c->t, ZT_PXM_IDLE_MS);
 	rearm(c);
 }
 
@@ -211,7 +205,7 @@ void pxw_relay_start(struct wconn *c)
 	}
 	c->st = ZT_PXS_RELAY;
 	c->cu.eof = c->client_eof; /* its FIN came during detection */
-	zt_timer_arm(l, &c->t, PROXY_IDLE_MS);
+	zt_timer_arm(l, &c->t, ZT_PXM_IDLE_MS);
 	step(c);
 }
 

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include "log.h"
+#include "pxw.h"
 
 #if defined(__x86_64__)
 #define PXW_ARCH AUDIT_ARCH_X86_64
@@ -172,6 +173,13 @@ static void b_shutdown(struct asm_ *a)
 	jmp(a, BPF_JEQ, FD_L6, L_TRAP, L_ALLOW);
 }
 
+/* sendmsg: on the hand-over socket pair only (a socket for ztd). */
+static void b_sendmsg(struct asm_ *a)
+{
+	LD(a, ARG(0));
+	jmp(a, BPF_JEQ, PXW_FD_HAND, L_ALLOW, L_TRAP);
+}
+
 /* fcntl: a pipe's size only (no owner or signal to set, no duplicate). */
 static void b_fcntl(struct asm_ *a)
 {
@@ -234,6 +242,7 @@ int pxw_seccomp(void)
 	block(&a, __NR_socket, b_socket);
 	block(&a, __NR_setsockopt, b_setsockopt);
 	block(&a, __NR_shutdown, b_shutdown);
+	block(&a, __NR_sendmsg, b_sendmsg);
 	block(&a, __NR_fcntl, b_fcntl);
 	block(&a, __NR_mmap, b_noexec);
 	block(&a, __NR_mprotect, b_noexec);

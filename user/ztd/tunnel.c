@@ -469,7 +469,6 @@ int ztd_tunnels_open(struct ztd *d)
 	if (!tt)
 		return -ENOMEM;
 	tt->d = d;
-	tt->ing_io.fd = -1;
 	tt->udp_io[0].io.fd = tt->udp_io[1].io.fd = -1;
 	tt->raw[0] = tt->raw[1] = tt->icmp_io.fd = -1;
 	d->tunnels = tt;
@@ -493,8 +492,6 @@ int ztd_tunnels_open(struct ztd *d)
 	err = tunnels_from(tt, &d->cfg);
 	if (!err)
 		err = tun_users_open(tt);
-	if (!err)
-		err = tun_flow_open(tt);
 	if (!err)
 		err = tun_dgram_open(tt);
 	if (!err)
@@ -576,7 +573,6 @@ void ztd_tunnels_close(struct ztd *d)
 	tun_dgram_close(tt);
 	tun_udp_close(tt);
 	tun_icmp_close(tt);
-	tun_flow_close(tt);
 	tun_access_close(tt);
 	tun_users_close(tt);
 	for (i = 0; i < tt->n_lis; i++) {

@@ -24,10 +24,6 @@
 #define TUN_PENDING_PER_SRC 8  /* ... from one address */
 #define TUN_KEEPALIVE_MS 5000  /* a PING this often */
 #define TUN_DEAD_MS 15000      /* no answer for this long: the path is dead */
-#define TUN_PENDING_FLOWS 4096 /* flows decided, their worker not yet at the ingress */
-#define TUN_PENDING_MS 10000   /* ... for this long at most */
-#define TUN_INGRESS_MAX 1024   /* ingress connections that have not said their nonce */
-#define TUN_INGRESS_MS 5000    /* ... for this long at most */
 #define TUN_UDP_FLOWS 4096     /* UDP flows to remote tunnels at once */
 #define TUN_UDP_PER_CLIENT 256 /* ... of one client (a device: all its addresses) */
 #define TUN_UDP_PER_CONN 1024  /* ... on one connection (its streams' memory) */
@@ -88,26 +84,6 @@ struct gw_conn {
 	struct zt_timer timer;     /* the handshake's deadline, then keepalives */
 };
 
-/* A flow the proxy allowed to a remote tunnel, until its worker
- * connects to the ingress and says the nonce. */
-struct tun_flow_pending {
-	__u8 nonce[ZT_PXM_PRE_MAX];
-	char tunnel[ZT_CTL_NAME_MAX];
-	struct zt_mux_open o;
-	__u64 exp_ms;
-	bool used;
-};
-
-/* A connection to the ingress, before its nonce. */
-struct tun_ingress {
-	struct zt_io io;
-	struct zt_timer timer;
-	struct ztd_tunnels *tt;
-	struct tun_ingress *prev, *next;
-	__u8 got[ZT_PXM_PRE_MAX];
-	size_t have;
-};
-
 struct tun_listener {
 	struct zt_io io;
 	struct ztd_tunnels *tt;
@@ -159,12 +135,6 @@ struct ztd_tunnels {
 	__u64 log_ms;              /* the last "refused: too many pending" line */
 	struct zt_rate prelog;     /* pre_hello_log's budget */
 	/* flows (tunnel_flow.c) */
-	struct zt_io ing_io;       /* the ingress: 127.0.0.1, a port of the kernel's */
-	struct zt_rest ing_rest;
-	__u16 ing_port;
-	struct tun_flow_pending *pend;
-	struct tun_ingress *ings;
-	size_t n_ings;
 	__u64 streams_opened, streams_refused;
 	struct zt_rate flow_log;   /* lines about failed streams */
 	/* UDP flows (tunnel_udp.c) */
@@ -249,8 +219,6 @@ void tun_access_drop(struct ztd_tunnels *tt, const __u8 *id, const char *why);
 void tun_access_close(struct ztd_tunnels *tt);
 
 /* tunnel_flow.c */
-int tun_flow_open(struct ztd_tunnels *tt);
-void tun_flow_close(struct ztd_tunnels *tt);
 /* The tunnel's ready connection with the fewest streams (one saying
  * GO_AWAY takes none), or NULL. */
 struct gw_conn *tun_least_busy(struct ztd_tunnels *tt, int ts);

@@ -206,13 +206,22 @@ int ztd_tunnels_reload(struct ztd *d);
  * (after a reload, an IRI's change): those no longer allowed end. */
 void ztd_tunnels_recheck(struct ztd *d);
 void ztd_tunnels_close(struct ztd *d);
-/* A flow the proxy allowed to remote tunnel `tunnel`, to o: a stream is
- * opened for it when its worker connects to 127.0.0.1:*port and sends
- * nonce first (tunnel_flow.c). 0, -ENOTCONN (no connection of the tunnel
- * is up), -ENOBUFS (too many flows waiting). */
+/* Remote tunnel `tunnel` has a connection of its connector up. */
+bool ztd_tunnel_up(const struct ztd *d, const char *tunnel);
+/* A TCP flow the proxy allowed to remote tunnel `tunnel`, to o: fd (the
+ * client's connected socket, ztd's from here) carried on a new stream,
+ * the bytes pre (what detection read) first (tunnel_flow.c). The bridge
+ * (never ended before this returns; done is called at its end), or NULL
+ * with *err -ENOTCONN (no connection is up), -ENOMEM or the stream's
+ * error (zt_mux_open): then fd is closed with a reset and done is not
+ * called. */
 struct zt_mux_open;
-int ztd_tunnel_prepare(struct ztd *d, const char *tunnel, const struct zt_mux_open *o,
-		       __u8 nonce[16], __u16 *port);
+struct zt_bridge;
+struct zt_bridge *ztd_tunnel_carry(struct ztd *d, const char *tunnel, const struct zt_mux_open *o,
+				   int fd, const void *pre, size_t pre_len,
+				   void (*done)(void *arg, struct zt_bridge *b, const char *why,
+						__u32 code, __u64 in, __u64 out),
+				   void *arg, int *err);
 /* The endpoint's counters, in ZT_TUNNEL_STATS order (zeros without one). */
 void ztd_tunnel_stats(const struct ztd *d, __u64 *out);
 /* ztctl tunnel create|token|rotate|delete: the token into token (empty

@@ -344,6 +344,12 @@ __u64 zt_bridge_dropped(const struct zt_bridge *b)
 	return b->dropped;
 }
 
+void zt_bridge_bytes(const struct zt_bridge *b, __u64 *in, __u64 *out)
+{
+	*in = b->in;
+	*out = b->out;
+}
+
 static void on_timer(struct zt_timer *t)
 {
 	struct zt_bridge *b = bridge_of(t, timer);
@@ -409,6 +415,32 @@ int zt_bridge_new(struct zt_tconn *t, struct zt_mux_stream *s, int fd, bool conn
 	else
 		step(b);
 	return 0;
+}
+
+struct zt_bridge *zt_bridge_carry(struct zt_tconn *t, struct zt_mux_stream *s, int fd,
+				  const void *pre, size_t pre_len, zt_bridge_done_fn done,
+				  void *arg)
+{
+	__u8 *buf = NULL;
+	struct zt_bridge *b;
+
+	if (pre_len > ZT_BRIDGE_BUF || (pre_len && !(buf = malloc(ZT_BRIDGE_BUF)))) {
+		zt_mux_release(s, ZT_MUX_E_BUSY);
+		close(fd);
+		return NULL;
+	}
+	/* A connected socket is writable: the first turn's EPOLLOUT runs step. */
+	b = bridge_make(t, s, fd, false, EPOLLIN | EPOLLOUT, done, arg);
+	if (!b) {
+		free(buf);
+		return NULL;
+	}
+	if (pre_len) {
+		memcpy(buf, pre, pre_len);
+		b->buf = buf;
+		b->len = pre_len;
+	}
+	return b;
 }
 
 struct zt_bridge *zt_bridge_new_dgram(struct zt_tconn *t, struct zt_mux_stream *s, int fd,

@@ -41,6 +41,15 @@ typedef void (*zt_bridge_done_fn)(void *arg, struct zt_bridge *b, const char *wh
  * end (done) before this returns. */
 int zt_bridge_new(struct zt_tconn *t, struct zt_mux_stream *s, int fd, bool connecting,
 		  zt_bridge_done_fn done, void *arg);
+/* Joins fd (a connected TCP socket, non-blocking, the bridge's from here)
+ * and s (a stream this side opened), pre (at most ZT_BRIDGE_BUF bytes the
+ * socket's peer sent before, copied) going on the stream first. The
+ * bridge, never ended before this returns (it moves bytes from the loop's
+ * next turn on); NULL when out of memory (fd closed, s released, done not
+ * called). */
+struct zt_bridge *zt_bridge_carry(struct zt_tconn *t, struct zt_mux_stream *s, int fd,
+				  const void *pre, size_t pre_len, zt_bridge_done_fn done,
+				  void *arg);
 /* A datagram bridge: fd a connected UDP socket (non-blocking; the
  * bridge owns it), s an accepted stream with nothing received yet (the
  * bridge is its user). The bridge, never ended before this returns; NULL
@@ -56,6 +65,8 @@ void zt_bridge_dgram_guard(struct zt_bridge *b, __u32 mark);
 /* Datagrams a datagram bridge dropped: no room on the stream, or the
  * socket would not take them (its done callback may ask). */
 __u64 zt_bridge_dropped(const struct zt_bridge *b);
+/* Bytes moved so far: socket -> stream (in), stream -> socket (out). */
+void zt_bridge_bytes(const struct zt_bridge *b, __u64 *in, __u64 *out);
 
 /* The session's events for the bridge's stream (the owner's ops.event
  * passes them on: zt_mux_user(s) is the bridge). */

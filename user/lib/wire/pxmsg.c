@@ -116,8 +116,6 @@ void zt_pxm_put(struct zt_buf *b, const struct zt_pxm *m)
 		zt_buf_put_bytes(b, a->addr, 16);
 		zt_buf_put_u16(b, a->port);
 		put_name(b, a->dev, ZT_PXM_DEV_MAX);
-		zt_buf_put_u8(b, a->pre_len);
-		zt_buf_put_bytes(b, a->pre, a->pre_len <= ZT_PXM_PRE_MAX ? a->pre_len : 0);
 		break;
 	}
 	case ZT_PXM_REVOKE:
@@ -174,11 +172,10 @@ int zt_pxm_get(struct zt_buf *b, struct zt_pxm *m)
 		struct zt_pxm_answer *a = &m->answer;
 
 		err = zt_buf_get_u64(b, &a->cid) || zt_buf_get_u8(b, &a->act) ||
-		      a->act < ZT_PXA_DETECT || a->act > ZT_PXA_RESET ||
+		      a->act < ZT_PXA_DETECT || a->act > ZT_PXA_HAND ||
 		      zt_buf_get_u32(b, &a->detect_ms) || get_family(b, &a->family) ||
 		      zt_buf_get_bytes(b, a->addr, 16) || zt_buf_get_u16(b, &a->port) ||
-		      get_name(b, a->dev, ZT_PXM_DEV_MAX, true) || zt_buf_get_u8(b, &a->pre_len) ||
-		      a->pre_len > ZT_PXM_PRE_MAX || zt_buf_get_bytes(b, a->pre, a->pre_len);
+		      get_name(b, a->dev, ZT_PXM_DEV_MAX, true);
 		break;
 	}
 	case ZT_PXM_REVOKE:
@@ -189,4 +186,21 @@ int zt_pxm_get(struct zt_buf *b, struct zt_pxm *m)
 	}
 	/* Nothing may follow a message. */
 	return err || zt_buf_left(b) ? -EBADMSG : 0;
+}
+
+void zt_pxm_hand_put(struct zt_buf *b, const struct zt_pxm_hand *h)
+{
+	zt_buf_put_u64(b, h->cid);
+	zt_buf_put_u16(b, h->len);
+	zt_buf_put_bytes(b, h->bytes, h->len);
+}
+
+int zt_pxm_hand_get(struct zt_buf *b, struct zt_pxm_hand *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (zt_buf_get_u64(b, &h->cid) || zt_buf_get_u16(b, &h->len) ||
+	    h->len > ZT_DETECT_MAX || zt_buf_left(b) != h->len)
+		return -EBADMSG;
+	h->bytes = b->p + b->off;
+	return zt_buf_get_bytes(b, NULL, h->len);
 }

@@ -6,19 +6,27 @@
  * Each message is a frame (u16 length, then the body) whose body one put
  * writes and one get reads through the bounds-checked reader: ztd reads a
  * worker's words as untrusted bytes, and a message that does not parse
- * ends that worker. */
+ * ends that worker.
+ *
+ * A flow to a remote tunnel is carried by ztd itself: the worker hands
+ * ztd the client's socket (ZT_PXA_HAND) on a second socket pair, a
+ * SOCK_SEQPACKET one, each message a zt_pxm_hand with the socket as
+ * SCM_RIGHTS. */
 #ifndef ZT_PXMSG_H
 #define ZT_PXMSG_H
 
 #include <stdbool.h>
 #include <linux/types.h>
 #include "buf.h"
+#include "detect.h"
 #include "hostname.h"
 
 #define ZT_PXM_MAX 4096          /* a body's bytes at most */
+#define ZT_PXM_IDLE_MS (3600 * 1000) /* a relayed flow with no byte either way: ended */
 #define ZT_PXM_PROG_MAX 64       /* connections in one PROGRESS */
 #define ZT_PXM_DEV_MAX 15        /* an interface name (IFNAMSIZ - 1) */
-#define ZT_PXM_PRE_MAX 16        /* an ANSWER's preamble */
+/* A hand-over: cid, the bytes detection read (at most ZT_DETECT_MAX). */
+#define ZT_PXM_HAND_MAX (8 + 2 + ZT_DETECT_MAX)
 
 enum zt_pxm_type {
 	/* worker -> ztd */
@@ -50,7 +58,8 @@ enum zt_px_end {
 };
 const char *zt_px_end_name(enum zt_px_end e);
 
-enum zt_pxa { ZT_PXA_DETECT = 1, ZT_PXA_CONNECT = 2, ZT_PXA_RESET = 3 };
+/* HAND: give ztd the socket (and what detection read): ztd carries it. */
+enum zt_pxa { ZT_PXA_DETECT = 1, ZT_PXA_CONNECT = 2, ZT_PXA_RESET = 3, ZT_PXA_HAND = 4 };
 enum zt_pxev { ZT_PXEV_NOFILE = 1 };
 
 struct zt_pxm_ask {
@@ -88,8 +97,13 @@ struct zt_pxm_answer {
 	__u8 addr[16];
 	__u16 port;
 	char dev[ZT_PXM_DEV_MAX + 1]; /* CONNECT: out of this interface ("": any) */
-	__u8 pre_len;          /* CONNECT: bytes to send before the client's (a */
-	__u8 pre[ZT_PXM_PRE_MAX]; /* remote tunnel's ztd-side socket: which flow it is) */
+};
+
+/* worker -> ztd, on the hand-over socket pair, with the socket. */
+struct zt_pxm_hand {
+	__u64 cid;
+	__u16 len;             /* bytes detection read, not sent anywhere yet */
+	const __u8 *bytes;     /* ... (get: into the buffer read) */
 };
 
 struct zt_pxm {
@@ -113,5 +127,9 @@ void zt_pxm_put(struct zt_buf *b, const struct zt_pxm *m);
  * unknown type, or holds a value out of its range (a family, a state, an
  * end, a name that is no hostname's characters). */
 int zt_pxm_get(struct zt_buf *b, struct zt_pxm *m);
+/* A hand-over's body: put (b->err when it does not fit) and get (0, or
+ * -EBADMSG: short, or bytes past len). */
+void zt_pxm_hand_put(struct zt_buf *b, const struct zt_pxm_hand *h);
+int zt_pxm_hand_get(struct zt_buf *b, struct zt_pxm_hand *h);
 
 #endif

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/* proxy_carry.c — flows to a remote tunnel, carried by ztd itself. Once
+ * ztd allows one (proxy_conn.c), its worker hands ztd the client's socket
+ * (SCM_RIGHTS on a SOCK_SEQPACKET socket pair, one per worker) with the
+ * bytes detection read; ztd checks the socket is that connection's (a TCP
+ * socket, both addresses) and bridges it to a stream of the tunnel's
+ * connector (ztd_tunnel_carry), those bytes first. The connection is then
+ * ztd's alone: its worker forgot it (a worker's death leaves it be), ztd
+ * resets it when a reload revokes it and ends it after ZT_PXM_IDLE_MS with
+ * no byte either way. A hand-over that does not parse, names no
+ * connection waiting for one, or holds anything but that connection's
+ * socket ends the worker. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "bridge.h"
+#include "clock.h"
+#include "log.h"
+#include "mux.h"
+#include "proxy_int.h"
+
+#define HAND_BATCH 64 /* hand-overs read per wakeup */
+
+static void rst_close(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/* One end of fd is family's addr:port, as ss (from getsockname or
+ * getpeername) says. */
+static bool same_end(const struct sockaddr_storage *ss, socklen_t sl, __u8 family,
+		     const __u8 *addr, __u16 port)
+{
+	if (family == ZT_AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+
+		return sl >= sizeof(*a) && a->sin_family == AF_INET && ntohs(a->sin_port) == port &&
+		       !memcmp(&a->sin_addr, addr, 4);
+	} else {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+
+		return sl >= sizeof(*a) && a->sin6_family == AF_INET6 &&
+		       ntohs(a->sin6_port) == port && !memcmp(&a->sin6_addr, addr, 16);
+	}
+}
+
+/* fd is c's client socket: a TCP socket from c's source to c's
+ * (original) destination. */
+static bool is_conn(const struct pconn *c, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(int);
+	int type = 0, proto = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) || type != SOCK_STREAM ||
+	    (sl = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &sl)) ||
+	    proto != IPPROTO_TCP)
+		return false;
+	sl = sizeof(ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) ||
+	    !same_end(&ss, sl, c->family, c->src, c->sport))
+		return false;
+	sl = sizeof(ss);
+	return !getsockname(fd, (struct sockaddr *)&ss, &sl) &&
+	       same_end(&ss, sl, c->family, c->dst, c->dport);
+}
+
+/* A carried flow's end: logged (bytes each way, how) and forgotten. */
+static void carried(void *arg, struct zt_bridge *b, const char *why, __u32 code, __u64 in,
+		    __u64 out)
+{
+	struct pconn *c = arg;
+	enum zt_px_end how = ZT_PXE_RESET;
+
+	(void)b;
+	c->bridge = NULL;
+	c->up_bytes = in;
+	c->down_bytes = out;
+	if (c->aborted) {
+		how = c->end;
+	} else if (!why) {
+		how = ZT_PXE_CLOSED;
+	} else if (code >= ZT_MUX_E_RESOLVE && code <= ZT_MUX_E_FORBIDDEN) {
+		/* The connector could not reach the origin, or would not. */
+		how = ZT_PXE_UPSTREAM;
+		c->px->st.upstream_failed++;
+	}
+	proxy_end(c, how);
+}
+
+/* The hand-over in body with fd: 0 (fd is the flow's, or closed), or
+ * -EBADMSG: the worker lied (fd left to the caller). */
+static int hand(struct px_worker *w, int fd, const __u8 *body, size_t len)
+{
+	struct ztd_proxy *px = w->px;
+	struct zt_mux_open o = { .proto = ZT_MUX_TCP };
+	struct zt_pxm_hand h;
+	struct zt_buf b;
+	struct pconn *c;
+	int err;
+
+	zt_buf_init(&b, (__u8 *)body, len);
+	if (zt_pxm_hand_get(&b, &h))
+		return -EBADMSG;
+	c = proxy_find(w, h.cid);
+	if (!c || !c->handing || !is_conn(c, fd))
+		return -EBADMSG;
+	/* The worker forgot it: ztd's alone from here. */
+	proxy_detach(c);
+	c->handing = false;
+	if (c->revoking) {
+		rst_close(fd);
+		proxy_end(c, ZT_PXE_REVOKED);
+		return 0;
+	}
+	/* An IRI's flow goes by its hostname (the connector resolves it),
+	 * any other by its address. */
+	o.vnet = c->vnet;
+	o.port = c->up_port;
+	if (c->iri) {
+		snprintf(o.hostname, sizeof(o.hostname), "%s", c->iri_name);
+	} else {
+		o.family = c->up_family;
+		memcpy(o.addr, c->up_addr, 16);
+	}
+	c->st = ZT_PXS_RELAY;
+	c->idle_ms = zt_mono_ms();
+	c->bridge = ztd_tunnel_carry(px->d, c->tunnel, &o, fd, h.bytes, h.len, carried, c, &err);
+	if (!c->bridge) {
+		if (err == -ENOTCONN)
+			px->st.no_tunnel++;
+		proxy_end(c, err == -ENOTCONN ? ZT_PXE_NO_TUNNEL : ZT_PXE_ERROR);
+	}
+	return 0;
+}
+
+static void lied(struct px_worker *w, const char *what)
+{
+	pr_warn("proxy worker %u (pid %d): %s: killed\n", w->idx, (int)w->pid, what);
+	zt_io_del(w->px->d->loop, &w->hand);
+	if (w->pid > 0)
+		kill(w->pid, SIGKILL); /* its channel's close follows */
+}
+
+static void on_hand(struct zt_io *io, __u32 events)
+{
+	struct px_worker *w = ztd_of(io, struct px_worker, hand);
+	static __u8 body[ZT_PXM_HAND_MAX + 1];
+	int i;
+
+	(void)events;
+	for (i = 0; i < HAND_BATCH; i++) {
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(4 * sizeof(int))];
+		} u;
+		struct iovec iov = { .iov_base = body, .iov_len = sizeof(body) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+				     .msg_controllen = sizeof(u.b) };
+		struct cmsghdr *cm;
+		int fd = -1, extra = 0;
+		ssize_t n;
+
+		n = recvmsg(io->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) { /* the worker is gone: its channel's close says so */
+			zt_io_del(w->px->d->loop, io);
+			return;
+		}
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			size_t k, nfd;
+
+			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
+				extra++;
+				continue;
+			}
+			nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (k = 0; k < nfd; k++) {
+				int x;
+
+				memcpy(&x, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
+				if (fd < 0) {
+					fd = x;
+				} else {
+					close(x);
+					extra++;
+				}
+			}
+		}
+		if (fd < 0 || extra || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+			if (fd >= 0)
+				rst_close(fd);
+			lied(w, "a hand-over without exactly one socket");
+			return;
+		}
+		if (hand(w, fd, body, (size_t)n)) {
+			rst_close(fd);
+			lied(w, "a hand-over of no connection waiting for one, or not its socket");
+			return;
+		}
+	}
+}
+
+int proxy_hand_open(struct px_worker *w, int fd)
+{
+	int err;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	w->hand.fd = fd;
+	w->hand.cb = on_hand;
+	err = zt_io_add(w->px->d->loop, &w->hand, EPOLLIN);
+	if (err) {
+		close(fd);
+		w->hand.fd = -1;
+	}
+	return err;
+}
+
+void proxy_hand_close(struct px_worker *w)
+{
+	if (w->hand.fd < 0)
+		return;
+	zt_io_del(w->px->d->loop, &w->hand);
+	close(w->hand.fd); /* sockets in flight in it go with it */
+	w->hand.fd = -1;
+}
+
+void proxy_carry_abort(struct pconn *c, enum zt_px_end how)
+{
+	c->aborted = true;
+	c->end = how;
+	zt_bridge_abort(c->bridge, ZT_MUX_E_NONE, zt_px_end_name(how));
+}
+
+bool proxy_carry_tick(struct pconn *c, __u64 now)
+{
+	__u64 in, out;
+
+	zt_bridge_bytes(c->bridge, &in, &out);
+	c->up_bytes = in;
+	c->down_bytes = out;
+	if (in + out != c->idle_bytes) {
+		c->idle_bytes = in + out;
+		c->idle_ms = now;
+		return false;
+	}
+	if (now - c->idle_ms < ZT_PXM_IDLE_MS)
+		return false;
+	proxy_carry_abort(c, ZT_PXE_IDLE);
+	return true;
+}
