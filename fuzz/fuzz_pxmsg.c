@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* fuzz_pxmsg — libFuzzer harness for the messages ztd reads from its
- * proxy workers (pxmsg.h): any bytes as a body; what parses is put again
- * and must read back the same (a value that passed the get is one the put
- * can say, and ztd acts on nothing else). */
+ * proxy workers (pxmsg.h): any bytes as a body, and as a hand-over's; what
+ * parses is put again and must read back the same (a value that passed
+ * the get is one the put can say, and ztd acts on nothing else). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,6 +14,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t out[ZT_PXM_MAX];
 	struct zt_buf b;
 
+	static uint8_t hout[ZT_PXM_HAND_MAX];
+	struct zt_pxm_hand h;
+
+	zt_buf_init(&b, (uint8_t *)data, size);
+	if (!zt_pxm_hand_get(&b, &h)) {
+		if (h.len > ZT_DETECT_MAX || h.bytes + h.len != data + size)
+			__builtin_trap();
+		zt_buf_init(&b, hout, sizeof(hout));
+		zt_pxm_hand_put(&b, &h);
+		if (b.err || b.off != size || memcmp(hout, data, size))
+			__builtin_trap();
+	}
 	zt_buf_init(&b, (uint8_t *)data, size);
 	if (zt_pxm_get(&b, &m))
 		return 0;

@@ -461,6 +461,27 @@ check "the proxy's workers killed ($killed) mid-transfer: $((SIZE >> 20)) MB thr
 fetch_ok() { [ "$(fetch 10.10.0.2 http://10.20.0.5/)" = "behind the connector" ]; }
 check "... new flows get through once the workers are back" wait_until 5 fetch_ok
 
+# Clients that reset their connections at once, while the worker hands
+# them to ztd: each such flow ends alone, no worker is ended for it (on
+# the first version of the hand-over ztd took a socket its client had
+# reset for a worker's lie, and killed the worker with all it held).
+pids0=$(pgrep -P "$ZTD_PID" -x ztd-proxy | sort | xargs)
+in_cli python3 -c '
+import socket, struct
+for _ in range(300):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    try:
+        s.connect(("10.20.0.5", 80))
+    except OSError:
+        pass
+    s.close()'
+sleep 0.5
+pids1=$(pgrep -P "$ZTD_PID" -x ztd-proxy | sort | xargs)
+check "300 clients that reset at once: the same workers run ($pids0; $pids1), none killed" \
+	sh -c "[ -n '$pids0' ] && [ '$pids0' = '$pids1' ] && ! grep -q 'pid .*killed' '$W/ztd.log'"
+check "... and a flow still gets through" fetch_ok
+
 # A local process on the gateway holding 1100 connections to each TCP
 # port ztd listens on at loopback: tunnel flows still get through. On the
 # old code a worker reached ztd through such a port, which then had 1024
@@ -530,6 +551,23 @@ check "... the connector said why and when it tries again" \
 kill -KILL "$C1"
 wait "$C1" 2>/dev/null
 check "the connector killed: dc is down" wait_until 5 prints down:0 health dc
+
+# A connector that answers PINGs but never a stream's OPEN: the gateway
+# resets the client's connection after 15 s (ZT_BRIDGE_OPEN_MS) instead of
+# leaving it to wait as long as the client would (the old code did).
+nsenter --net=/run/netns/"$PRIV" python3 "$ROOT/tests/netns/muteconn.py" "$W/dc.token" \
+	10.2.0.1 7844 30 > "$W/mute.out" 2>&1 &
+mp=$!
+wait_until 5 grep -q '^ack' "$W/mute.out"
+t0=${EPOCHREALTIME/./}
+in_cli curl -s --max-time 25 -o /dev/null http://10.20.0.5/
+rc=$?
+secs=$(( (${EPOCHREALTIME/./} - t0) / 1000000 ))
+check "a connector that never answers an OPEN: the client's connection is reset after $secs s (curl rc $rc, 56: reset)" \
+	sh -c "[ $rc = 56 ] && [ $secs -ge 14 ] && [ $secs -le 20 ]"
+check "... ztd says so" grep -q "the connector did not take the stream in time" "$W/ztd.log"
+kill "$mp" 2>/dev/null
+wait "$mp" 2>/dev/null
 C1=$(connector c1 "$W/dc.token" "$W/c1.log")
 check "... started again: healthy" wait_until 15 prints healthy:4 health dc
 

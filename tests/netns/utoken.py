@@ -98,28 +98,38 @@ def answer(s):
         return "closed"
 
 
-def frames(s, want, secs=3):
-    """Frames (type, flags, stream, length) read for up to secs, until want
-    of them came."""
-    buf, out, end = b"", [], time.time() + secs
+def each_frame(s, secs):
+    """Frames (type, flags, stream, length) as they come, for up to secs or
+    until the connection ends."""
+    buf, end = b"", time.time() + secs
     s.settimeout(min(0.2, secs))
-    while time.time() < end and len(out) < want:
+    while time.time() < end:
         try:
             d = s.recv(65536)
         except socket.timeout:
             continue
         except OSError:
-            break
+            return
         if not d:
-            break
+            return
         buf += d
         while len(buf) >= 12:
             _, typ, flags, sid, length = struct.unpack(">BBHII", buf[:12])
             body = length if typ in (0, 4, 5) else 0
             if len(buf) < 12 + body:
                 break
-            out.append((typ, flags, sid, length))
+            yield typ, flags, sid, length
             buf = buf[12 + body:]
+
+
+def frames(s, want, secs=3):
+    """Frames (type, flags, stream, length) read for up to secs, until want
+    of them came."""
+    out = []
+    for f in each_frame(s, secs):
+        out.append(f)
+        if len(out) >= want:
+            break
     return out
 
 
@@ -197,4 +207,5 @@ def main():
         sys.exit(__doc__)
 
 
-main()
+if __name__ == "__main__":  # muteconn.py imports its helpers
+    main()

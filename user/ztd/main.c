@@ -197,8 +197,10 @@ static int run(struct ztd *d)
 	ring_buffer__consume(r.rb);
 out:
 	ztd_settle_stop(d);
-	ztd_tunnels_close(d);
+	/* The proxy first: the flows it carries on tunnel streams end as
+	 * shutdown while their connections are there. */
 	ztd_proxy_close(d);
+	ztd_tunnels_close(d);
 	ztd_dns_close(d);
 	zt_timer_stop(d->loop, &r.trickle);
 	zt_io_del(d->loop, &r.ring);

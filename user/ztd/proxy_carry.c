@@ -8,8 +8,10 @@
  * ztd's alone: its worker forgot it (a worker's death leaves it be), ztd
  * resets it when a reload revokes it and ends it after ZT_PXM_IDLE_MS with
  * no byte either way. A hand-over that does not parse, names no
- * connection waiting for one, or holds anything but that connection's
- * socket ends the worker. */
+ * connection waiting for one, or holds other than one descriptor ends the
+ * worker; one whose socket is not that connection's (its client reset it
+ * meanwhile) or could not be received (ztd out of descriptors) ends that
+ * flow only. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -53,9 +55,10 @@ static bool same_end(const struct sockaddr_storage *ss, socklen_t sl, __u8 famil
 	}
 }
 
-/* fd is c's client socket: a TCP socket from c's source to c's
- * (original) destination. */
-static bool is_conn(const struct pconn *c, int fd)
+/* fd is c's client socket: a connected TCP socket from c's source to c's
+ * (original) destination. 0, -ENOTCONN (a TCP socket no longer
+ * connected: its client reset it), or -EBADF (another socket). */
+static int is_conn(const struct pconn *c, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(int);
@@ -64,14 +67,15 @@ static bool is_conn(const struct pconn *c, int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) || type != SOCK_STREAM ||
 	    (sl = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &sl)) ||
 	    proto != IPPROTO_TCP)
-		return false;
+		return -EBADF;
 	sl = sizeof(ss);
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) ||
-	    !same_end(&ss, sl, c->family, c->src, c->sport))
-		return false;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) ||
+	    !same_end(&ss, sl, c->family, c->dst, c->dport))
+		return -EBADF;
 	sl = sizeof(ss);
-	return !getsockname(fd, (struct sockaddr *)&ss, &sl) &&
-	       same_end(&ss, sl, c->family, c->dst, c->dport);
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl))
+		return errno == ENOTCONN ? -ENOTCONN : -EBADF;
+	return same_end(&ss, sl, c->family, c->src, c->sport) ? 0 : -EBADF;
 }
 
 /* A carried flow's end: logged (bytes each way, how) and forgotten. */
@@ -97,8 +101,9 @@ static void carried(void *arg, struct zt_bridge *b, const char *why, __u32 code,
 	proxy_end(c, how);
 }
 
-/* The hand-over in body with fd: 0 (fd is the flow's, or closed), or
- * -EBADMSG: the worker lied (fd left to the caller). */
+/* The hand-over in body with fd (-1: none could be received): 0 (fd is
+ * the flow's, or closed), or -EBADMSG: no hand-over, or of no connection
+ * waiting for one (fd left to the caller). */
 static int hand(struct px_worker *w, int fd, const __u8 *body, size_t len)
 {
 	struct ztd_proxy *px = w->px;
@@ -112,11 +117,28 @@ static int hand(struct px_worker *w, int fd, const __u8 *body, size_t len)
 	if (zt_pxm_hand_get(&b, &h))
 		return -EBADMSG;
 	c = proxy_find(w, h.cid);
-	if (!c || !c->handing || !is_conn(c, fd))
+	if (!c || !c->handing)
 		return -EBADMSG;
 	/* The worker forgot it: ztd's alone from here. */
 	proxy_detach(c);
 	c->handing = false;
+	err = fd < 0 ? -EMFILE : is_conn(c, fd);
+	if (err) {
+		/* The client reset it while it was handed, or ztd had no
+		 * descriptor for it, or (a worker's lie) another socket:
+		 * this flow ends, no other. Closed as it is: ztd sets no
+		 * option on a socket that is not the flow's. */
+		if (fd >= 0)
+			close(fd);
+		if (err != -ENOTCONN && zt_mono_ms() / 1000 != px->hand_warn_sec)
+			pr_warn("proxy worker %u: a handed socket %s: its flow is reset\n", w->idx,
+				err == -EMFILE ? "could not be received (ztd is out of descriptors)"
+					       : "is not its connection's");
+		px->hand_warn_sec = zt_mono_ms() / 1000;
+		proxy_end(c, err == -ENOTCONN ? ZT_PXE_RESET : ZT_PXE_ERROR);
+		return 0;
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
 	if (c->revoking) {
 		rst_close(fd);
 		proxy_end(c, ZT_PXE_REVOKED);
@@ -135,11 +157,8 @@ static int hand(struct px_worker *w, int fd, const __u8 *body, size_t len)
 	c->st = ZT_PXS_RELAY;
 	c->idle_ms = zt_mono_ms();
 	c->bridge = ztd_tunnel_carry(px->d, c->tunnel, &o, fd, h.bytes, h.len, carried, c, &err);
-	if (!c->bridge) {
-		if (err == -ENOTCONN)
-			px->st.no_tunnel++;
+	if (!c->bridge) /* (counted allowed: its connector went meanwhile) */
 		proxy_end(c, err == -ENOTCONN ? ZT_PXE_NO_TUNNEL : ZT_PXE_ERROR);
-	}
 	return 0;
 }
 
@@ -173,8 +192,16 @@ static void on_hand(struct zt_io *io, __u32 events)
 		n = recvmsg(io->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
-		if (n <= 0) { /* the worker is gone: its channel's close says so */
+		if (n < 0) {
+			lied(w, "its hand-over socket failed");
+			return;
+		}
+		if (n == 0 && !mh.msg_controllen) {
+			/* The worker is gone (its channel's close says so and
+			 * follows), or sent an empty message: killed either way. */
 			zt_io_del(w->px->d->loop, io);
+			if (w->pid > 0)
+				kill(w->pid, SIGKILL);
 			return;
 		}
 		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
@@ -197,15 +224,20 @@ static void on_hand(struct zt_io *io, __u32 events)
 				}
 			}
 		}
-		if (fd < 0 || extra || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		/* No descriptor with MSG_CTRUNC: ztd could not take one (out
+		 * of descriptors): that flow is reset, in hand(). */
+		if (n == 0 || extra || (mh.msg_flags & MSG_TRUNC) ||
+		    (fd < 0 && !(mh.msg_flags & MSG_CTRUNC)) ||
+		    (fd >= 0 && (mh.msg_flags & MSG_CTRUNC))) {
 			if (fd >= 0)
-				rst_close(fd);
+				close(fd);
 			lied(w, "a hand-over without exactly one socket");
 			return;
 		}
 		if (hand(w, fd, body, (size_t)n)) {
-			rst_close(fd);
-			lied(w, "a hand-over of no connection waiting for one, or not its socket");
+			if (fd >= 0)
+				close(fd);
+			lied(w, "a hand-over of no connection waiting for one");
 			return;
 		}
 	}

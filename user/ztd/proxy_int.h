@@ -24,6 +24,7 @@
 
 #define PROXY_HASH      4096     /* buckets of a worker's connections by cid */
 #define PROXY_CHAN_OUT  (8 << 20) /* what a worker may leave unread, then it is ended */
+#define PROXY_HAND_BUF  (4 << 20) /* hand-overs ztd has not read yet, per worker */
 
 /* What detection found, as ztd keeps it (the worker's zt_detected less
  * what no rule or log line reads). */
@@ -112,6 +113,7 @@ struct ztd_proxy {
 	__u64 log_sec;              /* ... the second log_share counts */
 	__u64 upstream_warn_sec;    /* the second ztd last said why a connect failed */
 	__u64 nofile_warn_sec;      /* ... that a worker ran out of descriptors */
+	__u64 hand_warn_sec;        /* ... that a handed socket was not taken */
 	struct ztd_proxy_stats st;
 	struct px_not_ours not_ours[PROXY_NOT_OURS];
 };

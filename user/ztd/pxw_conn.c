@@ -19,12 +19,15 @@
 #include "zt_abi.h"
 #include "pxw.h"
 
+/* A reset by disconnecting (connect to AF_UNSPEC: tcp_disconnect sends
+ * RST), not SO_LINGER: a linger option would stay on a socket handed to
+ * ztd, whose close it could make block. */
 void pxw_rst(int fd)
 {
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
 
 	if (fd >= 0)
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		connect(fd, &sa, sizeof(sa));
 }
 
 static struct wconn **bucket(struct pxw *w, __u64 cid)

@@ -147,8 +147,9 @@ static void b_socket(struct asm_ *a)
 	jmp(a, BPF_JEQ, IPPROTO_TCP, L_ALLOW, L_TRAP);
 }
 
-/* setsockopt: SO_LINGER (a reset), SO_BINDTODEVICE, TCP_NODELAY; never
- * on the listeners. */
+/* setsockopt: SO_BINDTODEVICE, TCP_NODELAY; never on the listeners. No
+ * SO_LINGER: set on a socket handed to ztd, a long linger would make
+ * ztd's close of it block (a worker resets by connect to AF_UNSPEC). */
 static void b_setsockopt(struct asm_ *a)
 {
 	LD(a, ARG(0));
@@ -157,7 +158,6 @@ static void b_setsockopt(struct asm_ *a)
 	LD(a, ARG(1));
 	jmp(a, BPF_JEQ, SOL_SOCKET, L_MAX, L_B);
 	LD(a, ARG(2));
-	jmp(a, BPF_JEQ, SO_LINGER, L_ALLOW, L_MAX);
 	jmp(a, BPF_JEQ, SO_BINDTODEVICE, L_ALLOW, L_TRAP);
 	label(a, L_B);
 	jmp(a, BPF_JEQ, IPPROTO_TCP, L_MAX, L_TRAP);

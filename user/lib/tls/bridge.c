@@ -12,12 +12,13 @@
 
 struct zt_bridge {
 	struct zt_io io;
-	struct zt_timer timer;        /* the connect's deadline */
+	struct zt_timer timer;        /* the connect's deadline, or the OPEN's */
 	struct zt_tconn *t;
 	struct zt_mux_stream *s;
 	__u8 *buf;                    /* read from the socket, not yet taken by the stream */
 	size_t off, len;
 	bool connecting;
+	bool opening;                 /* a stream this side opened, not accepted yet */
 	bool sock_eof;                /* the socket's peer finished sending */
 	bool fin_sent;                /* ... and the stream was told (FIN) */
 	bool fin_in;                  /* the stream's peer finished sending */
@@ -356,7 +357,12 @@ static void on_timer(struct zt_timer *t)
 	__u64 now = zt_mono_ms();
 
 	if (!b->dgram) {
-		finish(b, "the origin did not answer in time", ZT_MUX_E_TIMEOUT, false, true);
+		if (b->opening)
+			finish(b, "the connector did not take the stream in time",
+			       ZT_MUX_E_TIMEOUT, true, true);
+		else
+			finish(b, "the origin did not answer in time", ZT_MUX_E_TIMEOUT, false,
+			       true);
 		return;
 	}
 	if (b->kick) {
@@ -440,6 +446,8 @@ struct zt_bridge *zt_bridge_carry(struct zt_tconn *t, struct zt_mux_stream *s, i
 		b->buf = buf;
 		b->len = pre_len;
 	}
+	b->opening = true;
+	zt_timer_arm(t->loop, &b->timer, ZT_BRIDGE_OPEN_MS);
 	return b;
 }
 
@@ -468,6 +476,10 @@ void zt_bridge_event(struct zt_bridge *b, unsigned evs)
 		finish(b, code == ZT_MUX_E_GONE ? "the tunnel connection ended" :
 			  "the stream was reset", code, true, false);
 		return;
+	}
+	if ((evs & ZT_MUXE_ACK) && b->opening) {
+		b->opening = false;
+		zt_timer_stop(b->t->loop, &b->timer);
 	}
 	if (evs & ZT_MUXE_FIN)
 		b->fin_in = true;

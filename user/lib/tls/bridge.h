@@ -22,6 +22,10 @@
 #include "tconn.h"
 
 #define ZT_BRIDGE_CONNECT_MS 10000 /* an origin that does not answer: timeout */
+/* A stream this side opened (zt_bridge_carry) that the peer neither
+ * accepted nor refused in this long is reset (timeout): the connector
+ * dials for ZT_BRIDGE_CONNECT_MS, after resolving the name. */
+#define ZT_BRIDGE_OPEN_MS (ZT_BRIDGE_CONNECT_MS + 5000)
 #define ZT_BRIDGE_BUF (64 * 1024)  /* read from the socket at once */
 #define ZT_DGRAM_MAX 65527         /* a UDP datagram's bytes, at most (IPv6, no jumbograms) */
 
@@ -43,10 +47,11 @@ int zt_bridge_new(struct zt_tconn *t, struct zt_mux_stream *s, int fd, bool conn
 		  zt_bridge_done_fn done, void *arg);
 /* Joins fd (a connected TCP socket, non-blocking, the bridge's from here)
  * and s (a stream this side opened), pre (at most ZT_BRIDGE_BUF bytes the
- * socket's peer sent before, copied) going on the stream first. The
- * bridge, never ended before this returns (it moves bytes from the loop's
- * next turn on); NULL when out of memory (fd closed, s released, done not
- * called). */
+ * socket's peer sent before, copied) going on the stream first. A stream
+ * the peer has not accepted within ZT_BRIDGE_OPEN_MS is reset with
+ * ZT_MUX_E_TIMEOUT. The bridge, never ended before this returns (it moves
+ * bytes from the loop's next turn on); NULL when out of memory (fd
+ * closed, s released, done not called). */
 struct zt_bridge *zt_bridge_carry(struct zt_tconn *t, struct zt_mux_stream *s, int fd,
 				  const void *pre, size_t pre_len, zt_bridge_done_fn done,
 				  void *arg);
