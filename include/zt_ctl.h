@@ -95,7 +95,7 @@
 	X(blocked, "blocked")             /* the policy blocks it: reset */      \
 	X(no_tunnel, "no_connector")      /* a remote tunnel's: refused */       \
 	X(upstream_failed, "upstream_failed")                                   \
-	X(refused_full, "refused_full")   /* max_connections reached: reset */   \
+	X(refused_full, "refused_full")   /* max_connections, or carried flows' fds: reset */ \
 	X(refused_client, "refused_client") /* the client's per_client share */  \
 	X(detect_timeouts, "detect_timeouts") /* sent nothing (enough) in time */ \
 	X(malformed, "malformed")         /* first bytes broken or too big */    \

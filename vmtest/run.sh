@@ -23,8 +23,9 @@ W=$O/vmtest
 MODULES=(veth sch_ingress cls_bpf bridge tun nf_tables 8021q nft_ct tcp_diag inet_diag)
 # Programs the suites run (besides busybox), copied with their libraries.
 # openssl, socat: tests/netns/proxy.sh's TLS server, certificate and bulk source.
+# prlimit, setpriv: tests/netns/tunnel.sh starts ztd held to a low open files limit.
 TOOLS=(bash ip tc curl nsenter dig dnsmasq timeout ethtool ssh ssh-keygen sshd nft openssl socat
-       sha256sum ss stat)
+       sha256sum ss stat prlimit setpriv)
 
 die() { echo "vmtest: $*" >&2; exit 1; }
 

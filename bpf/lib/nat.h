@@ -489,7 +489,11 @@ static __always_inline int zt_nat_alloc(struct zt_nat_scratch *s, const struct z
 		fwd->sport = bpf_htons((__u16)(oi->port_lo + off));
 		zt_nat_rev_key(fk, fwd, rk);
 		err = bpf_map_update_elem(&zt_nat, rk, rv, BPF_NOEXIST);
-		if (err != -ZT_EEXIST)
+		/* Compared as an int: on kernels before 6.4 the verifier calls
+		 * the map's update directly, which returns an int whose upper
+		 * half is zero (-EEXIST never equalled the 64-bit -17 there:
+		 * 6.1 tried one port and gave up). */
+		if ((int)err != -ZT_EEXIST)
 			break; /* claimed, or the table is full */
 		zt_count(ZT_C_NAT_RETRY);
 	}

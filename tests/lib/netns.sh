@@ -225,6 +225,7 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; 
 # each file DST (which must exist) is SRC bind-mounted, e.g. an /etc/hosts
 # of the test's. That namespace starts as a copy of this one: the same
 # bpffs (ztd's pins are the ones ztctl sees here) and /run/netns.
+# ZTD_WRAP="prlimit ... setpriv ...": commands that exec ztd in the end.
 ztd_start() {
 	local before m binds= wrap=()
 	before=$(grep -c "running; control socket" "$5" 2>/dev/null)
@@ -238,11 +239,21 @@ ztd_start() {
 	awk '$2 == "/sys/fs/bpf" && $3 == "bpf" { f = 1 } END { exit !f }' /proc/mounts ||
 		mount -t bpf -o mode=0700 bpf /sys/fs/bpf
 	[ -n "$binds" ] && wrap=(unshare -m --propagation private sh -c "${binds}exec \"\$@\"" sh)
+	# ZTD_WRAP: words that exec ztd in the end (prlimit, setpriv).
+	wrap+=(${ZTD_WRAP:-})
 	"${wrap[@]}" nsenter --net=/run/netns/"$1" "$O/ztd" --config "$2" --pin-root "$3" \
 		--socket "$4" >>"$5" 2>&1 &
 	ZTD_PID=$!
 	wait_until 30 ztd_settled "$5" "${before:-0}"
 	[ "$(grep -c "running; control socket" "$5")" -gt "${before:-0}" ]
+}
+# ztd_workers: the pids of ztd's proxy workers (its children named
+# ztd-proxy; no pgrep in the vmtest).
+ztd_workers() {
+	local p
+	for p in $(cat "/proc/$ZTD_PID/task/$ZTD_PID/children" 2>/dev/null); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = ztd-proxy ] && echo "$p"
+	done
 }
 # ztd_settled LOG N: ztd said it runs for the N+1st time in LOG, or exited.
 ztd_settled() {

@@ -138,14 +138,6 @@ YAML
 }
 write_config 64
 start_ztd() { ztd_start "$GW" "$W/ztd.yaml" "$PIN" "$SOCK" "$W/ztd.log"; }
-# The proxy's worker processes (ztd's children named ztd-proxy; no pgrep
-# in the vmtest).
-workers() {
-	local p
-	for p in $(cat "/proc/$ZTD_PID/task/$ZTD_PID/children" 2>/dev/null); do
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = ztd-proxy ] && echo "$p"
-	done
-}
 ztctl() { "$O/ztctl" --pin-root "$PIN" --socket "$SOCK" "$@"; }
 # hold_open N [SECS]: N connections to 10.2.0.5:9 from the client, kept
 # open SECS (3) once all are made (slow machines accept them late: none
@@ -537,8 +529,8 @@ N=1000
 [ -n "${ZT_IN_VM:-}" ] && N=200
 write_config $((N + 100))
 ztctl reload >/dev/null 2>&1
-fds() { local p n=0; for p in $ZTD_PID $(workers); do n=$((n + $(ls "/proc/$p/fd" | wc -l))); done; echo $n; }
-rss_kb() { cat $(printf '/proc/%s/status ' $ZTD_PID $(workers)) | awk '/^VmRSS/ { n += $2 } END { print n }'; }
+fds() { local p n=0; for p in $ZTD_PID $(ztd_workers); do n=$((n + $(ls "/proc/$p/fd" | wc -l))); done; echo $n; }
+rss_kb() { cat $(printf '/proc/%s/status ' $ZTD_PID $(ztd_workers)) | awk '/^VmRSS/ { n += $2 } END { print n }'; }
 sleep 1.2 # the pipes kept by workers from earlier connections given back
 fd0=$(fds) rss0=$(rss_kb)
 hold_open "$N" 4 &
@@ -602,7 +594,7 @@ check "a ClientHello sent a byte every 0.25 s is decided at the timeout (blocked
 check "... counted as a detection timeout" at_least 1 proxy_stat detect_timeouts
 
 # ---- the workers: unprivileged, one per listener pair, restarted ------------------
-n=$(workers | wc -l)
+n=$(ztd_workers | wc -l)
 check "the proxy runs in 2 worker processes, as gateway.proxy.workers says ($n; status: $(proxy_stat workers))" \
 	test "$n" = 2 -a "$(proxy_stat workers)" = 2
 # unprivileged PID: runs as nobody with no capability and no way to gain one.
@@ -612,12 +604,12 @@ unprivileged() {
 	     /^CapPrm:/ { p = ($2 == "0000000000000000") } /^CapEff:/ { e = ($2 == "0000000000000000") }
 	     /^NoNewPrivs:/ { n = ($2 == 1) } END { exit !(u && g && p && e && n) }' "/proc/$1/status"
 }
-for p in $(workers); do
+for p in $(ztd_workers); do
 	check "worker $p runs as nobody, with no capability and no_new_privs" unprivileged "$p"
 done
 # Connections held open across a worker's death: those it held are reset
 # and logged; the kernel's policy is untouched; a new worker takes over.
-victim=$(workers | head -1)
+victim=$(ztd_workers | head -1)
 r0=$(proxy_stat worker_restarts)
 ztctl -j maps dump policy > "$W/policy.before"
 hold_open 20 6 &
@@ -627,10 +619,10 @@ kill -KILL "$victim"
 check "a killed worker is logged (signal 9) and restarted" \
 	wait_until 5 grep -q "proxy worker [01] (pid $victim) ended (signal 9)" "$W/ztd.log"
 check "... counted (worker_restarts)" wait_until 3 at_least $((r0 + 1)) proxy_stat worker_restarts
-replaced() { [ "$(workers | wc -l)" = 2 ] && ! kill -0 "$victim" 2>/dev/null; }
+replaced() { [ "$(ztd_workers | wc -l)" = 2 ] && ! kill -0 "$victim" 2>/dev/null; }
 check "... two workers again, the killed one replaced" wait_until 3 replaced
 check "... the connections it held logged end=worker_died" wait_until 3 logged end=worker_died
-for p in $(workers); do
+for p in $(ztd_workers); do
 	check "... worker $p (after the restart) unprivileged too" unprivileged "$p"
 done
 a0=$(port7_lines 10.10.0.2 direct)
@@ -648,7 +640,7 @@ check "the policy in the kernel is what it was before the worker died" \
 
 check "no worker died but the one killed: none refused a system call (seccomp) or broke its word" \
 	sh -c "[ $(proxy_stat worker_restarts) = $((r0 + 1)) ] && ! grep -q 'refused (seccomp)\|not a worker.s\|did not reset\|does not read' '$W/ztd.log'"
-for p in $(workers); do
+for p in $(ztd_workers); do
 	check "worker $p runs under a seccomp filter" grep -q '^Seccomp:[[:space:]]*2' "/proc/$p/status"
 done
 
@@ -672,7 +664,7 @@ print(how, time.time())' "$W/held" > "$W/held.out" 2>&1 &
 hp=$!
 wait_until 5 test -e "$W/held"
 r0=$(proxy_stat worker_restarts)
-stopped=$(workers)
+stopped=$(ztd_workers)
 kill -STOP $stopped
 write_config 64 block
 t0=$(python3 -c "import time; print(time.time())") # (busybox date, in the VM, has no %N)
@@ -686,7 +678,7 @@ check "a stopped worker that holds a revoked connection is killed, and the conne
 check "... logged as not doing what it was told" \
 	grep -q "proxy worker [01] (pid [0-9]*) did not reset a revoked connection: killed" "$W/ztd.log"
 check "... and replaced (worker_restarts)" wait_until 3 at_least $((r0 + 1)) proxy_stat worker_restarts
-nworkers() { workers | wc -l; }
+nworkers() { ztd_workers | wc -l; }
 check "... two workers again" wait_until 3 prints 2 nworkers
 
 # ---- an address claimed from another link ----------------------------------------------

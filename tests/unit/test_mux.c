@@ -440,6 +440,54 @@ static void test_slow_reader(void)
 	(void)ta;
 }
 
+/* One stream a reader keeps pace with, moving 24 MiB: its window grows
+ * to ZT_MUX_WINDOW_MAX on the session alone, on to ZT_MUX_WINDOW_BIG on
+ * a shared budget while it has room, and gives the budget back when it
+ * goes. */
+static size_t grown_window(struct zt_mux_budget *big)
+{
+	static __u8 chunk[65536];
+	struct zt_mux_limits cl = { .big = big };
+	struct zt_mux_stream *a, *ta;
+	size_t moved = 0, win;
+	ssize_t k;
+	int i;
+
+	pair(NULL, &cl, true);
+	a = open_tcp(&gw, 1);
+	T_EQ(pump(), 0);
+	ta = cn.last_in;
+	for (i = 0; i < 2000 && moved < (24u << 20); i++) {
+		k = zt_mux_write(a, chunk, sizeof(chunk));
+		T_ASSERT(k >= 0, "write");
+		T_EQ(pump(), 0);
+		drain(ta, NULL, &moved);
+		T_EQ(pump(), 0);
+	}
+	T_ASSERT(moved >= (24u << 20), "24 MiB moved (%zu)", moved);
+	win = zt_mux_stats(cn.m)->reserved; /* the one stream's window */
+	zt_mux_release(a, 0);
+	zt_mux_release(ta, 0);
+	T_EQ(pump(), 0);
+	T_EQ(zt_mux_stats(cn.m)->streams, 0);
+	return win;
+}
+
+static void test_window_budget(void)
+{
+	struct zt_mux_budget big = { .max = 64u << 20 }, small = { .max = 1u << 20 };
+
+	T_EQ(grown_window(NULL), ZT_MUX_WINDOW_MAX);
+	T_EQ(grown_window(&big), ZT_MUX_WINDOW_BIG);
+	T_EQ(big.used, 0);  /* given back */
+	/* Room for 1 MiB more: 1 -> 2 MiB, not on to 4. */
+	T_EQ(grown_window(&small), 2 * ZT_MUX_WINDOW_MAX);
+	T_EQ(small.used, 0);
+	small.used = small.max; /* all taken (by other sessions) */
+	T_EQ(grown_window(&small), ZT_MUX_WINDOW_MAX);
+	T_EQ(small.used, small.max);
+}
+
 /* A DATA body in two reads, its first half consumed in between: the
  * stream's buffer must stay for the second (it was freed, and written
  * through a null pointer, before). */
@@ -616,6 +664,7 @@ int main(void)
 	T_RUN(test_hello_first);
 	T_RUN(test_stream_both_ways);
 	T_RUN(test_slow_reader);
+	T_RUN(test_window_budget);
 	T_RUN(test_body_split_consumed);
 	T_RUN(test_limits);
 	T_RUN(test_ping_goaway_abort);

@@ -95,6 +95,8 @@ static int child(const char *what)
 		fd = setsockopt(3, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	else if (!strcmp(what, "listener-shut"))
 		fd = shutdown(4, SHUT_RDWR);
+	else if (!strcmp(what, "listener-disconnect"))
+		fd = connect(3, &(struct sockaddr){ .sa_family = AF_UNSPEC }, sizeof(struct sockaddr));
 	else if (!strcmp(what, "setfl"))
 		fd = fcntl(fd, F_SETFL, O_ASYNC);
 	else if (!strcmp(what, "setown"))
@@ -156,6 +158,7 @@ static void what_a_worker_never_needs_traps(void)
 	T_EQ(run("linger"), 3); /* it would stay on a socket handed to ztd */
 	T_EQ(run("listener-opt"), 3); /* the listeners ztd shares with it */
 	T_EQ(run("listener-shut"), 3);
+	T_EQ(run("listener-disconnect"), 3);
 	T_EQ(run("setfl"), 3);  /* fcntl other than a pipe's size */
 	T_EQ(run("setown"), 3);
 	T_EQ(run("dup"), 3);

@@ -284,7 +284,7 @@ static void on_connected(struct zt_io *io, __u32 events)
 	memset(&c->t, 0, sizeof(c->t));
 	c->t.on_up = on_up;
 	c->t.on_down = on_down;
-	if (zt_tconn_start(&c->t, c->k->loop, fd, c->k->ctx, false, NULL, &k_ops, c)) {
+	if (zt_tconn_start(&c->t, c->k->loop, fd, c->k->ctx, false, &c->k->lim, &k_ops, c)) {
 		retry(c, "out of memory");
 		return;
 	}

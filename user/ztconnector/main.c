@@ -250,6 +250,8 @@ int main(int argc, char **argv)
 		pr_info("running as root; --user USER (or the systemd unit's DynamicUser) runs "
 			"it unprivileged: it needs no privilege\n");
 	k.ctx = zt_tls_client(k.tok.pin);
+	k.big.max = ZT_MUX_BIG_BUDGET;
+	k.lim.big = &k.big;
 	if (!k.ctx || (err = zt_loop_new(&k.loop))) {
 		fprintf(stderr, "ztconnector: cannot set up TLS or the event loop\n");
 		return 1;

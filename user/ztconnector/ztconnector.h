@@ -40,6 +40,8 @@ struct connector {
 	struct zt_loop *loop;
 	struct zt_token tok;
 	struct ssl_ctx_st *ctx;
+	struct zt_mux_budget big;  /* windows past 1 MiB, all connections' (session.h) */
+	struct zt_mux_limits lim;  /* ... each connection's session, with it */
 	unsigned n;                /* connections to keep */
 	char name[64];
 	bool draining;

@@ -102,7 +102,8 @@ static void carried(void *arg, struct zt_bridge *b, const char *why, __u32 code,
 }
 
 /* The hand-over in body with fd (-1: none could be received): 0 (fd is
- * the flow's, or closed), or -EBADMSG: no hand-over, or of no connection
+ * the flow's, or closed), -EBADF (another socket than the flow's: the
+ * flow ended, fd closed), or -EBADMSG: no hand-over, or of no connection
  * waiting for one (fd left to the caller). */
 static int hand(struct px_worker *w, int fd, const __u8 *body, size_t len)
 {
@@ -125,18 +126,20 @@ static int hand(struct px_worker *w, int fd, const __u8 *body, size_t len)
 	err = fd < 0 ? -EMFILE : is_conn(c, fd);
 	if (err) {
 		/* The client reset it while it was handed, or ztd had no
-		 * descriptor for it, or (a worker's lie) another socket:
-		 * this flow ends, no other. Closed as it is: ztd sets no
-		 * option on a socket that is not the flow's. */
+		 * descriptor for it: this flow ends, no other. Another socket
+		 * (its local address is not the flow's: no client can cause
+		 * that) is a worker's lie: the caller ends the worker too.
+		 * Closed as it is: ztd sets no option on a socket that is not
+		 * the flow's. */
 		if (fd >= 0)
 			close(fd);
-		if (err != -ENOTCONN && zt_mono_ms() / 1000 != px->hand_warn_sec)
-			pr_warn("proxy worker %u: a handed socket %s: its flow is reset\n", w->idx,
-				err == -EMFILE ? "could not be received (ztd is out of descriptors)"
-					       : "is not its connection's");
-		px->hand_warn_sec = zt_mono_ms() / 1000;
+		if (err == -EMFILE && zt_mono_ms() / 1000 != px->hand_warn_sec)
+			pr_warn("proxy worker %u: a handed socket could not be received (ztd is "
+				"out of descriptors): its flow ends\n", w->idx);
+		if (err == -EMFILE)
+			px->hand_warn_sec = zt_mono_ms() / 1000;
 		proxy_end(c, err == -ENOTCONN ? ZT_PXE_RESET : ZT_PXE_ERROR);
-		return 0;
+		return err == -EBADF ? -EBADF : 0;
 	}
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	if (c->revoking) {
@@ -170,14 +173,14 @@ static void lied(struct px_worker *w, const char *what)
 		kill(w->pid, SIGKILL); /* its channel's close follows */
 }
 
-static void on_hand(struct zt_io *io, __u32 events)
+/* Reads up to max hand-overs (fewer: the pair is empty, or the worker
+ * was found lying and is being ended). */
+static void take_hands(struct px_worker *w, struct zt_io *io, unsigned max)
 {
-	struct px_worker *w = ztd_of(io, struct px_worker, hand);
 	static __u8 body[ZT_PXM_HAND_MAX + 1];
-	int i;
+	unsigned i;
 
-	(void)events;
-	for (i = 0; i < HAND_BATCH; i++) {
+	for (i = 0; i < max && io->added; i++) {
 		union {
 			struct cmsghdr h;
 			char b[CMSG_SPACE(4 * sizeof(int))];
@@ -186,7 +189,7 @@ static void on_hand(struct zt_io *io, __u32 events)
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
 				     .msg_controllen = sizeof(u.b) };
 		struct cmsghdr *cm;
-		int fd = -1, extra = 0;
+		int fd = -1, extra = 0, err;
 		ssize_t n;
 
 		n = recvmsg(io->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
@@ -234,13 +237,24 @@ static void on_hand(struct zt_io *io, __u32 events)
 			lied(w, "a hand-over without exactly one socket");
 			return;
 		}
-		if (hand(w, fd, body, (size_t)n)) {
+		err = hand(w, fd, body, (size_t)n);
+		if (err == -EBADF) {
+			lied(w, "a hand-over of a socket not its connection's");
+			return;
+		}
+		if (err) {
 			if (fd >= 0)
 				close(fd);
 			lied(w, "a hand-over of no connection waiting for one");
 			return;
 		}
 	}
+}
+
+static void on_hand(struct zt_io *io, __u32 events)
+{
+	(void)events;
+	take_hands(ztd_of(io, struct px_worker, hand), io, HAND_BATCH);
 }
 
 int proxy_hand_open(struct px_worker *w, int fd)
@@ -262,6 +276,9 @@ void proxy_hand_close(struct px_worker *w)
 {
 	if (w->hand.fd < 0)
 		return;
+	/* What a worker handed over before it ended is carried: its flows
+	 * are ztd's (unless it was found lying: then no longer watched). */
+	take_hands(w, &w->hand, ~0u);
 	zt_io_del(w->px->d->loop, &w->hand);
 	close(w->hand.fd); /* sockets in flight in it go with it */
 	w->hand.fd = -1;

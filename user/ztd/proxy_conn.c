@@ -64,6 +64,8 @@ void proxy_end(struct pconn *c, enum zt_px_end how)
 	c->end = how;
 	proxy_log(c);
 	proxy_detach(c);
+	if (c->carry_slot)
+		px->n_carry--;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -265,6 +267,20 @@ static void act_remote(struct pconn *c)
 		refuse(c, ZT_PXE_NO_TUNNEL);
 		return;
 	}
+	if (px->n_carry >= ztd_tunnel_tcp_max(px->d)) {
+		/* ztd holds each such flow's socket: as many as its
+		 * descriptors leave them (the others' are not taken). */
+		px->st.refused_full++;
+		if (zt_mono_ms() / 1000 != px->hand_warn_sec)
+			pr_warn("proxy: %zu flows carried to remote tunnels, all ztd's open files "
+				"limit leaves them: new ones are reset (refused_full)\n",
+				px->n_carry);
+		px->hand_warn_sec = zt_mono_ms() / 1000;
+		refuse(c, ZT_PXE_ERROR);
+		return;
+	}
+	c->carry_slot = true;
+	px->n_carry++;
 	px->st.allowed++;
 	c->remote = true;
 	c->handing = true;

@@ -58,6 +58,7 @@ struct pconn {
 	__u64 idle_bytes, idle_ms;  /* ... bytes both ways, unchanged since */
 	bool aborted;               /* ... ztd reset it, to end as c->end */
 	__u16 vnet;                 /* ... the tunnel's vnet */
+	bool carry_slot;            /* holds one of ztd_tunnel_tcp_max's slots */
 	char tunnel[ZT_CTL_NAME_MAX]; /* the route's tunnel, once allowed ("": none) */
 	bool revoking;              /* told to reset; its END is awaited */
 	__u64 revoke_ms;            /* ... since then (2 s, or its worker is killed) */
@@ -106,6 +107,7 @@ struct ztd_proxy {
 	struct pconn *head;         /* the newest first: ids fall along next */
 	__u64 last_id;
 	size_t n, max_conns;
+	size_t n_carry;             /* connections holding a carry slot */
 	size_t per_worker;          /* connections one worker's descriptors hold */
 	bool full_warned;
 	struct zt_rate log_rate;    /* blocked lines written this second */

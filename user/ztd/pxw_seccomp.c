@@ -34,7 +34,7 @@
 
 /* The calls allowed whatever their arguments (getsockopt only reads). */
 static const int allowed[] = {
-	__NR_accept4, __NR_getsockname, __NR_getpeername, __NR_getsockopt, __NR_connect,
+	__NR_accept4, __NR_getsockname, __NR_getpeername, __NR_getsockopt,
 	__NR_recvfrom, __NR_sendto, __NR_splice, __NR_pipe2, __NR_close, __NR_epoll_ctl,
 	__NR_epoll_pwait, __NR_clock_gettime, __NR_gettimeofday, __NR_write, __NR_writev,
 	__NR_brk, __NR_munmap, __NR_mremap, __NR_madvise, __NR_exit, __NR_exit_group,
@@ -165,6 +165,15 @@ static void b_setsockopt(struct asm_ *a)
 	jmp(a, BPF_JEQ, TCP_NODELAY, L_ALLOW, L_TRAP);
 }
 
+/* connect: upstream, and a reset (AF_UNSPEC); never the listeners, which
+ * a disconnect would stop listening. */
+static void b_connect(struct asm_ *a)
+{
+	LD(a, ARG(0));
+	jmp(a, BPF_JEQ, FD_L4, L_TRAP, L_MAX);
+	jmp(a, BPF_JEQ, FD_L6, L_TRAP, L_ALLOW);
+}
+
 /* shutdown: a half-close passed on; never the listeners. */
 static void b_shutdown(struct asm_ *a)
 {
@@ -242,6 +251,7 @@ int pxw_seccomp(void)
 	block(&a, __NR_socket, b_socket);
 	block(&a, __NR_setsockopt, b_setsockopt);
 	block(&a, __NR_shutdown, b_shutdown);
+	block(&a, __NR_connect, b_connect);
 	block(&a, __NR_sendmsg, b_sendmsg);
 	block(&a, __NR_fcntl, b_fcntl);
 	block(&a, __NR_mmap, b_noexec);

@@ -338,7 +338,7 @@ static void on_accept(struct zt_io *io, __u32 events)
 		c->t.on_up = on_up;
 		c->t.on_down = on_down;
 		c->timer.cb = on_timer;
-		if (zt_tconn_start(&c->t, tt->d->loop, fd, tt->ctx, true, NULL, &gw_ops, c)) {
+		if (zt_tconn_start(&c->t, tt->d->loop, fd, tt->ctx, true, &tt->lim, &gw_ops, c)) {
 			free(c);
 			continue;
 		}
@@ -469,6 +469,8 @@ int ztd_tunnels_open(struct ztd *d)
 	if (!tt)
 		return -ENOMEM;
 	tt->d = d;
+	tt->big.max = ZT_MUX_BIG_BUDGET;
+	tt->lim.big = &tt->big;
 	tt->udp_io[0].io.fd = tt->udp_io[1].io.fd = -1;
 	tt->raw[0] = tt->raw[1] = tt->icmp_io.fd = -1;
 	d->tunnels = tt;

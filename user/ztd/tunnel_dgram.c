@@ -430,7 +430,8 @@ static size_t fd_room(void)
 	while ((e = readdir(dir)))
 		open_now += e->d_name[0] != '.';
 	closedir(dir);
-	want = (rlim_t)open_now + UDP_FD_RESERVE + TUN_UDP_FLOWS + 2 * TUN_ACCESS_FLOWS;
+	want = (rlim_t)open_now + UDP_FD_RESERVE + TUN_UDP_FLOWS + 2 * TUN_ACCESS_FLOWS +
+	       TUN_TCP_FLOWS;
 	if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
 		want = rl.rlim_max;
 	if (want > rl.rlim_cur) {
@@ -467,10 +468,15 @@ int tun_dgram_open(struct ztd_tunnels *tt)
 		return -ENOMEM;
 	tt->udp_max = fd_room();
 	/* Access streams' socket pairs (tunnel_access.c) get what UDP leaves,
-	 * up to their own need: neither takes the other's. */
+	 * up to their own need, and the TCP flows the proxy hands ztd what
+	 * both leave: none takes another's. */
 	tt->access_fd_max = tt->udp_max > TUN_UDP_FLOWS ? tt->udp_max - TUN_UDP_FLOWS : 0;
+	tt->tcp_max = tt->access_fd_max > 2 * TUN_ACCESS_FLOWS ?
+			      tt->access_fd_max - 2 * TUN_ACCESS_FLOWS : 0;
 	if (tt->access_fd_max > 2 * TUN_ACCESS_FLOWS)
 		tt->access_fd_max = 2 * TUN_ACCESS_FLOWS;
+	if (tt->tcp_max > TUN_TCP_FLOWS)
+		tt->tcp_max = TUN_TCP_FLOWS;
 	if (tt->udp_max > TUN_UDP_FLOWS)
 		tt->udp_max = TUN_UDP_FLOWS;
 	if (tt->udp_max < TUN_UDP_FLOWS)
@@ -479,6 +485,9 @@ int tun_dgram_open(struct ztd_tunnels *tt)
 	if (tt->access_fd_max < 2 * TUN_ACCESS_FLOWS)
 		pr_warn("tunnel endpoint: open files limited (RLIMIT_NOFILE): %zu access streams "
 			"at once, not %d\n", tt->access_fd_max / 2, TUN_ACCESS_FLOWS);
+	if (tt->tcp_max < TUN_TCP_FLOWS)
+		pr_warn("tunnel endpoint: open files limited (RLIMIT_NOFILE): %zu TCP flows to "
+			"remote tunnels at once, not %d\n", tt->tcp_max, TUN_TCP_FLOWS);
 	return 0;
 }
 

@@ -68,6 +68,11 @@ static void flow_done(void *arg, struct zt_bridge *b, const char *why, __u32 cod
 	free(k);
 }
 
+size_t ztd_tunnel_tcp_max(const struct ztd *d)
+{
+	return d->tunnels ? d->tunnels->tcp_max : 0;
+}
+
 bool ztd_tunnel_up(const struct ztd *d, const char *tunnel)
 {
 	struct ztd_tunnels *tt = d->tunnels;

@@ -32,6 +32,7 @@
 #define TUN_ACCESS_PER_TOKEN 16 /* ... with one token */
 #define TUN_ACCESS_STREAMS 64  /* streams on one access connection at once */
 #define TUN_ACCESS_FLOWS 1024  /* access streams at once, all users (2 descriptors each) */
+#define TUN_TCP_FLOWS 16384    /* TCP flows the proxy hands ztd to carry (a descriptor each) */
 #define TUN_ACCESS_PER_TOKEN_FLOWS 256 /* ... with one token */
 
 struct tun_cred {
@@ -121,6 +122,8 @@ struct tun_dgram {
 struct ztd_tunnels {
 	struct ztd *d;
 	struct ssl_ctx_st *ctx;
+	struct zt_mux_budget big;  /* windows past 1 MiB, all sessions' (session.h) */
+	struct zt_mux_limits lim;  /* ... each session's, with it */
 	__u8 pin[ZT_TOKEN_PIN_LEN];
 	struct tun_listener lis[ZT_MAX_CONNECTOR_LISTEN];
 	size_t n_lis;
@@ -165,6 +168,7 @@ struct ztd_tunnels {
 	unsigned n_access;         /* access connections up */
 	size_t n_access_flows;     /* their streams, all connections */
 	size_t access_fds, access_fd_max; /* descriptors their socket pairs hold; at most */
+	size_t tcp_max;            /* TCP flows the proxy may hand ztd at once (their descriptors) */
 	struct zt_dns_table acc_table; /* hostname routes and DNS policies, per generation */
 	__u32 acc_table_gen;
 	bool acc_table_ok;

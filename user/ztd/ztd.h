@@ -208,6 +208,9 @@ void ztd_tunnels_recheck(struct ztd *d);
 void ztd_tunnels_close(struct ztd *d);
 /* Remote tunnel `tunnel` has a connection of its connector up. */
 bool ztd_tunnel_up(const struct ztd *d, const char *tunnel);
+/* TCP flows the proxy may hand ztd to carry at once: the descriptors
+ * ztd's limit leaves them (tunnel_dgram.c). */
+size_t ztd_tunnel_tcp_max(const struct ztd *d);
 /* A TCP flow the proxy allowed to remote tunnel `tunnel`, to o: fd (the
  * client's connected socket, ztd's from here) carried on a new stream,
  * the bytes pre (what detection read) first (tunnel_flow.c). The bridge

@@ -24,8 +24,10 @@
 #define ZT_BRIDGE_CONNECT_MS 10000 /* an origin that does not answer: timeout */
 /* A stream this side opened (zt_bridge_carry) that the peer neither
  * accepted nor refused in this long is reset (timeout): the connector
- * dials for ZT_BRIDGE_CONNECT_MS, after resolving the name. */
-#define ZT_BRIDGE_OPEN_MS (ZT_BRIDGE_CONNECT_MS + 5000)
+ * dials for ZT_BRIDGE_CONNECT_MS after resolving the name (up to ~9 s
+ * with three servers that do not answer), and the OPEN may wait behind
+ * a busy connection's queue. */
+#define ZT_BRIDGE_OPEN_MS 30000
 #define ZT_BRIDGE_BUF (64 * 1024)  /* read from the socket at once */
 #define ZT_DGRAM_MAX 65527         /* a UDP datagram's bytes, at most (IPv6, no jumbograms) */
 

@@ -24,17 +24,28 @@
 #include "mux.h"
 
 #define ZT_MUX_WINDOW0 (64 * 1024)       /* a stream's window at open: both sides assume it */
-#define ZT_MUX_WINDOW_MAX (1024 * 1024)  /* ... grown to at most */
+#define ZT_MUX_WINDOW_MAX (1024 * 1024)  /* ... grown to at most on the session's mem_max */
+#define ZT_MUX_WINDOW_BIG (4 * 1024 * 1024) /* ... and on to this on a shared budget */
+#define ZT_MUX_BIG_BUDGET (64u << 20)    /* what ztd and the connector give it */
 #define ZT_MUX_FRAME_DATA (64 * 1024)    /* a DATA frame this side sends: body at most */
 
 struct zt_mux;
 struct zt_mux_stream;
+
+/* The part of windows past ZT_MUX_WINDOW_MAX, shared by the sessions
+ * that point to it (one process, one loop: no lock). A window grows past
+ * ZT_MUX_WINDOW_MAX only while used stays within max; what a stream took
+ * comes back when it goes. */
+struct zt_mux_budget {
+	size_t used, max;
+};
 
 struct zt_mux_limits {
 	__u32 max_streams;  /* live at once (0: 4096; at most 65536) */
 	size_t mem_max;     /* receive windows all streams hold (0: 256 MiB) */
 	size_t out_max;     /* bytes queued to send before the peer is deemed
 			     * not to read (0: 4 MiB); data writes stop at half */
+	struct zt_mux_budget *big; /* NULL: windows stop at ZT_MUX_WINDOW_MAX */
 };
 
 /* What happened to a stream: a mask of these per call. */
