@@ -620,6 +620,12 @@ full=$(( ${full1:-0} - ${full0:-0} ))
 check "ztd's open files limit leaves carried TCP flows ${m:-?} (9000 gave ${m0:-?}): of $(( ${m:-0} + 3 )) held flows $out carried, $full reset (refused_full)" \
 	sh -c "[ -n '$m' ] && [ '$m' -ge 1 ] && [ '$m' -le 12 ] && [ '$out' = '$m' ] && [ -n '$full1' ] && [ '$full' = 3 ]"
 check "... and ztd said why" grep -q "flows carried to remote tunnels, all ztd's open files limit leaves them" "$W/ztd.log"
+# A fresh connector for what follows: the restarts above left this one's
+# backoff grown (under QEMU it then missed the next restart's 30 s).
+kill -KILL "$C1"
+wait "$C1" 2>/dev/null
+C1=$(connector c1 "$W/dc.token" "$W/c1.log")
+wait_until 30 prints healthy:4 health dc
 
 # ztd restarts: the connector comes back by itself.
 kill -TERM "$ZTD_PID"
