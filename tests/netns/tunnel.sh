@@ -383,21 +383,27 @@ no_streams() { ztctl -j tunnel status dc | python3 -c '
 import json, sys
 sys.exit(any(x["streams"] for x in json.load(sys.stdin)["connections"]))'; }
 wait_until 10 no_streams
-# (Read at a quarter of it a second, so that it still runs when the
-# connection is cut; the client sends nothing.)
-in_cli python3 -c '
+# paced_get N: the blob from 10.20.0.5:8, read at 1/N of it a second (so
+# that it still runs while the test acts on the path; the client sends
+# nothing); prints its sha256 and length.
+paced_get() {
+	in_cli python3 -c '
 import hashlib, socket, sys, time
-size = int(sys.argv[1]); h = hashlib.sha256(); got = 0; t0 = time.time()
+size, n = int(sys.argv[1]), int(sys.argv[2]); h = hashlib.sha256(); got = 0; t0 = time.time()
 s = socket.create_connection(("10.20.0.5", 8), timeout=10)
 while True:
     d = s.recv(65536)
     if not d:
         break
     h.update(d); got += len(d)
-    ahead = got / (size / 4) - (time.time() - t0)
+    ahead = got / (size / n) - (time.time() - t0)
     if ahead > 0:
         time.sleep(ahead)
-print(h.hexdigest(), got)' "$SIZE" > "$W/bulk.sum" 2>&1 &
+print(h.hexdigest(), got)' "$SIZE" "$1"
+}
+# (Read at a quarter of it a second, so that it still runs when the
+# connection is cut.)
+paced_get 4 > "$W/bulk.sum" 2>&1 &
 bp=$!
 busy_conn() { # the peer port of a connection of dc carrying no stream,
 	# once the bulk transfer's is the one stream of the tunnel
@@ -438,19 +444,7 @@ wait "$sp"
 # ztd holds a tunnel flow's client socket itself (its worker handed it
 # over): the proxy's workers killed mid-transfer, the transfer goes on.
 # On the old code the worker relayed it to ztd, and died with it.
-in_cli python3 -c '
-import hashlib, socket, sys, time
-size = int(sys.argv[1]); h = hashlib.sha256(); got = 0; t0 = time.time()
-s = socket.create_connection(("10.20.0.5", 8), timeout=10)
-while True:
-    d = s.recv(65536)
-    if not d:
-        break
-    h.update(d); got += len(d)
-    ahead = got / (size / 3) - (time.time() - t0)
-    if ahead > 0:
-        time.sleep(ahead)
-print(h.hexdigest(), got)' "$SIZE" > "$W/bulk2.sum" 2>&1 &
+paced_get 3 > "$W/bulk2.sum" 2>&1 &
 bp=$!
 sleep 1
 pids=$(ztd_workers)

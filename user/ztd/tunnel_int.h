@@ -12,7 +12,6 @@
 #include "dnspolicy.h"
 #include "log.h"
 #include "policy.h"
-#include "pxmsg.h"
 #include "share.h"
 #include "tconn.h"
 #include "token.h"
