@@ -440,32 +440,41 @@ static void test_slow_reader(void)
 	(void)ta;
 }
 
-/* One stream a reader keeps pace with, moving 24 MiB: its window grows
- * to ZT_MUX_WINDOW_MAX on the session alone, on to ZT_MUX_WINDOW_BIG on
- * a shared budget while it has room, and gives the budget back when it
- * goes. */
-static size_t grown_window(struct zt_mux_budget *big)
+/* A new stream of the current pair, the gateway's *a to the connector's
+ * *ta, moves 24 MiB with a reader that keeps pace: the window it grew to
+ * (what the connector's reserved windows grew by). */
+static size_t grow_stream(__u16 port, struct zt_mux_stream **a, struct zt_mux_stream **ta)
 {
 	static __u8 chunk[65536];
-	struct zt_mux_limits cl = { .big = big };
-	struct zt_mux_stream *a, *ta;
-	size_t moved = 0, win;
+	size_t moved = 0, before = zt_mux_stats(cn.m)->reserved;
 	ssize_t k;
 	int i;
 
-	pair(NULL, &cl, true);
-	a = open_tcp(&gw, 1);
+	*a = open_tcp(&gw, port);
 	T_EQ(pump(), 0);
-	ta = cn.last_in;
+	*ta = cn.last_in;
 	for (i = 0; i < 2000 && moved < (24u << 20); i++) {
-		k = zt_mux_write(a, chunk, sizeof(chunk));
+		k = zt_mux_write(*a, chunk, sizeof(chunk));
 		T_ASSERT(k >= 0, "write");
 		T_EQ(pump(), 0);
-		drain(ta, NULL, &moved);
+		drain(*ta, NULL, &moved);
 		T_EQ(pump(), 0);
 	}
 	T_ASSERT(moved >= (24u << 20), "24 MiB moved (%zu)", moved);
-	win = zt_mux_stats(cn.m)->reserved; /* the one stream's window */
+	return zt_mux_stats(cn.m)->reserved - before;
+}
+
+/* One stream alone: its window grows to ZT_MUX_WINDOW_MAX on the session
+ * alone, on to ZT_MUX_WINDOW_BIG on a shared budget while it has room,
+ * and gives the budget back when it goes. */
+static size_t grown_window(struct zt_mux_budget *big)
+{
+	struct zt_mux_limits cl = { .big = big };
+	struct zt_mux_stream *a, *ta;
+	size_t win;
+
+	pair(NULL, &cl, true);
+	win = grow_stream(1, &a, &ta);
 	zt_mux_release(a, 0);
 	zt_mux_release(ta, 0);
 	T_EQ(pump(), 0);
@@ -475,17 +484,52 @@ static size_t grown_window(struct zt_mux_budget *big)
 
 static void test_window_budget(void)
 {
-	struct zt_mux_budget big = { .max = 64u << 20 }, small = { .max = 1u << 20 };
+	struct zt_mux_budget big = { .max = 64u << 20 };
+	struct zt_mux_budget small = { .used = 15u << 20, .max = 16u << 20 };
 
 	T_EQ(grown_window(NULL), ZT_MUX_WINDOW_MAX);
 	T_EQ(grown_window(&big), ZT_MUX_WINDOW_BIG);
 	T_EQ(big.used, 0);  /* given back */
-	/* Room for 1 MiB more: 1 -> 2 MiB, not on to 4. */
+	/* Room for 1 MiB more (taken by other sessions): 1 -> 2 MiB, not on
+	 * to 4. */
 	T_EQ(grown_window(&small), 2 * ZT_MUX_WINDOW_MAX);
-	T_EQ(small.used, 0);
-	small.used = small.max; /* all taken (by other sessions) */
+	T_EQ(small.used, 15u << 20);
+	small.used = small.max; /* all taken */
 	T_EQ(grown_window(&small), ZT_MUX_WINDOW_MAX);
 	T_EQ(small.used, small.max);
+	pair(NULL, NULL, false); /* none left pointing to these budgets */
+}
+
+/* One session takes at most 1/ZT_MUX_BIG_SHARES of the budget, however
+ * many of its streams would grow: of 64 MiB, 8. Its first two streams
+ * grow to 4 MiB (3 MiB each from the budget), its third to 2 MiB (1 more)
+ * while the budget still has 57 MiB; another session's stream then grows
+ * to 4 MiB. Before the share, one session could keep all 64 MiB. */
+static void test_window_share(void)
+{
+	struct zt_mux_budget big = { .max = 64u << 20 };
+	struct zt_mux_limits cl = { .big = &big };
+	struct zt_mux_stream *a[3], *ta[3], *b, *tb;
+	struct side g1, c1;
+
+	_Static_assert(ZT_MUX_BIG_SHARES == 8, "the share this test counts with");
+	pair(NULL, &cl, true);
+	T_EQ(grow_stream(1, &a[0], &ta[0]), ZT_MUX_WINDOW_BIG);
+	T_EQ(grow_stream(2, &a[1], &ta[1]), ZT_MUX_WINDOW_BIG);
+	T_EQ(grow_stream(3, &a[2], &ta[2]), 2 * ZT_MUX_WINDOW_MAX);
+	T_EQ(big.used, 7u << 20);
+	/* The first pair set aside (not pumped again), a second one. */
+	g1 = gw;
+	c1 = cn;
+	gw.m = cn.m = NULL;
+	pair(NULL, &cl, true);
+	T_EQ(grow_stream(1, &b, &tb), ZT_MUX_WINDOW_BIG);
+	T_EQ(big.used, 10u << 20);
+	zt_mux_free(g1.m); /* its streams' part comes back */
+	zt_mux_free(c1.m);
+	T_EQ(big.used, 3u << 20);
+	pair(NULL, NULL, false);
+	T_EQ(big.used, 0);
 }
 
 /* A DATA body in two reads, its first half consumed in between: the
@@ -665,6 +709,7 @@ int main(void)
 	T_RUN(test_stream_both_ways);
 	T_RUN(test_slow_reader);
 	T_RUN(test_window_budget);
+	T_RUN(test_window_share);
 	T_RUN(test_body_split_consumed);
 	T_RUN(test_limits);
 	T_RUN(test_ping_goaway_abort);

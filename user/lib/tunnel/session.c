@@ -175,8 +175,10 @@ void mux_stream_free(struct zt_mux_stream *s)
 		m->cur = NULL;
 	m->st.streams--;
 	m->st.reserved -= s->win_size;
-	if (s->win_size > ZT_MUX_WINDOW_MAX && m->lim.big)
+	if (s->win_size > ZT_MUX_WINDOW_MAX && m->lim.big) {
 		m->lim.big->used -= s->win_size - ZT_MUX_WINDOW_MAX;
+		m->big_held -= s->win_size - ZT_MUX_WINDOW_MAX;
+	}
 	m->st.buffered -= s->rlen;
 	free(s->rbuf);
 	free(s);
@@ -300,16 +302,20 @@ void zt_mux_consume(struct zt_mux_stream *s, size_t n)
 		return;
 	/* Half the window read: give it back, and twice as much when the
 	 * reader had caught up (it keeps pace), while mem_max allows; past
-	 * ZT_MUX_WINDOW_MAX, while the shared budget does too. */
+	 * ZT_MUX_WINDOW_MAX, while the shared budget and the session's share
+	 * of it do too. */
 	if (!s->rlen && m->st.reserved + s->win_size <= m->lim.mem_max &&
 	    (s->win_size < ZT_MUX_WINDOW_MAX ||
 	     (s->win_size < ZT_MUX_WINDOW_BIG && m->lim.big &&
-	      m->lim.big->used + s->win_size <= m->lim.big->max)))
+	      m->lim.big->used + s->win_size <= m->lim.big->max &&
+	      m->big_held + s->win_size <= m->lim.big->max / ZT_MUX_BIG_SHARES)))
 		grow = s->win_size;
 	if (mux_put_frame(m, ZT_MUX_WINDOW, 0, s->id, s->pending + grow, NULL, 0))
 		return;
-	if (grow && s->win_size >= ZT_MUX_WINDOW_MAX) /* (windows double from WINDOW0) */
+	if (grow && s->win_size >= ZT_MUX_WINDOW_MAX) { /* (windows double from WINDOW0) */
 		m->lim.big->used += grow;
+		m->big_held += grow;
+	}
 	s->recv_window += s->pending + grow;
 	s->win_size += grow;
 	m->st.reserved += grow;

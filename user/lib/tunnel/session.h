@@ -27,6 +27,7 @@
 #define ZT_MUX_WINDOW_MAX (1024 * 1024)  /* ... grown to at most on the session's mem_max */
 #define ZT_MUX_WINDOW_BIG (4 * 1024 * 1024) /* ... and on to this on a shared budget */
 #define ZT_MUX_BIG_BUDGET (64u << 20)    /* what ztd and the connector give it */
+#define ZT_MUX_BIG_SHARES 8              /* a session takes at most 1/8 of it */
 #define ZT_MUX_FRAME_DATA (64 * 1024)    /* a DATA frame this side sends: body at most */
 
 struct zt_mux;
@@ -34,8 +35,10 @@ struct zt_mux_stream;
 
 /* The part of windows past ZT_MUX_WINDOW_MAX, shared by the sessions
  * that point to it (one process, one loop: no lock). A window grows past
- * ZT_MUX_WINDOW_MAX only while used stays within max; what a stream took
- * comes back when it goes. */
+ * ZT_MUX_WINDOW_MAX only while used stays within max, and its session's
+ * part within max / ZT_MUX_BIG_SHARES (one session, a busy tunnel
+ * connection or an access client, never takes what all the others
+ * share); what a stream took comes back when it goes. */
 struct zt_mux_budget {
 	size_t used, max;
 };

@@ -50,6 +50,7 @@ struct zt_mux {
 	__u8 *out;
 	size_t out_off, out_len, out_cap;
 	struct zt_mux_stats st;
+	size_t big_held;                    /* of lim.big: this session's streams' */
 };
 
 size_t mux_backlog(const struct zt_mux *m);
