@@ -402,6 +402,19 @@ out=$(in_cli timeout 5 python3 "$PEER" ask 10.2.0.1 9 2>/dev/null)
 check "a steered flow to the gateway's own private address is not connected ('$out')" \
 	test -z "$out"
 check "... counted upstream_failed" at_least $((u0 + 1)) proxy_stat upstream_failed
+# An address the proxy has just found not to be the gateway's (a server's)
+# that becomes the gateway's own: the next flow to it, a moment later, is
+# not connected either (the proxy remembers such answers for a second,
+# and forgets them when an address changes).
+ip -n "$PRIV" addr add 10.2.0.77/24 dev srv0
+out=$(in_cli timeout 5 python3 "$PEER" ask 10.2.0.77 9 2>/dev/null)
+check "a flow to a server's 10.2.0.77 is relayed ($out)" \
+	sh -c "case '$out' in '10.2.0.1 '*) ;; *) exit 1;; esac"
+ip -n "$PRIV" addr del 10.2.0.77/24 dev srv0
+ip -n "$GW" addr add 10.2.0.77/32 dev priv0
+out=$(in_cli timeout 5 python3 "$PEER" ask 10.2.0.77 9 2>/dev/null)
+ip -n "$GW" addr del 10.2.0.77/32 dev priv0
+check "... made the gateway's own at once, it is not connected ('$out')" test -z "$out"
 # Two connections from one source port, the server closing first: the
 # proxy's side of the first is in TIME_WAIT when the second SYN comes.
 # That SYN must reach the proxy again, never the gateway's own listener on

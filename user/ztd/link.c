@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* link.c — ztd's link watch: a configured interface that goes away loses
  * its programs with it; when one of that name comes back (a new ifindex),
- * the policy is re-bound to it and the programs attached again. */
+ * the policy is re-bound to it and the programs attached again. An address
+ * added or removed anywhere makes the proxy forget which upstreams it found
+ * not to be the gateway's own. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,14 +82,21 @@ int ztd_relink(struct ztd *d)
 	return 0;
 }
 
+static void on_addr(void *arg)
+{
+	ztd_proxy_forget_addrs(arg);
+}
+
 static void on_links(struct zt_io *io, __u32 events)
 {
 	struct ztd_links *l = ztd_of(io, struct ztd_links, io);
 	struct ztd *d = l->d;
-	int err = zt_nl_watch_read(l->w, on_link, d);
+	const struct zt_nl_events ev = { .link = on_link, .addr = on_addr, .arg = d };
+	int err = zt_nl_watch_read(l->w, &ev);
 
 	(void)events;
 	if (err == -ENOBUFS) {
+		ztd_proxy_forget_addrs(d);
 		/* Messages were lost: look at every interface again. */
 		pr_info("link watch overrun: checking every interface\n");
 		for (size_t i = 0; i < d->cfg.n_ifaces; i++)

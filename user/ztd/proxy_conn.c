@@ -227,7 +227,9 @@ static bool upstream_forbidden(const struct ztd *d, const struct sockaddr_storag
 	if (ztd_in_iri_pool(&d->cfg, family, a))
 		return true;
 	/* Found no address of the gateway's within the last second: not
-	 * asked again (three syscalls on every connection to a server). */
+	 * asked again (three syscalls on every connection to a server).
+	 * An address added to the gateway empties the cache as soon as
+	 * ztd's loop hears of it (link.c's watch). */
 	now = zt_mono_ms();
 	seen = &d->proxy->not_ours[zt_hash64(a, 16, family) % PROXY_NOT_OURS];
 	if (seen->family == family && !memcmp(seen->addr, a, 16) && now - seen->at_ms < 1000)
@@ -251,6 +253,12 @@ static bool upstream_forbidden(const struct ztd *d, const struct sockaddr_storag
 		seen->at_ms = now;
 	}
 	return !ok;
+}
+
+void ztd_proxy_forget_addrs(struct ztd *d)
+{
+	if (d->proxy)
+		memset(d->proxy->not_ours, 0, sizeof(d->proxy->not_ours));
 }
 
 /* Allowed to a remote tunnel, one of whose connections is up: the worker

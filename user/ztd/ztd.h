@@ -176,6 +176,9 @@ int ztd_proxy_user(const struct zt_config *cfg, uid_t *uid, gid_t *gid);
 void ztd_proxy_recheck(struct ztd *d);
 void ztd_proxy_close(struct ztd *d);
 void ztd_proxy_stats(const struct ztd *d, struct ztd_proxy_stats *out);
+/* An address of the gateway's may have come or gone: what the proxy
+ * remembers of upstreams not being its own is forgotten. */
+void ztd_proxy_forget_addrs(struct ztd *d);
 /* ztctl proxy list (proxy_list.c): the live connections with an id past
  * after, lowest first, as many as a page holds. */
 struct zt_ctl_proxy_page;

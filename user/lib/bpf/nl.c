@@ -237,7 +237,7 @@ int zt_nl_vlan_of(__u32 ifindex, __u32 *parent, __u16 *vid)
 	return 0;
 }
 
-/* ---- link watch ------------------------------------------------------------ */
+/* ---- link and address watch ------------------------------------------------ */
 
 int zt_nl_watch_open(struct zt_nl_watch **out)
 {
@@ -252,7 +252,8 @@ int zt_nl_watch_open(struct zt_nl_watch **out)
 		free(w);
 		return err;
 	}
-	if (mnl_socket_bind(w->nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+	if (mnl_socket_bind(w->nl, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+			    MNL_SOCKET_AUTOPID) < 0) {
 		err = -errno;
 		mnl_socket_close(w->nl);
 		free(w);
@@ -267,33 +268,30 @@ int zt_nl_watch_fd(const struct zt_nl_watch *w)
 	return mnl_socket_get_fd(w->nl);
 }
 
-struct link_cb {
-	void (*cb)(void *arg, int ifindex, const char *name, bool exists);
-	void *arg;
-};
-
-static int link_msg(const struct nlmsghdr *nlh, void *data)
+static int watch_msg(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
-	const struct link_cb *c = data;
+	const struct zt_nl_events *ev = data;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
-	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
+	if (nlh->nlmsg_type == RTM_NEWADDR || nlh->nlmsg_type == RTM_DELADDR) {
+		if (ev->addr)
+			ev->addr(ev->arg);
+		return MNL_CB_OK;
+	}
+	if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) || !ev->link)
 		return MNL_CB_OK;
 	if (!link_attrs(nlh, tb) || !tb[IFLA_IFNAME] ||
 	    mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING))
 		return MNL_CB_OK;
-	c->cb(c->arg, ifi->ifi_index, mnl_attr_get_str(tb[IFLA_IFNAME]),
-	      nlh->nlmsg_type == RTM_NEWLINK);
+	ev->link(ev->arg, ifi->ifi_index, mnl_attr_get_str(tb[IFLA_IFNAME]),
+		 nlh->nlmsg_type == RTM_NEWLINK);
 	return MNL_CB_OK;
 }
 
-int zt_nl_watch_read(struct zt_nl_watch *w,
-		     void (*cb)(void *arg, int ifindex, const char *name, bool exists),
-		     void *arg)
+int zt_nl_watch_read(struct zt_nl_watch *w, const struct zt_nl_events *ev)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct link_cb c = { cb, arg };
 	ssize_t n;
 
 	for (;;) {
@@ -301,7 +299,7 @@ int zt_nl_watch_read(struct zt_nl_watch *w,
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
 		/* Notifications: sequence 0, port 0. */
-		if (mnl_cb_run(buf, (size_t)n, 0, 0, link_msg, &c) < 0 && errno != ESRCH)
+		if (mnl_cb_run(buf, (size_t)n, 0, 0, watch_msg, (void *)ev) < 0 && errno != ESRCH)
 			pr_debug("link watch: %s\n", strerror(errno));
 	}
 }

@@ -25,14 +25,21 @@ int zt_nl_vlan_of(__u32 ifindex, __u32 *parent, __u16 *vid);
 
 struct zt_nl_watch;
 
-/* A netlink socket subscribed to link changes; its fd is for poll. */
+/* A netlink socket subscribed to link and address changes; its fd is for
+ * poll. */
 int zt_nl_watch_open(struct zt_nl_watch **w);
 int zt_nl_watch_fd(const struct zt_nl_watch *w);
-/* Reads what is queued (never blocks) and calls cb for each link message:
- * up = the link exists (RTM_NEWLINK), not = it was deleted. */
-int zt_nl_watch_read(struct zt_nl_watch *w,
-		     void (*cb)(void *arg, int ifindex, const char *name, bool exists),
-		     void *arg);
+/* What a watch reports: link for each link message (exists: RTM_NEWLINK,
+ * else it was deleted), addr for each IPv4 or IPv6 address added or
+ * removed (on any interface). */
+struct zt_nl_events {
+	void (*link)(void *arg, int ifindex, const char *name, bool exists);
+	void (*addr)(void *arg);
+	void *arg;
+};
+/* Reads what is queued (never blocks) and reports it. 0, -ENOBUFS (the
+ * kernel dropped messages: look again at what is watched), or -errno. */
+int zt_nl_watch_read(struct zt_nl_watch *w, const struct zt_nl_events *ev);
 void zt_nl_watch_close(struct zt_nl_watch *w);
 
 #endif
