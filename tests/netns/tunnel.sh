@@ -577,11 +577,12 @@ wait "$mp" 2>/dev/null
 C1=$(connector c1 "$W/dc.token" "$W/c1.log")
 check "... started again: healthy" wait_until 15 prints healthy:4 health dc
 
-# The TCP flows ztd carries hold a descriptor each: they get what ztd's
-# open files limit leaves after UDP flows and access streams, and past it
-# new ones are reset (refused_full), never taking the others' descriptors.
-# ztd held to a limit it may not raise (no CAP_SYS_RESOURCE), once to
-# learn how many descriptors it opens, then to leave those flows 6.
+# The TCP flows ztd carries hold a descriptor each: of what ztd's open
+# files limit leaves, short of what all need, they get 16 parts of 22
+# (UDP flows 4, access streams 2), and past it new ones are reset
+# (refused_full), never taking the others' descriptors. ztd held to a
+# limit it may not raise (no CAP_SYS_RESOURCE), once to learn how many
+# descriptors it opens, then to leave those flows about 6 (of 7).
 tcp_budget() { grep -o 'limited (RLIMIT_NOFILE): [0-9]* TCP flows' "$W/ztd.log" | tail -1 |
 	grep -o '[0-9][0-9]*'; }
 limited_ztd() {
@@ -591,7 +592,7 @@ limited_ztd() {
 }
 limited_ztd 9000
 m0=$(tcp_budget)
-limited_ztd $((9000 - ${m0:-0} + 6))
+limited_ztd $((9000 - ${m0:-0} * 22528 / 16384 + 7))
 m=$(tcp_budget)
 wait_until 30 prints healthy:4 health dc
 proxy_full() { ztctl -j status | python3 -c 'import json, sys; print(json.load(sys.stdin)["daemon"]["proxy"]["refused_full"])'; }

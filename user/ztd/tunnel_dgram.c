@@ -444,6 +444,26 @@ static size_t fd_room(void)
 		       (size_t)(rl.rlim_cur - open_now - UDP_FD_RESERVE) : 0;
 }
 
+/* UDP and ICMP flows, access streams' socket pairs (tunnel_access.c) and
+ * the TCP flows the proxy hands ztd each get a budget of their own out of
+ * room: none takes another's. Short of what all need, each gets its part
+ * of the need (TCP flows 16 of 22, UDP 4, access 2): a low limit leaves
+ * every kind some, never the first in line all of it. */
+static void fd_split(size_t room, struct ztd_tunnels *tt)
+{
+	const size_t need = TUN_UDP_FLOWS + 2 * TUN_ACCESS_FLOWS + TUN_TCP_FLOWS;
+
+	if (room >= need) {
+		tt->udp_max = TUN_UDP_FLOWS;
+		tt->access_fd_max = 2 * TUN_ACCESS_FLOWS;
+		tt->tcp_max = TUN_TCP_FLOWS;
+		return;
+	}
+	tt->udp_max = room * TUN_UDP_FLOWS / need;
+	tt->access_fd_max = room * (2 * TUN_ACCESS_FLOWS) / need;
+	tt->tcp_max = room - tt->udp_max - tt->access_fd_max;
+}
+
 static void on_udp_iri(struct zt_timer *t)
 {
 	struct ztd_tunnels *tt = ztd_of(t, struct ztd_tunnels, udp_iri);
@@ -466,19 +486,7 @@ int tun_dgram_open(struct ztd_tunnels *tt)
 	tt->udp_refused = calloc(TUN_UDP_REFUSED, sizeof(*tt->udp_refused));
 	if (!tt->udp_hash || !tt->udp_refused || zt_share_init(&tt->udp_share, TUN_UDP_FLOWS))
 		return -ENOMEM;
-	tt->udp_max = fd_room();
-	/* Access streams' socket pairs (tunnel_access.c) get what UDP leaves,
-	 * up to their own need, and the TCP flows the proxy hands ztd what
-	 * both leave: none takes another's. */
-	tt->access_fd_max = tt->udp_max > TUN_UDP_FLOWS ? tt->udp_max - TUN_UDP_FLOWS : 0;
-	tt->tcp_max = tt->access_fd_max > 2 * TUN_ACCESS_FLOWS ?
-			      tt->access_fd_max - 2 * TUN_ACCESS_FLOWS : 0;
-	if (tt->access_fd_max > 2 * TUN_ACCESS_FLOWS)
-		tt->access_fd_max = 2 * TUN_ACCESS_FLOWS;
-	if (tt->tcp_max > TUN_TCP_FLOWS)
-		tt->tcp_max = TUN_TCP_FLOWS;
-	if (tt->udp_max > TUN_UDP_FLOWS)
-		tt->udp_max = TUN_UDP_FLOWS;
+	fd_split(fd_room(), tt);
 	if (tt->udp_max < TUN_UDP_FLOWS)
 		pr_warn("tunnel endpoint: open files limited (RLIMIT_NOFILE): %zu descriptors for "
 			"UDP and ICMP flows to remote tunnels, not %d\n", tt->udp_max, TUN_UDP_FLOWS);
