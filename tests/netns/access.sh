@@ -158,6 +158,13 @@ for _ in 1 2 3; do
 done
 check "curl through ztctl access tcp, carol (group ops) to web.corp.internal:80, 3 of 3 ($got)" \
 	test "$got" = "web behind the connector;web behind the connector;web behind the connector;"
+# Its connection to the gateway cut (ss -K in the client): it says so, and
+# the next local connection dials the gateway again.
+in_cli ss -K -tn "( dport = :7844 )" >/dev/null
+check "... its connection to the gateway cut, ztctl access says so" \
+	wait_until 3 grep -q "the connection to the gateway ended" "$W/access-18080.log"
+out=$(in_cli curl -s --max-time 8 http://127.0.0.1:18080/)
+check "... and the next curl dials the gateway again ($out)" test "$out" = "web behind the connector"
 F2=$(forward "$W/carol.token" secret.corp.internal:80 18081)
 wait_until 5 listening 18081
 out=$(in_cli curl -s --max-time 5 http://127.0.0.1:18081/; echo "rc=$?")
