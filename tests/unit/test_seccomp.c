@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* test_seccomp — a proxy worker's seccomp filter (user/ztd/pxw_seccomp.c):
- * what a worker does passes (sockets for IPv4 and IPv6, pipes, the heap,
- * stderr, a socket handed to ztd), and a call a compromised worker would want traps: the worker
- * says which and exits 3. Each case runs in a child that execs this test
+ * what a worker does passes (an upstream socket taken from ztd, a socket
+ * handed to ztd, a reset, pipes, the heap, stderr), and a call a
+ * compromised worker would want traps (any socket made, any connect to
+ * an address, any socket option): the worker says which and exits 3. Each case runs in a child that execs this test
  * again (so it runs natively, not under valgrind, which follows no exec),
  * sets no_new_privs as a worker has, installs the filter and tries one
  * thing. */
@@ -45,20 +46,52 @@ static int hand(int sock, int fd)
 	return sendmsg(sock, &mh, MSG_DONTWAIT) == 1 ? 0 : -1;
 }
 
+/* A socket received on sock as a worker takes one from ztd: it, or -1. */
+static int take(int sock)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	char x;
+	struct iovec iov = { .iov_base = &x, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			     .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1 ||
+	    !(cm = CMSG_FIRSTHDR(&mh)) || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
 /* In the child: one case under the filter; 0 when it ran through. Its
  * descriptors 3 and 4 stand for a worker's listeners, 6 for its
- * hand-over socket pair (7 is another socket pair's end). */
+ * hand-over socket pair (7 is another socket pair's end); fd is a TCP
+ * socket made before the filter, and one more waits in 6 as ztd gives
+ * a worker its upstream sockets. */
 static int child(const char *what)
 {
-	int fd, p[2], one = 1, sv[2], sv2[2];
+	int fd, up, p[2], one = 1, sv[2], sv2[2];
 	struct linger l = { 1, 0 };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char x = 'x';
+	struct iovec iov = { .iov_base = &x, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	void *m;
 
 	/* Both ends above 20 first: placing them must not close a peer. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv2) || fcntl(sv[1], F_DUPFD, 20) < 0 ||
-	    fcntl(sv2[1], F_DUPFD, 20) < 0 || dup2(fcntl(sv[0], F_DUPFD, 20), 6) != 6 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv2) || (sv[1] = fcntl(sv[1], F_DUPFD, 20)) < 0 ||
+	    (sv2[1] = fcntl(sv2[1], F_DUPFD, 20)) < 0 || dup2(fcntl(sv[0], F_DUPFD, 20), 6) != 6 ||
 	    dup2(fcntl(sv2[0], F_DUPFD, 20), 7) != 7)
+		return 9;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	up = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || up < 0 || hand(sv[1], up) || close(up) || hand(sv2[1], fd))
 		return 9;
 	if (dup2(2, 3) != 3 || dup2(2, 4) != 4 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
 	    pxw_seccomp())
@@ -66,24 +99,38 @@ static int child(const char *what)
 	if (!strcmp(what, "worker")) {
 		char *b = malloc(1 << 22);
 
-		fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (!b || fd < 0 || socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) < 0 ||
-		    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
-		    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) ||
-		    pipe2(p, O_CLOEXEC) || write(p[1], "x", 1) != 1 ||
+		up = take(6);
+		if (!b || up < 0 || pipe2(p, O_CLOEXEC) || write(p[1], "x", 1) != 1 ||
 		    fcntl(p[1], F_SETPIPE_SZ, 1 << 20) < 0 || fcntl(p[1], F_GETPIPE_SZ) < 0 ||
-		    hand(6, fd) || connect(fd, &(struct sockaddr){ .sa_family = AF_UNSPEC },
-					   sizeof(struct sockaddr)))
+		    send(6, "x", 1, MSG_DONTWAIT) != 1 || hand(6, up) ||
+		    connect(up, &(struct sockaddr){ .sa_family = AF_UNSPEC }, sizeof(sa_family_t)))
 			return 8;
 		memset(b, 1, 1 << 22);
 		free(b);
-		shutdown(fd, SHUT_WR);
-		close(fd);
+		shutdown(up, SHUT_WR);
+		close(up);
 		fprintf(stderr, "# the worker's calls pass\n");
 		return 0;
 	}
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (!strcmp(what, "dgram"))
+	if (!strcmp(what, "socket"))
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+	else if (!strcmp(what, "connect"))
+		fd = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	else if (!strcmp(what, "connect-long-unspec"))
+		fd = connect(fd, &(struct sockaddr){ .sa_family = AF_UNSPEC }, sizeof(struct sockaddr));
+	else if (!strcmp(what, "sendto-address"))
+		fd = (int)sendto(fd, "x", 1, 0, (struct sockaddr *)&sin, sizeof(sin));
+	else if (!strcmp(what, "fastopen"))
+		fd = (int)sendto(fd, "x", 1, MSG_FASTOPEN, NULL, 0);
+	else if (!strcmp(what, "sendmsg-address"))
+		fd = (int)(mh.msg_name = &sin, mh.msg_namelen = sizeof(sin), sendmsg(fd, &mh, 0));
+	else if (!strcmp(what, "recvmsg"))
+		fd = (int)recvmsg(7, &mh, MSG_DONTWAIT);
+	else if (!strcmp(what, "nodelay"))
+		fd = setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	else if (!strcmp(what, "device"))
+		fd = setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3);
+	else if (!strcmp(what, "dgram"))
 		fd = socket(AF_INET, SOCK_DGRAM, 0);
 	else if (!strcmp(what, "filter"))
 		fd = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &one, sizeof(one));
@@ -147,13 +194,24 @@ static void a_worker_s_calls_pass(void)
 static void what_a_worker_never_needs_traps(void)
 {
 	T_EQ(run("open"), 3);  /* files */
-	T_EQ(run("unix"), 3);  /* sockets other than IPv4 and IPv6 */
+	/* No socket made, no connection to any address: upstream sockets
+	 * come from ztd, connected where it decided. */
+	T_EQ(run("socket"), 3);
+	T_EQ(run("unix"), 3);
 	T_EQ(run("raw"), 3);
+	T_EQ(run("dgram"), 3);
+	T_EQ(run("connect"), 3);
+	T_EQ(run("connect-long-unspec"), 3); /* a reset is 2 bytes long */
+	T_EQ(run("sendto-address"), 3);
+	T_EQ(run("fastopen"), 3);
+	T_EQ(run("sendmsg-address"), 3); /* sendmsg only on the hand-over pair */
+	T_EQ(run("recvmsg"), 3);         /* ... and recvmsg */
 	T_EQ(run("exec"), 3);  /* executable memory */
 	T_EQ(run("fork"), 3);  /* processes */
 	T_EQ(run("kill"), 3);  /* signals to others */
-	T_EQ(run("dgram"), 3); /* sockets other than TCP */
-	T_EQ(run("filter"), 3); /* socket options other than the two it sets */
+	T_EQ(run("nodelay"), 3); /* no socket option at all */
+	T_EQ(run("device"), 3);
+	T_EQ(run("filter"), 3);
 	T_EQ(run("rcvbuf"), 3);
 	T_EQ(run("linger"), 3); /* it would stay on a socket handed to ztd */
 	T_EQ(run("listener-opt"), 3); /* the listeners ztd shares with it */

@@ -114,9 +114,11 @@ static int spawn(struct px_worker *w)
 	}
 	/* A burst of hand-overs waits in the pair, not refused: 4 MiB (the
 	 * worker's side is charged for what ztd has not read yet). */
-	if (setsockopt(hv[1], SOL_SOCKET, SO_SNDBUFFORCE, &(int){ PROXY_HAND_BUF },
-		       sizeof(int)))
-		setsockopt(hv[1], SOL_SOCKET, SO_SNDBUF, &(int){ PROXY_HAND_BUF }, sizeof(int));
+	for (i = 0; i < 2; i++) /* (and ztd's side for the upstream sockets it gives) */
+		if (setsockopt(hv[i], SOL_SOCKET, SO_SNDBUFFORCE, &(int){ PROXY_HAND_BUF },
+			       sizeof(int)))
+			setsockopt(hv[i], SOL_SOCKET, SO_SNDBUF, &(int){ PROXY_HAND_BUF },
+				   sizeof(int));
 	/* Above 6, so that placing them on 3..6 cannot overwrite one. */
 	hi[0] = fcntl(w->l[0], F_DUPFD_CLOEXEC, 16);
 	hi[1] = fcntl(w->l[1], F_DUPFD_CLOEXEC, 16);

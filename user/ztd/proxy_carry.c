@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* proxy_carry.c — flows to a remote tunnel, carried by ztd itself. Once
- * ztd allows one (proxy_conn.c), its worker hands ztd the client's socket
- * (SCM_RIGHTS on a SOCK_SEQPACKET socket pair, one per worker) with the
- * bytes detection read; ztd checks the socket is that connection's (a TCP
+/* proxy_carry.c — the hand-over socket pair (SOCK_SEQPACKET, one per
+ * worker, a socket per message as SCM_RIGHTS), both ways: ztd gives a
+ * worker the upstream socket it connected for a connection it allows
+ * (proxy_give), and carries flows to a remote tunnel itself. Once ztd
+ * allows one (proxy_conn.c), its worker hands ztd the client's socket
+ * with the bytes detection read; ztd checks the socket is that connection's (a TCP
  * socket, both addresses) and bridges it to a stream of the tunnel's
  * connector (ztd_tunnel_carry), those bytes first. The connection is then
  * ztd's alone: its worker forgot it (a worker's death leaves it be), ztd
@@ -255,6 +257,42 @@ static void on_hand(struct zt_io *io, __u32 events)
 {
 	(void)events;
 	take_hands(ztd_of(io, struct px_worker, hand), io, HAND_BATCH);
+}
+
+int proxy_give(struct px_worker *w, const struct zt_pxm *m, int fd)
+{
+	__u8 body[ZT_PXM_MAX];
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { .iov_base = body };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			     .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *cm;
+	struct zt_buf b;
+	int err = 0;
+
+	zt_buf_init(&b, body, sizeof(body));
+	zt_pxm_put(&b, m);
+	memset(&u, 0, sizeof(u));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	iov.iov_len = b.off;
+	if (b.err)
+		err = -EINVAL;
+	else if (sendmsg(w->hand.fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)b.off)
+		err = -errno;
+	if (err == -EAGAIN && w->pid > 0) {
+		pr_warn("proxy worker %u (pid %d) does not read its hand-over socket pair: "
+			"killed\n", w->idx, (int)w->pid);
+		kill(w->pid, SIGKILL);
+	}
+	close(fd);
+	return err;
 }
 
 int proxy_hand_open(struct px_worker *w, int fd)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include "clock.h"
@@ -25,6 +26,7 @@
 #include "log.h"
 #include "nl.h"
 #include "share.h"
+#include "sock.h"
 #include "proxy_int.h"
 
 /* ---- the end of a connection ---------------------------------------------- */
@@ -100,7 +102,6 @@ static void refuse(struct pconn *c, enum zt_px_end how)
 
 	m.answer.cid = c->cid;
 	m.answer.act = ZT_PXA_RESET;
-	m.answer.family = c->family;
 	send_msg(c->w, &m);
 	proxy_end(c, how);
 }
@@ -296,7 +297,6 @@ static void act_remote(struct pconn *c)
 	snprintf(c->tunnel, sizeof(c->tunnel), "%s", t->name);
 	m.answer.cid = c->cid;
 	m.answer.act = ZT_PXA_HAND;
-	m.answer.family = c->family;
 	c->st = ZT_PXS_CONNECT;
 	send_msg(c->w, &m);
 }
@@ -313,14 +313,50 @@ bool proxy_still_allowed(struct pconn *c)
 	return c->r.verdict == ZT_V_STEER && t && !t->local && !strcmp(t->name, c->tunnel);
 }
 
-/* After the decision: reset, refuse, or tell the worker where to connect. */
+/* A connect that failed at once (or ztd could not make the socket): c
+ * is reset, counted and logged (once a second at most). */
+static void upstream_failed(struct pconn *c, int err)
+{
+	struct ztd_proxy *px = c->px;
+
+	px->st.upstream_failed++;
+	if (zt_mono_ms() / 1000 != px->upstream_warn_sec)
+		pr_info("proxy: connecting to the destination: %s\n", strerror(err));
+	px->upstream_warn_sec = zt_mono_ms() / 1000;
+	refuse(c, ZT_PXE_UPSTREAM);
+}
+
+/* A non-blocking connect to ss (the worker sees it complete), out of
+ * dev when one is named, the way the kernel's DIRECT path goes: the
+ * socket, or -errno. ztd makes it, not the worker: a worker connects
+ * nowhere ztd did not decide. */
+static int upstream_socket(const struct sockaddr_storage *ss, socklen_t sl, const char *dev)
+{
+	int fd, one = 1, err;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if ((dev && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev) + 1)) ||
+	    (connect(fd, (const struct sockaddr *)ss, sl) && errno != EINPROGRESS)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* After the decision: reset, refuse, or connect upstream and give the
+ * worker that socket. */
 static void act(struct pconn *c)
 {
 	struct ztd_proxy *px = c->px;
 	const struct zt_cfg_tunnel *t;
 	struct zt_pxm m = { .type = ZT_PXM_ANSWER };
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss;
 	socklen_t sl;
+	int fd;
 
 	if (c->r.verdict == ZT_V_DROP || c->r.verdict == ZT_V_PASS) {
 		px->st.blocked++;
@@ -332,19 +368,7 @@ static void act(struct pconn *c)
 		return;
 	}
 	px->st.allowed++;
-	if (c->up_family == ZT_AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		memcpy(&a->sin_addr, c->up_addr, 4);
-		sl = sizeof(*a);
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		memcpy(&a->sin6_addr, c->up_addr, 16);
-		sl = sizeof(*a);
-	}
+	sl = zt_sockaddr(c->up_family, c->up_addr, c->up_port, &ss);
 	if (upstream_forbidden(px->d, &ss, sl, c->up_addr, c->up_family)) {
 		/* Once a second at most: a client can make these as fast as
 		 * it connects (each is counted and in the network log). */
@@ -359,15 +383,16 @@ static void act(struct pconn *c)
 	t = ztd_route_tunnel(&px->d->cfg, c->r.route_id);
 	if (t)
 		snprintf(c->tunnel, sizeof(c->tunnel), "%s", t->name);
+	fd = upstream_socket(&ss, sl, t ? t->private_interface : NULL);
+	if (fd < 0) {
+		upstream_failed(c, -fd);
+		return;
+	}
 	m.answer.cid = c->cid;
 	m.answer.act = ZT_PXA_CONNECT;
-	m.answer.family = c->up_family;
-	memcpy(m.answer.addr, c->up_addr, 16);
-	m.answer.port = c->up_port;
-	if (t && t->private_interface)
-		snprintf(m.answer.dev, sizeof(m.answer.dev), "%s", t->private_interface);
 	c->st = ZT_PXS_CONNECT;
-	send_msg(c->w, &m);
+	if (proxy_give(c->w, &m, fd))
+		refuse(c, ZT_PXE_ERROR);
 }
 
 /* A connection the worker accepted: its client's share taken (or it is
@@ -388,7 +413,6 @@ static int on_accepted(struct px_worker *w, const struct zt_pxm_ask *a)
 	w->last_cid = a->cid;
 	m.answer.cid = a->cid;
 	m.answer.act = ZT_PXA_RESET;
-	m.answer.family = a->family;
 	if (px->n >= px->max_conns || w->n >= px->per_worker) {
 		/* Full (all workers, or this one's descriptors): this one is
 		 * refused (reset), counted and logged; the connections that

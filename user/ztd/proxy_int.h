@@ -24,7 +24,7 @@
 
 #define PROXY_HASH      4096     /* buckets of a worker's connections by cid */
 #define PROXY_CHAN_OUT  (8 << 20) /* what a worker may leave unread, then it is ended */
-#define PROXY_HAND_BUF  (4 << 20) /* hand-overs ztd has not read yet, per worker */
+#define PROXY_HAND_BUF  (4 << 20) /* hand-overs one side has not read yet, per worker */
 
 /* What detection found, as ztd keeps it (the worker's zt_detected less
  * what no rule or log line reads). */
@@ -135,12 +135,16 @@ void proxy_end(struct pconn *c, enum zt_px_end how);
 struct pconn *proxy_find(struct px_worker *w, __u64 cid);
 void proxy_detach(struct pconn *c);
 
-/* proxy_carry.c: the hand-over socket pair of w (set up, closed); c's
- * stream reset (revoked, or ztd stopping: how), ended (done is called
- * before this returns); every second, a carried flow's bytes and idle
- * time (true: it was idle too long, and is ended). */
+/* proxy_carry.c: the hand-over socket pair of w (set up, closed); an
+ * ANSWER (CONNECT) given to w on it with the upstream socket fd (ztd's
+ * copy closed; 0, or -errno: w will not have it, and a w that leaves
+ * the pair unread is killed); c's stream reset (revoked, or ztd
+ * stopping: how), ended (done is called before this returns); every
+ * second, a carried flow's bytes and idle time (true: it was idle too
+ * long, and is ended). */
 int proxy_hand_open(struct px_worker *w, int fd);
 void proxy_hand_close(struct px_worker *w);
+int proxy_give(struct px_worker *w, const struct zt_pxm *m, int fd);
 void proxy_carry_abort(struct pconn *c, enum zt_px_end how);
 bool proxy_carry_tick(struct pconn *c, __u64 now);
 

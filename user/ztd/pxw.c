@@ -18,6 +18,7 @@
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/common_interface_defs.h>
@@ -168,14 +169,79 @@ static int on_msg(struct zt_chan *ch, const __u8 *body, size_t len)
 	return 0;
 }
 
-static void on_close(struct zt_chan *ch, int err)
+/* ztd is gone, or said what it never says: every connection reset, and
+ * the worker exits (ztd, if it lives, starts another). */
+static void quit(struct pxw *w)
 {
-	struct pxw *w = pxw_of(ch, struct pxw, ch);
-
-	(void)err;
 	while (w->head)
 		pxw_end(w->head, ZT_PXE_SHUTDOWN, 0, true);
+	zt_io_del(w->loop, &w->given);
 	zt_loop_stop(w->loop);
+}
+
+static void on_close(struct zt_chan *ch, int err)
+{
+	(void)err;
+	quit(pxw_of(ch, struct pxw, ch));
+}
+
+/* The upstream sockets ztd connected, on the hand-over pair: an ANSWER
+ * (CONNECT) with one socket each (none, with MSG_CTRUNC: this worker is
+ * out of descriptors, and that connection ends). */
+static void on_given(struct zt_io *io, __u32 ev)
+{
+	struct pxw *w = pxw_of(io, struct pxw, given);
+	int i;
+
+	(void)ev;
+	for (i = 0; i < 64 && io->added; i++) {
+		__u8 body[ZT_PXM_MAX];
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(4 * sizeof(int))];
+		} u;
+		struct iovec iov = { .iov_base = body, .iov_len = sizeof(body) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+				     .msg_controllen = sizeof(u.b) };
+		struct cmsghdr *cm;
+		struct zt_pxm m;
+		struct zt_buf b;
+		int fd = -1, extra = 0;
+		ssize_t n;
+
+		n = recvmsg(io->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		for (cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			size_t k, nfd = cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS ?
+						(cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
+
+			for (k = 0; k < nfd; k++) {
+				int x;
+
+				memcpy(&x, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
+				if (fd < 0) {
+					fd = x;
+				} else {
+					close(x);
+					extra++;
+				}
+			}
+		}
+		zt_buf_init(&b, body, n > 0 ? (size_t)n : 0);
+		if (n <= 0 || zt_pxm_get(&b, &m) || m.type != ZT_PXM_ANSWER ||
+		    m.answer.act != ZT_PXA_CONNECT || extra || (mh.msg_flags & MSG_TRUNC) ||
+		    (fd < 0) != !!(mh.msg_flags & MSG_CTRUNC)) {
+			if (fd >= 0)
+				close(fd);
+			if (n)
+				pr_warn("proxy worker: ztd's hand-over pair failed or said what "
+					"it never says; exiting\n");
+			quit(w);
+			return;
+		}
+		pxw_conn_upstream(w, m.answer.cid, fd);
+	}
 }
 
 /* No capability in any set (checked, not assumed). */
@@ -292,7 +358,10 @@ int ztd_proxy_worker_main(int argc, char **argv)
 	fcntl(PXW_FD_CH, F_SETFL, O_NONBLOCK);
 	fcntl(PXW_FD_HAND, F_SETFL, O_NONBLOCK);
 	w.hand = PXW_FD_HAND;
+	w.given.fd = PXW_FD_HAND;
+	w.given.cb = on_given;
 	if (zt_chan_open(&w.ch, w.loop, PXW_FD_CH, PXW_CHAN_OUT) ||
+	    zt_io_add(w.loop, &w.given, EPOLLIN) ||
 	    px_watch(w.loop, &w.l[0], &w.lev[0], EPOLLIN) ||
 	    px_watch(w.loop, &w.l[1], &w.lev[1], EPOLLIN) ||
 	    zt_timer_arm(w.loop, &w.progress, 1000)) {

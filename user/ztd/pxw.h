@@ -73,6 +73,7 @@ struct pxw {
 	struct zt_timer progress;   /* PROGRESS to ztd, every second */
 	struct zt_chan ch;          /* to ztd */
 	int hand;                   /* ... and the socket pair that hands ztd sockets */
+	struct zt_io given;         /* ... on which ztd gives it upstream sockets */
 	struct wconn *head;
 	struct wconn *hash[PXW_HASH];
 	__u64 last_cid;
@@ -109,6 +110,9 @@ void pxw_conn_start(struct pxw *w, int fd, const struct sockaddr_storage *src,
 		    const struct sockaddr_storage *dst);
 #define PXW_FD_HAND 6               /* the hand-over socket pair (SOCK_SEQPACKET) */
 void pxw_conn_answer(struct pxw *w, const struct zt_pxm_answer *a);
+/* The upstream socket ztd connected for cid (CONNECT, on the hand-over
+ * pair); -1: it could not be received (out of descriptors). */
+void pxw_conn_upstream(struct pxw *w, __u64 cid, int fd);
 void pxw_conn_revoke(struct pxw *w, __u64 cid);
 /* Ends c: resets both sockets unless it closed; tells ztd (END) unless
  * quiet (ztd ended it itself). */

@@ -2,8 +2,9 @@
 /* pxw_conn.c — one proxied connection's life in a worker, up to the
  * relay: asked about at accept; read for detection when ztd says so
  * (bounded, with ztd's timeout for server-first protocols), asked about
- * again with what detection found; then reset, or connected to where
- * ztd says (out of the interface it names), and its end told to ztd. */
+ * again with what detection found; then reset, handed to ztd, or relayed
+ * to the upstream socket ztd connected (a worker connects nowhere
+ * itself) once that connect completes; its end told to ztd. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
@@ -11,7 +12,6 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include "clock.h"
 #include "hash.h"
 #include "log.h"
@@ -21,13 +21,15 @@
 
 /* A reset by disconnecting (connect to AF_UNSPEC: tcp_disconnect sends
  * RST), not SO_LINGER: a linger option would stay on a socket handed to
- * ztd, whose close it could make block. */
+ * ztd, whose close it could make block. The address is its family alone
+ * (all a disconnect reads): the seccomp filter lets a worker's connect
+ * through only that short, which no connect to an address is. */
 void pxw_rst(int fd)
 {
 	struct sockaddr sa = { .sa_family = AF_UNSPEC };
 
 	if (fd >= 0)
-		connect(fd, &sa, sizeof(sa));
+		connect(fd, &sa, sizeof(sa.sa_family));
 }
 
 static struct wconn **bucket(struct pxw *w, __u64 cid)
@@ -208,33 +210,6 @@ static void on_upstream(struct zt_io *io, __u32 ev)
 	pxw_relay_events(c, ev);
 }
 
-/* Connects c's upstream socket to where ztd said: 0 or -errno. */
-static int upstream_connect(struct wconn *c, const struct zt_pxm_answer *a)
-{
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
-	int fd, one = 1;
-
-	sl = zt_sockaddr(a->family, a->addr, a->port, &ss);
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	/* Out of the tunnel's private interface, as the kernel's DIRECT
-	 * path sends it, never wherever the main table says (Linux >= 5.7
-	 * lets an unprivileged process bind a socket to a device). */
-	if ((a->dev[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, a->dev,
-				     (socklen_t)strlen(a->dev) + 1)) ||
-	    (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	c->u.fd = fd;
-	return 0;
-}
-
 /* Hands c's socket to ztd, with the bytes detection read (a remote
  * tunnel's flow: ztd carries it), and forgets it: closed here without a
  * reset, ztd holds it. One ztd's socket pair cannot take now is ended
@@ -274,7 +249,6 @@ static void hand(struct wconn *c)
 void pxw_conn_answer(struct pxw *w, const struct zt_pxm_answer *a)
 {
 	struct wconn *c = find(w, a->cid);
-	int err;
 
 	if (!c || !c->waiting)
 		return; /* it ended meanwhile (END is on its way to ztd) */
@@ -288,17 +262,30 @@ void pxw_conn_answer(struct pxw *w, const struct zt_pxm_answer *a)
 			pxw_end(c, ZT_PXE_ERROR, 0, false);
 	} else if (a->act == ZT_PXA_HAND) {
 		hand(c);
-	} else {
-		c->st = ZT_PXS_CONNECT;
-		err = upstream_connect(c, a);
-		if (!err)
-			err = px_watch(w->loop, &c->u, &c->uev, EPOLLOUT);
-		if (err) {
-			pxw_end(c, ZT_PXE_UPSTREAM, -err, false);
-			return;
-		}
-		zt_timer_arm(w->loop, &c->t, PROXY_CONNECT_MS);
+	} else { /* CONNECT comes on the hand-over pair, with its socket */
+		pxw_end(c, ZT_PXE_ERROR, 0, false);
 	}
+}
+
+void pxw_conn_upstream(struct pxw *w, __u64 cid, int fd)
+{
+	struct wconn *c = find(w, cid);
+
+	if (!c || !c->waiting) { /* it ended meanwhile (END is on its way to ztd) */
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	c->waiting = false;
+	if (fd < 0) {
+		pxw_end(c, ZT_PXE_ERROR, 0, false);
+		return;
+	}
+	c->st = ZT_PXS_CONNECT;
+	c->u.fd = fd;
+	if (px_watch(w->loop, &c->u, &c->uev, EPOLLOUT) ||
+	    zt_timer_arm(w->loop, &c->t, PROXY_CONNECT_MS))
+		pxw_end(c, ZT_PXE_ERROR, 0, false);
 }
 
 void pxw_conn_revoke(struct pxw *w, __u64 cid)

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* pxw_seccomp.c — a proxy worker's system calls, allowed by list (DESIGN
  * §9: workers run unprivileged and under seccomp). What a worker does
- * once it runs: accept, read, ask ztd, connect, splice, close, log to
- * stderr, and manage its heap. socket() only for IPv4 and IPv6; no
- * executable memory; no files opened, no processes, no signals sent.
+ * once it runs: accept, read, ask ztd, take the upstream sockets ztd
+ * connected and hand ztd sockets (the hand-over pair only), splice,
+ * reset, close, log to stderr, and manage its heap. No socket made, no
+ * connect to any address and no socket option set: a compromised worker
+ * reaches nothing ztd did not decide. No executable memory, no files
+ * opened, no processes, no signals sent.
  * Anything else traps: the worker says which call and exits, ztd logs it
  * and starts another. Installed after the privileges are dropped and the
  * loop is made (no_new_privs is already set). */
@@ -20,7 +23,6 @@
 #include <sys/prctl.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include "log.h"
@@ -35,7 +37,7 @@
 /* The calls allowed whatever their arguments (getsockopt only reads). */
 static const int allowed[] = {
 	__NR_accept4, __NR_getsockname, __NR_getpeername, __NR_getsockopt,
-	__NR_recvfrom, __NR_sendto, __NR_splice, __NR_pipe2, __NR_close, __NR_epoll_ctl,
+	__NR_recvfrom, __NR_splice, __NR_pipe2, __NR_close, __NR_epoll_ctl,
 	__NR_epoll_pwait, __NR_clock_gettime, __NR_gettimeofday, __NR_write, __NR_writev,
 	__NR_brk, __NR_munmap, __NR_mremap, __NR_madvise, __NR_exit, __NR_exit_group,
 	__NR_rt_sigreturn, __NR_restart_syscall, __NR_futex, __NR_getrandom, __NR_sched_yield,
@@ -54,7 +56,7 @@ static const int allowed[] = {
 #define FD_L6 4
 
 /* A filter being written: jumps name labels, resolved when placed. */
-enum { L_ALLOW, L_TRAP, L_NEXT, L_A, L_B, L_MAX };
+enum { L_ALLOW, L_TRAP, L_MAX };
 struct asm_ {
 	struct sock_filter f[160];
 	unsigned n, at[L_MAX];
@@ -132,46 +134,39 @@ static void block(struct asm_ *a, int nr, void (*fn)(struct asm_ *))
 	tail(a);
 }
 
-/* socket(AF_INET or AF_INET6, SOCK_STREAM, 0 or TCP): upstream connections. */
-static void b_socket(struct asm_ *a)
-{
-	LD(a, ARG(0));
-	jmp(a, BPF_JEQ, AF_INET, L_A, L_MAX);
-	jmp(a, BPF_JEQ, AF_INET6, L_MAX, L_TRAP);
-	label(a, L_A);
-	LD(a, ARG(1));
-	stmt(a, BPF_ALU | BPF_AND | BPF_K, (__u32)~(SOCK_NONBLOCK | SOCK_CLOEXEC));
-	jmp(a, BPF_JEQ, SOCK_STREAM, L_MAX, L_TRAP);
-	LD(a, ARG(2));
-	jmp(a, BPF_JEQ, 0, L_ALLOW, L_MAX);
-	jmp(a, BPF_JEQ, IPPROTO_TCP, L_ALLOW, L_TRAP);
-}
-
-/* setsockopt: SO_BINDTODEVICE, TCP_NODELAY; never on the listeners. No
- * SO_LINGER: set on a socket handed to ztd, a long linger would make
- * ztd's close of it block (a worker resets by connect to AF_UNSPEC). */
-static void b_setsockopt(struct asm_ *a)
-{
-	LD(a, ARG(0));
-	jmp(a, BPF_JEQ, FD_L4, L_TRAP, L_MAX);
-	jmp(a, BPF_JEQ, FD_L6, L_TRAP, L_MAX);
-	LD(a, ARG(1));
-	jmp(a, BPF_JEQ, SOL_SOCKET, L_MAX, L_B);
-	LD(a, ARG(2));
-	jmp(a, BPF_JEQ, SO_BINDTODEVICE, L_ALLOW, L_TRAP);
-	label(a, L_B);
-	jmp(a, BPF_JEQ, IPPROTO_TCP, L_MAX, L_TRAP);
-	LD(a, ARG(2));
-	jmp(a, BPF_JEQ, TCP_NODELAY, L_ALLOW, L_TRAP);
-}
-
-/* connect: upstream, and a reset (AF_UNSPEC); never the listeners, which
- * a disconnect would stop listening. */
+/* connect: a reset only (AF_UNSPEC: pxw_rst), told apart by its length,
+ * the family's 2 bytes, which no address fits (the kernel refuses an
+ * IPv4 one under 16 and an IPv6 one under 24 before it connects); never
+ * the listeners, which a disconnect would stop listening. No
+ * setsockopt at all: no SO_LINGER (set on a socket handed to ztd, a long
+ * linger would make ztd's close of it block), no device, no mark. */
 static void b_connect(struct asm_ *a)
 {
 	LD(a, ARG(0));
 	jmp(a, BPF_JEQ, FD_L4, L_TRAP, L_MAX);
-	jmp(a, BPF_JEQ, FD_L6, L_TRAP, L_ALLOW);
+	jmp(a, BPF_JEQ, FD_L6, L_TRAP, L_MAX);
+	LD(a, ARG(2));
+	jmp(a, BPF_JEQ, sizeof(sa_family_t), L_ALLOW, L_TRAP);
+}
+
+/* sendto (send): to no address, and no TCP Fast Open (a sendto with an
+ * address and MSG_FASTOPEN connects a socket, as connect does). The
+ * pointer is checked whole: an address whose low half is 0 is one. */
+static void b_sendto(struct asm_ *a)
+{
+	LD(a, ARG(3));
+	jmp(a, BPF_JSET, MSG_FASTOPEN, L_TRAP, L_MAX);
+	LD(a, ARG(4));
+	jmp(a, BPF_JEQ, 0, L_MAX, L_TRAP);
+	LD(a, ARG(4) + 4);
+	jmp(a, BPF_JEQ, 0, L_ALLOW, L_TRAP);
+}
+
+/* recvmsg: on the hand-over socket pair only (ztd's upstream sockets). */
+static void b_recvmsg(struct asm_ *a)
+{
+	LD(a, ARG(0));
+	jmp(a, BPF_JEQ, PXW_FD_HAND, L_ALLOW, L_TRAP);
 }
 
 /* shutdown: a half-close passed on; never the listeners. */
@@ -248,11 +243,11 @@ int pxw_seccomp(void)
 							  (__u32)allowed[i], 0, 1);
 		RET(&a, SECCOMP_RET_ALLOW);
 	}
-	block(&a, __NR_socket, b_socket);
-	block(&a, __NR_setsockopt, b_setsockopt);
 	block(&a, __NR_shutdown, b_shutdown);
 	block(&a, __NR_connect, b_connect);
+	block(&a, __NR_sendto, b_sendto);
 	block(&a, __NR_sendmsg, b_sendmsg);
+	block(&a, __NR_recvmsg, b_recvmsg);
 	block(&a, __NR_fcntl, b_fcntl);
 	block(&a, __NR_mmap, b_noexec);
 	block(&a, __NR_mprotect, b_noexec);

@@ -26,8 +26,8 @@ static void put_name(struct zt_buf *b, const char *s, size_t max)
 }
 
 /* A u8-length-prefixed name of at most max characters, each a hostname's
- * (what detection and interface names hold). */
-static int get_name(struct zt_buf *b, char *out, size_t max, bool iface)
+ * (what detection holds). */
+static int get_name(struct zt_buf *b, char *out, size_t max)
 {
 	__u8 n;
 	size_t i;
@@ -39,7 +39,7 @@ static int get_name(struct zt_buf *b, char *out, size_t max, bool iface)
 		char c = out[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		      c == '_' || (iface && c > 0x20 && c < 0x7f && c != '/')))
+		      c == '_'))
 			return -EBADMSG;
 	}
 	return 0;
@@ -112,10 +112,6 @@ void zt_pxm_put(struct zt_buf *b, const struct zt_pxm *m)
 		zt_buf_put_u64(b, a->cid);
 		zt_buf_put_u8(b, a->act);
 		zt_buf_put_u32(b, a->detect_ms);
-		zt_buf_put_u8(b, a->family);
-		zt_buf_put_bytes(b, a->addr, 16);
-		zt_buf_put_u16(b, a->port);
-		put_name(b, a->dev, ZT_PXM_DEV_MAX);
 		break;
 	}
 	case ZT_PXM_REVOKE:
@@ -133,7 +129,7 @@ static int get_ask(struct zt_buf *b, struct zt_pxm_ask *a)
 	    zt_buf_get_bytes(b, a->src, 16) || zt_buf_get_bytes(b, a->dst, 16) ||
 	    zt_buf_get_u16(b, &a->sport) || zt_buf_get_u16(b, &a->dport) ||
 	    zt_buf_get_u32(b, &a->ifindex) || zt_buf_get_u8(b, &a->proto) ||
-	    zt_buf_get_u8(b, &a->why) || get_name(b, a->name, ZT_HOSTNAME_MAX, false))
+	    zt_buf_get_u8(b, &a->why) || get_name(b, a->name, ZT_HOSTNAME_MAX))
 		return -EBADMSG;
 	/* enum zt_proto and enum zt_detect_why (detect.h): 4 of each. */
 	return a->proto > 3 || a->why > 3 ? -EBADMSG : 0;
@@ -173,9 +169,7 @@ int zt_pxm_get(struct zt_buf *b, struct zt_pxm *m)
 
 		err = zt_buf_get_u64(b, &a->cid) || zt_buf_get_u8(b, &a->act) ||
 		      a->act < ZT_PXA_DETECT || a->act > ZT_PXA_HAND ||
-		      zt_buf_get_u32(b, &a->detect_ms) || get_family(b, &a->family) ||
-		      zt_buf_get_bytes(b, a->addr, 16) || zt_buf_get_u16(b, &a->port) ||
-		      get_name(b, a->dev, ZT_PXM_DEV_MAX, true);
+		      zt_buf_get_u32(b, &a->detect_ms);
 		break;
 	}
 	case ZT_PXM_REVOKE:

@@ -8,10 +8,12 @@
  * worker's words as untrusted bytes, and a message that does not parse
  * ends that worker.
  *
- * A flow to a remote tunnel is carried by ztd itself: the worker hands
- * ztd the client's socket (ZT_PXA_HAND) on a second socket pair, a
- * SOCK_SEQPACKET one, each message a zt_pxm_hand with the socket as
- * SCM_RIGHTS. */
+ * Sockets cross a second socket pair, a SOCK_SEQPACKET one, as
+ * SCM_RIGHTS, one per message: ztd gives the worker the upstream socket
+ * it connected for a connection it allows (an ANSWER with CONNECT: a
+ * worker makes no socket and connects nowhere itself), and the worker
+ * hands ztd the client's socket of a flow to a remote tunnel, which ztd
+ * carries itself (ZT_PXA_HAND; a zt_pxm_hand). */
 #ifndef ZT_PXMSG_H
 #define ZT_PXMSG_H
 
@@ -24,7 +26,6 @@
 #define ZT_PXM_MAX 4096          /* a body's bytes at most */
 #define ZT_PXM_IDLE_MS (3600 * 1000) /* a relayed flow with no byte either way: ended */
 #define ZT_PXM_PROG_MAX 64       /* connections in one PROGRESS */
-#define ZT_PXM_DEV_MAX 15        /* an interface name (IFNAMSIZ - 1) */
 /* A hand-over: cid, the bytes detection read (at most ZT_DETECT_MAX). */
 #define ZT_PXM_HAND_MAX (8 + 2 + ZT_DETECT_MAX)
 
@@ -35,7 +36,7 @@ enum zt_pxm_type {
 	ZT_PXM_PROGRESS = 3, /* live connections' state and bytes, once a second */
 	ZT_PXM_EVENT = 4,    /* something with no connection (accept out of fds) */
 	/* ztd -> worker */
-	ZT_PXM_ANSWER = 16,  /* read its first bytes, connect, or reset it */
+	ZT_PXM_ANSWER = 16,  /* read its first bytes, relay (CONNECT), or reset it */
 	ZT_PXM_REVOKE = 17,  /* the policy no longer allows it: reset it */
 };
 
@@ -58,7 +59,9 @@ enum zt_px_end {
 };
 const char *zt_px_end_name(enum zt_px_end e);
 
-/* HAND: give ztd the socket (and what detection read): ztd carries it. */
+/* CONNECT: relay it to the upstream socket that comes with the answer (on
+ * the second pair); HAND: give ztd the socket (and what detection read):
+ * ztd carries it. */
 enum zt_pxa { ZT_PXA_DETECT = 1, ZT_PXA_CONNECT = 2, ZT_PXA_RESET = 3, ZT_PXA_HAND = 4 };
 enum zt_pxev { ZT_PXEV_NOFILE = 1 };
 
@@ -93,10 +96,6 @@ struct zt_pxm_answer {
 	__u64 cid;
 	__u8 act;              /* enum zt_pxa */
 	__u32 detect_ms;       /* DETECT: how long to wait for the first bytes */
-	__u8 family;           /* CONNECT: where to */
-	__u8 addr[16];
-	__u16 port;
-	char dev[ZT_PXM_DEV_MAX + 1]; /* CONNECT: out of this interface ("": any) */
 };
 
 /* worker -> ztd, on the hand-over socket pair, with the socket. */
