@@ -395,9 +395,39 @@ static void act(struct pconn *c)
 		refuse(c, ZT_PXE_ERROR);
 }
 
+/* Detection is over: decide with what it found and act on it. Without a
+ * policy to decide with (none applied yet), the flow is reset. */
+static int on_detected(struct pconn *c, const struct zt_pxm_ask *a)
+{
+	struct ztd_proxy *px = c->px;
+
+	if (!a->final)
+		return -EBADMSG;
+	if (c->decided)
+		return 0; /* decided at accept: the worker read while it asked */
+	if (c->st != ZT_PXS_DETECT)
+		return -EBADMSG;
+	c->det.proto = (enum zt_proto)a->proto;
+	c->det.why = (enum zt_detect_why)a->why;
+	c->det.ech = a->ech;
+	memcpy(c->det.name, a->name, sizeof(c->det.name));
+	c->found = a->found;
+	if (a->timed_out)
+		px->st.detect_timeouts++;
+	if (c->det.why == ZT_DETECT_MALFORMED || c->det.why == ZT_DETECT_TOO_BIG)
+		px->st.malformed++;
+	if (!proxy_decide(px, c, true)) {
+		refuse(c, ZT_PXE_ERROR);
+		return 0;
+	}
+	act(c);
+	return 0;
+}
+
 /* A connection the worker accepted: its client's share taken (or it is
  * reset: refused_full, refused_client), then decided at once when no L7
- * rule can change the answer, else the worker reads its first bytes. */
+ * rule can change the answer (or detection is over already), else the
+ * worker reads its first bytes. */
 static int on_accepted(struct px_worker *w, const struct zt_pxm_ask *a)
 {
 	struct ztd_proxy *px = w->px;
@@ -407,8 +437,9 @@ static int on_accepted(struct px_worker *w, const struct zt_pxm_ask *a)
 
 	/* A worker numbers its connections 1, 2, 3...: any other id is a
 	 * detection of one never asked about, or an id picked to make
-	 * ztd's table slow. */
-	if (a->final || a->cid != w->last_cid + 1)
+	 * ztd's table slow. (A final ASK at accept: what detection found
+	 * in the bytes there at accept.) */
+	if (a->cid != w->last_cid + 1)
 		return -EBADMSG;
 	w->last_cid = a->cid;
 	m.answer.cid = a->cid;
@@ -457,6 +488,8 @@ static int on_accepted(struct px_worker *w, const struct zt_pxm_ask *a)
 	px->n++;
 	w->n++;
 	px->st.accepted++;
+	if (a->final) /* its first bytes were there at accept: detected already */
+		return on_detected(c, a);
 	if (proxy_decide(px, c, false)) {
 		act(c);
 		return 0;
@@ -464,31 +497,6 @@ static int on_accepted(struct px_worker *w, const struct zt_pxm_ask *a)
 	m.answer.act = ZT_PXA_DETECT;
 	m.answer.detect_ms = px->d->cfg.proxy_detect_ms;
 	send_msg(w, &m);
-	return 0;
-}
-
-/* Detection is over: decide with what it found and act on it. Without a
- * policy to decide with (none applied yet), the flow is reset. */
-static int on_detected(struct pconn *c, const struct zt_pxm_ask *a)
-{
-	struct ztd_proxy *px = c->px;
-
-	if (!a->final || c->decided || c->st != ZT_PXS_DETECT)
-		return -EBADMSG;
-	c->det.proto = (enum zt_proto)a->proto;
-	c->det.why = (enum zt_detect_why)a->why;
-	c->det.ech = a->ech;
-	memcpy(c->det.name, a->name, sizeof(c->det.name));
-	c->found = a->found;
-	if (a->timed_out)
-		px->st.detect_timeouts++;
-	if (c->det.why == ZT_DETECT_MALFORMED || c->det.why == ZT_DETECT_TOO_BIG)
-		px->st.malformed++;
-	if (!proxy_decide(px, c, true)) {
-		refuse(c, ZT_PXE_ERROR);
-		return 0;
-	}
-	act(c);
 	return 0;
 }
 
@@ -522,7 +530,13 @@ int proxy_msg(struct px_worker *w, const __u8 *body, size_t len)
 	switch (m.type) {
 	case ZT_PXM_ASK:
 		c = proxy_find(w, m.ask.cid);
-		return c ? on_detected(c, &m.ask) : on_accepted(w, &m.ask);
+		if (c)
+			return on_detected(c, &m.ask);
+		/* A detection of one refused or ended at accept, or handed
+		 * to ztd (the worker read while it asked): nothing to do. */
+		if (m.ask.final && m.ask.cid && m.ask.cid <= w->last_cid)
+			return 0;
+		return on_accepted(w, &m.ask);
 	case ZT_PXM_END:
 		/* ztd may have ended it first (a reset it answered); an END
 		 * for an id it never had is a worker's lie all the same. */

@@ -52,6 +52,7 @@ struct wconn {
 	struct zt_timer t;          /* detection, connect, idle */
 	enum zt_px_state st;
 	bool waiting;               /* asked ztd, no answer yet */
+	bool final_asked;           /* ... with what detection found */
 	__u8 family;
 	__u8 src[16], dst[16];
 	__u16 sport, dport;

@@ -89,8 +89,10 @@ void pxw_end(struct wconn *c, enum zt_px_end how, int err, bool quiet)
 	free(c);
 }
 
-/* Asks ztd to decide c (final: with what detection found, d); c waits,
- * unwatched, for the answer. */
+/* Asks ztd to decide c (final: with what detection found, d). At accept
+ * its first bytes are read meanwhile (ztd will most often want them:
+ * detection then does not wait for the answer, and the final ASK can
+ * follow at once); after detection it waits, unwatched. */
 static void ask(struct wconn *c, const struct zt_detected *d, bool timed_out)
 {
 	struct zt_pxm m = { .type = ZT_PXM_ASK };
@@ -113,12 +115,18 @@ static void ask(struct wconn *c, const struct zt_detected *d, bool timed_out)
 		a->why = (__u8)d->why;
 		memcpy(a->name, d->name, sizeof(a->name));
 	}
-	/* What detection found is ztd's now. */
-	free(c->det);
-	c->det = NULL;
 	c->waiting = true;
-	zt_timer_stop(c->w->loop, &c->t);
-	px_watch(c->w->loop, &c->c, &c->cev, 0);
+	if (final) {
+		/* What detection found is ztd's now. */
+		free(c->det);
+		c->det = NULL;
+		c->final_asked = true;
+		zt_timer_stop(c->w->loop, &c->t);
+		px_watch(c->w->loop, &c->c, &c->cev, 0);
+	} else if (px_watch(c->w->loop, &c->c, &c->cev, EPOLLIN)) {
+		pxw_end(c, ZT_PXE_ERROR, 0, false);
+		return;
+	}
 	pxw_send(c->w, &m);
 }
 
@@ -149,8 +157,8 @@ static void on_client(struct zt_io *io, __u32 ev)
 		pxw_relay_events(c, ev);
 		return;
 	}
-	if (c->waiting)
-		return;
+	if (c->final_asked || c->st != ZT_PXS_DETECT)
+		return; /* (not watched: an event of the same turn) */
 	if ((!c->buf && !(c->buf = malloc(ZT_DETECT_MAX))) ||
 	    (!c->det && !(c->det = calloc(1, sizeof(*c->det))))) {
 		pxw_end(c, ZT_PXE_ERROR, 0, false);
@@ -252,13 +260,14 @@ void pxw_conn_answer(struct pxw *w, const struct zt_pxm_answer *a)
 
 	if (!c || !c->waiting)
 		return; /* it ended meanwhile (END is on its way to ztd) */
+	if (a->act == ZT_PXA_DETECT && c->final_asked)
+		return; /* detection ended before this came: the final answer follows */
 	c->waiting = false;
 	if (a->act == ZT_PXA_RESET) {
 		pxw_end(c, ZT_PXE_BLOCKED, 0, true);
 	} else if (a->act == ZT_PXA_DETECT) {
-		c->st = ZT_PXS_DETECT;
-		if (px_watch(w->loop, &c->c, &c->cev, EPOLLIN) ||
-		    zt_timer_arm(w->loop, &c->t, a->detect_ms))
+		/* Read since accept (watched): now for detect_ms at most. */
+		if (zt_timer_arm(w->loop, &c->t, a->detect_ms))
 			pxw_end(c, ZT_PXE_ERROR, 0, false);
 	} else if (a->act == ZT_PXA_HAND) {
 		hand(c);
@@ -281,8 +290,19 @@ void pxw_conn_upstream(struct pxw *w, __u64 cid, int fd)
 		pxw_end(c, ZT_PXE_ERROR, 0, false);
 		return;
 	}
+	/* Decided at accept, maybe while detection read: what it read goes
+	 * first, and the client waits, unwatched, for the relay. */
+	free(c->det);
+	c->det = NULL;
+	zt_timer_stop(w->loop, &c->t);
 	c->st = ZT_PXS_CONNECT;
 	c->u.fd = fd;
+	if (px_watch(w->loop, &c->c, &c->cev, 0)) {
+		close(fd);
+		c->u.fd = -1;
+		pxw_end(c, ZT_PXE_ERROR, 0, false);
+		return;
+	}
 	if (px_watch(w->loop, &c->u, &c->uev, EPOLLOUT) ||
 	    zt_timer_arm(w->loop, &c->t, PROXY_CONNECT_MS))
 		pxw_end(c, ZT_PXE_ERROR, 0, false);
@@ -312,8 +332,36 @@ static void sockaddr_bytes(const struct sockaddr_storage *ss, __u8 *addr, __u16 
 	}
 }
 
+/* At accept: when the bytes already there are enough for detection, c
+ * takes them and is asked about once, with what they are (true). Else
+ * (not enough, none, an error) they stay in the socket for the reads
+ * that follow. */
+static bool detected_at_accept(struct wconn *c)
+{
+	static __u8 peek[ZT_DETECT_MAX];
+	struct zt_detected d = { 0 };
+	ssize_t n;
+
+	n = recv(c->c.fd, peek, sizeof(peek), MSG_DONTWAIT | MSG_PEEK);
+	if (n <= 0 || zt_detect(peek, (size_t)n, &d) == -EAGAIN)
+		return false;
+	if (!(c->buf = malloc(ZT_DETECT_MAX)) || !(c->det = malloc(sizeof(*c->det))) ||
+	    recv(c->c.fd, c->buf, (size_t)n, MSG_DONTWAIT) != n) {
+		free(c->buf);
+		free(c->det);
+		c->buf = NULL;
+		c->det = NULL;
+		return false;
+	}
+	c->len = (size_t)n;
+	*c->det = d;
+	ask(c, c->det, false);
+	return true;
+}
+
 /* A connection accepted from src to dst (its original destination):
- * ztd is asked at once (it may decide without the first bytes). */
+ * ztd is asked at once (it may decide without the first bytes), with
+ * what they are when they are there already. */
 void pxw_conn_start(struct pxw *w, int fd, const struct sockaddr_storage *src,
 		    const struct sockaddr_storage *dst)
 {
@@ -343,5 +391,6 @@ void pxw_conn_start(struct pxw *w, int fd, const struct sockaddr_storage *src,
 		w->head->prev = c;
 	w->head = c;
 	w->n++;
-	ask(c, NULL, false);
+	if (!detected_at_accept(c))
+		ask(c, NULL, false);
 }
