@@ -124,6 +124,12 @@ static int child(const char *what)
 		fd = (int)sendto(fd, "x", 1, MSG_FASTOPEN, NULL, 0);
 	else if (!strcmp(what, "sendmsg-address"))
 		fd = (int)(mh.msg_name = &sin, mh.msg_namelen = sizeof(sin), sendmsg(fd, &mh, 0));
+	else if (!strcmp(what, "fastopen-hand"))
+		fd = (int)sendmsg(6, &mh, MSG_FASTOPEN | MSG_DONTWAIT);
+	else if (!strcmp(what, "close-hand"))
+		fd = close(6);
+	else if (!strcmp(what, "close-listener"))
+		fd = close(3);
 	else if (!strcmp(what, "recvmsg"))
 		fd = (int)recvmsg(7, &mh, MSG_DONTWAIT);
 	else if (!strcmp(what, "nodelay"))
@@ -205,7 +211,12 @@ static void what_a_worker_never_needs_traps(void)
 	T_EQ(run("sendto-address"), 3);
 	T_EQ(run("fastopen"), 3);
 	T_EQ(run("sendmsg-address"), 3); /* sendmsg only on the hand-over pair */
+	T_EQ(run("fastopen-hand"), 3);   /* ... without TCP Fast Open */
 	T_EQ(run("recvmsg"), 3);         /* ... and recvmsg */
+	/* The descriptors the filter names by number stay theirs: closed,
+	 * the next accept would get the number. */
+	T_EQ(run("close-hand"), 3);
+	T_EQ(run("close-listener"), 3);
 	T_EQ(run("exec"), 3);  /* executable memory */
 	T_EQ(run("fork"), 3);  /* processes */
 	T_EQ(run("kill"), 3);  /* signals to others */

@@ -116,6 +116,9 @@ static void ask(struct wconn *c, const struct zt_detected *d, bool timed_out)
 		memcpy(a->name, d->name, sizeof(a->name));
 	}
 	c->waiting = true;
+	/* Sent first: ztd must hear of every id (1, 2, 3...), even of one
+	 * that ends at once. */
+	pxw_send(c->w, &m);
 	if (final) {
 		/* What detection found is ztd's now. */
 		free(c->det);
@@ -125,9 +128,7 @@ static void ask(struct wconn *c, const struct zt_detected *d, bool timed_out)
 		px_watch(c->w->loop, &c->c, &c->cev, 0);
 	} else if (px_watch(c->w->loop, &c->c, &c->cev, EPOLLIN)) {
 		pxw_end(c, ZT_PXE_ERROR, 0, false);
-		return;
 	}
-	pxw_send(c->w, &m);
 }
 
 static void on_timer(struct zt_timer *t)

@@ -5,8 +5,9 @@
  * connected and hand ztd sockets (the hand-over pair only), splice,
  * reset, close, log to stderr, and manage its heap. No socket made, no
  * connect to any address and no socket option set: a compromised worker
- * reaches nothing ztd did not decide. No executable memory, no files
- * opened, no processes, no signals sent.
+ * connects nowhere itself (ztd still trusts the addresses its ASKs
+ * claim: docs/proxy.md). No executable memory, no files opened, no
+ * processes, no signals sent.
  * Anything else traps: the worker says which call and exits, ztd logs it
  * and starts another. Installed after the privileges are dropped and the
  * loop is made (no_new_privs is already set). */
@@ -37,7 +38,7 @@
 /* The calls allowed whatever their arguments (getsockopt only reads). */
 static const int allowed[] = {
 	__NR_accept4, __NR_getsockname, __NR_getpeername, __NR_getsockopt,
-	__NR_recvfrom, __NR_splice, __NR_pipe2, __NR_close, __NR_epoll_ctl,
+	__NR_recvfrom, __NR_splice, __NR_pipe2, __NR_epoll_ctl,
 	__NR_epoll_pwait, __NR_clock_gettime, __NR_gettimeofday, __NR_write, __NR_writev,
 	__NR_brk, __NR_munmap, __NR_mremap, __NR_madvise, __NR_exit, __NR_exit_group,
 	__NR_rt_sigreturn, __NR_restart_syscall, __NR_futex, __NR_getrandom, __NR_sched_yield,
@@ -177,11 +178,26 @@ static void b_shutdown(struct asm_ *a)
 	jmp(a, BPF_JEQ, FD_L6, L_TRAP, L_ALLOW);
 }
 
-/* sendmsg: on the hand-over socket pair only (a socket for ztd). */
+/* sendmsg: on the hand-over socket pair only (a socket for ztd), and no
+ * TCP Fast Open: were fd 6 ever a TCP socket, a msg_name with it would
+ * connect it. */
 static void b_sendmsg(struct asm_ *a)
 {
+	LD(a, ARG(2));
+	jmp(a, BPF_JSET, MSG_FASTOPEN, L_TRAP, L_MAX);
 	LD(a, ARG(0));
 	jmp(a, BPF_JEQ, PXW_FD_HAND, L_ALLOW, L_TRAP);
+}
+
+/* close: never the listeners or the hand-over pair. The checks above
+ * name them by number: closed, the number would go to the next socket
+ * accepted (the lowest free one), which they would then let through. */
+static void b_close(struct asm_ *a)
+{
+	LD(a, ARG(0));
+	jmp(a, BPF_JEQ, FD_L4, L_TRAP, L_MAX);
+	jmp(a, BPF_JEQ, FD_L6, L_TRAP, L_MAX);
+	jmp(a, BPF_JEQ, PXW_FD_HAND, L_TRAP, L_ALLOW);
 }
 
 /* fcntl: a pipe's size only (no owner or signal to set, no duplicate). */
@@ -248,6 +264,7 @@ int pxw_seccomp(void)
 	block(&a, __NR_sendto, b_sendto);
 	block(&a, __NR_sendmsg, b_sendmsg);
 	block(&a, __NR_recvmsg, b_recvmsg);
+	block(&a, __NR_close, b_close);
 	block(&a, __NR_fcntl, b_fcntl);
 	block(&a, __NR_mmap, b_noexec);
 	block(&a, __NR_mprotect, b_noexec);
