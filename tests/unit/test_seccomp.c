@@ -83,18 +83,19 @@ static int child(const char *what)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	void *m;
 
-	/* Both ends above 20 first: placing them must not close a peer. */
+	/* All four ends above 20 first: placing one on 3, 4, 6 or 7 (where
+	 * a socket pair may have been made: 3 is taken when run under
+	 * flock) must not close another. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv2) || (sv[1] = fcntl(sv[1], F_DUPFD, 20)) < 0 ||
-	    (sv2[1] = fcntl(sv2[1], F_DUPFD, 20)) < 0 || dup2(fcntl(sv[0], F_DUPFD, 20), 6) != 6 ||
-	    dup2(fcntl(sv2[0], F_DUPFD, 20), 7) != 7)
+	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv2) || (sv[0] = fcntl(sv[0], F_DUPFD, 20)) < 0 ||
+	    (sv[1] = fcntl(sv[1], F_DUPFD, 20)) < 0 || (sv2[0] = fcntl(sv2[0], F_DUPFD, 20)) < 0 ||
+	    (sv2[1] = fcntl(sv2[1], F_DUPFD, 20)) < 0 || dup2(sv[0], 6) != 6 ||
+	    dup2(sv2[0], 7) != 7 || dup2(2, 3) != 3 || dup2(2, 4) != 4)
 		return 9;
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	up = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || up < 0 || hand(sv[1], up) || close(up) || hand(sv2[1], fd))
-		return 9;
-	if (dup2(2, 3) != 3 || dup2(2, 4) != 4 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    pxw_seccomp())
+	if (fd < 0 || up < 0 || hand(sv[1], up) || close(up) || hand(sv2[1], fd) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || pxw_seccomp())
 		return 9;
 	if (!strcmp(what, "worker")) {
 		char *b = malloc(1 << 22);
