@@ -26,6 +26,7 @@
 #include "bridge.h"
 #include "clock.h"
 #include "log.h"
+#include "sock.h"
 #include "mux.h"
 #include "proxy_int.h"
 
@@ -190,8 +191,8 @@ static void take_hands(struct px_worker *w, struct zt_io *io, unsigned max)
 		struct iovec iov = { .iov_base = body, .iov_len = sizeof(body) };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
 				     .msg_controllen = sizeof(u.b) };
-		struct cmsghdr *cm;
-		int fd = -1, extra = 0, err;
+		unsigned extra;
+		int fd, err;
 		ssize_t n;
 
 		n = recvmsg(io->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
@@ -209,26 +210,7 @@ static void take_hands(struct px_worker *w, struct zt_io *io, unsigned max)
 				kill(w->pid, SIGKILL);
 			return;
 		}
-		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-			size_t k, nfd;
-
-			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
-				extra++;
-				continue;
-			}
-			nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (k = 0; k < nfd; k++) {
-				int x;
-
-				memcpy(&x, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
-				if (fd < 0) {
-					fd = x;
-				} else {
-					close(x);
-					extra++;
-				}
-			}
-		}
+		extra = zt_sock_take_fds(&mh, &fd);
 		/* No descriptor with MSG_CTRUNC: ztd could not take one (out
 		 * of descriptors): that flow is reset, in hand(). */
 		if (n == 0 || extra || (mh.msg_flags & MSG_TRUNC) ||

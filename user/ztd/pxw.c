@@ -24,6 +24,7 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 #include "log.h"
+#include "sock.h"
 #include "pxw.h"
 
 #define PXW_FD_L4  3
@@ -203,31 +204,17 @@ static void on_given(struct zt_io *io, __u32 ev)
 		struct iovec iov = { .iov_base = body, .iov_len = sizeof(body) };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
 				     .msg_controllen = sizeof(u.b) };
-		struct cmsghdr *cm;
 		struct zt_pxm m;
 		struct zt_buf b;
-		int fd = -1, extra = 0;
+		unsigned extra = 0;
+		int fd = -1;
 		ssize_t n;
 
 		n = recvmsg(io->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
-		for (cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm; cm = CMSG_NXTHDR(&mh, cm)) {
-			size_t k, nfd = cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS ?
-						(cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
-
-			for (k = 0; k < nfd; k++) {
-				int x;
-
-				memcpy(&x, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
-				if (fd < 0) {
-					fd = x;
-				} else {
-					close(x);
-					extra++;
-				}
-			}
-		}
+		if (n > 0)
+			extra = zt_sock_take_fds(&mh, &fd);
 		zt_buf_init(&b, body, n > 0 ? (size_t)n : 0);
 		if (n <= 0 || zt_pxm_get(&b, &m) || m.type != ZT_PXM_ANSWER ||
 		    m.answer.act != ZT_PXA_CONNECT || extra || (mh.msg_flags & MSG_TRUNC) ||

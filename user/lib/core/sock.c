@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <unistd.h>
 #include "sock.h"
 #include "zt_abi.h"
 
@@ -63,4 +64,33 @@ __u32 zt_sock_tcp_ifindex(int fd, int family)
 	m.msg_controllen = len;
 	ifindex = zt_sock_msg_ifindex(&m);
 	return ifindex ? ifindex : (__u32)-1;
+}
+
+unsigned zt_sock_take_fds(struct msghdr *m, int *fd)
+{
+	struct cmsghdr *cm;
+	unsigned extra = 0;
+
+	*fd = -1;
+	for (cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
+		size_t k, nfd;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
+			extra++;
+			continue;
+		}
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (k = 0; k < nfd; k++) {
+			int x;
+
+			memcpy(&x, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
+			if (*fd < 0) {
+				*fd = x;
+			} else {
+				close(x);
+				extra++;
+			}
+		}
+	}
+	return extra;
 }

@@ -17,4 +17,10 @@ __u32 zt_sock_msg_ifindex(struct msghdr *m);
  * family AF_INET or AF_INET6. */
 __u32 zt_sock_tcp_ifindex(int fd, int family);
 
+/* The descriptors a received message m carries (SCM_RIGHTS): the first
+ * in *fd (-1: none), every other closed. Returns how many were closed
+ * plus the control messages of another kind (0: at most one descriptor,
+ * nothing else). */
+unsigned zt_sock_take_fds(struct msghdr *m, int *fd);
+
 #endif
